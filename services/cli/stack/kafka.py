@@ -1,0 +1,95 @@
+"""A single-node Apache Kafka broker (KRaft) run from the jars the set-up resolved
+from Maven Central (``deploy/kafka/pom.xml`` → ``.cache/kafka/libs``)."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+from string import Template
+
+from aiokafka.admin import AIOKafkaAdminClient
+
+from services.cli.stack.processes import CACHE, REPO, ChildProcess, free_port, port_open, wait_until
+
+KAFKA_LIBS = CACHE / "kafka" / "libs"
+DEPLOY = REPO / "deploy" / "kafka"
+
+
+class LocalKafka:
+    """Kafka with its data under ``data_dir`` (kept across restarts)."""
+
+    def __init__(self, data_dir: Path, *, port: int | None = None, controller_port: int | None = None,
+                 heap: str = "1g") -> None:
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self.controller_port = controller_port or free_port()
+        self.heap = heap
+        self.process: ChildProcess | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def _java(self, main_class: str, *args: str, heap: str = "256m") -> list[str]:
+        if not KAFKA_LIBS.is_dir():
+            raise RuntimeError(f"Kafka jars missing in {KAFKA_LIBS}: run `make setup` first")
+        return [
+            "java", f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
+            "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={DEPLOY / 'log4j2.yaml'}",
+            "-cp", f"{KAFKA_LIBS}/*", main_class, *args,
+        ]
+
+    def _write_config(self) -> Path:
+        log_dirs = self.data_dir / "data"
+        text = Template((DEPLOY / "server.properties").read_text()).substitute(
+            port=self.port, controller_port=self.controller_port, log_dirs=log_dirs
+        )
+        config = self.data_dir / "server.properties"
+        config.write_text(text)
+        return config
+
+    def _format_once(self, config: Path) -> None:
+        if (self.data_dir / "data" / "meta.properties").exists():
+            return
+        cluster_id = uuid.uuid4().bytes
+        import base64
+
+        cid = base64.urlsafe_b64encode(cluster_id).decode().rstrip("=")
+        fmt = ChildProcess("kafka-format", self._java("kafka.tools.StorageTool", "format", "-t", cid, "-c", str(config)),
+                           log_path=self.data_dir / "format.log")
+        fmt.start()
+        if fmt.proc.wait(120) != 0:
+            raise RuntimeError(f"formatting Kafka storage failed:\n{fmt.log_tail()}")
+
+    def start(self, timeout: float = 90.0) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if port_open(self.port) or port_open(self.controller_port):
+            raise RuntimeError(f"port {self.port} or {self.controller_port} is already in use: is another Kafka running?")
+        config = self._write_config()
+        self._format_once(config)
+        self.process = ChildProcess("kafka", self._java("kafka.Kafka", str(config), heap=self.heap),
+                                    log_path=self.data_dir / "kafka.log")
+        self.process.start()
+        wait_until(self.ready, timeout=timeout, what="waiting for Kafka", process=self.process)
+
+    def ready(self) -> bool:
+        if not port_open(self.port):
+            return False
+        return asyncio.run(_metadata_ok(self.bootstrap))
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.stop(timeout=30)
+
+
+async def _metadata_ok(bootstrap: str) -> bool:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    try:
+        await admin.start()
+        await admin.list_topics()
+        return True
+    except Exception:  # noqa: BLE001 - not ready yet
+        return False
+    finally:
+        await admin.close()

@@ -1,0 +1,29 @@
+"""The faust application of the enrichment service (its composition root)."""
+from __future__ import annotations
+
+import faust
+
+from services.enrichment.settings import EnrichmentSettings
+
+SERVICE = "enrichment"
+
+
+def create_app(settings: EnrichmentSettings) -> faust.App:
+    brokers = [f"kafka://{host.strip()}" for host in settings.kafka_bootstrap.split(",")]
+    app = faust.App(
+        f"{settings.topic_prefix}wire-{SERVICE}",
+        broker=brokers,
+        store="memory://",
+        datadir=str(settings.data_dir),
+        processing_guarantee=settings.processing_guarantee,
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication,
+        producer_acks=-1,
+        broker_commit_every=100,
+        broker_commit_interval=1.0,
+        web_enabled=False,
+    )
+    from services.enrichment.agents import register_agents
+
+    register_agents(app, settings)
+    return app

@@ -1,0 +1,42 @@
+"""The gateway's FastAPI application: composition root and lifespan."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from services.gateway.routes import articles, health
+from services.gateway.settings import GatewaySettings
+from shared.bus import make_producer
+from shared.cache import Keys, connect
+from shared.read_model import ReadModel
+from shared.topics import Topics
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or GatewaySettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        producer = make_producer(settings, request_timeout_ms=int(settings.kafka_timeout_s * 1000))
+        redis = connect(settings.redis_url)
+        await producer.start()
+        app.state.producer = producer
+        app.state.read_model = ReadModel(redis, Keys(settings.topic_prefix))
+        try:
+            yield
+        finally:
+            await producer.stop()
+            await redis.aclose()
+
+    app = FastAPI(
+        title="Wirestream gateway",
+        summary="Push news articles in; read published ninjs items out.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.topics = Topics(settings.topic_prefix)
+    app.include_router(articles.router)
+    app.include_router(health.router)
+    return app

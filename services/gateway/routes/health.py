@@ -1,0 +1,41 @@
+"""Liveness, readiness and Prometheus metrics."""
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+async def _check(coro) -> str:
+    try:
+        await asyncio.wait_for(coro, timeout=2.0)
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 - readiness reports any failure
+        return f"unreachable: {type(exc).__name__}"
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    """200 when Kafka and Redis are both reachable, else 503 naming which is not."""
+    state = request.app.state
+    checks = {
+        "kafka": await _check(state.producer.client.fetch_all_metadata()),
+        "redis": await _check(state.read_model.redis.ping()),
+    }
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

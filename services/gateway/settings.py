@@ -1,0 +1,48 @@
+"""Gateway settings (environment first, prefix WIRE_)."""
+from __future__ import annotations
+
+import ipaddress
+
+from pydantic import model_validator
+
+from shared.settings import WireSettings
+
+DEV_KEY = "dev-key"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class GatewaySettings(WireSettings):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # One key for one provider (WIRE_API_KEY / WIRE_PROVIDER) and/or a JSON map of
+    # key → provider (WIRE_API_KEYS='{"k1": "reuters", "k2": "ap"}').
+    api_key: str | None = None
+    provider: str = "local"
+    api_keys: dict[str, str] = {}
+    max_body_bytes: int = 5 * 1024 * 1024
+    kafka_timeout_s: float = 10.0
+
+    @model_validator(mode="after")
+    def _keys_configured(self) -> "GatewaySettings":
+        if not self.api_key and not self.api_keys:
+            if not is_loopback(self.host):
+                raise ValueError(
+                    f"no API keys configured and the gateway listens on {self.host}: "
+                    "set WIRE_API_KEY or WIRE_API_KEYS (the dev key is only allowed on loopback)"
+                )
+            self.api_key = DEV_KEY
+        return self
+
+    def providers_by_key(self) -> dict[str, str]:
+        keys = dict(self.api_keys)
+        if self.api_key:
+            keys[self.api_key] = self.provider
+        return keys

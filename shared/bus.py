@@ -1,0 +1,218 @@
+"""The Kafka stage runner: batch consume → pure handler → produce → commit.
+
+Offsets are committed only after every output of the batch (including DLQ records)
+is acknowledged by the broker, so a crash at any point re-delivers rather than
+loses. Outputs carry a deterministic id (``uri@version:stage``) and are
+deduplicated downstream, which makes the at-least-once transport effectively-once.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+
+from shared.cloudevents import Headers, header_items
+from shared.errors import WireError, is_retriable
+from shared.settings import WireSettings
+from shared.telemetry import FAILED, HANDLER_SECONDS, PROCESSED, RETRIED, log_context
+from shared.topics import Topics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One record a handler wants produced."""
+
+    topic: str
+    key: bytes | None
+    value: bytes | None
+    headers: Headers
+
+
+Handle = Callable[[ConsumerRecord], Awaitable[Sequence[Outgoing]]]
+
+
+def make_producer(settings: WireSettings, **overrides) -> AIOKafkaProducer:
+    """An idempotent producer (acks=all, no duplicates on retry, order kept)."""
+    options = dict(
+        bootstrap_servers=settings.kafka_bootstrap,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=2,
+        request_timeout_ms=30_000,
+    )
+    options.update(overrides)
+    return AIOKafkaProducer(**options)
+
+
+def dead_letter(record: ConsumerRecord, exc: BaseException, *, stage: str, attempts: int) -> Outgoing:
+    """The DLQ record for ``record``: its key, value and headers, plus the reason."""
+    reason = {
+        "wire_dlq_stage": stage,
+        "wire_dlq_topic": record.topic,
+        "wire_dlq_partition": str(record.partition),
+        "wire_dlq_offset": str(record.offset),
+        "wire_dlq_error_class": type(exc).__name__,
+        "wire_dlq_error_code": str(getattr(exc, "code", "error")),
+        "wire_dlq_error_message": str(exc)[:2000],
+        "wire_dlq_attempts": str(attempts),
+        "wire_dlq_failed_at": str(time.time()),
+    }
+    kept = [(k, v) for k, v in header_items(record.headers) if not k.startswith("wire_dlq_")]
+    return Outgoing(
+        topic=Topics.dlq(record.topic),
+        key=record.key,
+        value=record.value,
+        headers=kept + [(k, v.encode("utf-8")) for k, v in reason.items()],
+    )
+
+
+class StageRunner:
+    """Runs one pipeline stage: consumes ``topic`` in ``group_id`` and feeds each
+    record to ``handle``.
+
+    ``handle`` returns the records to produce. When it raises a retriable error it
+    is tried again with exponential backoff, up to ``settings.max_attempts``; any
+    other error (or the last attempt) sends the input to ``<topic>.dlq`` with
+    reason headers and the stage carries on. A produce that fails rewinds the
+    batch and processes it again: nothing is committed that was not delivered.
+    """
+
+    def __init__(
+        self,
+        *,
+        stage: str,
+        topic: str,
+        group_id: str,
+        handle: Handle,
+        settings: WireSettings,
+        after_delivery: Callable[[Sequence[Outgoing]], Awaitable[None]] | None = None,
+    ) -> None:
+        self.stage = stage
+        self.topic = topic
+        self.group_id = group_id
+        self.handle = handle
+        self.settings = settings
+        self.after_delivery = after_delivery
+        self.ready = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until ``stop`` is set; the batch in hand is finished and committed."""
+        consumer = AIOKafkaConsumer(
+            self.topic,
+            bootstrap_servers=self.settings.kafka_bootstrap,
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self.settings.batch_max_records,
+        )
+        producer = make_producer(self.settings)
+        await producer.start()
+        try:
+            await consumer.start()
+            try:
+                self.ready.set()
+                log.info("stage started", extra={"topic": self.topic, "group": self.group_id})
+                while not stop.is_set():
+                    batch = await consumer.getmany(
+                        timeout_ms=self.settings.batch_timeout_ms,
+                        max_records=self.settings.batch_max_records,
+                    )
+                    if batch:
+                        await self._process_batch(consumer, producer, batch, stop)
+            finally:
+                await consumer.stop()
+        finally:
+            await producer.stop()
+            log.info("stage stopped", extra={"topic": self.topic})
+
+    async def _process_batch(
+        self,
+        consumer: AIOKafkaConsumer,
+        producer: AIOKafkaProducer,
+        batch: dict[TopicPartition, list[ConsumerRecord]],
+        stop: asyncio.Event,
+    ) -> None:
+        outputs: list[Outgoing] = []
+        for records in batch.values():
+            for record in records:
+                outputs.extend(
+                    await process_record(
+                        record, self.handle, stage=self.stage, settings=self.settings, stop=stop
+                    )
+                )
+        try:
+            acks = [
+                await producer.send(o.topic, o.value, key=o.key, headers=o.headers)
+                for o in outputs
+            ]
+            await asyncio.gather(*acks)
+        except KafkaError as exc:
+            # Nothing of this batch is committed: rewind and process it again.
+            log.error("produce failed, batch will be re-processed", extra={"error": repr(exc)})
+            for tp, records in batch.items():
+                consumer.seek(tp, records[0].offset)
+            await asyncio.sleep(self.settings.retry_backoff_ms / 1000)
+            return
+        if self.after_delivery is not None:
+            await self.after_delivery(outputs)
+        offsets = {tp: records[-1].offset + 1 for tp, records in batch.items()}
+        try:
+            await consumer.commit(offsets)
+        except CommitFailedError as exc:
+            # A rebalance took the partitions away; their new owner re-delivers,
+            # and the deterministic ids let downstream drop the repeats.
+            log.warning("commit failed after rebalance", extra={"error": repr(exc)})
+
+
+async def process_record(
+    record: ConsumerRecord,
+    handle: Handle,
+    *,
+    stage: str,
+    settings: WireSettings,
+    stop: asyncio.Event,
+) -> Sequence[Outgoing]:
+    """Apply ``handle`` to one record under the retry policy.
+
+    Returns the handler's outputs, or a single DLQ record when the handler failed
+    for good (a non-retriable error, or a retriable one ``settings.max_attempts``
+    times). Never raises for a handler error.
+    """
+    attempt = 0
+    while True:
+        attempt += 1
+        token = log_context.set({"stage": stage, "partition": record.partition, "offset": record.offset})
+        started = time.perf_counter()
+        try:
+            outputs = await handle(record)
+        except Exception as exc:  # noqa: BLE001 - one bad message must not stop the stage
+            if is_retriable(exc) and attempt < settings.max_attempts and not stop.is_set():
+                RETRIED.labels(stage).inc()
+                delay = settings.retry_backoff_ms / 1000 * 2 ** (attempt - 1)
+                log.warning(
+                    "retriable error, backing off",
+                    extra={"error": repr(exc), "attempt": attempt, "delay_s": delay},
+                )
+                await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+                continue
+            FAILED.labels(stage, type(exc).__name__).inc()
+            log.warning(
+                "message sent to DLQ",
+                extra={"error": repr(exc), "attempts": attempt},
+                exc_info=not isinstance(exc, WireError),
+            )
+            return [dead_letter(record, exc, stage=stage, attempts=attempt)]
+        else:
+            PROCESSED.labels(stage).inc()
+            return outputs
+        finally:
+            HANDLER_SECONDS.labels(stage).observe(time.perf_counter() - started)
+            log_context.reset(token)

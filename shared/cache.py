@@ -1,0 +1,22 @@
+"""Redis client helpers and the key names shared by the services that use Redis."""
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+
+def connect(url: str) -> Redis:
+    """An asyncio Redis client (bytes in, bytes out; pooled; reconnects by itself)."""
+    return Redis.from_url(url, decode_responses=False, health_check_interval=30)
+
+
+class Keys:
+    """Redis key names, namespaced by the deployment's prefix like the topics."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = f"{prefix}wire:"
+
+    def article(self, article_id: str) -> str:
+        return f"{self.prefix}article:{article_id}"
+
+    def recent(self) -> str:
+        return f"{self.prefix}recent"

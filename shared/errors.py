@@ -1,0 +1,48 @@
+"""Typed errors. Each says whether trying again can help (``retriable``), so the
+runner knows whether to back off and retry or to send the message to the DLQ."""
+from __future__ import annotations
+
+
+class WireError(Exception):
+    """Base of the project's errors. ``code`` is a stable machine-readable name."""
+
+    retriable = False
+    code = "error"
+
+
+class RetriableError(WireError):
+    """A transient failure (a dependency down, a timeout): the same input may succeed later."""
+
+    retriable = True
+    code = "retriable"
+
+
+class MalformedEvent(WireError):
+    """A message that cannot be decoded into the event the stage expects."""
+
+    code = "malformed_event"
+
+
+class ParseError(WireError):
+    """An article payload that cannot be read. ``where`` names the line or field."""
+
+    code = "parse_error"
+
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        super().__init__(message)
+        self.where = where
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return f"{text} (at {self.where})" if self.where else text
+
+
+class UnsupportedFormat(WireError):
+    """A payload whose media type or content is of no format ingest reads."""
+
+    code = "unsupported_format"
+
+
+def is_retriable(exc: BaseException) -> bool:
+    """True when ``exc`` declares itself worth retrying (ours and aiokafka's errors do)."""
+    return bool(getattr(exc, "retriable", False))

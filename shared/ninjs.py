@@ -1,0 +1,40 @@
+"""Validation of items against the official IPTC ninjs 3.1 JSON schema
+(copied into ``shared/schemas/``, IPTC's licence beside it)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import orjson
+from jsonschema import Draft202012Validator
+
+from shared.errors import WireError
+
+
+class InvalidNinjs(WireError):
+    """An item that does not validate against the ninjs 3.1 schema."""
+
+    code = "invalid_ninjs"
+
+
+@lru_cache(maxsize=1)
+def validator() -> Draft202012Validator:
+    schema = orjson.loads(resources.files("shared.schemas").joinpath("ninjs-schema_3.1.json").read_bytes())
+    return Draft202012Validator(schema)
+
+
+def ninjs_errors(item: dict[str, Any]) -> list[str]:
+    """Every schema violation of ``item`` as "path: message" strings (empty when valid)."""
+    found = []
+    for error in validator().iter_errors(item):
+        path = "/".join(str(p) for p in error.absolute_path) or "(root)"
+        found.append(f"{path}: {error.message}")
+    return found
+
+
+def ensure_valid(item: dict[str, Any]) -> None:
+    """Raise :class:`InvalidNinjs` naming the first violations when ``item`` is not ninjs 3.1."""
+    errors = ninjs_errors(item)
+    if errors:
+        raise InvalidNinjs("not valid ninjs 3.1: " + "; ".join(errors[:5]))

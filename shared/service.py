@@ -1,0 +1,32 @@
+"""Process lifecycle shared by the workers: signals, logging, metrics endpoint."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+from shared.settings import WireSettings
+from shared.telemetry import configure_logging, serve_metrics
+
+log = logging.getLogger(__name__)
+
+
+def run_service(
+    name: str, settings: WireSettings, main: Callable[[asyncio.Event], Awaitable[None]]
+) -> None:
+    """Run ``main(stop)`` until SIGTERM or SIGINT sets ``stop``; ``main`` must then
+    finish its work in hand and return (graceful shutdown)."""
+    configure_logging(name, settings.log_level)
+    port = serve_metrics(settings.metrics_port)
+    log.info("service starting", extra={"metrics_port": port})
+
+    async def _runner() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await main(stop)
+
+    asyncio.run(_runner())
+    log.info("service stopped")
