@@ -8,6 +8,7 @@ from aiokafka.errors import KafkaError
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
 
+from services.gateway.metrics import ACCEPTED, REJECTED
 from services.gateway.deps import ProducerDep, ProviderDep, ReadModelDep, SettingsDep, TopicsDep
 from shared.cloudevents import event_headers
 from shared.errors import ParseError, UnsupportedFormat
@@ -28,6 +29,8 @@ read (the message names the problem and where), 503 when Kafka is unreachable.""
 
 
 def _problem(status_code: int, code: str, detail: str, **extra) -> HTTPException:
+    if status_code != 404:
+        REJECTED.labels(str(status_code), code).inc()
     return HTTPException(status_code, {"error": code, "detail": detail, **extra})
 
 
@@ -72,10 +75,10 @@ async def submit_article(
         )
     except (KafkaError, asyncio.TimeoutError) as exc:
         log.error("could not hand the article to Kafka", extra={"error": repr(exc), "article_uri": article.uri})
-        raise HTTPException(
-            503, {"error": "kafka_unavailable", "detail": "the article was not accepted; try again"},
-            headers={"Retry-After": "5"},
-        ) from exc
+        problem = _problem(503, "kafka_unavailable", "the article was not accepted; try again")
+        problem.headers = {"Retry-After": "5"}
+        raise problem from exc
+    ACCEPTED.labels(provider).inc()
     href = f"/v1/articles/{article_id}"
     return JSONResponse(
         {"id": article_id, "uri": article.uri, "version": article.version, "status": "accepted", "href": href},

@@ -1,0 +1,6 @@
+"""The gateway's own Prometheus metrics."""
+from prometheus_client import Counter
+
+ACCEPTED = Counter("wire_gateway_articles_accepted_total", "Articles accepted onto wire.inbound", ["provider"])
+REJECTED = Counter("wire_gateway_articles_rejected_total", "Submissions refused, by HTTP status and reason",
+                   ["status", "reason"])

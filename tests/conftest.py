@@ -1,0 +1,76 @@
+"""Session fixtures: a real Apache Kafka broker and a real redis-server on free
+ports, started once per test session and only when a test asks for them."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from services.cli.stack.kafka import LocalKafka
+from services.cli.stack.pipeline import Pipeline
+from services.cli.stack.processes import free_port
+from services.cli.stack.redis import LocalRedis
+from shared.settings import WireSettings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def kafka(tmp_path_factory) -> Iterator[LocalKafka]:
+    broker = LocalKafka(tmp_path_factory.mktemp("kafka"), heap="768m")
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory) -> Iterator[LocalRedis]:
+    server = LocalRedis(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def prefix() -> str:
+    """A topic/key prefix of this test alone, so tests never share topics."""
+    return f"t{uuid.uuid4().hex[:10]}."
+
+
+@pytest.fixture
+def settings(kafka: LocalKafka, redis_server: LocalRedis, prefix: str) -> WireSettings:
+    return WireSettings(
+        kafka_bootstrap=kafka.bootstrap,
+        redis_url=redis_server.url,
+        topic_prefix=prefix,
+        topic_partitions=2,
+        batch_timeout_ms=100,
+        retry_backoff_ms=20,
+        max_attempts=3,
+    )
+
+
+@pytest.fixture(scope="session")
+def pipeline(kafka: LocalKafka, redis_server: LocalRedis, tmp_path_factory) -> Iterator[Pipeline]:
+    """The five services as real processes, sharing the session's broker and Redis."""
+    home = tmp_path_factory.mktemp("pipeline")
+    stack = Pipeline(
+        kafka_bootstrap=kafka.bootstrap,
+        redis_url=redis_server.url,
+        gateway_port=free_port(),
+        prefix=f"e2e{uuid.uuid4().hex[:6]}.",
+        data_dir=home,
+        log_dir=home / "logs",
+        env={"WIRE_LOG_LEVEL": "INFO", "WIRE_METRICS_PORT": "-1", "WIRE_BATCH_TIMEOUT_MS": "50"},
+    )
+    stack.start()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
+def example_article() -> bytes:
+    return (FIXTURES / "korea-daily-2024-12-18.txt").read_bytes()
