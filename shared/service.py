@@ -18,7 +18,7 @@ def run_service(
     """Run ``main(stop)`` until SIGTERM or SIGINT sets ``stop``; ``main`` must then
     finish its work in hand and return (graceful shutdown)."""
     configure_logging(name, settings.log_level)
-    port = serve_metrics(settings.metrics_port)
+    port = serve_metrics(settings.metrics_port, settings.metrics_host)
     log.info("service starting", extra={"metrics_port": port})
 
     async def _runner() -> None:

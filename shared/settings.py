@@ -22,6 +22,7 @@ class WireSettings(BaseSettings):
     # Port of the Prometheus /metrics endpoint of a worker; 0 picks a free port,
     # -1 disables it.
     metrics_port: int = -1
+    metrics_host: str = "127.0.0.1"
     # Records fetched per poll and how long one poll waits when nothing arrives.
     batch_max_records: int = 200
     batch_timeout_ms: int = 200

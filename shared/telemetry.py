@@ -58,12 +58,12 @@ class _ServiceTag(logging.Filter):
         return True
 
 
-def serve_metrics(port: int) -> int | None:
+def serve_metrics(port: int, host: str = "127.0.0.1") -> int | None:
     """Expose /metrics over HTTP on ``port`` (0: a free port; <0: not at all).
     Returns the port it listens on."""
     if port < 0:
         return None
-    server, _thread = start_http_server(port, addr="127.0.0.1")
+    server, _thread = start_http_server(port, addr=host)
     return server.server_port
 
 

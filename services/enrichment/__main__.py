@@ -25,7 +25,7 @@ def main() -> None:
     settings = EnrichmentSettings()
     asyncio.run(ensure_topics(settings.kafka_bootstrap, Topics(settings.topic_prefix),
                               partitions=settings.topic_partitions, replication=settings.topic_replication))
-    serve_metrics(settings.metrics_port)
+    serve_metrics(settings.metrics_port, settings.metrics_host)
     app = create_app(settings)
     worker = faust.Worker(app, loglevel=settings.log_level, logging_config=logging_config(settings.log_level),
                           quiet=True, redirect_stdouts=False)
