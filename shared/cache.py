@@ -18,5 +18,14 @@ class Keys:
     def article(self, article_id: str) -> str:
         return f"{self.prefix}article:{article_id}"
 
+    def story(self, uri: str) -> str:
+        return f"{self.prefix}story:{uri}"
+
+    def rate(self, provider: str, window: int) -> str:
+        return f"{self.prefix}rate:{provider}:{window}"
+
+    def idempotency(self, provider: str, key: str) -> str:
+        return f"{self.prefix}idem:{provider}:{key}"
+
     def recent(self) -> str:
         return f"{self.prefix}recent"

@@ -158,6 +158,7 @@ class ArticleReceived(BaseModel):
     binary-mode headers, so the raw bytes are kept exactly as the wire sent them.
     """
 
+    event_id: str
     article_id: str
     uri: str
     provider: str

@@ -22,6 +22,9 @@ def create_app(settings: EnrichmentSettings) -> faust.App:
         broker_commit_every=100,
         broker_commit_interval=1.0,
         web_enabled=False,
+        # A killed worker's partitions move to a live one after this, not faust's 60 s.
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=3.0,
     )
     from services.enrichment.agents import register_agents
 

@@ -9,6 +9,7 @@ from services.gateway.routes import articles, health
 from services.gateway.settings import GatewaySettings
 from shared.bus import make_producer
 from shared.cache import Keys, connect
+from shared.identity import StoryRegistry
 from shared.read_model import ReadModel
 from shared.topics import Topics
 
@@ -21,8 +22,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         producer = make_producer(settings, request_timeout_ms=int(settings.kafka_timeout_s * 1000))
         redis = connect(settings.redis_url)
         await producer.start()
+        keys = Keys(settings.topic_prefix)
         app.state.producer = producer
-        app.state.read_model = ReadModel(redis, Keys(settings.topic_prefix))
+        app.state.redis = redis
+        app.state.keys = keys
+        app.state.read_model = ReadModel(redis, keys)
+        app.state.registry = StoryRegistry(redis, keys)
         try:
             yield
         finally:

@@ -29,6 +29,11 @@ class GatewaySettings(WireSettings):
     api_keys: dict[str, str] = {}
     max_body_bytes: int = 5 * 1024 * 1024
     kafka_timeout_s: float = 10.0
+    # Submissions per API key per minute (429 with Retry-After above it); 0 = no limit.
+    rate_limit_per_minute: int = 6000
+    # How long an Idempotency-Key's answer is replayed.
+    idempotency_ttl_s: int = 24 * 3600
+    max_bulk_articles: int = 500
 
     @model_validator(mode="after")
     def _keys_configured(self) -> "GatewaySettings":

@@ -1,47 +1,40 @@
-"""Ingest's pure handler: a received submission in, a canonical article out."""
+"""Ingest's handler: a received submission in, canonical versioned articles out."""
 from __future__ import annotations
 
-from datetime import datetime
-
-from aiokafka import ConsumerRecord
-
-from shared.cloudevents import read_headers
-from shared.errors import MalformedEvent
 from shared.events import ArticleEvent, ArticleReceived, Envelope, article_id_for
-from shared.formats import media_type, parse
+from shared.formats import parse
+from shared.identity import Decision, StoryRegistry
+from services.ingest.metrics import IGNORED, INGESTED
 
 
-def received_from_record(record: ConsumerRecord) -> ArticleReceived:
-    """Rebuild the gateway's submission from a ``wire.inbound`` record (CloudEvents
-    binary mode: metadata in headers, the raw payload as the value)."""
-    headers = read_headers(record.headers)
-    try:
-        return ArticleReceived(
-            article_id=headers["wire_article_id"],
-            uri=headers["wire_uri"],
-            provider=headers["wire_provider"],
-            content_type=headers["content-type"],
-            received_at=datetime.fromisoformat(headers["ce_time"]),
-            traceparent=headers.get("traceparent", ""),
-            payload=record.value or b"",
-        )
-    except (KeyError, ValueError) as exc:
-        raise MalformedEvent(f"wire.inbound record lacks a valid header: {exc}") from exc
-
-
-async def ingest(received: ArticleReceived) -> ArticleEvent:
-    """Parse the raw payload into a canonical ninjs-shaped article with its envelope.
+async def ingest(received: ArticleReceived, *, registry: StoryRegistry) -> list[ArticleEvent]:
+    """Parse the raw payload into ninjs-shaped articles and decide, per story, whether
+    it is new, an update, a correction, a kill, or a duplicate/older version (those
+    are dropped and counted).
 
     Raises ParseError / UnsupportedFormat (not retriable: the record goes to the DLQ)
-    when the payload cannot be read.
+    when the payload cannot be read, RetriableError when Redis is unreachable.
     """
-    article = parse(received.payload, received.content_type, provider=received.provider)
-    envelope = Envelope(
-        article_id=article_id_for(article.uri),
-        provider=received.provider,
-        received_at=received.received_at,
-        source_format=media_type(received.content_type)[0],
-        content_type=received.content_type,
-        traceparent=received.traceparent,
-    )
-    return ArticleEvent(envelope=envelope, article=article)
+    events = []
+    for index, item in enumerate(parse(received.payload, received.content_type, provider=received.provider)):
+        article = item.article
+        verdict = await registry.classify(article, event_id=f"{received.event_id}#{index}",
+                                          source_version=item.source_version, hint=item.signal)
+        if not verdict.decision.flows:
+            IGNORED.labels(verdict.decision.value).inc()
+            continue
+        INGESTED.labels(item.source_format, verdict.decision.value).inc()
+        article.version = verdict.version
+        if verdict.decision is Decision.KILL:
+            article.pubStatus = "canceled"
+        envelope = Envelope(
+            article_id=article_id_for(article.uri),
+            provider=received.provider,
+            received_at=received.received_at,
+            source_format=item.source_format,
+            content_type=received.content_type,
+            signal=verdict.decision.signal,
+            traceparent=received.traceparent,
+        )
+        events.append(ArticleEvent(envelope=envelope, article=article))
+    return events

@@ -1,26 +1,60 @@
-"""Wire formats: detect what a payload is and parse it into one canonical Article.
+"""Wire formats: detect what a payload is and parse it into canonical Articles.
 
 The parsers are pure functions of the payload. The gateway runs them to refuse bad
 input synchronously with a 4xx that says why and to answer with the story's id;
-ingest runs them on the retained raw payload (so a fixed parser can be replayed
-over the DLQ) and adds what needs state.
+ingest runs them again on the retained raw payload (so a fixed parser can be
+replayed over the DLQ) and adds what needs state (versions, duplicates).
 """
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from shared.errors import ParseError, UnsupportedFormat
-from shared.events import Article
+from shared.formats.base import ParsedItem
 
-Parser = Callable[[str], Article]
+Parser = Callable[..., list[ParsedItem]]
+
+# format name → "module:function"; imported on first use.
+PARSERS: dict[str, str] = {
+    "text": "shared.formats.plaintext:parse_text",
+    "html": "shared.formats.html:parse_html",
+    "ninjs": "shared.formats.ninjs_json:parse_ninjs",
+    "newsml-g2": "shared.formats.newsml_g2:parse_newsml_g2",
+    "nitf": "shared.formats.nitf:parse_nitf",
+    "newsml-1.2": "shared.formats.newsml12:parse_newsml12",
+    "anpa": "shared.formats.anpa:parse_anpa",
+    "iptc7901": "shared.formats.iptc7901:parse_iptc7901",
+    "rss": "shared.formats.feeds:parse_feed",
+    "atom": "shared.formats.feeds:parse_feed",
+}
+
+# Media types a wire may declare (anything text-like is also sniffed).
+MEDIA_TYPES = {
+    "text/plain": "plain text scraped from a news page",
+    "text/html": "an HTML article page",
+    "application/json": "ninjs 1.x, 2.x or 3.x",
+    "application/ninjs+json": "ninjs 1.x, 2.x or 3.x",
+    "application/vnd.iptc.g2.newsitem+xml": "NewsML-G2 newsItem",
+    "application/nitf+xml": "NITF 3.x",
+    "application/xml": "NewsML-G2, NITF 3.x, NewsML 1.2, RSS 2.0 or Atom (sniffed)",
+    "text/xml": "as application/xml",
+    "application/rss+xml": "RSS 2.0 (every item)",
+    "application/atom+xml": "Atom (every entry)",
+    "application/x-anpa": "ANPA-1312 text wire",
+    "application/x-iptc7901": "IPTC 7901 text wire",
+}
+
+# Formats whose items carry their own version number.
+VERSIONED = {"ninjs", "newsml-g2", "newsml-1.2"}
 
 
-def media_type(content_type: str | None) -> tuple[str, str]:
-    """Split a Content-Type header into (media type, charset); charset defaults to utf-8."""
+def media_type(content_type: str | None) -> tuple[str, str | None]:
+    """Split a Content-Type header into (media type, declared charset or None)."""
     if not content_type:
-        return "", "utf-8"
+        return "", None
     head, *params = content_type.split(";")
-    charset = "utf-8"
+    charset = None
     for param in params:
         name, _, value = param.partition("=")
         if name.strip().lower() == "charset" and value.strip():
@@ -28,37 +62,38 @@ def media_type(content_type: str | None) -> tuple[str, str]:
     return head.strip().lower(), charset
 
 
-def _plaintext(text: str, provider: str) -> Article:
-    from shared.formats.plaintext import parse_plaintext
-
-    return parse_plaintext(text, provider=provider)
-
-
-PARSERS: dict[str, Callable[[str, str], Article]] = {
-    "text/plain": _plaintext,
-}
-
-
-def supported_media_types() -> list[str]:
-    return sorted(PARSERS)
-
-
-def parse(payload: bytes, content_type: str | None, *, provider: str) -> Article:
-    """Parse ``payload`` sent with ``content_type`` into an Article.
-
-    Raises :class:`UnsupportedFormat` for a media type no parser reads and
-    :class:`ParseError` (with where it went wrong) for a payload that cannot be read.
-    """
-    kind, charset = media_type(content_type)
-    parser = PARSERS.get(kind)
-    if parser is None:
-        accepted = ", ".join(supported_media_types())
-        raise UnsupportedFormat(f"unsupported Content-Type {kind or '(none)'!r}; accepted: {accepted}")
+def detect(payload: bytes, content_type: str | None) -> str:
+    """The format name of ``payload`` (a key of PARSERS). Raises UnsupportedFormat."""
+    kind, _ = media_type(content_type)
     try:
-        text = payload.decode(charset)
-    except LookupError as exc:
-        raise ParseError(f"unknown charset {charset!r}", where="Content-Type") from exc
-    except UnicodeDecodeError as exc:
-        line = payload[: exc.start].count(b"\n") + 1
-        raise ParseError(f"payload is not valid {charset}: {exc.reason}", where=f"line {line}, byte {exc.start}") from exc
-    return parser(text, provider)
+        from shared.formats.detect import detect_format
+    except ImportError:  # only plain text is readable without the sniffer
+        if kind in ("text/plain", ""):
+            return "text"
+        raise UnsupportedFormat(f"unsupported Content-Type {kind!r}; accepted: text/plain") from None
+    return detect_format(payload, kind)
+
+
+def parser_for(fmt: str) -> Parser:
+    module, _, name = PARSERS[fmt].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def parse(payload: bytes, content_type: str | None, *, provider: str) -> list[ParsedItem]:
+    """Every news item in ``payload`` (one for most formats, one per entry for feeds).
+
+    Raises UnsupportedFormat for a media type or payload no parser reads and
+    ParseError (with where it went wrong) for a payload that cannot be read.
+    """
+    if not payload.strip():
+        raise ParseError("the body is empty", where="line 1")
+    fmt = detect(payload, content_type)
+    _, charset = media_type(content_type)
+    items = parser_for(fmt)(payload, provider=provider, charset=charset) if fmt == "text" else \
+        parser_for(fmt)(payload, provider=provider)
+    if not items:
+        raise ParseError(f"no news item found in this {fmt} payload")
+    for item in items:
+        if fmt in VERSIONED and item.source_version is None:
+            item.source_version = item.article.version
+    return items

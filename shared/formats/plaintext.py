@@ -15,6 +15,7 @@ from typing import Any
 
 from shared.errors import ParseError
 from shared.events import Article, TextBlock
+from shared.formats.base import ParsedItem
 
 _MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 _MONTH = r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
@@ -205,3 +206,18 @@ def _photo(article_uri: str, number: int, caption: str, credit: str) -> dict[str
     if caption:
         photo["descriptions"] = [{"role": "caption", "contentType": "text/plain", "value": caption}]
     return photo
+
+
+def parse_text(payload: bytes, *, provider: str, charset: str | None = None) -> list[ParsedItem]:
+    """Bytes of a scraped page → one ParsedItem. Raises ParseError for bytes that are
+    not valid in ``charset`` (default UTF-8), naming the line and byte."""
+    encoding = charset or "utf-8"
+    try:
+        text = payload.decode(encoding)
+    except LookupError as exc:
+        raise ParseError(f"unknown charset {encoding!r}", where="Content-Type") from exc
+    except UnicodeDecodeError as exc:
+        line = payload[: exc.start].count(b"\n") + 1
+        raise ParseError(f"payload is not valid {encoding}: {exc.reason}",
+                         where=f"line {line}, byte {exc.start}") from exc
+    return [ParsedItem(article=parse_plaintext(text, provider=provider), source_format="text")]

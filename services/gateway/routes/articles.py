@@ -1,90 +1,111 @@
-"""Push an article in; read the published item back."""
+"""Push articles in; read the published item back."""
 from __future__ import annotations
 
-import asyncio
-import logging
+import base64
+import binascii
 
-from aiokafka.errors import KafkaError
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
-from services.gateway.metrics import ACCEPTED, REJECTED
-from services.gateway.deps import ProducerDep, ProviderDep, ReadModelDep, SettingsDep, TopicsDep
-from shared.cloudevents import event_headers
-from shared.errors import ParseError, UnsupportedFormat
-from shared.events import Stage, article_id_for, utcnow
-from shared.formats import media_type, parse, supported_media_types
-from shared.tracing import child_traceparent
+from services.gateway.deps import ProducerDep, ReadModelDep, SettingsDep, TopicsDep
+from services.gateway.idempotency import remember, replayed
+from services.gateway.ratelimit import RateLimitedProvider
+from services.gateway.submissions import Answer, accept, problem
+from shared.formats import MEDIA_TYPES
 
-log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
 
-_SUBMIT_DOC = f"""Submit one article. The body is the article exactly as the wire sent it,
-with its Content-Type. Accepted media types: {", ".join(supported_media_types())}.
+_FORMATS = "\n".join(f"- `{kind}`: {what}" for kind, what in MEDIA_TYPES.items())
+_SUBMIT_DOC = f"""Submit one article (or a feed: every item in it) exactly as the wire sent it,
+with its Content-Type. The format is detected from the Content-Type and by sniffing the
+payload. Accepted:
 
-Answers 202 with the story's `id` (for `GET /v1/articles/{{id}}`) and `uri` once the
-article is durably on Kafka; 401 without a valid key, 413 when the body is over the
-size limit, 415 for a media type no parser reads, 422 when the payload cannot be
-read (the message names the problem and where), 503 when Kafka is unreachable."""
+{_FORMATS}
+
+Answers **202** with the story's `id` (for `GET /v1/articles/{{id}}`), `uri` and `status`
+once the payload is durably on Kafka — or, for a story already known with the same content,
+`"duplicate": true` (or `"stale": true` for an older version) and nothing is processed again;
+a feed answers `{{"items": [...]}}`. **401** without a valid key, **413** over the size limit,
+**415** for a media type or payload no parser reads, **422** when the payload cannot be read
+(the message names the problem and `where`: line, byte or field), **429** over the key's rate
+limit (see Retry-After), **503** when Kafka is unreachable (see Retry-After).
+An `Idempotency-Key` header makes a retry get the first answer again."""
+
+_BODY = {"requestBody": {"required": True, "content": {kind: {"schema": {"type": "string"}} for kind in MEDIA_TYPES}}}
 
 
-def _problem(status_code: int, code: str, detail: str, **extra) -> HTTPException:
-    if status_code != 404:
-        REJECTED.labels(str(status_code), code).inc()
-    return HTTPException(status_code, {"error": code, "detail": detail, **extra})
+def _json(answer: Answer) -> JSONResponse:
+    headers = {}
+    if answer.status == 202 and "href" in answer.body:
+        headers["Location"] = answer.body["href"]
+    if answer.status in (503,):
+        headers["Retry-After"] = "5"
+    return JSONResponse(answer.body, status_code=answer.status, headers=headers)
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, description=_SUBMIT_DOC)
-async def submit_article(
-    request: Request,
-    provider: ProviderDep,
-    settings: SettingsDep,
-    producer: ProducerDep,
-    topics: TopicsDep,
-) -> JSONResponse:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
-        raise _problem(413, "payload_too_large", f"body is over the limit of {settings.max_body_bytes} bytes")
-    payload = await request.body()
+async def _submit(request: Request, payload: bytes, content_type: str, provider: str, settings, producer,
+                  topics) -> Answer:
     if len(payload) > settings.max_body_bytes:
-        raise _problem(413, "payload_too_large", f"body is over the limit of {settings.max_body_bytes} bytes")
-    content_type = request.headers.get("content-type", "")
-    try:
-        article = parse(payload, content_type, provider=provider)
-    except UnsupportedFormat as exc:
-        raise _problem(415, exc.code, str(exc)) from exc
-    except ParseError as exc:
-        raise _problem(422, exc.code, str(exc), where=exc.where) from exc
+        return problem(413, "payload_too_large", f"body is over the limit of {settings.max_body_bytes} bytes")
+    return await accept(payload, content_type, provider=provider, producer=producer,
+                        registry=request.app.state.registry, topic=topics.inbound,
+                        traceparent=request.headers.get("traceparent"), kafka_timeout_s=settings.kafka_timeout_s)
 
-    article_id = article_id_for(article.uri)
-    received_at = utcnow()
-    traceparent = child_traceparent(request.headers.get("traceparent"))
-    headers = event_headers(
-        type=Stage.RECEIVED.event_type,
-        source=f"wirestream/gateway/{provider}",
-        time=received_at,
-        traceparent=traceparent,
-        idempotency_key=f"{article.uri}@{article.version}:{Stage.RECEIVED.value}",
-        content_type=content_type or media_type(content_type)[0],
-        extra={"wire_article_id": article_id, "wire_uri": article.uri, "wire_provider": provider},
-    )
-    try:
-        await asyncio.wait_for(
-            producer.send_and_wait(topics.inbound, payload, key=article.uri.encode(), headers=headers),
-            timeout=settings.kafka_timeout_s,
-        )
-    except (KafkaError, asyncio.TimeoutError) as exc:
-        log.error("could not hand the article to Kafka", extra={"error": repr(exc), "article_uri": article.uri})
-        problem = _problem(503, "kafka_unavailable", "the article was not accepted; try again")
-        problem.headers = {"Retry-After": "5"}
-        raise problem from exc
-    ACCEPTED.labels(provider).inc()
-    href = f"/v1/articles/{article_id}"
-    return JSONResponse(
-        {"id": article_id, "uri": article.uri, "version": article.version, "status": "accepted", "href": href},
-        status_code=202,
-        headers={"Location": href},
-    )
+
+@router.post("", status_code=202, description=_SUBMIT_DOC, openapi_extra=_BODY)
+async def submit_article(request: Request, provider: RateLimitedProvider, settings: SettingsDep,
+                         producer: ProducerDep, topics: TopicsDep) -> JSONResponse:
+    if (again := await replayed(request, provider)) is not None:
+        return again
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > settings.max_body_bytes:
+        return _json(problem(413, "payload_too_large", f"body is over the limit of {settings.max_body_bytes} bytes"))
+    payload = await request.body()
+    answer = await _submit(request, payload, request.headers.get("content-type", ""), provider, settings,
+                           producer, topics)
+    if answer.status < 500:
+        await remember(request, provider, answer.status, answer.body, settings.idempotency_ttl_s)
+    return _json(answer)
+
+
+class BulkArticle(BaseModel):
+    contentType: str = Field(description="the article's media type, as for a single submission")
+    body: str | None = Field(None, description="the article as text")
+    bodyBase64: str | None = Field(None, description="the article as base64, for binary-safe transport")
+
+
+class BulkSubmission(BaseModel):
+    articles: list[BulkArticle]
+
+
+@router.post("/bulk", status_code=207)
+async def submit_bulk(request: Request, submission: BulkSubmission, provider: RateLimitedProvider,
+                      settings: SettingsDep, producer: ProducerDep, topics: TopicsDep) -> JSONResponse:
+    """Submit many articles in one request. Each is handled exactly like a single
+    submission; the answer (207) lists each one's own status and body, in order."""
+    if len(submission.articles) > settings.max_bulk_articles:
+        return _json(problem(413, "too_many_articles", f"at most {settings.max_bulk_articles} articles per request"))
+    results = []
+    for index, article in enumerate(submission.articles):
+        if article.bodyBase64 is not None:
+            try:
+                payload = base64.b64decode(article.bodyBase64, validate=True)
+            except (binascii.Error, ValueError):
+                results.append({"status": 422, "body": {"error": "parse_error", "detail": "bodyBase64 is not base64",
+                                                        "where": f"articles[{index}].bodyBase64"}})
+                continue
+        elif article.body is not None:
+            payload = article.body.encode("utf-8")
+        else:
+            results.append({"status": 422, "body": {"error": "parse_error", "detail": "no body",
+                                                    "where": f"articles[{index}]"}})
+            continue
+        answer = await _submit(request, payload, article.contentType, provider, settings, producer, topics)
+        results.append({"status": answer.status, "body": answer.body})
+    accepted = sum(1 for r in results if r["status"] == 202)
+    return JSONResponse({"accepted": accepted, "failed": len(results) - accepted, "results": results},
+                        status_code=207)
 
 
 @router.get("/{article_id}", responses={404: {"description": "unknown or not yet published"}})
@@ -92,5 +113,6 @@ async def get_article(article_id: str, read_model: ReadModelDep) -> Response:
     """The latest published ninjs 3.1 item of a story."""
     item = await read_model.item_json(article_id)
     if item is None:
-        raise _problem(404, "not_found", f"no published article with id {article_id!r} (yet)")
+        return JSONResponse({"error": "not_found", "detail": f"no published article with id {article_id!r} (yet)"},
+                            status_code=404)
     return Response(content=item, media_type="application/json")

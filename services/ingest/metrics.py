@@ -1,0 +1,7 @@
+"""Ingest's own Prometheus metrics."""
+from prometheus_client import Counter
+
+INGESTED = Counter("wire_ingest_articles_total", "Articles that flow on, by source format and decision",
+                   ["format", "decision"])
+IGNORED = Counter("wire_ingest_articles_ignored_total", "Submissions dropped: exact duplicates and older versions",
+                  ["reason"])

@@ -1,0 +1,226 @@
+"""NITF 3.x (News Industry Text Format) read into a canonical ninjs :class:`Article`.
+
+NITF keeps the story in ``body`` (``body.head`` with hedline, byline and dateline;
+``body.content`` with paragraphs, subheads and media) and the metadata in
+``head/docdata``. :func:`read_story` reads the body alone, so the formats that wrap
+NITF (NewsML 1.2, NewsML-G2 inlineXML) reuse it. Elements are matched by local
+name, so NITF with or without its namespace reads the same.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from lxml import etree
+
+from shared.errors import ParseError
+from shared.events import Article, Signal, TextBlock
+from shared.formats.base import ParsedItem
+from shared.formats.ninjs_json import ninjs_datetime, ninjs_uri, plain_body, provider_slug, story_uri
+from shared.formats.xmlsafe import attr, block_paragraphs, gather_text, local_name, parse_xml, text_of, xpath_of
+
+_SUBJECT_CODES = "http://cv.iptc.org/newscodes/subjectcode/"
+_STATUS = {"canceled": "canceled", "cancelled": "canceled", "withheld": "withheld", "embargoed": "withheld"}
+
+
+@dataclass
+class Story:
+    """What the body of a NITF document says, as plain text."""
+
+    headline: str = ""
+    deck: str = ""
+    by: str = ""
+    authors: list[str] = field(default_factory=list)
+    located: str = ""
+    paragraphs: list[str] = field(default_factory=list)
+    photos: list[dict[str, str]] = field(default_factory=list)
+
+
+def read_story(nitf: etree._Element) -> Story:
+    """Read the story in a NITF ``<nitf>`` (or bare ``<body>``/``<body.content>``) element.
+
+    Out: headline (``hl1``, else ``head/title``), deck (``hl2`` in the hedline), byline
+    (``person`` names, else the byline text without its title or a leading "By"),
+    dateline place, the paragraphs of every ``body.content`` (subheads included,
+    media and notes left out) and the pictures in ``media`` elements (source,
+    caption, credit). Never raises; what is missing is empty.
+    """
+    story = Story()
+    hedline = nitf.find(".//{*}hedline")
+    if hedline is not None:
+        story.headline = text_of(hedline.find("{*}hl1"))
+        story.deck = " ".join(filter(None, (text_of(h) for h in hedline.findall("{*}hl2"))))
+    story.headline = story.headline or text_of(nitf.find("{*}head/{*}title"))
+    for byline in nitf.iterfind(".//{*}body.head/{*}byline"):
+        people = [name for name in (text_of(p) for p in byline.iter("{*}person")) if name]
+        story.authors += people or [_without_by(" ".join(gather_text(byline, frozenset({"byttl"})).split()))]
+    story.authors = [a for a in story.authors if a]
+    story.by = " and ".join(story.authors)
+    if (dateline := nitf.find(".//{*}body.head/{*}dateline")) is not None:
+        place = text_of(dateline.find("{*}location")) or " ".join(
+            gather_text(dateline, frozenset({"story.date"})).split())
+        story.located = place.strip(" ,.-–—")
+    contents = [nitf] if local_name(nitf) == "body.content" else list(nitf.iter("{*}body.content"))
+    for content in contents:
+        story.paragraphs += block_paragraphs(content)
+        for media in content.iter("{*}media"):
+            if attr(media, "media-type") in ("", "image", "photo", "graphic"):
+                story.photos.append({
+                    "source": attr(media.find("{*}media-reference"), "source"),
+                    "type": attr(media.find("{*}media-reference"), "mime-type"),
+                    "caption": text_of(media.find("{*}media-caption")),
+                    "credit": text_of(media.find("{*}media-producer")),
+                })
+    return story
+
+
+def parse_nitf(payload: bytes, *, provider: str) -> list[ParsedItem]:
+    """Read one NITF 3.x document into a canonical ninjs Article.
+
+    In: the raw XML bytes and the provider name. Out: one ParsedItem with uri from
+    ``doc-id/@id-string`` (kept when it is a URI, else ``urn:wirestream:{provider}:{id}``;
+    a content hash when there is no doc-id), version from ``du-key/@version``,
+    headline, deck (``descriptions`` role "deck"), byline, dateline (``located``),
+    plain-text body, urgency (``ed-urg``), dates (``date.issue``, ``date.release``
+    when later, ``date.expire``, ``pubdata/@date.publication``), ``doc.copyright``,
+    ``ed-msg`` (edNote), language (``xml:lang`` or ``baselang``), subjects
+    (``tobject.subject`` codes and ``key-list`` keywords), genre (``tobject.type``),
+    places (``evloc``) and pictures as associations. ``docdata/@management-status`` "canceled" gives
+    signal KILL. Raises :class:`ParseError` for unsafe or malformed XML
+    (``where`` = "line N"), a root other than ``nitf`` and a document with neither
+    headline nor body (``where`` = an XPath-ish location).
+    """
+    slug = provider_slug(provider)
+    root = parse_xml(payload)
+    if local_name(root) != "nitf":
+        raise ParseError(f"root element is <{local_name(root)}>, not <nitf>", where=xpath_of(root))
+    story = read_story(root)
+    if not story.headline and not story.paragraphs:
+        raise ParseError("NITF document has neither headline nor body", where="/nitf/body")
+    docdata = root.find("{*}head/{*}docdata")
+    if docdata is None:
+        docdata = etree.Element("docdata")
+    doc_id = attr(docdata.find("{*}doc-id"), "id-string")
+    first = story.paragraphs[0] if story.paragraphs else ""
+    uri = ninjs_uri(doc_id, slug) if doc_id else story_uri(slug, "nitf", story.headline, first)
+    status = _STATUS.get(attr(docdata, "management-status").lower(), "usable")
+    article = Article(
+        uri=uri,
+        version=_version(docdata),
+        pubStatus=status,
+        language=_language(root),
+        urgency=_urgency(attr(docdata.find("{*}urgency"), "ed-urg")),
+        edNote=attr(docdata.find("{*}ed-msg"), "info") or None,
+        slugline=attr(docdata.find("{*}du-key"), "key") or None,
+        by=story.by or None,
+        located=story.located or None,
+        headlines=[TextBlock(role="main", value=story.headline)] if story.headline else [],
+        descriptions=[TextBlock(role="deck", contentType="text/plain", value=story.deck)] if story.deck else [],
+        bodies=plain_body(story.paragraphs),
+        people=[{"name": name, "rel": "author"} for name in story.authors] + _named(docdata, "person"),
+        organisations=_named(docdata, "org"),
+        places=_places(docdata),
+        subjects=_subjects(root, docdata, attr(docdata.find("{*}du-key"), "key")),
+        associations=photo_associations(uri, story.photos),
+        altIds=[{"role": "doc-id", "value": doc_id}] if doc_id else [],
+        genres=[{"name": kind} for kind in [attr(root.find("{*}head/{*}tobject"), "tobject.type")] if kind],
+        **_dates(root, docdata),
+        **_copyright(docdata.find("{*}doc.copyright")),
+    )
+    return [ParsedItem(article=article, source_format="nitf", signal=Signal.KILL if status == "canceled" else None)]
+
+
+def photo_associations(article_uri: str, photos: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """Pictures a story carries as ninjs associations ``photo-1``, ``photo-2``…: uri
+    from the picture's source when that is a URI, else ``{article uri}#photo-N``."""
+    found = []
+    for number, photo in enumerate(photos, 1):
+        name = f"photo-{number}"
+        source = photo.get("source", "")
+        is_uri = bool(source) and ninjs_uri(source, "x") == source.strip()
+        item: dict[str, Any] = {"name": name, "rel": "photo", "type": "picture",
+                                "uri": source.strip() if is_uri else f"{article_uri}#{name}"}
+        if source and not is_uri:
+            item["altIds"] = [{"role": "source", "value": source}]
+        if is_uri:
+            item["renditions"] = [{"name": "source", "href": source.strip(),
+                                   **({"contentType": photo["type"]} if photo.get("type") else {})}]
+        if photo.get("credit"):
+            item["by"] = photo["credit"]
+        if photo.get("caption"):
+            item["descriptions"] = [{"role": "caption", "contentType": "text/plain", "value": photo["caption"]}]
+        found.append(item)
+    return found
+
+
+def _without_by(text: str) -> str:
+    return re.sub(r"^(?:by|av|von|par|por|door)\s+", "", text.strip(), flags=re.I).strip()
+
+
+def _version(docdata: etree._Element) -> str:
+    version = attr(docdata.find("{*}du-key"), "version")
+    return version if version.isdigit() and len(version) < 10 else "1"
+
+
+def _language(root: etree._Element) -> str | None:
+    for element in (root, root.find("{*}head"), root.find("{*}body")):
+        if language := attr(element, "xml:lang"):
+            return language
+    return attr(root, "baselang") or None
+
+
+def _urgency(value: str) -> int | None:
+    return int(value) if value.isdigit() and 1 <= int(value) <= 9 else None
+
+
+def _dates(root: etree._Element, docdata: etree._Element) -> dict[str, str]:
+    issued = ninjs_datetime(attr(docdata.find("{*}date.issue"), "norm"))
+    published = ninjs_datetime(attr(root.find("{*}head/{*}pubdata"), "date.publication"))
+    release = ninjs_datetime(attr(docdata.find("{*}date.release"), "norm"))
+    expires = ninjs_datetime(attr(docdata.find("{*}date.expire"), "norm"))
+    dates = {"firstCreated": published or issued, "versionCreated": issued or published, "expires": expires}
+    if release and (not issued or _instant(release) > _instant(issued)):  # a release after issue is an embargo
+        dates["embargoedUntil"] = release
+    return {key: value for key, value in dates.items() if value}
+
+
+def _instant(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def _copyright(element: etree._Element | None) -> dict[str, str]:
+    holder, year = attr(element, "holder"), attr(element, "year")[:4]
+    if not holder:
+        return {}
+    notice = f"Copyright {year} {holder}" if year.isdigit() else None
+    return {"copyrightHolder": holder, **({"copyrightNotice": notice} if notice else {})}
+
+
+def _named(docdata: etree._Element, tag: str) -> list[dict[str, str]]:
+    names = (text_of(e) for e in docdata.iterfind(f"{{*}}identified-content/{{*}}{tag}"))
+    return [{"name": name} for name in dict.fromkeys(names) if name]
+
+
+def _places(docdata: etree._Element) -> list[dict[str, str]]:
+    names = [attr(e, "city") or attr(e, "county-dist") or attr(e, "state-prov") or attr(e, "iso-cc")
+             for e in docdata.iterfind("{*}evloc")]
+    names += [text_of(e) for e in docdata.iterfind("{*}identified-content/{*}location")]
+    return [{"name": name} for name in dict.fromkeys(names) if name]
+
+
+def _subjects(root: etree._Element, docdata: etree._Element, slug: str) -> list[dict[str, str]]:
+    found: list[dict[str, str]] = []
+    for subject in root.iterfind("{*}head/{*}tobject/{*}tobject.subject"):
+        code = attr(subject, "tobject.subject.refnum")
+        name = (attr(subject, "tobject.subject.detail") or attr(subject, "tobject.subject.matter")
+                or attr(subject, "tobject.subject.type"))
+        entry = {"name": name} if name else {}
+        if re.fullmatch(r"\d{8}", code):
+            entry["uri"] = _SUBJECT_CODES + code
+        if entry:
+            found.append(entry)
+    keywords = (attr(k, "key") for k in docdata.iterfind("{*}key-list/{*}keyword"))
+    found += [{"name": key} for key in dict.fromkeys(keywords) if key and key != slug]
+    return found

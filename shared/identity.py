@@ -1,0 +1,131 @@
+"""Version-aware story identity: is this submission new, the same again, a newer
+version, an older one, or a kill?
+
+State per story uri lives in Redis (content hash, version, the event that set it).
+Ingest classifies atomically and records; the gateway only peeks, to answer a plain
+re-post with ``"duplicate": true`` at once.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from shared.cache import Keys
+from shared.errors import RetriableError
+from shared.events import Article, Signal
+
+
+class Decision(StrEnum):
+    NEW = "new"
+    DUPLICATE = "duplicate"
+    UPDATE = "update"
+    CORRECTION = "correction"
+    OLDER = "older"
+    KILL = "kill"
+
+    @property
+    def flows(self) -> bool:
+        """Whether an article with this decision goes on down the pipeline."""
+        return self not in (Decision.DUPLICATE, Decision.OLDER)
+
+    @property
+    def signal(self) -> Signal:
+        return {Decision.UPDATE: Signal.UPDATE, Decision.CORRECTION: Signal.CORRECTION,
+                Decision.KILL: Signal.KILL}.get(self, Signal.NEW)
+
+
+@dataclass(frozen=True)
+class Classification:
+    decision: Decision
+    version: str
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def content_hash(article: Article) -> str:
+    """Hash of what a reader sees (headline, descriptions, body), whitespace-folded:
+    the same text re-sent hashes the same, any edit does not."""
+    parts = [article.headline, *(d.value for d in article.descriptions), *(b.value for b in article.bodies)]
+    text = _SPACE.sub(" ", "\n".join(parts)).strip()
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# KEYS[1]: story hash. ARGV: event id, content hash, source version ('' = none), hint ('' / signal).
+_CLASSIFY = """
+local s = redis.call('HMGET', KEYS[1], 'event', 'hash', 'version', 'decision')
+local event, hash, version, decision = s[1], s[2], s[3], s[4]
+if event == ARGV[1] then return {decision, version} end
+local src, hint = ARGV[3], ARGV[4]
+local d, v
+if not event then
+  v = (src ~= '' and src) or '1'
+  d = (hint == 'kill' and 'kill') or 'new'
+elseif hint == 'kill' then
+  d = 'kill'; v = (src ~= '' and src) or version
+elseif src ~= '' then
+  local a, b = tonumber(src), tonumber(version)
+  if a and b and a < b then return {'older', version} end
+  if src == version and hash == ARGV[2] then return {'duplicate', version} end
+  v = src
+  d = (hint ~= '' and hint) or 'update'
+else
+  if hash == ARGV[2] then return {'duplicate', version} end
+  v = tostring((tonumber(version) or 0) + 1)
+  d = (hint ~= '' and hint) or 'update'
+end
+redis.call('HSET', KEYS[1], 'event', ARGV[1], 'hash', ARGV[2], 'version', v, 'decision', d)
+return {d, v}
+"""
+
+
+class StoryRegistry:
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self.redis = redis
+        self.keys = keys
+        self._classify = redis.register_script(_CLASSIFY)
+
+    async def classify(self, article: Article, *, event_id: str, source_version: str | None,
+                       hint: Signal | None) -> Classification:
+        """Decide what ``article`` is and record it (atomic).
+
+        ``source_version`` is the version the source declared (None when it declares
+        none: then a changed body makes the next version). ``event_id`` makes a
+        re-delivered submission get the same answer. Raises RetriableError when Redis
+        is unreachable.
+        """
+        try:
+            decision, version = await self._classify(
+                keys=[self.keys.story(article.uri)],
+                args=[event_id, content_hash(article), source_version or "",
+                      hint.value if hint and hint != Signal.NEW else ""],
+            )
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            raise RetriableError(f"story registry unreachable: {exc}") from exc
+        return Classification(Decision(decision.decode()), version.decode())
+
+    async def peek(self, article: Article, *, source_version: str | None) -> Decision | None:
+        """DUPLICATE or OLDER when the registry already knows better, else None. Read-only."""
+        known_hash, known_version = await self.redis.hmget(self.keys.story(article.uri), "hash", "version")
+        if known_hash is None:
+            return None
+        known_version = known_version.decode()
+        if source_version and _is_older(source_version, known_version):
+            return Decision.OLDER
+        same_version = source_version in (None, known_version)
+        if same_version and known_hash.decode() == content_hash(article):
+            return Decision.DUPLICATE
+        return None
+
+
+def _is_older(version: str, than: str) -> bool:
+    try:
+        return float(version) < float(than)
+    except ValueError:
+        return False
