@@ -27,5 +27,8 @@ class Keys:
     def idempotency(self, provider: str, key: str) -> str:
         return f"{self.prefix}idem:{provider}:{key}"
 
+    def feed_cursor(self, url: str) -> str:
+        return f"{self.prefix}feed:{url}"
+
     def recent(self) -> str:
         return f"{self.prefix}recent"

@@ -5,16 +5,21 @@ ingest. CloudEvents binary mode: the raw payload is the value, the rest headers.
 """
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from aiokafka import ConsumerRecord
+from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka.errors import KafkaError
 
 from shared.bus import Outgoing
 from shared.cloudevents import event_headers, read_headers
-from shared.errors import MalformedEvent
-from shared.events import ArticleReceived, Stage, utcnow
+from shared.errors import MalformedEvent, RetriableError
+from shared.events import ArticleReceived, Stage, article_id_for, utcnow
+from shared.formats import parse
+from shared.identity import Decision, StoryRegistry
 from shared.stage import event_id
-from shared.tracing import new_traceparent
+from shared.tracing import child_traceparent, new_traceparent
 
 
 def submission_record(
@@ -65,3 +70,63 @@ def received_from_record(record: ConsumerRecord) -> ArticleReceived:
         )
     except (KeyError, ValueError) as exc:
         raise MalformedEvent(f"wire.inbound record lacks a valid header: {exc}") from exc
+
+
+class KafkaUnavailable(RetriableError):
+    """Kafka did not acknowledge a submission in time: it was not accepted."""
+
+    code = "kafka_unavailable"
+
+
+@dataclass
+class Submission:
+    """What happened to one submitted payload: each item's identity and whether it
+    is new work, an exact duplicate or an older version (both of which are not sent)."""
+
+    items: list[dict] = field(default_factory=list)
+
+    @property
+    def sent(self) -> list[dict]:
+        return [i for i in self.items if i["status"] == "accepted"]
+
+
+async def submit(
+    payload: bytes,
+    content_type: str,
+    *,
+    provider: str,
+    producer: AIOKafkaProducer,
+    registry: StoryRegistry,
+    topic: str,
+    source: str,
+    traceparent: str | None = None,
+    timeout_s: float = 10.0,
+) -> Submission:
+    """Parse ``payload`` and, unless every item in it is already known, put the raw
+    payload on ``topic`` and wait for Kafka's acknowledgement.
+
+    Raises UnsupportedFormat / ParseError for unreadable input (nothing is sent) and
+    KafkaUnavailable when Kafka does not acknowledge within ``timeout_s``.
+    """
+    submission = Submission()
+    for item in parse(payload, content_type, provider=provider):
+        article = item.article
+        known = await registry.peek(article, source_version=item.source_version)
+        status = {Decision.DUPLICATE: "duplicate", Decision.OLDER: "stale"}.get(known, "accepted")
+        entry = {"id": article_id_for(article.uri), "uri": article.uri, "format": item.source_format,
+                 "status": status, "duplicate": status == "duplicate", "stale": status == "stale"}
+        if item.source_version:
+            entry["version"] = item.source_version
+        submission.items.append(entry)
+    if submission.sent:
+        first = submission.sent[0]
+        record = submission_record(topic=topic, payload=payload, content_type=content_type or "text/plain",
+                                   provider=provider, uri=first["uri"], article_id=first["id"], source=source,
+                                   traceparent=child_traceparent(traceparent))
+        try:
+            await asyncio.wait_for(
+                producer.send_and_wait(record.topic, record.value, key=record.key, headers=record.headers),
+                timeout=timeout_s)
+        except (KafkaError, asyncio.TimeoutError) as exc:
+            raise KafkaUnavailable(f"Kafka did not acknowledge the submission: {exc!r}") from exc
+    return submission

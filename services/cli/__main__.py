@@ -1,26 +1,50 @@
-"""The ``wire`` command."""
+"""The ``wire`` command: one entry point, a sub-command per job."""
 from __future__ import annotations
 
 import argparse
 import sys
 
+USAGE = """wire COMMAND [ARGS]
+
+  run                         Kafka, Redis and every service in the foreground (make run)
+  bench [-n N]                push N synthetic articles through a fresh pipeline and report
+  parse FILE...               print the canonical ninjs of each file
+  extract DIR --out F.json    extract article bodies from every *.html[.gz] in DIR
+  eval --pred F --truth G     score an extraction against ground truth (precision, recall, F1)
+"""
+
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="wire", description="Wirestream news-wire pipeline")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run Kafka, Redis and every service in the foreground")
-    bench = sub.add_parser("bench", help="push synthetic articles through a fresh pipeline and report")
-    bench.add_argument("-n", "--articles", type=int, default=2000)
-    bench.add_argument("--concurrency", type=int, default=32)
-    args = parser.parse_args(argv)
-    if args.command == "run":
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    if command == "run":
         from services.cli.run import run_stack
 
         return run_stack()
-    if args.command == "bench":
+    if command == "bench":
+        parser = argparse.ArgumentParser(prog="wire bench")
+        parser.add_argument("-n", "--articles", type=int, default=2000)
+        parser.add_argument("--concurrency", type=int, default=32)
+        args = parser.parse_args(rest)
         from services.cli.bench import run_bench
 
         return run_bench(articles=args.articles, concurrency=args.concurrency)
+    if command == "parse":
+        from services.cli.parse import main_parse
+
+        return main_parse(rest)
+    if command == "extract":
+        from services.cli.extract import main_extract
+
+        return main_extract(rest)
+    if command == "eval":
+        from services.cli.evaluate import main_eval
+
+        return main_eval(rest)
+    print(f"wire: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
     return 2
 
 

@@ -1,25 +1,48 @@
-"""Entry point: ``python -m services.ingest``."""
+"""Entry point: ``python -m services.ingest`` — the inbound stage plus the pollers
+(RSS/Atom feeds, drop folder) that feed it."""
 from __future__ import annotations
 
 import asyncio
 
 from services.ingest.bootstrap import SERVICE, build_runner
-from shared.cache import connect
+from services.ingest.settings import IngestSettings
+from services.ingest.sources.dropfolder import watch_drop_folder
+from services.ingest.sources.feeds import poll_feeds_forever
+from shared.bus import make_producer
+from shared.cache import Keys, connect
+from shared.identity import StoryRegistry
+from shared.inbound import submit
 from shared.service import run_service
-from shared.settings import WireSettings
 from shared.topics import Topics, ensure_topics
 
 
 def main() -> None:
-    settings = WireSettings()
+    settings = IngestSettings()
+    topics = Topics(settings.topic_prefix)
+    keys = Keys(settings.topic_prefix)
 
     async def serve(stop: asyncio.Event) -> None:
-        await ensure_topics(settings.kafka_bootstrap, Topics(settings.topic_prefix),
+        await ensure_topics(settings.kafka_bootstrap, topics,
                             partitions=settings.topic_partitions, replication=settings.topic_replication)
         redis = connect(settings.redis_url)
+        producer = make_producer(settings)
+        await producer.start()
         try:
-            await build_runner(settings, redis).run(stop)
+            registry = StoryRegistry(redis, keys)
+
+            async def submit_polled(payload: bytes, content_type: str, provider: str):
+                return await submit(payload, content_type, provider=provider, producer=producer, registry=registry,
+                                    topic=topics.inbound, source=f"wirestream/ingest/{provider}",
+                                    timeout_s=settings.kafka_timeout_s)
+
+            await asyncio.gather(
+                build_runner(settings, redis).run(stop),
+                poll_feeds_forever(settings.feeds, stop, redis=redis, keys=keys, submit=submit_polled),
+                watch_drop_folder(settings.drop_dir, stop, interval_s=settings.drop_scan_interval_s,
+                                  provider=settings.drop_provider, submit=submit_polled),
+            )
         finally:
+            await producer.stop()
             await redis.aclose()
 
     run_service(SERVICE, settings, serve)

@@ -45,6 +45,18 @@ MEDIA_TYPES = {
     "application/x-iptc7901": "IPTC 7901 text wire",
 }
 
+# File name endings of file-based wires (drop folder, `wire parse`); others are sniffed.
+SUFFIXES = {".txt": "text/plain", ".text": "text/plain", ".html": "text/html", ".htm": "text/html",
+            ".json": "application/json", ".xml": "application/xml", ".nitf": "application/nitf+xml",
+            ".rss": "application/rss+xml", ".atom": "application/atom+xml"}
+
+
+def content_type_for(file_name: str) -> str:
+    """The media type a file's name suggests ("" when it suggests none: sniff)."""
+    name = file_name.lower().removesuffix(".gz")
+    return next((kind for suffix, kind in SUFFIXES.items() if name.endswith(suffix)), "")
+
+
 # Formats whose items carry their own version number.
 VERSIONED = {"ninjs", "newsml-g2", "newsml-1.2"}
 

@@ -1,0 +1,25 @@
+"""Ingest settings (environment first, prefix WIRE_)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from shared.settings import WireSettings
+
+
+class FeedSource(BaseModel):
+    """An RSS/Atom feed to poll: WIRE_FEEDS='[{"url": "...", "provider": "ap", "interval_s": 60}]'."""
+
+    url: str
+    provider: str
+    interval_s: float = 60.0
+
+
+class IngestSettings(WireSettings):
+    feeds: list[FeedSource] = []
+    # A folder file-based wires drop their files into; None: not watched.
+    drop_dir: Path | None = None
+    drop_provider: str = "dropfolder"
+    drop_scan_interval_s: float = 2.0
+    kafka_timeout_s: float = 10.0
