@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`.
-.PHONY: setup run test bench clean
+.PHONY: setup run test bench eval clean
 
 setup:
 	@bash deploy/setup.sh
@@ -15,3 +15,10 @@ bench: setup
 
 clean:
 	rm -rf .wire
+
+# Article-body extraction scored on the shared benchmark (../shared/data/extraction-benchmark).
+BENCHMARK ?= ../shared/data/extraction-benchmark
+eval: setup
+	@mkdir -p .wire
+	.venv/bin/wire extract $(BENCHMARK)/html --out .wire/extract.json
+	.venv/bin/wire eval --pred .wire/extract.json --truth $(BENCHMARK)/ground-truth.json

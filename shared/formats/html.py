@@ -21,16 +21,16 @@ network.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 from urllib.parse import quote, urlsplit
 
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
-from trafilatura.utils import load_html
+from trafilatura.settings import set_date_params
+from trafilatura.utils import decode_file, load_html
 from trafilatura.xml import xmltotxt
 
 from shared.errors import ParseError
@@ -64,8 +64,10 @@ _FURNITURE = [re.compile(p, re.I) for p in (
     r"\ball rights reserved\b",
     r"\[(\w+)\b[^\]]*\].*\[/\1\]",  # a CMS shortcode left in the text: [button …]…[/button]
 )]
+_MIN_BODY_WORDS = 3  # fewer is navigation debris ("Home"), not a story
 _FURNITURE_MAX_CHARS = 300  # a longer paragraph is prose even when it mentions a newsletter
 _TITLE_SEPARATORS = r"\s+[|\-–—:·»]\s+|:\s+"
+_FRAGMENT_TAG = re.compile(r"<(?:p|div|h[1-6]|article|section|ul|ol|blockquote|table)\b[^<>]*>", re.I)
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$", re.I)
 _DATE_FIELDS = ("article:published_time", "datepublished", "publishdate", "pubdate", "dc.date.issued")
 
@@ -129,7 +131,7 @@ def _read_page(html: str | bytes) -> _Page:
     if not html.strip():
         raise ParseError("HTML page is empty", where="payload")
     if len(html) > MAX_PAGE_BYTES:
-        raise ParseError(f"HTML page is {len(html)} long, over the {MAX_PAGE_BYTES} limit", where="payload")
+        raise ParseError(f"HTML page is {len(html)} long, over the limit of {MAX_PAGE_BYTES}", where="payload")
     try:
         return _extract(html)
     except ParseError:
@@ -139,24 +141,38 @@ def _read_page(html: str | bytes) -> _Page:
 
 
 def _extract(html: str | bytes) -> _Page:
-    tree = load_html(html)
+    text = decode_file(html) if isinstance(html, bytes) else html
+    if _is_binary(text[:4096]):
+        raise ParseError("payload is binary data, not an HTML document", where="payload")
+    tree = load_html(text)
+    if tree is None and _FRAGMENT_TAG.search(text):  # a body fragment: trafilatura wants a whole document
+        tree = load_html(f"<html><body><div>{text}</div></body></html>")
     if tree is None:
         raise ParseError("payload is not an HTML document", where="payload")
     language, exact_date = _declared_language(tree), _published_timestamp(tree)
     _merge_body_chunks(tree)
     _lift_social_embeds(tree)
     _drop_related_link_lists(tree)
+    # htmldate without extensive search: a date from the page's markup or URL, never a
+    # year guessed from the story's own text ("before the end of 2026")
     doc = trafilatura.bare_extraction(tree, include_comments=False, favor_precision=True, include_tables=True,
-                                      include_links=True, with_metadata=True)
+                                      include_links=True, with_metadata=True,
+                                      date_extraction_params=set_date_params(extensive=False))
     if doc is None or doc.body is None:
         raise ParseError("no article text found in the HTML page", where="body")
     headline = _headline(doc.title, doc.sitename)
     paragraphs = _paragraphs(doc.body, {_words(t) for t in (doc.title, headline) if t})
-    if not paragraphs:
+    if len(_words(" ".join(paragraphs)).split()) < _MIN_BODY_WORDS:
         raise ParseError("no article text found in the HTML page", where="body")
     return _Page(paragraphs=paragraphs, headline=headline, author=doc.author or None,
                  published=_publication_date(doc.date, exact_date), language=language,
                  canonical=_absolute_url(doc.url))
+
+
+def _is_binary(sample: str) -> bool:
+    """Control characters or undecodable bytes in more than 1 in 20 characters."""
+    odd = sum(1 for c in sample if (c < " " and c not in "\t\n\r") or c == "\ufffd")
+    return odd > len(sample) / 20
 
 
 # Before extraction: repair the page's structure.
@@ -191,10 +207,9 @@ def _lift_social_embeds(tree: HtmlElement) -> None:
             wrapper = parent
         del quote_element.attrib["class"]
         if wrapper is not quote_element:
-            tail, quote_element.tail = quote_element.tail, None
+            quote_element.tail = None  # whitespace: the wrapper held no other text
             wrapper.addprevious(quote_element)
-            wrapper.drop_tree()
-            quote_element.tail = (quote_element.tail or "") + (tail or "") or None
+            wrapper.drop_tree()  # its tail moves onto the quote
 
 
 def _drop_related_link_lists(tree: HtmlElement) -> None:
@@ -208,8 +223,7 @@ def _drop_related_link_lists(tree: HtmlElement) -> None:
         if not text or len(text) > 80 or not _RELATED_LABEL.search(text) or not items \
                 or any(item.find(".//a") is None for item in items):
             continue
-        if not (label.tail or "").strip():
-            label.drop_tree()
+        label.drop_tree()  # drop_tree keeps the tail text in the page
         link_list.drop_tree()
 
 
@@ -231,6 +245,9 @@ def _paragraphs(body: etree._Element, titles: set[str]) -> list[str]:
                 continue
             for item in [i for i in block if _is_furniture(_plain(i))]:
                 block.remove(item)
+        if block.tag == "ref":  # a bare link at the top level of the body: keep its text only
+            block.tag = "p"
+            block.attrib.clear()
         etree.strip_tags(block, "ref")
         text = xmltotxt(block, False).strip()
         if text:
@@ -270,16 +287,17 @@ def _is_link_list(block: etree._Element) -> bool:
 
 def _headline(title: str | None, sitename: str | None) -> str | None:
     """The page title without the site's name around it ("Story - Site", "Site | Story")."""
-    if not title:
-        return None
-    title = " ".join(title.split())
-    site = _words(sitename or "")
-    if site:
-        parts = re.split(f"({_TITLE_SEPARATORS})", title)
-        for keep in (parts[:-2], parts[2:]):  # drop the last part (suffix), else the first (prefix)
-            dropped = _words(parts[-1] if keep is parts[:-2] else parts[0])
-            if len(parts) >= 3 and dropped and (dropped in site or site in dropped):
-                return "".join(keep).strip() or title
+    title = " ".join((title or "").split())
+    site = f" {_words(sitename)} "
+    if not title or not site.strip():
+        return title or None
+    separators = list(re.finditer(_TITLE_SEPARATORS, title))
+    for match in separators:  # the longest suffix naming the site
+        if f" {_words(title[match.end():])} " in site and title[:match.start()].strip():
+            return title[:match.start()].strip()
+    for match in reversed(separators):  # else the longest prefix naming it
+        if f" {_words(title[:match.start()])} " in site and title[match.end():].strip():
+            return title[match.end():].strip()
     return title
 
 
@@ -318,7 +336,7 @@ def _publication_date(day: str | None, exact: datetime | None) -> str | None:
     that day at midnight UTC; None when the page has no date."""
     if exact is not None and (day is None or exact.date().isoformat() == day):
         text = exact.replace(microsecond=0).isoformat()
-        return text[:-6] + "Z" if exact.utcoffset() == timezone.utc.utcoffset(None) else text
+        return text[:-6] + "Z" if exact.utcoffset() == timedelta(0) else text
     if day and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
         return f"{day}T00:00:00Z"
     return None
@@ -326,7 +344,10 @@ def _publication_date(day: str | None, exact: datetime | None) -> str | None:
 
 def _absolute_url(url: str | None) -> str | None:
     url = (url or "").strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unbalanced "[" in the host
+        return None
     if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
         return None
     return quote(url, safe=":/?#[]@!$&'()*+,;=%~")
