@@ -11,6 +11,7 @@ test: setup
 	.venv/bin/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: setup
+	.venv/bin/wire bench-formats
 	.venv/bin/wire bench
 
 clean:

@@ -8,6 +8,7 @@ USAGE = """wire COMMAND [ARGS]
 
   run                         Kafka, Redis and every service in the foreground (make run)
   bench [-n N]                push N synthetic articles through a fresh pipeline and report
+  bench-formats               parser throughput on one core (HTML pages/s, XML items/s)
   parse FILE...               print the canonical ninjs of each file
   extract DIR --out F.json    extract article bodies from every *.html[.gz] in DIR
   eval --pred F --truth G     score an extraction against ground truth (precision, recall, F1)
@@ -32,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
         from services.cli.bench import run_bench
 
         return run_bench(articles=args.articles, concurrency=args.concurrency)
+    if command == "bench-formats":
+        from services.cli.bench_formats import main_bench_formats
+
+        return main_bench_formats(rest)
     if command == "parse":
         from services.cli.parse import main_parse
 

@@ -74,7 +74,7 @@ def media_type(content_type: str | None) -> tuple[str, str | None]:
     return head.strip().lower(), charset
 
 
-def detect(payload: bytes, content_type: str | None) -> str:
+def format_of(payload: bytes, content_type: str | None) -> str:
     """The format name of ``payload`` (a key of PARSERS). Raises UnsupportedFormat."""
     kind, _ = media_type(content_type)
     try:
@@ -99,7 +99,7 @@ def parse(payload: bytes, content_type: str | None, *, provider: str) -> list[Pa
     """
     if not payload.strip():
         raise ParseError("the body is empty", where="line 1")
-    fmt = detect(payload, content_type)
+    fmt = format_of(payload, content_type)
     _, charset = media_type(content_type)
     items = parser_for(fmt)(payload, provider=provider, charset=charset) if fmt == "text" else \
         parser_for(fmt)(payload, provider=provider)

@@ -53,3 +53,45 @@ def test_changed_body_of_a_known_story_flows_as_an_update_with_the_next_version(
 
     item = wait_version(pipeline.gateway_url, first["id"], "2")
     assert "A late paragraph was added" in item["bodies"][0]["value"]
+
+
+def ninjs_story(uri: str, version: str, body: str, **extra) -> bytes:
+    return orjson.dumps({
+        "uri": uri, "version": version, "type": "text", "language": "en",
+        "headlines": [{"role": "main", "value": "Harbour reopens after the storm"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": body}], **extra})
+
+
+def test_older_version_is_ignored_and_a_newer_one_flows(pipeline):
+    uri = "urn:newsml:example.com:20250303:harbour-7002"
+    v3 = submit(pipeline.gateway_url, ninjs_story(uri, "3", "Ferries resumed on Monday."), "application/json")
+    assert v3.status_code == 202, v3.text
+    article_id = v3.json()["id"]
+    assert wait_published(pipeline.gateway_url, article_id)["version"] == "3"
+
+    v2 = submit(pipeline.gateway_url, ninjs_story(uri, "2", "An older draft."), "application/json")
+    assert v2.status_code == 202 and v2.json()["stale"] is True and v2.json()["status"] == "stale"
+
+    v4 = submit(pipeline.gateway_url, ninjs_story(uri, "4", "Ferries resumed; one route is still closed."),
+                "application/json")
+    assert v4.json()["status"] == "accepted"
+    item = wait_version(pipeline.gateway_url, article_id, "4")
+    assert "still closed" in item["bodies"][0]["value"]
+    assert "older draft" not in httpx.get(f"{pipeline.gateway_url}/v1/articles/{article_id}").text
+
+
+async def test_kill_flows_as_a_kill(pipeline, kafka):
+    uri = "urn:newsml:example.com:20250303:recall-7003"
+    first = submit(pipeline.gateway_url, ninjs_story(uri, "1", "The mayor announced a recall."), "application/json")
+    article_id = first.json()["id"]
+    wait_published(pipeline.gateway_url, article_id)
+    kill = submit(pipeline.gateway_url, ninjs_story(uri, "2", "Withdrawn.", pubStatus="canceled"), "application/json")
+    assert kill.status_code == 202 and kill.json()["status"] == "accepted"
+
+    topics = Topics(pipeline.base_env["WIRE_TOPIC_PREFIX"])
+    deadline = time.monotonic() + 60
+    signals = []
+    while time.monotonic() < deadline and "kill" not in signals:
+        records = await read_topic(kafka.bootstrap, topics.ingested, expect=10_000, timeout=2)
+        signals = [dict(r.headers).get("wire_signal", b"").decode() for r in records if r.key == uri.encode()]
+    assert signals == ["new", "kill"]
