@@ -8,8 +8,11 @@ from typing import Any
 
 import orjson
 from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
 
 from shared.errors import WireError
+
+GEOJSON_URL = "https://geojson.org/schema/GeoJSON.json"
 
 
 class InvalidNinjs(WireError):
@@ -20,8 +23,12 @@ class InvalidNinjs(WireError):
 
 @lru_cache(maxsize=1)
 def validator() -> Draft202012Validator:
-    schema = orjson.loads(resources.files("shared.schemas").joinpath("ninjs-schema_3.1.json").read_bytes())
-    return Draft202012Validator(schema)
+    schemas = resources.files("shared.schemas")
+    schema = orjson.loads(schemas.joinpath("ninjs-schema_3.1.json").read_bytes())
+    # places[].geoJSON refers to the GeoJSON schema by its remote URL: serve it from
+    # the copy IPTC ships with its test suite, never from the network.
+    geojson = Resource.from_contents(orjson.loads(schemas.joinpath("GeoJSON-schema.json").read_bytes()))
+    return Draft202012Validator(schema, registry=Registry().with_resource(GEOJSON_URL, geojson))
 
 
 def ninjs_errors(item: dict[str, Any]) -> list[str]:

@@ -57,8 +57,9 @@ def content_type_for(file_name: str) -> str:
     return next((kind for suffix, kind in SUFFIXES.items() if name.endswith(suffix)), "")
 
 
-# Formats whose items carry their own version number.
-VERSIONED = {"ninjs", "newsml-g2", "newsml-1.2"}
+# Formats whose items always carry their own version number (a ninjs parser sets
+# its own, since ninjs' version is optional).
+VERSIONED = {"newsml-g2", "newsml-1.2"}
 
 
 def media_type(content_type: str | None) -> tuple[str, str | None]:

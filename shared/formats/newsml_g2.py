@@ -40,8 +40,8 @@ def parse_newsml_g2(payload: bytes, *, provider: str) -> list[ParsedItem]:
     ``cpnat:`` type), language, urgency, embargo, rightsInfo, and the body of
     ``inlineXML`` (XHTML or NITF) or ``inlineData`` as plain-text paragraphs.
     Raises :class:`ParseError` for unsafe or malformed XML (``where`` = "line N"),
-    another root element, a text item without ``@guid`` and a payload holding no
-    text item (``where`` = an XPath-ish location).
+    another root element, a text item without ``@guid`` or without both headline
+    and body, and a payload holding no text item (``where`` = an XPath-ish location).
     """
     slug = provider_slug(provider)
     root = parse_xml(payload)
@@ -72,11 +72,13 @@ def _read_item(item: etree._Element, slug: str, pictures: dict[str, etree._Eleme
     paragraphs, photos = _body(item)
     if paragraphs and headlines and paragraphs[0] == headlines[0].value:
         paragraphs = paragraphs[1:]  # bodies often repeat the headline as their first line
+    if not headlines and not paragraphs:
+        raise ParseError("newsItem has neither headline nor body", where=xpath_of(item))
     creators = [text_of(c.find("{*}name")) or attr(c, "literal") for c in content.iterfind("{*}creator")]
     creators = [c for c in creators if c]
     entities = _entities(content)
     rights = _child(item, "rightsInfo")
-    holder = rights.find("{*}copyrightHolder")
+    holder = _child(rights, "copyrightHolder")
     version = attr(item, "version")
     article = Article(
         uri=uri,
@@ -102,11 +104,11 @@ def _read_item(item: etree._Element, slug: str, pictures: dict[str, etree._Eleme
         organisations=entities.pop("organisations", []),
         places=entities.pop("places", []),
         subjects=entities.pop("subjects", []) + [{"name": k} for k in map(text_of, content.iterfind("{*}keyword")) if k],
-        infoSources=[_concept(s, role=True) for s in content.iterfind("{*}infoSource")],
+        infoSources=[c for c in (_concept(s, role=True) for s in content.iterfind("{*}infoSource")) if c],
         altIds=[{"role": _local(attr(a, "type")) or "altId", "value": text_of(a)}
                 for a in content.iterfind("{*}altId") if text_of(a)],
         associations=_with_renditions(photo_associations(uri, photos), pictures),
-        **({"genres": genres} if (genres := [_concept(g) for g in content.iterfind("{*}genre")]) else {}),
+        **({"genres": genres} if (genres := [c for c in map(_concept, content.iterfind("{*}genre")) if c]) else {}),
         **entities,
     )
     return ParsedItem(article=article, source_format="newsml-g2", signal=_signal(meta, pub_status))
@@ -146,15 +148,16 @@ def _blocks(elements: Any, first_role: str) -> list[TextBlock]:
 
 
 def _concept(element: etree._Element, role: bool = False) -> dict[str, str]:
-    """A G2 concept (subject, genre, infoSource) as a ninjs entity: name, and uri
-    (IPTC code uris for ``medtop:``/``subj:``) or the qcode as literal."""
-    entry = {"name": text_of(element.find("{*}name")) or attr(element, "literal")}
+    """A G2 concept (subject, genre, infoSource) as a ninjs entity: its name, and its
+    uri (IPTC code uris for ``medtop:``/``subj:`` qcodes) or else its qcode or
+    ``@literal`` as literal."""
+    entry = {"name": text_of(element.find("{*}name"))}
     qcode = attr(element, "qcode")
     scheme, _, code = qcode.partition(":")
     if uri := attr(element, "uri") or (_CODES[scheme] + code if scheme in _CODES and code else ""):
         entry["uri"] = uri
-    elif qcode:
-        entry["literal"] = qcode
+    else:
+        entry["literal"] = qcode or attr(element, "literal")
     if role and (value := _local(attr(element, "role"))):
         entry["role"] = value
     return {k: v for k, v in entry.items() if v}

@@ -9,10 +9,10 @@ to the official 3.1 schema itself: every key is renamed to its 3.1 spelling and
 whatever the schema does not allow (extension properties, a rendition's "title", a
 number where a string belongs) is left out, so the Article always validates.
 
-Two losses are forced by the code around this module, not by ninjs:
-``places[].geoJSON`` is dropped because ``shared.ninjs`` cannot resolve the remote
-GeoJSON schema it points at (validation raises), and ``bodies[].charCount`` /
-``wordCount`` are dropped because :class:`TextBlock` forbids extra fields.
+``places[].geoJSON`` is kept when it is valid GeoJSON by the schema ``shared.ninjs``
+serves for the remote reference (and left out if it cannot serve it). One loss is
+forced by the model, not by ninjs: ``bodies[].charCount`` / ``wordCount`` are left
+out because :class:`TextBlock` forbids extra fields.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 import orjson
 from pydantic import ValidationError
+from referencing.exceptions import Unresolvable
 
 from shared.errors import ParseError
 from shared.events import Article, Signal, TextBlock
@@ -119,6 +120,7 @@ _CAMEL = {
     "altids": "altIds", "digitalsourcetype": "digitalSourceType", "byline": "by", "person": "people",
     "organisation": "organisations", "place": "places", "subject": "subjects", "event": "events",
     "object": "objects", "genre": "genres", "$standard": "standard", "geojson": "geoJSON",
+    "geometry_geojson": "geoJSON",
     "eventdetails": "eventDetails", "plannedcoverage": "plannedCoverage",
 }
 _BLOCK_FIELDS = {"headline": "headlines", "description": "descriptions", "body": "bodies"}
@@ -179,7 +181,9 @@ def _read_item(item: dict[str, Any], slug: str, prefix: str) -> ParsedItem:
         raise ParseError(f"ninjs item does not fit the Article model: {exc.errors()[0]['msg']}",
                          where=f"field {prefix}{loc}") from exc
     signal = Signal.KILL if article.pubStatus == "canceled" else None
-    return ParsedItem(article=article, source_format="ninjs", signal=signal)
+    declared = item.get("version")
+    source_version = str(declared) if declared not in (None, "") else None
+    return ParsedItem(article=article, source_format="ninjs", signal=signal, source_version=source_version)
 
 
 def _upgrade(item: dict[str, Any], depth: int) -> dict[str, Any]:
@@ -255,16 +259,15 @@ def _schema() -> dict[str, Any]:
     return validator().schema
 
 
-def _resolve(node: dict[str, Any]) -> dict[str, Any] | None:
-    """``node`` with its local ``$ref`` merged in; None for a remote one (GeoJSON)."""
+def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+    """``node`` with its local ``$ref`` merged in; ``{"$remote": url}`` for a remote
+    one (GeoJSON)."""
     ref = node.get("$ref")
     if ref is None:
         return node
     if not ref.startswith("#/$defs/"):
-        return None
+        return {"$remote": ref}
     target = _resolve(_schema()["$defs"][ref.rpartition("/")[2]])
-    if target is None:
-        return None
     merged = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
     merged["properties"] = {**target.get("properties", {}), **node.get("properties", {})}
     merged["required"] = [*target.get("required", []), *node.get("required", [])]
@@ -275,8 +278,10 @@ def _conform(value: Any, node: dict[str, Any], depth: int) -> Any:
     """``value`` made to fit schema ``node``: keys renamed to 3.1, what does not fit
     left out; ``_DROP`` when nothing of it fits."""
     node = _resolve(node)
-    if node is None or depth > _MAX_DEPTH:
+    if depth > _MAX_DEPTH:
         return _DROP
+    if "$remote" in node:
+        return value if _remote_valid(value, node["$remote"]) else _DROP
     kind = node.get("type")
     if kind == "object" or node.get("properties"):
         return _conform_object(value, node, depth)
@@ -290,6 +295,29 @@ def _conform(value: Any, node: dict[str, Any], depth: int) -> Any:
         kept = (_conform(v, node["items"], depth + 1) for v in value)
         return [v for v in kept if v is not _DROP]
     return _conform_scalar(value, node)
+
+
+def _remote_valid(value: Any, ref: str) -> bool:
+    """Whether ``value`` is valid by a remote schema the ninjs validator serves."""
+    if _deeper_than(value, 24):  # GeoJSON is shallow; deeper would only strain the validator
+        return False
+    try:
+        return validator().evolve(schema={"$ref": ref}).is_valid(value)
+    except Unresolvable:  # a schema shared.ninjs cannot serve: leave the value out, keep the item
+        return False
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return False
 
 
 def _conform_object(value: Any, node: dict[str, Any], depth: int) -> Any:

@@ -44,6 +44,7 @@ _DECLARED = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9
 _SPACE = re.compile(r"[ \t\r\n]*")
 _DOCTYPE_END = re.compile(r"\]\s*>")
 _ENTITY = re.compile(r"<!ENTITY", re.I)
+_ROOT = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)(?=[\s/>])")
 _BLANKS = re.compile(r"[ \t\r\n\f\v]+")
 
 
@@ -101,9 +102,16 @@ def decode_for_scan(payload: bytes) -> str:
 
 
 def _refuse_entity_declarations(text: str) -> None:
-    """Walk the prolog (whitespace, declaration, comments, PIs) up to the DOCTYPE and
-    refuse it when its internal subset declares an entity."""
-    pos = 0
+    """Refuse a DOCTYPE whose internal subset declares an entity."""
+    _, doctype = _skip_prolog(text)
+    if doctype and (m := _ENTITY.search(text, *doctype)):
+        raise ParseError(REFUSED, where=f"line {_line_of(text, m.start())}")
+
+
+def _skip_prolog(text: str) -> tuple[int, tuple[int, int] | None]:
+    """Where the prolog (whitespace, XML declaration, comments, PIs, DOCTYPE) ends,
+    and the span of the DOCTYPE in it, if any."""
+    pos, doctype = 0, None
     while pos < len(text):
         pos = _SPACE.match(text, pos).end()
         if text.startswith("\ufeff", pos):
@@ -112,18 +120,25 @@ def _refuse_entity_declarations(text: str) -> None:
             pos = _after(text, "?>", pos)
         elif text.startswith("<!--", pos):
             pos = _after(text, "-->", pos)
-        elif text.startswith("<!DOCTYPE", pos):
+        elif text.startswith("<!DOCTYPE", pos) and doctype is None:
             gt, bracket = text.find(">", pos), text.find("[", pos)
             if bracket != -1 and (gt == -1 or bracket < gt):  # an internal subset: ends at "]>"
                 m = _DOCTYPE_END.search(text, bracket)
                 end = m.end() if m else len(text)
             else:
                 end = len(text) if gt == -1 else gt + 1
-            if m := _ENTITY.search(text, pos, end):
-                raise ParseError(REFUSED, where=f"line {_line_of(text, m.start())}")
-            return
+            doctype, pos = (pos, end), end
         else:
-            return
+            break
+    return pos, doctype
+
+
+def root_name(text: str) -> str | None:
+    """The local name of the root element of XML ``text`` (after its prolog), or
+    None when no start tag follows the prolog. Reads only the markup; never raises."""
+    pos, _ = _skip_prolog(text)
+    m = _ROOT.match(text, pos)
+    return m.group(1) if m else None
 
 
 def _after(text: str, marker: str, pos: int) -> int:
@@ -210,6 +225,7 @@ def xpath_of(element: etree._Element) -> str:
 _PARAGRAPHS = frozenset({"p", "li", "blockquote", "pre", "h2", "h3", "h4", "h5", "h6", "hl2", "dt", "dd", "tr"})
 _FURNITURE = frozenset({"head", "title", "script", "style", "noscript", "template", "figure", "figcaption",
                         "media", "h1", "hl1", "nav", "iframe", "object", "img", "note"})
+_BREAK = "\u2029"  # PARAGRAPH SEPARATOR, never collapsed as whitespace by _squash
 _BLOCKS = frozenset({"div", "section", "article", "body", "table", "ul", "ol", "dl", "block", "body.content"})
 
 
@@ -231,7 +247,7 @@ def block_paragraphs(element: etree._Element) -> list[str]:
     else:
         _collect(element, found, 0)
     if not found:
-        found = [line for line in (_squash(part) for part in _loose_text(element, 0).split("\n")) if line]
+        found = [line for line in (_squash(part) for part in _loose_text(element, 0).split(_BREAK)) if line]
     return found
 
 
@@ -260,14 +276,16 @@ def _paragraph_text(element: etree._Element) -> str:
 
 
 def _loose_text(element: etree._Element, depth: int) -> str:
+    """Text with a break mark at every ``<br>`` and block boundary (a newline in the
+    markup is only whitespace)."""
     parts = [element.text or ""]
     for child in element:
         name = local_name(child)
         if name == "br":
-            parts.append("\n")
+            parts.append(_BREAK)
         elif name and name not in _FURNITURE and depth < 200:
             text = _loose_text(child, depth + 1)
-            parts.append(f"\n{text}\n" if name in _BLOCKS or name in _PARAGRAPHS else text)
+            parts.append(f"{_BREAK}{text}{_BREAK}" if name in _BLOCKS or name in _PARAGRAPHS else text)
         parts.append(child.tail or "")
     return "".join(parts)
 

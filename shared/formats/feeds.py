@@ -1,0 +1,118 @@
+"""RSS 2.0 / RSS 1.0 and Atom feeds read into canonical ninjs :class:`Article`s, one
+per item or entry, with feedparser.
+
+feedparser is handed only what :func:`parse_xml` has already accepted (so the
+entity checks apply and its forgiving, slower fallback parser is never needed),
+and only as a stream: given bytes or a string it would try them as a file name
+or a URL and read that instead.
+"""
+from __future__ import annotations
+
+import io
+import time
+from typing import Any
+
+import feedparser
+
+from shared.errors import ParseError
+from shared.events import Article, TextBlock
+from shared.formats.base import ParsedItem
+from shared.formats.ninjs_json import ninjs_uri, plain_body, provider_slug, story_uri
+from shared.formats.xmlsafe import block_paragraphs, local_name, parse_html, parse_xml, text_paragraphs, xpath_of
+
+_ROOTS = {"rss": "rss", "RDF": "rss", "feed": "atom"}
+
+
+def parse_feed(payload: bytes, *, provider: str) -> list[ParsedItem]:
+    """Read an RSS or Atom feed into ninjs Articles, one per item / entry.
+
+    In: the raw XML bytes and the provider name. Out: per item with a title or a
+    text: uri from guid / id (kept when a URI, else ``urn:wirestream:{provider}:{id}``),
+    else from the link, else a content hash; headline from the title; body from
+    the content (else the summary) with HTML reduced to paragraphs, the summary
+    kept as description role "summary" when a content exists; published / updated
+    as firstCreated / versionCreated; author(s) as ``by`` and ``people``; categories
+    as subjects (name only); language from ``xml:lang`` or the channel's
+    ``<language>``; the feed's or item's rights as copyrightNotice. A well-formed
+    feed without items gives an empty list. ``source_format`` is "rss" or "atom".
+    Raises :class:`ParseError` for unsafe or malformed XML (``where`` = "line N")
+    and for a root that is not ``rss``, ``rdf:RDF`` or ``feed`` (``where`` = its path).
+    """
+    slug = provider_slug(provider)
+    root = parse_xml(payload)
+    kind = _ROOTS.get(local_name(root))
+    if kind is None:
+        raise ParseError(f"root element is <{local_name(root)}>, not <rss> or <feed>", where=xpath_of(root))
+    try:
+        feed = feedparser.parse(io.BytesIO(payload), resolve_relative_uris=False)
+    except Exception as exc:  # feedparser's internals raise assorted types; the payload is what failed
+        raise ParseError(f"feed cannot be read: {exc}", where=xpath_of(root)) from exc
+    channel = feed.get("feed", {})
+    items = []
+    for entry in feed.get("entries", []):
+        if (item := _read_entry(entry, channel, slug, kind)) is not None:
+            items.append(item)
+    return items
+
+
+def _read_entry(entry: Any, channel: Any, slug: str, kind: str) -> ParsedItem | None:
+    headline = " ".join(_text(entry.get("title", ""), entry.get("title_detail")).split())
+    summary, summary_detail = entry.get("summary", ""), entry.get("summary_detail")
+    contents = [c for c in entry.get("content", []) if c.get("value")]
+    paragraphs = _paragraphs(*(contents[0]["value"], contents[0]) if contents else (summary, summary_detail))
+    if not headline and not paragraphs:
+        return None
+    link, guid = entry.get("link", ""), entry.get("id", "")
+    uri = ninjs_uri(guid or link, slug) if (guid or link) else story_uri(slug, kind, headline, *paragraphs[:1])
+    deck = " ".join(_paragraphs(summary, summary_detail)) if contents else ""
+    authors = [a for a in entry.get("authors", []) if a.get("name")]
+    detail = entry.get("title_detail") or entry.get("summary_detail") or {}
+    language = detail.get("language") or channel.get("language")
+    rights = entry.get("rights") or channel.get("rights")
+    article = Article(
+        uri=uri,
+        firstCreated=_stamp(entry.get("published_parsed")),
+        # dict.get: feedparser's own get() maps a missing "updated" to "published" with a DeprecationWarning
+        versionCreated=_stamp(dict.get(entry, "updated_parsed") or entry.get("published_parsed")),
+        language=language or None,
+        copyrightNotice=" ".join(rights.split()) if rights else None,
+        by=" and ".join(a["name"] for a in authors) or entry.get("author") or None,
+        headlines=[TextBlock(role="main", value=headline)] if headline else [],
+        descriptions=[TextBlock(role="summary", contentType="text/plain", value=deck)] if deck else [],
+        bodies=plain_body(paragraphs),
+        people=[_person(a) for a in authors],
+        subjects=[{"name": n} for n in dict.fromkeys(t.get("term") or t.get("label") for t in entry.get("tags", [])) if n],
+        altIds=[{"role": "link", "value": link}] if link and uri != link else [],
+    )
+    return ParsedItem(article=article, source_format=kind, signal=None)
+
+
+def _text(value: str, detail: Any) -> str:
+    """A title or summary as plain text, whatever markup feedparser left in it."""
+    if detail and "html" in (detail.get("type") or "") and "<" in value:
+        root = parse_html(value)
+        return " ".join(block_paragraphs(root)) if root is not None else value
+    return value
+
+
+def _paragraphs(value: str, detail: Any) -> list[str]:
+    kind = (detail or {}).get("type") or "text/html"  # RSS descriptions are HTML unless said otherwise
+    if "html" in kind:
+        root = parse_html(value)
+        return block_paragraphs(root) if root is not None else []
+    return text_paragraphs(value)
+
+
+def _person(author: Any) -> dict[str, Any]:
+    person: dict[str, Any] = {"name": author["name"], "rel": "author"}
+    if email := author.get("email"):
+        person["contactInfo"] = [{"type": "email", "role": "work", "value": email}]
+    return person
+
+
+def _stamp(parsed: time.struct_time | None) -> str | None:
+    """feedparser's UTC struct_time as RFC 3339."""
+    if not parsed or not 1 <= parsed.tm_year <= 9999:
+        return None
+    return (f"{parsed.tm_year:04d}-{parsed.tm_mon:02d}-{parsed.tm_mday:02d}"
+            f"T{parsed.tm_hour:02d}:{parsed.tm_min:02d}:{parsed.tm_sec:02d}Z")

@@ -1,0 +1,216 @@
+"""NewsML 1.2 news items read into canonical ninjs :class:`Article`s.
+
+A NewsML 1.2 ``NewsItem`` nests ``NewsComponent``s, each with a ``Role`` (Body,
+HeadLine, SubHeadLine, Contact, Photo, Logo…), news lines and ``ContentItem``s
+whose ``DataContent`` holds NITF, XHTML or text. The story is read from the
+text components; photo, logo and video components become associations.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lxml import etree
+
+from shared.errors import ParseError
+from shared.events import Article, Signal, TextBlock
+from shared.formats.base import ParsedItem
+from shared.formats.ninjs_json import ninjs_datetime, ninjs_uri, plain_body, provider_slug
+from shared.formats.nitf import read_story
+from shared.formats.xmlsafe import (attr, block_paragraphs, local_name, parse_html, parse_xml, text_of,
+                                    text_paragraphs, xpath_of)
+
+_SUBJECT_CODES = "http://cv.iptc.org/newscodes/subjectcode/"
+_MEDIA = {"photo": "picture", "picture": "picture", "image": "picture", "logo": "picture",
+          "graphic": "graphic", "video": "video", "audio": "audio"}
+_NOT_BODY = {"headline", "subheadline", "contact", "stylesheet", "caption"}
+_STATUS = {"canceled": "canceled", "cancelled": "canceled", "withheld": "withheld", "embargoed": "withheld"}
+_COPYRIGHT = re.compile(r"^(?:copyright|\(c\)|©)\s*(?:\d{4}[,\s]+)?(?P<holder>.*?)(?:[,\s]+\d{4})?\.?$", re.I)
+
+
+def parse_newsml12(payload: bytes, *, provider: str) -> list[ParsedItem]:
+    """Read a NewsML 1.2 document into ninjs Articles, one per ``NewsItem``.
+
+    In: the raw XML bytes and the provider name. Out: per NewsItem: uri from
+    ``PublicIdentifier`` with its trailing ``:{RevisionId}`` removed (so every
+    revision of a story has one uri; the full identifier stays in ``altIds``),
+    version from ``RevisionId``, ``FirstCreated`` / ``ThisRevisionCreated``,
+    ``Status`` (Canceled → "canceled" and signal KILL; Withheld / Embargoed →
+    "withheld"), urgency, headline, deck (SubHeadLine), byline, dateline,
+    slugline, copyright line, language, genres, subject codes and keyword
+    metadata, the body of the Body component (NITF via :func:`read_story`, XHTML or
+    text) and media components as associations. A revision that says it updates
+    an earlier one (``PreviousRevision`` > 0) gives signal UPDATE.
+    Raises :class:`ParseError` for unsafe or malformed XML (``where`` = "line N"),
+    another root, no NewsItem, an item with no identifier, or an item with neither
+    headline nor body (``where`` = an XPath-ish location).
+    """
+    slug = provider_slug(provider)
+    root = parse_xml(payload)
+    if local_name(root) not in ("NewsML", "NewsItem"):
+        raise ParseError(f"root element is <{local_name(root)}>, not <NewsML>", where=xpath_of(root))
+    items = [root] if local_name(root) == "NewsItem" else list(root.iterfind("{*}NewsItem"))
+    if not items:
+        raise ParseError("NewsML document holds no NewsItem", where=xpath_of(root))
+    return [_read_item(item, slug) for item in items]
+
+
+def _read_item(item: etree._Element, slug: str) -> ParsedItem:
+    ident = item.find("{*}Identification/{*}NewsIdentifier")
+    if ident is None:
+        raise ParseError("NewsItem has no NewsIdentifier", where=f"{xpath_of(item)}/Identification")
+    revision = ident.find("{*}RevisionId")
+    version = text_of(revision) if text_of(revision).isdigit() and len(text_of(revision)) < 10 else "1"
+    public = text_of(ident.find("{*}PublicIdentifier"))
+    parts = [text_of(ident.find(f"{{*}}{name}")) for name in ("ProviderId", "DateId", "NewsItemId")]
+    if public:
+        uri = ninjs_uri(re.sub(rf":{re.escape(text_of(revision))}[NAU]?$", "", public) if text_of(revision) else public, slug)
+    elif all(parts):
+        uri = "urn:newsml:" + ":".join(parts)
+    else:
+        raise ParseError("NewsItem has no PublicIdentifier", where=xpath_of(ident))
+    management = item.find("{*}NewsManagement")
+    management = management if management is not None else etree.Element("NewsManagement")
+    status = _STATUS.get(attr(management.find("{*}Status"), "FormalName").lower(), "usable")
+    components = list(item.iter("{*}NewsComponent"))
+    text_parts = [c for c in components if _role(c) not in _MEDIA]
+    headline = _line(text_parts, "HeadLine") or " ".join(_component_text(text_parts, lambda role: role == "headline"))
+    deck = _line(text_parts, "SubHeadLine")
+    paragraphs = _component_text(text_parts, lambda role: role in ("body", "main", "maintext")) or \
+        _component_text(text_parts, lambda role: role not in _NOT_BODY)
+    deck = deck or "\n\n".join(_component_text(text_parts, lambda role: role == "subheadline"))
+    contact = "\n\n".join(_component_text(text_parts, lambda role: role == "contact"))
+    if not headline and not paragraphs:
+        raise ParseError("NewsItem has neither headline nor body", where=xpath_of(item))
+    copyright_line = _line(text_parts, "CopyrightLine")
+    holder = text_of(item.find(".//{*}RightsMetadata/{*}Copyright/{*}CopyrightHolder"))
+    if not holder and (m := _COPYRIGHT.match(copyright_line)):
+        holder = m["holder"]
+    urgency = attr(management.find("{*}Urgency"), "FormalName")
+    article = Article(
+        uri=uri,
+        version=version,
+        firstCreated=ninjs_datetime(text_of(management.find("{*}FirstCreated"))),
+        versionCreated=ninjs_datetime(text_of(management.find("{*}ThisRevisionCreated"))),
+        embargoedUntil=ninjs_datetime(text_of(management.find("{*}StatusWillChange/{*}DateAndTime")))
+        if status == "withheld" else None,
+        pubStatus=status,
+        urgency=int(urgency) if urgency.isdigit() and 1 <= int(urgency) <= 9 else None,
+        copyrightHolder=holder or None,
+        copyrightNotice=copyright_line or None,
+        language=attr(item.find(".//{*}DescriptiveMetadata/{*}Language"), "FormalName") or None,
+        by=_line(text_parts, "ByLine") or None,
+        slugline=_line(text_parts, "SlugLine") or None,
+        located=_line(text_parts, "DateLine") or None,
+        headlines=[TextBlock(role="main", value=headline)] if headline else [],
+        descriptions=[TextBlock(role=role, contentType="text/plain", value=value)
+                      for role, value in (("deck", deck), ("contact", contact)) if value],
+        bodies=plain_body(paragraphs),
+        subjects=_subjects(item),
+        infoSources=[{"name": name, "role": "source"} for name in
+                     dict.fromkeys(attr(p, "FormalName") for p in item.iterfind(".//{*}Source/{*}Party")) if name],
+        associations=_media(uri, components),
+        altIds=[{"role": "PublicIdentifier", "value": public}] if public else [],
+        **({"genres": genres} if (genres := [{"name": g} for g in dict.fromkeys(
+            attr(e, "FormalName") for e in item.iterfind(".//{*}DescriptiveMetadata/{*}Genre")) if g]) else {}),
+    )
+    return ParsedItem(article=article, source_format="newsml-1.2", signal=_signal(status, revision))
+
+
+def _signal(status: str, revision: etree._Element | None) -> Signal | None:
+    if status == "canceled":
+        return Signal.KILL
+    previous = attr(revision, "PreviousRevision")
+    return Signal.UPDATE if previous.isdigit() and int(previous) > 0 else None
+
+
+def _role(component: etree._Element) -> str:
+    return attr(component.find("{*}Role"), "FormalName").lower()
+
+
+def _line(components: list[etree._Element], name: str) -> str:
+    """The first news line ``name`` among the components' own NewsLines."""
+    for component in components:
+        for line in component.iterfind(f"{{*}}NewsLines/{{*}}{name}"):
+            if value := text_of(line):
+                return value
+    return ""
+
+
+def _component_text(components: list[etree._Element], wanted: Any) -> list[str]:
+    """Paragraphs of the content items of the first component whose role is wanted."""
+    for component in components:
+        if not wanted(_role(component)) or component.find("{*}ContentItem") is None:
+            continue
+        paragraphs = [p for content in component.iterfind("{*}ContentItem") for p in _content_text(content)]
+        if paragraphs:
+            return paragraphs
+    return []
+
+
+def _content_text(content: etree._Element) -> list[str]:
+    data = content.find("{*}DataContent")
+    if data is None:
+        return []
+    kind = attr(content.find("{*}MimeType"), "FormalName").lower()
+    if kind.startswith(("image/", "video/", "audio/", "text/css")):
+        return []
+    for child in data:
+        if local_name(child) == "nitf":
+            return read_story(child).paragraphs
+        if local_name(child):
+            body = child.find(".//{*}body") if local_name(child) == "html" else child
+            return block_paragraphs(body if body is not None else child)
+    text = data.text or ""
+    root = parse_html(text) if "html" in kind else None
+    return block_paragraphs(root) if root is not None else text_paragraphs(text)
+
+
+def _subjects(item: etree._Element) -> list[dict[str, str]]:
+    found: list[dict[str, str]] = []
+    for code in item.iterfind(".//{*}SubjectCode/*"):
+        value = attr(code, "FormalName")
+        if re.fullmatch(r"\d{8}", value):
+            found.append({"uri": _SUBJECT_CODES + value})
+    for metadata in item.iterfind(".//{*}Metadata"):
+        if "keyword" in attr(metadata.find("{*}MetadataType"), "FormalName").lower():
+            names = (attr(p, "Value") for p in metadata.iterfind("{*}Property"))
+            found += [{"name": name, "rel": "about"} for name in names if name]
+    found += [{"name": k} for k in (text_of(e) for e in item.iterfind(".//{*}NewsLines/{*}KeywordLine")) if k]
+    return found
+
+
+def _media(article_uri: str, components: list[etree._Element]) -> list[dict[str, Any]]:
+    """Photo, logo and video components as associations with their renditions."""
+    found: list[dict[str, Any]] = []
+    counts: dict[str, int] = {}
+    for component in components:
+        role = _role(component)
+        if role not in _MEDIA:
+            continue
+        renditions = [r for r in map(_rendition, component.iterfind("{*}ContentItem")) if r]
+        if not renditions:
+            continue
+        counts[role] = counts.get(role, 0) + 1
+        name = f"{role}-{counts[role]}"
+        association: dict[str, Any] = {"name": name, "rel": role, "type": _MEDIA[role],
+                                       "uri": renditions[0]["href"], "renditions": renditions}
+        if caption := _line([component], "HeadLine") or _line([component], "CaptionLine"):
+            association["descriptions"] = [{"role": "caption", "contentType": "text/plain", "value": caption}]
+        found.append(association)
+    return found
+
+
+def _rendition(content: etree._Element) -> dict[str, Any] | None:
+    href = attr(content, "Href")
+    if not href or ninjs_uri(href, "x") != href:
+        return None
+    properties = {attr(p, "FormalName"): attr(p, "Value") for p in content.iterfind("{*}Characteristics/{*}Property")}
+    rendition: dict[str, Any] = {"name": properties.get("ImageUse") or attr(content, "Duid") or "rendition",
+                                 "href": href}
+    if kind := attr(content.find("{*}MimeType"), "FormalName"):
+        rendition["contentType"] = kind
+    sizes = (("width", properties.get("PixelWidth", "")), ("height", properties.get("PixelHeight", "")),
+             ("sizeInBytes", text_of(content.find("{*}Characteristics/{*}SizeInBytes"))))
+    rendition.update({key: int(value) for key, value in sizes if value.isdigit() and len(value) < 16})
+    return rendition

@@ -1,0 +1,153 @@
+"""parse_newsml_g2: NewsML-G2 items and messages in, one valid ninjs 3.1 Article per
+text item out, with the identity and signals the source declares."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shared.errors import ParseError
+from shared.events import Signal
+from shared.formats.newsml_g2 import parse_newsml_g2
+from shared.ninjs import ninjs_errors
+
+SAMPLE = (Path(__file__).resolve().parents[2] / "fixtures" / "wires" / "tt-newsml-g2-sample.xml").read_bytes()
+
+
+def test_tt_message_gives_its_one_text_item_with_headline_and_body():
+    [item] = parse_newsml_g2(SAMPLE, provider="TT")
+    article = item.article
+    assert ninjs_errors(article.to_ninjs()) == []
+    assert article.headline == 'Jan Guillou skriver på ny "Hamilton"-bok'
+    assert "Boken blir den elfte i serien om superagenten, men enligt Guillou ska den snarare räknas som en " \
+           "fristående del." in article.body_text
+    assert article.body_text.startswith("Jan Guillou arbetar just nu med det sista kapitlet")
+    assert "Arkivbild" not in article.body_text and "LitteraturTT" not in article.body_text
+    assert item.source_format == "newsml-g2" and item.signal is None
+
+
+def test_tt_identity_metadata_and_picture():
+    [item] = parse_newsml_g2(SAMPLE, provider="TT")
+    ninjs = item.article.to_ninjs()
+    assert ninjs["uri"] == "http://tt.se/media/text/210919-janguillou-879f202b" and ninjs["version"] == "1"
+    assert ninjs["versionCreated"] == "2021-09-19T20:57:43+02:00" and ninjs["urgency"] == 3
+    assert ninjs["language"] == "sv" and ninjs["copyrightHolder"] == "TT" and ninjs["slugline"] == "janguillou"
+    assert {"name": "Litteratur", "uri": "http://cv.iptc.org/newscodes/mediatopic/20000013"} in ninjs["subjects"]
+    assert {"name": "Jan Guillou"} in ninjs["people"] and ninjs["organisations"] == [{"name": "Aftonbladet"}]
+    [photo] = ninjs["associations"]
+    assert photo["uri"] == "http://tt.se/media/image/sdlm1btzmKu8WU" and photo["by"] == "Naina Helén Jåma/TT"
+    assert [r["name"] for r in photo["renditions"]] == ["highRes", "preview", "rendition-3", "thumbnail"]
+    assert photo["renditions"][0]["width"] == 4928 and photo["renditions"][0]["sizeInBytes"] == 6223550
+
+
+ITEM = """<?xml version="1.0" encoding="UTF-8"?>
+<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="urn:newsml:wire.example.org:20240517:ferry-fire"
+    version="{version}" standard="NewsML-G2" standardversion="2.33" xml:lang="en">
+  <rightsInfo><copyrightHolder literal="WS"><name>Wirestream</name></copyrightHolder>
+    <copyrightNotice>Copyright 2024 Wirestream</copyrightNotice><usageTerms>No archive.</usageTerms></rightsInfo>
+  <itemMeta>
+    <itemClass qcode="ninat:text"/>
+    <provider qcode="nprov:WS"/>
+    <versionCreated>2024-05-17T10:02:00Z</versionCreated>
+    <firstCreated>2024-05-17T09:31:00Z</firstCreated>
+    <embargoed>2024-05-17T12:00:00+02:00</embargoed>
+    <pubStatus qcode="{status}"/>
+    <edNote>Corrects number of passengers</edNote>
+    {signals}
+  </itemMeta>
+  <contentMeta>
+    <urgency>2</urgency>
+    <contentCreated>20240517T0930</contentCreated>
+    <located qcode="geo:658225"><name>Helsinki</name></located>
+    <creator uri="https://wire.example.org/staff/kt"><name>Kari Tuomi</name></creator>
+    <infoSource role="isrol:originfo" literal="coastguard"><name>Finnish Coast Guard</name></infoSource>
+    <language tag="en-GB"/>
+    <subject type="cpnat:abstract" qcode="medtop:20000139"><name>fire</name></subject>
+    <subject type="cpnat:abstract" qcode="subj:16009000"><name>accident</name></subject>
+    <subject type="cpnat:geoArea" qcode="geo:658225"><name>Helsinki</name></subject>
+    <genre qcode="genre:Current"><name>Current</name></genre>
+    <keyword>ferries</keyword>
+    <slugline>ferry-fire</slugline>
+    <headline>Fire on ferry off Helsinki</headline>
+    <headline role="hld:subtitle">All 212 passengers safe</headline>
+    <description role="drol:summary">A fire broke out in the engine room of a Baltic ferry.</description>
+    <altId type="idtype:wsid">WS-0501</altId>
+  </contentMeta>
+  <contentSet>
+    <inlineXML contenttype="application/nitf+xml">
+      <nitf xmlns="http://iptc.org/std/NITF/2006-10-18/"><body><body.content>
+        <p>Fire on ferry off Helsinki</p>
+        <p>Fire broke out in the engine room of the ferry on Friday morning.</p>
+        <p>All 212 passengers were safe, the coast guard said.</p>
+      </body.content></body></nitf>
+    </inlineXML>
+  </contentSet>
+</newsItem>"""
+
+
+def _item(status: str = "stat:usable", signals: str = "", version: str = "4") -> bytes:
+    return ITEM.format(status=status, signals=signals, version=version).encode()
+
+
+def test_namespaced_item_with_nitf_body():
+    [item] = parse_newsml_g2(_item(), provider="wire")
+    ninjs = item.article.to_ninjs()
+    assert ninjs_errors(ninjs) == []
+    assert ninjs["uri"] == "urn:newsml:wire.example.org:20240517:ferry-fire" and ninjs["version"] == "4"
+    assert ninjs["headlines"] == [{"role": "main", "value": "Fire on ferry off Helsinki"},
+                                  {"role": "subtitle", "value": "All 212 passengers safe"}]
+    assert item.article.body_text == ("Fire broke out in the engine room of the ferry on Friday morning.\n\n"
+                                      "All 212 passengers were safe, the coast guard said.")
+    assert ninjs["firstCreated"] == "2024-05-17T09:31:00Z" and ninjs["contentCreated"] == "2024-05-17T09:30:00Z"
+    assert ninjs["embargoedUntil"] == "2024-05-17T12:00:00+02:00" and ninjs["urgency"] == 2
+    assert ninjs["language"] == "en-GB" and ninjs["located"] == "Helsinki" and ninjs["by"] == "Kari Tuomi"
+    assert ninjs["copyrightHolder"] == "Wirestream" and ninjs["usageTerms"] == "No archive."
+    assert {"name": "accident", "uri": "http://cv.iptc.org/newscodes/subjectcode/16009000"} in ninjs["subjects"]
+    assert {"name": "ferries"} in ninjs["subjects"] and ninjs["places"] == [{"name": "Helsinki", "literal": "geo:658225"}]
+    assert ninjs["infoSources"] == [{"name": "Finnish Coast Guard", "literal": "coastguard", "role": "originfo"}]
+    assert ninjs["altIds"] == [{"role": "wsid", "value": "WS-0501"}] and ninjs["genres"] == [{"name": "Current", "literal": "genre:Current"}]
+
+
+@pytest.mark.parametrize("status, signals, expected", [
+    ("stat:usable", '<signal qcode="sig:correction"/>', Signal.CORRECTION),
+    ("stat:usable", '<signal qcode="sig:update"/>', Signal.UPDATE),
+    ("stat:usable", '<signal qcode="sig:update"/><signal qcode="sig:correction"/>', Signal.CORRECTION),
+    ("stat:canceled", '<signal qcode="sig:correction"/>', Signal.KILL),
+    ("stat:withdrawn", "", Signal.KILL),
+    ("stat:usable", '<signal qcode="nmsig:atomic"/>', None),
+])
+def test_signals_come_from_status_and_signal_elements(status, signals, expected):
+    [item] = parse_newsml_g2(_item(status, signals), provider="wire")
+    assert item.signal is expected
+    assert item.article.pubStatus == ("canceled" if expected is Signal.KILL else "usable")
+
+
+def test_a_message_with_several_text_items_gives_one_article_each():
+    inner = _item().decode().split("?>", 1)[1]
+    second = inner.replace("ferry-fire", "ferry-fire-2")
+    message = f'<newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/"><itemSet>{inner}{second}</itemSet></newsMessage>'
+    items = parse_newsml_g2(message.encode(), provider="wire")
+    assert [i.article.uri.rpartition(":")[2] for i in items] == ["ferry-fire", "ferry-fire-2"]
+
+
+@pytest.mark.parametrize("payload, where", [
+    (b'<newsItem><itemMeta><itemClass qcode="ninat:text"/></itemMeta></newsItem>', "/newsItem/@guid"),
+    (b'<newsMessage><itemSet><newsItem guid="urn:x:1"><itemMeta><itemClass qcode="ninat:picture"/></itemMeta>'
+     b"</newsItem></itemSet></newsMessage>", "/newsMessage"),
+    (b"<nitf/>", "/nitf"),
+    (b"<newsItem guid='x'>\n<oops></newsItem>", "line 2"),
+    (b"<newsMessage><itemSet><newsItem guid='urn:x:1'/><newsItem guid='urn:x:2'><contentMeta/></newsItem>"
+     b"</itemSet></newsMessage>", "/newsMessage/itemSet/newsItem[1]"),
+])
+def test_unreadable_g2(payload, where):
+    with pytest.raises(ParseError) as caught:
+        parse_newsml_g2(payload, provider="wire")
+    assert caught.value.where == where
+
+
+def test_inline_data_plain_text():
+    payload = (b'<newsItem guid="urn:x:9" version="2"><contentMeta><headline>H</headline></contentMeta><contentSet>'
+               b'<inlineData contenttype="text/plain">First para\nstill first.\n\nSecond para.</inlineData>'
+               b"</contentSet></newsItem>")
+    [item] = parse_newsml_g2(payload, provider="wire")
+    assert item.article.body_text == "First para still first.\n\nSecond para."

@@ -1,0 +1,119 @@
+"""parse_nitf: a NITF 3.x document in, one valid ninjs 3.1 Article out."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shared.errors import ParseError
+from shared.events import Signal
+from shared.formats.nitf import parse_nitf, read_story
+from shared.formats.xmlsafe import parse_xml
+from shared.ninjs import ninjs_errors
+
+SAMPLE = (Path(__file__).resolve().parents[2] / "fixtures" / "wires" / "ntb-nitf-sample.xml").read_bytes()
+
+
+def test_ntb_sample_becomes_valid_ninjs_with_headline_and_body():
+    [item] = parse_nitf(SAMPLE, provider="NTB")
+    article = item.article
+    assert ninjs_errors(article.to_ninjs()) == []
+    assert article.headline == "Pandemien herjer på den legeløse indiske landsbygda"
+    body = article.body_text
+    assert body.startswith("Koronapandemien herjer også i landsbyer rundt omkring i India.")
+    assert "Fredag meldte India om ytterligere 343.000 tilfeller av koronaviruset." in body
+    assert "\n\nMyndighetene patruljerer langs elvebredden\n\n" in body  # hl2 subheads stay paragraphs
+    assert "Kremasjonsbål" not in body and body.endswith("(©NTB)")  # media caption is not body text
+    assert item.source_format == "nitf" and item.signal is None
+
+
+def test_ntb_sample_identity_and_metadata():
+    [item] = parse_nitf(SAMPLE, provider="NTB")
+    ninjs = item.article.to_ninjs()
+    assert ninjs["uri"] == "urn:wirestream:ntb:NTB5df9281a-a270-4dc5-a618-869bbc3bbca7_00"
+    assert ninjs["altIds"] == [{"role": "doc-id", "value": "NTB5df9281a-a270-4dc5-a618-869bbc3bbca7_00"}]
+    assert ninjs["version"] == "1" and ninjs["urgency"] == 5 and ninjs["language"] == "nb-NO"
+    assert ninjs["versionCreated"] == "2021-05-16T09:00:04Z" and ninjs["firstCreated"] == "2021-05-16T09:00:04Z"
+    assert ninjs["by"] == "NTB-AFP-DPA" and ninjs["located"] == "Unnao" and ninjs["slugline"] == "india-korona-bygd"
+    assert {"name": "Sykdom", "uri": "http://cv.iptc.org/newscodes/subjectcode/07001000"} in ninjs["subjects"]
+    assert ninjs["places"] == [{"name": "India"}, {"name": "Asia"}]
+    [photo] = ninjs["associations"]
+    assert photo["descriptions"][0]["value"].startswith("Kremasjonsbål for koronaofre")
+    assert photo["altIds"] == [{"role": "source", "value": "JsxLggxsoo4"}]
+
+
+FULL = """<?xml version="1.0" encoding="UTF-8"?>
+<nitf xmlns="http://iptc.org/std/NITF/2006-10-18/" xml:lang="en-GB">
+  <head>
+    <title>Title only</title>
+    <docdata management-status="{status}">
+      <doc-id regsrc="WS" id-string="urn:wirestream:test:ferry-fire"/>
+      <urgency ed-urg="2"/>
+      <date.issue norm="20240517T093100+0200"/>
+      <date.release norm="20240517T120000+0200"/>
+      <doc.copyright holder="Wirestream" year="2024"/>
+      <ed-msg info="Embargoed until noon"/>
+      <key-list><keyword key="ferries"/><keyword key="Helsinki"/></key-list>
+      <du-key key="ferry-fire" version="3"/>
+      <identified-content><person>Aino Laine</person><org>Coast Guard</org></identified-content>
+    </docdata>
+  </head>
+  <body>
+    <body.head>
+      <hedline><hl1>Fire on ferry off Helsinki</hl1><hl2>All 212 passengers safe</hl2></hedline>
+      <byline>By <person>Kari Tuomi</person>, <byttl>Wirestream Correspondent</byttl></byline>
+      <dateline><location>HELSINKI</location>, <story.date norm="20240517">May 17</story.date></dateline>
+    </body.head>
+    <body.content>
+      <block><p>Fire broke out in the engine room.</p><p>The coast guard escorted the ship to port.</p></block>
+      <media media-type="image"><media-reference source="https://img.example.org/ferry.jpg" mime-type="image/jpeg"/>
+        <media-caption>The ferry in port.</media-caption><media-producer>Wirestream/Photo</media-producer></media>
+    </body.content>
+  </body>
+</nitf>"""
+
+
+def test_namespaced_nitf_with_every_field():
+    [item] = parse_nitf(FULL.format(status="usable").encode(), provider="wire")
+    ninjs = item.article.to_ninjs()
+    assert ninjs_errors(ninjs) == []
+    assert ninjs["uri"] == "urn:wirestream:test:ferry-fire" and ninjs["version"] == "3"
+    assert ninjs["headlines"] == [{"role": "main", "value": "Fire on ferry off Helsinki"}]
+    assert ninjs["descriptions"] == [{"role": "deck", "contentType": "text/plain", "value": "All 212 passengers safe"}]
+    assert ninjs["by"] == "Kari Tuomi" and ninjs["located"] == "HELSINKI" and ninjs["language"] == "en-GB"
+    assert ninjs["versionCreated"] == "2024-05-17T09:31:00+02:00"
+    assert ninjs["embargoedUntil"] == "2024-05-17T12:00:00+02:00"
+    assert ninjs["copyrightHolder"] == "Wirestream" and ninjs["copyrightNotice"] == "Copyright 2024 Wirestream"
+    assert ninjs["edNote"] == "Embargoed until noon" and ninjs["urgency"] == 2
+    assert item.article.body_text == "Fire broke out in the engine room.\n\nThe coast guard escorted the ship to port."
+    assert {"name": "ferries"} in ninjs["subjects"] and {"name": "Coast Guard"} in ninjs["organisations"]
+    [photo] = ninjs["associations"]
+    assert photo["uri"] == "https://img.example.org/ferry.jpg" and photo["by"] == "Wirestream/Photo"
+    assert item.signal is None
+
+
+def test_canceled_nitf_is_a_kill():
+    [item] = parse_nitf(FULL.format(status="canceled").encode(), provider="wire")
+    assert item.signal is Signal.KILL and item.article.pubStatus == "canceled"
+
+
+def test_without_doc_id_the_uri_is_a_stable_hash():
+    payload = b"<nitf><body><body.head><hedline><hl1>H</hl1></hedline></body.head></body></nitf>"
+    [first], [again] = parse_nitf(payload, provider="Wire"), parse_nitf(payload, provider="Wire")
+    assert first.article.uri == again.article.uri and first.article.uri.startswith("urn:wirestream:wire:")
+
+
+@pytest.mark.parametrize("payload, where", [
+    (b"<nitf><head/><body><body.content/></body></nitf>", "/nitf/body"),
+    (b"<newsItem/>", "/newsItem"),
+    (b"<nitf><body>", "line 1"),
+])
+def test_unreadable_nitf(payload, where):
+    with pytest.raises(ParseError) as caught:
+        parse_nitf(payload, provider="wire")
+    assert caught.value.where == where
+
+
+def test_read_story_works_on_a_bare_body_content():
+    story = read_story(parse_xml(b"<body.content><p>One.</p><hl2>Sub</hl2><p>Two.</p></body.content>"))
+    assert story.paragraphs == ["One.", "Sub", "Two."]
