@@ -137,6 +137,9 @@ class Envelope(BaseModel):
     notes: list[StageNote] = Field(default_factory=list)
     # What ninjs has no field for (quotes, keywords, clusters…), filled by enrichment.
     enrichment: dict[str, Any] = Field(default_factory=dict)
+    # Machine-translation provenance, filled by translation: on a translation its
+    # engine, model, quality tier and original; on an original its language versions.
+    translation: dict[str, Any] | None = None
 
 
 class ArticleEvent(BaseModel):

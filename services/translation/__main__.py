@@ -2,22 +2,12 @@
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 
-from services.translation.handlers import translate
-from shared.bus import StageRunner
-from shared.events import Stage
+from services.translation.bootstrap import SERVICE, Translation
+from services.translation.settings import TranslationSettings
+from shared.cache import connect
 from shared.service import run_service
-from shared.settings import WireSettings
-from shared.stage import article_handler
 from shared.topics import Topics, ensure_topics
-
-SERVICE = "translation"
-
-
-class TranslationSettings(WireSettings):
-    # Languages every article should be published in (WIRE_TARGET_LANGUAGES='["pt","es"]').
-    target_languages: list[str] = []
 
 
 def main() -> None:
@@ -27,11 +17,14 @@ def main() -> None:
     async def serve(stop: asyncio.Event) -> None:
         await ensure_topics(settings.kafka_bootstrap, topics,
                             partitions=settings.topic_partitions, replication=settings.topic_replication)
-        handle = article_handler(stage=Stage.TRANSLATED, service=SERVICE, out_topic=topics.translated,
-                                 transform=partial(translate, targets=settings.target_languages))
-        runner = StageRunner(stage=SERVICE, topic=topics.enriched, group_id=topics.group(SERVICE),
-                             handle=handle, settings=settings)
-        await runner.run(stop)
+        redis = connect(settings.redis_url)
+        translation = Translation.build(settings, redis)
+        try:
+            await translation.warm_up()
+            await translation.runner(topics).run(stop)
+        finally:
+            await translation.aclose()
+            await redis.aclose()
 
     run_service(SERVICE, settings, serve)
 

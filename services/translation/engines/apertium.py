@@ -1,0 +1,119 @@
+"""Apertium (Debian packages): rule-based translation run as a subprocess.
+
+One ``apertium -u <mode>`` process per batch: segments are joined by a blank line,
+which Apertium keeps as a hard boundary (a single line break is not one: words
+may move across it), and split again afterwards. Spawning costs ~0.1 s, so a
+batch of many articles' segments costs little more than one. ``-u`` drops the
+"*" marks on unknown words, which is also what keeps placeholders intact.
+Output is a gist: labelled rule-based, never passed off as a neural translation.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+
+from services.translation.engines.base import (RULE_BASED_GIST, EngineFailed, EngineUnavailable, Pair,
+                                               Provenance)
+
+log = logging.getLogger(__name__)
+
+# BCP 47 primary tag → Apertium's ISO 639-3 code (the languages Debian packages pair).
+ISO3 = {"en": "eng", "es": "spa", "ca": "cat", "pt": "por", "fr": "fra", "it": "ita", "gl": "glg",
+        "oc": "oci", "eu": "eus", "ro": "ron", "de": "deu", "nl": "nld", "af": "afr", "da": "dan",
+        "sv": "swe", "nb": "nob", "nn": "nno", "is": "isl", "eo": "epo", "cy": "cym", "br": "bre"}
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+class ApertiumEngine:
+    name = "apertium"
+    placeholder = "X{}X"
+
+    def __init__(self, *, binary: str = "apertium", timeout_s: float = 60.0) -> None:
+        self.binary = shutil.which(binary) or binary
+        self.timeout_s = timeout_s
+        self.modes = installed_modes(self.binary)
+
+    def mode(self, pair: Pair) -> str | None:
+        source, target = ISO3.get(pair.source), ISO3.get(pair.target)
+        name = f"{source}-{target}"
+        return name if source and target and name in self.modes else None
+
+    def supports(self, pair: Pair) -> bool:
+        return self.mode(pair) is not None
+
+    def provenance(self, pair: Pair) -> Provenance:
+        mode = self.mode(pair) or f"{pair}"
+        package = _package_of(mode)
+        return Provenance(engine=self.name, model=f"{package} {_package_version(package)} ({mode})",
+                          quality=RULE_BASED_GIST, label=f"Apertium {_package_version('apertium')}")
+
+    async def translate(self, segments: list[str], pair: Pair) -> list[str]:
+        mode = self.mode(pair)
+        if mode is None:
+            raise EngineFailed(f"no Apertium mode for {pair.arrow} (installed: {', '.join(sorted(self.modes))})")
+        if not segments:
+            return []
+        out = _BLANK_LINE.split((await self._run(mode, "\n\n".join(segments))).strip("\n"))
+        if len(out) == len(segments):
+            return [text.strip() for text in out]
+        # Should not happen (a blank line is a hard boundary); one call per segment is slow but exact.
+        log.warning("apertium changed the segment count, translating one by one",
+                    extra={"sent": len(segments), "got": len(out), "mode": mode})
+        return [(await self._run(mode, text)).strip() for text in segments]
+
+    async def _run(self, mode: str, text: str) -> str:
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                self.binary, "-u", mode, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError as exc:
+            raise EngineUnavailable(f"cannot start {self.binary}: {exc}") from exc
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(text.encode("utf-8")), self.timeout_s)
+        except asyncio.TimeoutError as exc:
+            proc.kill()
+            await proc.wait()
+            raise EngineUnavailable(f"apertium {mode} took longer than {self.timeout_s:.0f}s") from exc
+        if proc.returncode != 0:
+            raise EngineUnavailable(f"apertium {mode} exited with {proc.returncode}: "
+                                    f"{err.decode('utf-8', 'replace')[:300]}")
+        return out.decode("utf-8", "replace")
+
+    async def aclose(self) -> None:
+        return None
+
+
+def installed_modes(binary: str = "apertium") -> set[str]:
+    """The translation modes ``apertium -l`` lists (empty when Apertium is absent)."""
+    try:
+        listing = subprocess.run([binary, "-l"], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return set()
+    return {line.strip() for line in listing.stdout.splitlines() if line.strip()}
+
+
+@cache
+def _package_of(mode: str) -> str:
+    """The Debian package holding ``mode``'s data, read from its .mode file."""
+    for folder in (Path("/usr/share/apertium/modes"), Path("/usr/local/share/apertium/modes")):
+        mode_file = folder / f"{mode}.mode"
+        if mode_file.exists():
+            found = re.search(r"/apertium/(apertium-[a-z]+-[a-z]+)/", mode_file.read_text(errors="replace"))
+            if found:
+                return found.group(1)
+    return f"apertium-{mode}"
+
+
+@cache
+def _package_version(package: str) -> str:
+    """The installed Debian version of ``package`` ("unknown" off Debian)."""
+    try:
+        done = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True,
+                              text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return done.stdout.strip() or "unknown"

