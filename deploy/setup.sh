@@ -31,6 +31,11 @@ command -v apertium >/dev/null 2>&1 && [ -d /usr/share/apertium/apertium-eng-spa
   || apt_install apertium apertium-en-es apertium-en-ca
 # The dashboard is tested in a real headless Chromium (Debian's build; no browser download).
 command -v chromium >/dev/null 2>&1 || apt_install chromium
+# A load generator for `make bench` (GET /v1/articles/{id} requests/s and p99).
+command -v wrk >/dev/null 2>&1 || apt_install wrk
+
+# The Docker Compose v2 CLI (no engine), so the tests can run `docker compose config`.
+bash deploy/install-compose.sh
 
 # Python packages: reinstalled only when pyproject.toml changes.
 stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"

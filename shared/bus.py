@@ -19,6 +19,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 
 from shared.cloudevents import Headers, header_items
 from shared.errors import WireError, is_retriable
+from shared.heartbeat import record_error
 from shared.settings import WireSettings
 from shared.telemetry import FAILED, HANDLER_SECONDS, PROCESSED, RETRIED, log_context
 from shared.topics import Topics
@@ -133,13 +134,11 @@ class StageRunner:
             await producer.stop()
             log.info("stage stopped", extra={"topic": self.topic})
 
-    async def _process_batch(
-        self,
-        consumer: AIOKafkaConsumer,
-        producer: AIOKafkaProducer,
-        batch: dict[TopicPartition, list[ConsumerRecord]],
-        stop: asyncio.Event,
-    ) -> None:
+    async def _handle_batch(
+        self, batch: dict[TopicPartition, list[ConsumerRecord]], stop: asyncio.Event
+    ) -> list[Outgoing]:
+        """Every record's outputs, in record order (one record at a time here; a
+        subclass may overlap records of different keys)."""
         outputs: list[Outgoing] = []
         for records in batch.values():
             for record in records:
@@ -148,6 +147,16 @@ class StageRunner:
                         record, self.handle, stage=self.stage, settings=self.settings, stop=stop
                     )
                 )
+        return outputs
+
+    async def _process_batch(
+        self,
+        consumer: AIOKafkaConsumer,
+        producer: AIOKafkaProducer,
+        batch: dict[TopicPartition, list[ConsumerRecord]],
+        stop: asyncio.Event,
+    ) -> None:
+        outputs = await self._handle_batch(batch, stop)
         try:
             acks = [
                 await producer.send(o.topic, o.value, key=o.key, headers=o.headers)
@@ -157,6 +166,7 @@ class StageRunner:
         except KafkaError as exc:
             # Nothing of this batch is committed: rewind and process it again.
             log.error("produce failed, batch will be re-processed", extra={"error": repr(exc)})
+            record_error(self.stage, exc)
             for tp, records in batch.items():
                 consumer.seek(tp, records[0].offset)
             await asyncio.sleep(self.settings.retry_backoff_ms / 1000)
@@ -194,6 +204,7 @@ async def process_record(
         try:
             outputs = await handle(record)
         except Exception as exc:  # noqa: BLE001 - one bad message must not stop the stage
+            record_error(stage, exc, record)
             if is_retriable(exc) and attempt < settings.max_attempts and not stop.is_set():
                 RETRIED.labels(stage).inc()
                 delay = settings.retry_backoff_ms / 1000 * 2 ** (attempt - 1)

@@ -2,11 +2,22 @@
 from __future__ import annotations
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 
 def connect(url: str) -> Redis:
-    """An asyncio Redis client (bytes in, bytes out; pooled; reconnects by itself)."""
-    return Redis.from_url(url, decode_responses=False, health_check_interval=30)
+    """An asyncio Redis client (bytes in, bytes out; pooled). A command that meets a
+    dropped connection (e.g. after a Redis restart) is retried on a fresh one."""
+    return Redis.from_url(
+        url,
+        decode_responses=False,
+        health_check_interval=30,
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=3),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+    )
 
 
 class Keys:
@@ -32,3 +43,11 @@ class Keys:
 
     def recent(self) -> str:
         return f"{self.prefix}recent"
+
+    def trend_windows(self) -> str:
+        """Sorted set of the trend windows ("<start>:<end>", score start) enrichment wrote."""
+        return f"{self.prefix}trends"
+
+    def trend_window(self, start: int) -> str:
+        """Sorted set of entity → article count in the trend window starting at ``start``."""
+        return f"{self.prefix}trends:{start}"

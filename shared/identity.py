@@ -50,9 +50,11 @@ _SPACE = re.compile(r"\s+")
 
 
 def content_hash(article: Article) -> str:
-    """Hash of what a reader sees (headline, descriptions, body), whitespace-folded:
-    the same text re-sent hashes the same, any edit does not."""
-    parts = [article.headline, *(d.value for d in article.descriptions), *(b.value for b in article.bodies)]
+    """Hash of what a reader sees (headline, descriptions, body) and the item's
+    publication status, whitespace-folded: the same item re-sent hashes the same; an
+    edit, or the same text now withdrawn (a kill), does not."""
+    parts = [article.pubStatus, article.headline, *(d.value for d in article.descriptions),
+             *(b.value for b in article.bodies)]
     text = _SPACE.sub(" ", "\n".join(parts)).strip()
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -6,6 +6,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 
+from shared.heartbeat import record_error, run_heartbeat
 from shared.settings import WireSettings
 from shared.telemetry import configure_logging, serve_metrics
 
@@ -26,7 +27,17 @@ def run_service(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await main(stop)
+        # Liveness for `wire status`: beats until main has finished its work in hand.
+        beats_until = asyncio.Event()
+        heartbeat = asyncio.create_task(run_heartbeat(name, settings, beats_until, metrics_port=port))
+        try:
+            await main(stop)
+        except Exception as exc:
+            record_error(name, exc)  # the last beat then says why the service died
+            raise
+        finally:
+            beats_until.set()
+            await heartbeat
 
     asyncio.run(_runner())
     log.info("service stopped")

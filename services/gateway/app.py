@@ -5,7 +5,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.gateway.routes import articles, health
+from services.gateway.routes import articles, dashboard, health, ops
+from services.gateway.routes import articles_query, feeds, stream, subscriptions
+from services.gateway.routes import enrichment
 from services.gateway.settings import GatewaySettings
 from shared.bus import make_producer
 from shared.cache import Keys, connect
@@ -43,5 +45,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.topics = Topics(settings.topic_prefix)
     app.include_router(articles.router)
+    app.include_router(enrichment.router)
     app.include_router(health.router)
+    app.include_router(ops.router)  # its lifespan runs the ops monitor and the gateway's heartbeat
+    app.include_router(dashboard.router)
+    for router in (articles_query.router, subscriptions.router, feeds.router, stream.router):
+        app.include_router(router)
     return app

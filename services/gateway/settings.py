@@ -8,6 +8,7 @@ from pydantic import model_validator
 from shared.settings import WireSettings
 
 DEV_KEY = "dev-key"
+DEV_ADMIN_KEY = "dev-admin-key"
 
 
 def is_loopback(host: str) -> bool:
@@ -34,6 +35,9 @@ class GatewaySettings(WireSettings):
     # How long an Idempotency-Key's answer is replayed.
     idempotency_ttl_s: int = 24 * 3600
     max_bulk_articles: int = 500
+    # Key of the subscription admin API (Authorization: Bearer <key>). Without one the
+    # gateway uses "dev-admin-key", only while it listens on loopback.
+    admin_key: str | None = None
 
     @model_validator(mode="after")
     def _keys_configured(self) -> "GatewaySettings":
@@ -44,6 +48,13 @@ class GatewaySettings(WireSettings):
                     "set WIRE_API_KEY or WIRE_API_KEYS (the dev key is only allowed on loopback)"
                 )
             self.api_key = DEV_KEY
+        if not self.admin_key:
+            if not is_loopback(self.host):
+                raise ValueError(
+                    f"no admin key configured and the gateway listens on {self.host}: "
+                    "set WIRE_ADMIN_KEY (the dev admin key is only allowed on loopback)"
+                )
+            self.admin_key = DEV_ADMIN_KEY
         return self
 
     def providers_by_key(self) -> dict[str, str]:

@@ -84,7 +84,10 @@ def format_of(payload: bytes, content_type: str | None) -> str:
         if kind in ("text/plain", ""):
             return "text"
         raise UnsupportedFormat(f"unsupported Content-Type {kind!r}; accepted: text/plain") from None
-    return detect_format(payload, kind)
+    try:
+        return detect_format(payload, kind)
+    except UnsupportedFormat as exc:
+        raise UnsupportedFormat(f"{exc}; accepted: {', '.join(MEDIA_TYPES)}") from exc
 
 
 def parser_for(fmt: str) -> Parser:

@@ -3,6 +3,7 @@ from Maven Central (``deploy/kafka/pom.xml`` → ``.cache/kafka/libs``)."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import uuid
 from pathlib import Path
 from string import Template
@@ -52,10 +53,9 @@ class LocalKafka:
     def _format_once(self, config: Path) -> None:
         if (self.data_dir / "data" / "meta.properties").exists():
             return
-        cluster_id = uuid.uuid4().bytes
-        import base64
-
-        cid = base64.urlsafe_b64encode(cluster_id).decode().rstrip("=")
+        cid = "-"
+        while cid.startswith("-"):  # the storage tool would read a leading "-" as an option
+            cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         fmt = ChildProcess("kafka-format", self._java("kafka.tools.StorageTool", "format", "-t", cid, "-c", str(config)),
                            log_path=self.data_dir / "format.log")
         fmt.start()

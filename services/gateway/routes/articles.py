@@ -108,10 +108,13 @@ async def submit_bulk(request: Request, submission: BulkSubmission, provider: Ra
                         status_code=207)
 
 
-@router.get("/{article_id}", responses={404: {"description": "unknown or not yet published"}})
+@router.get("/{article_id}", responses={404: {"description": "unknown or not yet published"},
+                                        410: {"description": "the story was killed"}})
 async def get_article(article_id: str, read_model: ReadModelDep) -> Response:
-    """The latest published ninjs 3.1 item of a story."""
-    item = await read_model.item_json(article_id)
+    """The latest published ninjs 3.1 item of a story (410 Gone once it was killed)."""
+    item, killed = await read_model.current(article_id)
+    if killed:
+        return JSONResponse({"error": "gone", "detail": f"article {article_id!r} was killed"}, status_code=410)
     if item is None:
         return JSONResponse({"error": "not_found", "detail": f"no published article with id {article_id!r} (yet)"},
                             status_code=404)

@@ -1,0 +1,97 @@
+"""Published items, filtered and paginated: ``GET /v1/articles?…``, and every
+language version of one story: ``GET /v1/articles/{id}/languages``."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from services.gateway.deps import ReadModelDep
+from services.gateway.routes.feeds import etag_for, not_modified
+from shared.subscriptions import SubscriptionFilter, SubscriptionStore
+
+router = APIRouter(prefix="/v1/articles", tags=["articles"])
+
+PAGE_SCAN = 200        # items read from Redis per round
+MAX_SCANNED = 5_000    # per request; the cursor lets the client go on
+
+
+def _cursor(text: str | None) -> tuple[int, str] | None:
+    if not text:
+        return None
+    score, _, last = text.partition("-")
+    if not score.isdigit() or not last:
+        raise ValueError("cursor")
+    return int(score), last
+
+
+@router.get("", responses={304: {"description": "not modified (If-None-Match)"}})
+async def list_articles(
+    request: Request, read_model: ReadModelDep,
+    language: list[str] = Query([], description="BCP 47 ranges, e.g. en (matches en-GB)"),
+    subject: list[str] = Query([], description="subject uri, name or literal (medtop:16000000 works)"),
+    person: list[str] = Query([]), organisation: list[str] = Query([]), place: list[str] = Query([]),
+    provider: list[str] = Query([]), keyword: list[str] = Query([], description="word or phrase in the text"),
+    urgency: int | None = Query(None, ge=1, le=9, description="urgency at most this"),
+    subscription: str | None = Query(None, description="only what this subscription takes"),
+    limit: int = Query(20, ge=1, le=100), cursor: str | None = Query(None, description="`next` of the last page"),
+) -> Response:
+    """Live published items, newest first, as ``{"items": [{id, uri, version, signal,
+    published_at, href, item}], "next": cursor|null}`` (``item`` is the ninjs 3.1 object).
+    Every filter given must match; repeated values of one filter are alternatives."""
+    wanted = SubscriptionFilter(languages=language, subjects=subject, people=person, organisations=organisation,
+                                places=place, providers=provider, keywords=keyword, urgency=urgency)
+    filters = [wanted]
+    if subscription is not None:
+        sub = await SubscriptionStore(request.app.state.redis, request.app.state.keys.prefix).get(subscription)
+        if sub is None:
+            return JSONResponse({"error": "not_found", "detail": f"no subscription {subscription!r}"}, 404)
+        filters.append(sub.filter)
+    try:
+        position = _cursor(cursor)
+    except ValueError:
+        return JSONResponse({"error": "bad_cursor", "detail": "use the `next` value of a previous page"}, 400)
+    etag = etag_for(await read_model.changes(), request.url.query, filters[-1].model_dump_json())
+    if (cached := not_modified(request, etag)) is not None:
+        return cached
+    found, scanned, exhausted = [], 0, False
+    while len(found) < limit and scanned < MAX_SCANNED:
+        page = await read_model.newest(read_model.index, before=position, count=PAGE_SCAN)
+        if not page:
+            exhausted = True
+            break
+        scores = dict(page)
+        for article_id, item, meta in await read_model.entries([i for i, _ in page]):
+            if all(f.matches(item, meta.get("provider")) for f in filters):
+                found.append((article_id, scores[article_id], item, meta))
+                if len(found) == limit:
+                    break
+        # resume after the last item looked at (or the last one returned on a full page)
+        position = (found[-1][1], found[-1][0]) if len(found) == limit else (page[-1][1], page[-1][0])
+        scanned += len(page)
+        if len(page) < PAGE_SCAN and len(found) < limit:
+            exhausted = True
+            break
+    items = [{"id": i, "uri": item["uri"], "version": item.get("version", "1"), "signal": meta.get("signal", "new"),
+              "published_at": meta.get("published_at"), "href": f"/v1/articles/{i}", "item": item}
+             for i, _, item, meta in found]
+    nxt = None if exhausted else f"{position[0]}-{position[1]}"
+    return JSONResponse({"items": items, "next": nxt}, headers={"ETag": etag, "Cache-Control": "no-cache"})
+
+
+@router.get("/{article_id}/languages", responses={404: {"description": "unknown story"}})
+async def languages(article_id: str, read_model: ReadModelDep) -> Response:
+    """Every language version of a story (the original and its translations), with
+    whether each is live or killed."""
+    stored = await read_model.stored(article_id)
+    if stored is None:
+        return JSONResponse({"error": "not_found", "detail": f"no published article with id {article_id!r}"}, 404)
+    root = stored.root or article_id
+    versions = []
+    for member in await read_model.family_ids(root) or [article_id]:
+        other = await read_model.stored(member)
+        if other is None or other.item is None:
+            continue
+        versions.append({"id": member, "uri": other.item["uri"], "language": other.item.get("language"),
+                         "version": other.version, "original": member == root,
+                         "status": "killed" if other.killed else "live", "href": f"/v1/articles/{member}"})
+    return JSONResponse({"id": article_id, "original": root, "languages": versions})

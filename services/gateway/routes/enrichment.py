@@ -1,0 +1,66 @@
+"""What enrichment found beyond ninjs, and the trending entities.
+
+``GET /v1/articles/{id}/enrichment`` serves the ``envelope.enrichment`` publishing
+keeps beside each item; ``GET /v1/trends`` serves the per-window entity counts the
+enrichment worker copies from its faust windowed table to Redis.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from services.gateway.deps import ReadModelDep
+
+router = APIRouter(tags=["enrichment"])
+
+EntityType = Literal["person", "organisation", "place", "untyped"]
+
+
+@router.get("/v1/articles/{article_id}/enrichment",
+            responses={404: {"description": "unknown or not yet published"}, 410: {"description": "killed"}})
+async def get_enrichment(article_id: str, read_model: ReadModelDep) -> JSONResponse:
+    """Enrichment data ninjs has no field for: entities with roles, confidences and
+    character offsets (per field), quotes and their speakers, cited sources, dates
+    mentioned (normalised), topics with their evidence, keywords, the summary
+    sentences, word count, reading time and the story cluster id."""
+    stored = await read_model.stored(article_id)
+    if stored is not None and stored.killed:
+        return JSONResponse({"error": "gone", "detail": f"article {article_id!r} was killed"}, status_code=410)
+    if stored is None or not stored.meta:
+        return JSONResponse({"error": "not_found", "detail": f"no published article with id {article_id!r} (yet)"},
+                            status_code=404)
+    meta = stored.meta
+    return JSONResponse({"id": article_id, "uri": meta.get("uri"), "version": meta.get("version"),
+                         "enrichment": meta.get("enrichment") or {}})
+
+
+def _iso(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+@router.get("/v1/trends")
+async def get_trends(
+    request: Request,
+    windows: Annotated[int, Query(ge=1, le=48, description="how many of the latest windows, newest first")] = 1,
+    limit: Annotated[int, Query(ge=1, le=200, description="entities per window")] = 20,
+    type: Annotated[EntityType | None, Query(description="only entities of this type")] = None,
+) -> JSONResponse:
+    """Trending entities: for each of the latest tumbling windows (by the articles'
+    receive time), the entities named by the most stories, with their counts.
+    A story counts once per entity, however many versions or copies it has."""
+    redis, keys = request.app.state.redis, request.app.state.keys
+    latest = await redis.zrevrange(keys.trend_windows(), 0, windows - 1)
+    answer = []
+    for member in latest:
+        start, _, end = member.decode().partition(":")
+        ranked = await redis.zrevrange(keys.trend_window(int(start)), 0, -1 if type else limit - 1, withscores=True)
+        entities = []
+        for raw, count in ranked:
+            kind, _, name = raw.decode().partition("\t")
+            if type is None or kind == type:
+                entities.append({"type": kind, "name": name, "count": int(count)})
+        answer.append({"start": _iso(int(start)), "end": _iso(int(end)), "entities": entities[:limit]})
+    return JSONResponse({"windows": answer})

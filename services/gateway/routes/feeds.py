@@ -1,0 +1,150 @@
+"""A subscription's feeds: RSS 2.0, Atom 1.0 and JSON Feed 1.1 of its newest items.
+
+Killed items are gone from them; a correction or update moves the item to the top
+with its signal as a category (RSS, Atom) or in ``_wirestream.signal`` (JSON Feed).
+Answers carry an ETag; ``If-None-Match`` with it gets 304.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import orjson
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from services.gateway.deps import ReadModelDep
+from shared.subscriptions import SubscriptionKeys, SubscriptionStore
+
+router = APIRouter(tags=["feeds"])
+
+MEDIA = {"rss": "application/rss+xml; charset=utf-8", "atom": "application/atom+xml; charset=utf-8",
+         "json": "application/feed+json; charset=utf-8"}
+ATOM_NS = "http://www.w3.org/2005/Atom"
+
+
+def etag_for(*parts: object) -> str:
+    """A weak ETag from whatever decides the answer (change counter, query…)."""
+    return 'W/"' + hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()[:24] + '"'
+
+
+def not_modified(request: Request, etag: str) -> Response | None:
+    """304 when the client's If-None-Match already names ``etag``."""
+    wanted = request.headers.get("if-none-match", "")
+    if etag in [t.strip() for t in wanted.split(",")] or wanted.strip() == "*":
+        return Response(status_code=304, headers={"ETag": etag})
+    return None
+
+
+def _when(value: str | None) -> datetime:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.now(timezone.utc)
+
+
+def entry_of(article_id: str, item: dict[str, Any], meta: dict[str, Any], base: str) -> dict[str, Any]:
+    """The feed-neutral view of one published item."""
+    heads = item.get("headlines") or [{}]
+    body = next((b["value"] for b in item.get("bodies") or () if b.get("contentType") in (None, "text/plain")), "")
+    summary = (item.get("descriptions") or [{}])[0].get("value") or body[:400]
+    published = meta.get("published_at")
+    return {
+        "id": article_id, "uri": item["uri"], "url": f"{base}/v1/articles/{article_id}",
+        "title": heads[0].get("value", item["uri"]), "summary": summary, "body": body,
+        "updated": _when(item.get("versionCreated") or published),
+        "created": _when(item.get("firstCreated") or item.get("versionCreated") or published),
+        "signal": str(meta.get("signal") or "new"), "version": str(item.get("version", "1")),
+        "language": item.get("language"), "by": item.get("by"), "urgency": item.get("urgency"),
+        "subjects": [name for s in item.get("subjects") or () if (name := s.get("name") or s.get("uri"))],
+    }
+
+
+def render_rss(title: str, link: str, entries: list[dict[str, Any]]) -> bytes:
+    rss = ET.Element("rss", version="2.0")
+    channel = ET.SubElement(rss, "channel")
+    for tag, text in (("title", title), ("link", link), ("description", f"{title}: newest items"),
+                      ("lastBuildDate", format_datetime(datetime.now(timezone.utc)))):
+        ET.SubElement(channel, tag).text = text
+    for e in entries:
+        node = ET.SubElement(channel, "item")
+        ET.SubElement(node, "title").text = e["title"]
+        ET.SubElement(node, "link").text = e["url"]
+        ET.SubElement(node, "guid", isPermaLink="false").text = e["uri"]
+        ET.SubElement(node, "pubDate").text = format_datetime(e["updated"])
+        ET.SubElement(node, "description").text = e["summary"]
+        if e["by"]:
+            ET.SubElement(node, "author").text = e["by"]
+        ET.SubElement(node, "category", domain="urn:wirestream:signal").text = e["signal"]
+        for subject in e["subjects"]:
+            ET.SubElement(node, "category").text = subject
+    return ET.tostring(rss, encoding="utf-8", xml_declaration=True)
+
+
+def render_atom(title: str, link: str, feed_id: str, entries: list[dict[str, Any]]) -> bytes:
+    ET.register_namespace("", ATOM_NS)
+    q = lambda tag: f"{{{ATOM_NS}}}{tag}"  # noqa: E731
+    feed = ET.Element(q("feed"))
+    ET.SubElement(feed, q("id")).text = feed_id
+    ET.SubElement(feed, q("title")).text = title
+    ET.SubElement(feed, q("link"), href=link, rel="self")
+    newest = max((e["updated"] for e in entries), default=datetime.now(timezone.utc))
+    ET.SubElement(feed, q("updated")).text = newest.isoformat()
+    for e in entries:
+        node = ET.SubElement(feed, q("entry"))
+        ET.SubElement(node, q("id")).text = e["uri"]
+        ET.SubElement(node, q("title")).text = e["title"]
+        ET.SubElement(node, q("link"), href=e["url"])
+        ET.SubElement(node, q("updated")).text = e["updated"].isoformat()
+        ET.SubElement(node, q("published")).text = e["created"].isoformat()
+        ET.SubElement(node, q("summary")).text = e["summary"]
+        ET.SubElement(node, q("content"), type="text").text = e["body"]
+        if e["by"]:
+            ET.SubElement(ET.SubElement(node, q("author")), q("name")).text = e["by"]
+        ET.SubElement(node, q("category"), term=e["signal"], scheme="urn:wirestream:signal")
+        for subject in e["subjects"]:
+            ET.SubElement(node, q("category"), term=subject)
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+def render_json_feed(title: str, home: str, feed_url: str, entries: list[dict[str, Any]]) -> bytes:
+    items = [{
+        "id": e["uri"], "url": e["url"], "title": e["title"], "summary": e["summary"], "content_text": e["body"],
+        "date_published": e["created"].isoformat(), "date_modified": e["updated"].isoformat(),
+        "tags": e["subjects"], **({"language": e["language"]} if e["language"] else {}),
+        **({"authors": [{"name": e["by"]}]} if e["by"] else {}),
+        "_wirestream": {"signal": e["signal"], "version": e["version"], "article_id": e["id"], "urgency": e["urgency"]},
+    } for e in entries]
+    return orjson.dumps({"version": "https://jsonfeed.org/version/1.1", "title": title, "home_page_url": home,
+                         "feed_url": feed_url, "items": items})
+
+
+@router.get("/v1/feeds/{name}.{kind}", responses={304: {"description": "not modified (If-None-Match)"},
+                                                  404: {"description": "no such subscription or feed"}})
+async def feed(request: Request, name: str, kind: str, read_model: ReadModelDep,
+               limit: int = Query(50, ge=1, le=500)) -> Response:
+    """The subscription's newest ``limit`` items as ``rss``, ``atom`` or ``json`` (JSON Feed 1.1)."""
+    if kind not in MEDIA:
+        return JSONResponse({"error": "not_found", "detail": "feeds are .rss, .atom or .json"}, status_code=404)
+    store = SubscriptionStore(request.app.state.redis, request.app.state.keys.prefix)
+    sub = await store.get(name)
+    if sub is None or not sub.outputs.feeds:
+        return JSONResponse({"error": "not_found", "detail": f"no feed for subscription {name!r}"}, status_code=404)
+    etag = etag_for(await read_model.changes(), sub.updated_at, kind, limit)
+    if (cached := not_modified(request, etag)) is not None:
+        return cached
+    ids = [i for i, _ in await read_model.newest(SubscriptionKeys(read_model.keys.prefix).items(name),
+                                                 before=None, count=limit)]
+    base = str(request.base_url).rstrip("/")
+    entries = [entry_of(i, item, meta, base) for i, item, meta in await read_model.entries(ids)]
+    title, url = f"Wirestream: {name}", f"{base}/v1/feeds/{name}.{kind}"
+    if kind == "rss":
+        body = render_rss(title, url, entries)
+    elif kind == "atom":
+        body = render_atom(title, url, f"urn:wirestream:feed:{name}", entries)
+    else:
+        body = render_json_feed(title, base, url, entries)
+    return Response(body, media_type=MEDIA[kind], headers={"ETag": etag, "Cache-Control": "no-cache"})

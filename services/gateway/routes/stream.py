@@ -1,0 +1,69 @@
+"""The live stream of a subscription as Server-Sent Events.
+
+Each event is one published item, correction or kill notice:
+``id: <stream id>``, ``event: new|update|correction|kill``, ``data: <ninjs JSON>``.
+A client that reconnects with ``Last-Event-ID`` (browsers do it by themselves)
+gets every event after that id that is still kept (``WIRE_LIVE_STREAM_MAX`` per
+subscription); without it, events from now on.
+"""
+from __future__ import annotations
+
+import re
+import time
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from shared.subscriptions import SubscriptionKeys, SubscriptionStore
+
+router = APIRouter(tags=["stream"])
+
+_STREAM_ID = re.compile(r"^\d+(-\d+)?$")
+BLOCK_MS = 2_000
+KEEPALIVE_S = 15.0
+
+
+def sse_event(entry_id: str, fields: dict[bytes, bytes]) -> bytes:
+    """One SSE event from a live-stream entry (the JSON body is one line)."""
+    return b"id: " + entry_id.encode() + b"\nevent: " + fields[b"signal"] + b"\ndata: " + fields[b"body"] + b"\n\n"
+
+
+@router.get("/v1/stream", responses={200: {"content": {"text/event-stream": {}}},
+                                     404: {"description": "no such subscription (or it has no feeds)"}})
+async def stream(request: Request, subscription: str = Query(..., description="the subscription's name"),
+                 last_event_id: str | None = Header(None, alias="Last-Event-ID"),
+                 since: str | None = Query(None, description="resume after this event id (like Last-Event-ID)")):
+    """Server-Sent Events of ``subscription``, resuming after ``Last-Event-ID``."""
+    redis = request.app.state.redis
+    sub = await SubscriptionStore(redis, request.app.state.keys.prefix).get(subscription)
+    if sub is None or not sub.outputs.feeds:
+        return JSONResponse({"error": "not_found", "detail": f"no stream for subscription {subscription!r}"},
+                            status_code=404)
+    resume = last_event_id or since
+    if resume is not None and not _STREAM_ID.match(resume):
+        return JSONResponse({"error": "bad_event_id", "detail": "Last-Event-ID must look like 1718000000000-0"},
+                            status_code=400)
+    key = SubscriptionKeys(request.app.state.keys.prefix).live(subscription)
+    if resume is None:
+        newest = await redis.xrevrange(key, count=1)
+        resume = newest[0][0].decode() if newest else "0-0"
+
+    async def events():
+        cursor = resume
+        yield b"retry: 3000\n\n"
+        quiet_since = time.monotonic()
+        while not await request.is_disconnected():
+            # short blocks: the Redis client's socket timeout (5 s) must not cut the wait
+            rows = await redis.xread({key: cursor}, count=100, block=BLOCK_MS)
+            if not rows:
+                if time.monotonic() - quiet_since >= KEEPALIVE_S:
+                    quiet_since = time.monotonic()
+                    yield b": keepalive\n\n"
+                continue
+            for entry_id, fields in rows[0][1]:
+                cursor = entry_id.decode()
+                yield sse_event(cursor, fields)
+            quiet_since = time.monotonic()
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

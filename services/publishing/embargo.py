@@ -1,0 +1,100 @@
+"""Embargoed items: held until ``embargoedUntil``, then released on time.
+
+The queue is a Redis sorted set (id → release time) plus the held events; its
+durable copy is the compacted topic ``articles.embargoed`` (keyed by uri, a
+tombstone once released), from which ``wire rebuild-read-model`` restores it.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from shared.bus import Outgoing
+from shared.codec import decode, encode
+from shared.events import ArticleEvent
+from services.publishing.metrics import EMBARGOED
+
+log = logging.getLogger(__name__)
+
+
+def embargo_until(item: dict) -> float | None:
+    """``embargoedUntil`` as Unix seconds, or None when absent or unreadable (a
+    ninjs-valid item always has a readable one)."""
+    value = item.get("embargoedUntil")
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+class EmbargoQueue:
+    def __init__(self, redis, key_prefix: str, *, topic: str) -> None:
+        self.redis = redis
+        self.due_key = f"{key_prefix}embargo:due"
+        self.events_key = f"{key_prefix}embargo:events"
+        self.topic = topic
+
+    async def held(self, article_id: str) -> ArticleEvent | None:
+        raw = await self.redis.hget(self.events_key, article_id)
+        return decode(ArticleEvent, raw) if raw else None
+
+    async def hold(self, event: ArticleEvent, until: float) -> list[Outgoing]:
+        """Keep ``event`` until ``until`` (replacing an older held version of the
+        story). Returns its durable copy for ``articles.embargoed``."""
+        value = encode(event)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.events_key, event.envelope.article_id, value)
+            pipe.zadd(self.due_key, {event.envelope.article_id: int(until * 1000)})
+            await pipe.execute()
+        return [Outgoing(topic=self.topic, key=event.article.uri.encode(), value=value, headers=[])]
+
+    def released(self, event: ArticleEvent) -> Outgoing:
+        """The tombstone that removes a released (or superseded) event's durable copy."""
+        return Outgoing(topic=self.topic, key=event.article.uri.encode(), value=None, headers=[])
+
+    async def drop(self, article_id: str, *, version: str | None = None) -> None:
+        """Forget the held event (only if it is still ``version``, when given)."""
+        if version is not None:
+            held = await self.held(article_id)
+            if held is None or held.article.version != version:
+                return
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(self.due_key, article_id)
+            pipe.hdel(self.events_key, article_id)
+            await pipe.execute()
+
+    async def due(self, now: float, limit: int = 100) -> list[ArticleEvent]:
+        """Held events whose embargo has ended, earliest first."""
+        ids = await self.redis.zrangebyscore(self.due_key, "-inf", int(now * 1000), start=0, num=limit)
+        if not ids:
+            return []
+        raws = await self.redis.hmget(self.events_key, ids)
+        return [decode(ArticleEvent, raw) for raw in raws if raw]
+
+    async def size(self) -> int:
+        return await self.redis.zcard(self.due_key)
+
+
+Release = Callable[[ArticleEvent], Awaitable[None]]
+
+
+async def release_loop(queue: EmbargoQueue, release: Release, stop: asyncio.Event, *, poll_s: float) -> None:
+    """Every ``poll_s`` seconds, hand each item whose embargo has ended to ``release``
+    (which publishes it and then drops it from the queue). Errors are logged and the
+    item is tried again on the next tick: an item is never lost, at worst late."""
+    while not stop.is_set():
+        try:
+            for event in await queue.due(time.time()):
+                await release(event)
+            EMBARGOED.set(await queue.size())
+        except Exception as exc:  # noqa: BLE001 - the scheduler must outlive a bad tick
+            log.error("embargo release failed; retrying next tick", extra={"error": repr(exc)})
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=poll_s)
+        except asyncio.TimeoutError:
+            pass

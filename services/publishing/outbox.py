@@ -1,0 +1,246 @@
+"""Webhook delivery: one worker per subscription, draining that subscription's
+outbox (a Redis stream written in the same transaction as the item).
+
+A worker runs in its own task, so a slow or failing endpoint never slows the
+consume loop or the other subscribers. An entry leaves the outbox only once it was
+delivered, refused (4xx other than 408/429: not retried) or dead-lettered after the
+last attempt; a worker stopped mid-way re-reads its pending entries on start, so a
+restart loses nothing (a receiver may see an item twice: ``X-Wire-Delivery`` is
+stable, dedupe on it). Every attempt is written to the delivery log. After
+``webhook_breaker_threshold`` deliveries in a row failed for good, the endpoint is
+paused for ``webhook_breaker_cooldown_s`` (circuit breaker) and its items wait.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import httpx
+import orjson
+from redis.exceptions import ResponseError
+
+from services.publishing.metrics import BREAKER_OPEN, WEBHOOK_ATTEMPTS, WEBHOOK_DEAD, WEBHOOK_SECONDS
+from services.publishing.settings import PublishingSettings
+from services.publishing.webhooks import Attempt, Outcome, backoff_s, post
+from shared.subscriptions import Subscription, SubscriptionKeys
+
+log = logging.getLogger(__name__)
+
+GROUP = b"webhooks"
+CONSUMER = b"publishing"
+
+
+class WebhookWorker:
+    def __init__(self, subscription: Subscription, *, redis, keys: SubscriptionKeys, client: httpx.AsyncClient,
+                 dead_letter, settings: PublishingSettings) -> None:
+        self.subscription = subscription  # replaced in place when the subscription changes
+        self.redis = redis
+        self.keys = keys
+        self.client = client
+        self.dead_letter = dead_letter  # async (subscription, fields, attempt, reason) -> None
+        self.settings = settings
+        self.name = subscription.name
+        self.failures = 0
+        self.open_until = 0.0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until ``stop`` is set. Pending entries (read before a restart but
+        never acknowledged) go first, then new ones in order."""
+        outbox = self.keys.outbox(self.name)
+        await self._create_group()
+        await self._load_breaker()
+        cursor = b"0"
+        while not stop.is_set():
+            try:
+                batch = await self.redis.xreadgroup(GROUP, CONSUMER, {outbox: cursor}, count=20,
+                                                    block=None if cursor == b"0" else 1000)
+            except ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                # the subscription was deleted and made again: a new, empty outbox
+                await self._create_group()
+                cursor = b"0"
+                continue
+            entries = batch[0][1] if batch else []
+            if cursor == b"0" and not entries:
+                cursor = b">"  # the backlog is done: from now on only new entries
+                continue
+            for entry_id, fields in entries:
+                if stop.is_set():
+                    return
+                if not fields:  # deleted from the stream while pending
+                    await self.redis.xack(outbox, GROUP, entry_id)
+                    continue
+                await self.deliver(entry_id, fields, stop)
+
+    async def _create_group(self) -> None:
+        try:
+            await self.redis.xgroup_create(self.keys.outbox(self.name), GROUP, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def deliver(self, entry_id: bytes, fields: dict[bytes, bytes], stop: asyncio.Event) -> None:
+        """Deliver one outbox entry under the retry policy, then acknowledge it."""
+        attempt = 0
+        while True:
+            await self._wait_while_open(stop)
+            if stop.is_set():
+                return  # stays pending: re-read on the next start
+            attempt += 1
+            sub = self.subscription
+            if sub.outputs.webhook is None:
+                break  # the webhook was removed from the subscription meanwhile
+            result = await post(self.client, sub.outputs.webhook.url, sub.outputs.webhook.secret, fields[b"body"],
+                                headers=_headers(fields))
+            WEBHOOK_ATTEMPTS.labels(self.name, result.outcome.value).inc()
+            WEBHOOK_SECONDS.labels(self.name).observe(result.duration_ms / 1000)
+            last = attempt >= self.settings.webhook_max_attempts
+            if result.outcome is Outcome.DELIVERED:
+                await self._log(fields, attempt, result, "delivered")
+                await self._breaker(success=True)
+                break
+            if result.outcome is Outcome.REJECTED:
+                await self._log(fields, attempt, result, "rejected")
+                await self._dead_letter(fields, attempt, result, "rejected")
+                break
+            if last:
+                await self._log(fields, attempt, result, "dead_lettered")
+                await self._dead_letter(fields, attempt, result, "exhausted")
+                await self._breaker(success=False)
+                break
+            delay = backoff_s(attempt, base=self.settings.webhook_backoff_s, cap=self.settings.webhook_backoff_max_s)
+            if result.retry_after is not None:
+                delay = min(max(delay, result.retry_after), self.settings.webhook_retry_after_max_s)
+            await self._log(fields, attempt, result, "retrying", retry_in_s=round(delay, 3))
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+                return  # stopping: the entry stays pending
+            except asyncio.TimeoutError:
+                pass
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.xack(self.keys.outbox(self.name), GROUP, entry_id)
+            pipe.xdel(self.keys.outbox(self.name), entry_id)
+            await pipe.execute()
+
+    async def _dead_letter(self, fields, attempt: int, result: Attempt, reason: str) -> None:
+        WEBHOOK_DEAD.labels(self.name, reason).inc()
+        while True:
+            try:
+                await self.dead_letter(self.subscription, fields, attempt, result, reason)
+                return
+            except Exception as exc:  # noqa: BLE001 - Kafka down: keep the entry, try again
+                log.error("webhook DLQ unreachable, retrying", extra={"subscription": self.name, "error": repr(exc)})
+                await asyncio.sleep(1.0)
+
+    async def _log(self, fields, attempt: int, result: Attempt, outcome: str, **extra) -> None:
+        entry = {"at": time.time(), "article_id": fields[b"article_id"].decode(), "uri": fields[b"uri"].decode(),
+                 "version": fields[b"version"].decode(), "signal": fields[b"signal"].decode(), "attempt": attempt,
+                 "outcome": outcome, "http_status": result.status, "error": result.error,
+                 "duration_ms": round(result.duration_ms, 2), **extra}
+        await self.redis.xadd(self.keys.log(self.name), {"entry": orjson.dumps(entry)},
+                              maxlen=self.settings.delivery_log_size, approximate=True)
+        log.info("webhook attempt", extra={"subscription": self.name, **entry})
+
+    async def _load_breaker(self) -> None:
+        state = await self.redis.hgetall(self.keys.breaker(self.name))
+        self.failures = int(state.get(b"failures", 0))
+        self.open_until = float(state.get(b"open_until", 0) or 0)
+
+    async def _breaker(self, *, success: bool) -> None:
+        self.failures = 0 if success else self.failures + 1
+        opened = not success and self.failures >= self.settings.webhook_breaker_threshold
+        if opened:
+            self.open_until = time.time() + self.settings.webhook_breaker_cooldown_s
+            log.warning("webhook paused (circuit open)", extra={"subscription": self.name,
+                                                                 "until": self.open_until})
+        state = "open" if opened else "closed"
+        BREAKER_OPEN.labels(self.name).set(1 if opened else 0)
+        await self.redis.hset(self.keys.breaker(self.name), mapping={
+            "state": state, "failures": self.failures, "open_until": self.open_until if opened else 0})
+
+    async def _wait_while_open(self, stop: asyncio.Event) -> None:
+        wait = self.open_until - time.time()
+        if wait > 0:
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=wait)
+            except asyncio.TimeoutError:
+                pass
+            # half-open: the next attempt decides
+            await self.redis.hset(self.keys.breaker(self.name), "state", "half-open")
+            BREAKER_OPEN.labels(self.name).set(0)
+
+
+def _headers(fields: dict[bytes, bytes]) -> dict[str, str]:
+    return {"X-Wire-Signal": fields[b"signal"].decode(), "X-Wire-Article-Id": fields[b"article_id"].decode(),
+            "X-Wire-Uri": fields[b"uri"].decode(), "X-Wire-Version": fields[b"version"].decode(),
+            "X-Wire-Delivery": f"{fields[b'uri'].decode()}@{fields[b'version'].decode()}:{fields[b'signal'].decode()}"}
+
+
+class WebhookDispatcher:
+    """Starts a worker per subscription that has a webhook, and stops or updates the
+    workers when the subscriptions change."""
+
+    def __init__(self, *, redis, keys: SubscriptionKeys, client: httpx.AsyncClient, dead_letter,
+                 settings: PublishingSettings) -> None:
+        self.redis, self.keys, self.client = redis, keys, client
+        self.dead_letter, self.settings = dead_letter, settings
+        self.workers: dict[str, tuple[WebhookWorker, asyncio.Event, asyncio.Task]] = {}
+
+    async def sync(self, subscriptions: list[Subscription]) -> None:
+        wanted = {s.name: s for s in subscriptions if s.outputs.webhook is not None}
+        for name in list(self.workers):
+            if name not in wanted:
+                worker, stop, task = self.workers.pop(name)
+                stop.set()
+                task.cancel()
+                # the subscription (or its webhook) is gone: so are its pending deliveries
+                await asyncio.gather(task, return_exceptions=True)
+                await self.redis.delete(self.keys.outbox(name))
+        for name, sub in wanted.items():
+            if name in self.workers and not self.workers[name][2].done():
+                self.workers[name][0].subscription = sub
+                continue
+            worker = WebhookWorker(sub, redis=self.redis, keys=self.keys, client=self.client,
+                                   dead_letter=self.dead_letter, settings=self.settings)
+            stop = asyncio.Event()
+            task = asyncio.create_task(self._supervise(worker, stop), name=f"webhook:{name}")
+            self.workers[name] = (worker, stop, task)
+
+    async def _supervise(self, worker: WebhookWorker, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await worker.run(stop)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - e.g. a Redis hiccup: start the worker again
+                log.error("webhook worker failed, restarting", extra={"subscription": worker.name,
+                                                                      "error": repr(exc)})
+                await asyncio.sleep(1.0)
+
+    async def close(self) -> None:
+        for _, stop, task in self.workers.values():
+            stop.set()
+        await asyncio.gather(*(task for _, _, task in self.workers.values()), return_exceptions=True)
+
+
+
+def kafka_dead_letter(producer, topic: str):
+    """The dead-letter function of the workers: the body to ``topic`` (keyed by uri)
+    with the reason in ``wire_dlq_*`` headers, like the stages' DLQs."""
+
+    async def dead_letter(sub: Subscription, fields, attempt: int, result: Attempt, reason: str) -> None:
+        reasons = {
+            "wire_dlq_stage": "publishing.webhook", "wire_dlq_subscription": sub.name,
+            "wire_dlq_url": sub.outputs.webhook.url if sub.outputs.webhook else "",
+            "wire_dlq_reason": reason, "wire_dlq_http_status": str(result.status or ""),
+            "wire_dlq_error_message": (result.error or "")[:2000], "wire_dlq_attempts": str(attempt),
+            "wire_dlq_failed_at": str(time.time()), "wire_signal": fields[b"signal"].decode(),
+            "wire_article_id": fields[b"article_id"].decode(),
+        }
+        await producer.send_and_wait(topic, fields[b"body"], key=fields[b"uri"],
+                                     headers=[(k, v.encode()) for k, v in reasons.items()])
+
+    return dead_letter

@@ -1,0 +1,46 @@
+"""Publishing settings (environment first, prefix WIRE_) and the names of its topics."""
+from __future__ import annotations
+
+from shared.settings import WireSettings
+from shared.subscriptions import SUBSCRIPTIONS_TOPIC
+from shared.topics import COMPACTED
+
+
+class PublishingSettings(WireSettings):
+    # Stories of one batch handled at once (their waits on Redis overlap).
+    concurrency: int = 16
+    # Webhook deliveries: attempts per item, first backoff (doubles each attempt, ±20 %
+    # jitter) and its cap, the request timeout, and the longest Retry-After honoured.
+    webhook_max_attempts: int = 6
+    webhook_backoff_s: float = 1.0
+    webhook_backoff_max_s: float = 60.0
+    webhook_timeout_s: float = 10.0
+    webhook_retry_after_max_s: float = 300.0
+    # Circuit breaker: after this many deliveries in a row that failed for good, the
+    # endpoint is paused for the cool-down (its items wait in its outbox meanwhile).
+    webhook_breaker_threshold: int = 3
+    webhook_breaker_cooldown_s: float = 60.0
+    # How often the embargo scheduler looks for items due for release.
+    embargo_poll_s: float = 0.5
+    # Entries kept per subscription: live stream (SSE resume window), feed, delivery log.
+    live_stream_max: int = 1_000
+    feed_size: int = 500
+    delivery_log_size: int = 1_000
+
+    @property
+    def embargoed_topic(self) -> str:
+        """Compacted topic holding the items waiting for their embargo (their durable copy)."""
+        return f"{self.topic_prefix}articles.embargoed"
+
+    @property
+    def webhook_dlq_topic(self) -> str:
+        """Where a webhook delivery goes after its last attempt (or a 4xx refusal)."""
+        return f"{self.topic_prefix}webhooks.dlq"
+
+    @property
+    def subscriptions_topic(self) -> str:
+        return f"{self.topic_prefix}{SUBSCRIPTIONS_TOPIC}"
+
+    def own_topics(self) -> dict[str, dict[str, str]]:
+        """Publishing's topics beside the pipeline's, with their configs."""
+        return {self.embargoed_topic: COMPACTED, self.subscriptions_topic: COMPACTED, self.webhook_dlq_topic: {}}

@@ -1,0 +1,107 @@
+"""Signed webhook requests and what their answers mean.
+
+Every POST carries the ninjs JSON as its body and
+``X-Wire-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + body)>``, where
+``timestamp`` is the ``X-Wire-Timestamp`` header (Unix seconds, ASCII digits) and
+``+`` is plain byte concatenation. A receiver recomputes the HMAC over the exact
+bytes it got and refuses timestamps too far from its clock (replays).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import random
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from enum import StrEnum
+
+import httpx
+
+SIGNATURE = "X-Wire-Signature"
+TIMESTAMP = "X-Wire-Timestamp"
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The ``X-Wire-Signature`` value for ``body`` sent at ``timestamp``."""
+    digest = hmac.new(secret.encode("utf-8"), timestamp.encode("ascii") + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def verify(secret: str, timestamp: str, body: bytes, signature: str, *, tolerance_s: float = 300,
+           now: float | None = None) -> bool:
+    """Whether ``signature`` is this secret's for (timestamp, body) and the timestamp
+    is within ``tolerance_s`` of ``now``. What a receiver does; used by the tests."""
+    try:
+        sent = int(timestamp)
+    except ValueError:
+        return False
+    if abs((now or time.time()) - sent) > tolerance_s:
+        return False
+    return hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+class Outcome(StrEnum):
+    DELIVERED = "delivered"   # 2xx
+    RETRY = "retry"           # network error, timeout, 5xx, 408, 429
+    REJECTED = "rejected"     # any other answer: retrying cannot help
+
+
+def outcome_of(status: int | None) -> Outcome:
+    """What an HTTP status (None: no answer at all) means for the delivery."""
+    if status is None or status in (408, 429) or status >= 500:
+        return Outcome.RETRY
+    if 200 <= status < 300:
+        return Outcome.DELIVERED
+    return Outcome.REJECTED
+
+
+def retry_after_s(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delay-seconds or an HTTP date);
+    None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (now or time.time()))
+
+
+def backoff_s(attempt: int, *, base: float, cap: float) -> float:
+    """Wait before attempt ``attempt + 1``: ``base`` doubled per attempt, capped, ±20 % jitter."""
+    return min(cap, base * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    outcome: Outcome
+    status: int | None
+    error: str | None
+    retry_after: float | None
+    duration_ms: float
+
+
+async def post(client: httpx.AsyncClient, url: str, secret: str, body: bytes, *,
+               headers: dict[str, str]) -> Attempt:
+    """One signed POST of ``body`` to ``url``. Never raises for network trouble:
+    the error is in the returned Attempt."""
+    timestamp = str(int(time.time()))
+    request_headers = {"Content-Type": "application/json", TIMESTAMP: timestamp,
+                       SIGNATURE: sign(secret, timestamp, body), "User-Agent": "wirestream-webhooks/1", **headers}
+    started = time.perf_counter()
+    try:
+        response = await client.post(url, content=body, headers=request_headers)
+    except httpx.HTTPError as exc:
+        return Attempt(Outcome.RETRY, None, f"{type(exc).__name__}: {exc}"[:300], None,
+                       (time.perf_counter() - started) * 1000)
+    elapsed = (time.perf_counter() - started) * 1000
+    outcome = outcome_of(response.status_code)
+    error = None if outcome is Outcome.DELIVERED else f"HTTP {response.status_code}: {response.text[:200]}"
+    return Attempt(outcome, response.status_code, error, retry_after_s(response.headers.get("retry-after")),
+                   elapsed)

@@ -1,0 +1,278 @@
+"""Subscriptions: who wants which slice of the wire, and where it goes.
+
+A :class:`Subscription` names a filter over ninjs fields and its outputs (a Kafka
+topic, a signed webhook, feeds and the live stream). The gateway manages them, the
+publishing service matches every item against them. They live in Redis (a hash of
+JSON documents plus a version counter that publishing watches, so a change applies
+to the next item without a restart) and, for durability, in the compacted Kafka
+topic ``wire.subscriptions`` from which ``wire rebuild-read-model`` restores them.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timezone
+from functools import cached_property
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from redis.asyncio import Redis
+
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+SUBSCRIPTIONS_TOPIC = "wire.subscriptions"
+# Short forms of IPTC vocabularies a filter may use ("medtop:16000000").
+_VOCABULARIES = {"medtop:": "http://cv.iptc.org/newscodes/mediatopic/",
+                 "subj:": "http://cv.iptc.org/newscodes/subjectcode/"}
+
+
+class SubscriptionFilter(BaseModel):
+    """What a subscriber wants. Every field given must match (AND); within a list any
+    value may match (OR); an empty filter takes everything.
+
+    ``subjects``/``people``/``organisations``/``places`` match an entity's uri, name or
+    literal (case-insensitive; ``medtop:NNN`` stands for the IPTC media-topic uri);
+    ``languages`` are BCP 47 ranges ("en" matches "en-GB"); ``urgency`` keeps items
+    whose urgency is at most this (items without urgency do not match);
+    ``keywords`` are words or phrases found in the headline, descriptions, slugline
+    or body; ``providers`` are the feeds' provider names.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    languages: list[str] = []
+    subjects: list[str] = []
+    people: list[str] = []
+    organisations: list[str] = []
+    places: list[str] = []
+    providers: list[str] = []
+    urgency: int | None = Field(None, ge=1, le=9)
+    keywords: list[str] = []
+
+    @cached_property
+    def _compiled(self) -> dict[str, Any]:
+        def norm(values: list[str]) -> set[str]:
+            out = set()
+            for value in values:
+                value = value.strip().casefold()
+                for short, long in _VOCABULARIES.items():
+                    if value.startswith(short):
+                        value = long + value[len(short):]
+                out.add(value)
+            return out
+
+        words = [re.escape(k.strip()) for k in self.keywords if k.strip()]
+        return {
+            "languages": {v.strip().casefold() for v in self.languages},
+            "entities": {f: norm(getattr(self, f)) for f in ("subjects", "people", "organisations", "places")},
+            "providers": {v.strip().casefold() for v in self.providers},
+            "keywords": re.compile(r"\b(?:" + "|".join(words) + r")\b", re.I) if words else None,
+        }
+
+    def matches(self, item: dict[str, Any], provider: str | None = None) -> bool:
+        """Whether the ninjs ``item`` (published by ``provider``) is in this slice. Pure."""
+        c = self._compiled
+        if c["languages"]:
+            lang = str(item.get("language") or "").casefold()
+            if not any(lang == r or lang.startswith(r + "-") for r in c["languages"]):
+                return False
+        for field, wanted in c["entities"].items():
+            if wanted and not any(_entity_values(e) & wanted for e in item.get(field) or ()):
+                return False
+        if c["providers"] and (provider or "").casefold() not in c["providers"]:
+            return False
+        if self.urgency is not None:
+            urgency = item.get("urgency")
+            if not isinstance(urgency, int) or urgency > self.urgency:
+                return False
+        if c["keywords"] is not None and not c["keywords"].search(searchable_text(item)):
+            return False
+        return True
+
+
+def _entity_values(entity: Any) -> set[str]:
+    if not isinstance(entity, dict):
+        return set()
+    return {str(entity[k]).casefold() for k in ("uri", "name", "literal") if entity.get(k)}
+
+
+def searchable_text(item: dict[str, Any]) -> str:
+    """The reader-visible text of a ninjs item, for keyword filters."""
+    parts = [item.get("slugline") or ""]
+    for field in ("headlines", "descriptions", "bodies"):
+        parts += [b.get("value", "") for b in item.get(field) or () if isinstance(b, dict)]
+    return "\n".join(parts)
+
+
+class Webhook(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str
+    # Shared secret of the HMAC signature; generated when not given.
+    secret: str = Field(default_factory=lambda: secrets.token_urlsafe(32), min_length=16)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("webhook url must be an absolute http(s) URL")
+        return url
+
+
+class Outputs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # Produce matching items to the Kafka topic ``published.<name>``.
+    topic: bool = True
+    webhook: Webhook | None = None
+    # RSS/Atom/JSON feeds and the live SSE stream.
+    feeds: bool = True
+
+
+class Subscription(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=NAME_PATTERN, description="lower-case letters, digits, '-' and '_'")
+    filter: SubscriptionFilter = Field(default_factory=SubscriptionFilter)
+    outputs: Outputs = Field(default_factory=Outputs)
+    created_at: str | None = None
+    updated_at: str | None = None
+
+    def topic(self, prefix: str = "") -> str:
+        """This subscription's Kafka topic: ``<prefix>published.<name>``."""
+        return f"{prefix}published.{self.name}"
+
+    def public(self) -> dict[str, Any]:
+        """The subscription as the API shows it: the webhook secret masked."""
+        data = self.model_dump(mode="json")
+        if data["outputs"]["webhook"]:
+            data["outputs"]["webhook"]["secret"] = "********"
+        return data
+
+
+class SubscriptionKeys:
+    """Redis key names of the subscriptions and their per-subscription structures."""
+
+    def __init__(self, key_prefix: str) -> None:
+        # ``key_prefix`` is shared.cache.Keys(prefix).prefix ("<topic prefix>wire:").
+        self.p = key_prefix
+
+    @property
+    def all(self) -> str:
+        return f"{self.p}sub:all"
+
+    @property
+    def version(self) -> str:
+        return f"{self.p}sub:version"
+
+    def items(self, name: str) -> str:
+        """Sorted set of the article ids in the subscription's feeds (score: ms published)."""
+        return f"{self.p}sub:{name}:items"
+
+    def live(self, name: str) -> str:
+        """Redis stream of the subscription's live events (the SSE source)."""
+        return f"{self.p}sub:{name}:live"
+
+    def outbox(self, name: str) -> str:
+        """Redis stream of webhook deliveries still to make (survives restarts)."""
+        return f"{self.p}sub:{name}:outbox"
+
+    def log(self, name: str) -> str:
+        """Redis stream of the subscription's webhook delivery attempts."""
+        return f"{self.p}sub:{name}:log"
+
+    def breaker(self, name: str) -> str:
+        return f"{self.p}sub:{name}:breaker"
+
+    def per_subscription(self, name: str) -> list[str]:
+        return [self.items(name), self.live(name), self.outbox(name), self.log(name), self.breaker(name)]
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class SubscriptionStore:
+    """Subscriptions in Redis. Every change bumps a version counter, which publishing
+    compares before each item."""
+
+    def __init__(self, redis: Redis, key_prefix: str) -> None:
+        self.redis = redis
+        self.keys = SubscriptionKeys(key_prefix)
+
+    async def version(self) -> int:
+        return int(await self.redis.get(self.keys.version) or 0)
+
+    async def all(self) -> list[Subscription]:
+        raw = await self.redis.hgetall(self.keys.all)
+        return sorted((Subscription.model_validate_json(v) for v in raw.values()), key=lambda s: s.name)
+
+    async def get(self, name: str) -> Subscription | None:
+        raw = await self.redis.hget(self.keys.all, name)
+        return Subscription.model_validate_json(raw) if raw else None
+
+    async def put(self, subscription: Subscription) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.keys.all, subscription.name, subscription.model_dump_json())
+            pipe.incr(self.keys.version)
+            await pipe.execute()
+
+    async def restore(self, subscriptions: list[Subscription]) -> None:
+        """Put back subscriptions read from the Kafka topic (``wire rebuild-read-model``)."""
+        if not subscriptions:
+            return
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.keys.all, mapping={s.name: s.model_dump_json() for s in subscriptions})
+            pipe.incr(self.keys.version)
+            await pipe.execute()
+
+    async def delete(self, name: str) -> bool:
+        """Remove the subscription and everything kept for it. Returns whether it existed."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hdel(self.keys.all, name)
+            pipe.delete(*self.keys.per_subscription(name))
+            pipe.incr(self.keys.version)
+            removed, *_ = await pipe.execute()
+        return bool(removed)
+
+    async def deliveries(self, name: str, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest ``limit`` webhook delivery attempts, newest first."""
+        entries = await self.redis.xrevrange(self.keys.log(name), count=limit)
+        return [{"id": entry_id.decode(), **orjson.loads(fields[b"entry"])} for entry_id, fields in entries]
+
+    async def webhook_status(self, name: str) -> dict[str, Any]:
+        """Queue length and circuit-breaker state of the subscription's webhook."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.xlen(self.keys.outbox(name))
+            pipe.hgetall(self.keys.breaker(name))
+            queued, breaker = await pipe.execute()
+        state = {k.decode(): v.decode() for k, v in breaker.items()}
+        return {"queued": queued, "breaker": state.get("state", "closed"),
+                "consecutive_failures": int(state.get("failures", 0)),
+                "open_until": float(state["open_until"]) if state.get("open_until") else None}
+
+
+async def ensure_topics(bootstrap: str, wanted: dict[str, dict[str, str]], *, partitions: int,
+                        replication: int) -> None:
+    """Create the topics of ``wanted`` (name → topic configs) that do not exist yet:
+    the subscriptions' own topics and ``wire.subscriptions``. Idempotent.
+    Raises aiokafka's KafkaError when the cluster cannot be reached."""
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+    from aiokafka.errors import TopicAlreadyExistsError
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        new = [NewTopic(name, num_partitions=partitions, replication_factor=replication, topic_configs=configs)
+               for name, configs in wanted.items() if name not in existing]
+        if new:
+            try:
+                await admin.create_topics(new)
+            except TopicAlreadyExistsError:
+                pass  # another process created them first
+    finally:
+        await admin.close()
+
+
+def subscription_record(subscription: Subscription | None) -> bytes | None:
+    """The value kept for a subscription on ``wire.subscriptions`` (None: deleted)."""
+    return subscription.model_dump_json().encode() if subscription else None

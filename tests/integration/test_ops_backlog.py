@@ -1,0 +1,87 @@
+"""Consumer lag and DLQ depth measured on the session's real Kafka broker, and their
+Prometheus exposition."""
+from __future__ import annotations
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from prometheus_client import REGISTRY, generate_latest
+
+from shared.lag import OffsetReader, backlog_collector, measure
+from shared.topics import Topics, ensure_topics
+from tests.kafka_helpers import produce
+
+pytestmark = pytest.mark.integration
+
+
+async def consume_and_commit(bootstrap: str, group: str, topic: str, count: int) -> None:
+    """Read ``count`` records of ``topic`` in ``group`` and commit them."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
+                                auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        seen = 0
+        while seen < count:
+            for tp, records in (await consumer.getmany(timeout_ms=500, max_records=count - seen)).items():
+                seen += len(records)
+                await consumer.commit({tp: records[-1].offset + 1})
+    finally:
+        await consumer.stop()
+
+
+async def measured(settings):
+    reader = OffsetReader(settings.kafka_bootstrap)
+    await reader.start()
+    try:
+        return await measure(reader, Topics(settings.topic_prefix))
+    finally:
+        await reader.stop()
+
+
+async def test_lag_per_group_and_partition_and_dlq_depth(settings):
+    topics = Topics(settings.topic_prefix)
+    await ensure_topics(settings.kafka_bootstrap, topics, partitions=2)
+    await produce(settings.kafka_bootstrap, topics.ingested, [(f"urn:{i}".encode(), b"x", []) for i in range(6)])
+    await produce(settings.kafka_bootstrap, topics.dlq(topics.enriched), [(b"urn:z", b"bad", [])] * 3)
+    await produce(settings.kafka_bootstrap, topics.published, [(b"urn:p", b"{}", [])] * 2)
+    await consume_and_commit(settings.kafka_bootstrap, topics.group("enrichment"), topics.ingested, 4)
+    # A group the pipeline does not know (e.g. a subscriber's) is found by its name prefix.
+    await consume_and_commit(settings.kafka_bootstrap, topics.group("webhooks"), topics.published, 1)
+
+    backlog = await measured(settings)
+
+    groups = backlog.group_lag()
+    assert groups[topics.group("enrichment")] == 2
+    assert groups[topics.group("ingest")] == 0  # nothing on wire.inbound
+    assert groups[topics.group("webhooks")] == 1
+    rows = [r for r in backlog.lag if r.group == topics.group("enrichment")]
+    assert {(r.topic, r.partition) for r in rows} == {(topics.ingested, 0), (topics.ingested, 1)}
+    assert sum(r.end for r in rows) == 6
+    depth = {d.source_topic: d for d in backlog.dlqs}
+    assert depth[topics.enriched].pending == 3 and depth[topics.enriched].retained == 3
+    assert depth[topics.inbound].pending == 0
+    assert backlog.produced["enrichment"] == 0 and backlog.produced["ingest"] == 6
+    assert backlog.produced["publishing"] == 2
+
+
+async def test_a_stage_that_never_ran_lags_by_everything_on_its_topic(settings):
+    topics = Topics(settings.topic_prefix)
+    await ensure_topics(settings.kafka_bootstrap, topics, partitions=2)
+    await produce(settings.kafka_bootstrap, topics.translated, [(b"urn:a", b"x", [])] * 5)
+    backlog = await measured(settings)
+    assert backlog.group_lag()[topics.group("publishing")] == 5
+    assert all(r.committed is None for r in backlog.lag if r.group == topics.group("publishing"))
+
+
+async def test_prometheus_exposes_the_latest_measurement(settings):
+    topics = Topics(settings.topic_prefix)
+    await ensure_topics(settings.kafka_bootstrap, topics, partitions=1)
+    await produce(settings.kafka_bootstrap, topics.inbound, [(b"urn:a", b"x", [])] * 4)
+    await produce(settings.kafka_bootstrap, topics.dlq(topics.inbound), [(b"urn:a", b"x", [])])
+    backlog_collector().latest = await measured(settings)
+
+    text = generate_latest(REGISTRY).decode()
+    assert (f'wire_consumer_lag_messages{{group="{topics.group("ingest")}",partition="0",'
+            f'topic="{topics.inbound}"}} 4.0') in text
+    assert (f'wire_dlq_depth_messages{{source_topic="{topics.inbound}",'
+            f'topic="{topics.dlq(topics.inbound)}"}} 1.0') in text
+    assert "wire_backlog_measured_timestamp_seconds" in text

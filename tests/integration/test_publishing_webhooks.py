@@ -1,0 +1,147 @@
+"""Webhook delivery of the publishing service (run in-process) against the session's
+real Kafka and redis-server and a local HTTP receiver: retries, refusals, the
+webhook DLQ, the delivery log, the circuit breaker and restarts."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from services.publishing.settings import PublishingSettings
+from shared.cache import Keys
+from shared.cloudevents import read_headers
+from shared.events import Signal
+from shared.read_model import ReadModel
+from tests.kafka_helpers import eventually, read_topic
+from tests.publishing_helpers import Publishing, Receiver, article_event
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def pub_settings(settings) -> PublishingSettings:
+    return PublishingSettings(**settings.model_dump(), webhook_max_attempts=4, webhook_backoff_s=0.05,
+                              webhook_backoff_max_s=0.2, webhook_timeout_s=2, webhook_breaker_threshold=2,
+                              webhook_breaker_cooldown_s=120, embargo_poll_s=0.2)
+
+
+@pytest.fixture
+async def publishing(pub_settings):
+    service = Publishing(pub_settings)
+    service.start()
+    yield service
+    await service.stop()
+    await service.redis.aclose()
+
+
+async def until(predicate, timeout: float = 60.0):
+    async def check():
+        return predicate()
+    return await eventually(check, timeout=timeout)
+
+
+async def test_500_three_times_then_200_delivers_the_item_exactly_once(publishing):
+    with Receiver([500, 500, 500, 200]) as receiver:
+        sub = await publishing.subscribe("flaky", receiver.url)
+        event = article_event("urn:test:webhook:flaky")
+        await publishing.publish(event)
+        await until(lambda: receiver.delivered)
+        await asyncio.sleep(1.0)  # nothing more may arrive
+        assert [r["status"] for r in receiver.requests] == [500, 500, 500, 200]
+        [delivered] = receiver.delivered
+        assert receiver.signed_by(delivered, sub.outputs.webhook.secret)
+        assert delivered["headers"]["x-wire-signal"] == "new"
+        assert b'"uri":"urn:test:webhook:flaky"' in delivered["body"]
+        outcomes = [(e["attempt"], e["outcome"], e["http_status"]) for e in await publishing.log("flaky")]
+        assert outcomes == [(1, "retrying", 500), (2, "retrying", 500), (3, "retrying", 500), (4, "delivered", 200)]
+
+
+async def test_400_is_not_retried_and_the_failure_is_logged_and_dead_lettered(publishing, pub_settings):
+    with Receiver(default=400) as receiver:
+        await publishing.subscribe("refuses", receiver.url)
+        await publishing.publish(article_event("urn:test:webhook:refused"))
+        log = await eventually(lambda: publishing.log("refuses"))
+        await asyncio.sleep(1.0)
+        assert len(receiver.requests) == 1
+        [entry] = await publishing.log("refuses")
+        assert entry["outcome"] == "rejected" and entry["http_status"] == 400 and "HTTP 400" in entry["error"]
+        assert log[0]["uri"] == "urn:test:webhook:refused"
+    [dead] = await read_topic(pub_settings.kafka_bootstrap, pub_settings.webhook_dlq_topic, expect=1)
+    reasons = read_headers(dead.headers)
+    assert dead.key == b"urn:test:webhook:refused"
+    assert reasons["wire_dlq_reason"] == "rejected" and reasons["wire_dlq_http_status"] == "400"
+    assert reasons["wire_dlq_subscription"] == "refuses" and reasons["wire_dlq_attempts"] == "1"
+
+
+async def test_last_attempt_goes_to_the_dlq_and_429_retry_after_is_honoured(publishing, pub_settings):
+    with Receiver(default=429, retry_after="1") as receiver:
+        await publishing.subscribe("busy", receiver.url)
+        await publishing.publish(article_event("urn:test:webhook:busy"))
+        await eventually(lambda: read_topic(pub_settings.kafka_bootstrap, pub_settings.webhook_dlq_topic,
+                                            expect=1, timeout=1))
+        log = await publishing.log("busy")
+        assert [e["outcome"] for e in log] == ["retrying"] * 3 + ["dead_lettered"]
+        # the backoff (≤ 0.2 s here) gives way to the receiver's Retry-After: 1
+        assert all(e["retry_in_s"] >= 1.0 for e in log[:3])
+        assert len(receiver.requests) == pub_settings.webhook_max_attempts
+
+
+async def test_a_failing_endpoint_is_paused_without_slowing_the_others(publishing):
+    with Receiver(default=503) as down, Receiver() as healthy:
+        await publishing.subscribe("down", down.url)
+        await publishing.subscribe("healthy", healthy.url)
+        events = [article_event(f"urn:test:webhook:breaker:{i}") for i in range(6)]
+        await publishing.publish(*events)
+        await until(lambda: len(healthy.delivered) == 6)
+        status = await eventually(lambda: _breaker_open(publishing.store, "down"))
+        # two deliveries failed for good (4 attempts each), then the endpoint was paused
+        assert len(down.requests) == 8 and status["queued"] >= 4
+        await asyncio.sleep(1.0)
+        assert len(down.requests) == 8
+        assert sorted(r["headers"]["x-wire-uri"] for r in healthy.delivered) == sorted(e.article.uri for e in events)
+
+
+async def _breaker_open(store, name):
+    status = await store.webhook_status(name)
+    return status if status["breaker"] == "open" else None
+
+
+async def test_pending_deliveries_survive_a_restart(publishing):
+    receiver = Receiver()  # not listening yet: connection refused → retried
+    publishing.settings.webhook_max_attempts = 1000
+    await publishing.subscribe("patient", receiver.url)
+    await publishing.publish(article_event("urn:test:webhook:restart"))
+    await eventually(lambda: publishing.log("patient"))
+    await publishing.stop()
+    with receiver:
+        publishing.start()
+        await until(lambda: receiver.delivered)
+        await asyncio.sleep(0.5)
+        assert len(receiver.delivered) == 1
+
+
+async def test_a_redelivered_item_is_not_sent_twice_and_a_correction_is(publishing):
+    with Receiver() as receiver:
+        await publishing.subscribe("once", receiver.url)
+        first = article_event("urn:test:webhook:once")
+        await publishing.publish(first, first)
+        await until(lambda: receiver.delivered)
+        corrected = article_event("urn:test:webhook:once", version="2", signal=Signal.CORRECTION,
+                                  body="Officials corrected the figure.")
+        await publishing.publish(corrected)
+        await until(lambda: len(receiver.delivered) >= 2)
+        await asyncio.sleep(1.0)
+        assert [r["headers"]["x-wire-signal"] for r in receiver.delivered] == ["new", "correction"]
+
+
+async def test_a_subscription_made_while_running_applies_to_the_next_item(publishing):
+    with Receiver() as receiver:
+        before = article_event("urn:test:webhook:before")
+        await publishing.publish(before)
+        view = ReadModel(publishing.redis, Keys(publishing.settings.topic_prefix))
+        await eventually(lambda: view.stored(before.envelope.article_id))
+        await publishing.subscribe("late", receiver.url)
+        await publishing.publish(article_event("urn:test:webhook:after"))
+        await until(lambda: receiver.delivered)
+        await asyncio.sleep(0.5)
+        assert [r["headers"]["x-wire-uri"] for r in receiver.delivered] == ["urn:test:webhook:after"]

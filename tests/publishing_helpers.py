@@ -1,0 +1,169 @@
+"""Helpers for the publishing tests: a subscriber's webhook endpoint (a small
+http.server in a thread that answers with scripted statuses and records every
+request), ninjs article events as translation emits them, and an SSE reader."""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+
+from services.cli.stack.processes import free_port
+from services.publishing.bootstrap import serve
+from services.publishing.settings import PublishingSettings
+from shared.cache import Keys, connect
+from services.publishing.webhooks import SIGNATURE, TIMESTAMP, verify
+from shared.codec import encode
+from shared.events import Article, ArticleEvent, Envelope, Signal, TextBlock, article_id_for, utcnow
+from shared.subscriptions import Subscription, SubscriptionStore
+from shared.topics import Topics
+from shared.tracing import new_traceparent
+from tests.kafka_helpers import produce
+
+CONFLICT = "http://cv.iptc.org/newscodes/mediatopic/16000000"
+SPORT = "http://cv.iptc.org/newscodes/mediatopic/15000000"
+
+
+class Receiver:
+    """Answers each POST with the next of ``statuses`` (then ``default``)."""
+
+    def __init__(self, statuses: list[int] | None = None, *, default: int = 200,
+                 retry_after: str | None = None, port: int | None = None) -> None:
+        self.statuses = list(statuses or [])
+        self.default = default
+        self.retry_after = retry_after
+        self.port = port or free_port()
+        self.requests: list[dict] = []
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def start(self) -> "Receiver":
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with receiver._lock:
+                    status = receiver.statuses.pop(0) if receiver.statuses else receiver.default
+                    receiver.requests.append({"headers": {k.lower(): v for k, v in self.headers.items()},
+                                              "body": body, "status": status, "at": time.time()})
+                self.send_response(status)
+                if receiver.retry_after and status in (429, 503):
+                    self.send_header("Retry-After", receiver.retry_after)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> "Receiver":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def delivered(self) -> list[dict]:
+        """The requests answered with 2xx."""
+        with self._lock:
+            return [r for r in self.requests if 200 <= r["status"] < 300]
+
+    def signed_by(self, request: dict, secret: str) -> bool:
+        h = request["headers"]
+        return verify(secret, h[TIMESTAMP.lower()], request["body"], h[SIGNATURE.lower()])
+
+
+def article_event(uri: str, *, version: str = "1", signal: Signal = Signal.NEW, language: str = "en",
+                  subjects: tuple[str, ...] = (CONFLICT,), headline: str = "Troops move north",
+                  body: str = "Officials said a second wave is expected.", **fields) -> ArticleEvent:
+    """An ``articles.translated`` event for a ninjs item (extra ninjs ``fields`` allowed)."""
+    article = Article(uri=uri, version=version, language=language,
+                      headlines=[TextBlock(role="main", value=headline)],
+                      bodies=[TextBlock(role="main", contentType="text/plain", value=body)],
+                      subjects=[{"uri": s, "name": s.rsplit("/", 1)[-1]} for s in subjects], **fields)
+    if signal is Signal.KILL:
+        article.pubStatus = "canceled"
+    envelope = Envelope(article_id=article_id_for(uri), provider="test-wire", received_at=utcnow(),
+                        source_format="ninjs", content_type="application/json", signal=signal,
+                        traceparent=new_traceparent())
+    return ArticleEvent(envelope=envelope, article=article)
+
+
+def record_of(event: ArticleEvent) -> tuple[bytes, bytes, list]:
+    """(key, value, headers) to produce ``event`` onto ``articles.translated``."""
+    return event.article.uri.encode(), encode(event), []
+
+
+def read_sse(url: str, *, until, headers: dict | None = None, timeout: float = 60.0) -> list[dict]:
+    """Read Server-Sent Events from ``url`` until ``until(events)`` is true; each event
+    as {"id", "event", "data"}."""
+    events: list[dict] = []
+    current: dict = {}
+    with httpx.stream("GET", url, headers=headers or {}, timeout=httpx.Timeout(timeout, connect=10)) as response:
+        assert response.status_code == 200, response.read()
+        assert response.headers["content-type"].startswith("text/event-stream")
+        deadline = time.monotonic() + timeout
+        for line in response.iter_lines():
+            if line == "":
+                if "data" in current:
+                    events.append(current)
+                    if until(events):
+                        return events
+                current = {}
+            elif not line.startswith(":"):
+                name, _, value = line.partition(": ")
+                current[name] = value
+            if time.monotonic() > deadline:
+                break
+    raise AssertionError(f"SSE condition not met; got {events}")
+
+
+class Publishing:
+    """The publishing service as a task of the test's event loop."""
+
+    def __init__(self, settings: PublishingSettings) -> None:
+        self.settings = settings
+        self.redis = connect(settings.redis_url)
+        self.store = SubscriptionStore(self.redis, Keys(settings.topic_prefix).prefix)
+        self.topics = Topics(settings.topic_prefix)
+        self.stop_event = asyncio.Event()
+        self.task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self.stop_event = asyncio.Event()
+        self.task = asyncio.create_task(serve(self.settings, self.stop_event))
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        if self.task is not None:
+            await asyncio.wait_for(self.task, 60)
+
+    async def subscribe(self, name: str, url: str | None, secret: str = "a-test-secret-of-some-length",
+                        **filter_spec) -> Subscription:
+        outputs = {"webhook": {"url": url, "secret": secret}} if url else {}
+        sub = Subscription(name=name, filter=filter_spec, outputs=outputs)
+        await self.store.put(sub)
+        return sub
+
+    async def publish(self, *events) -> None:
+        await produce(self.settings.kafka_bootstrap, self.topics.translated, [record_of(e) for e in events])
+
+    async def log(self, name: str) -> list[dict]:
+        return list(reversed(await self.store.deliveries(name, 100)))

@@ -1,0 +1,87 @@
+"""Subscription filters over ninjs fields, and the subscription model's checks."""
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from shared.subscriptions import Subscription, SubscriptionFilter
+
+CONFLICT = "http://cv.iptc.org/newscodes/mediatopic/16000000"
+ITEM = {
+    "uri": "urn:test:1", "language": "en-GB", "urgency": 3,
+    "headlines": [{"role": "main", "value": "Troops deployed near the border"}],
+    "bodies": [{"role": "main", "contentType": "text/plain", "value": "Park Won-gon said the second wave is due."}],
+    "subjects": [{"name": "conflict, war and peace", "uri": CONFLICT}],
+    "people": [{"name": "Park Won-gon"}],
+    "organisations": [{"name": "Segye Ilbo", "uri": "https://www.wikidata.org/wiki/Q625960"}],
+    "places": [{"name": "Seoul"}],
+}
+
+
+@pytest.mark.parametrize("spec", [
+    {},
+    {"languages": ["en"]},
+    {"languages": ["EN-gb", "ko"]},
+    {"subjects": [CONFLICT]},
+    {"subjects": ["medtop:16000000"]},
+    {"subjects": ["Conflict, War and Peace"]},
+    {"people": ["park won-gon"]},
+    {"organisations": ["https://www.wikidata.org/wiki/Q625960"]},
+    {"places": ["Seoul", "Busan"]},
+    {"providers": ["Korea-Daily"]},
+    {"urgency": 3},
+    {"keywords": ["second wave"]},
+    {"keywords": ["troops"], "languages": ["en"], "subjects": [CONFLICT], "urgency": 5},
+])
+def test_matching_filters(spec):
+    assert SubscriptionFilter(**spec).matches(ITEM, "korea-daily")
+
+
+@pytest.mark.parametrize("spec", [
+    {"languages": ["ko"]},
+    {"languages": ["e"]},                       # a range matches whole subtags only
+    {"subjects": ["medtop:15000000"]},          # sport
+    {"people": ["Kim Jong-un"]},
+    {"places": ["Busan"]},
+    {"providers": ["reuters"]},
+    {"urgency": 2},
+    {"keywords": ["wav"]},                      # whole words only
+    {"languages": ["en"], "subjects": ["medtop:15000000"]},  # every field must match
+])
+def test_filters_that_do_not_match(spec):
+    assert not SubscriptionFilter(**spec).matches(ITEM, "korea-daily")
+
+
+def test_an_item_without_the_field_does_not_match_a_filter_on_it():
+    bare = {"uri": "urn:test:2", "headlines": [{"value": "x"}]}
+    assert SubscriptionFilter().matches(bare)
+    for spec in ({"languages": ["en"]}, {"subjects": [CONFLICT]}, {"urgency": 9}, {"providers": ["a"]}):
+        assert not SubscriptionFilter(**spec).matches(bare)
+
+
+def test_unknown_filter_fields_and_bad_urgency_are_refused():
+    with pytest.raises(ValidationError):
+        SubscriptionFilter(topics=["x"])
+    with pytest.raises(ValidationError):
+        SubscriptionFilter(urgency=0)
+
+
+@pytest.mark.parametrize("name", ["conflict-en", "a", "sport_2"])
+def test_good_names(name):
+    assert Subscription(name=name).topic("t1.") == f"t1.published.{name}"
+
+
+@pytest.mark.parametrize("name", ["", "Conflict", "has space", "dots.are.topics", "-lead", "x" * 64])
+def test_bad_names(name):
+    with pytest.raises(ValidationError):
+        Subscription(name=name)
+
+
+def test_webhook_needs_an_http_url_and_gets_a_secret_when_none_is_given():
+    sub = Subscription(name="w", outputs={"webhook": {"url": "https://example.com/hook"}})
+    assert len(sub.outputs.webhook.secret) >= 16
+    assert sub.public()["outputs"]["webhook"]["secret"] == "********"
+    with pytest.raises(ValidationError):
+        Subscription(name="w", outputs={"webhook": {"url": "ftp://example.com/hook"}})
+    with pytest.raises(ValidationError):
+        Subscription(name="w", outputs={"webhook": {"url": "https://example.com/h", "secret": "short"}})
