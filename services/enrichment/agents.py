@@ -1,31 +1,111 @@
-"""Faust agents of the enrichment service."""
+"""The two steps of the enrichment worker.
+
+1. **read** (``articles.ingested`` → ``enrichment.stories``): the language models,
+   stateless and heavy, run on the project's :class:`~shared.bus.StageRunner`
+   (aiokafka: batch, handle, produce, commit after the outputs are acknowledged),
+   scaled out over the input's partitions.
+2. **cluster** (``enrichment.stories`` → ``articles.enriched``): a faust agent on the
+   single-partition stories topic, so one worker holds the whole story-cluster
+   index and the trend counts in faust tables co-partitioned with it.
+
+Both apply the pipeline's retry/DLQ policy (:func:`shared.bus.process_record`: a
+failing record goes to ``<its topic>.dlq`` with the reason) and acknowledge input
+only after Kafka acknowledged the outputs.
+"""
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 
 import faust
 
-from services.enrichment.handlers import enrich
+from services.enrichment.handlers import cluster_story, enrich, trend_keys
+from services.enrichment.metrics import ENTITIES, STORIES, TABLE_KEYS
+from services.enrichment.progress import StoriesProgress
 from services.enrichment.settings import EnrichmentSettings
-from shared.bus import process_record
-from shared.events import Stage
-from shared.stage import article_handler
+from services.enrichment.tables import StoryTables
+from services.enrichment.trends import TrendCopier
+from shared.bus import Outgoing, StageRunner, process_record
+from shared.cache import Keys, connect
+from shared.codec import decode
+from shared.events import ArticleEvent, Stage
+from shared.stage import article_handler, article_output, bind_article_context
 from shared.topics import Topics
 
 STAGE = "enrichment"
+log = logging.getLogger(__name__)
 
 
-def register_agents(app: faust.App, settings: EnrichmentSettings) -> None:
+def stories_topic(settings: EnrichmentSettings) -> str:
+    return Topics(settings.topic_prefix).name("enrichment.stories")
+
+
+def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryTables) -> None:
     topics = Topics(settings.topic_prefix)
-    source = app.topic(topics.ingested, key_serializer="raw", value_serializer="raw")
-    handle = article_handler(stage=Stage.ENRICHED, service=STAGE, out_topic=topics.enriched, transform=enrich)
-    never = asyncio.Event()  # faust owns shutdown; retries run to their limit
+    stories = app.topic(stories_topic(settings), partitions=1, internal=True, key_serializer="raw",
+                        value_serializer="raw")
+    stopping = asyncio.Event()
+    never = asyncio.Event()  # faust owns the cluster step's shutdown; its retries run to their limit
 
-    @app.agent(source, name="enrich-articles")
-    async def enrich_articles(stream: faust.StreamT) -> None:
-        """Each ingested article → enriched (or its DLQ). The outputs are acknowledged
-        by Kafka before faust acks the input, so its offset commits never run ahead."""
+    @app.on_before_shutdown.connect
+    async def finish(sender, **kwargs) -> None:
+        stopping.set()
+        log.info("enrichment tables at shutdown", extra={"tables": tables.digest()})
+
+    @app.task
+    async def read_articles() -> None:
+        """Step 1: each ingested article → read by the models → the stories topic (or its DLQ)."""
+        runner = StageRunner(stage=STAGE, topic=topics.ingested, group_id=topics.group(f"{STAGE}-read"),
+                             handle=article_handler(stage=Stage.ENRICHED, service=STAGE,
+                                                    out_topic=stories_topic(settings), transform=enrich),
+                             settings=settings)
+        await runner.run(stopping)
+
+    async def place(record) -> list[Outgoing]:
+        started = time.time()
+        event = decode(ArticleEvent, record.value)
+        bind_article_context(event)
+        assignment = cluster_story(event, tables.index)
+        if assignment.first_seen:
+            keys = trend_keys(event)
+            tables.count(keys, event.envelope.received_at.timestamp())
+            STORIES.labels("joined" if assignment.matched_buckets else "founded").inc()
+            for key in keys:
+                ENTITIES.labels(key.split("\t", 1)[0]).inc()
+        timing = event.envelope.stage_timings.get(Stage.ENRICHED.value)
+        return [article_output(event, stage=Stage.ENRICHED, service=STAGE, topic=topics.enriched,
+                               started_at=timing.started_at if timing else started)]
+
+    progress = StoriesProgress(app, tables.progress, stories_topic(settings))
+
+    @app.agent(stories, name="cluster-stories")
+    async def cluster_stories(stream: faust.StreamT) -> None:
+        """Step 2: each read article → its story cluster and trend counts → articles.enriched."""
         async for event in stream.events():
-            outputs = await process_record(event.message, handle, stage=STAGE, settings=settings, stop=never)
-            for out in outputs:
+            offset = event.message.offset
+            if progress.delivered_already(offset):
+                continue
+            progress.started()
+            for out in await process_record(event.message, place, stage=STAGE, settings=settings, stop=never):
                 await app.producer.send_and_wait(out.topic, out.key, out.value, None, None, out.headers)
+            progress.delivered(offset)
+
+    @app.timer(interval=2.0)
+    async def read_skipped_stories() -> None:
+        await progress.redrive()
+
+    copier = TrendCopier(connect(settings.redis_url), Keys(settings.topic_prefix),
+                         keep_s=settings.trend_window_s * settings.trend_windows_kept)
+
+    @app.timer(interval=settings.trend_flush_interval_s)
+    async def copy_trends() -> None:
+        """Copy changed trend counts to Redis, where the gateway serves them."""
+        await copier.copy(tables.take_dirty())
+        for name, size in tables.sizes().items():
+            TABLE_KEYS.labels(name).set(size)
+
+    @app.task
+    async def report_recovered_state() -> None:
+        await app.tables.recovery.completed.wait()
+        log.info("enrichment tables recovered", extra={"tables": tables.digest()})

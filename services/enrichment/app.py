@@ -4,6 +4,7 @@ from __future__ import annotations
 import faust
 
 from services.enrichment.settings import EnrichmentSettings
+from shared.topics import Topics
 
 SERVICE = "enrichment"
 
@@ -11,7 +12,7 @@ SERVICE = "enrichment"
 def create_app(settings: EnrichmentSettings) -> faust.App:
     brokers = [f"kafka://{host.strip()}" for host in settings.kafka_bootstrap.split(",")]
     app = faust.App(
-        f"{settings.topic_prefix}wire-{SERVICE}",
+        Topics(settings.topic_prefix).group(SERVICE),  # the app id is the consumer group
         broker=brokers,
         store="memory://",
         datadir=str(settings.data_dir),
@@ -25,8 +26,11 @@ def create_app(settings: EnrichmentSettings) -> faust.App:
         # A killed worker's partitions move to a live one after this, not faust's 60 s.
         broker_session_timeout=10.0,
         broker_heartbeat_interval=3.0,
+        # Tables are replayed from their changelogs at start; keep that quick.
+        table_standby_replicas=0,
     )
     from services.enrichment.agents import register_agents
+    from services.enrichment.tables import StoryTables
 
-    register_agents(app, settings)
+    register_agents(app, settings, StoryTables(app, settings))
     return app

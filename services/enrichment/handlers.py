@@ -1,14 +1,53 @@
-"""Enrichment's pure handler."""
+"""Enrichment's pure handlers.
+
+:func:`enrich` (first step, parallel over ``articles.ingested`` partitions) reads
+the article and writes what it found into the ninjs fields and the envelope;
+:func:`cluster_story` (second step, on the single-partition stories topic) gives
+it its story cluster and names the entities it adds to the trends.
+"""
 from __future__ import annotations
 
-from services.enrichment.nlp.language import detect_language
-from shared.events import ArticleEvent
+import asyncio
+
+from services.enrichment.annotations import envelope_enrichment, write_ninjs
+from services.enrichment.findings import read_article
+from services.enrichment.nlp.clusters import THRESHOLD, Assignment, StoryIndex, bucket_keys, signature
+from shared.events import Article, ArticleEvent
 
 
 async def enrich(event: ArticleEvent) -> ArticleEvent:
-    """Add what can be learnt from the text itself: for now the language (BCP 47),
-    kept when the source already declared one."""
-    article = event.article
-    if not article.language:
-        article.language = detect_language(f"{article.headline}\n{article.body_text}")
+    """Add what can be learnt from the text itself: language (kept when the source
+    declared one), people, organisations, places, info sources, subjects and a
+    summary in ninjs; quotes, roles, offsets, confidences, dates, keywords, word
+    count and reading time in ``envelope.enrichment``.
+
+    The language models run in a worker thread so the event loop (Kafka
+    heartbeats) stays responsive on long articles. Model errors propagate."""
+    findings = await asyncio.to_thread(read_article, event.article, received_at=event.envelope.received_at)
+    write_ninjs(findings, event.article)
+    event.envelope.enrichment = {**event.envelope.enrichment, **envelope_enrichment(findings)}
     return event
+
+
+def story_text(article: Article) -> str:
+    return f"{article.headline}\n{article.body_text}"
+
+
+def cluster_story(event: ArticleEvent, index: StoryIndex) -> Assignment:
+    """Put the story in its cluster (recorded in ``index``) and note the cluster id
+    in ``envelope.enrichment["storyCluster"]``. The same story always gets the same
+    id, so a re-delivered article produces the same output."""
+    keys = bucket_keys(signature(story_text(event.article)))
+    assignment = index.assign(event.article.uri, keys, event.envelope.received_at.timestamp())
+    event.envelope.enrichment["storyCluster"] = {"id": assignment.cluster, "method": "minhash-lsh",
+                                                 "threshold": THRESHOLD}
+    return assignment
+
+
+def trend_keys(event: ArticleEvent) -> list[str]:
+    """"<type>\\t<name>" of each entity the article names (Korean proper nouns as
+    "untyped"), for the trend counts."""
+    enrichment = event.envelope.enrichment
+    keys = [f"{e['type']}\t{e['name']}" for e in enrichment.get("entities", [])]
+    keys += [f"untyped\t{e['name']}" for e in enrichment.get("untypedEntities", [])]
+    return list(dict.fromkeys(keys))

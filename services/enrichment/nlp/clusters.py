@@ -1,0 +1,144 @@
+"""Story clusters: near-duplicate articles share a cluster id (MinHash LSH).
+
+An article's text (headline and body, lower-cased words) is cut into 5-word
+shingles and summarised by a 128-permutation MinHash. The signature is split into
+``BANDS`` bands of ``ROWS`` rows (datasketch's optimum for a Jaccard threshold of
+``THRESHOLD``); each band hashes to a bucket key. Two articles land in a common
+bucket with probability 1-(1-s^ROWS)^BANDS for Jaccard similarity s: ≈1 for a
+lightly edited copy (s≥0.85), ≈0 for different stories (s≤0.3).
+
+The index is two mappings, held by the caller (faust tables in the worker, dicts in
+tests): ``members`` (story uri → its cluster) and ``buckets`` (bucket key → the
+cluster that filled it). A new story joins the cluster most of its buckets point
+to, else founds one named after itself (its article id), so the same input and
+state always give the same answer. Entries older than ``horizon_s`` (by the
+articles' own receive times) are ignored and evicted.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, deque
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import MinHash
+from datasketch.lsh import _optimal_param
+
+from shared.events import article_id_for
+
+SHINGLE_WORDS = 5
+NUM_PERM = 128
+THRESHOLD = 0.7
+BANDS, ROWS = _optimal_param(THRESHOLD, NUM_PERM, 0.5, 0.5)
+_WORD = re.compile(r"\w+")
+
+
+def shingles(text: str) -> set[bytes]:
+    words = _WORD.findall(text.casefold())
+    if len(words) < SHINGLE_WORDS:
+        return {" ".join(words).encode()} if words else set()
+    return {" ".join(words[i:i + SHINGLE_WORDS]).encode() for i in range(len(words) - SHINGLE_WORDS + 1)}
+
+
+def signature(text: str) -> np.ndarray:
+    """The MinHash signature of ``text`` (fixed seed: the same text, the same signature)."""
+    minhash = MinHash(num_perm=NUM_PERM, seed=1)
+    minhash.update_batch(list(shingles(text)))
+    return minhash.hashvalues
+
+
+def bucket_keys(sig: np.ndarray) -> list[str]:
+    """One key per band: ``"<band>:<hash of its rows>"``."""
+    keys = []
+    for band in range(BANDS):
+        rows = np.ascontiguousarray(sig[band * ROWS:(band + 1) * ROWS]).tobytes()
+        keys.append(f"{band}:{hashlib.blake2b(rows, digest_size=8).hexdigest()}")
+    return keys
+
+
+def similarity(a: str, b: str) -> float:
+    """Estimated Jaccard similarity of two texts (for tests and diagnostics)."""
+    return float(np.mean(signature(a) == signature(b)))
+
+
+@dataclass
+class Assignment:
+    cluster: str
+    first_seen: bool  # the story (uri) was new to the index
+    matched_buckets: int  # how many of its buckets pointed to the cluster
+
+
+class StoryIndex:
+    """Cluster assignment over two mappings (see the module doc)."""
+
+    def __init__(self, members: MutableMapping, buckets: MutableMapping, *, horizon_s: float) -> None:
+        self.members = members
+        self.buckets = buckets
+        self.horizon_s = horizon_s
+        self.evictors = (Evictor(members, horizon_s=horizon_s), Evictor(buckets, horizon_s=horizon_s))
+
+    def recovered(self) -> None:
+        """Call once the mappings hold recovered state: eviction resumes from it."""
+        for evictor in self.evictors:
+            evictor.rebuild()
+
+    def _live(self, entry, now: float) -> bool:
+        return entry is not None and now - float(entry["at"]) <= self.horizon_s
+
+    def assign(self, uri: str, keys: list[str], at: float) -> Assignment:
+        """The cluster of story ``uri`` whose text has bucket ``keys``, received at
+        ``at`` (epoch seconds); records it so later copies find it. Idempotent:
+        assigning the same story again gives the same cluster."""
+        known = self.members.get(uri)
+        votes = Counter(entry["cluster"] for key in keys
+                        if self._live(entry := self.buckets.get(key), at))
+        if known is not None:
+            cluster, first = known["cluster"], False
+        elif votes:
+            cluster = min(votes, key=lambda c: (-votes[c], c))
+            first = True
+        else:
+            cluster, first = article_id_for(uri), True
+        members, buckets = self.evictors
+        if known is None or float(known["at"]) < at:
+            self.members[uri] = {"cluster": cluster, "at": at}
+            members.written(uri, at)
+        for key in keys:
+            entry = self.buckets.get(key)
+            if not self._live(entry, at) or (entry["cluster"] == cluster and float(entry["at"]) < at):
+                self.buckets[key] = {"cluster": cluster, "at": at}
+                buckets.written(key, at)
+        for evictor in self.evictors:
+            evictor.evict(at)
+        return Assignment(cluster, first, votes.get(cluster, 0))
+
+
+class Evictor:
+    """Deletes entries older than the horizon from a mapping, a few per call, in
+    the order they were written (entries carry their ``at``)."""
+
+    def __init__(self, mapping: MutableMapping, *, horizon_s: float, per_call: int = 64) -> None:
+        self.mapping = mapping
+        self.horizon_s = horizon_s
+        self.per_call = per_call
+        self.queue: deque[tuple[float, str]] = deque()
+
+    def rebuild(self) -> None:
+        """Refill the queue from the mapping (after the table was recovered)."""
+        self.queue = deque(sorted((float(v["at"]), k) for k, v in self.mapping.items()))
+
+    def written(self, key: str, at: float) -> None:
+        self.queue.append((at, key))
+
+    def evict(self, now: float) -> int:
+        """Delete up to ``per_call`` expired entries; returns how many."""
+        removed = 0
+        while self.queue and removed < self.per_call and now - self.queue[0][0] > self.horizon_s:
+            at, key = self.queue.popleft()
+            entry = self.mapping.get(key)
+            if entry is not None and float(entry["at"]) <= at:
+                del self.mapping[key]
+                removed += 1
+        return removed

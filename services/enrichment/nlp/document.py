@@ -1,0 +1,90 @@
+"""The text enrichment reads from an article, and how offsets map back to fields.
+
+The headline, decks, plain-text body, photo captions and credits are joined into
+one text (blank lines between), so the model sees each name once in context;
+every offset found in it is reported against the field it came from
+(``bodies[0]``, ``associations[0].descriptions[0]``…).
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from shared.events import Article
+
+_TAG = re.compile(r"<[^>]+>")
+SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True)
+class Segment:
+    path: str  # the ninjs field, e.g. "bodies[0]"
+    kind: str  # headline, deck, body, caption or credit
+    start: int  # where it starts in the joined text
+    text: str
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+@dataclass
+class ArticleText:
+    """The joined text of an article plus its segments."""
+
+    text: str = ""
+    segments: list[Segment] = field(default_factory=list)
+
+    def add(self, path: str, kind: str, value: str) -> None:
+        value = value.strip()
+        if not value:
+            return
+        if self.text:
+            self.text += SEPARATOR
+        self.segments.append(Segment(path, kind, len(self.text), value))
+        self.text += value
+
+    def segment_at(self, offset: int) -> Segment:
+        starts = [s.start for s in self.segments]
+        return self.segments[max(0, bisect.bisect_right(starts, offset) - 1)]
+
+    def locate(self, start: int, end: int) -> dict:
+        """``{"field", "start", "end"}`` of a joined-text span, relative to its field."""
+        segment = self.segment_at(start)
+        return {"field": segment.path, "start": start - segment.start, "end": end - segment.start}
+
+    def of_kind(self, *kinds: str) -> list[Segment]:
+        return [s for s in self.segments if s.kind in kinds]
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(s.text for s in self.of_kind("body"))
+
+
+def plain(value: str, content_type: str | None) -> str:
+    """Text of a body block: HTML tags dropped for text/html, else as is."""
+    if content_type and "html" in content_type:
+        return re.sub(r"[ \t]+", " ", _TAG.sub(" ", value))
+    return value
+
+
+def article_text(article: Article) -> ArticleText:
+    """The text enrichment analyses: headline, decks, the first body, captions, credits."""
+    doc = ArticleText()
+    for i, block in enumerate(article.headlines):
+        doc.add(f"headlines[{i}]", "headline", block.value)
+    for i, block in enumerate(article.descriptions):
+        if block.role != "summary":  # never read our own summary back
+            doc.add(f"descriptions[{i}]", "deck", plain(block.value, block.contentType))
+    bodies = [i for i, b in enumerate(article.bodies) if b.contentType in (None, "text/plain")] or \
+        list(range(min(1, len(article.bodies))))
+    for i in bodies[:1]:
+        doc.add(f"bodies[{i}]", "body", plain(article.bodies[i].value, article.bodies[i].contentType))
+    for a, association in enumerate(article.associations):
+        for d, block in enumerate(association.get("descriptions") or []):
+            if isinstance(block, dict) and isinstance(block.get("value"), str):
+                doc.add(f"associations[{a}].descriptions[{d}]", "caption", block["value"])
+        if isinstance(association.get("by"), str):
+            doc.add(f"associations[{a}].by", "credit", association["by"])
+    return doc

@@ -1,0 +1,84 @@
+"""IPTC Media Topics (top level) from a transparent, weighted lexicon.
+
+Each of the 17 top-level topics has a hand-written English lexicon
+(``data/mediatopics.json``: term → weight 1–3). The article's words are stemmed
+(:func:`text.stem`, the same function the lexicon goes through); a topic scores
+Σ weight × (1 + ln count) over its terms found, phrases matched on consecutive
+stems, with the headline counted twice. The best topic is kept when it scores at
+least ``MIN_SCORE``; others when they reach ``SECONDARY`` of the best, three at most.
+Confidence (0–100) is the topic's share of all topics' scores; relevance (0–100)
+its score relative to the best. Every kept topic lists the terms that fired.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import orjson
+
+from services.enrichment.nlp.text import stem, stems
+
+MEDIATOPIC = "http://cv.iptc.org/newscodes/mediatopic/"
+MIN_SCORE = 6.0
+SECONDARY = 0.25
+MAX_TOPICS = 3
+
+
+@dataclass
+class Topic:
+    code: str
+    name: str
+    score: float
+    confidence: int
+    relevance: int
+    evidence: dict[str, int]
+
+    @property
+    def uri(self) -> str:
+        return MEDIATOPIC + self.code
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict[str, tuple[str, dict[tuple[str, ...], float]]]:
+    """code → (name, {stem tuple: weight})."""
+    raw = orjson.loads(resources.files("services.enrichment.nlp").joinpath("data", "mediatopics.json").read_bytes())
+    out = {}
+    for code, entry in raw.items():
+        if code.startswith("_"):
+            continue
+        terms: dict[tuple[str, ...], float] = {}
+        for term, weight in entry["terms"].items():
+            key = tuple(stem(w) for w in term.split())
+            terms[key] = max(terms.get(key, 0.0), float(weight))
+        out[code] = (entry["name"], terms)
+    return out
+
+
+def _ngrams(tokens: list[str]) -> Counter:
+    counts: Counter = Counter()
+    for n in (1, 2, 3):
+        counts.update(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+    return counts
+
+
+def classify(headline: str, body: str) -> list[Topic]:
+    """The top-level media topics of an English article, best first (may be empty)."""
+    counts = _ngrams(stems(headline)) + _ngrams(stems(headline)) + _ngrams(stems(body))
+    scored = []
+    for code, (name, terms) in lexicon().items():
+        hits = {term: counts[term] for term in terms if counts.get(term)}
+        score = sum(terms[t] * (1 + math.log(c)) for t, c in hits.items())
+        if score > 0:
+            scored.append((score, code, name, hits))
+    if not scored:
+        return []
+    scored.sort(reverse=True)
+    best, total = scored[0][0], sum(s for s, *_ in scored)
+    if best < MIN_SCORE:
+        return []
+    return [Topic(code, name, round(score, 2), round(100 * score / total), round(100 * score / best),
+                  {" ".join(t): c for t, c in sorted(hits.items(), key=lambda kv: -kv[1])[:8]})
+            for score, code, name, hits in scored[:MAX_TOPICS] if score >= max(MIN_SCORE, SECONDARY * best)]

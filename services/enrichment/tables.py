@@ -1,0 +1,98 @@
+"""The enrichment worker's faust tables: story clusters and trending entities.
+
+All three live on the single-partition ``enrichment.stories`` topic, so one worker
+sees every story (clusters must span providers, whose stories land on different
+partitions of ``articles.ingested``). Their state is in memory (``memory://``) and
+their changelog topics in Kafka, which faust replays on start: a restarted or
+replacement worker gets the same state back.
+
+- ``story-members``: story uri → {cluster, at}
+- ``story-buckets``: LSH bucket key → {cluster, at} (see :mod:`nlp.clusters`)
+- ``entity-trends``: "<type>\\t<name>" → count, in tumbling windows of
+  ``trend_window_s`` by the articles' receive time, kept ``trend_windows_kept`` windows.
+- ``stories-progress``: the last stories offset whose output was delivered
+  (see :mod:`progress`).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import timedelta
+from typing import Any
+
+import faust
+import orjson
+
+from services.enrichment.nlp.clusters import StoryIndex
+from services.enrichment.settings import EnrichmentSettings
+
+log = logging.getLogger(__name__)
+
+
+def _table(app: faust.App, name: str, **options: Any):
+    # No key/value types: keys and values travel as JSON (faust's default) and come
+    # back from the changelog as the same str / dict / int.
+    return app.Table(name, partitions=1, **options)
+
+
+class StoryTables:
+    def __init__(self, app: faust.App, settings: EnrichmentSettings) -> None:
+        self.window_s = settings.trend_window_s
+        self.members = _table(app, "story-members", help="story uri → story cluster")
+        self.buckets = _table(app, "story-buckets", help="MinHash LSH bucket → story cluster")
+        self.progress = _table(app, "stories-progress", help="last stories offset whose output was delivered")
+        self._at = 0.0
+        self.trends = _table(app, "entity-trends", default=int, help="entity → articles per window").tumbling(
+            timedelta(seconds=settings.trend_window_s),
+            expires=timedelta(seconds=settings.trend_window_s * settings.trend_windows_kept),
+        ).relative_to(self._timestamp)
+        self.index = StoryIndex(self.members, self.buckets, horizon_s=settings.cluster_horizon_s)
+        # (window start, window end, entity key) → latest count, not yet copied to Redis.
+        self.dirty: dict[tuple[float, float, str], int] = {}
+        self.members.on_recover(self._recovered)
+        self.buckets.on_recover(self._recovered)
+        self.trends.table.on_recover(self._trends_recovered)
+
+    def _timestamp(self, event: Any = None) -> float:
+        return self._at  # windows follow the article's receive time, not the wall clock
+
+    async def _recovered(self) -> None:
+        self.index.recovered()
+
+    async def _trends_recovered(self) -> None:
+        for (key, (start, end)), count in list(self.trends.table.data.items()):
+            self.dirty[(start, end, key)] = count
+
+    def count(self, keys: list[str], at: float) -> None:
+        """Count one article for each entity key, in the window of ``at``. Must run
+        inside the agent's stream iteration (faust writes the changelog then)."""
+        self._at = at
+        window = self.trends.table.window
+        start, end = window.current(at)
+        for key in keys:
+            self.trends[key] += 1
+            self.dirty[(start, end, key)] = self.trends[key].value()
+
+    def take_dirty(self) -> dict[tuple[float, float, str], int]:
+        dirty, self.dirty = self.dirty, {}
+        return dirty
+
+    def _contents(self) -> tuple[tuple[str, Any], ...]:
+        return (("story-members", self.members.data), ("story-buckets", self.buckets.data),
+                ("entity-trends", self.trends.table.data), ("stories-progress", self.progress.data))
+
+    def sizes(self) -> dict[str, int]:
+        return {name: len(data) for name, data in self._contents()}
+
+    def digest(self) -> dict[str, Any]:
+        """Key counts and a SHA-256 over the three tables' contents (sorted): equal
+        digests mean equal state, e.g. before a restart and after recovery."""
+        sha = hashlib.sha256()
+        sizes = {}
+        for name, data in self._contents():
+            items = sorted((orjson.dumps(k, option=orjson.OPT_SORT_KEYS), orjson.dumps(v, option=orjson.OPT_SORT_KEYS))
+                           for k, v in data.items())
+            sizes[name] = len(items)
+            for k, v in items:
+                sha.update(name.encode() + b"\0" + k + b"\0" + v + b"\n")
+        return {"keys": sizes, "sha256": sha.hexdigest()}

@@ -1,0 +1,40 @@
+"""Quotes with their speakers, and cited sources, in the usual wire forms."""
+from __future__ import annotations
+
+from tests.unit.enrichment.samples import NAMES, QUOTES
+from tests.unit.enrichment.test_entities import read
+
+
+def test_speaker_after_before_and_by_pronoun():
+    quotes = [(q.speaker.name if q.speaker else None, q.speaker.kind if q.speaker else None, q.via, q.text[:20])
+              for q in read(QUOTES).quotes]
+    assert quotes == [
+        ("Maria Lopez", "person", None, "This is the best qua"),  # “…,” said chief executive Maria Lopez
+        ("Maria Lopez", "person", "she", "We will open three n"),  # “…,” she said
+        ("spokesperson for the union", "unnamed", None, "Workers deserve a fa"),  # X said: “…”
+        ("one shopper", "unnamed", None, "It is a scary time,"),
+    ]
+
+
+def test_a_quote_attributed_with_told():
+    quote = read(NAMES).quotes[0]
+    assert quote.speaker.name == "Keir Starmer" and quote.text.startswith("We stand together")
+
+
+def test_short_quotation_marks_are_not_quotes():
+    assert read("The so-called \u201celite\u201d units moved north, officials said.").quotes == []
+
+
+def test_sources_by_cue():
+    found = read(NAMES + " The Guardian reported that talks would resume. Reuters said nothing new. "
+                 "Officials told CNN the plan was dead, and they told the Ministry of Health nothing.")
+    cues = {s.name: s.cue for s in found.sources}
+    assert cues == {"New York Times": "according to", "Yonhap News Agency": "reported by",
+                    "Guardian": "reported", "CNN": "told"}  # Reuters only "said"; a ministry is no outlet
+
+
+def test_a_channel_of_a_person_is_a_source():
+    found = read("Mayor Anna Berg posted the plan on Anna Berg\u2019s website on Friday, and the city "
+                 "confirmed it.")
+    assert [s.name for s in found.sources] == ["Anna Berg\u2019s website"]
+    assert found.sources[0].entity.name == "Anna Berg"

@@ -1,0 +1,34 @@
+"""Keywords, the extractive summary, word count and reading time."""
+from __future__ import annotations
+
+from services.enrichment.nlp.keywords import read_keywords
+from services.enrichment.nlp.summary import summarise
+from services.enrichment.nlp.text import reading_time_seconds, stem, word_count
+
+
+def test_keywords_are_repeated_common_noun_phrases_not_names():
+    text = ("Flood defences failed in Riverton. The flood defences were old, officials said. "
+            "Residents asked why flood defences in Riverton were never repaired. The river rose again.")
+    keywords = [k.text for k in read_keywords(text)]
+    assert keywords[0] == "flood defences"
+    assert "riverton" not in keywords and "Riverton" not in keywords
+    assert all(k.count >= 2 for k in read_keywords(text))
+
+
+def test_summary_takes_lead_sentences_in_order_and_skips_quotes_and_questions():
+    sentences = [
+        "The city council approved a new budget for schools and hospitals on Monday.",
+        "\u201cThis is a great day for every family in the city,\u201d the mayor said.",
+        "Is the budget enough?",
+        "The budget adds money for schools, teachers and hospital staff across the city.",
+        "Opposition members voted against it.",
+    ]
+    chosen = summarise(sentences)
+    assert chosen[0] == sentences[0] and len(chosen) == 2
+    assert sentences[1] not in chosen and sentences[2] not in chosen
+
+
+def test_counts_and_stems():
+    assert word_count("North Korea’s troops — 11th Corps — moved on Dec. 18.") == 9
+    assert reading_time_seconds(238) == 60 and reading_time_seconds(1) == 5
+    assert stem("troops") == stem("troop") and stem("casualties") == "casualty"
