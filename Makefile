@@ -14,6 +14,7 @@ bench: setup
 	.venv/bin/wire bench-formats
 	.venv/bin/wire bench
 	.venv/bin/python -m services.publishing.bench -n 3000 --wrk-seconds 15
+	.venv/bin/python -m services.enrichment.bench 300
 	.venv/bin/python -m services.translation.bench --articles 40 --sentences 240
 
 clean:

@@ -56,7 +56,7 @@ def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryT
     @app.task
     async def read_articles() -> None:
         """Step 1: each ingested article → read by the models → the stories topic (or its DLQ)."""
-        runner = StageRunner(stage=STAGE, topic=topics.ingested, group_id=topics.group(f"{STAGE}-read"),
+        runner = StageRunner(stage=STAGE, topic=topics.ingested, group_id=topics.group(STAGE),
                              handle=article_handler(stage=Stage.ENRICHED, service=STAGE,
                                                     out_topic=stories_topic(settings), transform=enrich),
                              settings=settings)

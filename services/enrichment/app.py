@@ -12,7 +12,9 @@ SERVICE = "enrichment"
 def create_app(settings: EnrichmentSettings) -> faust.App:
     brokers = [f"kafka://{host.strip()}" for host in settings.kafka_bootstrap.split(",")]
     app = faust.App(
-        Topics(settings.topic_prefix).group(SERVICE),  # the app id is the consumer group
+        # faust's app id is its consumer group (and prefixes its changelog topics); the
+        # reading step consumes articles.ingested as the plain "wire-enrichment" group.
+        Topics(settings.topic_prefix).group(f"{SERVICE}-stories"),
         broker=brokers,
         store="memory://",
         datadir=str(settings.data_dir),

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import field_validator
+
 from shared.settings import WireSettings
 
 
@@ -10,8 +12,10 @@ class EnrichmentSettings(WireSettings):
     # Where faust keeps its local table state; the changelog topics in Kafka are the
     # source of truth, so this folder may be lost.
     data_dir: Path = Path(".wire/enrichment")
-    # "at_least_once" (outputs deduplicated downstream by their idempotency key) or
-    # "exactly_once" (Kafka transactions; see the README on why it is not the default).
+    # Only "at_least_once": outputs carry a deterministic idempotency key and are
+    # deduplicated downstream. faust's "exactly_once" ties each transaction to one
+    # partition number, which a two-step worker with a single-partition stories topic
+    # and DLQs breaks, so it is refused rather than silently weaker.
     processing_guarantee: str = "at_least_once"
     # Story clusters: how long a story stays joinable by later copies (by receive time).
     cluster_horizon_s: float = 7 * 24 * 3600
@@ -20,3 +24,11 @@ class EnrichmentSettings(WireSettings):
     trend_windows_kept: int = 48
     # How often the trend counts are copied to Redis for GET /v1/trends.
     trend_flush_interval_s: float = 1.0
+
+    @field_validator("processing_guarantee")
+    @classmethod
+    def _at_least_once(cls, value: str) -> str:
+        if value != "at_least_once":
+            raise ValueError(f"WIRE_PROCESSING_GUARANTEE={value!r} is not supported by enrichment: it runs "
+                             "at_least_once with idempotent outputs (see the README)")
+        return value

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from spacy.tokens import Doc
 
+from services.enrichment.nlp.model import text_of
+
 _SMALL = frozenset(("of", "the", "and", "for", "&", "de", "du", "la"))
 
 
@@ -63,7 +65,7 @@ def _bracketed(doc: Doc, orgs: list) -> dict[int, object]:
     """Entity (by id) → the entity named right after it in brackets."""
     by_start = {m.start: e for e in orgs for m in e.mentions}
     pairs = {}
-    text = doc.text
+    text = text_of(doc)
     for entity in orgs:
         for m in entity.mentions:
             rest = text[m.end:m.end + 3]

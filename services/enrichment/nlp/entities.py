@@ -15,11 +15,11 @@ spaCy's NER proposes spans; generic rules then correct and group them:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
+from services.enrichment.nlp.aliases import merge_short_forms
 from services.enrichment.nlp.gazetteer import Gazetteer, Place
 from services.enrichment.nlp.model import english
 from services.enrichment.nlp.roles import HONORIFICS, MODIFIERS, ROLE_NOUNS, Role, affiliation_right, role_left
@@ -73,12 +73,17 @@ class Entity:
         return round(min(0.99, score), 2)
 
 
-@lru_cache(maxsize=1)
-def _place_matcher(gaz_id: int, names: tuple[str, ...]) -> PhraseMatcher:
-    nlp = english()
-    matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
-    matcher.add("PLACE", list(nlp.tokenizer.pipe(names)))
-    return matcher
+_MATCHERS: dict[int, PhraseMatcher] = {}
+
+
+def _place_matcher(gaz: Gazetteer) -> PhraseMatcher:
+    """A phrase matcher for every gazetteer name, built once per gazetteer."""
+    if id(gaz) not in _MATCHERS:
+        nlp = english()
+        matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        matcher.add("PLACE", list(nlp.tokenizer.pipe(gaz.names())))
+        _MATCHERS[id(gaz)] = matcher
+    return _MATCHERS[id(gaz)]
 
 
 def _trim(span: Span) -> Span:
@@ -97,12 +102,13 @@ def _trim(span: Span) -> Span:
     return doc[start:end]
 
 
-def _strip_titles(span: Span) -> tuple[Span, list]:
+def _strip_titles(span: Span) -> Span:
+    """A person span without leading titles the model included ("President Joe Biden")."""
     doc, start = span.doc, span.start
     while start < span.end - 1 and (doc[start].lower_ in ROLE_NOUNS or doc[start].lower_ in HONORIFICS
                                     or doc[start].lower_ in MODIFIERS):
         start += 1
-    return doc[start:span.end], list(doc[span.start:start])
+    return doc[start:span.end]
 
 
 class EntityReader:
@@ -146,7 +152,7 @@ class EntityReader:
             if place is not None and self._reads_as_place(span):
                 self._add(PLACE, span, place, source="gazetteer")
             else:
-                self._add(PERSON, _strip_titles(span)[0])
+                self._add(PERSON, _strip_titles(span))
         elif place is not None and place.kind in ("country", "city") and len(span) <= 3:
             self._add(PLACE, span, place, source="gazetteer")
         elif not self._is_title_part(span) and not (len(span) == 1 and span.text.casefold() in GENERIC_ORG_WORDS):
@@ -177,8 +183,7 @@ class EntityReader:
         return span
 
     def _missed_places(self, covered: set[int]) -> None:
-        names = tuple(self.gaz.names())
-        for _, start, end in _place_matcher(id(self.gaz), names)(self.doc):
+        for _, start, end in _place_matcher(self.gaz)(self.doc):
             if covered.intersection(range(start, end)) or self.doc[start].is_sent_start:
                 continue
             span = self.doc[start:end]
@@ -197,8 +202,6 @@ def _key(name: str) -> str:
 
 
 def _group(found, doc: Doc, gaz: Gazetteer) -> list[Entity]:
-    from services.enrichment.nlp.aliases import merge_short_forms
-
     entities: dict[tuple[str, str], Entity] = {}
     for kind, span, place, media, source in found:
         name = place.name if place is not None else span.text

@@ -51,7 +51,8 @@ def institution_patterns() -> list[dict]:
 def paragraph_breaks(doc: Doc) -> Doc:
     """A blank line ends a sentence (headline, deck, paragraphs and captions are
     joined with blank lines); ``senter`` decides the rest."""
-    for match in _BLANK_LINE.finditer(doc.text):
+    text = doc.user_data["text"] = doc.text  # Doc.text rebuilds the string on every call
+    for match in _BLANK_LINE.finditer(text):
         span = doc.char_span(match.end(), match.end() + 1, alignment_mode="expand")
         if span is not None and span.start > 0:
             doc[span.start].is_sent_start = True
@@ -67,6 +68,12 @@ def english() -> Language:
     ruler = nlp.add_pipe("entity_ruler", after="ner", config={"overwrite_ents": True})
     ruler.add_patterns(institution_patterns())
     return nlp
+
+
+def text_of(doc: Doc) -> str:
+    """The text of ``doc`` (kept by :func:`paragraph_breaks`; ``Doc.text`` costs a
+    pass over every token)."""
+    return doc.user_data.get("text") or doc.text
 
 
 def model_version() -> str:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span
 
 from services.enrichment.nlp.entities import Entity
+from services.enrichment.nlp.model import text_of
 from services.enrichment.nlp.roles import is_title_word
 
 _QUOTE = re.compile(r"“([^”\n]+)”|\"([^\"\n]+)\"")
@@ -66,6 +67,7 @@ class Quote:
 class QuoteReader:
     def __init__(self, doc: Doc, entities: list[Entity]) -> None:
         self.doc = doc
+        self.text = text_of(doc)
         self.spans = sorted((m.start, m.end, e) for e in entities for m in e.mentions)
         self.people = sorted((m.start, e) for e in entities if e.kind == "person" for m in e.mentions)
         self.unnamed: list[Speaker] = []
@@ -74,7 +76,7 @@ class QuoteReader:
     def read(self) -> list[Quote]:
         self._reported_speech()
         quotes = []
-        for match in _QUOTE.finditer(self.doc.text):
+        for match in _QUOTE.finditer(self.text):
             inner = match.group(1) or match.group(2)
             if len(inner.split()) < 4:
                 continue
@@ -103,7 +105,7 @@ class QuoteReader:
     def _reported_speech(self) -> None:
         """Register who speaks without quotation marks ("The sources revealed that…"),
         so a later "they added" can find them."""
-        text = self.doc.text
+        text = self.text
         quoted = [(m.start(), m.end()) for m in _QUOTE.finditer(text)]
         for match in _SPEECH_VERB.finditer(text):
             if any(start <= match.start() < end for start, end in quoted):

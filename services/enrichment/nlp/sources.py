@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc
 
 from services.enrichment.nlp.entities import Entity
-from services.enrichment.nlp.model import ORG_HEADS
+from services.enrichment.nlp.model import ORG_HEADS, text_of
 
 MEDIA_CHANNELS = ("Telegram", "website", "web site", "statement", "Twitter", "X account", "Facebook", "Instagram",
                   "YouTube", "TikTok", "Weibo", "blog", "channel", "account", "press release", "newsletter",
@@ -49,7 +49,7 @@ class Source:
 def read_sources(doc: Doc, entities: list[Entity], credits: list[tuple[int, str]]) -> list[Source]:
     """The cited sources of ``doc`` in order of first citation, each once.
     ``credits`` are (offset, text) of photo credits in the joined text."""
-    text = doc.text
+    text = text_of(doc)
     mentions = sorted((m.start, m.end, e) for e in entities for m in e.mentions
                       if e.kind in ("organisation", "person"))
     starting = {start: (end, e) for start, end, e in mentions}
