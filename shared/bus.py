@@ -157,6 +157,18 @@ class StageRunner:
         stop: asyncio.Event,
     ) -> None:
         outputs = await self._handle_batch(batch, stop)
+        if await self._deliver(consumer, producer, batch, outputs):
+            await self._commit(consumer, batch)
+
+    async def _deliver(
+        self,
+        consumer: AIOKafkaConsumer,
+        producer: AIOKafkaProducer,
+        batch: dict[TopicPartition, list[ConsumerRecord]],
+        outputs: Sequence[Outgoing],
+    ) -> bool:
+        """Produce ``outputs`` and wait for every ack. On a produce failure rewind
+        ``batch`` (nothing of it will be committed) and return False."""
         try:
             acks = [
                 await producer.send(o.topic, o.value, key=o.key, headers=o.headers)
@@ -164,15 +176,19 @@ class StageRunner:
             ]
             await asyncio.gather(*acks)
         except KafkaError as exc:
-            # Nothing of this batch is committed: rewind and process it again.
             log.error("produce failed, batch will be re-processed", extra={"error": repr(exc)})
             record_error(self.stage, exc)
             for tp, records in batch.items():
                 consumer.seek(tp, records[0].offset)
             await asyncio.sleep(self.settings.retry_backoff_ms / 1000)
-            return
+            return False
         if self.after_delivery is not None:
             await self.after_delivery(outputs)
+        return True
+
+    async def _commit(
+        self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[ConsumerRecord]]
+    ) -> None:
         offsets = {tp: records[-1].offset + 1 for tp, records in batch.items()}
         try:
             await consumer.commit(offsets)

@@ -59,6 +59,16 @@ def bind_article_context(event: ArticleEvent) -> None:
     )
 
 
+def read_article_event(record: ConsumerRecord) -> ArticleEvent:
+    """Decode a stage topic's record and tag the current log context with its
+    article (MalformedEvent, to the DLQ, when the value is not an ArticleEvent)."""
+    event = decode(ArticleEvent, record.value)
+    if not event.envelope.traceparent:
+        event.envelope.traceparent = read_headers(record.headers).get("traceparent", "")
+    bind_article_context(event)
+    return event
+
+
 def article_handler(
     *, stage: Stage, service: str, out_topic: str, transform: ArticleTransform
 ) -> Handle:
@@ -70,10 +80,7 @@ def article_handler(
 
     async def handle(record: ConsumerRecord) -> list[Outgoing]:
         started_at = time.time()
-        event = decode(ArticleEvent, record.value)
-        if not event.envelope.traceparent:
-            event.envelope.traceparent = read_headers(record.headers).get("traceparent", "")
-        bind_article_context(event)
+        event = read_article_event(record)
         result = await transform(event)
         if result is None:
             return []

@@ -20,10 +20,8 @@ from services.translation.runner import TranslationRunner
 from services.translation.settings import TranslationSettings
 from shared.bus import Outgoing, dead_letter
 from shared.cache import Keys
-from shared.codec import decode
-from shared.cloudevents import read_headers
-from shared.events import ArticleEvent, Stage
-from shared.stage import article_output, bind_article_context
+from shared.events import Stage
+from shared.stage import article_output, read_article_event
 from shared.telemetry import FAILED
 from shared.topics import Topics
 
@@ -84,10 +82,7 @@ class Translation:
 
         async def handle(record: ConsumerRecord) -> list[Outgoing]:
             started_at = time.time()
-            event = decode(ArticleEvent, record.value)
-            if not event.envelope.traceparent:
-                event.envelope.traceparent = read_headers(record.headers).get("traceparent", "")
-            bind_article_context(event)
+            event = read_article_event(record)
             outcome = await translate_article(event, targets=self.settings.target_languages, router=self.router,
                                               desk=self.desk, protect=protect)
             # Every language version is keyed by the original's uri: one partition, original

@@ -12,16 +12,13 @@ produce failure rewinds the whole batch (re-produced outputs carry the same ids)
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Sequence
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError, KafkaError
 
 from shared.bus import Outgoing, StageRunner, process_record
 
-log = logging.getLogger(__name__)
 URGENT = (1, 2)
 
 
@@ -55,18 +52,6 @@ class TranslationRunner(StageRunner):
                 process_record(record, self.handle, stage=self.stage, settings=self.settings, stop=stop)
                 for record in tier))
             outputs: list[Outgoing] = [o for result in results for o in result]
-            try:
-                acks = [await producer.send(o.topic, o.value, key=o.key, headers=o.headers) for o in outputs]
-                await asyncio.gather(*acks)
-            except KafkaError as exc:
-                log.error("produce failed, batch will be re-processed", extra={"error": repr(exc)})
-                for tp, part in batch.items():
-                    consumer.seek(tp, part[0].offset)
-                await asyncio.sleep(self.settings.retry_backoff_ms / 1000)
+            if not await self._deliver(consumer, producer, batch, outputs):
                 return
-            if self.after_delivery is not None:
-                await self.after_delivery(outputs)
-        try:
-            await consumer.commit({tp: part[-1].offset + 1 for tp, part in batch.items()})
-        except CommitFailedError as exc:
-            log.warning("commit failed after rebalance", extra={"error": repr(exc)})
+        await self._commit(consumer, batch)
