@@ -13,6 +13,10 @@ defences, either of which would be enough on its own:
    and keeps libxml2's size and depth limits (``huge_tree=False``); after parsing,
    an entity declaration the pre-check could not see is refused as well.
 
+3. the tree is built incrementally and refused at the first element past the
+   bounds of :mod:`shared.formats.xmlbounds` (attributes per element, elements,
+   depth, text), so no format parser ever sees a document too costly to read.
+
 A DOCTYPE that only names an external DTD (``<!DOCTYPE nitf PUBLIC ... "nitf.dtd">``,
 common in NITF) declares no entity and is accepted: the DTD is never loaded.
 
@@ -28,6 +32,7 @@ import re
 from lxml import etree, html
 
 from shared.errors import ParseError
+from shared.formats.xmlbounds import bounded_tree
 
 REFUSED = "XML declares entities (DOCTYPE/ENTITY); refused for safety"
 
@@ -54,14 +59,14 @@ def parse_xml(payload: bytes) -> etree._Element:
     In: the raw bytes (any encoding the document declares or its BOM shows).
     Out: the root element; entity references are left unexpanded.
     Raises :class:`ParseError` when a DOCTYPE declares an entity (``where`` = the
-    line of the declaration) and when the XML is not well-formed (``where`` = the
-    line lxml reports); never anything else.
+    line of the declaration), when the XML is not well-formed (``where`` = the
+    line lxml reports) and (as ``TooComplex``) past the bounds of
+    :mod:`shared.formats.xmlbounds`; never anything else.
     """
     text = decode_for_scan(payload)
     _refuse_entity_declarations(text)
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
-        root = etree.fromstring(payload, parser)
+        root = bounded_tree(payload)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno or 1
         raise ParseError(f"XML is not well-formed: {exc.msg}", where=f"line {line}") from exc
