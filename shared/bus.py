@@ -48,6 +48,7 @@ def make_producer(settings: WireSettings, **overrides) -> AIOKafkaProducer:
         acks="all",
         linger_ms=2,
         request_timeout_ms=30_000,
+        max_request_size=settings.max_record_bytes,
     )
     options.update(overrides)
     return AIOKafkaProducer(**options)

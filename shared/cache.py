@@ -8,15 +8,24 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 
-def connect(url: str) -> Redis:
+def connect(url: str, *, timeout_s: float | None = None, retries: int = 3,
+            max_connections: int | None = None) -> Redis:
     """An asyncio Redis client (bytes in, bytes out; pooled). A command that meets a
-    dropped connection (e.g. after a Redis restart) is retried on a fresh one."""
+    dropped connection (e.g. after a Redis restart) is retried on a fresh one.
+
+    ``timeout_s`` bounds connecting and each reply (a paused Redis then raises
+    TimeoutError instead of stalling the caller); None waits forever, for workers
+    whose blocking reads wait longer. ``max_connections`` caps the pool (a command
+    past it raises ConnectionError "Too many connections")."""
     return Redis.from_url(
         url,
         decode_responses=False,
         health_check_interval=30,
-        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=3),
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=retries),
         retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        socket_timeout=timeout_s,
+        socket_connect_timeout=timeout_s,
+        **({"max_connections": max_connections} if max_connections else {}),
     )
 
 

@@ -6,20 +6,24 @@ ingest. CloudEvents binary mode: the raw payload is the value, the rest headers.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from aiokafka import AIOKafkaProducer, ConsumerRecord
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, MessageSizeTooLargeError
+from redis.exceptions import RedisError
 
 from shared.bus import Outgoing
 from shared.cloudevents import event_headers, read_headers
-from shared.errors import MalformedEvent, RetriableError
+from shared.errors import MalformedEvent, RetriableError, WireError
 from shared.events import ArticleReceived, Stage, article_id_for, utcnow
 from shared.formats import parse
+from shared.formats.base import ParsedItem
 from shared.identity import Decision, StoryRegistry
 from shared.stage import event_id
 from shared.tracing import child_traceparent, new_traceparent
+from shared.withdrawals import Withdrawals
 
 
 def submission_record(
@@ -73,9 +77,16 @@ def received_from_record(record: ConsumerRecord) -> ArticleReceived:
 
 
 class KafkaUnavailable(RetriableError):
-    """Kafka did not acknowledge a submission in time: it was not accepted."""
+    """Kafka did not acknowledge a submission in time: it was not accepted (and, when
+    the record had already been handed to the producer, it was withdrawn)."""
 
     code = "kafka_unavailable"
+
+
+class RecordTooLarge(WireError):
+    """Kafka refuses a record this large (over ``max_record_bytes``): never retried."""
+
+    code = "payload_too_large"
 
 
 @dataclass
@@ -90,26 +101,23 @@ class Submission:
         return [i for i in self.items if i["status"] == "accepted"]
 
 
-async def submit(
-    payload: bytes,
-    content_type: str,
-    *,
-    provider: str,
-    producer: AIOKafkaProducer,
-    registry: StoryRegistry,
-    topic: str,
-    source: str,
-    traceparent: str | None = None,
-    timeout_s: float = 10.0,
-) -> Submission:
-    """Parse ``payload`` and, unless every item in it is already known, put the raw
-    payload on ``topic`` and wait for Kafka's acknowledgement.
+Parse = Callable[..., Awaitable[list[ParsedItem]]]
 
-    Raises UnsupportedFormat / ParseError for unreadable input (nothing is sent) and
-    KafkaUnavailable when Kafka does not acknowledge within ``timeout_s``.
+
+async def parse_here(payload: bytes, content_type: str | None, *, provider: str) -> list[ParsedItem]:
+    """:func:`shared.formats.parse` on the caller's loop, as a :data:`Parse`."""
+    return parse(payload, content_type, provider=provider)
+
+
+async def read_submission(payload: bytes, content_type: str, *, provider: str, registry: StoryRegistry,
+                          parse_with: Parse = parse_here) -> Submission:
+    """Parse ``payload`` (with ``parse_with``, e.g. a ParsePool's) and look up each
+    item's story: new work, an exact duplicate or an older version.
+
+    Raises UnsupportedFormat / ParseError for unreadable input.
     """
     submission = Submission()
-    for item in parse(payload, content_type, provider=provider):
+    for item in await parse_with(payload, content_type, provider=provider):
         article = item.article
         known = await registry.peek(article, source_version=item.source_version)
         status = {Decision.DUPLICATE: "duplicate", Decision.OLDER: "stale"}.get(known, "accepted")
@@ -118,15 +126,65 @@ async def submit(
         if item.source_version:
             entry["version"] = item.source_version
         submission.items.append(entry)
-    if submission.sent:
-        first = submission.sent[0]
-        record = submission_record(topic=topic, payload=payload, content_type=content_type or "text/plain",
-                                   provider=provider, uri=first["uri"], article_id=first["id"], source=source,
-                                   traceparent=child_traceparent(traceparent))
+    return submission
+
+
+async def send_submission(submission: Submission, payload: bytes, content_type: str, *, provider: str,
+                          producer: AIOKafkaProducer, topic: str, source: str, traceparent: str | None = None,
+                          timeout_s: float = 10.0, withdrawals: Withdrawals | None = None) -> None:
+    """Put the raw payload on ``topic`` (unless nothing in it is new work) and wait
+    for Kafka's acknowledgement.
+
+    Raises RecordTooLarge when Kafka refuses the record's size, and KafkaUnavailable
+    only when the record will not be published: it never reached the producer within
+    ``timeout_s``, Kafka refused it, or it was withdrawn (``withdrawals``). When the
+    record is with the producer but cannot be withdrawn (no ``withdrawals``, or Redis
+    is down too), this waits for Kafka's answer however long it takes.
+    """
+    if not submission.sent:
+        return
+    first = submission.sent[0]
+    record = submission_record(topic=topic, payload=payload, content_type=content_type or "text/plain",
+                               provider=provider, uri=first["uri"], article_id=first["id"], source=source,
+                               traceparent=child_traceparent(traceparent))
+    delivery = None
+    try:
+        async with asyncio.timeout(timeout_s):
+            # send() returns once the record is in the producer's batch; cancelled
+            # before that, nothing was handed over.
+            delivery = await producer.send(record.topic, record.value, key=record.key, headers=record.headers)
+            await asyncio.shield(delivery)
+        return
+    except MessageSizeTooLargeError as exc:
+        raise RecordTooLarge(f"Kafka refuses a record of {len(payload)} bytes") from exc
+    except KafkaError as exc:
+        raise KafkaUnavailable(f"Kafka refused the submission: {exc!r}") from exc
+    except TimeoutError:
+        if delivery is None:
+            raise KafkaUnavailable(f"Kafka did not take the submission within {timeout_s:g} s") from None
+    delivery.add_done_callback(lambda f: f.cancelled() or f.exception())  # its outcome is read below or moot
+    event_id = dict(record.headers)["ce_id"].decode()
+    if withdrawals is not None:
         try:
-            await asyncio.wait_for(
-                producer.send_and_wait(record.topic, record.value, key=record.key, headers=record.headers),
-                timeout=timeout_s)
-        except (KafkaError, asyncio.TimeoutError) as exc:
-            raise KafkaUnavailable(f"Kafka did not acknowledge the submission: {exc!r}") from exc
+            if await withdrawals.withdraw(event_id):
+                raise KafkaUnavailable(f"Kafka did not acknowledge within {timeout_s:g} s; the record was withdrawn")
+            return  # ingest already has it
+        except RedisError:
+            pass  # the fate cannot be settled in Redis: only Kafka's answer can
+    try:
+        await delivery
+    except MessageSizeTooLargeError as exc:
+        raise RecordTooLarge(f"Kafka refuses a record of {len(payload)} bytes") from exc
+    except KafkaError as exc:
+        raise KafkaUnavailable(f"Kafka refused the submission: {exc!r}") from exc
+
+
+async def submit(payload: bytes, content_type: str, *, provider: str, producer: AIOKafkaProducer,
+                 registry: StoryRegistry, topic: str, source: str, traceparent: str | None = None,
+                 timeout_s: float = 10.0) -> Submission:
+    """:func:`read_submission` then :func:`send_submission` (parsing on the caller's
+    loop: for pollers, whose payloads the XML bounds already limit)."""
+    submission = await read_submission(payload, content_type, provider=provider, registry=registry)
+    await send_submission(submission, payload, content_type, provider=provider, producer=producer, topic=topic,
+                          source=source, traceparent=traceparent, timeout_s=timeout_s)
     return submission

@@ -29,3 +29,12 @@ class WireSettings(BaseSettings):
     # Attempts for a message whose handler raised a retriable error, before the DLQ.
     max_attempts: int = 5
     retry_backoff_ms: int = 200
+    # The largest record any service produces (producer max_request_size). Topics are
+    # created with max.message.bytes at this size and the shipped broker accepts it
+    # (deploy/kafka/server.properties message.max.bytes), so a record the gateway
+    # accepted is never refused further down the pipeline.
+    max_record_bytes: int = 8 * 1024 * 1024
+    # Payloads are parsed in this many worker processes (shared/parse_pool.py), each
+    # payload within a time budget (past it: "too complex to parse", 422 or the DLQ).
+    parse_workers: int = 2
+    parse_timeout_s: float = 5.0

@@ -59,9 +59,11 @@ COMPACTED = {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"}
 
 
 async def ensure_topics(
-    bootstrap: str, topics: Topics, *, partitions: int = 3, replication: int = 1
+    bootstrap: str, topics: Topics, *, partitions: int = 3, replication: int = 1,
+    max_record_bytes: int | None = None,
 ) -> None:
-    """Create the pipeline's topics that do not exist yet (idempotent)."""
+    """Create the pipeline's topics that do not exist yet (idempotent); with
+    ``max_record_bytes``, each accepts records up to that size (``max.message.bytes``)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
@@ -71,7 +73,8 @@ async def ensure_topics(
                 name,
                 num_partitions=partitions,
                 replication_factor=replication,
-                topic_configs=COMPACTED if name == topics.published else {},
+                topic_configs={**(COMPACTED if name == topics.published else {}),
+                               **({"max.message.bytes": str(max_record_bytes)} if max_record_bytes else {})},
             )
             for name in topics.pipeline()
             if name not in existing

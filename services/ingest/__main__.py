@@ -12,6 +12,7 @@ from shared.bus import make_producer
 from shared.cache import Keys, connect
 from shared.identity import StoryRegistry
 from shared.inbound import submit
+from shared.parse_pool import ParsePool
 from shared.service import run_service
 from shared.topics import Topics, ensure_topics
 
@@ -23,10 +24,12 @@ def main() -> None:
 
     async def serve(stop: asyncio.Event) -> None:
         await ensure_topics(settings.kafka_bootstrap, topics,
-                            partitions=settings.topic_partitions, replication=settings.topic_replication)
+                            partitions=settings.topic_partitions, replication=settings.topic_replication,
+                            max_record_bytes=settings.max_record_bytes)
         redis = connect(settings.redis_url)
         producer = make_producer(settings)
         await producer.start()
+        parse_pool = ParsePool(workers=settings.parse_workers, timeout_s=settings.parse_timeout_s)
         try:
             registry = StoryRegistry(redis, keys)
 
@@ -36,12 +39,13 @@ def main() -> None:
                                     timeout_s=settings.kafka_timeout_s)
 
             await asyncio.gather(
-                build_runner(settings, redis).run(stop),
+                build_runner(settings, redis, parse_with=parse_pool.parse).run(stop),
                 poll_feeds_forever(settings.feeds, stop, redis=redis, keys=keys, submit=submit_polled),
                 watch_drop_folder(settings.drop_dir, stop, interval_s=settings.drop_scan_interval_s,
                                   provider=settings.drop_provider, submit=submit_polled),
             )
         finally:
+            parse_pool.close()
             await producer.stop()
             await redis.aclose()
 

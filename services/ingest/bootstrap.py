@@ -1,32 +1,43 @@
 """Ingest's composition root: wires the handler to the runner and Redis."""
 from __future__ import annotations
 
+import logging
 import time
 
 from aiokafka import ConsumerRecord
 from redis.asyncio import Redis
 
 from services.ingest.handlers import ingest
+from services.ingest.metrics import IGNORED
 from shared.bus import Outgoing, StageRunner
 from shared.cache import Keys
 from shared.events import Stage
 from shared.identity import StoryRegistry
-from shared.inbound import received_from_record
+from shared.inbound import Parse, parse_here, received_from_record
 from shared.settings import WireSettings
 from shared.stage import article_output, bind_article_context
 from shared.topics import Topics
+from shared.withdrawals import Withdrawals
 
 SERVICE = "ingest"
+log = logging.getLogger(__name__)
 
 
-def build_runner(settings: WireSettings, redis: Redis) -> StageRunner:
+def build_runner(settings: WireSettings, redis: Redis, *, parse_with: Parse = parse_here) -> StageRunner:
     topics = Topics(settings.topic_prefix)
     registry = StoryRegistry(redis, Keys(settings.topic_prefix))
+    withdrawals = Withdrawals(redis, settings.topic_prefix)
 
     async def handle(record: ConsumerRecord) -> list[Outgoing]:
         started_at = time.time()
+        received = received_from_record(record)
+        if not await withdrawals.claim(received.event_id):
+            # The gateway answered 503 for it: the sender was told to send it again.
+            IGNORED.labels("withdrawn").inc()
+            log.info("dropped a submission the gateway withdrew", extra={"event_id": received.event_id})
+            return []
         outputs = []
-        for event in await ingest(received_from_record(record), registry=registry):
+        for event in await ingest(received, registry=registry, parse_with=parse_with):
             bind_article_context(event)
             outputs.append(article_output(event, stage=Stage.INGESTED, service=SERVICE,
                                           topic=topics.ingested, started_at=started_at))

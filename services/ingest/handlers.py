@@ -2,21 +2,27 @@
 from __future__ import annotations
 
 from shared.events import ArticleEvent, ArticleReceived, Envelope, article_id_for
-from shared.formats import parse
 from shared.identity import Decision, StoryRegistry
+from shared.inbound import Parse, parse_here
 from services.ingest.metrics import IGNORED, INGESTED
 
 
-async def ingest(received: ArticleReceived, *, registry: StoryRegistry) -> list[ArticleEvent]:
+async def ingest(received: ArticleReceived, *, registry: StoryRegistry,
+                 parse_with: Parse = parse_here) -> list[ArticleEvent]:
     """Parse the raw payload into ninjs-shaped articles and decide, per story, whether
     it is new, an update, a correction, a kill, or a duplicate/older version (those
     are dropped and counted).
 
+    ``parse_with`` is the gateway's parse (a ParsePool's, with its time budget) or
+    :func:`shared.formats.parse` on this loop.
+
     Raises ParseError / UnsupportedFormat (not retriable: the record goes to the DLQ)
-    when the payload cannot be read, RetriableError when Redis is unreachable.
+    when the payload cannot be read or is too complex to read in time, RetriableError
+    when Redis is unreachable.
     """
     events = []
-    for index, item in enumerate(parse(received.payload, received.content_type, provider=received.provider)):
+    items = await parse_with(received.payload, received.content_type, provider=received.provider)
+    for index, item in enumerate(items):
         article = item.article
         verdict = await registry.classify(article, event_id=f"{received.event_id}#{index}",
                                           source_version=item.source_version, hint=item.signal)

@@ -23,3 +23,5 @@ class IngestSettings(WireSettings):
     drop_provider: str = "dropfolder"
     drop_scan_interval_s: float = 2.0
     kafka_timeout_s: float = 10.0
+    # Ingest handles one record at a time: one parse worker is enough.
+    parse_workers: int = 1

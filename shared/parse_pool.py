@@ -1,0 +1,76 @@
+"""Parsing off the event loop: a small pool of worker processes with a time budget
+per payload.
+
+A parser is CPU-bound and, on hostile input, can be slow; run on a service's event
+loop it would freeze every other request (``/healthz`` included). In a worker process
+it only costs that worker, and a payload over its budget gets its worker killed and
+replaced (pebble does both), so a runaway parse never keeps a worker busy.
+"""
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from concurrent.futures import CancelledError
+from concurrent.futures.process import BrokenProcessPool
+
+from pebble import ProcessExpired, ProcessPool
+
+from shared.errors import ParseError, RetriableError
+from shared.formats import PARSERS, parse, parser_for
+from shared.formats.base import ParsedItem
+
+
+class ParseTimeout(ParseError):
+    """A payload its parser could not read within the time budget (not retriable:
+    the same payload would take as long again)."""
+
+    code = "too_complex"
+
+
+class ParseWorkerLost(RetriableError):
+    """The worker died under the payload (e.g. killed by the OS); trying again may work."""
+
+    code = "parse_worker_lost"
+
+
+def _warm_up() -> None:
+    # Import every parser once per worker, so the first payload's budget is not
+    # spent importing trafilatura or feedparser.
+    for fmt in PARSERS:
+        parser_for(fmt)
+
+
+class ParsePool:
+    """``await pool.parse(payload, content_type, provider=...)`` runs
+    :func:`shared.formats.parse` in a worker process.
+
+    ``workers`` processes (spawned, not forked: the service's threads and sockets
+    stay out of them), each replaced after ``max_tasks`` payloads to keep memory
+    in check. Call :meth:`close` when done.
+    """
+
+    def __init__(self, *, workers: int = 2, timeout_s: float = 5.0, max_tasks: int = 1000) -> None:
+        self.timeout_s = timeout_s
+        self._pool = ProcessPool(max_workers=workers, max_tasks=max_tasks, initializer=_warm_up,
+                                 context=multiprocessing.get_context("spawn"))
+
+    async def parse(self, payload: bytes, content_type: str | None, *, provider: str) -> list[ParsedItem]:
+        """The payload's items, as :func:`shared.formats.parse` returns them.
+
+        Raises what ``parse`` raises (UnsupportedFormat, ParseError), ParseTimeout
+        past the time budget (counted from when a worker starts on it, not while it
+        waits for one) and ParseWorkerLost when the worker died.
+        """
+        future = self._pool.schedule(parse, args=(payload, content_type), kwargs={"provider": provider},
+                                     timeout=self.timeout_s)
+        try:
+            return await asyncio.wrap_future(future)
+        except TimeoutError as exc:
+            raise ParseTimeout(f"the payload is too complex to parse within {self.timeout_s:g} s") from exc
+        except (ProcessExpired, BrokenProcessPool, CancelledError) as exc:
+            raise ParseWorkerLost(f"the parse worker ended before answering: {exc}") from exc
+
+    def close(self) -> None:
+        """Stop the workers (a running parse is killed) and wait for them to exit."""
+        self._pool.stop()
+        self._pool.join(timeout=10)
