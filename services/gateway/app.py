@@ -5,15 +5,20 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from services.gateway import unavailable
+from services.gateway.request_limits import RequestLimits
 from services.gateway.routes import articles, dashboard, health, ops
 from services.gateway.routes import articles_query, feeds, stream, subscriptions
 from services.gateway.routes import enrichment
 from services.gateway.settings import GatewaySettings
+from services.gateway.stream_slots import StreamSlots
 from shared.bus import make_producer
 from shared.cache import Keys, connect
 from shared.identity import StoryRegistry
+from shared.parse_pool import ParsePool
 from shared.read_model import ReadModel
 from shared.topics import Topics
+from shared.withdrawals import Withdrawals
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -22,18 +27,28 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         producer = make_producer(settings, request_timeout_ms=int(settings.kafka_timeout_s * 1000))
-        redis = connect(settings.redis_url)
+        redis = connect(settings.redis_url, timeout_s=settings.redis_timeout_s, retries=settings.redis_retries)
+        # One connection per stream at most (its reads are sequential), and a reply
+        # timeout longer than the stream's blocking read.
+        stream_redis = connect(settings.redis_url, timeout_s=settings.redis_timeout_s + stream.BLOCK_MS / 1000,
+                               retries=settings.redis_retries, max_connections=settings.stream_max)
+        parse_pool = ParsePool(workers=settings.parse_workers, timeout_s=settings.parse_timeout_s)
         await producer.start()
         keys = Keys(settings.topic_prefix)
         app.state.producer = producer
         app.state.redis = redis
+        app.state.stream_redis = stream_redis
+        app.state.parse_pool = parse_pool
         app.state.keys = keys
         app.state.read_model = ReadModel(redis, keys)
         app.state.registry = StoryRegistry(redis, keys)
+        app.state.withdrawals = Withdrawals(redis, settings.topic_prefix)
         try:
             yield
         finally:
             await producer.stop()
+            parse_pool.close()
+            await stream_redis.aclose()
             await redis.aclose()
 
     app = FastAPI(
@@ -44,6 +59,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.topics = Topics(settings.topic_prefix)
+    # Added last = runs first: limits come before any route, authentication or parsing.
+    app.add_middleware(StreamSlots, total=settings.stream_max, per_token=settings.stream_max_per_token,
+                       retry_after_s=settings.retry_after_s)
+    app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes,
+                       max_header_bytes=settings.max_header_bytes,
+                       max_idempotency_key_chars=settings.max_idempotency_key_chars)
+    unavailable.install(app, retry_after_s=settings.retry_after_s)
     app.include_router(articles.router)
     app.include_router(enrichment.router)
     app.include_router(health.router)

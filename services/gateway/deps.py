@@ -8,6 +8,7 @@ from aiokafka import AIOKafkaProducer
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from services.gateway.auth_throttle import count_failure, refuse_if_throttled
 from services.gateway.settings import GatewaySettings
 from shared.read_model import ReadModel
 from shared.topics import Topics
@@ -31,12 +32,16 @@ def get_topics(request: Request) -> Topics:
     return request.app.state.topics
 
 
-def get_provider(
+async def get_provider(
+    request: Request,
     settings: Annotated[GatewaySettings, Depends(get_settings)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
-    """The provider whose API key authorised the request (401 without a valid key)."""
+    """The provider whose API key authorised the request (401 without a valid key;
+    429 for an address that failed too often, see auth_throttle)."""
+    await refuse_if_throttled(request)
     if credentials is None:
+        await count_failure(request)
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "missing 'Authorization: Bearer <key>' header",
@@ -45,6 +50,7 @@ def get_provider(
     for key, provider in settings.providers_by_key().items():
         if hmac.compare_digest(key.encode(), credentials.credentials.encode()):
             return provider
+    await count_failure(request)
     raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown API key", headers={"WWW-Authenticate": "Bearer"})
 
 

@@ -9,6 +9,8 @@ from shared.settings import WireSettings
 
 DEV_KEY = "dev-key"
 DEV_ADMIN_KEY = "dev-admin-key"
+# Room for a record's headers and framing beside the payload.
+RECORD_HEADROOM = 64 * 1024
 
 
 def is_loopback(host: str) -> bool:
@@ -28,16 +30,42 @@ class GatewaySettings(WireSettings):
     api_key: str | None = None
     provider: str = "local"
     api_keys: dict[str, str] = {}
+    # Every request's body, on every route (413 as soon as it passes); must fit in a
+    # Kafka record (max_record_bytes) with room for the headers.
     max_body_bytes: int = 5 * 1024 * 1024
+    max_header_bytes: int = 16 * 1024
+    max_idempotency_key_chars: int = 200
     kafka_timeout_s: float = 10.0
-    # Submissions per API key per minute (429 with Retry-After above it); 0 = no limit.
+    # Connect and reply timeout of every Redis command (503 past it), and retries on a
+    # fresh connection.
+    redis_timeout_s: float = 2.0
+    redis_retries: int = 1
+    # Seconds a client is told to wait (Retry-After) when Kafka or Redis is unavailable.
+    retry_after_s: int = 5
+    # Articles (not requests: a bulk or a feed counts each item) per API key per minute
+    # (429 with Retry-After above it); 0 = no limit.
     rate_limit_per_minute: int = 6000
+    # Failed authentications per client address per minute before that address gets
+    # 429 until the minute is over; 0 = no limit.
+    auth_failures_per_minute: int = 20
+    # Concurrent SSE streams overall and per token (or per client address without
+    # one); past either: 503 with Retry-After. Streams have their own Redis
+    # connections (one each), so they never take the rest of the API's.
+    stream_max: int = 200
+    stream_max_per_token: int = 20
     # How long an Idempotency-Key's answer is replayed.
     idempotency_ttl_s: int = 24 * 3600
     max_bulk_articles: int = 500
     # Key of the subscription admin API (Authorization: Bearer <key>). Without one the
     # gateway uses "dev-admin-key", only while it listens on loopback.
     admin_key: str | None = None
+
+    @model_validator(mode="after")
+    def _body_fits_a_record(self) -> "GatewaySettings":
+        if self.max_body_bytes + RECORD_HEADROOM > self.max_record_bytes:
+            raise ValueError(f"WIRE_MAX_BODY_BYTES ({self.max_body_bytes}) + {RECORD_HEADROOM} bytes of headers "
+                             f"must fit in WIRE_MAX_RECORD_BYTES ({self.max_record_bytes})")
+        return self
 
     @model_validator(mode="after")
     def _keys_configured(self) -> "GatewaySettings":

@@ -1,23 +1,30 @@
-"""One HTTP submission → an HTTP answer (status and JSON body)."""
+"""One HTTP submission → an HTTP answer (status, JSON body, headers)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
+from fastapi import HTTPException
 
 from services.gateway.metrics import ACCEPTED, IGNORED, REJECTED
 from shared.errors import ParseError, UnsupportedFormat
 from shared.identity import StoryRegistry
-from shared.inbound import KafkaUnavailable, submit
+from shared.inbound import KafkaUnavailable, Parse, RecordTooLarge, read_submission, send_submission
+from shared.parse_pool import ParseWorkerLost
+from shared.withdrawals import Withdrawals
 
 log = logging.getLogger(__name__)
+
+Charge = Callable[[int], Awaitable[None]]
 
 
 @dataclass
 class Answer:
     status: int
     body: dict
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def problem(status: int, code: str, detail: str, **extra) -> Answer:
@@ -26,20 +33,32 @@ def problem(status: int, code: str, detail: str, **extra) -> Answer:
 
 
 async def accept(payload: bytes, content_type: str, *, provider: str, producer: AIOKafkaProducer,
-                 registry: StoryRegistry, topic: str, traceparent: str | None, kafka_timeout_s: float) -> Answer:
+                 registry: StoryRegistry, topic: str, traceparent: str | None, kafka_timeout_s: float,
+                 parse_with: Parse, withdrawals: Withdrawals, charge: Charge) -> Answer:
     """202 with each item's id/uri/status (a feed answers ``{"items": [...]}``); 415 or
-    422 when unreadable; 503 when Kafka does not acknowledge in time."""
+    422 when unreadable (422 too when too complex to parse in time); 413 when Kafka
+    refuses the record's size; 429 when the payload's articles pass the rate limit
+    (``charge`` counts all but the first, which the route counted); 503 when the
+    article was not accepted (Kafka did not acknowledge in time, or the parse worker
+    died): it will not be published unless sent again."""
     try:
-        submission = await submit(payload, content_type, provider=provider, producer=producer, registry=registry,
-                                  topic=topic, source=f"wirestream/gateway/{provider}", traceparent=traceparent,
-                                  timeout_s=kafka_timeout_s)
+        submission = await read_submission(payload, content_type, provider=provider, registry=registry,
+                                           parse_with=parse_with)
+        await charge(len(submission.items) - 1)
+        await send_submission(submission, payload, content_type, provider=provider, producer=producer, topic=topic,
+                              source=f"wirestream/gateway/{provider}", traceparent=traceparent,
+                              timeout_s=kafka_timeout_s, withdrawals=withdrawals)
     except UnsupportedFormat as exc:
         return problem(415, exc.code, str(exc))
     except ParseError as exc:
         return problem(422, exc.code, str(exc), where=exc.where)
-    except KafkaUnavailable as exc:
-        log.error("could not hand the submission to Kafka", extra={"error": str(exc)})
-        return problem(503, exc.code, "the article was not accepted; try again")
+    except RecordTooLarge as exc:
+        return problem(413, exc.code, str(exc))
+    except HTTPException as exc:  # the rate limit
+        return Answer(exc.status_code, exc.detail, dict(exc.headers or {}))
+    except (KafkaUnavailable, ParseWorkerLost) as exc:
+        log.error("submission not accepted", extra={"error": str(exc)})
+        return problem(503, exc.code, "the article was not accepted and will not be published; send it again")
     ACCEPTED.labels(provider).inc(len(submission.sent))
     for item in submission.items:
         if item["status"] != "accepted":

@@ -3,17 +3,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
+from redis.exceptions import RedisError
 
 from services.gateway.deps import ProducerDep, ReadModelDep, SettingsDep, TopicsDep
 from services.gateway.idempotency import remember, replayed
-from services.gateway.ratelimit import RateLimitedProvider
+from services.gateway.ratelimit import RateLimitedProvider, charge
 from services.gateway.submissions import Answer, accept, problem
 from shared.formats import MEDIA_TYPES
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
 
 _FORMATS = "\n".join(f"- `{kind}`: {what}" for kind, what in MEDIA_TYPES.items())
@@ -29,28 +32,29 @@ once the payload is durably on Kafka — or, for a story already known with the 
 a feed answers `{{"items": [...]}}`. **401** without a valid key, **413** over the size limit,
 **415** for a media type or payload no parser reads, **422** when the payload cannot be read
 (the message names the problem and `where`: line, byte or field), **429** over the key's rate
-limit (see Retry-After), **503** when Kafka is unreachable (see Retry-After).
+limit, counted in articles (see Retry-After), **503** when the article was not accepted
+(Kafka or Redis unavailable; see Retry-After): it will not be published unless sent again.
 An `Idempotency-Key` header makes a retry get the first answer again."""
 
 _BODY = {"requestBody": {"required": True, "content": {kind: {"schema": {"type": "string"}} for kind in MEDIA_TYPES}}}
 
 
-def _json(answer: Answer) -> JSONResponse:
-    headers = {}
+def _json(answer: Answer, settings) -> JSONResponse:
+    headers = dict(answer.headers)
     if answer.status == 202 and "href" in answer.body:
         headers["Location"] = answer.body["href"]
-    if answer.status in (503,):
-        headers["Retry-After"] = "5"
+    if answer.status == 503:
+        headers["Retry-After"] = str(settings.retry_after_s)
     return JSONResponse(answer.body, status_code=answer.status, headers=headers)
 
 
 async def _submit(request: Request, payload: bytes, content_type: str, provider: str, settings, producer,
                   topics) -> Answer:
-    if len(payload) > settings.max_body_bytes:
-        return problem(413, "payload_too_large", f"body is over the limit of {settings.max_body_bytes} bytes")
-    return await accept(payload, content_type, provider=provider, producer=producer,
-                        registry=request.app.state.registry, topic=topics.inbound,
-                        traceparent=request.headers.get("traceparent"), kafka_timeout_s=settings.kafka_timeout_s)
+    state = request.app.state
+    return await accept(payload, content_type, provider=provider, producer=producer, registry=state.registry,
+                        topic=topics.inbound, traceparent=request.headers.get("traceparent"),
+                        kafka_timeout_s=settings.kafka_timeout_s, parse_with=state.parse_pool.parse,
+                        withdrawals=state.withdrawals, charge=lambda n: charge(request, provider, n))
 
 
 @router.post("", status_code=202, description=_SUBMIT_DOC, openapi_extra=_BODY)
@@ -58,15 +62,16 @@ async def submit_article(request: Request, provider: RateLimitedProvider, settin
                          producer: ProducerDep, topics: TopicsDep) -> JSONResponse:
     if (again := await replayed(request, provider)) is not None:
         return again
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > settings.max_body_bytes:
-        return _json(problem(413, "payload_too_large", f"body is over the limit of {settings.max_body_bytes} bytes"))
+    # The body is already bounded (RequestLimits middleware) and in memory.
     payload = await request.body()
     answer = await _submit(request, payload, request.headers.get("content-type", ""), provider, settings,
                            producer, topics)
-    if answer.status < 500:
-        await remember(request, provider, answer.status, answer.body, settings.idempotency_ttl_s)
-    return _json(answer)
+    if answer.status < 500 and answer.status != 429:
+        try:
+            await remember(request, provider, answer.status, answer.body, settings.idempotency_ttl_s)
+        except RedisError:  # the answer stands (the article may be on its way): only its replay is lost
+            log.warning("could not store the Idempotency-Key's answer", exc_info=True)
+    return _json(answer, settings)
 
 
 class BulkArticle(BaseModel):
@@ -79,13 +84,36 @@ class BulkSubmission(BaseModel):
     articles: list[BulkArticle]
 
 
-@router.post("/bulk", status_code=207)
-async def submit_bulk(request: Request, submission: BulkSubmission, provider: RateLimitedProvider,
-                      settings: SettingsDep, producer: ProducerDep, topics: TopicsDep) -> JSONResponse:
-    """Submit many articles in one request. Each is handled exactly like a single
-    submission; the answer (207) lists each one's own status and body, in order."""
+_BULK_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": BulkSubmission.model_json_schema(ref_template="#/components/schemas/{model}")}}}}
+
+
+def _read_bulk(body: bytes, settings) -> BulkSubmission | Answer:
+    """The bulk request, or the 413/422 answer. A cheap count of the entries comes
+    first, so a body of a million tiny entries is refused before any model is built."""
+    if body.count(b'"contentType"') > settings.max_bulk_articles:
+        return problem(413, "too_many_articles", f"at most {settings.max_bulk_articles} articles per request")
+    try:
+        submission = BulkSubmission.model_validate_json(body)
+    except ValidationError as exc:
+        return problem(422, "invalid_bulk", "the body is not a bulk request",
+                       errors=exc.errors(include_url=False, include_context=False, include_input=False)[:20])
     if len(submission.articles) > settings.max_bulk_articles:
-        return _json(problem(413, "too_many_articles", f"at most {settings.max_bulk_articles} articles per request"))
+        return problem(413, "too_many_articles", f"at most {settings.max_bulk_articles} articles per request")
+    return submission
+
+
+@router.post("/bulk", status_code=207, openapi_extra=_BULK_BODY)
+async def submit_bulk(request: Request, provider: RateLimitedProvider, settings: SettingsDep, producer: ProducerDep,
+                      topics: TopicsDep) -> JSONResponse:
+    """Submit many articles in one request (a JSON object ``{"articles": [{"contentType",
+    "body" | "bodyBase64"}, ...]}``). Each is handled exactly like a single submission
+    and counts as one article (each item of a feed too) in the rate limit; the answer
+    (207) lists each one's own status and body, in order."""
+    submission = _read_bulk(await request.body(), settings)
+    if isinstance(submission, Answer):
+        return _json(submission, settings)
+    await charge(request, provider, len(submission.articles) - 1)
     results = []
     for index, article in enumerate(submission.articles):
         if article.bodyBase64 is not None:

@@ -34,7 +34,7 @@ async def stream(request: Request, subscription: str = Query(..., description="t
                  last_event_id: str | None = Header(None, alias="Last-Event-ID"),
                  since: str | None = Query(None, description="resume after this event id (like Last-Event-ID)")):
     """Server-Sent Events of ``subscription``, resuming after ``Last-Event-ID``."""
-    redis = request.app.state.redis
+    redis = request.app.state.stream_redis  # streams' own pool, capped by StreamSlots
     sub = await SubscriptionStore(redis, request.app.state.keys.prefix).get(subscription)
     if sub is None or not sub.outputs.feeds:
         return JSONResponse({"error": "not_found", "detail": f"no stream for subscription {subscription!r}"},

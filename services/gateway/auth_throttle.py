@@ -1,0 +1,40 @@
+"""Failed authentications are throttled per client address, so nobody can try keys
+at the gateway's full speed: past ``auth_failures_per_minute`` failures in a minute,
+every request from that address that needs a key answers 429 until the minute ends
+(counted in Redis, shared by every gateway replica)."""
+from __future__ import annotations
+
+import time
+
+from fastapi import HTTPException, Request
+
+from services.gateway.metrics import REJECTED
+
+
+def _window(request: Request) -> tuple[str, int]:
+    now = time.time()
+    address = request.client.host if request.client else "unknown"
+    key = f"{request.app.state.keys.prefix}authfail:{address}:{int(now // 60)}"
+    return key, max(1, int(60 - now % 60) + 1)
+
+
+async def refuse_if_throttled(request: Request) -> None:
+    """429 with Retry-After when this address failed too often this minute."""
+    limit = request.app.state.settings.auth_failures_per_minute
+    if limit <= 0:
+        return
+    key, retry_after = _window(request)
+    failures = await request.app.state.redis.get(key)
+    if failures is not None and int(failures) >= limit:
+        REJECTED.labels("429", "auth_throttled").inc()
+        raise HTTPException(429, {"error": "auth_throttled",
+                                  "detail": f"more than {limit} failed authentications per minute from this address"},
+                            headers={"Retry-After": str(retry_after)})
+
+
+async def count_failure(request: Request) -> None:
+    if request.app.state.settings.auth_failures_per_minute <= 0:
+        return
+    key, _ = _window(request)
+    async with request.app.state.redis.pipeline(transaction=True) as pipe:
+        await pipe.incr(key).expire(key, 120).execute()

@@ -1,0 +1,102 @@
+"""Bounds on every request, enforced before any route, authentication or parsing
+work: header sizes and the body's byte count.
+
+A pure ASGI middleware (not BaseHTTPMiddleware, which would buffer streaming
+responses): it reads the body itself as the server hands it over, stops at the first
+chunk past the cap and answers 413 then, whether the client declared a
+Content-Length or sent the body chunked. The app then gets the body from memory,
+so a route never sees more than ``max_body_bytes``.
+"""
+from __future__ import annotations
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.gateway.metrics import REJECTED
+
+_BODILESS = {b"GET", b"HEAD", b"OPTIONS"}
+
+
+async def answer(send: Send, status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> None:
+    """Send a complete JSON error response ``{"error": code, "detail": detail}``."""
+    REJECTED.labels(str(status), code).inc()
+    body = orjson.dumps({"error": code, "detail": detail})
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+           (b"connection", b"close")]
+    raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestLimits:
+    """413 past ``max_body_bytes`` of body, 431 past ``max_header_bytes`` of headers,
+    400 for an Idempotency-Key longer than ``max_idempotency_key_chars``."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_header_bytes: int,
+                 max_idempotency_key_chars: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.max_header_bytes = max_header_bytes
+        self.max_idempotency_key_chars = max_idempotency_key_chars
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = scope["headers"]
+        if sum(len(k) + len(v) for k, v in headers) > self.max_header_bytes:
+            await answer(send, 431, "headers_too_large", f"request headers are over {self.max_header_bytes} bytes")
+            return
+        declared = None
+        for name, value in headers:
+            if name == b"idempotency-key" and len(value) > self.max_idempotency_key_chars:
+                await answer(send, 400, "idempotency_key_too_long",
+                             f"Idempotency-Key is longer than {self.max_idempotency_key_chars} characters")
+                return
+            if name == b"content-length":
+                declared = value
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
+            await self._too_large(send)
+            return
+        chunked = any(n == b"transfer-encoding" for n, _ in headers)
+        if scope["method"].encode() in _BODILESS and declared is None and not chunked:
+            await self.app(scope, receive, send)
+            return
+        body = await self._read_body(receive)
+        if body is None:
+            await self._too_large(send)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        """The whole body, or None as soon as it passes the cap."""
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return b"".join(chunks)
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    async def _too_large(self, send: Send) -> None:
+        await answer(send, 413, "payload_too_large", f"body is over the limit of {self.max_body_bytes} bytes")
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive() that hands the app the buffered body, then the real messages
+    (so a streaming route still learns of a disconnect)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

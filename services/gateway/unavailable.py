@@ -1,0 +1,30 @@
+"""Redis or Kafka trouble answers 503 with Retry-After on every route, never a 500."""
+from __future__ import annotations
+
+import logging
+
+from aiokafka.errors import KafkaError
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from services.gateway.metrics import REJECTED
+
+log = logging.getLogger(__name__)
+
+
+def install(app: FastAPI, *, retry_after_s: int) -> None:
+    """Register the 503 answers on ``app``."""
+
+    def unavailable(code: str, what: str):
+        async def handle(request: Request, exc: Exception) -> JSONResponse:
+            REJECTED.labels("503", code).inc()
+            log.warning(f"{what} unavailable", extra={"error": repr(exc), "path": request.url.path})
+            return JSONResponse({"error": code, "detail": f"{what} is unavailable; nothing was changed, try again"},
+                                status_code=503, headers={"Retry-After": str(retry_after_s)})
+        return handle
+
+    for redis_error in (RedisConnectionError, RedisTimeoutError):
+        app.add_exception_handler(redis_error, unavailable("redis_unavailable", "Redis"))
+    app.add_exception_handler(KafkaError, unavailable("kafka_unavailable", "Kafka"))
