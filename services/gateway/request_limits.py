@@ -44,9 +44,6 @@ class RequestLimits:
             await self.app(scope, receive, send)
             return
         headers = scope["headers"]
-        if sum(len(k) + len(v) for k, v in headers) > self.max_header_bytes:
-            await answer(send, 431, "headers_too_large", f"request headers are over {self.max_header_bytes} bytes")
-            return
         declared = None
         for name, value in headers:
             if name == b"idempotency-key" and len(value) > self.max_idempotency_key_chars:
@@ -55,6 +52,9 @@ class RequestLimits:
                 return
             if name == b"content-length":
                 declared = value
+        if sum(len(k) + len(v) for k, v in headers) > self.max_header_bytes:
+            await answer(send, 431, "headers_too_large", f"request headers are over {self.max_header_bytes} bytes")
+            return
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
             await self._too_large(send)
             return

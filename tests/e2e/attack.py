@@ -1,0 +1,64 @@
+"""Run an attack against a running gateway while checking what the issue asks of
+every attack: ``/healthz`` answers within 1 s throughout, a normal POST of the example
+article gets 202 and is published, no service restarts, and no gateway process
+(the parse workers included) grows by more than 100 MB resident."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import httpx
+import psutil
+
+from tests.e2e.client import AUTH, wait_published
+
+T = TypeVar("T")
+MB = 1024 * 1024
+
+
+def _gateway_processes(pid: int) -> list[psutil.Process]:
+    gateway = psutil.Process(pid)
+    return [gateway, *gateway.children(recursive=True)]
+
+
+def under_attack(pipeline, example_article: bytes, attack: Callable[[], T], *, gateway_url: str | None = None,
+                 gateway_pid: int | None = None, post_from: str | None = None) -> T:
+    """``attack()``'s result, after checking the gateway stayed healthy while it ran.
+
+    ``post_from`` binds the normal POST to another loopback address (an attack that
+    throttles its own address must not throttle everyone)."""
+    url = gateway_url or pipeline.gateway_url
+    pid = gateway_pid or pipeline.processes["gateway"].pid
+    pids = {name: p.pid for name, p in pipeline.processes.items()}
+    baseline = {p.pid: p.memory_info().rss for p in _gateway_processes(pid)}
+    peak: dict[int, int] = dict(baseline)
+    transport = httpx.HTTPTransport(local_address=post_from) if post_from else None
+    with ThreadPoolExecutor(1) as pool, httpx.Client(transport=transport, timeout=30) as normal:
+        running = pool.submit(attack)
+        posted = None
+        while True:
+            # the acceptance bound: a /healthz slower than 1 s raises here
+            assert httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200
+            if posted is None:
+                posted = normal.post(f"{url}/v1/articles", content=example_article,
+                                     headers={**AUTH, "Content-Type": "text/plain; charset=utf-8"})
+                assert posted.status_code == 202, posted.text
+            for process in _gateway_processes(pid):
+                try:
+                    rss = process.memory_info().rss
+                except psutil.NoSuchProcess:
+                    continue
+                baseline.setdefault(process.pid, rss)
+                peak[process.pid] = max(peak.get(process.pid, 0), rss)
+            if running.done():
+                break
+            time.sleep(0.05)
+        result = running.result()
+    grown = {p: (peak[p] - baseline[p]) // MB for p in peak}
+    assert max(grown.values()) < 100, f"resident memory grew by {grown} MB"
+    assert {name: p.pid for name, p in pipeline.processes.items()} == pids
+    assert all(p.alive() for p in pipeline.processes.values()), "a service died"
+    wait_published(url, posted.json()["id"])
+    return result

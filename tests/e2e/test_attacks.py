@@ -1,0 +1,126 @@
+"""The attacks of issue 11 against the running pipeline: each gets a clear answer
+while the gateway keeps serving everyone else (see tests/e2e/attack.py)."""
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import orjson
+import pytest
+
+from tests.e2e.attack import under_attack
+from tests.e2e.client import AUTH
+
+pytestmark = pytest.mark.e2e
+
+ADMIN = {"Authorization": "Bearer dev-admin-key"}
+MB = 1024 * 1024
+
+
+def rss_with_root_attributes(count: int) -> bytes:
+    attrs = " ".join(f'a{i}="{i}"' for i in range(count))
+    return (f'<?xml version="1.0"?><rss version="2.0" {attrs}><channel><title>Attack</title>'
+            '<item><title>x</title><description>y</description><guid>attack-1</guid></item></channel></rss>').encode()
+
+
+def test_an_rss_with_100000_root_attributes_is_refused_as_too_complex(pipeline, example_article):
+    payload = rss_with_root_attributes(100_000)
+
+    def attack():
+        return httpx.post(f"{pipeline.gateway_url}/v1/articles", content=payload, timeout=60,
+                          headers={**AUTH, "Content-Type": "application/rss+xml"})
+
+    answer = under_attack(pipeline, example_article, attack)
+    assert answer.status_code == 422
+    assert answer.json()["error"] == "too_complex"
+    assert "attributes" in answer.json()["detail"]
+
+
+def test_300_concurrent_streams_get_503_past_the_cap_and_the_api_keeps_working(pipeline, example_article):
+    created = httpx.post(f"{pipeline.gateway_url}/v1/subscriptions", headers=ADMIN, timeout=30, json={
+        "name": "attack-streams", "filter": {}, "outputs": {"topic": False, "feeds": True}})
+    assert created.status_code == 201, created.text
+
+    async def open_streams() -> list[int]:
+        limits = httpx.Limits(max_connections=400, max_keepalive_connections=0)
+        async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+            opened = []
+
+            async def stream():
+                request = client.build_request("GET", f"{pipeline.gateway_url}/v1/stream?subscription=attack-streams",
+                                               headers=ADMIN)
+                response = await client.send(request, stream=True)
+                opened.append(response)
+                if response.status_code == 503:
+                    assert int(response.headers["Retry-After"]) > 0
+                return response.status_code
+
+            statuses = await asyncio.gather(*(stream() for _ in range(300)))
+            # the streams are still open here: the API must keep answering
+            posted = await client.post(f"{pipeline.gateway_url}/v1/articles", content=b"Headline\n\nA short text. " * 5,
+                                       headers={**AUTH, "Content-Type": "text/plain"})
+            assert posted.status_code == 202, posted.text
+            for response in opened:
+                await response.aclose()
+            return statuses
+
+    statuses = under_attack(pipeline, example_article, lambda: asyncio.run(open_streams()))
+    assert statuses.count(200) == 20  # WIRE_STREAM_MAX_PER_TOKEN
+    assert statuses.count(503) == 280
+
+
+@pytest.mark.parametrize("path", ["/v1/articles/bulk", "/v1/subscriptions", "/v1/articles"])
+def test_a_50mb_body_is_refused_before_the_key_is_checked(pipeline, example_article, path):
+    def attack():
+        declared = httpx.post(f"{pipeline.gateway_url}{path}", content=b"x" * (50 * MB), timeout=60,
+                              headers={"Content-Type": "application/json"})
+
+        def chunks():
+            for _ in range(50):
+                yield b"y" * MB
+
+        chunked = httpx.post(f"{pipeline.gateway_url}{path}", content=chunks(), timeout=60,
+                             headers={"Content-Type": "application/json"})
+        return declared, chunked
+
+    for answer in under_attack(pipeline, example_article, attack):
+        assert answer.status_code == 413  # not 401: no key was sent, and none was looked at
+        assert answer.json()["error"] == "payload_too_large"
+
+
+def test_a_bulk_of_a_million_tiny_entries_is_refused_without_memory_growth(pipeline, example_article):
+    body = orjson.dumps({"articles": [{"contentType": "text/plain", "body": "x"}] * 1_000_000})
+
+    def attack():
+        return httpx.post(f"{pipeline.gateway_url}/v1/articles/bulk", content=body, timeout=60,
+                          headers={**AUTH, "Content-Type": "application/json"})
+
+    answer = under_attack(pipeline, example_article, attack)  # checks resident memory
+    assert answer.status_code == 413
+
+
+def test_a_bulk_over_the_entry_count_within_the_byte_cap_is_refused(pipeline):
+    body = orjson.dumps({"articles": [{"contentType": "text/plain", "body": "x"}] * 501})
+    answer = httpx.post(f"{pipeline.gateway_url}/v1/articles/bulk", content=body, timeout=30,
+                        headers={**AUTH, "Content-Type": "application/json"})
+    assert answer.status_code == 413
+    assert answer.json()["error"] == "too_many_articles"
+
+
+def test_an_article_between_1mb_and_the_limit_is_accepted(pipeline):
+    # Kafka's default 1 MB record limit used to answer 503 here forever.
+    body = ("Big story\n\n" + "A paragraph of a very long story about the harbour. " * 45_000).encode()
+    assert 2 * MB < len(body) < 5 * MB
+    answer = httpx.post(f"{pipeline.gateway_url}/v1/articles", content=body, timeout=60,
+                        headers={**AUTH, "Content-Type": "text/plain"})
+    assert answer.status_code == 202, answer.text
+
+
+def test_a_60kb_idempotency_key_is_refused(pipeline, example_article):
+    def attack():
+        return httpx.post(f"{pipeline.gateway_url}/v1/articles", content=example_article, timeout=30,
+                          headers={**AUTH, "Content-Type": "text/plain", "Idempotency-Key": "k" * 60_000})
+
+    answer = under_attack(pipeline, example_article, attack)
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "idempotency_key_too_long"
