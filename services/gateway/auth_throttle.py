@@ -18,6 +18,13 @@ def _window(request: Request) -> tuple[str, int]:
     return key, max(1, int(60 - now % 60) + 1)
 
 
+def _throttled(limit: int, retry_after: int) -> HTTPException:
+    REJECTED.labels("429", "auth_throttled").inc()
+    return HTTPException(429, {"error": "auth_throttled",
+                               "detail": f"more than {limit} failed authentications per minute from this address"},
+                         headers={"Retry-After": str(retry_after)})
+
+
 async def refuse_if_throttled(request: Request) -> None:
     """429 with Retry-After when this address failed too often this minute."""
     limit = request.app.state.settings.auth_failures_per_minute
@@ -26,15 +33,17 @@ async def refuse_if_throttled(request: Request) -> None:
     key, retry_after = _window(request)
     failures = await request.app.state.redis.get(key)
     if failures is not None and int(failures) >= limit:
-        REJECTED.labels("429", "auth_throttled").inc()
-        raise HTTPException(429, {"error": "auth_throttled",
-                                  "detail": f"more than {limit} failed authentications per minute from this address"},
-                            headers={"Retry-After": str(retry_after)})
+        raise _throttled(limit, retry_after)
 
 
 async def count_failure(request: Request) -> None:
-    if request.app.state.settings.auth_failures_per_minute <= 0:
+    """Count one failed authentication; 429 (instead of the caller's 401) when it is
+    past the limit. Counting first makes concurrent guesses each see their own rank."""
+    limit = request.app.state.settings.auth_failures_per_minute
+    if limit <= 0:
         return
-    key, _ = _window(request)
+    key, retry_after = _window(request)
     async with request.app.state.redis.pipeline(transaction=True) as pipe:
-        await pipe.incr(key).expire(key, 120).execute()
+        failures, _ = await pipe.incr(key).expire(key, 120).execute()
+    if failures > limit:
+        raise _throttled(limit, retry_after)

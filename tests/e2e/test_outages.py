@@ -1,0 +1,189 @@
+"""Redis and Kafka trouble, failed-auth floods and article-counted rate limits: each
+against a gateway of its own (and, for outages, a Redis or Kafka of its own, never
+the session's), so stopping them disturbs no other test."""
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import signal
+import sys
+import uuid
+from contextlib import contextmanager
+
+import httpx
+import pytest
+
+from services.cli.stack.kafka import LocalKafka
+from services.cli.stack.processes import REPO, ChildProcess, free_port, wait_until
+from services.cli.stack.redis import LocalRedis
+from services.cli.synthetic import synthetic_article
+from tests.e2e.attack import under_attack
+from tests.e2e.client import AUTH
+from tests.kafka_helpers import read_topic
+
+pytestmark = pytest.mark.e2e
+
+
+@contextmanager
+def service(name: str, module: str, tmp_path, env: dict[str, str], *, wait_ready: bool = True):
+    process = ChildProcess(name, [sys.executable, "-m", module], cwd=REPO, log_path=tmp_path / f"{name}.log",
+                           env={"PYTHONUNBUFFERED": "1", "WIRE_METRICS_PORT": "-1", **env})
+    process.start()
+    try:
+        if wait_ready:
+            url = f"http://127.0.0.1:{env['WIRE_PORT']}"
+            wait_until(lambda: _answers(f"{url}/readyz"), timeout=60, what=f"waiting for {name}", process=process)
+        yield process
+    finally:
+        process.stop()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def post(url: str, body: bytes, **headers) -> httpx.Response:
+    return httpx.post(f"{url}/v1/articles", content=body, timeout=60,
+                      headers={**AUTH, "Content-Type": "text/plain", **headers})
+
+
+@contextmanager
+def paused(process: ChildProcess):
+    os.kill(process.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(process.pid, signal.SIGCONT)
+
+
+def assert_unavailable(answer: httpx.Response, code: str) -> None:
+    assert answer.status_code == 503, answer.text
+    assert answer.json()["error"] == code
+    assert int(answer.headers["Retry-After"]) > 0
+
+
+def test_2000_wrong_keys_are_throttled_per_address(pipeline, example_article):
+    async def guess_keys() -> list[int]:
+        # the attacker's own address: its throttle must not reach anyone else
+        transport = httpx.AsyncHTTPTransport(local_address="127.0.0.3")
+        async with httpx.AsyncClient(transport=transport, timeout=30) as client:
+            statuses = []
+            for batch in range(20):
+                answers = await asyncio.gather(*(
+                    client.post(f"{pipeline.gateway_url}/v1/articles", content=b"x",
+                                headers={"Authorization": f"Bearer guess-{batch}-{n}"}) for n in range(100)))
+                statuses += [a.status_code for a in answers]
+            right_key = await client.post(f"{pipeline.gateway_url}/v1/articles", content=example_article,
+                                          headers={**AUTH, "Content-Type": "text/plain"})
+            assert right_key.status_code == 429  # the address is throttled, whatever key it tries
+            assert int(right_key.headers["Retry-After"]) > 0
+            return statuses
+
+    statuses = under_attack(pipeline, example_article, lambda: asyncio.run(guess_keys()))
+    assert statuses.count(401) <= 40  # 20 a minute (at most two windows during the run)
+    assert statuses.count(429) == 2000 - statuses.count(401)
+
+
+def test_the_rate_limit_counts_articles_not_requests(pipeline, tmp_path):
+    port = free_port()
+    keys = '{"k-bulk": "bulk", "k-feed": "feedy", "k-fits": "fits"}'
+    env = {**pipeline.base_env, "WIRE_PORT": str(port), "WIRE_RATE_LIMIT_PER_MINUTE": "3", "WIRE_API_KEYS": keys}
+    with service("gateway-rate", "services.gateway", tmp_path, env):
+        url = f"http://127.0.0.1:{port}"
+        run = uuid.uuid4().hex[:8]
+
+        def bulk(key: str, count: int) -> httpx.Response:
+            articles = [{"contentType": "text/plain",
+                         "bodyBase64": base64.b64encode(synthetic_article(9000 + n, words=40).encode()).decode()}
+                        for n in range(count)]
+            return httpx.post(f"{url}/v1/articles/bulk", json={"articles": articles}, timeout=60,
+                              headers={"Authorization": f"Bearer {key}"})
+
+        over = bulk("k-bulk", 5)
+        assert over.status_code == 429
+        assert over.json()["detail"]["error"] == "rate_limited"
+        items = "".join(f"<item><title>Story {n} {run}</title><description>Text {n}</description>"
+                        f"<guid>{run}-{n}</guid></item>" for n in range(4))
+        feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>{items}</channel></rss>'
+        answer = httpx.post(f"{url}/v1/articles", content=feed.encode(), timeout=30,
+                            headers={"Authorization": "Bearer k-feed", "Content-Type": "application/rss+xml"})
+        assert answer.status_code == 429
+        fits = bulk("k-fits", 3)
+        assert fits.status_code == 207
+        assert fits.json()["accepted"] == 3
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    server = LocalRedis(tmp_path / "redis")
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_redis_paused_or_down_answers_503_and_readyz_names_it(pipeline, own_redis, tmp_path):
+    port = free_port()
+    env = {**pipeline.base_env, "WIRE_PORT": str(port), "WIRE_REDIS_URL": own_redis.url,
+           "WIRE_TOPIC_PREFIX": f"redisout{uuid.uuid4().hex[:6]}."}
+    with service("gateway-redis", "services.gateway", tmp_path, env):
+        url = f"http://127.0.0.1:{port}"
+        assert post(url, synthetic_article(9100, words=40).encode()).status_code == 202
+        with paused(own_redis.process):
+            assert_unavailable(post(url, synthetic_article(9101, words=40).encode()), "redis_unavailable")
+            assert_unavailable(httpx.get(f"{url}/v1/articles/nope", timeout=30), "redis_unavailable")
+            ready = httpx.get(f"{url}/readyz", timeout=10)
+            assert ready.status_code == 503
+            assert ready.json()["checks"]["redis"] != "ok" and ready.json()["checks"]["kafka"] == "ok"
+            assert httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200
+        assert post(url, synthetic_article(9102, words=40).encode()).status_code == 202
+        own_redis.stop()
+        assert_unavailable(post(url, synthetic_article(9103, words=40).encode()), "redis_unavailable")
+        assert httpx.get(f"{url}/readyz", timeout=10).json()["checks"]["redis"] != "ok"
+        own_redis.start()
+        wait_until(lambda: post(url, synthetic_article(9104, words=40).encode()).status_code == 202,
+                   timeout=30, what="waiting for the gateway to use Redis again")
+
+
+def test_a_503_while_kafka_is_paused_is_never_published(redis_server, tmp_path):
+    kafka = LocalKafka(tmp_path / "kafka", heap="384m")
+    kafka.start()
+    port = free_port()
+    prefix = f"kafkaout{uuid.uuid4().hex[:6]}."
+    env = {"WIRE_KAFKA_BOOTSTRAP": kafka.bootstrap, "WIRE_REDIS_URL": redis_server.url, "WIRE_TOPIC_PREFIX": prefix,
+           "WIRE_PORT": str(port), "WIRE_KAFKA_TIMEOUT_S": "3", "WIRE_BATCH_TIMEOUT_MS": "50",
+           "WIRE_TOPIC_PARTITIONS": "1"}
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with service("ingest", "services.ingest", tmp_path, env, wait_ready=False), \
+                service("gateway-kafka", "services.gateway", tmp_path, env):
+            before = post(url, synthetic_article(9200, words=40).encode())
+            assert before.status_code == 202
+            with paused(kafka.process):
+                refused = post(url, synthetic_article(9201, words=40).encode())
+                assert_unavailable(refused, "kafka_unavailable")
+                ready = httpx.get(f"{url}/readyz", timeout=10)
+                assert ready.status_code == 503 and ready.json()["checks"]["kafka"] != "ok"
+                assert httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200
+            after = post(url, synthetic_article(9202, words=40).encode())
+            assert after.status_code == 202
+            # The refused record did reach Kafka once it resumed (the producer had it)...
+            inbound = asyncio.run(read_topic(kafka.bootstrap, f"{prefix}wire.inbound", expect=3, timeout=60))
+            refused_uri = synthetic_uri(inbound, 9201)
+            assert refused_uri is not None
+            # ...but ingest dropped it: only the accepted two flow on.
+            ingested = asyncio.run(read_topic(kafka.bootstrap, f"{prefix}articles.ingested", expect=3, timeout=30))
+            keys = {r.key.decode() for r in ingested}
+            assert before.json()["uri"] in keys and after.json()["uri"] in keys
+            assert refused_uri not in keys
+    finally:
+        kafka.stop()
+
+
+def synthetic_uri(records, seed: int) -> str | None:
+    """The uri (record key) of the inbound record carrying synthetic article ``seed``."""
+    body = synthetic_article(seed, words=40).encode()
+    return next((r.key.decode() for r in records if r.value == body), None)
