@@ -181,10 +181,10 @@ async def send_submission(submission: Submission, payload: bytes, content_type: 
 
 async def submit(payload: bytes, content_type: str, *, provider: str, producer: AIOKafkaProducer,
                  registry: StoryRegistry, topic: str, source: str, traceparent: str | None = None,
-                 timeout_s: float = 10.0) -> Submission:
-    """:func:`read_submission` then :func:`send_submission` (parsing on the caller's
-    loop: for pollers, whose payloads the XML bounds already limit)."""
-    submission = await read_submission(payload, content_type, provider=provider, registry=registry)
+                 timeout_s: float = 10.0, parse_with: Parse = parse_here) -> Submission:
+    """:func:`read_submission` then :func:`send_submission` (for ingest's pollers)."""
+    submission = await read_submission(payload, content_type, provider=provider, registry=registry,
+                                       parse_with=parse_with)
     await send_submission(submission, payload, content_type, provider=provider, producer=producer, topic=topic,
                           source=source, traceparent=traceparent, timeout_s=timeout_s)
     return submission

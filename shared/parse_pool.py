@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+from collections.abc import Callable
 from concurrent.futures import CancelledError
 from concurrent.futures.process import BrokenProcessPool
 
@@ -49,8 +50,10 @@ class ParsePool:
     in check. Call :meth:`close` when done.
     """
 
-    def __init__(self, *, workers: int = 2, timeout_s: float = 5.0, max_tasks: int = 1000) -> None:
+    def __init__(self, *, workers: int = 2, timeout_s: float = 5.0, max_tasks: int = 1000,
+                 parse_fn: Callable[..., list[ParsedItem]] = parse) -> None:
         self.timeout_s = timeout_s
+        self._parse_fn = parse_fn  # a module-level function: the workers import it by name
         self._pool = ProcessPool(max_workers=workers, max_tasks=max_tasks, initializer=_warm_up,
                                  context=multiprocessing.get_context("spawn"))
 
@@ -61,7 +64,7 @@ class ParsePool:
         past the time budget (counted from when a worker starts on it, not while it
         waits for one) and ParseWorkerLost when the worker died.
         """
-        future = self._pool.schedule(parse, args=(payload, content_type), kwargs={"provider": provider},
+        future = self._pool.schedule(self._parse_fn, args=(payload, content_type), kwargs={"provider": provider},
                                      timeout=self.timeout_s)
         try:
             return await asyncio.wrap_future(future)

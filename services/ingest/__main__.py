@@ -36,7 +36,7 @@ def main() -> None:
             async def submit_polled(payload: bytes, content_type: str, provider: str):
                 return await submit(payload, content_type, provider=provider, producer=producer, registry=registry,
                                     topic=topics.inbound, source=f"wirestream/ingest/{provider}",
-                                    timeout_s=settings.kafka_timeout_s)
+                                    timeout_s=settings.kafka_timeout_s, parse_with=parse_pool.parse)
 
             await asyncio.gather(
                 build_runner(settings, redis, parse_with=parse_pool.parse).run(stop),
