@@ -187,3 +187,22 @@ def synthetic_uri(records, seed: int) -> str | None:
     """The uri (record key) of the inbound record carrying synthetic article ``seed``."""
     body = synthetic_article(seed, words=40).encode()
     return next((r.key.decode() for r in records if r.value == body), None)
+
+
+def test_a_payload_over_the_parse_budget_answers_422_and_the_gateway_goes_on(pipeline, example_article, tmp_path):
+    port = free_port()
+    env = {**pipeline.base_env, "WIRE_PORT": str(port), "WIRE_PARSE_TIMEOUT_S": "0.3", "WIRE_PARSE_WORKERS": "1"}
+    paragraphs = "".join(f"<p>Paragraph {n} of a very long page about the harbour and its ships.</p>"
+                         for n in range(40_000))
+    page = f"<html><head><title>Long</title></head><body><article>{paragraphs}</article></body></html>".encode()
+    with service("gateway-budget", "services.gateway", tmp_path, env) as gateway:
+        url = f"http://127.0.0.1:{port}"
+
+        def attack():
+            return [httpx.post(f"{url}/v1/articles", content=page, timeout=60,
+                               headers={**AUTH, "Content-Type": "text/html"}) for _ in range(3)]
+
+        answers = under_attack(pipeline, example_article, attack, gateway_url=url, gateway_pid=gateway.pid)
+    for answer in answers:
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["detail"] == "the payload is too complex to parse within 0.3 s"
