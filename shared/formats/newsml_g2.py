@@ -110,10 +110,9 @@ def _read_item(item: etree._Element, slug: str, media: dict[str, etree._Element]
         if not (headlines or descriptions or item_renditions):
             raise ParseError(f"{kind} item has neither headline, description nor rendition", where=xpath_of(item))
     else:
-        paragraphs, photos = _body(item)
-        if paragraphs and headlines and paragraphs[0] == headlines[0].value:
-            paragraphs = paragraphs[1:]  # bodies often repeat the headline as their first line
-        desk = split_desk_notes(paragraphs)
+        desk, photos = _body(item)
+        if desk.paragraphs and headlines and desk.paragraphs[0] == headlines[0].value:
+            desk.paragraphs = desk.paragraphs[1:]  # bodies often repeat the headline as their first line
         if not headlines and not desk.paragraphs:
             raise ParseError("newsItem has neither headline nor body", where=xpath_of(item))
         associations = _with_renditions(photo_associations(uri, photos), media)
@@ -231,28 +230,29 @@ def _asserted_name(item: etree._Element, concept: etree._Element) -> str:
     return ""
 
 
-def _body(item: etree._Element) -> tuple[list[str], list[dict[str, str]]]:
-    """Paragraphs and pictures of the first inline content that has any text."""
+def _body(item: etree._Element) -> tuple[DeskNotes, list[dict[str, Any]]]:
+    """Paragraphs (with the desk's lines apart) and pictures of the first inline
+    content that has any text."""
     for holder in item.iterfind("{*}contentSet/*"):
-        kind, paragraphs, photos = local_name(holder), [], []
+        kind, desk, photos = local_name(holder), DeskNotes(), []
         if kind == "inlineXML":
             for child in holder:
                 if local_name(child) == "nitf":
                     story = read_story(child)
-                    paragraphs, photos = story.paragraphs, story.photos
+                    desk, photos = story.desk, story.photos
                 elif local_name(child):
                     body = child.find(".//{*}body") if local_name(child) == "html" else child
-                    paragraphs = block_paragraphs(body if body is not None else child)
+                    desk = split_desk_notes(block_paragraphs(body if body is not None else child))
                     photos = _figures(child)
-                if paragraphs:
+                if desk.paragraphs:
                     break
         elif kind == "inlineData":
             text = holder.text or ""
             root = parse_html(text) if "html" in attr(holder, "contenttype") else None
-            paragraphs = block_paragraphs(root) if root is not None else text_paragraphs(text)
-        if paragraphs:
-            return paragraphs, photos
-    return [], []
+            desk = split_desk_notes(block_paragraphs(root) if root is not None else text_paragraphs(text))
+        if desk.paragraphs:
+            return desk, photos
+    return DeskNotes(), []
 
 
 def _figures(markup: etree._Element) -> list[dict[str, str]]:

@@ -154,3 +154,14 @@ def test_inline_data_plain_text():
                b"</contentSet></newsItem>")
     [item] = parse_newsml_g2(payload, provider="wire")
     assert item.article.body_text == "First para still first.\n\nSecond para."
+
+
+def test_editors_notes_and_keyword_lines_in_a_g2_body_are_not_body_text():
+    payload = (b'<newsItem guid="urn:x:10"><itemMeta><edNote>Sent twice</edNote></itemMeta><contentMeta>'
+               b'<headline>H</headline></contentMeta><contentSet><inlineXML><html><body>'
+               b'<p>NOT FOR PUBLICATION: embargo agreed with the ministry</p><p>Keywords: budget, tax</p>'
+               b'<p>The budget passed.</p></body></html></inlineXML></contentSet></newsItem>')
+    [item] = parse_newsml_g2(payload, provider="wire")
+    assert item.article.body_text == "The budget passed."
+    assert item.article.edNote == "Sent twice / NOT FOR PUBLICATION: embargo agreed with the ministry"
+    assert {"name": "tax"} in item.article.subjects
