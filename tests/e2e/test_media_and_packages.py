@@ -15,7 +15,7 @@ import pytest
 
 from shared.ninjs import ninjs_errors
 from tests.e2e.client import submit
-from tests.publishing_helpers import Receiver
+from tests.publishing_helpers import Receiver, read_sse
 
 pytestmark = pytest.mark.e2e
 ADMIN = {"Authorization": "Bearer dev-admin-key"}
@@ -103,6 +103,12 @@ def test_a_picture_and_a_package_reach_a_type_filtered_webhook_and_feeds(pipelin
         feed = httpx.get(f"{base}/v1/feeds/media-{run}.json", headers=ADMIN, timeout=10).json()
         attached = {i["id"]: i.get("attachments") for i in feed["items"]}
         assert attached[picture_guid][0]["mime_type"] == "image/jpeg"
+
+        # the live stream (replayed from its start) carries both, with their renditions and members
+        events = read_sse(f"{base}/v1/stream?subscription=media-{run}", headers={**ADMIN, "Last-Event-ID": "0-0"},
+                          until=lambda ev: {orjson.loads(e["data"])["uri"] for e in ev} >= {picture_guid, package_guid})
+        streamed = {orjson.loads(e["data"])["uri"]: orjson.loads(e["data"]) for e in events}
+        assert streamed[picture_guid]["renditions"] and streamed[package_guid]["associations"]
 
         # a new version of the package, now also holding the picture, updates it everywhere
         newer = package.replace('version="11"', 'version="12"', 1).replace(
