@@ -22,8 +22,8 @@ _EDITOR_LABEL = re.compile(
     r"^\W{0,3}(?:eds?|editors?|editor'?s?\s+notes?|ed\.?\s+notes?|note\s+to\s+editors|notes?\s+to\s+editors"
     r"|editorial\s+note|til\s+redaksjonen|till\s+redaktionen|an\s+die\s+redaktion|note\s+aux\s+rédactions"
     r"|nota\s+(?:a\s+los\s+editores|aos\s+editores))\s*[:.\-–—]\s*", re.I)
-_KEYWORD_LABEL = re.compile(r"^(?:keywords?|key\s+words|stichw(?:ö|oe)rter|nøkkelord|nyckelord|mots[- ]clés)\s*:\s*(.+)$",
-                            re.I)
+_KEYWORD_LABEL = re.compile(
+    r"^(?:keywords?|key\s+words|stichw(?:ö|oe)rter|nøkkelord|nyckelord|mots[- ]clés)\s*:\s*(.+)$", re.I)
 _SLUG_LABEL = re.compile(r"^(?:slug(?:\s*line)?|stikkord|catchline)\s*:\s*(\S.{0,80})$", re.I)
 _LONGEST_NOTE = 600  # longer "paragraphs" with a label are story text that happens to start so
 

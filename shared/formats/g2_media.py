@@ -37,14 +37,15 @@ def local_code(qcode: str) -> str:
 def item_type(item: etree._Element) -> str:
     """The ninjs ``type`` of a G2 ``newsItem``/``packageItem`` (from ``itemMeta/itemClass``).
     Raises :class:`ParseError` for an item class ninjs has no type for."""
-    qcode = attr(item.find("{*}itemMeta/{*}itemClass"), "qcode")
-    code = local_code(qcode) or local_code(attr(item.find("{*}itemMeta/{*}itemClass"), "uri").rstrip("/")
-                                           .rpartition("/")[2])
+    item_class = item.find("{*}itemMeta/{*}itemClass")
+    qcode = attr(item_class, "qcode")
+    code = local_code(qcode) or attr(item_class, "uri").rstrip("/").rpartition("/")[2]
     if local_name(item) == "packageItem":  # whatever its class says (TT sends ninat:text), it is a package
         return "composite"
     if code not in ITEM_TYPES:
-        raise ParseError(f"item class {qcode!r} is not a news item type ninjs carries "
-                         f"({', '.join(sorted(set(ITEM_TYPES.values())))})", where=f"{xpath_of(item)}/itemMeta/itemClass")
+        known = ", ".join(sorted(set(ITEM_TYPES.values())))
+        raise ParseError(f"item class {qcode!r} is not a news item type ninjs carries ({known})",
+                         where=f"{xpath_of(item)}/itemMeta/itemClass")
     return ITEM_TYPES[code]
 
 

@@ -96,7 +96,7 @@ def _read_item(item: etree._Element, slug: str, media: dict[str, etree._Element]
     uri = ninjs_uri(guid, slug)
     meta = _child(item, "itemMeta")
     content = _child(item, "contentMeta")
-    status = _local(attr(meta.find("{*}pubStatus"), "qcode")) or "usable"
+    status = local_code(attr(meta.find("{*}pubStatus"), "qcode")) or "usable"
     pub_status = "canceled" if status in _KILLED else ("withheld" if status == "withheld" else "usable")
     headlines = _blocks(content.iterfind("{*}headline"), first_role="main")
     descriptions = _blocks(content.iterfind("{*}description"), first_role="summary")
@@ -149,7 +149,7 @@ def _read_item(item: etree._Element, slug: str, media: dict[str, etree._Element]
         places=entities.pop("places", []),
         subjects=entities.pop("subjects", []) + [{"name": k} for k in dict.fromkeys(keywords)],
         infoSources=[c for c in (_concept(s, role=True) for s in content.iterfind("{*}infoSource")) if c],
-        altIds=[{"role": _local(attr(a, "type")) or "altId", "value": text_of(a)}
+        altIds=[{"role": local_code(attr(a, "type")) or "altId", "value": text_of(a)}
                 for a in content.iterfind("{*}altId") if text_of(a)],
         renditions=item_renditions,
         associations=associations,
@@ -164,9 +164,6 @@ def _child(element: etree._Element, name: str) -> etree._Element:
     return found if found is not None else etree.Element(name)  # an empty stand-in keeps lookups simple
 
 
-_local = local_code
-
-
 def _urgency(value: str) -> int | None:
     return int(value) if value.isdigit() and 1 <= int(value) <= 9 else None
 
@@ -174,7 +171,7 @@ def _urgency(value: str) -> int | None:
 def _signal(meta: etree._Element, pub_status: str) -> Signal | None:
     if pub_status == "canceled":
         return Signal.KILL
-    said = {_SIGNALS.get(_local(attr(s, "qcode"))) for s in meta.iterfind("{*}signal")}
+    said = {_SIGNALS.get(local_code(attr(s, "qcode"))) for s in meta.iterfind("{*}signal")}
     return next((s for s in (Signal.CORRECTION, Signal.UPDATE) if s in said), None)
 
 
@@ -182,7 +179,7 @@ def _blocks(elements: Any, first_role: str) -> list[TextBlock]:
     blocks = []
     for element in elements:
         if value := text_of(element):
-            role = _local(attr(element, "role")) or (first_role if not blocks else "sub")
+            role = local_code(attr(element, "role")) or (first_role if not blocks else "sub")
             blocks.append(TextBlock(role=role, value=value))
     return blocks
 
@@ -198,7 +195,7 @@ def _concept(element: etree._Element, role: bool = False) -> dict[str, str]:
         entry["uri"] = uri
     else:
         entry["literal"] = qcode or attr(element, "literal")
-    if role and (value := _local(attr(element, "role"))):
+    if role and (value := local_code(attr(element, "role"))):
         entry["role"] = value
     return {k: v for k, v in entry.items() if v}
 
@@ -210,7 +207,7 @@ def _entities(item: etree._Element, content: etree._Element) -> dict[str, list[d
         if entry and "name" not in entry and (name := _asserted_name(item, subject)):
             entry["name"] = name
         if entry:
-            found.setdefault(_KINDS.get(_local(attr(subject, "type")), "subjects"), []).append(entry)
+            found.setdefault(_KINDS.get(local_code(attr(subject, "type")), "subjects"), []).append(entry)
     return found
 
 

@@ -122,10 +122,11 @@ def parse_nitf(payload: bytes, *, provider: str) -> list[ParsedItem]:
     ``ed-msg`` and the body's editors' notes (edNote), keyword lines (subjects), a slug
     line (slugline when ``du-key`` has none), language (``xml:lang`` or ``baselang``), subjects
     (``tobject.subject`` codes and ``key-list`` keywords), genre (``tobject.type``),
-    places (``evloc``) and pictures, graphics and clips as associations with renditions. ``docdata/@management-status`` "canceled" gives
-    signal KILL. Raises :class:`ParseError` for unsafe or malformed XML
-    (``where`` = "line N"), a root other than ``nitf`` and a document with neither
-    headline nor body (``where`` = an XPath-ish location).
+    places (``evloc``) and pictures, graphics and clips as associations with renditions.
+    ``docdata/@management-status`` "canceled" gives signal KILL. Raises
+    :class:`ParseError` for unsafe or malformed XML (``where`` = "line N"), a root other
+    than ``nitf`` and a document with neither headline nor body (``where`` = an
+    XPath-ish location).
     """
     slug = provider_slug(provider)
     root = parse_xml(payload)

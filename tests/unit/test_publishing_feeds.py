@@ -64,7 +64,8 @@ def test_etag_changes_with_what_decides_the_answer():
 
 PICTURE = {
     "uri": "tag:example.org,2024:photo-1", "type": "picture", "version": "1", "versionCreated": "2024-12-18T09:30:00Z",
-    "descriptions": [{"role": "caption", "value": "A firefighter walks past the remains of a military jet in San Diego."}],
+    "descriptions": [{"role": "caption",
+                      "value": "A firefighter walks past the remains of a military jet in San Diego."}],
     "renditions": [
         {"name": "highRes", "href": "https://img.example.org/jet-hi.jpg", "contentType": "image/jpeg",
          "width": 2500, "height": 1445, "sizeInBytes": 3764418},

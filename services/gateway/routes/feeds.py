@@ -54,7 +54,8 @@ def entry_of(article_id: str, item: dict[str, Any], meta: dict[str, Any], base: 
     summary = (item.get("descriptions") or [{}])[0].get("value") or body[:400]
     published = meta.get("published_at")
     # a picture without headline is named by its caption's start
-    title = heads[0].get("value") or " ".join(summary.split()[:14]) or item["uri"]
+    words = summary.split()
+    title = heads[0].get("value") or " ".join(words[:14]) + (" …" if len(words) > 14 else "") or item["uri"]
     return {
         "id": article_id, "uri": item["uri"], "url": f"{base}/v1/articles/{article_id}",
         "title": title, "summary": summary, "body": body, "type": item.get("type") or "text",

@@ -151,7 +151,8 @@ def test_desk_lines_leave_the_body_and_an_empty_title_takes_the_first_line():
 def test_media_blocks_become_associations_of_their_type_with_every_rendition():
     [item] = parse_nitf(AGENCY.encode(), provider="wire")
     [clip] = item.article.associations  # the data block is no picture or clip
-    assert clip["type"] == "video" and clip["rel"] == "video" and clip["uri"] == "https://cdn.example.org/strike.mp4"
+    assert clip["type"] == "video" and clip["rel"] == "video"
+    assert clip["uri"] == "https://cdn.example.org/strike.mp4"
     assert clip["renditions"] == [
         {"name": "source", "href": "https://cdn.example.org/strike.mp4", "contentType": "video/mp4",
          "width": 1280, "height": 720},
