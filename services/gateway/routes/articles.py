@@ -84,8 +84,11 @@ class BulkSubmission(BaseModel):
     articles: list[BulkArticle]
 
 
-_BULK_BODY = {"requestBody": {"required": True, "content": {"application/json": {
-    "schema": BulkSubmission.model_json_schema(ref_template="#/components/schemas/{model}")}}}}
+# The route reads the body itself (to count entries before building models), so the
+# schema is spelled out for the docs, inline: no $ref to resolve.
+_BULK_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["articles"],
+    "properties": {"articles": {"type": "array", "items": BulkArticle.model_json_schema()}}}}}}}
 
 
 def _read_bulk(body: bytes, settings) -> BulkSubmission | Answer:
