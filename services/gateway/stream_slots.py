@@ -5,15 +5,18 @@ A pure ASGI middleware in front of ``/v1/stream``: a stream holds its slot from 
 moment it is admitted until the response ends, however it ends (client gone,
 server shutting down, error), because the slot is released when the app call
 returns. Past a cap the request answers 503 with Retry-After at once. A stream is
-counted against its bearer token, or against its client address without one.
+counted against its bearer token (header, or ``token``/``access_token`` in the query),
+or against its client address without one.
 """
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from services.gateway.metrics import STREAMS_OPEN
 from services.gateway.request_limits import answer
 
 STREAM_PATH = "/v1/stream"
@@ -45,9 +48,11 @@ class StreamSlots:
                          f"at most {self.per_token} concurrent streams per token", retry)
             return
         self.open[holder] += 1
+        STREAMS_OPEN.inc()
         try:
             await self.app(scope, receive, send)
         finally:
+            STREAMS_OPEN.dec()
             self.open[holder] -= 1
             if not self.open[holder]:
                 del self.open[holder]
@@ -56,6 +61,11 @@ class StreamSlots:
 def _holder(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == b"authorization":
-            return "token:" + hashlib.sha256(value).hexdigest()
+            return "token:" + hashlib.sha256(value.removeprefix(b"Bearer ")).hexdigest()
+    # A browser's EventSource cannot send headers: its token comes in the query.
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    for name in ("token", "access_token"):
+        if query.get(name):
+            return "token:" + hashlib.sha256(query[name][0].encode()).hexdigest()
     client = scope.get("client")
     return f"address:{client[0] if client else 'unknown'}"

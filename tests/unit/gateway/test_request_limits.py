@@ -116,7 +116,7 @@ async def test_streams_are_capped_per_token_and_overall_and_slots_come_back():
 
         held = [asyncio.create_task(open_stream("a")) for _ in range(2)]
         await asyncio.sleep(0.2)
-        third_for_a = await open_stream("a")
+        third_for_a = await client.get("/v1/stream?token=a")  # the same token, from the query
         assert third_for_a.status_code == 503
         assert third_for_a.headers["Retry-After"] == "7"
         held.append(asyncio.create_task(open_stream("b")))
@@ -125,6 +125,7 @@ async def test_streams_are_capped_per_token_and_overall_and_slots_come_back():
         over_all = await open_stream("c")
         assert over_all.status_code == 503
         assert "all 3 streams" in over_all.json()["detail"]
+        assert (await client.get("/v1/stream?token=c")).status_code == 503
         release.set()
         assert [r.status_code for r in await asyncio.gather(*held)] == [200, 200, 200]
     assert slots.in_use == 0
