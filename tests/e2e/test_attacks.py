@@ -8,8 +8,13 @@ import httpx
 import orjson
 import pytest
 
+from services.cli.synthetic import synthetic_article
+from shared.cloudevents import read_headers
+from shared.inbound import submission_record
+from shared.topics import Topics
 from tests.e2e.attack import under_attack
-from tests.e2e.client import AUTH
+from tests.e2e.client import AUTH, submit, wait_published
+from tests.kafka_helpers import produce, read_topic
 
 pytestmark = pytest.mark.e2e
 
@@ -124,3 +129,24 @@ def test_a_60kb_idempotency_key_is_refused(pipeline, example_article):
     answer = under_attack(pipeline, example_article, attack)
     assert answer.status_code == 400
     assert answer.json()["error"] == "idempotency_key_too_long"
+
+
+async def test_ingest_dead_letters_a_too_complex_record_that_bypassed_the_gateway(pipeline, kafka):
+    """A record written straight to wire.inbound (a poller, a replay) meets the same
+    bounds in ingest: DLQ with the reason, and ingest goes on."""
+    topics = Topics(pipeline.base_env["WIRE_TOPIC_PREFIX"])
+    # 50,000 attributes: under the test producer's 1 MB, far over the bound of 256
+    record = submission_record(topic=topics.inbound, payload=rss_with_root_attributes(50_000),
+                               content_type="application/rss+xml", provider="relay", uri="urn:x:too-complex",
+                               article_id="too-complex", source="test")
+    await produce(kafka.bootstrap, topics.inbound, [(record.key, record.value, record.headers)])
+    answer = submit(pipeline.gateway_url, synthetic_article(5100, words=80).encode())
+    assert answer.status_code == 202
+    wait_published(pipeline.gateway_url, answer.json()["id"])
+    dead = [r for r in await read_topic(kafka.bootstrap, topics.dlq(topics.inbound), expect=1, timeout=60)
+            if r.key == b"urn:x:too-complex"]
+    assert len(dead) == 1
+    reason = read_headers(dead[0].headers)
+    assert (reason["wire_dlq_stage"], reason["wire_dlq_error_code"]) == ("ingest", "too_complex")
+    assert "attributes" in reason["wire_dlq_error_message"]
+    assert pipeline.processes["ingest"].alive()
