@@ -22,6 +22,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from services.publishing.embargo import EmbargoQueue, embargo_until
+from services.publishing.links import link_associations
 from services.publishing.metrics import FANOUT, ITEMS
 from services.publishing.outputs import SERVICE, Notice, kafka_records, translation_links
 from services.publishing.retraction import PURGE_LIVE, kill_notice, retracted_meta
@@ -109,7 +110,7 @@ class Publisher:
         started = time.time()
         event = decode(ArticleEvent, record.value)
         bind_article_context(event)
-        item = event.article.to_ninjs()
+        item = link_associations(event.article.to_ninjs(), self.settings.public_url)
         ensure_valid(item)
         signal = event.envelope.signal
         async with self.lock(event.envelope.article_id), _redis_errors_retriable():
@@ -131,7 +132,7 @@ class Publisher:
     async def release_held(self, event: ArticleEvent, produce) -> None:
         """Publish an item whose embargo has ended: ``produce(outputs)`` must return
         once Kafka acknowledged them; only then is it dropped from the queue."""
-        item = event.article.to_ninjs()
+        item = link_associations(event.article.to_ninjs(), self.settings.public_url)
         async with self.lock(event.envelope.article_id), _redis_errors_retriable():
             now = await self._snapshot(event, item)
             outputs = [] if _stale(event, now.stored) else await self._release(event, item, now, time.time())

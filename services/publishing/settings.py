@@ -28,6 +28,8 @@ class PublishingSettings(WireSettings):
     delivery_log_size: int = 1_000
     # The trend windows, as enrichment's (same variables): a story released from
     # embargo is counted into the window of its receive time.
+    # Where subscribers reach the gateway: associations link to their items there.
+    public_url: str = "http://127.0.0.1:8000"
     trend_window_s: int = 3600
     trend_windows_kept: int = 48
 

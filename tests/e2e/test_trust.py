@@ -146,6 +146,8 @@ def test_each_subscriber_reads_exactly_its_slice(stack):
         listed = httpx.get(f"{base}/v1/articles", params={"provider": "prov-a", "limit": 100},
                            headers=bearer(token)).json()["items"]
         assert {i["id"] for i in listed} == {mine["id"]}
+        assert [i["id"] for i in httpx.get(f"{base}/v1/articles", params={"uri": mine["uri"]},
+                                           headers=bearer(token)).json()["items"]] == [mine["id"]]
         assert [i["id"] for i in httpx.get(f"{base}/v1/articles", params={"uri": theirs["uri"]},
                                            headers=bearer(token)).json()["items"]] == []
         feed = httpx.get(f"{base}/v1/feeds/{name}.json", params={"token": token})  # feed readers: ?token=
@@ -162,6 +164,16 @@ def test_each_subscriber_reads_exactly_its_slice(stack):
                  f"/v1/articles/{red['id']}/enrichment", f"/v1/articles/{red['id']}/languages"):
         assert httpx.get(f"{base}{path}").status_code == 401, path
         assert httpx.get(f"{base}{path}", headers=bearer(KEY_A)).status_code == 403, path  # a write key
+
+    # An association leads to its item, through the same entitlement.
+    linking = post(stack, KEY_A, ninjs(f"urn:trust:{RUN}:linking", "1", f"More on the crimson{RUN} festival.",
+                                       associations=[{"name": "related", "rel": "related", "uri": red["uri"]},
+                                                     {"name": "other", "rel": "related", "uri": blue["uri"]}])).json()
+    item = published(stack, linking["id"])
+    hrefs = {a["uri"]: next(r["href"] for r in a["renditions"] if r["name"] == "wirestream-ninjs")
+             for a in item["associations"]}
+    assert [i["uri"] for i in httpx.get(hrefs[red["uri"]], headers=bearer(token_red)).json()["items"]] == [red["uri"]]
+    assert httpx.get(hrefs[blue["uri"]], headers=bearer(token_red)).json()["items"] == []
 
     # Rotation: a second token, then the first revoked.
     issued = httpx.post(f"{base}/v1/subscriptions/red-{RUN}/tokens", headers=OPERATOR)
