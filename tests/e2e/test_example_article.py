@@ -69,5 +69,6 @@ def test_health_and_readiness(pipeline):
 
 def test_metrics_count_submissions(pipeline, example_article):
     submit(pipeline.gateway_url, example_article)
-    text = httpx.get(f"{pipeline.gateway_url}/metrics", timeout=5, headers=AUTH).text
+    assert httpx.get(f"{pipeline.gateway_url}/metrics", timeout=5, headers=AUTH).status_code == 401  # a write key
+    text = httpx.get(f"{pipeline.gateway_url}/metrics", timeout=5, headers=ADMIN).text
     assert "wire_gateway_articles_accepted_total" in text
