@@ -29,3 +29,13 @@ class WireSettings(BaseSettings):
     # Attempts for a message whose handler raised a retriable error, before the DLQ.
     max_attempts: int = 5
     retry_backoff_ms: int = 200
+    # Providers allowed to update, correct or kill stories other providers own
+    # (aggregators re-sending agency copy): '{"aggregator": ["ap", "dpa"]}'.
+    relays: dict[str, list[str]] = {}
+    # Seals webhook secrets at rest (gateway and publishing must share it). Unset: a
+    # development key, which the gateway accepts only while it listens on loopback.
+    secret_key: str | None = None
+
+    def acts_for(self, provider: str) -> list[str]:
+        """The providers whose stories ``provider`` may change: itself and those it relays."""
+        return [provider, *(p for p in self.relays.get(provider, ()) if p != provider)]

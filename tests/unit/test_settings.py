@@ -25,5 +25,6 @@ def test_dev_key_only_on_loopback(monkeypatch):
 def test_configured_keys_map_to_providers(monkeypatch):
     monkeypatch.setenv("WIRE_API_KEYS", '{"k-ap": "ap", "k-dpa": "dpa"}')
     monkeypatch.setenv("WIRE_ADMIN_KEY", "an-admin-key")  # off loopback the admin key is required too
+    monkeypatch.setenv("WIRE_SECRET_KEY", "a-sealing-key")  # and the key that seals webhook secrets
     settings = GatewaySettings(host="0.0.0.0")
     assert settings.providers_by_key() == {"k-ap": "ap", "k-dpa": "dpa"}
