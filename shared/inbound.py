@@ -20,7 +20,7 @@ from shared.errors import MalformedEvent, RetriableError, WireError
 from shared.events import ArticleReceived, Stage, article_id_for, utcnow
 from shared.formats import parse
 from shared.formats.base import ParsedItem
-from shared.identity import Decision, StoryRegistry
+from shared.identity import Decision, NotOwner, StoryRegistry
 from shared.stage import event_id
 from shared.tracing import child_traceparent, new_traceparent
 from shared.withdrawals import Withdrawals
@@ -110,22 +110,30 @@ async def parse_here(payload: bytes, content_type: str | None, *, provider: str)
 
 
 async def read_submission(payload: bytes, content_type: str, *, provider: str, registry: StoryRegistry,
-                          parse_with: Parse = parse_here) -> Submission:
+                          parse_with: Parse = parse_here, acts_for: list[str] | None = None) -> Submission:
     """Parse ``payload`` (with ``parse_with``, e.g. a ParsePool's) and look up each
     item's story: new work, an exact duplicate or an older version.
 
-    Raises UnsupportedFormat / ParseError for unreadable input.
+    Raises UnsupportedFormat / ParseError for unreadable input and NotOwner when an
+    item changes a story owned by a provider outside ``acts_for`` (default: the
+    provider alone).
     """
     submission = Submission()
+    refused = []
     for item in await parse_with(payload, content_type, provider=provider):
         article = item.article
-        known = await registry.peek(article, source_version=item.source_version)
+        known = await registry.peek(article, source_version=item.source_version, acts_for=acts_for or [provider])
+        if known is Decision.NOT_OWNER:
+            refused.append(article.uri)
+            continue
         status = {Decision.DUPLICATE: "duplicate", Decision.OLDER: "stale"}.get(known, "accepted")
         entry = {"id": article_id_for(article.uri), "uri": article.uri, "format": item.source_format,
                  "status": status, "duplicate": status == "duplicate", "stale": status == "stale"}
         if item.source_version:
             entry["version"] = item.source_version
         submission.items.append(entry)
+    if refused:
+        raise NotOwner(f"provider {provider!r} may not change stories another provider owns: {', '.join(refused)}")
     return submission
 
 
@@ -181,10 +189,11 @@ async def send_submission(submission: Submission, payload: bytes, content_type: 
 
 async def submit(payload: bytes, content_type: str, *, provider: str, producer: AIOKafkaProducer,
                  registry: StoryRegistry, topic: str, source: str, traceparent: str | None = None,
-                 timeout_s: float = 10.0, parse_with: Parse = parse_here) -> Submission:
+                 timeout_s: float = 10.0, parse_with: Parse = parse_here,
+                 acts_for: list[str] | None = None) -> Submission:
     """:func:`read_submission` then :func:`send_submission` (for ingest's pollers)."""
     submission = await read_submission(payload, content_type, provider=provider, registry=registry,
-                                       parse_with=parse_with)
+                                       parse_with=parse_with, acts_for=acts_for)
     await send_submission(submission, payload, content_type, provider=provider, producer=producer, topic=topic,
                           source=source, traceparent=traceparent, timeout_s=timeout_s)
     return submission

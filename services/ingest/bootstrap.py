@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 
 from services.ingest.handlers import ingest
 from services.ingest.metrics import IGNORED
-from shared.bus import Outgoing, StageRunner
+from shared.bus import Outgoing, StageRunner, dead_letter
 from shared.cache import Keys
 from shared.events import Stage
 from shared.identity import StoryRegistry
@@ -30,14 +30,18 @@ def build_runner(settings: WireSettings, redis: Redis, *, parse_with: Parse = pa
 
     async def handle(record: ConsumerRecord) -> list[Outgoing]:
         started_at = time.time()
+        outputs = []
         received = received_from_record(record)
         if not await withdrawals.claim(received.event_id):
             # The gateway answered 503 for it: the sender was told to send it again.
             IGNORED.labels("withdrawn").inc()
             log.info("dropped a submission the gateway withdrew", extra={"event_id": received.event_id})
             return []
-        outputs = []
-        for event in await ingest(received, registry=registry, parse_with=parse_with):
+        events, not_owner = await ingest(received, registry=registry, acts_for=settings.acts_for(received.provider),
+                                         parse_with=parse_with)
+        if not_owner is not None:  # the record goes to the DLQ with reason not-owner; the rest flows
+            outputs.append(dead_letter(record, not_owner, stage=SERVICE, attempts=1))
+        for event in events:
             bind_article_context(event)
             outputs.append(article_output(event, stage=Stage.INGESTED, service=SERVICE,
                                           topic=topics.ingested, started_at=started_at))

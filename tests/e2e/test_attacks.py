@@ -13,12 +13,11 @@ from shared.cloudevents import read_headers
 from shared.inbound import submission_record
 from shared.topics import Topics
 from tests.e2e.attack import under_attack
-from tests.e2e.client import AUTH, submit, wait_published
+from tests.e2e.client import ADMIN, AUTH, submit, wait_published
 from tests.kafka_helpers import produce, read_topic
 
 pytestmark = pytest.mark.e2e
 
-ADMIN = {"Authorization": "Bearer dev-admin-key"}
 MB = 1024 * 1024
 
 

@@ -19,7 +19,7 @@ from services.cli.stack.processes import REPO, ChildProcess, free_port, wait_unt
 from services.cli.stack.redis import LocalRedis
 from services.cli.synthetic import synthetic_article
 from tests.e2e.attack import under_attack
-from tests.e2e.client import AUTH
+from tests.e2e.client import ADMIN, AUTH
 from tests.kafka_helpers import read_topic
 
 pytestmark = pytest.mark.e2e
@@ -134,7 +134,7 @@ def test_redis_paused_or_down_answers_503_and_readyz_names_it(pipeline, own_redi
         assert post(url, synthetic_article(9100, words=40).encode()).status_code == 202
         with paused(own_redis.process):
             assert_unavailable(post(url, synthetic_article(9101, words=40).encode()), "redis_unavailable")
-            assert_unavailable(httpx.get(f"{url}/v1/articles/nope", timeout=30), "redis_unavailable")
+            assert_unavailable(httpx.get(f"{url}/v1/articles/nope", headers=ADMIN, timeout=30), "redis_unavailable")
             ready = httpx.get(f"{url}/readyz", timeout=10)
             assert ready.status_code == 503
             assert ready.json()["checks"]["redis"] != "ok" and ready.json()["checks"]["kafka"] == "ok"
