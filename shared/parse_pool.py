@@ -56,6 +56,8 @@ class ParsePool:
         self._parse_fn = parse_fn  # a module-level function: the workers import it by name
         self._pool = ProcessPool(max_workers=workers, max_tasks=max_tasks, initializer=_warm_up,
                                  context=multiprocessing.get_context("spawn"))
+        # Start the workers now (in the background), not on the first payload.
+        self._pool.schedule(_warm_up)
 
     async def parse(self, payload: bytes, content_type: str | None, *, provider: str) -> list[ParsedItem]:
         """The payload's items, as :func:`shared.formats.parse` returns them.
