@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from shared.formats.plaintext import signals
-from shared.formats.plaintext.blocks import Block, block_features
+from shared.formats.plaintext.blocks import Block, block_features, is_prose
 from shared.formats.plaintext.classify import BlockModel, story_flags
 from shared.formats.plaintext.headline import find_headline, is_deck, is_title_like
 
@@ -73,7 +73,10 @@ def assemble(blocks: list[Block], kinds: list[str | None], story: list[bool]) ->
         return Story()
     first = flags.index(True)
     last = len(flags) - 1 - flags[::-1].index(True)
-    head, deck = find_headline(blocks, first, lambda j: kinds[j] is not None)
+    # Smoothing may reach back over the headline to a short line above it (a city, a
+    # section name), so the headline is looked for above the first paragraph of prose.
+    prose = next((j for j in range(first, last + 1) if flags[j] and is_prose(blocks[j].text)), first)
+    head, deck = find_headline(blocks, prose, lambda j: kinds[j] is not None)
     result = Story()
     after = first - 1
     if head is not None:

@@ -160,3 +160,16 @@ def test_the_page_parses_to_a_clean_article() -> None:
     assert article.headline == "City council approves protected bike lanes on Main Street"
     for junk in ("Subscribe", "Related Stories", "Privacy Policy", "Metro Herald", "Bus fares"):
         assert junk not in article.body_text
+
+
+@pytest.mark.parametrize("n", range(40))
+def test_synthetic_pages_keep_headline_deck_byline_and_every_paragraph(n: int) -> None:
+    from services.cli.synthetic import synthetic_article
+
+    text = synthetic_article(n, words=200)
+    lines = [line for line in text.splitlines() if line.strip()]
+    article = parse_plaintext(text, provider="bench")
+    assert article.headline == lines[3]  # after a weather widget, its city and a date line
+    assert [d.value for d in article.descriptions] == [lines[5]]
+    assert article.body_text.split("\n\n") == lines[6:-1]
+    assert article.by and article.people[0]["contactInfo"][0]["value"].endswith("@example.com")
