@@ -31,7 +31,8 @@ from shared.formats.plaintext.story import assemble, block_kinds, page_blocks
 SWITCH_COSTS = (1.0, 2.0, 3.0, 4.0)
 BIASES = (-0.5, 0.0, 0.5, 1.0)
 GAP_COSTS = (0.0, 0.1, 0.3, 1.0)
-L2 = 1.0
+# Ridge penalty on the standardised weights; 20 held out better by site than 1 (0.903 vs 0.895).
+L2 = 20.0
 
 
 @dataclass
