@@ -25,7 +25,7 @@ import numpy as np
 
 from services.cli.evaluate import score, shingle_counts
 from shared.formats.plaintext.blocks import Block, block_features, words_of
-from shared.formats.plaintext.classify import _MODEL, BlockModel, flags_from_odds
+from shared.formats.plaintext.classify import MODEL_PATH, BlockModel, flags_from_odds
 from shared.formats.plaintext.story import assemble, block_kinds, page_blocks
 
 SWITCH_COSTS = (1.0, 2.0, 3.0, 4.0)
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--texts", type=Path, required=True, help="directory of <page>.txt")
     parser.add_argument("--truth", type=Path, required=True, help="ground-truth JSON: page -> {articleBody, url}")
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--write", action="store_true", help=f"refit on all pages and write {_MODEL}")
+    parser.add_argument("--write", action="store_true", help=f"refit on all pages and write {MODEL_PATH}")
     args = parser.parse_args(argv)
     truth = json.loads(args.truth.read_text(encoding="utf-8"))
     pages = load_pages(args.texts, truth)
@@ -172,8 +172,8 @@ def main(argv: list[str] | None = None) -> int:
           f"(median page F1 {statistics.median(f1s):.3f})")
     if args.write:
         model, f1 = train(pages, truth)
-        _MODEL.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {_MODEL} (in-sample F1 {f1:.4f}, switch {model.switch_cost}, bias {model.bias}, gap {model.gap_cost})")
+        MODEL_PATH.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {MODEL_PATH} (in-sample F1 {f1:.4f}, switch {model.switch_cost}, bias {model.bias}, gap {model.gap_cost})")
     return 0
 
 

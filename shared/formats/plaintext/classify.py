@@ -15,7 +15,7 @@ from pathlib import Path
 
 from shared.formats.plaintext.blocks import FEATURES
 
-_MODEL = Path(__file__).with_name("model.json")
+MODEL_PATH = Path(__file__).with_name("model.json")
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class BlockModel:
 @lru_cache(maxsize=1)
 def default_model() -> BlockModel:
     """The committed model. Raises ValueError when its features do not match the code's."""
-    data = json.loads(_MODEL.read_text(encoding="utf-8"))
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
     if data["features"] != list(FEATURES):
         raise ValueError("plaintext model.json was fitted for other features; run the fit script again")
     return BlockModel(tuple(data["means"]), tuple(data["scales"]), tuple(data["weights"]),
