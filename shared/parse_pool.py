@@ -16,7 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from pebble import ProcessExpired, ProcessPool
 
-from shared.errors import ParseError, RetriableError
+from shared.errors import ParseError, RetriableError, WireError
 from shared.formats import PARSERS, parse, parser_for
 from shared.formats.base import ParsedItem
 
@@ -34,11 +34,18 @@ class ParseWorkerLost(RetriableError):
     code = "parse_worker_lost"
 
 
+_SAMPLE = b"Harbour strike ends\n\nDock workers returned to work on Monday after a week-long strike.\n"
+
+
 def _warm_up() -> None:
-    # Import every parser once per worker, so the first payload's budget is not
-    # spent importing trafilatura or feedparser.
+    # Import every parser and load the models they load lazily, once per worker, so
+    # the first payload's budget is not spent on that.
     for fmt in PARSERS:
         parser_for(fmt)
+    try:
+        parse(_SAMPLE, "text/plain", provider="warm-up")
+    except WireError:
+        pass  # only the loading mattered
 
 
 class ParsePool:
