@@ -41,3 +41,6 @@ class WireSettings(BaseSettings):
     # How long a rebalance waits for the batch in hand to be delivered and
     # committed before the partitions are given up anyway.
     rebalance_drain_s: float = 30.0
+    # Leases of work done by one replica at a time (a subscription's webhook queue,
+    # embargo release): a dead holder's work moves to another replica after this.
+    lease_ms: int = 3_000
