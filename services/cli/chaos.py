@@ -173,6 +173,19 @@ class Chaos:
             time.sleep(delay)
             delay = min(delay * 2, 3.0)
 
+    def warm_up(self, receiver: CheckingReceiver, run: str, *, timeout_s: float) -> None:
+        """One article all the way to the webhook before the clock starts: the faults
+        hit a pipeline that is running, not one still loading its models."""
+        with httpx.Client(timeout=10) as client:
+            self._post(client, f"urn:chaos:{run}:warm-up", 1)
+        self.accepted.clear()  # not part of the run
+        deadline = time.monotonic() + timeout_s
+        while not receiver.deliveries and time.monotonic() < deadline:
+            time.sleep(0.5)
+        if not receiver.deliveries:
+            raise TimeoutError(f"the pipeline published nothing within {timeout_s:.0f} s")
+        receiver.deliveries.clear()
+
     def subscribe(self, receiver: CheckingReceiver) -> str:
         answer = httpx.post(f"{self.pipeline.gateway_url}/v1/subscriptions", headers=ADMIN, timeout=30,
                             json={"name": "chaos", "filter": {"subjects": [CONFLICT]}, "outputs": {
@@ -188,6 +201,7 @@ class Chaos:
         try:
             subscription_topic = self.subscribe(receiver)
             supervisor.start()
+            self.warm_up(receiver, run, timeout_s=drain_timeout_s)
             started = time.monotonic()
             faults = threading.Thread(target=self.run_faults, args=(steps, started), daemon=True)
             faults.start()

@@ -48,7 +48,7 @@ class Pipeline:
         self._add("gateway", None)
         self.restarts: dict[str, float] = {}
 
-    def _add(self, service: str, replica: int | None) -> ChildProcess:
+    def _add(self, service: str, replica: int | None, *, start: bool = False) -> ChildProcess:
         name = service if replica is None else f"{service}-{replica}"
         env = dict(self.base_env)
         if replica is not None:
@@ -56,6 +56,8 @@ class Pipeline:
             env["WIRE_DATA_DIR"] = str(self.data_dir / f"enrichment-{replica}")
         process = ChildProcess(name, [sys.executable, "-m", f"services.{service}"],
                                log_path=self.log_dir / f"{name}.log" if self.log_dir else None, env=env, cwd=REPO)
+        if start:  # started before it is listed: a supervisor never sees it not yet running
+            process.start()
         self.processes[name] = process
         return process
 
@@ -66,9 +68,7 @@ class Pipeline:
         """Start one more replica of ``service`` (it joins the consumer group)."""
         replica = 1 + max(int(name.rsplit("-", 1)[1]) for name in self.replicas_of(service)
                           if "-" in name) if self.replicas > 1 else 2
-        process = self._add(service, replica)
-        process.start()
-        return process.name
+        return self._add(service, replica, start=True).name
 
     def remove_replica(self, name: str) -> None:
         """Stop a replica (SIGTERM: it leaves the group at once) and forget it."""
