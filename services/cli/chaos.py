@@ -50,6 +50,7 @@ class Chaos:
         self.kafka, self.redis, self.pipeline, self.prefix = kafka, redis, pipeline, prefix
         self.held: set[str] = set()  # killed on purpose and kept down: not restarted yet
         self.planned: set[str] = set()  # killed on purpose: their restarts are expected
+        self.removed: set[str] = set()  # replicas taken out of the pipeline for good
         self.unplanned: list[str] = []
         self.faults: list[Fault] = []
         self.accepted: dict[tuple[str, str], float] = {}
@@ -84,7 +85,7 @@ class Chaos:
             self.fault(f"{name} joins, leaves after {stay_s:.0f} s")
 
             def leave() -> None:
-                self.held.add(name)  # the supervisor must not start it again
+                self.removed.add(name)  # the supervisor must not start it again
                 self.pipeline.remove_replica(name)
             threading.Timer(stay_s, leave).start()
         return Step(0, f"add a {service} replica", act)
@@ -113,7 +114,7 @@ class Chaos:
         """What ``wire run`` does: start again every process that exited."""
         while not self.stop.is_set():
             for name, process in list(self.pipeline.processes.items()):
-                if name in self.held or process.alive():
+                if name in self.held or name in self.removed or process.alive():
                     continue
                 if name not in self.planned:
                     code = process.proc.returncode if process.proc else None
