@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
 import signal
 import tempfile
 import threading
@@ -56,6 +57,19 @@ class Chaos:
         self.accepted: dict[tuple[str, str], float] = {}
         self.rejected: list[tuple[str, int]] = []
         self.stop = threading.Event()
+        # Every action runs on the thread that called run(): a child's PDEATHSIG fires
+        # when the *thread* that started it exits, so a broker restarted from a timer
+        # thread would be SIGTERMed right after (processes.py, _die_with_parent).
+        self.actions: queue.Queue[Callable[[], None]] = queue.Queue()
+        self.pending = 0  # actions scheduled for later, not queued yet
+
+    def later(self, delay_s: float, action: Callable[[], None]) -> None:
+        self.pending += 1
+
+        def due() -> None:
+            self.actions.put(action)
+            self.pending -= 1
+        threading.Timer(delay_s, due).start()
 
     # --- faults -----------------------------------------------------------------------
     def fault(self, name: str) -> Fault:
@@ -67,7 +81,7 @@ class Chaos:
         def act() -> None:
             self.kafka.kill(index)
             self.fault(f"broker {index + 1} SIGKILL ({down_s:.0f} s down)")
-            threading.Timer(down_s, self.kafka.restart, args=(index,)).start()
+            self.later(down_s, self.kafka.nodes[index].launch)
         return Step(0, f"kill broker {index + 1}", act)
 
     def kill_replica(self, name: str, down_s: float) -> Step:
@@ -76,7 +90,7 @@ class Chaos:
             self.held.add(name)
             self.pipeline.processes[name].kill()
             self.fault(f"{name} SIGKILL ({down_s:.0f} s down)")
-            threading.Timer(down_s, self.held.discard, args=(name,)).start()
+            self.later(down_s, lambda: self.held.discard(name))
         return Step(0, f"kill {name}", act)
 
     def rebalance(self, service: str, stay_s: float) -> Step:
@@ -87,14 +101,14 @@ class Chaos:
             def leave() -> None:
                 self.removed.add(name)  # the supervisor must not start it again
                 self.pipeline.remove_replica(name)
-            threading.Timer(stay_s, leave).start()
+            self.later(stay_s, leave)
         return Step(0, f"add a {service} replica", act)
 
     def kill_redis(self, down_s: float) -> Step:
         def act() -> None:
             self.redis.process.kill()
             self.fault(f"redis SIGKILL ({down_s:.0f} s down)")
-            threading.Timer(down_s, self.redis.start).start()
+            self.later(down_s, self.redis.start)
         return Step(0, "kill redis", act)
 
     def pause_kafka(self, pause_s: float) -> Step:
@@ -106,29 +120,36 @@ class Chaos:
             def resume() -> None:
                 for node in self.kafka.nodes:
                     os.kill(node.process.pid, signal.SIGCONT)
-            threading.Timer(pause_s, resume).start()
+            self.later(pause_s, resume)
         return Step(0, "pause kafka", act)
 
     # --- the run ----------------------------------------------------------------------
     def supervise(self) -> None:
         """What ``wire run`` does: start again every process that exited."""
-        while not self.stop.is_set():
-            for name, process in list(self.pipeline.processes.items()):
-                if name in self.held or name in self.removed or process.alive():
-                    continue
-                if name not in self.planned:
-                    code = process.proc.returncode if process.proc else None
-                    self.unplanned.append(f"{name} (exit {code}): {process.log_tail(5)}")
-                    print(f"chaos: {name} exited on its own (exit {code})", flush=True)
-                self.planned.discard(name)
-                process.start()
-            time.sleep(0.5)
+        for name, process in list(self.pipeline.processes.items()):
+            if name in self.held or name in self.removed or process.alive():
+                continue
+            if name not in self.planned:
+                code = process.proc.returncode if process.proc else None
+                self.unplanned.append(f"{name} (exit {code}): {process.log_tail(5)}")
+                print(f"chaos: {name} exited on its own (exit {code})", flush=True)
+            self.planned.discard(name)
+            process.start()
+
+    def steer(self, busy: Callable[[], bool]) -> None:
+        """Run queued actions and supervise, on this thread, while ``busy()``."""
+        while busy() or self.pending or not self.actions.empty():
+            try:
+                self.actions.get(timeout=0.5)()
+            except queue.Empty:
+                pass
+            self.supervise()
 
     def run_faults(self, steps: list[Step], started: float) -> None:
         for step in sorted(steps, key=lambda s: s.at_s):
             if self.stop.wait(max(0.0, started + step.at_s - time.monotonic())):
                 return
-            step.act()
+            self.actions.put(step.act)
 
     def feed(self, articles: int, rate: float, run: str, *, update_every: int = 7, update_lag: int = 40) -> None:
         """Post ``articles`` stories (and a second and third version of every
@@ -198,21 +219,20 @@ class Chaos:
     def run(self, *, articles: int, rate: float, steps: list[Step], drain_timeout_s: float = 300) -> Report:
         run = uuid.uuid4().hex[:8]
         receiver = CheckingReceiver().start()
-        supervisor = threading.Thread(target=self.supervise, daemon=True)
         try:
             subscription_topic = self.subscribe(receiver)
-            supervisor.start()
             self.warm_up(receiver, run, timeout_s=drain_timeout_s)
             started = time.monotonic()
             faults = threading.Thread(target=self.run_faults, args=(steps, started), daemon=True)
+            feeding = threading.Thread(target=self.feed, args=(articles, rate, run), daemon=True)
             faults.start()
-            self.feed(articles, rate, run)
-            faults.join()
+            feeding.start()
+            self.steer(lambda: feeding.is_alive() or faults.is_alive())
             self.held -= set(self.pipeline.processes)  # killed replicas start again; removed ones stay gone
             deadline = time.monotonic() + drain_timeout_s
-            while time.monotonic() < deadline and len(receiver.deliveries) < len(self.accepted):
-                time.sleep(1.0)
-            time.sleep(3.0)  # late repeats would show up now
+            self.steer(lambda: time.monotonic() < deadline and len(receiver.deliveries) < len(self.accepted))
+            end = time.monotonic() + 3.0  # late repeats would show up now
+            self.steer(lambda: time.monotonic() < end)
             report = run_check(bootstrap=self.kafka.bootstrap, topics=Topics(self.prefix),
                                subscription_topic=subscription_topic, receiver=receiver,
                                accepted=self.accepted, faults=self.faults)
