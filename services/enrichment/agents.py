@@ -94,7 +94,7 @@ def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryT
         topic at new offsets, and they must not reach articles.enriched again."""
         async for event in stream.events():
             offset = event.message.offset
-            if progress.delivered_already(offset):
+            if progress.delivered_already(offset) or await progress.gap(offset):
                 continue
             key = idempotency_key(event.message.headers)
             story = event.message.key.decode("utf-8", "replace") if event.message.key else None
