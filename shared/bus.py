@@ -112,6 +112,7 @@ class StageRunner:
         self.client_id = client_id(settings, stage)
         self.gate = BatchGate(stage=stage, client_id=self.client_id, drain_s=settings.rebalance_drain_s)
         self.dropped_batches = 0  # fetched during a rebalance, left for the new assignment
+        self.failed_commits = 0  # the group moved on without us (e.g. heartbeats missed): a redo follows
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set; the batch in hand is finished and committed.
@@ -238,6 +239,7 @@ class StageRunner:
         except (CommitFailedError, IllegalStateError) as exc:
             # A rebalance took the partitions away; their new owner re-delivers,
             # and the deterministic ids let downstream drop the repeats.
+            self.failed_commits += 1
             log.warning("commit failed after rebalance", extra={"error": repr(exc)})
 
 
