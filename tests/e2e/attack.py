@@ -4,14 +4,17 @@ article gets 202 and is published, no service restarts, and no gateway process
 (the parse workers included) grows by more than 100 MB resident."""
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import httpx
 import psutil
 
+from services.cli.stack.processes import REPO, ChildProcess, wait_until
 from tests.e2e.client import AUTH, wait_published
 
 T = TypeVar("T")
@@ -71,3 +74,24 @@ def under_attack(pipeline, example_article: bytes, attack: Callable[[], T], *, g
     assert all(p.alive() for p in pipeline.processes.values()), "a service died"
     wait_published(url, posted.json()["id"])
     return result
+
+
+@contextmanager
+def service(name: str, module: str, tmp_path, env: dict[str, str], *, wait_ready: bool = True):
+    process = ChildProcess(name, [sys.executable, "-m", module], cwd=REPO, log_path=tmp_path / f"{name}.log",
+                           env={"PYTHONUNBUFFERED": "1", "WIRE_METRICS_PORT": "-1", **env})
+    process.start()
+    try:
+        if wait_ready:
+            url = f"http://127.0.0.1:{env['WIRE_PORT']}"
+            wait_until(lambda: _answers(f"{url}/readyz"), timeout=60, what=f"waiting for {name}", process=process)
+        yield process
+    finally:
+        process.stop()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False

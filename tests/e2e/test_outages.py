@@ -7,7 +7,6 @@ import asyncio
 import base64
 import os
 import signal
-import sys
 import uuid
 from contextlib import contextmanager
 
@@ -15,35 +14,14 @@ import httpx
 import pytest
 
 from services.cli.stack.kafka import LocalKafka
-from services.cli.stack.processes import REPO, ChildProcess, free_port, wait_until
+from services.cli.stack.processes import ChildProcess, free_port, wait_until
 from services.cli.stack.redis import LocalRedis
 from services.cli.synthetic import synthetic_article
-from tests.e2e.attack import under_attack
+from tests.e2e.attack import service, under_attack
 from tests.e2e.client import ADMIN, AUTH
 from tests.kafka_helpers import read_topic
 
 pytestmark = pytest.mark.e2e
-
-
-@contextmanager
-def service(name: str, module: str, tmp_path, env: dict[str, str], *, wait_ready: bool = True):
-    process = ChildProcess(name, [sys.executable, "-m", module], cwd=REPO, log_path=tmp_path / f"{name}.log",
-                           env={"PYTHONUNBUFFERED": "1", "WIRE_METRICS_PORT": "-1", **env})
-    process.start()
-    try:
-        if wait_ready:
-            url = f"http://127.0.0.1:{env['WIRE_PORT']}"
-            wait_until(lambda: _answers(f"{url}/readyz"), timeout=60, what=f"waiting for {name}", process=process)
-        yield process
-    finally:
-        process.stop()
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def post(url: str, body: bytes, **headers) -> httpx.Response:
