@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from services.gateway import problems
 from services.gateway.routes import articles, dashboard, health, ops
 from services.gateway.routes import articles_query, feeds, stream, subscriptions
 from services.gateway.routes import enrichment
@@ -43,6 +44,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    problems.install(app)  # every error answers the documented Problem body
     app.state.topics = Topics(settings.topic_prefix)
     app.include_router(articles.router)
     app.include_router(enrichment.router)

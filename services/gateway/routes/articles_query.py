@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from services.gateway.answers import ArticlePage, LanguageVersions
 from services.gateway.deps import ReadModelDep
+from services.gateway.problems import ETAG_HEADER, NOT_MODIFIED, errors
 from services.gateway.routes.feeds import etag_for, not_modified
 from shared.subscriptions import SubscriptionFilter, SubscriptionStore
 
@@ -13,6 +15,10 @@ router = APIRouter(prefix="/v1/articles", tags=["articles"])
 
 PAGE_SCAN = 200        # items read from Redis per round
 MAX_SCANNED = 5_000    # per request; the cursor lets the client go on
+
+
+# What `next` looks like (score-id), so the schema itself says which cursors exist.
+CURSOR_PATTERN = r"^[0-9]+-.+$"
 
 
 def _cursor(text: str | None) -> tuple[int, str] | None:
@@ -24,7 +30,9 @@ def _cursor(text: str | None) -> tuple[int, str] | None:
     return int(score), last
 
 
-@router.get("", responses={304: {"description": "not modified (If-None-Match)"}})
+@router.get("", responses={
+    200: {"model": ArticlePage, "description": "one page, newest first", "headers": ETAG_HEADER}, **NOT_MODIFIED,
+    **errors(400, 401, 403, 404, 422, 429, 503, notes={404: "no such subscription"})})
 async def list_articles(
     request: Request, read_model: ReadModelDep,
     language: list[str] = Query([], description="BCP 47 ranges, e.g. en (matches en-GB)"),
@@ -33,7 +41,7 @@ async def list_articles(
     provider: list[str] = Query([]), keyword: list[str] = Query([], description="word or phrase in the text"),
     urgency: int | None = Query(None, ge=1, le=9, description="urgency at most this"),
     subscription: str | None = Query(None, description="only what this subscription takes"),
-    limit: int = Query(20, ge=1, le=100), cursor: str | None = Query(None, description="`next` of the last page"),
+    limit: int = Query(20, ge=1, le=100), cursor: str | None = Query(None, description="`next` of the last page", pattern=CURSOR_PATTERN),
 ) -> Response:
     """Live published items, newest first, as ``{"items": [{id, uri, version, signal,
     published_at, href, item}], "next": cursor|null}`` (``item`` is the ninjs 3.1 object).
@@ -78,7 +86,8 @@ async def list_articles(
     return JSONResponse({"items": items, "next": nxt}, headers={"ETag": etag, "Cache-Control": "no-cache"})
 
 
-@router.get("/{article_id}/languages", responses={404: {"description": "unknown story"}})
+@router.get("/{article_id}/languages", responses={
+    200: {"model": LanguageVersions}, **errors(401, 403, 404, 422, 429, 503, notes={404: "unknown story"})})
 async def languages(article_id: str, read_model: ReadModelDep) -> Response:
     """Every language version of a story (the original and its translations), with
     whether each is live or killed."""

@@ -17,6 +17,7 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from redis.exceptions import RedisError
 
 from services.gateway.ops_monitor import OpsMonitor
+from services.gateway.problems import errors
 from shared.heartbeat import Heartbeat, ProcessStatus, read_statuses
 from shared.lag import STAGE_OUTPUTS
 
@@ -42,7 +43,7 @@ async def lifespan(app: FastAPI):
 router = APIRouter(prefix="/v1/ops", tags=["operations"], lifespan=lifespan)
 
 
-@router.get("/summary")
+@router.get("/summary", responses=errors(401, 403, 422, 429, 503))
 async def summary(request: Request, recent: int = Query(20, ge=0, le=200)) -> dict[str, Any]:
     """Services (up/down, last error), consumer lag, DLQ depth with reasons, articles
     per minute per stage, end-to-end latency percentiles over the latest published

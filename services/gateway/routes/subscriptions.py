@@ -13,14 +13,16 @@ import logging
 from typing import Annotated
 
 from aiokafka.errors import KafkaError
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from services.gateway.answers import Deliveries, SubscriptionList, SubscriptionView
 from services.gateway.deps import ProducerDep, SettingsDep
-from shared.subscriptions import (SUBSCRIPTIONS_TOPIC, Outputs, Subscription, SubscriptionFilter, SubscriptionStore,
-                                  ensure_topics, now_iso, subscription_record)
+from services.gateway.problems import errors
+from shared.subscriptions import (NAME_PATTERN, SUBSCRIPTIONS_TOPIC, Outputs, Subscription, SubscriptionFilter,
+                                  SubscriptionStore, ensure_topics, now_iso, subscription_record)
 from shared.topics import COMPACTED
 
 log = logging.getLogger(__name__)
@@ -36,7 +38,13 @@ def require_admin(settings: SettingsDep,
                             headers={"WWW-Authenticate": "Bearer"})
 
 
-router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"], dependencies=[Depends(require_admin)])
+# 401/403 come from require_admin, 429 from auth throttling, 503 from Kafka or Redis.
+router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"], dependencies=[Depends(require_admin)],
+                   responses=errors(401, 403, 429, 503))
+# The name in the path obeys the same pattern as a new subscription's name, so the
+# schema itself says which names can exist.
+NameInPath = Annotated[str, Path(pattern=NAME_PATTERN, description="the subscription's name")]
+_WITH_BODY = (400, 413, 422)
 
 
 def get_store(request: Request) -> SubscriptionStore:
@@ -48,6 +56,8 @@ StoreDep = Annotated[SubscriptionStore, Depends(get_store)]
 
 class SubscriptionSpec(BaseModel):
     """A subscription's filter and outputs (the name is in the path)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     filter: SubscriptionFilter = Field(default_factory=SubscriptionFilter)
     outputs: Outputs = Field(default_factory=Outputs)
@@ -92,7 +102,10 @@ def _shown(request: Request, sub: Subscription, prefix: str, *, with_secret: boo
     return {**data, "links": _links(request, sub, prefix)}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses={
+    201: {"model": SubscriptionView, "description": "created; the only answer that shows the webhook secret",
+          "headers": {"Location": {"schema": {"type": "string"}}}},
+    **errors(*_WITH_BODY, 409, notes={400: "the body is not JSON", 409: "the name is taken (PUT replaces)"})})
 async def create_subscription(request: Request, subscription: Subscription, store: StoreDep,
                               producer: ProducerDep, settings: SettingsDep) -> JSONResponse:
     """Create a subscription. 409 when the name is taken. The answer is the only one
@@ -106,7 +119,7 @@ async def create_subscription(request: Request, subscription: Subscription, stor
                         headers={"Location": f"/v1/subscriptions/{subscription.name}"})
 
 
-@router.get("")
+@router.get("", response_model=None, responses={200: {"model": SubscriptionList}})
 async def list_subscriptions(request: Request, store: StoreDep, settings: SettingsDep) -> dict:
     """Every subscription (webhook secrets masked)."""
     return {"subscriptions": [_shown(request, s, settings.topic_prefix, with_secret=False)
@@ -120,8 +133,8 @@ async def _existing(store: SubscriptionStore, name: str) -> Subscription:
     return sub
 
 
-@router.get("/{name}")
-async def get_subscription(request: Request, name: str, store: StoreDep, settings: SettingsDep) -> dict:
+@router.get("/{name}", response_model=None, responses={200: {"model": SubscriptionView}, **errors(404, 422)})
+async def get_subscription(request: Request, name: NameInPath, store: StoreDep, settings: SettingsDep) -> dict:
     """One subscription, with its webhook's queue length and circuit-breaker state."""
     sub = await _existing(store, name)
     shown = _shown(request, sub, settings.topic_prefix, with_secret=False)
@@ -130,8 +143,11 @@ async def get_subscription(request: Request, name: str, store: StoreDep, setting
     return shown
 
 
-@router.put("/{name}")
-async def replace_subscription(request: Request, name: str, spec: SubscriptionSpec, store: StoreDep,
+@router.put("/{name}", responses={
+    200: {"model": SubscriptionView, "description": "replaced"},
+    201: {"model": SubscriptionView, "description": "created"},
+    **errors(*_WITH_BODY, notes={400: "the body is not JSON"})})
+async def replace_subscription(request: Request, name: NameInPath, spec: SubscriptionSpec, store: StoreDep,
                                producer: ProducerDep, settings: SettingsDep) -> JSONResponse:
     """Create or replace a subscription. A webhook given without a secret keeps the
     current secret (or gets a new one)."""
@@ -149,8 +165,8 @@ async def replace_subscription(request: Request, name: str, spec: SubscriptionSp
                         status_code=200 if current else 201)
 
 
-@router.delete("/{name}", status_code=204)
-async def delete_subscription(request: Request, name: str, store: StoreDep, producer: ProducerDep,
+@router.delete("/{name}", status_code=204, responses=errors(404, 422))
+async def delete_subscription(request: Request, name: NameInPath, store: StoreDep, producer: ProducerDep,
                               settings: SettingsDep) -> Response:
     """Delete a subscription with its feed, live stream, pending webhooks and log."""
     await _existing(store, name)
@@ -158,8 +174,8 @@ async def delete_subscription(request: Request, name: str, store: StoreDep, prod
     return Response(status_code=204)
 
 
-@router.get("/{name}/deliveries")
-async def deliveries(name: str, store: StoreDep, limit: int = Query(50, ge=1, le=1000)) -> dict:
+@router.get("/{name}/deliveries", response_model=None, responses={200: {"model": Deliveries}, **errors(404, 422)})
+async def deliveries(name: NameInPath, store: StoreDep, limit: int = Query(50, ge=1, le=1000)) -> dict:
     """The newest webhook delivery attempts (outcome delivered, retrying, rejected or
     dead_lettered, with HTTP status and error), newest first."""
     await _existing(store, name)
