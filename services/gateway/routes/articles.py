@@ -34,7 +34,13 @@ a feed answers `{{"items": [...]}}`. **401** without a valid key, **413** over t
 limit (see Retry-After), **503** when Kafka is unreachable (see Retry-After).
 An `Idempotency-Key` header makes a retry get the first answer again."""
 
-_BODY = {"requestBody": {"required": True, "content": {kind: {"schema": {"type": "string"}} for kind in MEDIA_TYPES}}}
+_BODY = {"requestBody": {"required": True, "content": {kind: {"schema": {"type": "string"}} for kind in MEDIA_TYPES}},
+         "parameters": [
+             {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"},
+              "description": "a retry with the same key gets the first answer again (Idempotency-Replayed: true)"},
+             # any value: one that is no W3C traceparent starts a new trace
+             {"name": "traceparent", "in": "header", "required": False, "schema": {"type": "string"},
+              "description": "W3C trace context of the sender; the article's trace continues it"}]}
 
 
 def _json(answer: Answer) -> JSONResponse:
