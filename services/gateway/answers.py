@@ -115,6 +115,11 @@ class Readiness(BaseModel):
     checks: dict[str, str] = Field(description="kafka and redis: ok, or why not")
 
 
+class TokenId(BaseModel):
+    id: str
+    created_at: str
+
+
 class SubscriptionView(BaseModel):
     """A subscription as the API shows it (the webhook secret masked, except in the
     answer that created or replaced it) with links to what it serves."""
@@ -124,8 +129,18 @@ class SubscriptionView(BaseModel):
     outputs: dict[str, Any]
     created_at: str | None
     updated_at: str | None
+    tokens: list[TokenId] = Field(description="the read tokens, by id only")
+    token: str | None = Field(None, description="a new read token: only in the answer that created it")
     links: dict[str, str]
     webhook_status: dict[str, Any] | None = Field(None, description="queue length and circuit-breaker state")
+
+
+class IssuedToken(BaseModel):
+    """A new read token (``Authorization: Bearer <token>`` or ``?token=``), shown once."""
+
+    id: str
+    token: str
+    created_at: str
 
 
 class SubscriptionList(BaseModel):

@@ -59,7 +59,7 @@ def test_schemathesis_finds_nothing(pipeline, tmp_path, key):
         for name in created:
             httpx.delete(f"{pipeline.gateway_url}/v1/subscriptions/{name}", headers=ADMIN, timeout=10)
     output = result.stdout + result.stderr
-    assert result.returncode == 0, f"schemathesis found contract failures (exit {result.returncode}):\n{output[-20000:]}"
+    assert result.returncode == 0, f"schemathesis found failures (exit {result.returncode}):\n{output[-20000:]}"
     generated = re.search(r"(\d+) generated", output)
     # A run that generated (almost) nothing proves nothing: the schema must have loaded and been exercised.
     assert generated and int(generated.group(1)) >= 10 * MAX_EXAMPLES, output[-5000:]

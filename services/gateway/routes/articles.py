@@ -4,12 +4,14 @@ from __future__ import annotations
 import base64
 import binascii
 
+import orjson
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.gateway.answers import BulkAnswer, NinjsItem, Submitted, SubmittedFeed
-from services.gateway.deps import ProducerDep, ReadModelDep, SettingsDep, TopicsDep
+from services.gateway.deps import ProducerDep, ReadModelDep, ReaderDep, SettingsDep, TopicsDep
 from services.gateway.idempotency import remember, replayed
 from services.gateway.problems import errors
 from services.gateway.ratelimit import RateLimitedProvider
@@ -58,7 +60,8 @@ async def _submit(request: Request, payload: bytes, content_type: str, provider:
         return problem(413, "payload_too_large", f"body is over the limit of {settings.max_body_bytes} bytes")
     return await accept(payload, content_type, provider=provider, producer=producer,
                         registry=request.app.state.registry, topic=topics.inbound,
-                        traceparent=request.headers.get("traceparent"), kafka_timeout_s=settings.kafka_timeout_s)
+                        traceparent=request.headers.get("traceparent"), kafka_timeout_s=settings.kafka_timeout_s,
+                        acts_for=settings.acts_for(provider))
 
 
 _LOCATION = {"Location": {"description": "the story's href (single-story answers)", "schema": {"type": "string"}}}
@@ -130,13 +133,14 @@ async def submit_bulk(request: Request, submission: BulkSubmission, provider: Ra
 
 @router.get("/{article_id}", responses={200: {"model": NinjsItem, "description": "the ninjs 3.1 item"},
                                         **errors(401, 403, 404, 410, 422, 429, 503,
-                                                 notes={404: "unknown or not yet published"})})
-async def get_article(article_id: str, read_model: ReadModelDep) -> Response:
-    """The latest published ninjs 3.1 item of a story (410 Gone once it was killed)."""
-    item, killed = await read_model.current(article_id)
-    if killed:
+                                                 notes={404: "unknown, not yet published, or not yours to read"})})
+async def get_article(article_id: str, read_model: ReadModelDep, reader: ReaderDep) -> Response:
+    """The latest published ninjs 3.1 item of a story (410 Gone once it was killed).
+    A subscriber gets 404 for an item outside its subscription's filter."""
+    stored = await read_model.stored(article_id)
+    if stored is not None and stored.killed and reader.saw_killed(stored.meta):
         return JSONResponse({"error": "gone", "detail": f"article {article_id!r} was killed"}, status_code=410)
-    if item is None:
+    if stored is None or stored.killed or not reader.may_read(stored.item, stored.meta.get("provider")):
         return JSONResponse({"error": "not_found", "detail": f"no published article with id {article_id!r} (yet)"},
                             status_code=404)
-    return Response(content=item, media_type="application/json")
+    return Response(orjson.dumps(stored.item), media_type="application/json")

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.gateway.answers import Liveness, Readiness
+from services.gateway.deps import AdminOnly
 
 router = APIRouter(tags=["operations"])
 
@@ -39,6 +40,8 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
 
 
-@router.get("/metrics", include_in_schema=False)
+@router.get("/metrics", include_in_schema=False, dependencies=[AdminOnly])
 async def metrics() -> Response:
+    """The gateway's Prometheus metrics; they name providers and subscriptions, so they
+    need the admin key (Prometheus: ``authorization: {credentials: …}``)."""
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

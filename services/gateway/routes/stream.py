@@ -14,6 +14,7 @@ import time
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from services.gateway.deps import ReaderDep
 from services.gateway.problems import errors
 from shared.subscriptions import NAME_PATTERN, SubscriptionKeys, SubscriptionStore
 
@@ -36,16 +37,24 @@ EVENT_ID_PATTERN = r"^[0-9]+(-[0-9]+)?$"
 @router.get("/v1/stream", response_class=StreamingResponse, responses={
     200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "the event stream"},
     **errors(400, 401, 403, 404, 422, 429, 503,
-             notes={404: "no such subscription (or it has no feeds)", 503: "too many open streams, or Redis is down"})})
-async def stream(request: Request,
-                 subscription: str = Query(..., description="the subscription's name", pattern=NAME_PATTERN),
+             notes={400: "no subscription named (and the token names none), or a bad event id",
+                    404: "no such subscription (or it has no feeds)", 503: "too many open streams, or Redis is down"})})
+async def stream(request: Request, reader: ReaderDep,
+                 subscription: str | None = Query(None, description="the subscription's name (default: the token's)",
+                                                  pattern=NAME_PATTERN),
                  last_event_id: str | None = Header(None, alias="Last-Event-ID", pattern=EVENT_ID_PATTERN),
                  since: str | None = Query(None, description="resume after this event id (like Last-Event-ID)",
                                            pattern=EVENT_ID_PATTERN)):
-    """Server-Sent Events of ``subscription``, resuming after ``Last-Event-ID``."""
+    """Server-Sent Events of ``subscription``, resuming after ``Last-Event-ID``. Needs
+    that subscription's read token (``?token=`` for clients that cannot send headers)
+    or the admin key."""
     redis = request.app.state.redis
+    subscription = subscription or (reader.subscription.name if reader.subscription else None)
+    if subscription is None:
+        return JSONResponse({"error": "missing_subscription", "detail": "name the subscription: ?subscription="},
+                            status_code=400)
     sub = await SubscriptionStore(redis, request.app.state.keys.prefix).get(subscription)
-    if sub is None or not sub.outputs.feeds:
+    if sub is None or not sub.outputs.feeds or not reader.may_follow(subscription):
         return JSONResponse({"error": "not_found", "detail": f"no stream for subscription {subscription!r}"},
                             status_code=404)
     resume = last_event_id or since
