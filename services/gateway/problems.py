@@ -52,6 +52,7 @@ WHY = {
     415: "unsupported media type or payload",
     422: "the request (or its payload) cannot be read; `errors` or `where` says what and where",
     429: "too many requests: wait for Retry-After",
+    431: "the request's headers are over the size limit",
     503: "a backend (Kafka or Redis) is unavailable: retry after Retry-After",
 }
 # Statuses the client should wait before repeating; Retry-After says how long.

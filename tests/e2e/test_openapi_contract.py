@@ -6,6 +6,11 @@ What is bounded and why:
 - ``/v1/stream`` is left out: a Server-Sent Events answer never ends, so a request
   to a stream that exists would hang the run. Its document is checked by the unit
   tests (tests/unit/test_gateway_contract.py), its behaviour by the publishing e2e tests.
+- The fuzzed gateway is a second replica of the pipeline's gateway (same code, Kafka,
+  Redis and topic prefix) with the failed-authentication throttle off: the
+  ``ignored_auth`` check sends hundreds of bad keys, and the throttle would answer
+  (the documented) 429 to everything after the first few, hiding the rest of the API
+  from the fuzzer, and, keyed by client address, to the tests that run next.
 - Subscriptions: each one the fuzzer creates gets its Kafka topic from publishing.
   Generated names are few and short, so few are made; the test fails if more than
   ``MAX_CREATED_SUBSCRIPTIONS`` appear, and deletes them afterwards so later tests
@@ -22,6 +27,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from services.cli.stack.processes import REPO, ChildProcess, free_port, wait_until
+
 pytestmark = pytest.mark.e2e
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
@@ -30,6 +37,29 @@ ADMIN = {"Authorization": "Bearer dev-admin-key"}
 MAX_EXAMPLES = int(os.environ.get("WIRE_CONTRACT_MAX_EXAMPLES", "40"))
 MAX_CREATED_SUBSCRIPTIONS = 100
 RUN_TIMEOUT_S = 300
+
+
+def _ready(base_url: str) -> bool:
+    try:
+        return httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def gateway(pipeline, tmp_path_factory):
+    """A second gateway replica of the pipeline, without the failed-auth throttle."""
+    port = free_port()
+    replica = ChildProcess("gateway-contract", [sys.executable, "-m", "services.gateway"], cwd=REPO,
+                           log_path=tmp_path_factory.mktemp("contract") / "gateway.log",
+                           env={**pipeline.base_env, "WIRE_PORT": str(port), "WIRE_AUTH_FAILURES_PER_MINUTE": "0"})
+    replica.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: _ready(url), timeout=60, what="waiting for the contract gateway", process=replica)
+        yield url
+    finally:
+        replica.stop()
 
 
 def _subscription_names(base_url: str) -> set[str]:
@@ -50,14 +80,14 @@ def run_schemathesis(base_url: str, key: str, report: Path) -> subprocess.Comple
 
 
 @pytest.mark.parametrize("key", ["dev-key", "dev-admin-key"], ids=["provider-key", "admin-key"])
-def test_schemathesis_finds_nothing(pipeline, tmp_path, key):
-    before = _subscription_names(pipeline.gateway_url)
+def test_schemathesis_finds_nothing(gateway, tmp_path, key):
+    before = _subscription_names(gateway)
     try:
-        result = run_schemathesis(pipeline.gateway_url, key, tmp_path / "junit.xml")
+        result = run_schemathesis(gateway, key, tmp_path / "junit.xml")
     finally:
-        created = _subscription_names(pipeline.gateway_url) - before
+        created = _subscription_names(gateway) - before
         for name in created:
-            httpx.delete(f"{pipeline.gateway_url}/v1/subscriptions/{name}", headers=ADMIN, timeout=10)
+            httpx.delete(f"{gateway}/v1/subscriptions/{name}", headers=ADMIN, timeout=10)
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"schemathesis found failures (exit {result.returncode}):\n{output[-20000:]}"
     generated = re.search(r"(\d+) generated", output)

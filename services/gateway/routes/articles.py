@@ -65,8 +65,9 @@ async def _submit(request: Request, payload: bytes, content_type: str, provider:
 
 
 _LOCATION = {"Location": {"description": "the story's href (single-story answers)", "schema": {"type": "string"}}}
-# 400 is absent on purpose: the body is read raw, whatever its bytes.
-SUBMIT_ERRORS = errors(401, 403, 413, 415, 422, 429, 503)
+# The body is read raw, whatever its bytes: 400 is only about the headers.
+SUBMIT_ERRORS = errors(400, 401, 403, 413, 415, 422, 429, 431, 503,
+                       notes={400: "a header is malformed (e.g. an Idempotency-Key over its length limit)"})
 
 
 @router.post("", status_code=202, description=_SUBMIT_DOC, openapi_extra=_BODY, responses={

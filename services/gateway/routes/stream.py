@@ -36,7 +36,7 @@ EVENT_ID_PATTERN = r"^[0-9]+(-[0-9]+)?$"
 
 @router.get("/v1/stream", response_class=StreamingResponse, responses={
     200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "the event stream"},
-    **errors(400, 401, 403, 404, 422, 429, 503,
+    **errors(400, 401, 403, 404, 422, 429, 431, 503,
              notes={400: "no subscription named (and the token names none), or a bad event id",
                     404: "no such subscription (or it has no feeds)", 503: "too many open streams, or Redis is down"})})
 async def stream(request: Request, reader: ReaderDep,
