@@ -144,3 +144,10 @@ async def test_subscription_fields_refuse_what_json_schema_refuses(client, field
     body = {"name": "typed", **({"filter": {"urgency": value}} if field == "urgency" else {"outputs": {field: value}})}
     answer = await client.post("/v1/subscriptions", headers=ADMIN, json=body)
     assert answer.status_code == 422, answer.text
+
+
+async def test_a_repeated_single_valued_query_parameter_is_refused(client, document):
+    answer = await client.get("/v1/articles?cursor=1-a&cursor=2-b&language=en&language=pt", headers=ADMIN)
+    assert answer.status_code == 422, answer.text
+    _is_problem(document, answer.json())
+    assert [e["loc"] for e in answer.json()["errors"]] == [["query", "cursor"]]
