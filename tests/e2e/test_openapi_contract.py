@@ -37,6 +37,7 @@ ADMIN = {"Authorization": "Bearer dev-admin-key"}
 MAX_EXAMPLES = int(os.environ.get("WIRE_CONTRACT_MAX_EXAMPLES", "40"))
 MAX_CREATED_SUBSCRIPTIONS = 100
 RUN_TIMEOUT_S = 300
+DEFAULT_SEED = "20261201"
 
 
 def _ready(base_url: str) -> bool:
@@ -74,7 +75,10 @@ def run_schemathesis(base_url: str, key: str, report: Path) -> subprocess.Comple
             "--checks", "all", "--header", f"Authorization: Bearer {key}", "--max-examples", str(MAX_EXAMPLES),
             "--exclude-path", "/v1/stream", "--generation-database", "none", "--request-timeout", "30",
             "--report", "junit", "--report-junit-path", str(report)]
-    if seed := os.environ.get("WIRE_CONTRACT_SEED"):  # to replay a failure seen elsewhere
+    # A fixed seed by default, so a run that passed passes again on the same code;
+    # WIRE_CONTRACT_SEED=random explores further (schemathesis prints the seed it used).
+    seed = os.environ.get("WIRE_CONTRACT_SEED", DEFAULT_SEED)
+    if seed != "random":
         argv += ["--seed", seed]
     return subprocess.run(argv, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, cwd=report.parent)
 

@@ -10,7 +10,7 @@ from services.gateway.deps import ReadModelDep, ReaderDep
 from services.gateway.problems import ETAG_HEADER, NOT_MODIFIED, errors
 from services.gateway.routes.feeds import etag_for, not_modified
 from shared.events import article_id_for
-from shared.subscriptions import SubscriptionFilter, SubscriptionStore
+from shared.subscriptions import NAME_PATTERN, SubscriptionFilter, SubscriptionStore
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
 
@@ -36,13 +36,14 @@ def _cursor(text: str | None) -> tuple[int, str] | None:
     **errors(400, 401, 403, 404, 422, 429, 503, notes={404: "no such subscription"})})
 async def list_articles(
     request: Request, read_model: ReadModelDep, reader: ReaderDep,
-    uri: str | None = Query(None, max_length=2000, description="the story with this uri (e.g. an association's)"),
+    uri: str | None = Query(None, min_length=1, max_length=2000,
+                            description="the story with this uri (e.g. an association's)"),
     language: list[str] = Query([], description="BCP 47 ranges, e.g. en (matches en-GB)"),
     subject: list[str] = Query([], description="subject uri, name or literal (medtop:16000000 works)"),
     person: list[str] = Query([]), organisation: list[str] = Query([]), place: list[str] = Query([]),
     provider: list[str] = Query([]), keyword: list[str] = Query([], description="word or phrase in the text"),
     urgency: int | None = Query(None, ge=1, le=9, description="urgency at most this"),
-    subscription: str | None = Query(None, description="only what this subscription takes"),
+    subscription: str | None = Query(None, description="only what this subscription takes", pattern=NAME_PATTERN),
     limit: int = Query(20, ge=1, le=100),
     cursor: str | None = Query(None, description="`next` of the last page", pattern=CURSOR_PATTERN),
 ) -> Response:
