@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from services.gateway import problems
-from services.gateway.query_params import refuse_repeated_single_values
+from services.gateway.query_params import document_parameters_plainly, refuse_repeated_single_values
 from services.gateway.routes import articles, dashboard, health, ops
 from services.gateway.routes import articles_query, feeds, stream, subscriptions
 from services.gateway.routes import enrichment
@@ -47,6 +47,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     problems.install(app)  # every error answers the documented Problem body
+    document_parameters_plainly(app)
     app.state.topics = Topics(settings.topic_prefix)
     app.include_router(articles.router)
     app.include_router(enrichment.router)

@@ -1,8 +1,10 @@
-"""A query parameter the document declares as one value is refused when repeated.
+"""Query parameters as the document describes them and as requests must send them.
 
-FastAPI quietly keeps the last of ``?cursor=a&cursor=b``; the OpenAPI document says
-``cursor`` is a string, so the request does not match it and gets the same 422 as
-any other request that does not (a client sending two values has a bug worth seeing).
+- A query string cannot carry null, only leave a parameter out, so an optional
+  parameter is documented as its plain type (FastAPI writes ``anyOf: [string, null]``).
+- FastAPI quietly keeps the last of ``?cursor=a&cursor=b``; the document says
+  ``cursor`` is a string, so the request does not match it and gets the same 422 as
+  any other request that does not (a client sending two values has a bug worth seeing).
 """
 from __future__ import annotations
 
@@ -36,3 +38,23 @@ async def refuse_repeated_single_values(request: Request) -> None:
     if repeated:
         raise RequestValidationError([{"loc": ("query", name), "msg": "takes one value, not several",
                                        "type": "single_value"} for name in sorted(repeated)])
+
+
+def without_null_alternatives(document: dict) -> dict:
+    """``document`` with every optional query or header parameter's ``anyOf: [X,
+    {"type": "null"}]`` replaced by X (its description and default kept). In place."""
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", ()):
+                schema = parameter.get("schema", {})
+                kept = [option for option in schema.get("anyOf", ()) if option != {"type": "null"}]
+                if not parameter.get("required") and len(kept) == 1 and len(schema["anyOf"]) == 2:
+                    rest = {key: value for key, value in schema.items() if key != "anyOf"}
+                    parameter["schema"] = {**kept[0], **rest}
+    return document
+
+
+def document_parameters_plainly(app: FastAPI) -> None:
+    """Make ``app.openapi()`` return its document through :func:`without_null_alternatives`."""
+    generate = app.openapi
+    app.openapi = lambda: without_null_alternatives(generate())

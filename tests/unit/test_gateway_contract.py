@@ -151,3 +151,10 @@ async def test_a_repeated_single_valued_query_parameter_is_refused(client, docum
     assert answer.status_code == 422, answer.text
     _is_problem(document, answer.json())
     assert [e["loc"] for e in answer.json()["errors"]] == [["query", "cursor"]]
+
+
+def test_optional_parameters_are_documented_without_null(document):
+    # a query string cannot carry null; leaving the parameter out is what required: false says
+    for path, method, operation in _operations(document):
+        for parameter in operation.get("parameters", ()):
+            assert {"type": "null"} not in parameter["schema"].get("anyOf", ()), (method, path, parameter["name"])
