@@ -20,9 +20,13 @@ bench: setup
 clean:
 	rm -rf .wire
 
-# Article-body extraction scored on the shared benchmark (../shared/data/extraction-benchmark).
+# Article-body extraction scored on the shared benchmark (../shared/data/extraction-benchmark):
+# its HTML pages, then the same pages as scraped plain text (../shared/data/scraped-text).
 BENCHMARK ?= ../shared/data/extraction-benchmark
+SCRAPED_TEXT ?= ../shared/data/scraped-text
 eval: setup
 	@mkdir -p .wire
 	.venv/bin/wire extract $(BENCHMARK)/html --out .wire/extract.json
 	.venv/bin/wire eval --pred .wire/extract.json --truth $(BENCHMARK)/ground-truth.json
+	.venv/bin/wire extract $(SCRAPED_TEXT)/txt --out .wire/extract-text.json
+	.venv/bin/wire eval --pred .wire/extract-text.json --truth $(BENCHMARK)/ground-truth.json

@@ -10,7 +10,7 @@ USAGE = """wire COMMAND [ARGS]
   bench [-n N]                push N synthetic articles through a fresh pipeline and report
   bench-formats               parser throughput on one core (HTML pages/s, XML items/s)
   parse FILE...               print the canonical ninjs of each file
-  extract DIR --out F.json    extract article bodies from every *.html[.gz] in DIR
+  extract DIR --out F.json    extract article bodies from every *.html[.gz] / *.txt in DIR
   eval --pred F --truth G     score an extraction against ground truth (precision, recall, F1)
   status                      each service up or down, its consumer lag and last error
   dlq list|show|replay|purge  dead-letter topics: reasons, records, replay to the source, purge
