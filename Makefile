@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`.
-.PHONY: setup run test bench eval clean
+.PHONY: setup run test bench eval clean chaos
 
 setup:
 	@bash deploy/setup.sh
@@ -16,6 +16,14 @@ bench: setup
 	.venv/bin/python -m services.publishing.bench -n 3000 --wrk-seconds 15
 	.venv/bin/python -m services.enrichment.bench 300
 	.venv/bin/python -m services.translation.bench --articles 40 --sentences 240
+
+# Faults while articles flow on the 3-broker cluster with 2 replicas per worker;
+# prints the checker's summary and the fault table (not part of `make test`,
+# which runs the short version: tests/e2e/test_chaos.py).
+CHAOS_ARTICLES ?= 10000
+CHAOS_RATE ?= 25
+chaos: setup
+	.venv/bin/python -m services.cli.chaos -n $(CHAOS_ARTICLES) --rate $(CHAOS_RATE)
 
 clean:
 	rm -rf .wire
