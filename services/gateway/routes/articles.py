@@ -6,13 +6,16 @@ import binascii
 import logging
 
 import orjson
-from fastapi import APIRouter, Request, Response
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from redis.exceptions import RedisError
 
+from services.gateway.answers import BulkAnswer, NinjsItem, Submitted, SubmittedFeed
 from services.gateway.deps import ProducerDep, ReadModelDep, ReaderDep, SettingsDep, TopicsDep
 from services.gateway.idempotency import remember, replayed
+from services.gateway.problems import errors
 from services.gateway.ratelimit import RateLimitedProvider, charge
 from services.gateway.submissions import Answer, accept, problem
 from shared.formats import MEDIA_TYPES
@@ -37,7 +40,13 @@ limit, counted in articles (see Retry-After), **503** when the article was not a
 (Kafka or Redis unavailable; see Retry-After): it will not be published unless sent again.
 An `Idempotency-Key` header makes a retry get the first answer again."""
 
-_BODY = {"requestBody": {"required": True, "content": {kind: {"schema": {"type": "string"}} for kind in MEDIA_TYPES}}}
+_BODY = {"requestBody": {"required": True, "content": {kind: {"schema": {"type": "string"}} for kind in MEDIA_TYPES}},
+         "parameters": [
+             {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"},
+              "description": "a retry with the same key gets the first answer again (Idempotency-Replayed: true)"},
+             # any value: one that is no W3C traceparent starts a new trace
+             {"name": "traceparent", "in": "header", "required": False, "schema": {"type": "string"},
+              "description": "W3C trace context of the sender; the article's trace continues it"}]}
 
 
 def _json(answer: Answer, settings) -> JSONResponse:
@@ -59,7 +68,15 @@ async def _submit(request: Request, payload: bytes, content_type: str, provider:
                         acts_for=settings.acts_for(provider))
 
 
-@router.post("", status_code=202, description=_SUBMIT_DOC, openapi_extra=_BODY)
+_LOCATION = {"Location": {"description": "the story's href (single-story answers)", "schema": {"type": "string"}}}
+# The body is read raw, whatever its bytes: 400 is only about the headers.
+SUBMIT_ERRORS = errors(400, 401, 403, 413, 415, 422, 429, 431, 503,
+                       notes={400: "a header is malformed (e.g. an Idempotency-Key over its length limit)"})
+
+
+@router.post("", status_code=202, description=_SUBMIT_DOC, openapi_extra=_BODY, responses={
+    202: {"model": Submitted | SubmittedFeed, "description": "accepted (or a duplicate/older version of a known story)",
+          "headers": _LOCATION}, **SUBMIT_ERRORS})
 async def submit_article(request: Request, provider: RateLimitedProvider, settings: SettingsDep,
                          producer: ProducerDep, topics: TopicsDep) -> JSONResponse:
     if (again := await replayed(request, provider)) is not None:
@@ -77,47 +94,37 @@ async def submit_article(request: Request, provider: RateLimitedProvider, settin
 
 
 class BulkArticle(BaseModel):
+    # An unknown field is refused (422) rather than ignored: a typo must not drop a body.
+    model_config = ConfigDict(extra="forbid")
     contentType: str = Field(description="the article's media type, as for a single submission")
     body: str | None = Field(None, description="the article as text")
     bodyBase64: str | None = Field(None, description="the article as base64, for binary-safe transport")
 
 
 class BulkSubmission(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     articles: list[BulkArticle]
 
 
-# The route reads the body itself (to count entries before building models), so the
-# schema is spelled out for the docs, inline: no $ref to resolve.
-_BULK_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
-    "type": "object", "required": ["articles"],
-    "properties": {"articles": {"type": "array", "items": BulkArticle.model_json_schema()}}}}}}}
+async def _bulk_fits(request: Request, settings: SettingsDep) -> None:
+    """A cheap count of the entries in the raw body (already bounded by the byte cap),
+    so a body of a hundred thousand tiny entries is refused before any model is built."""
+    if (await request.body()).count(b'"contentType"') > settings.max_bulk_articles:
+        raise HTTPException(413, {"error": "too_many_articles",
+                                  "detail": f"at most {settings.max_bulk_articles} articles per request"})
 
 
-def _read_bulk(body: bytes, settings) -> BulkSubmission | Answer:
-    """The bulk request, or the 413/422 answer. A cheap count of the entries comes
-    first, so a body of a million tiny entries is refused before any model is built."""
-    if body.count(b'"contentType"') > settings.max_bulk_articles:
-        return problem(413, "too_many_articles", f"at most {settings.max_bulk_articles} articles per request")
-    try:
-        submission = BulkSubmission.model_validate_json(body)
-    except ValidationError as exc:
-        return problem(422, "invalid_bulk", "the body is not a bulk request",
-                       errors=exc.errors(include_url=False, include_context=False, include_input=False)[:20])
+@router.post("/bulk", status_code=207, dependencies=[Depends(_bulk_fits)], responses={
+    207: {"model": BulkAnswer, "description": "each article's own status and answer"},
+    **errors(400, 401, 403, 413, 422, 429, 503, notes={400: "the body is not JSON"})})
+async def submit_bulk(request: Request, submission: BulkSubmission, provider: RateLimitedProvider,
+                      settings: SettingsDep, producer: ProducerDep, topics: TopicsDep) -> JSONResponse:
+    """Submit many articles in one request. Each is handled exactly like a single
+    submission and counts as one article (each item of a feed too) in the rate limit;
+    the answer (207) lists each one's own status and body, in order."""
     if len(submission.articles) > settings.max_bulk_articles:
-        return problem(413, "too_many_articles", f"at most {settings.max_bulk_articles} articles per request")
-    return submission
-
-
-@router.post("/bulk", status_code=207, openapi_extra=_BULK_BODY)
-async def submit_bulk(request: Request, provider: RateLimitedProvider, settings: SettingsDep, producer: ProducerDep,
-                      topics: TopicsDep) -> JSONResponse:
-    """Submit many articles in one request (a JSON object ``{"articles": [{"contentType",
-    "body" | "bodyBase64"}, ...]}``). Each is handled exactly like a single submission
-    and counts as one article (each item of a feed too) in the rate limit; the answer
-    (207) lists each one's own status and body, in order."""
-    submission = _read_bulk(await request.body(), settings)
-    if isinstance(submission, Answer):
-        return _json(submission, settings)
+        return _json(problem(413, "too_many_articles", f"at most {settings.max_bulk_articles} articles per request"),
+                     settings)
     await charge(request, provider, len(submission.articles) - 1)
     results = []
     for index, article in enumerate(submission.articles):
@@ -141,8 +148,9 @@ async def submit_bulk(request: Request, provider: RateLimitedProvider, settings:
                         status_code=207)
 
 
-@router.get("/{article_id}", responses={404: {"description": "unknown, not yet published, or not yours to read"},
-                                        410: {"description": "the story was killed"}})
+@router.get("/{article_id}", responses={200: {"model": NinjsItem, "description": "the ninjs 3.1 item"},
+                                        **errors(401, 403, 404, 410, 422, 429, 503,
+                                                 notes={404: "unknown, not yet published, or not yours to read"})})
 async def get_article(article_id: str, read_model: ReadModelDep, reader: ReaderDep) -> Response:
     """The latest published ninjs 3.1 item of a story (410 Gone once it was killed).
     A subscriber gets 404 for an item outside its subscription's filter."""
