@@ -83,7 +83,7 @@ def test_the_rate_limit_counts_articles_not_requests(pipeline, tmp_path):
 
         over = bulk("k-bulk", 5)
         assert over.status_code == 429
-        assert over.json()["detail"]["error"] == "rate_limited"
+        assert over.json()["error"] == "rate_limited"
         items = "".join(f"<item><title>Story {n} {run}</title><description>Text {n}</description>"
                         f"<guid>{run}-{n}</guid></item>" for n in range(4))
         feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>{items}</channel></rss>'
