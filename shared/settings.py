@@ -5,6 +5,7 @@ service holds all of its configuration. Defaults work on a developer machine.
 """
 from __future__ import annotations
 
+from pydantic import IPvAnyNetwork
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,3 +30,7 @@ class WireSettings(BaseSettings):
     # Attempts for a message whose handler raised a retriable error, before the DLQ.
     max_attempts: int = 5
     retry_backoff_ms: int = 200
+    # Networks outbound HTTP (webhooks, feed polling) may reach although they are
+    # private or loopback, as a JSON list of CIDRs ('["127.0.0.0/8"]'). Empty: only
+    # public addresses. Cloud metadata addresses stay refused whatever is listed.
+    outbound_allowed_networks: list[IPvAnyNetwork] = []
