@@ -7,7 +7,7 @@ import asyncio
 from services.ingest.bootstrap import SERVICE, build_runner
 from services.ingest.settings import IngestSettings
 from services.ingest.sources.dropfolder import watch_drop_folder
-from services.ingest.sources.feeds import poll_feeds_forever
+from services.ingest.sources.feeds import feed_client, poll_feeds_forever
 from shared.bus import make_producer
 from shared.cache import Keys, connect
 from shared.identity import StoryRegistry
@@ -35,12 +35,15 @@ def main() -> None:
                                     topic=topics.inbound, source=f"wirestream/ingest/{provider}",
                                     timeout_s=settings.kafka_timeout_s)
 
-            await asyncio.gather(
-                build_runner(settings, redis).run(stop),
-                poll_feeds_forever(settings.feeds, stop, redis=redis, keys=keys, submit=submit_polled),
-                watch_drop_folder(settings.drop_dir, stop, interval_s=settings.drop_scan_interval_s,
-                                  provider=settings.drop_provider, submit=submit_polled),
-            )
+            async with feed_client(settings) as client:
+                await asyncio.gather(
+                    build_runner(settings, redis).run(stop),
+                    poll_feeds_forever(settings.feeds, stop, client=client, redis=redis, keys=keys,
+                                       submit=submit_polled),
+                    watch_drop_folder(settings.drop_dir, stop, interval_s=settings.drop_scan_interval_s,
+                                      provider=settings.drop_provider, submit=submit_polled,
+                                      max_bytes=settings.drop_max_bytes),
+                )
         finally:
             await producer.stop()
             await redis.aclose()
