@@ -72,10 +72,15 @@ async def read_capped(response: httpx.Response, *, max_bytes: int, max_raw_bytes
         if raw > max_raw_bytes and not truncate:
             raise ResponseTooLarge(f"answer over {max_raw_bytes} bytes as received")
         room = max_bytes - size
-        for stage in stages:
-            chunk = stage.feed(chunk, room)
-            if len(chunk) > room:
-                break  # an inner stage is already past the cap: so is the body
+        try:
+            for stage in stages:
+                chunk = stage.feed(chunk, room)
+                if len(chunk) > room:
+                    break  # an inner stage is already past the cap: so is the body
+        except ResponseUnreadable:
+            if not truncate:
+                raise
+            return b"".join(parts), True  # an excerpt: what decoded so far is enough
         if len(chunk) > room:
             if not truncate:
                 raise ResponseTooLarge(f"answer over {max_bytes} bytes decoded")

@@ -19,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from services.gateway.deps import ProducerDep, SettingsDep
+from services.gateway.webhook_check import refuse_unreachable_webhook
 from shared.subscriptions import (SUBSCRIPTIONS_TOPIC, Outputs, Subscription, SubscriptionFilter, SubscriptionStore,
                                   ensure_topics, now_iso, subscription_record)
 from shared.topics import COMPACTED
@@ -97,6 +98,7 @@ async def create_subscription(request: Request, subscription: Subscription, stor
                               producer: ProducerDep, settings: SettingsDep) -> JSONResponse:
     """Create a subscription. 409 when the name is taken. The answer is the only one
     that shows the webhook secret (generated when not given)."""
+    await refuse_unreachable_webhook(subscription.outputs, settings)
     if await store.get(subscription.name) is not None:
         return JSONResponse({"error": "exists", "detail": f"subscription {subscription.name!r} exists; "
                                                           "PUT replaces it"}, status_code=409)
@@ -135,6 +137,7 @@ async def replace_subscription(request: Request, name: str, spec: SubscriptionSp
                                producer: ProducerDep, settings: SettingsDep) -> JSONResponse:
     """Create or replace a subscription. A webhook given without a secret keeps the
     current secret (or gets a new one)."""
+    await refuse_unreachable_webhook(spec.outputs, settings)
     current = await store.get(name)
     webhook = spec.outputs.webhook
     if webhook is not None and "secret" not in webhook.model_fields_set and current and current.outputs.webhook:
