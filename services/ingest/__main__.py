@@ -6,7 +6,7 @@ import asyncio
 
 from services.ingest.bootstrap import SERVICE, build_runner
 from services.ingest.settings import IngestSettings
-from services.ingest.sources.dropfolder import watch_drop_folder
+from services.ingest.sources.dropfolder import check_drop_folder, watch_drop_folder
 from services.ingest.sources.feeds import feed_client, poll_feeds_forever
 from shared.bus import make_producer
 from shared.cache import Keys, connect
@@ -22,6 +22,10 @@ def main() -> None:
     keys = Keys(settings.topic_prefix)
 
     async def serve(stop: asyncio.Event) -> None:
+        if settings.drop_dir is not None:
+            # before anything starts: a symlinked processed/ or failed/ refuses the start
+            settings.drop_dir.mkdir(parents=True, exist_ok=True)
+            check_drop_folder(settings.drop_dir)
         await ensure_topics(settings.kafka_bootstrap, topics,
                             partitions=settings.topic_partitions, replication=settings.topic_replication)
         redis = connect(settings.redis_url)

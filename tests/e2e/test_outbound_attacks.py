@@ -176,6 +176,7 @@ def test_the_pipeline_stays_up_and_publishes_while_attacked(attacked, example_ar
     assert all(p.alive() for p in stack.processes.values())
     after = resident_mb(stack)
     grown = {name: round(after[name] - before[name], 1) for name in before}
+    print(f"resident MB before the attacks {before}, growth under attack {grown}")
     assert all(g < 100 for g in grown.values()), grown
     assert attacked["internal"].requests == []
     logs = b"".join(path.read_bytes() for path in (attacked["home"] / "logs").glob("*.log"))

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -220,3 +223,17 @@ async def test_a_drop_file_over_the_size_limit_fails_with_the_reason(deps, tmp_p
     counts = await scan_drop_folder(tmp_path, provider="files", submit=deps["submit"], settle_s=0, max_bytes=100_000)
     assert counts["failed"] == 1 and deps["submitted"] == []
     assert "too_large" in (tmp_path / "failed" / "huge.txt.error.txt").read_text()
+
+
+def test_ingest_refuses_to_start_with_a_symlinked_failed_folder(settings, tmp_path):
+    drop, elsewhere = tmp_path / "drop", tmp_path / "elsewhere"
+    drop.mkdir()
+    elsewhere.mkdir()
+    (drop / "failed").symlink_to(elsewhere)
+    env = {**os.environ, "WIRE_DROP_DIR": str(drop), "WIRE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+           "WIRE_REDIS_URL": settings.redis_url, "WIRE_TOPIC_PREFIX": settings.topic_prefix,
+           "WIRE_METRICS_PORT": "-1", "PYTHONPATH": str(Path(__file__).parents[2])}
+    started = subprocess.run([sys.executable, "-m", "services.ingest"], env=env, capture_output=True, text=True,
+                             timeout=120)
+    assert started.returncode != 0
+    assert "UnsafeDropFolder" in started.stderr and "failed/ of the drop folder is a symlink" in started.stderr
