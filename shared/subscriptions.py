@@ -20,8 +20,6 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from redis.asyncio import Redis
 
-from shared.outbound import numeric_host_problem
-
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 SUBSCRIPTIONS_TOPIC = "wire.subscriptions"
 # Short forms of IPTC vocabularies a filter may use ("medtop:16000000").
@@ -118,10 +116,6 @@ class Webhook(BaseModel):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("webhook url must be an absolute http(s) URL")
-        # Which addresses are allowed depends on settings, checked on registration and
-        # at every connect (shared.outbound); an odd numeric spelling is refused here.
-        if parts.hostname and (problem := numeric_host_problem(parts.hostname)):
-            raise ValueError(f"webhook url: {problem}")
         return url
 
 

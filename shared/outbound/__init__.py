@@ -37,7 +37,8 @@ def numeric_host_problem(host: str) -> str | None:
 
 async def check_url(url: str, policy: OutboundPolicy) -> None:
     """The registration check of a URL outbound HTTP will call later: an absolute
-    http(s) URL whose host resolves only to allowed addresses.
+    http(s) URL, its host not an odd numeric spelling, resolving only to allowed
+    addresses.
 
     Raises OutboundRefused (with the reason) or HostUnresolved. The same rule runs
     again at every connect, so passing here is necessary, not sufficient.
@@ -48,5 +49,7 @@ async def check_url(url: str, policy: OutboundPolicy) -> None:
         raise OutboundRefused(f"invalid URL: {exc}") from exc
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise OutboundRefused("not an absolute http(s) URL")
+    if problem := numeric_host_problem(parsed.host):
+        raise OutboundRefused(problem)
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     await policy.addresses(parsed.host, port)

@@ -28,10 +28,11 @@ def names(table: dict[str, list[str]]):
 
 
 @pytest.mark.parametrize("url, reason", [
-    ("http://2130706433/hook", "loopback"),
-    ("http://0x7f000001/hook", "loopback"),
+    ("http://2130706433/hook", "spells the address 127.0.0.1"),
+    ("http://0x7f000001/hook", "spells the address 127.0.0.1"),
     ("http://0177.0.0.1/hook", "invalid URL"),    # httpx refuses to parse it at all
-    ("http://127.1/hook", "loopback"),
+    ("http://127.1/hook", "spells the address 127.0.0.1"),
+    ("http://0x0a.1/hook", "spells the address 10.0.0.1"),
     ("http://localhost:6379/", "loopback"),
     ("http://[::1]/hook", "loopback"),
     ("http://[::ffff:127.0.0.1]/hook", "loopback"),
@@ -74,6 +75,16 @@ def test_allowed_networks_open_a_private_range_but_never_metadata():
     assert "private" in policy.refusal("10.0.0.1")
     assert "metadata" in policy.refusal("169.254.169.254")
     assert policy.refusal("169.254.1.1") is None
+
+
+@pytest.mark.parametrize("host", ["2130706433", "0x7f000001", "127.1", "0x7f.1", "017700000001"])
+async def test_odd_spellings_are_judged_by_their_address_at_connect_time(host):
+    # a subscription stored before the registration check still cannot reach inside
+    with peer(text_answer(b"internal")) as internal:
+        async with OutboundClient(OutboundPolicy(), OutboundLimits(deadline_s=5), user_agent="test") as client:
+            with pytest.raises(OutboundRefused, match=r"\(127\.0\.0\.1\) is a loopback"):
+                await client.fetch("POST", internal.url("/hook", host=host), content=b"{}")
+        assert internal.requests == []
 
 
 @pytest.mark.parametrize("host, odd", [("2130706433", True), ("0x7f000001", True), ("0177.0.0.1", True),
