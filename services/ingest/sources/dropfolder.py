@@ -145,6 +145,7 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
         with os.scandir(folder_fd) as listing:
             entries = sorted((e for e in listing if not e.name.startswith(".") and e.name not in OUTCOMES),
                              key=lambda e: e.name)
+        reported.intersection_update(e.name for e in entries)  # forget what is gone
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 continue  # a sub-folder is not a wire file
