@@ -3,13 +3,16 @@ rebinding caught at connect time, redirects re-checked, capped answers and one
 deadline — against local HTTP peers built in each test (no Kafka, no Redis)."""
 from __future__ import annotations
 
+import gzip
 import time
+import zlib
 
 import httpx
 import pytest
 
 from shared.outbound import (DeadlineExceeded, HostUnresolved, OutboundClient, OutboundLimits, OutboundPolicy,
-                             OutboundRefused, ResponseTooLarge, check_url, numeric_host_problem)
+                             OutboundRefused, ResponseTooLarge, ResponseUnreadable, check_url,
+                             numeric_host_problem)
 from tests.outbound_helpers import (bomb_answer, drip_answer, gzip_bomb, peer, redirect_answer, rss_mb,
                                     text_answer)
 
@@ -176,3 +179,44 @@ async def test_too_many_redirects_end_the_exchange():
             with pytest.raises(httpx.TooManyRedirects):
                 await client.fetch("GET", loop.url(), follow_redirects=True)
     assert len(loop.requests) == 4
+
+
+def encoded_answer(body: bytes, encoding: str):
+    def answer(h) -> None:
+        h.send_response(200)
+        h.send_header("Content-Encoding", encoding)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+    return answer
+
+
+def raw_deflate(data: bytes) -> bytes:
+    packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    return packer.compress(data) + packer.flush()
+
+
+@pytest.mark.parametrize("encoding, pack", [
+    ("deflate", zlib.compress),   # zlib-wrapped, as the RFC says
+    ("deflate", raw_deflate),     # raw, as some servers send it
+    ("gzip, gzip", lambda d: gzip.compress(gzip.compress(d))),
+])
+async def test_offered_encodings_decode_within_the_cap(encoding, pack):
+    text = b"<rss>" + b"harbour " * 1000 + b"</rss>"
+    with peer(encoded_answer(pack(text), encoding)) as server:
+        async with OutboundClient(OutboundPolicy.allowing(["127.0.0.0/8"]), OutboundLimits(max_bytes=len(text)),
+                                  user_agent="t") as client:
+            assert (await client.fetch("GET", server.url())).body == text
+        async with OutboundClient(OutboundPolicy.allowing(["127.0.0.0/8"]),
+                                  OutboundLimits(max_bytes=len(text) - 1), user_agent="t") as client:
+            with pytest.raises(ResponseTooLarge):
+                await client.fetch("GET", server.url())
+
+
+async def test_an_encoding_not_offered_is_unreadable_but_still_gives_an_excerpt():
+    with peer(encoded_answer(b"\x28\xb5\x2f\xfd not really zstd", "zstd")) as server:
+        async with OutboundClient(OutboundPolicy.allowing(["127.0.0.0/8"]), OutboundLimits(), user_agent="t") as c:
+            with pytest.raises(ResponseUnreadable, match="zstd"):
+                await c.fetch("GET", server.url())
+            excerpt = await c.fetch("GET", server.url(), truncate=True)
+    assert excerpt.status == 200 and excerpt.body.endswith(b"not really zstd")
