@@ -79,6 +79,7 @@ class Article(BaseModel):
     places: list[dict[str, Any]] = Field(default_factory=list)
     subjects: list[dict[str, Any]] = Field(default_factory=list)
     infoSources: list[dict[str, Any]] = Field(default_factory=list)
+    renditions: list[dict[str, Any]] = Field(default_factory=list)
     associations: list[dict[str, Any]] = Field(default_factory=list)
     altIds: list[dict[str, Any]] = Field(default_factory=list)
 

@@ -50,11 +50,14 @@ _SPACE = re.compile(r"\s+")
 
 
 def content_hash(article: Article) -> str:
-    """Hash of what a reader sees (headline, descriptions, body) and the item's
-    publication status, whitespace-folded: the same item re-sent hashes the same; an
-    edit, or the same text now withdrawn (a kill), does not."""
+    """Hash of what a reader sees (headline, descriptions, body; a picture's or clip's
+    renditions, a package's members) and the item's publication status,
+    whitespace-folded: the same item re-sent hashes the same; an edit, a new
+    rendition, a changed member list, or the same text now withdrawn (a kill), does not."""
     parts = [article.pubStatus, article.headline, *(d.value for d in article.descriptions),
-             *(b.value for b in article.bodies)]
+             *(b.value for b in article.bodies), *(str(r.get("href", "")) for r in article.renditions)]
+    if article.type == "composite":  # a text's photo links stay out: its hash predates them
+        parts += [str(a.get("uri", "")) for a in article.associations]
     text = _SPACE.sub(" ", "\n".join(parts)).strip()
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

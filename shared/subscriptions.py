@@ -13,7 +13,7 @@ import re
 import secrets
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import orjson
@@ -25,6 +25,8 @@ SUBSCRIPTIONS_TOPIC = "wire.subscriptions"
 # Short forms of IPTC vocabularies a filter may use ("medtop:16000000").
 _VOCABULARIES = {"medtop:": "http://cv.iptc.org/newscodes/mediatopic/",
                  "subj:": "http://cv.iptc.org/newscodes/subjectcode/"}
+# The ninjs 3.1 ``type`` values, so a filter on a misspelt type is refused, not silently empty.
+NinjsType = Literal["text", "audio", "video", "picture", "graphic", "composite", "component", "event", "planning"]
 
 
 class SubscriptionFilter(BaseModel):
@@ -36,7 +38,8 @@ class SubscriptionFilter(BaseModel):
     ``languages`` are BCP 47 ranges ("en" matches "en-GB"); ``urgency`` keeps items
     whose urgency is at most this (items without urgency do not match);
     ``keywords`` are words or phrases found in the headline, descriptions, slugline
-    or body; ``providers`` are the feeds' provider names.
+    or body; ``providers`` are the feeds' provider names; ``types`` are ninjs types
+    ("picture", "video", "composite"…; an item without one is "text").
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -48,6 +51,7 @@ class SubscriptionFilter(BaseModel):
     providers: list[str] = []
     urgency: int | None = Field(None, ge=1, le=9)
     keywords: list[str] = []
+    types: list[NinjsType] = []
 
     @cached_property
     def _compiled(self) -> dict[str, Any]:
@@ -79,6 +83,8 @@ class SubscriptionFilter(BaseModel):
         for field, wanted in c["entities"].items():
             if wanted and not any(_entity_values(e) & wanted for e in item.get(field) or ()):
                 return False
+        if self.types and (item.get("type") or "text") not in self.types:
+            return False
         if c["providers"] and (provider or "").casefold() not in c["providers"]:
             return False
         if self.urgency is not None:

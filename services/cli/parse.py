@@ -1,4 +1,7 @@
-"""``wire parse FILE...``: print the canonical ninjs of each file, for debugging a feed."""
+"""``wire parse FILE...``: print the canonical ninjs of each file, for debugging a feed.
+
+Output is JSON lines, one object per item, so it pipes into ``jq`` (``wire parse
+*.xml | jq .ninjs.type``); files that cannot be read are reported on stderr."""
 from __future__ import annotations
 
 import argparse
@@ -14,7 +17,9 @@ from shared.ninjs import ninjs_errors
 
 
 def main_parse(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="wire parse", description="print the canonical ninjs 3.1 of each file")
+    parser = argparse.ArgumentParser(prog="wire parse", description="print the canonical ninjs 3.1 of each file: "
+                                     "one JSON object per item and line (file, format, signal, sourceVersion, "
+                                     "valid, ninjs)")
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--provider", default="cli", help="provider name used for uris without a source id")
     parser.add_argument("--content-type", default=None, help="override the media type guessed from the name")
@@ -34,5 +39,5 @@ def main_parse(argv: list[str]) -> int:
             ninjs = item.article.to_ninjs()
             report = {"file": str(path), "format": item.source_format, "signal": item.signal,
                       "sourceVersion": item.source_version, "valid": not ninjs_errors(ninjs), "ninjs": ninjs}
-            sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
+            sys.stdout.write(orjson.dumps(report).decode() + "\n")
     return 1 if failures else 0

@@ -30,7 +30,11 @@ async def enrich(event: ArticleEvent) -> ArticleEvent:
 
 
 def story_text(article: Article) -> str:
-    return f"{article.headline}\n{article.body_text}"
+    """What clusters a story: headline and body; a picture or clip has no body, so its
+    caption (descriptions) stands in, else pictures of one event would cluster by
+    headline alone."""
+    text = article.body_text or "\n".join(d.value for d in article.descriptions if d.role != "summary")
+    return f"{article.headline}\n{text}"
 
 
 def cluster_story(event: ArticleEvent, index: StoryIndex) -> Assignment:

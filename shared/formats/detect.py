@@ -17,12 +17,13 @@ FORMATS = ("text", "html", "ninjs", "newsml-g2", "nitf", "newsml-1.2", "anpa", "
 _BY_MEDIA_TYPE = {
     "application/json": "ninjs", "application/ninjs+json": "ninjs",
     "application/vnd.iptc.g2.newsitem+xml": "newsml-g2", "application/vnd.iptc.g2.newsmessage+xml": "newsml-g2",
+    "application/vnd.iptc.g2.packageitem+xml": "newsml-g2",
     "application/nitf+xml": "nitf", "text/vnd.iptc.nitf": "nitf", "text/vnd.iptc.newsml": "newsml-1.2",
     "application/rss+xml": "rss", "application/atom+xml": "atom",
     "text/html": "html", "application/xhtml+xml": "html",
     "application/x-anpa": "anpa", "application/x-iptc7901": "iptc7901",
 }
-_BY_ROOT = {"newsItem": "newsml-g2", "newsMessage": "newsml-g2", "nitf": "nitf", "NewsML": "newsml-1.2",
+_BY_ROOT = {"newsItem": "newsml-g2", "newsMessage": "newsml-g2", "packageItem": "newsml-g2", "nitf": "nitf", "NewsML": "newsml-1.2",
             "NewsItem": "newsml-1.2", "rss": "rss", "RDF": "rss", "feed": "atom",
             "html": "html", "head": "html", "body": "html"}
 _UNREADABLE_KINDS = ("image/", "audio/", "video/", "font/", "model/")

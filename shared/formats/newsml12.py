@@ -16,6 +16,7 @@ from shared.errors import ParseError
 from shared.events import Article, Signal, TextBlock
 from shared.formats.base import ParsedItem
 from shared.formats.ninjs_json import ninjs_datetime, ninjs_uri, plain_body, provider_slug
+from shared.formats.desk_notes import split_desk_notes
 from shared.formats.nitf import read_story
 from shared.formats.xmlsafe import (attr, block_paragraphs, local_name, parse_html, parse_xml, text_of,
                                     text_paragraphs, xpath_of)
@@ -78,6 +79,8 @@ def _read_item(item: etree._Element, slug: str) -> ParsedItem:
     deck = _line(text_parts, "SubHeadLine")
     paragraphs = _component_text(text_parts, lambda role: role in ("body", "main", "maintext")) or \
         _component_text(text_parts, lambda role: role not in _NOT_BODY)
+    desk = split_desk_notes(paragraphs)
+    paragraphs = desk.paragraphs
     deck = deck or "\n\n".join(_component_text(text_parts, lambda role: role == "subheadline"))
     contact = "\n\n".join(_component_text(text_parts, lambda role: role == "contact"))
     if not headline and not paragraphs:
@@ -100,13 +103,14 @@ def _read_item(item: etree._Element, slug: str) -> ParsedItem:
         copyrightNotice=copyright_line or None,
         language=attr(item.find(".//{*}DescriptiveMetadata/{*}Language"), "FormalName") or None,
         by=_line(text_parts, "ByLine") or None,
-        slugline=_line(text_parts, "SlugLine") or None,
+        slugline=_line(text_parts, "SlugLine") or desk.slug or None,
+        edNote=desk.ed_note(),
         located=_line(text_parts, "DateLine") or None,
         headlines=[TextBlock(role="main", value=headline)] if headline else [],
         descriptions=[TextBlock(role=role, contentType="text/plain", value=value)
                       for role, value in (("deck", deck), ("contact", contact)) if value],
         bodies=plain_body(paragraphs),
-        subjects=_subjects(item),
+        subjects=_subjects(item) + [{"name": k} for k in dict.fromkeys(desk.keywords)],
         infoSources=[{"name": name, "role": "source"} for name in
                      dict.fromkeys(attr(p, "FormalName") for p in item.iterfind(".//{*}Source/{*}Party")) if name],
         associations=_media(uri, components),

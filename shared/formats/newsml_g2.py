@@ -1,10 +1,13 @@
-"""NewsML-G2 text items read into canonical ninjs :class:`Article`s.
+"""NewsML-G2 items read into canonical ninjs :class:`Article`s.
 
-A payload is one ``newsItem`` or a ``newsMessage`` whose ``itemSet`` holds several
-items (a package, the text, its pictures). Every text item becomes one Article;
-pictures it shows (``<figure>`` in an XHTML body, ``<media>`` in NITF) become its
-associations, with renditions from the picture items of the same message. Elements
-are matched by local name, so G2 with or without its namespace reads the same.
+A payload is one ``newsItem`` or ``packageItem``, or a ``newsMessage`` whose
+``itemSet`` holds several (a package, the text, its pictures). Every item becomes one
+Article of its type: text with its body; a picture, graphic, video or audio item with
+its renditions (:mod:`shared.formats.g2_media`); a package (type "composite") with its
+members as associations. Pictures a text shows (``<figure>`` in an XHTML body,
+``<media>`` in NITF) become its associations, with renditions from the picture items
+of the same message. Elements are matched by local name, so G2 with or without its
+namespace reads the same.
 """
 from __future__ import annotations
 
@@ -15,7 +18,10 @@ from lxml import etree
 from shared.errors import ParseError
 from shared.events import Article, Signal, TextBlock
 from shared.formats.base import ParsedItem
-from shared.formats.ninjs_json import ninjs_datetime, ninjs_uri, plain_body, provider_slug
+from shared.formats.desk_notes import DeskNotes, split_desk_notes
+from shared.formats.g2_media import (MEDIA_TYPES, item_type, local_code, member_associations, ref_uri,
+                                     renditions)
+from shared.formats.ninjs_json import ninjs_datetime, ninjs_uri, plain_body, provider_slug, story_uri
 from shared.formats.nitf import photo_associations, read_story
 from shared.formats.xmlsafe import (attr, block_paragraphs, local_name, parse_html, parse_xml, text_of,
                                     text_paragraphs, xpath_of)
@@ -25,63 +31,101 @@ _KINDS = {"person": "people", "organisation": "organisations", "organization": "
           "geoArea": "places", "poi": "places", "event": "events", "object": "objects"}
 _KILLED = {"canceled", "cancelled", "withdrawn"}
 _SIGNALS = {"correction": Signal.CORRECTION, "update": Signal.UPDATE}
+_ITEMS = ("newsItem", "packageItem")
 
 
 def parse_newsml_g2(payload: bytes, *, provider: str) -> list[ParsedItem]:
-    """Read a NewsML-G2 ``newsItem`` or ``newsMessage`` into ninjs Articles, one per
-    text item.
+    """Read a NewsML-G2 ``newsItem``, ``packageItem`` or ``newsMessage`` into ninjs
+    Articles, one per item (a package after the members it carries).
 
-    In: the raw XML bytes and the provider name. Out: per text ``newsItem``: uri
-    from ``@guid``, version from ``@version``, dates from itemMeta, ``pubStatus``
+    In: the raw XML bytes and the provider name. Out: per item: uri from ``@guid``,
+    version from ``@version``, type from ``itemClass`` (text, picture, graphic,
+    video, audio; composite for a package), dates from itemMeta, ``pubStatus``
     (stat:canceled or stat:withdrawn → "canceled" and signal KILL), signal
     CORRECTION / UPDATE from ``<signal qcode="sig:correction|sig:update"/>``,
-    headlines, descriptions, slugline, byline and creators, subjects (``medtop:`` and
-    ``subj:`` qcodes as IPTC uris; people, organisations and places by their
-    ``cpnat:`` type), language, urgency, embargo, rightsInfo, and the body of
-    ``inlineXML`` (XHTML or NITF) or ``inlineData`` as plain-text paragraphs.
+    headlines, descriptions (a picture's caption), slugline, byline and creators,
+    edNote, subjects (``medtop:`` and ``subj:`` qcodes as IPTC uris; people,
+    organisations and places by their ``cpnat:`` type), language, urgency, embargo,
+    rightsInfo; for text the body of ``inlineXML`` (XHTML or NITF) or ``inlineData``
+    as plain-text paragraphs (editors' notes, keyword and slug lines moved out); for
+    media its renditions; for a package its members as associations. An item of a
+    message that carries only a guid, referenced by a package of the message, is a
+    reference, not an item of its own; a package without a guid gets a uri from its
+    members' references.
     Raises :class:`ParseError` for unsafe or malformed XML (``where`` = "line N"),
-    another root element, a text item without ``@guid`` or without both headline
-    and body, and a payload holding no text item (``where`` = an XPath-ish location).
+    another root element, an item without ``@guid``, a text item without both
+    headline and body, a media item with neither headline, description nor
+    rendition, a package with no member, an item class ninjs has no type for, and a
+    message holding no item (``where`` = an XPath-ish location).
     """
     slug = provider_slug(provider)
     root = parse_xml(payload)
-    if local_name(root) == "newsItem":
+    if local_name(root) in _ITEMS:
         items = [root]
     elif local_name(root) == "newsMessage":
-        items = list(root.iterfind("{*}itemSet/{*}newsItem"))
+        items = [i for i in root.iterfind("{*}itemSet/*") if local_name(i) in _ITEMS]
     else:
-        raise ParseError(f"root element is <{local_name(root)}>, not <newsItem> or <newsMessage>",
+        raise ParseError(f"root element is <{local_name(root)}>, not <newsItem>, <packageItem> or <newsMessage>",
                          where=xpath_of(root))
-    pictures = {attr(i, "guid"): i for i in items if _item_class(i) not in ("", "text", "composite")}
-    texts = [i for i in items if _item_class(i) in ("", "text", "composite")]
-    if not texts:
-        raise ParseError("NewsML-G2 payload holds no text newsItem", where=xpath_of(root))
-    return [_read_item(item, slug, pictures) for item in texts]
+    if not items:
+        raise ParseError("NewsML-G2 message holds no newsItem or packageItem", where=xpath_of(root))
+    packages = [i for i in items if local_name(i) == "packageItem"]
+    referenced = {ref_uri(ref, slug) for package in packages for ref in package.iter("{*}itemRef")}
+    news = [i for i in items if local_name(i) == "newsItem" and not _reference_only(i, slug, referenced)]
+    media = {ninjs_uri(attr(i, "guid"), slug): i for i in news if attr(i, "guid") and item_type(i) in MEDIA_TYPES}
+    parsed = [_read_item(item, slug, media) for item in news]
+    carried = {p.article.uri: p.article for p in parsed}
+    return parsed + [_read_item(package, slug, media, carried) for package in packages]
 
 
-def _read_item(item: etree._Element, slug: str, pictures: dict[str, etree._Element]) -> ParsedItem:
+def _reference_only(item: etree._Element, slug: str, referenced: set[str]) -> bool:
+    """A message's stand-in for a package member sent on its own: a guid and no content."""
     guid = attr(item, "guid")
+    empty = item.find("{*}contentMeta") is None and item.find("{*}contentSet") is None
+    return bool(guid) and empty and ninjs_uri(guid, slug) in referenced
+
+
+def _read_item(item: etree._Element, slug: str, media: dict[str, etree._Element],
+               carried: dict[str, Article] | None = None) -> ParsedItem:
+    kind = item_type(item)
+    guid = attr(item, "guid")
+    if not guid and kind == "composite":
+        guid = story_uri(slug, "newsml-g2-package", *(ref_uri(r, slug) for r in item.iter("{*}itemRef")))
     if not guid:
-        raise ParseError("newsItem has no guid", where=f"{xpath_of(item)}/@guid")
+        raise ParseError(f"{local_name(item)} has no guid", where=f"{xpath_of(item)}/@guid")
     uri = ninjs_uri(guid, slug)
     meta = _child(item, "itemMeta")
     content = _child(item, "contentMeta")
-    status = _local(attr(meta.find("{*}pubStatus"), "qcode")) or "usable"
+    status = local_code(attr(meta.find("{*}pubStatus"), "qcode")) or "usable"
     pub_status = "canceled" if status in _KILLED else ("withheld" if status == "withheld" else "usable")
     headlines = _blocks(content.iterfind("{*}headline"), first_role="main")
-    paragraphs, photos = _body(item)
-    if paragraphs and headlines and paragraphs[0] == headlines[0].value:
-        paragraphs = paragraphs[1:]  # bodies often repeat the headline as their first line
-    if not headlines and not paragraphs:
-        raise ParseError("newsItem has neither headline nor body", where=xpath_of(item))
+    descriptions = _blocks(content.iterfind("{*}description"), first_role="summary")
+    desk, photos, associations, item_renditions = DeskNotes(), [], [], []
+    if kind == "composite":
+        associations = member_associations(item, slug, carried or {})
+        if not associations:
+            raise ParseError("packageItem references no item", where=xpath_of(item))
+    elif kind in MEDIA_TYPES:
+        item_renditions = renditions(item)
+        if not (headlines or descriptions or item_renditions):
+            raise ParseError(f"{kind} item has neither headline, description nor rendition", where=xpath_of(item))
+    else:
+        desk, photos = _body(item)
+        if desk.paragraphs and headlines and desk.paragraphs[0] == headlines[0].value:
+            desk.paragraphs = desk.paragraphs[1:]  # bodies often repeat the headline as their first line
+        if not headlines and not desk.paragraphs:
+            raise ParseError("newsItem has neither headline nor body", where=xpath_of(item))
+        associations = _with_renditions(photo_associations(uri, photos), media)
     creators = [text_of(c.find("{*}name")) or attr(c, "literal") for c in content.iterfind("{*}creator")]
     creators = [c for c in creators if c]
-    entities = _entities(content)
+    entities = _entities(item, content)
     rights = _child(item, "rightsInfo")
     holder = _child(rights, "copyrightHolder")
     version = attr(item, "version")
+    keywords = [k for k in map(text_of, content.iterfind("{*}keyword")) if k] + desk.keywords
     article = Article(
         uri=uri,
+        type=kind,
         version=version if version.isdigit() and len(version) < 10 else "1",
         firstCreated=ninjs_datetime(text_of(meta.find("{*}firstCreated"))),
         versionCreated=ninjs_datetime(text_of(meta.find("{*}versionCreated"))),
@@ -92,22 +136,23 @@ def _read_item(item: etree._Element, slug: str, pictures: dict[str, etree._Eleme
         copyrightHolder=(text_of(holder.find("{*}name")) or attr(holder, "literal") or text_of(holder)) or None,
         copyrightNotice=text_of(rights.find("{*}copyrightNotice")) or None,
         usageTerms=text_of(rights.find("{*}usageTerms")) or None,
-        edNote=text_of(meta.find("{*}edNote")) or None,
+        edNote=desk.ed_note(text_of(meta.find("{*}edNote"))),
         language=attr(content.find("{*}language"), "tag") or attr(item, "xml:lang") or None,
-        by=text_of(content.find("{*}by")) or " and ".join(creators) or None,
-        slugline=text_of(content.find("{*}slugline")) or None,
+        by=text_of(content.find("{*}by")) or " and ".join(creators) or text_of(content.find("{*}creditline")) or None,
+        slugline=text_of(content.find("{*}slugline")) or desk.slug or None,
         located=text_of(content.find("{*}located/{*}name")) or text_of(content.find("{*}dateline")) or None,
         headlines=headlines,
-        descriptions=_blocks(content.iterfind("{*}description"), first_role="summary"),
-        bodies=plain_body(paragraphs),
+        descriptions=descriptions,
+        bodies=plain_body(desk.paragraphs),
         people=[{"name": name, "rel": "author"} for name in creators] + entities.pop("people", []),
         organisations=entities.pop("organisations", []),
         places=entities.pop("places", []),
-        subjects=entities.pop("subjects", []) + [{"name": k} for k in map(text_of, content.iterfind("{*}keyword")) if k],
+        subjects=entities.pop("subjects", []) + [{"name": k} for k in dict.fromkeys(keywords)],
         infoSources=[c for c in (_concept(s, role=True) for s in content.iterfind("{*}infoSource")) if c],
-        altIds=[{"role": _local(attr(a, "type")) or "altId", "value": text_of(a)}
+        altIds=[{"role": local_code(attr(a, "type")) or "altId", "value": text_of(a)}
                 for a in content.iterfind("{*}altId") if text_of(a)],
-        associations=_with_renditions(photo_associations(uri, photos), pictures),
+        renditions=item_renditions,
+        associations=associations,
         **({"genres": genres} if (genres := [c for c in map(_concept, content.iterfind("{*}genre")) if c]) else {}),
         **entities,
     )
@@ -119,14 +164,6 @@ def _child(element: etree._Element, name: str) -> etree._Element:
     return found if found is not None else etree.Element(name)  # an empty stand-in keeps lookups simple
 
 
-def _local(qcode: str) -> str:
-    return qcode.rpartition(":")[2]
-
-
-def _item_class(item: etree._Element) -> str:
-    return _local(attr(item.find("{*}itemMeta/{*}itemClass"), "qcode"))
-
-
 def _urgency(value: str) -> int | None:
     return int(value) if value.isdigit() and 1 <= int(value) <= 9 else None
 
@@ -134,7 +171,7 @@ def _urgency(value: str) -> int | None:
 def _signal(meta: etree._Element, pub_status: str) -> Signal | None:
     if pub_status == "canceled":
         return Signal.KILL
-    said = {_SIGNALS.get(_local(attr(s, "qcode"))) for s in meta.iterfind("{*}signal")}
+    said = {_SIGNALS.get(local_code(attr(s, "qcode"))) for s in meta.iterfind("{*}signal")}
     return next((s for s in (Signal.CORRECTION, Signal.UPDATE) if s in said), None)
 
 
@@ -142,7 +179,7 @@ def _blocks(elements: Any, first_role: str) -> list[TextBlock]:
     blocks = []
     for element in elements:
         if value := text_of(element):
-            role = _local(attr(element, "role")) or (first_role if not blocks else "sub")
+            role = local_code(attr(element, "role")) or (first_role if not blocks else "sub")
             blocks.append(TextBlock(role=role, value=value))
     return blocks
 
@@ -158,42 +195,61 @@ def _concept(element: etree._Element, role: bool = False) -> dict[str, str]:
         entry["uri"] = uri
     else:
         entry["literal"] = qcode or attr(element, "literal")
-    if role and (value := _local(attr(element, "role"))):
+    if role and (value := local_code(attr(element, "role"))):
         entry["role"] = value
     return {k: v for k, v in entry.items() if v}
 
 
-def _entities(content: etree._Element) -> dict[str, list[dict[str, str]]]:
+def _entities(item: etree._Element, content: etree._Element) -> dict[str, list[dict[str, str]]]:
     found: dict[str, list[dict[str, str]]] = {}
     for subject in content.iterfind("{*}subject"):
         entry = _concept(subject)
+        if entry and "name" not in entry and (name := _asserted_name(item, subject)):
+            entry["name"] = name
         if entry:
-            found.setdefault(_KINDS.get(_local(attr(subject, "type")), "subjects"), []).append(entry)
+            found.setdefault(_KINDS.get(local_code(attr(subject, "type")), "subjects"), []).append(entry)
     return found
 
 
-def _body(item: etree._Element) -> tuple[list[str], list[dict[str, str]]]:
-    """Paragraphs and pictures of the first inline content that has any text."""
+def _asserted_name(item: etree._Element, concept: etree._Element) -> str:
+    """The name an item's ``<assert>`` gives a concept it only codes (a point of
+    interest's address lines and locality when it has no name)."""
+    code = attr(concept, "qcode") or attr(concept, "literal")
+    for claim in item.iterfind("{*}assert"):
+        if code and code in (attr(claim, "qcode"), attr(claim, "literal")):
+            if name := text_of(claim.find("{*}name")):
+                return name
+            address = claim.find(".//{*}address")
+            if address is not None:
+                parts = [text_of(e) for e in address.iterfind("{*}line")] + \
+                        [text_of(e.find("{*}name")) for e in address.iterfind("{*}locality")]
+                return ", ".join(p for p in parts if p)
+    return ""
+
+
+def _body(item: etree._Element) -> tuple[DeskNotes, list[dict[str, Any]]]:
+    """Paragraphs (with the desk's lines apart) and pictures of the first inline
+    content that has any text."""
     for holder in item.iterfind("{*}contentSet/*"):
-        kind, paragraphs, photos = local_name(holder), [], []
+        kind, desk, photos = local_name(holder), DeskNotes(), []
         if kind == "inlineXML":
             for child in holder:
                 if local_name(child) == "nitf":
                     story = read_story(child)
-                    paragraphs, photos = story.paragraphs, story.photos
+                    desk, photos = story.desk, story.photos
                 elif local_name(child):
                     body = child.find(".//{*}body") if local_name(child) == "html" else child
-                    paragraphs = block_paragraphs(body if body is not None else child)
+                    desk = split_desk_notes(block_paragraphs(body if body is not None else child))
                     photos = _figures(child)
-                if paragraphs:
+                if desk.paragraphs:
                     break
         elif kind == "inlineData":
             text = holder.text or ""
             root = parse_html(text) if "html" in attr(holder, "contenttype") else None
-            paragraphs = block_paragraphs(root) if root is not None else text_paragraphs(text)
-        if paragraphs:
-            return paragraphs, photos
-    return [], []
+            desk = split_desk_notes(block_paragraphs(root) if root is not None else text_paragraphs(text))
+        if desk.paragraphs:
+            return desk, photos
+    return DeskNotes(), []
 
 
 def _figures(markup: etree._Element) -> list[dict[str, str]]:
@@ -206,23 +262,10 @@ def _figures(markup: etree._Element) -> list[dict[str, str]]:
     return photos
 
 
-def _with_renditions(associations: list[dict[str, Any]], pictures: dict[str, etree._Element]) -> list[dict[str, Any]]:
+def _with_renditions(associations: list[dict[str, Any]], media: dict[str, etree._Element]) -> list[dict[str, Any]]:
     """Associations completed from the picture items of the same message."""
     for association in associations:
-        picture = pictures.get(association["uri"])
-        if picture is None:
-            continue
-        renditions = []
-        for number, remote in enumerate(picture.iterfind("{*}contentSet/{*}remoteContent"), 1):
-            if href := attr(remote, "href"):
-                rendition: dict[str, Any] = {"name": _local(attr(remote, "rendition")) or f"rendition-{number}",
-                                             "href": href}
-                if kind := attr(remote, "contenttype"):
-                    rendition["contentType"] = kind
-                for source, target in (("width", "width"), ("height", "height"), ("size", "sizeInBytes")):
-                    if (value := attr(remote, source)).isdigit() and len(value) < 16:
-                        rendition[target] = int(value)
-                renditions.append(rendition)
-        if renditions:
-            association["renditions"] = renditions
+        picture = media.get(association["uri"])
+        if picture is not None and (found := renditions(picture)):
+            association["renditions"] = found
     return associations

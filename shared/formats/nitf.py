@@ -18,10 +18,15 @@ from lxml import etree
 from shared.errors import ParseError
 from shared.events import Article, Signal, TextBlock
 from shared.formats.base import ParsedItem
+from shared.formats.desk_notes import DeskNotes, split_desk_notes
 from shared.formats.ninjs_json import ninjs_datetime, ninjs_uri, plain_body, provider_slug, story_uri
 from shared.formats.xmlsafe import attr, block_paragraphs, gather_text, local_name, parse_xml, text_of, xpath_of
 
 _SUBJECT_CODES = "http://cv.iptc.org/newscodes/subjectcode/"
+# NITF media-type → ninjs type; other media (data, text, other) are no pictures or clips.
+_MEDIA_KINDS = {"": "picture", "image": "picture", "photo": "picture", "graphic": "graphic", "video": "video",
+                "audio": "audio"}
+_HEADLINE_CHARS = 160  # a first line longer than this is a paragraph, not a headline
 _STATUS = {"canceled": "canceled", "cancelled": "canceled", "withheld": "withheld", "embargoed": "withheld"}
 
 
@@ -35,17 +40,20 @@ class Story:
     authors: list[str] = field(default_factory=list)
     located: str = ""
     paragraphs: list[str] = field(default_factory=list)
-    photos: list[dict[str, str]] = field(default_factory=list)
+    photos: list[dict[str, Any]] = field(default_factory=list)
+    desk: DeskNotes = field(default_factory=DeskNotes)  # editors' notes, keywords, slug found in the body
 
 
 def read_story(nitf: etree._Element) -> Story:
     """Read the story in a NITF ``<nitf>`` (or bare ``<body>``/``<body.content>``) element.
 
-    Out: headline (``hl1``, else ``head/title``), deck (``hl2`` in the hedline), byline
-    (``person`` names, else the byline text without its title or a leading "By"),
-    dateline place, the paragraphs of every ``body.content`` (subheads included,
-    media and notes left out) and the pictures in ``media`` elements (source,
-    caption, credit). Never raises; what is missing is empty.
+    Out: headline (``hl1``, else ``head/title``), deck (``hl2`` in the hedline), byline (``person``
+    names, else the byline text without its title or a leading "By"), dateline place,
+    the paragraphs of every ``body.content`` (subheads included, media and notes left
+    out; editors' notes, keyword and slug lines moved to ``desk``, with the text of
+    ``<note>``s of class "editorsnote" or type "npa", not for publication) and the
+    pictures, graphics and clips in ``media`` elements (source, type, caption, credit,
+    renditions). Never raises; what is missing is empty.
     """
     story = Story()
     hedline = nitf.find(".//{*}hedline")
@@ -63,17 +71,42 @@ def read_story(nitf: etree._Element) -> Story:
             gather_text(dateline, frozenset({"story.date"})).split())
         story.located = place.strip(" ,.-–—")
     contents = [nitf] if local_name(nitf) == "body.content" else list(nitf.iter("{*}body.content"))
+    paragraphs, notes = [], []
     for content in contents:
-        story.paragraphs += block_paragraphs(content)
-        for media in content.iter("{*}media"):
-            if attr(media, "media-type") in ("", "image", "photo", "graphic"):
-                story.photos.append({
-                    "source": attr(media.find("{*}media-reference"), "source"),
-                    "type": attr(media.find("{*}media-reference"), "mime-type"),
-                    "caption": text_of(media.find("{*}media-caption")),
-                    "credit": text_of(media.find("{*}media-producer")),
-                })
+        paragraphs += block_paragraphs(content)
+        notes += [text_of(n) for n in content.iter("{*}note")
+                  if attr(n, "noteclass") == "editorsnote" or attr(n, "type") == "npa"]
+        story.photos += [m for m in map(_media, content.iter("{*}media")) if m]
+    story.desk = split_desk_notes(paragraphs)
+    story.desk.notes[:0] = [n for n in notes if n]
+    story.paragraphs = story.desk.paragraphs
     return story
+
+
+def _media(media: etree._Element) -> dict[str, Any] | None:
+    """A ``media`` block as a picture/graphic/clip: its first reference's source and
+    type, caption, credit, and every reference with an absolute URI as a rendition."""
+    kind = _MEDIA_KINDS.get(attr(media, "media-type").lower())
+    if kind is None:
+        return None
+    references = list(media.iterfind("{*}media-reference"))
+    first = references[0] if references else None
+    renditions = []
+    for number, reference in enumerate(references, 1):
+        source = attr(reference, "source")
+        if not source or ninjs_uri(source, "x") != source:  # an id of the sender's, not a link
+            continue
+        rendition: dict[str, Any] = {"name": attr(reference, "name") or ("source" if number == 1 else
+                                                                          f"rendition-{number}"), "href": source}
+        if kind_of := attr(reference, "mime-type"):
+            rendition["contentType"] = kind_of
+        for size in ("width", "height"):
+            if (value := attr(reference, size)).isdigit() and len(value) < 16:
+                rendition[size] = int(value)
+        renditions.append(rendition)
+    return {"source": attr(first, "source"), "type": attr(first, "mime-type"), "kind": kind,
+            "caption": text_of(media.find("{*}media-caption")), "credit": text_of(media.find("{*}media-producer")),
+            "renditions": renditions}
 
 
 def parse_nitf(payload: bytes, *, provider: str) -> list[ParsedItem]:
@@ -82,21 +115,26 @@ def parse_nitf(payload: bytes, *, provider: str) -> list[ParsedItem]:
     In: the raw XML bytes and the provider name. Out: one ParsedItem with uri from
     ``doc-id/@id-string`` (kept when it is a URI, else ``urn:wirestream:{provider}:{id}``;
     a content hash when there is no doc-id), version from ``du-key/@version``,
-    headline, deck (``descriptions`` role "deck"), byline, dateline (``located``),
+    headline (``hl1``, ``title``, else a first body line of at most 160 characters),
+    deck (``descriptions`` role "deck"), byline, dateline (``located``),
     plain-text body, urgency (``ed-urg``), dates (``date.issue``, ``date.release``
     when later, ``date.expire``, ``pubdata/@date.publication``), ``doc.copyright``,
-    ``ed-msg`` (edNote), language (``xml:lang`` or ``baselang``), subjects
+    ``ed-msg`` and the body's editors' notes (edNote), keyword lines (subjects), a slug
+    line (slugline when ``du-key`` has none), language (``xml:lang`` or ``baselang``), subjects
     (``tobject.subject`` codes and ``key-list`` keywords), genre (``tobject.type``),
-    places (``evloc``) and pictures as associations. ``docdata/@management-status`` "canceled" gives
-    signal KILL. Raises :class:`ParseError` for unsafe or malformed XML
-    (``where`` = "line N"), a root other than ``nitf`` and a document with neither
-    headline nor body (``where`` = an XPath-ish location).
+    places (``evloc``) and pictures, graphics and clips as associations with renditions.
+    ``docdata/@management-status`` "canceled" gives signal KILL. Raises
+    :class:`ParseError` for unsafe or malformed XML (``where`` = "line N"), a root other
+    than ``nitf`` and a document with neither headline nor body (``where`` = an
+    XPath-ish location).
     """
     slug = provider_slug(provider)
     root = parse_xml(payload)
     if local_name(root) != "nitf":
         raise ParseError(f"root element is <{local_name(root)}>, not <nitf>", where=xpath_of(root))
     story = read_story(root)
+    if not story.headline and story.paragraphs and len(story.paragraphs[0]) <= _HEADLINE_CHARS:
+        story.headline = story.paragraphs.pop(0)  # wires that leave <title> and <hl1> empty lead with it
     if not story.headline and not story.paragraphs:
         raise ParseError("NITF document has neither headline nor body", where="/nitf/body")
     docdata = root.find("{*}head/{*}docdata")
@@ -112,8 +150,8 @@ def parse_nitf(payload: bytes, *, provider: str) -> list[ParsedItem]:
         pubStatus=status,
         language=_language(root),
         urgency=_urgency(attr(docdata.find("{*}urgency"), "ed-urg")),
-        edNote=attr(docdata.find("{*}ed-msg"), "info") or None,
-        slugline=attr(docdata.find("{*}du-key"), "key") or None,
+        edNote=story.desk.ed_note(attr(docdata.find("{*}ed-msg"), "info")),
+        slugline=attr(docdata.find("{*}du-key"), "key") or story.desk.slug or None,
         by=story.by or None,
         located=story.located or None,
         headlines=[TextBlock(role="main", value=story.headline)] if story.headline else [],
@@ -122,7 +160,8 @@ def parse_nitf(payload: bytes, *, provider: str) -> list[ParsedItem]:
         people=[{"name": name, "rel": "author"} for name in story.authors] + _named(docdata, "person"),
         organisations=_named(docdata, "org"),
         places=_places(docdata),
-        subjects=_subjects(root, docdata, attr(docdata.find("{*}du-key"), "key")),
+        subjects=_subjects(root, docdata, attr(docdata.find("{*}du-key"), "key"))
+        + [{"name": k} for k in dict.fromkeys(story.desk.keywords)],
         associations=photo_associations(uri, story.photos),
         altIds=[{"role": "doc-id", "value": doc_id}] if doc_id else [],
         genres=[{"name": kind} for kind in [attr(root.find("{*}head/{*}tobject"), "tobject.type")] if kind],
@@ -132,19 +171,23 @@ def parse_nitf(payload: bytes, *, provider: str) -> list[ParsedItem]:
     return [ParsedItem(article=article, source_format="nitf", signal=Signal.KILL if status == "canceled" else None)]
 
 
-def photo_associations(article_uri: str, photos: list[dict[str, str]]) -> list[dict[str, Any]]:
-    """Pictures a story carries as ninjs associations ``photo-1``, ``photo-2``…: uri
-    from the picture's source when that is a URI, else ``{article uri}#photo-N``."""
+def photo_associations(article_uri: str, photos: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pictures (and graphics, clips) a story carries as ninjs associations ``photo-1``,
+    ``photo-2``…: uri from the picture's source when that is a URI, else
+    ``{article uri}#photo-N``; renditions as given, else its source when a URI."""
     found = []
     for number, photo in enumerate(photos, 1):
         name = f"photo-{number}"
         source = photo.get("source", "")
         is_uri = bool(source) and ninjs_uri(source, "x") == source.strip()
-        item: dict[str, Any] = {"name": name, "rel": "photo", "type": "picture",
+        kind = photo.get("kind") or "picture"
+        item: dict[str, Any] = {"name": name, "rel": "photo" if kind == "picture" else kind, "type": kind,
                                 "uri": source.strip() if is_uri else f"{article_uri}#{name}"}
         if source and not is_uri:
             item["altIds"] = [{"role": "source", "value": source}]
-        if is_uri:
+        if photo.get("renditions"):
+            item["renditions"] = photo["renditions"]
+        elif is_uri:
             item["renditions"] = [{"name": "source", "href": source.strip(),
                                    **({"contentType": photo["type"]} if photo.get("type") else {})}]
         if photo.get("credit"):

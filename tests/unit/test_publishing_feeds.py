@@ -60,3 +60,60 @@ def test_an_empty_feed_is_still_a_feed():
 def test_etag_changes_with_what_decides_the_answer():
     assert etag_for(1, "q") == etag_for(1, "q") != etag_for(2, "q")
     assert etag_for(1, "q").startswith('W/"')
+
+
+PICTURE = {
+    "uri": "tag:example.org,2024:photo-1", "type": "picture", "version": "1", "versionCreated": "2024-12-18T09:30:00Z",
+    "descriptions": [{"role": "caption",
+                      "value": "A firefighter walks past the remains of a military jet in San Diego."}],
+    "renditions": [
+        {"name": "highRes", "href": "https://img.example.org/jet-hi.jpg", "contentType": "image/jpeg",
+         "width": 2500, "height": 1445, "sizeInBytes": 3764418},
+        {"name": "local", "href": "file:///./jet.jpg", "contentType": "image/jpeg"},
+        {"name": "thumb", "href": "https://img.example.org/jet-thumb.gif", "width": 80, "height": 53}],
+}
+PACKAGE = {
+    "uri": "urn:x:pkg", "type": "composite", "headlines": [{"role": "main", "value": "Jet crash"}],
+    "associations": [
+        {"name": "story", "rel": "main", "uri": "urn:x:story", "type": "text"},
+        {"name": "clip", "rel": "main", "uri": "urn:x:clip", "type": "video", "renditions": [
+            {"name": "sd", "href": "https://v.example.org/clip-sd.mp4", "contentType": "video/mp4", "width": 720,
+             "height": 576, "duration": 69},
+            {"name": "hd", "href": "https://v.example.org/clip-hd.mp4", "contentType": "video/mp4", "width": 1920,
+             "height": 1080, "duration": 69, "sizeInBytes": 87591736}]}],
+}
+
+
+def media_entries():
+    return [entry_of("pic1", PICTURE, META, BASE), entry_of("pkg1", PACKAGE, META, BASE)]
+
+
+def test_rss_carries_the_main_rendition_as_its_enclosure_and_the_type_as_a_category():
+    feed = feedparser.parse(render_rss("t", BASE, media_entries()))
+    assert not feed.bozo, feed.bozo_exception
+    picture, package = feed.entries
+    assert picture.title.startswith("A firefighter walks past")  # no headline: the caption names it
+    assert [(e.href, e.type, e.length) for e in picture.enclosures] == [
+        ("https://img.example.org/jet-hi.jpg", "image/jpeg", "3764418")]
+    assert [e.href for e in package.enclosures] == ["https://v.example.org/clip-hd.mp4"]
+    assert any(t.term == "picture" for t in picture.tags)
+
+
+def test_atom_links_every_http_rendition_as_an_enclosure():
+    feed = feedparser.parse(render_atom("t", BASE, "urn:wirestream:feed:t", media_entries()))
+    assert not feed.bozo, feed.bozo_exception
+    picture = feed.entries[0]
+    links = [(link.href, link.type) for link in picture.links if link.rel == "enclosure"]
+    assert links == [("https://img.example.org/jet-hi.jpg", "image/jpeg"),
+                     ("https://img.example.org/jet-thumb.gif", "image/gif")]  # file:// left out, type from the name
+
+
+def test_json_feed_attachments_with_size_and_duration():
+    feed = orjson.loads(render_json_feed("t", BASE, BASE, media_entries()))
+    picture, package = feed["items"]
+    assert picture["attachments"][0] == {"url": "https://img.example.org/jet-hi.jpg", "mime_type": "image/jpeg",
+                                         "size_in_bytes": 3764418}
+    assert package["attachments"] == [{"url": "https://v.example.org/clip-hd.mp4", "mime_type": "video/mp4",
+                                       "size_in_bytes": 87591736, "duration_in_seconds": 69}]
+    assert package["_wirestream"]["type"] == "composite"
+    assert "attachments" not in orjson.loads(render_json_feed("t", BASE, BASE, entries()))["items"][0]

@@ -85,3 +85,16 @@ def test_webhook_needs_an_http_url_and_gets_a_secret_when_none_is_given():
         Subscription(name="w", outputs={"webhook": {"url": "ftp://example.com/hook"}})
     with pytest.raises(ValidationError):
         Subscription(name="w", outputs={"webhook": {"url": "https://example.com/h", "secret": "short"}})
+
+
+def test_a_types_filter_keeps_only_items_of_those_types():
+    photos = SubscriptionFilter(types=["picture", "graphic"])
+    assert photos.matches({"uri": "urn:x:1", "type": "picture"})
+    assert not photos.matches({"uri": "urn:x:2", "type": "composite"})
+    assert not photos.matches({"uri": "urn:x:3"})  # no type: a text item
+    assert SubscriptionFilter(types=["text"]).matches({"uri": "urn:x:3"})
+
+
+def test_a_misspelt_type_is_refused():
+    with pytest.raises(ValidationError):
+        SubscriptionFilter(types=["photo"])

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.gateway.deps import ReadModelDep
+from services.gateway.feed_media import enclosures, json_feed_attachment
 from shared.subscriptions import SubscriptionKeys, SubscriptionStore
 
 router = APIRouter(tags=["feeds"])
@@ -52,9 +53,13 @@ def entry_of(article_id: str, item: dict[str, Any], meta: dict[str, Any], base: 
     body = next((b["value"] for b in item.get("bodies") or () if b.get("contentType") in (None, "text/plain")), "")
     summary = (item.get("descriptions") or [{}])[0].get("value") or body[:400]
     published = meta.get("published_at")
+    # a picture without headline is named by its caption's start
+    words = summary.split()
+    title = heads[0].get("value") or " ".join(words[:14]) + (" …" if len(words) > 14 else "") or item["uri"]
     return {
         "id": article_id, "uri": item["uri"], "url": f"{base}/v1/articles/{article_id}",
-        "title": heads[0].get("value", item["uri"]), "summary": summary, "body": body,
+        "title": title, "summary": summary, "body": body, "type": item.get("type") or "text",
+        "enclosures": enclosures(item),
         "updated": _when(item.get("versionCreated") or published),
         "created": _when(item.get("firstCreated") or item.get("versionCreated") or published),
         "signal": str(meta.get("signal") or "new"), "version": str(item.get("version", "1")),
@@ -79,8 +84,13 @@ def render_rss(title: str, link: str, entries: list[dict[str, Any]]) -> bytes:
         if e["by"]:
             ET.SubElement(node, "author").text = e["by"]
         ET.SubElement(node, "category", domain="urn:wirestream:signal").text = e["signal"]
+        if e["type"] != "text":  # pictures, clips and packages say what they are; stories need not
+            ET.SubElement(node, "category", domain="urn:wirestream:type").text = e["type"]
         for subject in e["subjects"]:
             ET.SubElement(node, "category").text = subject
+        if e["enclosures"]:  # RSS 2.0 allows one enclosure per item: the item's main rendition
+            first = e["enclosures"][0]
+            ET.SubElement(node, "enclosure", url=first["url"], type=first["type"], length=str(first["length"] or 0))
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True)
 
 
@@ -105,8 +115,13 @@ def render_atom(title: str, link: str, feed_id: str, entries: list[dict[str, Any
         if e["by"]:
             ET.SubElement(ET.SubElement(node, q("author")), q("name")).text = e["by"]
         ET.SubElement(node, q("category"), term=e["signal"], scheme="urn:wirestream:signal")
+        if e["type"] != "text":
+            ET.SubElement(node, q("category"), term=e["type"], scheme="urn:wirestream:type")
         for subject in e["subjects"]:
             ET.SubElement(node, q("category"), term=subject)
+        for media in e["enclosures"]:
+            ET.SubElement(node, q("link"), rel="enclosure", href=media["url"], type=media["type"],
+                          **({"length": str(media["length"])} if media["length"] is not None else {}))
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 
@@ -116,7 +131,9 @@ def render_json_feed(title: str, home: str, feed_url: str, entries: list[dict[st
         "date_published": e["created"].isoformat(), "date_modified": e["updated"].isoformat(),
         "tags": e["subjects"], **({"language": e["language"]} if e["language"] else {}),
         **({"authors": [{"name": e["by"]}]} if e["by"] else {}),
-        "_wirestream": {"signal": e["signal"], "version": e["version"], "article_id": e["id"], "urgency": e["urgency"]},
+        **({"attachments": [json_feed_attachment(m) for m in e["enclosures"]]} if e["enclosures"] else {}),
+        "_wirestream": {"signal": e["signal"], "version": e["version"], "article_id": e["id"], "urgency": e["urgency"],
+                        "type": e["type"]},
     } for e in entries]
     return orjson.dumps({"version": "https://jsonfeed.org/version/1.1", "title": title, "home_page_url": home,
                          "feed_url": feed_url, "items": items})

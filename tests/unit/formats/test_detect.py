@@ -20,6 +20,8 @@ SNIFFED = {
     "wires/iptc7901-harbour-strike.txt": "iptc7901", "wires/iptc7901-two-messages.txt": "iptc7901",
     "wires/rss-harbour-desk.xml": "rss", "wires/atom-verkehr.xml": "atom",
     "korea-daily-2024-12-18.txt": "text",
+    **{f"wires/newsml-g2-media/{p.name}": "newsml-g2" for p in (FIXTURES / "wires" / "newsml-g2-media").glob("*.xml")
+       if not p.name.startswith("LISTING_7_")},  # 7 is a bare groupSet excerpt: refused (test_g2_media)
     **{f"ninjs/{p.parent.name}/{p.name}": "ninjs" for p in (FIXTURES / "ninjs").glob("*/*.json")},
 }
 

@@ -37,13 +37,20 @@ TAGS = ["nitf", "head", "title", "docdata", "doc-id", "urgency", "date.issue", "
         "Status", "Urgency", "NewsComponent", "Role", "NewsLines", "HeadLine", "SubHeadLine", "ContentItem",
         "MimeType", "DataContent", "Metadata", "MetadataType", "Property", "rss", "channel", "item", "guid",
         "link", "pubDate", "category", "feed", "entry", "id", "updated", "content", "summary", "author", "html",
-        "div", "figure", "img", "figcaption", "table", "tr", "td", "blockquote", "li", "br"]
+        "div", "figure", "img", "figcaption", "table", "tr", "td", "blockquote", "li", "br", "packageItem",
+        "groupSet", "group", "groupRef", "itemRef", "icon", "assert", "POIDetails", "address", "line", "locality",
+        "note", "edNote", "partMeta"]
 ATTRS = ["guid", "version", "qcode", "type", "role", "id-string", "ed-urg", "norm", "key", "management-status",
          "FormalName", "Value", "PreviousRevision", "Href", "href", "contenttype", "rendition", "width", "size",
-         "media-type", "source", "uri", "literal", "tag", "xml:lang", "baselang", "class", "data-uri"]
+         "media-type", "source", "uri", "literal", "tag", "xml:lang", "baselang", "class", "data-uri", "residref",
+         "idref", "root", "duration", "durationunit", "videoframerate", "renditionuri", "height", "mime-type",
+         "noteclass", "name", "format", "videoaspectratio"]
 VALUES = ["stat:canceled", "stat:withdrawn", "sig:correction", "sig:update", "ninat:text", "ninat:picture",
           "medtop:20000139", "cpnat:person", "20130515T120000Z", "2024-02-30T10:00:00Z", "3", "0", "99", "-1",
-          "Canceled", "Body", "Photo", "text/xhtml", "application/nitf+xml", "text/plain", "image", "urn:x:1", "x"]
+          "Canceled", "Body", "Photo", "text/xhtml", "application/nitf+xml", "text/plain", "image", "urn:x:1", "x",
+          "ninat:video", "ninat:composite", "ninat:concept", "timeunit:editUnit", "timeunit:frames", "12:00:01.5",
+          "nan", "1e400", "G1", "video", "npa", "editorsnote", "https://img.example.org/a.jpg", "file:///a b.jpg",
+          "Eds: not for publication", "Keywords: a, b"]
 
 # Text XML allows: no controls, surrogates or non-characters, and no markup characters.
 plain = st.text(alphabet=st.characters(exclude_categories=("Cs", "Cc", "Cn"), exclude_characters="<&>"), max_size=24)
@@ -97,9 +104,15 @@ fragments = st.lists(st.recursive(plain, _element, max_leaves=10), max_size=3).m
 SKELETONS = {
     parse_nitf: '<nitf {a}><head><docdata {a}>{f}</docdata>{f}</head><body><body.head><hedline><hl1>{t}</hl1>{f}'
                 "</hedline>{f}</body.head><body.content>{f}</body.content></body></nitf>",
-    parse_newsml_g2: '<newsItem guid="urn:{i}" version="{i}" {a}><itemMeta><itemClass qcode="ninat:text"/>{f}'
-                     "</itemMeta><contentMeta>{f}<headline>{t}</headline></contentMeta><contentSet><inlineXML>{f}"
-                     "</inlineXML>{f}</contentSet></newsItem>",
+    # a message with a text, a media item (class and renditions fuzzed) and a package of both
+    parse_newsml_g2: '<newsMessage><itemSet><newsItem guid="urn:{i}" version="{i}" {a}><itemMeta>'
+                     '<itemClass qcode="ninat:text"/>{f}</itemMeta><contentMeta>{f}<headline>{t}</headline>'
+                     "</contentMeta><contentSet><inlineXML>{f}</inlineXML>{f}</contentSet></newsItem>"
+                     '<newsItem guid="urn:m{i}"><itemMeta><itemClass {a}/></itemMeta><contentMeta>{f}</contentMeta>'
+                     '<contentSet><remoteContent {a}/>{f}</contentSet></newsItem><packageItem {a}>'
+                     '<groupSet root="G1"><group id="G1" {a}><itemRef residref="urn:{i}"/>{f}</group>'
+                     '<group id="G2"><itemRef residref="urn:m{i}"/><groupRef idref="G1"/></group></groupSet>'
+                     "</packageItem></itemSet></newsMessage>",
     parse_newsml12: "<NewsML><NewsItem><Identification><NewsIdentifier><PublicIdentifier>urn:{i}</PublicIdentifier>"
                     "<RevisionId {a}>{i}</RevisionId></NewsIdentifier></Identification><NewsManagement>{f}"
                     "</NewsManagement><NewsComponent><NewsLines><HeadLine>{t}</HeadLine>{f}</NewsLines>{f}"

@@ -14,9 +14,12 @@ from shared.ninjs import ninjs_errors
 SAMPLE = (Path(__file__).resolve().parents[2] / "fixtures" / "wires" / "tt-newsml-g2-sample.xml").read_bytes()
 
 
-def test_tt_message_gives_its_one_text_item_with_headline_and_body():
-    [item] = parse_newsml_g2(SAMPLE, provider="TT")
-    article = item.article
+def test_tt_message_gives_its_text_its_picture_and_its_package():
+    text, picture, package = parse_newsml_g2(SAMPLE, provider="TT")
+    assert [p.article.type for p in (text, picture, package)] == ["text", "picture", "composite"]
+    assert [a["uri"] for a in package.article.associations] == [text.article.uri, picture.article.uri]
+    assert all(ninjs_errors(p.article.to_ninjs()) == [] for p in (text, picture, package))
+    item, article = text, text.article
     assert ninjs_errors(article.to_ninjs()) == []
     assert article.headline == 'Jan Guillou skriver på ny "Hamilton"-bok'
     assert "Boken blir den elfte i serien om superagenten, men enligt Guillou ska den snarare räknas som en " \
@@ -27,7 +30,7 @@ def test_tt_message_gives_its_one_text_item_with_headline_and_body():
 
 
 def test_tt_identity_metadata_and_picture():
-    [item] = parse_newsml_g2(SAMPLE, provider="TT")
+    item = parse_newsml_g2(SAMPLE, provider="TT")[0]
     ninjs = item.article.to_ninjs()
     assert ninjs["uri"] == "http://tt.se/media/text/210919-janguillou-879f202b" and ninjs["version"] == "1"
     assert ninjs["versionCreated"] == "2021-09-19T20:57:43+02:00" and ninjs["urgency"] == 3
@@ -133,7 +136,7 @@ def test_a_message_with_several_text_items_gives_one_article_each():
 @pytest.mark.parametrize("payload, where", [
     (b'<newsItem><itemMeta><itemClass qcode="ninat:text"/></itemMeta></newsItem>', "/newsItem/@guid"),
     (b'<newsMessage><itemSet><newsItem guid="urn:x:1"><itemMeta><itemClass qcode="ninat:picture"/></itemMeta>'
-     b"</newsItem></itemSet></newsMessage>", "/newsMessage"),
+     b"</newsItem></itemSet></newsMessage>", "/newsMessage/itemSet/newsItem"),
     (b"<nitf/>", "/nitf"),
     (b"<newsItem guid='x'>\n<oops></newsItem>", "line 2"),
     (b"<newsMessage><itemSet><newsItem guid='urn:x:1'/><newsItem guid='urn:x:2'><contentMeta/></newsItem>"
@@ -151,3 +154,14 @@ def test_inline_data_plain_text():
                b"</contentSet></newsItem>")
     [item] = parse_newsml_g2(payload, provider="wire")
     assert item.article.body_text == "First para still first.\n\nSecond para."
+
+
+def test_editors_notes_and_keyword_lines_in_a_g2_body_are_not_body_text():
+    payload = (b'<newsItem guid="urn:x:10"><itemMeta><edNote>Sent twice</edNote></itemMeta><contentMeta>'
+               b'<headline>H</headline></contentMeta><contentSet><inlineXML><html><body>'
+               b'<p>NOT FOR PUBLICATION: embargo agreed with the ministry</p><p>Keywords: budget, tax</p>'
+               b'<p>The budget passed.</p></body></html></inlineXML></contentSet></newsItem>')
+    [item] = parse_newsml_g2(payload, provider="wire")
+    assert item.article.body_text == "The budget passed."
+    assert item.article.edNote == "Sent twice / NOT FOR PUBLICATION: embargo agreed with the ministry"
+    assert {"name": "tax"} in item.article.subjects

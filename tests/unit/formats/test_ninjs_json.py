@@ -219,3 +219,12 @@ def test_uris():
     with pytest.raises(ParseError) as caught:
         provider_slug("  ")
     assert caught.value.where == "provider"
+
+
+@pytest.mark.parametrize("name", ["2.1/SIPA_image_2.json", "3.0/SIPA_image_3.json"])
+def test_a_ninjs_picture_stays_a_picture_with_its_renditions(name):
+    [item] = parse_ninjs((EXAMPLES / name).read_bytes(), provider="sipa")
+    article = item.article
+    assert article.type == "picture" and article.renditions
+    assert article.renditions[0]["contentType"] == "image/jpeg" and article.renditions[0]["width"] == 3543
+    assert ninjs_errors(article.to_ninjs()) == []

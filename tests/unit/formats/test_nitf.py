@@ -117,3 +117,52 @@ def test_unreadable_nitf(payload, where):
 def test_read_story_works_on_a_bare_body_content():
     story = read_story(parse_xml(b"<body.content><p>One.</p><hl2>Sub</hl2><p>Two.</p></body.content>"))
     assert story.paragraphs == ["One.", "Sub", "Two."]
+
+
+AGENCY = """<nitf><head><title></title>
+  <docdata><doc-id id-string="urn:x:desk-lines"/><ed-msg info="Moves on the national wire"/></docdata></head>
+  <body><body.content>
+    <p>Harbour strike ends after nine days</p>
+    <p>Eds: Not for publication. Adds minister's comment in 5th paragraph.</p>
+    <p>Keywords: harbour, strike; unions</p>
+    <p>Slug: harbour-strike</p>
+    <p>Dock workers return to work on Monday after unions accepted the offer.</p>
+    <note noteclass="editorsnote"><p>Photos to follow.</p></note>
+    <note type="npa"><p>Check the figure with the port authority.</p></note>
+    <media media-type="video"><media-reference source="https://cdn.example.org/strike.mp4" mime-type="video/mp4"
+        width="1280" height="720"/><media-reference name="thumbnail" source="https://cdn.example.org/strike.jpg"
+        mime-type="image/jpeg" width="320" height="180"/><media-caption>Dock workers at the gate.</media-caption></media>
+    <media media-type="data"><media-reference source="https://cdn.example.org/table.csv"/></media>
+  </body.content></body></nitf>"""
+
+
+def test_desk_lines_leave_the_body_and_an_empty_title_takes_the_first_line():
+    [item] = parse_nitf(AGENCY.encode(), provider="wire")
+    article = item.article
+    assert article.headline == "Harbour strike ends after nine days"
+    assert article.body_text == "Dock workers return to work on Monday after unions accepted the offer."
+    assert article.edNote == ("Moves on the national wire / Photos to follow. / Check the figure with the port "
+                              "authority. / Eds: Not for publication. Adds minister's comment in 5th paragraph.")
+    assert article.slugline == "harbour-strike"
+    assert [{"name": k} in article.subjects for k in ("harbour", "strike", "unions")] == [True] * 3
+    assert ninjs_errors(article.to_ninjs()) == []
+
+
+def test_media_blocks_become_associations_of_their_type_with_every_rendition():
+    [item] = parse_nitf(AGENCY.encode(), provider="wire")
+    [clip] = item.article.associations  # the data block is no picture or clip
+    assert clip["type"] == "video" and clip["rel"] == "video"
+    assert clip["uri"] == "https://cdn.example.org/strike.mp4"
+    assert clip["renditions"] == [
+        {"name": "source", "href": "https://cdn.example.org/strike.mp4", "contentType": "video/mp4",
+         "width": 1280, "height": 720},
+        {"name": "thumbnail", "href": "https://cdn.example.org/strike.jpg", "contentType": "image/jpeg",
+         "width": 320, "height": 180}]
+    assert clip["descriptions"][0]["value"] == "Dock workers at the gate."
+
+
+def test_a_long_first_line_is_no_headline():
+    paragraph = "Dock workers return to work on Monday after the unions accepted the offer " * 4
+    payload = f"<nitf><head><title/></head><body><body.content><p>{paragraph}</p></body.content></body></nitf>"
+    [item] = parse_nitf(payload.encode(), provider="wire")
+    assert item.article.headline == "" and item.article.body_text == paragraph.strip()
