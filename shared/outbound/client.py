@@ -4,6 +4,7 @@ the whole exchange."""
 from __future__ import annotations
 
 import asyncio
+import ssl
 from dataclasses import dataclass
 
 import httpx
@@ -44,11 +45,11 @@ class OutboundClient:
     """Outbound HTTP under ``policy`` with default ``limits``. Close with ``aclose``."""
 
     def __init__(self, policy: OutboundPolicy, limits: OutboundLimits, *, user_agent: str,
-                 pool: httpx.Limits = httpx.Limits()) -> None:
+                 pool: httpx.Limits = httpx.Limits(), verify: ssl.SSLContext | bool = True) -> None:
         self.policy = policy
         self.limits = limits
         self._http = httpx.AsyncClient(
-            transport=GuardedTransport(policy, limits=pool), trust_env=False, follow_redirects=False,
+            transport=GuardedTransport(policy, limits=pool, verify=verify), trust_env=False, follow_redirects=False,
             timeout=limits.deadline_s, headers={"User-Agent": user_agent, "Accept-Encoding": ACCEPT_ENCODING})
 
     async def fetch(self, method: str, url: str, *, headers: dict[str, str] | None = None,

@@ -9,6 +9,7 @@ still verifies the certificate against the host name).
 """
 from __future__ import annotations
 
+import ssl
 import typing
 
 import httpcore
@@ -53,12 +54,13 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     """``httpx.AsyncHTTPTransport`` with the guarded backend and no proxy from the
     environment (a proxy would make the connect-time check judge the proxy)."""
 
-    def __init__(self, policy: OutboundPolicy, *, limits: httpx.Limits = httpx.Limits()) -> None:
+    def __init__(self, policy: OutboundPolicy, *, limits: httpx.Limits = httpx.Limits(),
+                 verify: ssl.SSLContext | bool = True) -> None:
         super().__init__(limits=limits, trust_env=False)
         # httpx 0.28 takes no network backend (encode/httpx#3749 adds it), so the pool
         # it built is replaced by the same pool with ours.
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

@@ -14,7 +14,7 @@ from shared.outbound import (DeadlineExceeded, HostUnresolved, OutboundClient, O
                              OutboundRefused, ResponseTooLarge, ResponseUnreadable, check_url,
                              numeric_host_problem)
 from tests.outbound_helpers import (bomb_answer, drip_answer, gzip_bomb, peer, redirect_answer, rss_mb,
-                                    text_answer)
+                                    text_answer, tls_for)
 
 PUBLIC = "93.184.216.34"
 
@@ -220,3 +220,19 @@ async def test_an_encoding_not_offered_is_unreadable_but_still_gives_an_excerpt(
                 await c.fetch("GET", server.url())
             excerpt = await c.fetch("GET", server.url(), truncate=True)
     assert excerpt.status == 200 and excerpt.body.endswith(b"not really zstd")
+
+
+async def test_https_connects_to_the_checked_address_and_still_verifies_the_host_name(tmp_path):
+    server_tls, client_tls = tls_for("wire.test", tmp_path)
+
+    async def local(host: str, port: int) -> list[str]:
+        return ["127.0.0.1"]
+
+    with peer(text_answer(b"over tls"), tls=server_tls) as server:
+        policy = OutboundPolicy.allowing(["127.0.0.0/8"], resolver=local)
+        async with OutboundClient(policy, OutboundLimits(deadline_s=5), user_agent="t", verify=client_tls) as client:
+            answer = await client.fetch("GET", server.url("/x", host="wire.test"))
+            assert answer.body == b"over tls"
+            # the certificate is checked against the URL's name, not the address dialled
+            with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED|match"):
+                await client.fetch("GET", server.url("/x", host="other.test"))
