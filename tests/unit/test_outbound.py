@@ -236,3 +236,19 @@ async def test_https_connects_to_the_checked_address_and_still_verifies_the_host
             # the certificate is checked against the URL's name, not the address dialled
             with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED|match"):
                 await client.fetch("GET", server.url("/x", host="other.test"))
+
+
+def test_allowed_networks_come_from_the_environment_and_default_to_none(monkeypatch):
+    from pydantic import ValidationError
+
+    from shared.settings import WireSettings
+
+    monkeypatch.delenv("WIRE_OUTBOUND_ALLOWED_NETWORKS", raising=False)
+    assert WireSettings().outbound_allowed_networks == []
+    monkeypatch.setenv("WIRE_OUTBOUND_ALLOWED_NETWORKS", '["127.0.0.0/8", "fd00::/8"]')
+    policy = OutboundPolicy.allowing(WireSettings().outbound_allowed_networks)
+    assert policy.refusal("127.0.0.1") is None and policy.refusal("fd00::1") is None
+    assert "private" in policy.refusal("10.0.0.1")
+    monkeypatch.setenv("WIRE_OUTBOUND_ALLOWED_NETWORKS", '["127.0.0.1/8"]')  # host bits set: a typo, refused
+    with pytest.raises(ValidationError):
+        WireSettings()
