@@ -51,3 +51,11 @@ class Keys:
     def trend_window(self, start: int) -> str:
         """Sorted set of entity → article count in the trend window starting at ``start``."""
         return f"{self.prefix}trends:{start}"
+
+    def trend_released(self, start: int) -> str:
+        """Sorted set of entity → count of stories released from embargo in that window."""
+        return f"{self.prefix}trends-released:{start}"
+
+    def trend_released_stories(self) -> str:
+        """Set of the story uris whose deferred trend counts were added."""
+        return f"{self.prefix}trends-released"

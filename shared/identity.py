@@ -17,7 +17,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from shared.cache import Keys
-from shared.errors import RetriableError
+from shared.errors import RetriableError, WireError
 from shared.events import Article, Signal
 
 
@@ -28,11 +28,12 @@ class Decision(StrEnum):
     CORRECTION = "correction"
     OLDER = "older"
     KILL = "kill"
+    NOT_OWNER = "not-owner"
 
     @property
     def flows(self) -> bool:
         """Whether an article with this decision goes on down the pipeline."""
-        return self not in (Decision.DUPLICATE, Decision.OLDER)
+        return self not in (Decision.DUPLICATE, Decision.OLDER, Decision.NOT_OWNER)
 
     @property
     def signal(self) -> Signal:
@@ -44,6 +45,13 @@ class Decision(StrEnum):
 class Classification:
     decision: Decision
     version: str
+    owner: str | None = None
+
+
+class NotOwner(WireError):
+    """A provider tried to change a story another provider owns (and it relays none of)."""
+
+    code = "not-owner"
 
 
 _SPACE = re.compile(r"\s+")
@@ -62,31 +70,39 @@ def content_hash(article: Article) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-# KEYS[1]: story hash. ARGV: event id, content hash, source version ('' = none), hint ('' / signal).
+# KEYS[1]: story hash. ARGV: event id, content hash, source version ('' = none), hint ('' / signal),
+# provider, then the owners the provider may act for (itself and those it relays).
+# The first provider to submit a uri owns the story; anyone else gets 'not-owner'.
 _CLASSIFY = """
-local s = redis.call('HMGET', KEYS[1], 'event', 'hash', 'version', 'decision')
-local event, hash, version, decision = s[1], s[2], s[3], s[4]
-if event == ARGV[1] then return {decision, version} end
+local s = redis.call('HMGET', KEYS[1], 'event', 'hash', 'version', 'decision', 'owner')
+local event, hash, version, decision, owner = s[1], s[2], s[3], s[4], s[5]
+if event == ARGV[1] then return {decision, version, owner or ''} end
+if event and owner then
+  local allowed = false
+  for i = 6, #ARGV do if ARGV[i] == owner then allowed = true end end
+  if not allowed then return {'not-owner', version, owner} end
+end
 local src, hint = ARGV[3], ARGV[4]
 local d, v
 if not event then
   v = (src ~= '' and src) or '1'
   d = (hint == 'kill' and 'kill') or 'new'
+  owner = ARGV[5]
 elseif hint == 'kill' then
   d = 'kill'; v = (src ~= '' and src) or version
 elseif src ~= '' then
   local a, b = tonumber(src), tonumber(version)
-  if a and b and a < b then return {'older', version} end
-  if src == version and hash == ARGV[2] then return {'duplicate', version} end
+  if a and b and a < b then return {'older', version, owner or ''} end
+  if src == version and hash == ARGV[2] then return {'duplicate', version, owner or ''} end
   v = src
   d = (hint ~= '' and hint) or 'update'
 else
-  if hash == ARGV[2] then return {'duplicate', version} end
+  if hash == ARGV[2] then return {'duplicate', version, owner or ''} end
   v = tostring((tonumber(version) or 0) + 1)
   d = (hint ~= '' and hint) or 'update'
 end
-redis.call('HSET', KEYS[1], 'event', ARGV[1], 'hash', ARGV[2], 'version', v, 'decision', d)
-return {d, v}
+redis.call('HSET', KEYS[1], 'event', ARGV[1], 'hash', ARGV[2], 'version', v, 'decision', d, 'owner', owner or ARGV[5])
+return {d, v, owner or ARGV[5]}
 """
 
 
@@ -97,29 +113,36 @@ class StoryRegistry:
         self._classify = redis.register_script(_CLASSIFY)
 
     async def classify(self, article: Article, *, event_id: str, source_version: str | None,
-                       hint: Signal | None) -> Classification:
+                       hint: Signal | None, provider: str = "", acts_for: list[str] | None = None) -> Classification:
         """Decide what ``article`` is and record it (atomic).
 
         ``source_version`` is the version the source declared (None when it declares
         none: then a changed body makes the next version). ``event_id`` makes a
-        re-delivered submission get the same answer. Raises RetriableError when Redis
-        is unreachable.
+        re-delivered submission get the same answer. ``provider`` owns the story when it
+        is the first to submit it; a later change by a provider not in ``acts_for`` (the
+        owner or a provider relaying for it) is decided NOT_OWNER and recorded nowhere.
+        Raises RetriableError when Redis is unreachable.
         """
         try:
-            decision, version = await self._classify(
+            decision, version, owner = await self._classify(
                 keys=[self.keys.story(article.uri)],
                 args=[event_id, content_hash(article), source_version or "",
-                      hint.value if hint and hint != Signal.NEW else ""],
+                      hint.value if hint and hint != Signal.NEW else "", provider, *(acts_for or [provider])],
             )
         except (RedisConnectionError, RedisTimeoutError) as exc:
             raise RetriableError(f"story registry unreachable: {exc}") from exc
-        return Classification(Decision(decision.decode()), version.decode())
+        return Classification(Decision(decision.decode()), version.decode(), owner.decode() or None)
 
-    async def peek(self, article: Article, *, source_version: str | None) -> Decision | None:
-        """DUPLICATE or OLDER when the registry already knows better, else None. Read-only."""
-        known_hash, known_version = await self.redis.hmget(self.keys.story(article.uri), "hash", "version")
+    async def peek(self, article: Article, *, source_version: str | None,
+                   acts_for: list[str] | None = None) -> Decision | None:
+        """NOT_OWNER when the story belongs to a provider outside ``acts_for``, DUPLICATE
+        or OLDER when the registry already knows better, else None. Read-only."""
+        known_hash, known_version, owner = await self.redis.hmget(self.keys.story(article.uri), "hash", "version",
+                                                                  "owner")
         if known_hash is None:
             return None
+        if acts_for is not None and owner is not None and owner.decode() not in acts_for:
+            return Decision.NOT_OWNER
         known_version = known_version.decode()
         if source_version and _is_older(source_version, known_version):
             return Decision.OLDER

@@ -17,7 +17,7 @@ from shared.cloudevents import event_headers, read_headers
 from shared.errors import MalformedEvent, RetriableError
 from shared.events import ArticleReceived, Stage, article_id_for, utcnow
 from shared.formats import parse
-from shared.identity import Decision, StoryRegistry
+from shared.identity import Decision, NotOwner, StoryRegistry
 from shared.stage import event_id
 from shared.tracing import child_traceparent, new_traceparent
 
@@ -101,23 +101,32 @@ async def submit(
     source: str,
     traceparent: str | None = None,
     timeout_s: float = 10.0,
+    acts_for: list[str] | None = None,
 ) -> Submission:
     """Parse ``payload`` and, unless every item in it is already known, put the raw
     payload on ``topic`` and wait for Kafka's acknowledgement.
 
-    Raises UnsupportedFormat / ParseError for unreadable input (nothing is sent) and
-    KafkaUnavailable when Kafka does not acknowledge within ``timeout_s``.
+    Raises UnsupportedFormat / ParseError for unreadable input and NotOwner when an
+    item changes a story owned by a provider outside ``acts_for`` (default: the
+    provider alone) — nothing is sent then — and KafkaUnavailable when Kafka does not
+    acknowledge within ``timeout_s``.
     """
     submission = Submission()
+    refused = []
     for item in parse(payload, content_type, provider=provider):
         article = item.article
-        known = await registry.peek(article, source_version=item.source_version)
+        known = await registry.peek(article, source_version=item.source_version, acts_for=acts_for or [provider])
+        if known is Decision.NOT_OWNER:
+            refused.append(article.uri)
+            continue
         status = {Decision.DUPLICATE: "duplicate", Decision.OLDER: "stale"}.get(known, "accepted")
         entry = {"id": article_id_for(article.uri), "uri": article.uri, "format": item.source_format,
                  "status": status, "duplicate": status == "duplicate", "stale": status == "stale"}
         if item.source_version:
             entry["version"] = item.source_version
         submission.items.append(entry)
+    if refused:
+        raise NotOwner(f"provider {provider!r} may not change stories another provider owns: {', '.join(refused)}")
     if submission.sent:
         first = submission.sent[0]
         record = submission_record(topic=topic, payload=payload, content_type=content_type or "text/plain",

@@ -5,12 +5,32 @@ service holds all of its configuration. Defaults work on a developer machine.
 """
 from __future__ import annotations
 
+import typing
+
 from pydantic import IPvAnyNetwork
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+
+
+class _Environment(EnvSettingsSource):
+    """The environment, where a list may also be written the natural way:
+    ``WIRE_TARGET_LANGUAGES=pt,es`` as well as ``["pt","es"]``."""
+
+    def decode_complex_value(self, field_name, field, value):
+        try:
+            return super().decode_complex_value(field_name, field, value)
+        except ValueError:
+            if typing.get_origin(field.annotation) is list and isinstance(value, str):
+                return [part.strip() for part in value.split(",") if part.strip()]
+            raise
 
 
 class WireSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WIRE_", extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, _Environment(settings_cls), dotenv_settings, file_secret_settings
 
     kafka_bootstrap: str = "127.0.0.1:9092"
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -34,3 +54,13 @@ class WireSettings(BaseSettings):
     # private or loopback, as a JSON list of CIDRs ('["127.0.0.0/8"]'). Empty: only
     # public addresses. Cloud metadata addresses stay refused whatever is listed.
     outbound_allowed_networks: list[IPvAnyNetwork] = []
+    # Providers allowed to update, correct or kill stories other providers own
+    # (aggregators re-sending agency copy): '{"aggregator": ["ap", "dpa"]}'.
+    relays: dict[str, list[str]] = {}
+    # Seals webhook secrets at rest (gateway and publishing must share it). Unset: a
+    # development key, which the gateway accepts only while it listens on loopback.
+    secret_key: str | None = None
+
+    def acts_for(self, provider: str) -> list[str]:
+        """The providers whose stories ``provider`` may change: itself and those it relays."""
+        return [provider, *(p for p in self.relays.get(provider, ()) if p != provider)]

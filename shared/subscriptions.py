@@ -10,7 +10,6 @@ topic ``wire.subscriptions`` from which ``wire rebuild-read-model`` restores the
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any, Literal
@@ -113,8 +112,10 @@ def searchable_text(item: dict[str, Any]) -> str:
 class Webhook(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: str
-    # Shared secret of the HMAC signature; generated when not given.
-    secret: str = Field(default_factory=lambda: secrets.token_urlsafe(32), min_length=16)
+    # Shared secret of the HMAC signature, as a client gives it (generated when not
+    # given). Never stored: the store keeps it sealed (shared.credentials.SecretBox).
+    secret: str | None = Field(None, min_length=16, max_length=256, exclude=True)
+    sealed_secret: str | None = Field(None, description="set by the server; never shown")
 
     @field_validator("url")
     @classmethod
@@ -134,6 +135,15 @@ class Outputs(BaseModel):
     feeds: bool = True
 
 
+class ReadToken(BaseModel):
+    """A subscriber's read token as stored: its public id and SHA-256, never the token."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    sha256: str
+    created_at: str
+
+
 class Subscription(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=NAME_PATTERN, description="lower-case letters, digits, '-' and '_'")
@@ -141,16 +151,18 @@ class Subscription(BaseModel):
     outputs: Outputs = Field(default_factory=Outputs)
     created_at: str | None = None
     updated_at: str | None = None
+    tokens: list[ReadToken] = []
 
     def topic(self, prefix: str = "") -> str:
         """This subscription's Kafka topic: ``<prefix>published.<name>``."""
         return f"{prefix}published.{self.name}"
 
     def public(self) -> dict[str, Any]:
-        """The subscription as the API shows it: the webhook secret masked."""
+        """The subscription as the API shows it: no webhook secret, tokens by id only."""
         data = self.model_dump(mode="json")
         if data["outputs"]["webhook"]:
-            data["outputs"]["webhook"]["secret"] = "********"
+            data["outputs"]["webhook"] = {"url": data["outputs"]["webhook"]["url"], "secret": "********"}
+        data["tokens"] = [{"id": t.id, "created_at": t.created_at} for t in self.tokens]
         return data
 
 
@@ -168,6 +180,11 @@ class SubscriptionKeys:
     @property
     def version(self) -> str:
         return f"{self.p}sub:version"
+
+    @property
+    def tokens(self) -> str:
+        """Hash of read-token SHA-256 → subscription name."""
+        return f"{self.p}sub:tokens"
 
     def items(self, name: str) -> str:
         """Sorted set of the article ids in the subscription's feeds (score: ms published)."""
@@ -215,9 +232,24 @@ class SubscriptionStore:
         raw = await self.redis.hget(self.keys.all, name)
         return Subscription.model_validate_json(raw) if raw else None
 
+    async def by_token_digest(self, sha256: str) -> Subscription | None:
+        """The subscription whose read token has this SHA-256 (None: unknown or revoked)."""
+        name = await self.redis.hget(self.keys.tokens, sha256)
+        if name is None:
+            return None
+        sub = await self.get(name.decode())
+        return sub if sub is not None and any(t.sha256 == sha256 for t in sub.tokens) else None
+
     async def put(self, subscription: Subscription) -> None:
+        """Store ``subscription`` (and index its read tokens, forgetting revoked ones)."""
+        before = await self.get(subscription.name)
+        gone = {t.sha256 for t in before.tokens} - {t.sha256 for t in subscription.tokens} if before else set()
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(self.keys.all, subscription.name, subscription.model_dump_json())
+            if gone:
+                pipe.hdel(self.keys.tokens, *gone)
+            if subscription.tokens:
+                pipe.hset(self.keys.tokens, mapping={t.sha256: subscription.name for t in subscription.tokens})
             pipe.incr(self.keys.version)
             await pipe.execute()
 
@@ -225,15 +257,22 @@ class SubscriptionStore:
         """Put back subscriptions read from the Kafka topic (``wire rebuild-read-model``)."""
         if not subscriptions:
             return
+        tokens = {t.sha256: s.name for s in subscriptions for t in s.tokens}
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(self.keys.all, mapping={s.name: s.model_dump_json() for s in subscriptions})
+            if tokens:
+                pipe.hset(self.keys.tokens, mapping=tokens)
             pipe.incr(self.keys.version)
             await pipe.execute()
 
     async def delete(self, name: str) -> bool:
-        """Remove the subscription and everything kept for it. Returns whether it existed."""
+        """Remove the subscription, its read tokens and everything kept for it. Returns
+        whether it existed."""
+        before = await self.get(name)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hdel(self.keys.all, name)
+            if before is not None and before.tokens:
+                pipe.hdel(self.keys.tokens, *[t.sha256 for t in before.tokens])
             pipe.delete(*self.keys.per_subscription(name))
             pipe.incr(self.keys.version)
             removed, *_ = await pipe.execute()

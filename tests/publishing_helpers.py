@@ -17,6 +17,7 @@ from shared.cache import Keys, connect
 from services.publishing.webhooks import SIGNATURE, TIMESTAMP, verify
 from shared.codec import encode
 from shared.events import Article, ArticleEvent, Envelope, Signal, TextBlock, article_id_for, utcnow
+from shared.credentials import SecretBox
 from shared.subscriptions import Subscription, SubscriptionStore
 from shared.topics import Topics
 from shared.tracing import new_traceparent
@@ -113,10 +114,12 @@ def record_of(event: ArticleEvent) -> tuple[bytes, bytes, list]:
 
 def read_sse(url: str, *, until, headers: dict | None = None, timeout: float = 60.0) -> list[dict]:
     """Read Server-Sent Events from ``url`` until ``until(events)`` is true; each event
-    as {"id", "event", "data"}."""
+    as {"id", "event", "data"}. Reads with the admin key unless ``headers`` carry
+    another Authorization."""
     events: list[dict] = []
     current: dict = {}
-    with httpx.stream("GET", url, headers=headers or {}, timeout=httpx.Timeout(timeout, connect=10)) as response:
+    headers = {"Authorization": "Bearer dev-admin-key", **(headers or {})}
+    with httpx.stream("GET", url, headers=headers, timeout=httpx.Timeout(timeout, connect=10)) as response:
         assert response.status_code == 200, response.read()
         assert response.headers["content-type"].startswith("text/event-stream")
         deadline = time.monotonic() + timeout
@@ -157,7 +160,9 @@ class Publishing:
 
     async def subscribe(self, name: str, url: str | None, secret: str = "a-test-secret-of-some-length",
                         **filter_spec) -> Subscription:
-        outputs = {"webhook": {"url": url, "secret": secret}} if url else {}
+        # sealed as the gateway seals it; the clear secret stays on this object only
+        sealed = SecretBox(self.settings.secret_key).seal(secret)
+        outputs = {"webhook": {"url": url, "secret": secret, "sealed_secret": sealed}} if url else {}
         sub = Subscription(name=name, filter=filter_spec, outputs=outputs)
         await self.store.put(sub)
         return sub

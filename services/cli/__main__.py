@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if argv else 2
     command, rest = argv[0], argv[1:]
     if command == "run":
+        argparse.ArgumentParser(prog="wire run", description="Run Kafka, Redis and every service in the "
+                                "foreground until Ctrl-C (what `make run` does); reads WIRE_HOME, WIRE_KAFKA_PORT, "
+                                "WIRE_REDIS_PORT, WIRE_PORT and the WIRE_* settings.").parse_args(rest)
         from services.cli.run import run_stack
 
         return run_stack()

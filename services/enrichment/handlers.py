@@ -8,11 +8,15 @@ it its story cluster and names the entities it adds to the trends.
 from __future__ import annotations
 
 import asyncio
+import time
+from datetime import datetime
 
 from services.enrichment.annotations import envelope_enrichment, write_ninjs
 from services.enrichment.findings import read_article
 from services.enrichment.nlp.clusters import THRESHOLD, Assignment, StoryIndex, bucket_keys, signature
 from shared.events import Article, ArticleEvent
+from shared.trends import DEFERRED
+from shared.trends import trend_keys as trend_keys_of
 
 
 async def enrich(event: ArticleEvent) -> ArticleEvent:
@@ -49,9 +53,11 @@ def cluster_story(event: ArticleEvent, index: StoryIndex) -> Assignment:
 
 
 def trend_keys(event: ArticleEvent) -> list[str]:
-    """"<type>\\t<name>" of each entity the article names (Korean proper nouns as
-    "untyped"), for the trend counts."""
-    enrichment = event.envelope.enrichment
-    keys = [f"{e['type']}\t{e['name']}" for e in enrichment.get("entities", [])]
-    keys += [f"untyped\t{e['name']}" for e in enrichment.get("untypedEntities", [])]
-    return list(dict.fromkeys(keys))
+    """"<type>\t<name>" of each entity the article names (Korean proper nouns as
+    "untyped"), for the trend counts — none for a story still under embargo: it is
+    marked instead, and publishing counts it when the embargo ends."""
+    until = event.article.embargoedUntil
+    if until and datetime.fromisoformat(until.replace("Z", "+00:00")).timestamp() > time.time():
+        event.envelope.enrichment[DEFERRED] = True
+        return []
+    return trend_keys_of(event.envelope.enrichment)

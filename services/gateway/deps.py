@@ -1,18 +1,27 @@
-"""Dependencies the routes ask for, as typed aliases."""
+"""Dependencies the routes ask for, as typed aliases, and who the caller is.
+
+Three kinds of caller (see README, "Trust model"):
+- a provider, by its write key (``WIRE_API_KEYS``): submits articles;
+- a subscriber, by its subscription's read token: reads what its filter matches;
+- the operator, by the admin key (``WIRE_ADMIN_KEY``): reads and manages everything.
+"""
 from __future__ import annotations
 
-import hmac
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from aiokafka import AIOKafkaProducer
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.gateway.settings import GatewaySettings
+from shared.credentials import digest, key_matches
 from shared.read_model import ReadModel
+from shared.subscriptions import Subscription, SubscriptionStore
 from shared.topics import Topics
 
 _bearer = HTTPBearer(auto_error=False)
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 def get_settings(request: Request) -> GatewaySettings:
@@ -31,21 +40,98 @@ def get_topics(request: Request) -> Topics:
     return request.app.state.topics
 
 
+def get_store(request: Request) -> SubscriptionStore:
+    return SubscriptionStore(request.app.state.redis, request.app.state.keys.prefix)
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, {"error": "unauthorized", "detail": detail},
+                         headers=_CHALLENGE)
+
+
+def provider_for(settings: GatewaySettings, key: str) -> str | None:
+    """The provider whose write key ``key`` is (every configured key is compared)."""
+    found = None
+    for configured, provider in settings.providers_by_key().items():
+        if key_matches(key, configured):
+            found = provider
+    return found
+
+
 def get_provider(
     settings: Annotated[GatewaySettings, Depends(get_settings)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
     """The provider whose API key authorised the request (401 without a valid key)."""
     if credentials is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "missing 'Authorization: Bearer <key>' header",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    for key, provider in settings.providers_by_key().items():
-        if hmac.compare_digest(key.encode(), credentials.credentials.encode()):
-            return provider
-    raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown API key", headers={"WWW-Authenticate": "Bearer"})
+        raise _unauthorized("missing 'Authorization: Bearer <key>' header")
+    provider = provider_for(settings, credentials.credentials)
+    if provider is None:
+        raise _unauthorized("unknown API key")
+    return provider
+
+
+def is_admin(settings: GatewaySettings, credentials: HTTPAuthorizationCredentials | None) -> bool:
+    return credentials is not None and key_matches(credentials.credentials, settings.admin_key or "")
+
+
+def require_admin(settings: Annotated[GatewaySettings, Depends(get_settings)],
+                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+    """401 unless the request carries ``Authorization: Bearer <WIRE_ADMIN_KEY>``."""
+    if not is_admin(settings, credentials):
+        raise _unauthorized("this needs the admin key (Authorization: Bearer …)")
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads: the operator (everything) or one subscription (its filter's slice)."""
+
+    subscription: Subscription | None = None
+
+    @property
+    def admin(self) -> bool:
+        return self.subscription is None
+
+    def may_read(self, item: dict[str, Any] | None, provider: str | None) -> bool:
+        """Whether this reader is entitled to ``item`` (published by ``provider``)."""
+        if self.subscription is None:
+            return True
+        return item is not None and self.subscription.filter.matches(item, provider)
+
+    def saw_killed(self, meta: dict[str, Any]) -> bool:
+        """Whether this reader may learn that a story was killed: the operator, or a
+        subscription that had the story before its kill (others get a plain 404)."""
+        return self.subscription is None or self.subscription.name in meta.get("notified", ())
+
+    def may_follow(self, name: str) -> bool:
+        """Whether this reader may read subscription ``name``'s feeds and stream."""
+        return self.subscription is None or self.subscription.name == name
+
+
+async def get_reader(
+    request: Request,
+    settings: Annotated[GatewaySettings, Depends(get_settings)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    token: Annotated[str | None, Query(description="read token, for clients that cannot send headers",
+                                       max_length=200)] = None,
+) -> Reader:
+    """The reader behind ``Authorization: Bearer <token>`` (or ``?token=``): the admin
+    key or a subscription's read token. 401 without one, or for a revoked token;
+    403 for a provider's write key (it cannot read)."""
+    given = credentials.credentials if credentials is not None else token
+    if not given:
+        raise _unauthorized("reading needs a subscription's read token or the admin key "
+                            "(Authorization: Bearer …, or ?token=)")
+    if key_matches(given, settings.admin_key or ""):
+        return Reader()
+    subscription = await get_store(request).by_token_digest(digest(given))
+    if subscription is not None:
+        return Reader(subscription)
+    if provider_for(settings, given) is not None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            {"error": "forbidden", "detail": "a provider's write key cannot read; use a "
+                                                             "subscription's read token or the admin key"})
+    raise _unauthorized("unknown or revoked token")
 
 
 SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]
@@ -53,3 +139,6 @@ ProducerDep = Annotated[AIOKafkaProducer, Depends(get_producer)]
 ReadModelDep = Annotated[ReadModel, Depends(get_read_model)]
 TopicsDep = Annotated[Topics, Depends(get_topics)]
 ProviderDep = Annotated[str, Depends(get_provider)]
+ReaderDep = Annotated[Reader, Depends(get_reader)]
+StoreDep = Annotated[SubscriptionStore, Depends(get_store)]
+AdminOnly = Depends(require_admin)

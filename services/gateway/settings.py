@@ -55,6 +55,9 @@ class GatewaySettings(WireSettings):
                     "set WIRE_ADMIN_KEY (the dev admin key is only allowed on loopback)"
                 )
             self.admin_key = DEV_ADMIN_KEY
+        if not self.secret_key and not is_loopback(self.host):
+            raise ValueError(f"no WIRE_SECRET_KEY configured and the gateway listens on {self.host}: set it "
+                             "(it seals webhook secrets; publishing needs the same one)")
         return self
 
     def providers_by_key(self) -> dict[str, str]:

@@ -8,7 +8,7 @@ from aiokafka import AIOKafkaProducer
 
 from services.gateway.metrics import ACCEPTED, IGNORED, REJECTED
 from shared.errors import ParseError, UnsupportedFormat
-from shared.identity import StoryRegistry
+from shared.identity import NotOwner, StoryRegistry
 from shared.inbound import KafkaUnavailable, submit
 
 log = logging.getLogger(__name__)
@@ -26,13 +26,17 @@ def problem(status: int, code: str, detail: str, **extra) -> Answer:
 
 
 async def accept(payload: bytes, content_type: str, *, provider: str, producer: AIOKafkaProducer,
-                 registry: StoryRegistry, topic: str, traceparent: str | None, kafka_timeout_s: float) -> Answer:
-    """202 with each item's id/uri/status (a feed answers ``{"items": [...]}``); 415 or
-    422 when unreadable; 503 when Kafka does not acknowledge in time."""
+                 registry: StoryRegistry, topic: str, traceparent: str | None, kafka_timeout_s: float,
+                 acts_for: list[str] | None = None) -> Answer:
+    """202 with each item's id/uri/status (a feed answers ``{"items": [...]}``); 403 when
+    it changes another provider's story; 415 or 422 when unreadable; 503 when Kafka
+    does not acknowledge in time."""
     try:
         submission = await submit(payload, content_type, provider=provider, producer=producer, registry=registry,
                                   topic=topic, source=f"wirestream/gateway/{provider}", traceparent=traceparent,
-                                  timeout_s=kafka_timeout_s)
+                                  timeout_s=kafka_timeout_s, acts_for=acts_for)
+    except NotOwner as exc:
+        return problem(403, exc.code, str(exc))
     except UnsupportedFormat as exc:
         return problem(415, exc.code, str(exc))
     except ParseError as exc:

@@ -7,7 +7,7 @@ from aiokafka import ConsumerRecord
 from redis.asyncio import Redis
 
 from services.ingest.handlers import ingest
-from shared.bus import Outgoing, StageRunner
+from shared.bus import Outgoing, StageRunner, dead_letter
 from shared.cache import Keys
 from shared.events import Stage
 from shared.identity import StoryRegistry
@@ -26,7 +26,11 @@ def build_runner(settings: WireSettings, redis: Redis) -> StageRunner:
     async def handle(record: ConsumerRecord) -> list[Outgoing]:
         started_at = time.time()
         outputs = []
-        for event in await ingest(received_from_record(record), registry=registry):
+        received = received_from_record(record)
+        events, not_owner = await ingest(received, registry=registry, acts_for=settings.acts_for(received.provider))
+        if not_owner is not None:  # the record goes to the DLQ with reason not-owner; the rest flows
+            outputs.append(dead_letter(record, not_owner, stage=SERVICE, attempts=1))
+        for event in events:
             bind_article_context(event)
             outputs.append(article_output(event, stage=Stage.INGESTED, service=SERVICE,
                                           topic=topics.ingested, started_at=started_at))

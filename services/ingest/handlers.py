@@ -3,23 +3,31 @@ from __future__ import annotations
 
 from shared.events import ArticleEvent, ArticleReceived, Envelope, article_id_for
 from shared.formats import parse
-from shared.identity import Decision, StoryRegistry
+from shared.identity import Decision, NotOwner, StoryRegistry
 from services.ingest.metrics import IGNORED, INGESTED
 
 
-async def ingest(received: ArticleReceived, *, registry: StoryRegistry) -> list[ArticleEvent]:
+async def ingest(received: ArticleReceived, *, registry: StoryRegistry,
+                 acts_for: list[str] | None = None) -> tuple[list[ArticleEvent], NotOwner | None]:
     """Parse the raw payload into ninjs-shaped articles and decide, per story, whether
     it is new, an update, a correction, a kill, or a duplicate/older version (those
-    are dropped and counted).
+    are dropped and counted). Items that change a story owned by a provider outside
+    ``acts_for`` (default: the submitting provider) do not flow: they come back as one
+    NotOwner naming them, for the DLQ, while the other items of the payload go on.
 
     Raises ParseError / UnsupportedFormat (not retriable: the record goes to the DLQ)
     when the payload cannot be read, RetriableError when Redis is unreachable.
     """
-    events = []
+    events, refused = [], []
     for index, item in enumerate(parse(received.payload, received.content_type, provider=received.provider)):
         article = item.article
         verdict = await registry.classify(article, event_id=f"{received.event_id}#{index}",
-                                          source_version=item.source_version, hint=item.signal)
+                                          source_version=item.source_version, hint=item.signal,
+                                          provider=received.provider, acts_for=acts_for)
+        if verdict.decision is Decision.NOT_OWNER:
+            IGNORED.labels(verdict.decision.value).inc()
+            refused.append(f"{article.uri} (owned by {verdict.owner})")
+            continue
         if not verdict.decision.flows:
             IGNORED.labels(verdict.decision.value).inc()
             continue
@@ -37,4 +45,5 @@ async def ingest(received: ArticleReceived, *, registry: StoryRegistry) -> list[
             traceparent=received.traceparent,
         )
         events.append(ArticleEvent(envelope=envelope, article=article))
-    return events
+    not_owner = NotOwner(f"provider {received.provider!r} may not change: {', '.join(refused)}") if refused else None
+    return events, not_owner

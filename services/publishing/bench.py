@@ -122,7 +122,9 @@ def bench_article_reads(*, gateway_url: str, article_id: str, seconds: int = 20,
     wrk = shutil.which("wrk")
     if wrk is None:
         raise FileNotFoundError("wrk is not installed (Debian: apt-get install wrk)")
+    # reads as the operator (the dev admin key of a loopback gateway)
     out = subprocess.run([wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
+                          "-H", "Authorization: Bearer dev-admin-key",
                           f"{gateway_url}/v1/articles/{article_id}"], capture_output=True, text=True, check=True).stdout
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     latency = {f"p{q}_ms": round(float(v) * scale[u], 2) for q, v, u in _WRK_LATENCY.findall(out)}

@@ -22,8 +22,10 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from services.publishing.embargo import EmbargoQueue, embargo_until
+from services.publishing.links import link_associations
 from services.publishing.metrics import FANOUT, ITEMS
 from services.publishing.outputs import SERVICE, Notice, kafka_records, translation_links
+from services.publishing.retraction import PURGE_LIVE, kill_notice, retracted_meta
 from services.publishing.settings import PublishingSettings
 from services.publishing.subscriptions import SubscriptionCache
 from shared.bus import Outgoing
@@ -35,6 +37,7 @@ from shared.read_model import Delivery, ReadModel, StoredItem
 from shared.stage import bind_article_context
 from shared.subscriptions import SubscriptionKeys
 from shared.telemetry import END_TO_END_SECONDS
+from shared.trends import DEFERRED, count_released
 from shared.tracing import child_traceparent, trace_id
 
 __all__ = ["SERVICE", "Publisher", "published_meta"]
@@ -96,6 +99,7 @@ class Publisher:
         # publish: one at a time per story, so its versions reach Redis and Kafka in the
         # order they were decided.
         self._locks = [asyncio.Lock() for _ in range(256)]
+        self._purge_live = self.redis.register_script(PURGE_LIVE)
 
     def lock(self, article_id: str) -> asyncio.Lock:
         return self._locks[hash(article_id) % len(self._locks)]
@@ -106,7 +110,7 @@ class Publisher:
         started = time.time()
         event = decode(ArticleEvent, record.value)
         bind_article_context(event)
-        item = event.article.to_ninjs()
+        item = link_associations(event.article.to_ninjs(), self.settings.public_url)
         ensure_valid(item)
         signal = event.envelope.signal
         async with self.lock(event.envelope.article_id), _redis_errors_retriable():
@@ -128,7 +132,7 @@ class Publisher:
     async def release_held(self, event: ArticleEvent, produce) -> None:
         """Publish an item whose embargo has ended: ``produce(outputs)`` must return
         once Kafka acknowledged them; only then is it dropped from the queue."""
-        item = event.article.to_ninjs()
+        item = link_associations(event.article.to_ninjs(), self.settings.public_url)
         async with self.lock(event.envelope.article_id), _redis_errors_retriable():
             now = await self._snapshot(event, item)
             outputs = [] if _stale(event, now.stored) else await self._release(event, item, now, time.time())
@@ -182,7 +186,8 @@ class Publisher:
                         role=(env.translation or {}).get("role"))
         meta = published_meta(event, published_at, started)
         if notice.signal is Signal.KILL or item.get("pubStatus") == "canceled":
-            return await self._kill(replace(notice, signal=Signal.KILL), meta, now.stored)
+            return await self._kill(replace(notice, signal=Signal.KILL, item=kill_notice(item)), retracted_meta(meta),
+                                    now.stored)
         matched = self.subscriptions.matching(item, env.provider)
         records = kafka_records(notice, matched, published_topic=self.published_topic,
                                 topic_prefix=self.settings.topic_prefix)
@@ -195,6 +200,10 @@ class Publisher:
                                  score_ms=int(published_at * 1000), entry=notice.entry(), deliveries=deliveries)
             await pipe.execute()
         ITEMS.labels(notice.signal.value, "published").inc()
+        if env.enrichment.get(DEFERRED):  # held out of the trends until it went live
+            await count_released(self.redis, self.view.keys, uri=event.article.uri, enrichment=env.enrichment,
+                                 received_at=env.received_at, window_s=self.settings.trend_window_s,
+                                 keep_s=self.settings.trend_window_s * self.settings.trend_windows_kept)
         END_TO_END_SECONDS.labels(event.article.language or "und").observe(published_at - env.received_at.timestamp())
         return records
 
@@ -219,14 +228,18 @@ class Publisher:
                 other = await self.view.stored(member) if member != notice.article_id else None
                 if other is None or other.killed or other.item is None:
                     continue
-                victims.append((replace(notice, article_id=member, item={**other.item, "pubStatus": "canceled"},
+                victims.append((replace(notice, article_id=member, item=kill_notice(other.item),
                                         provider=other.meta.get("provider", notice.provider),
                                         role=other.meta.get("translation_role")),
-                                {**other.meta, "signal": Signal.KILL.value, "published_at": meta["published_at"]},
+                                {**retracted_meta(other.meta), "signal": Signal.KILL.value,
+                                 "published_at": meta["published_at"]},
                                 other.item))
         records: list[Outgoing] = []
+        live_streams = [self.sub_keys.live(s.name) for s in self.subscriptions.all if s.outputs.feeds]
         async with self.redis.pipeline(transaction=True) as pipe:
             for victim, victim_meta, before in victims:
+                if live_streams:  # the story's earlier events leave every replayable stream
+                    await self._purge_live(keys=live_streams, args=[victim.article_id], client=pipe)
                 had_it = self.subscriptions.matching(before, victim.provider) if before is not None else []
                 if before is None:  # never public: nothing to take back, let compaction forget it
                     records.append(victim.tombstone(self.published_topic))

@@ -22,6 +22,7 @@ from redis.exceptions import ResponseError
 
 from services.publishing.metrics import BREAKER_OPEN, WEBHOOK_ATTEMPTS, WEBHOOK_DEAD, WEBHOOK_SECONDS
 from services.publishing.settings import PublishingSettings
+from shared.credentials import signing_secret
 from services.publishing.webhooks import Attempt, Outcome, backoff_s, post
 from shared.subscriptions import Subscription, SubscriptionKeys
 
@@ -92,7 +93,8 @@ class WebhookWorker:
             sub = self.subscription
             if sub.outputs.webhook is None:
                 break  # the webhook was removed from the subscription meanwhile
-            result = await post(self.client, sub.outputs.webhook.url, sub.outputs.webhook.secret, fields[b"body"],
+            result = await post(self.client, sub.outputs.webhook.url, signing_secret(sub.outputs.webhook, self.settings),
+                                fields[b"body"],
                                 headers=_headers(fields))
             WEBHOOK_ATTEMPTS.labels(self.name, result.outcome.value).inc()
             WEBHOOK_SECONDS.labels(self.name).observe(result.duration_ms / 1000)

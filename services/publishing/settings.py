@@ -30,6 +30,12 @@ class PublishingSettings(WireSettings):
     live_stream_max: int = 1_000
     feed_size: int = 500
     delivery_log_size: int = 1_000
+    # The trend windows, as enrichment's (same variables): a story released from
+    # embargo is counted into the window of its receive time.
+    # Where subscribers reach the gateway: associations link to their items there.
+    public_url: str = "http://127.0.0.1:8000"
+    trend_window_s: int = 3600
+    trend_windows_kept: int = 48
 
     @property
     def embargoed_topic(self) -> str:

@@ -5,7 +5,9 @@ import time
 
 import httpx
 
-AUTH = {"Authorization": "Bearer dev-key"}
+AUTH = {"Authorization": "Bearer dev-key"}  # a provider's write key
+ADMIN_KEY = "dev-admin-key"
+ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}  # the operator: reads everything
 
 
 def submit(base_url: str, body: bytes, content_type: str = "text/plain; charset=utf-8") -> httpx.Response:
@@ -18,7 +20,7 @@ def wait_published(base_url: str, article_id: str, *, timeout: float = 60.0) -> 
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
-        last = httpx.get(f"{base_url}/v1/articles/{article_id}", timeout=5)
+        last = httpx.get(f"{base_url}/v1/articles/{article_id}", headers=ADMIN, timeout=5)
         if last.status_code == 200:
             return last.json()
         assert last.status_code == 404, last.text

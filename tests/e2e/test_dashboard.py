@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from services.cli.synthetic import synthetic_article
-from tests.e2e.client import submit
+from tests.e2e.client import ADMIN, ADMIN_KEY, submit
 
 pytestmark = pytest.mark.e2e
 
@@ -39,6 +39,14 @@ async def test_dashboard_shows_a_pushed_article_live(pipeline, page):
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     await page.goto(f"{pipeline.gateway_url}/dashboard")
+    # The ops views need the admin key: the page asks for it once.
+    await page.locator("#login").wait_for(timeout=30_000)
+    assert await page.locator("body[data-loaded='1']").count() == 0
+    await page.fill("#admin-key", "wrong-key")
+    await page.click("#login button")
+    await page.locator("#login").wait_for(timeout=30_000)  # refused: asked again
+    await page.fill("#admin-key", ADMIN_KEY)
+    await page.click("#login button")
     await page.wait_for_selector("body[data-loaded='1']", timeout=30_000)
     assert await page.title() == "Wirestream · operations"
 
@@ -55,7 +63,8 @@ async def test_dashboard_shows_a_pushed_article_live(pipeline, page):
     assert await row.locator(".bar i.s-published").count() == 1  # per-stage timing bar
     href = await row.locator("a").get_attribute("href")
     assert href == f"/v1/articles/{article_id}"
-    item = httpx.get(f"{pipeline.gateway_url}{href}", timeout=10).json()  # the link serves its ninjs
+    assert httpx.get(f"{pipeline.gateway_url}{href}", timeout=10).status_code == 401  # not without a key
+    item = httpx.get(f"{pipeline.gateway_url}{href}", headers=ADMIN, timeout=10).json()  # the link serves its ninjs
     assert item["headlines"][0]["value"] == headline
 
     await page.locator("#services [data-service='gateway'].up").wait_for(timeout=30_000)

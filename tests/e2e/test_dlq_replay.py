@@ -23,7 +23,7 @@ from services.cli.stack.redis import LocalRedis
 from services.cli.synthetic import synthetic_article
 from shared.cloudevents import read_headers
 from shared.topics import Topics
-from tests.e2e.client import submit, wait_published
+from tests.e2e.client import ADMIN, submit, wait_published
 from tests.kafka_helpers import eventually, read_topic
 
 pytestmark = pytest.mark.e2e
@@ -87,7 +87,7 @@ async def test_dead_lettered_article_is_published_after_the_cause_is_fixed_and_r
     assert reason["wire_dlq_stage"] == "publishing" and reason["wire_dlq_topic"] == topics.translated
 
     async def not_published():  # the gateway's first Redis call after the restart may fail
-        return httpx.get(f"{ops.gateway_url}/v1/articles/{article_id}", timeout=10).status_code == 404
+        return httpx.get(f"{ops.gateway_url}/v1/articles/{article_id}", timeout=10, headers=ADMIN).status_code == 404
 
     await eventually(not_published, timeout=30)
 
@@ -161,7 +161,7 @@ async def test_every_service_exposes_its_metrics(ops, kafka):
 
     # The gateway measures the whole pipeline in Kafka: lag per group and partition, DLQ depth.
     async def gateway_measured():
-        text = httpx.get(f"{ops.gateway_url}/metrics", timeout=10).text
+        text = httpx.get(f"{ops.gateway_url}/metrics", timeout=10, headers=ADMIN).text
         lag = sample(text, "wire_consumer_lag_messages", group=topics.group("publishing"), partition="0")
         return text if lag is not None and sample(text, "wire_gateway_articles_accepted_total") else None
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from services.cli.stack.processes import REPO, ChildProcess, free_port, wait_until
-from tests.e2e.client import submit, wait_published
+from tests.e2e.client import ADMIN, submit, wait_published
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +52,7 @@ KOREAN = """2024년 12월 18일
 
 
 def enrichment_of(base_url: str, article_id: str) -> dict:
-    answer = httpx.get(f"{base_url}/v1/articles/{article_id}/enrichment", timeout=5)
+    answer = httpx.get(f"{base_url}/v1/articles/{article_id}/enrichment", timeout=5, headers=ADMIN)
     assert answer.status_code == 200, answer.text
     return answer.json()["enrichment"]
 
@@ -139,7 +139,7 @@ def test_copies_of_a_story_share_one_cluster_and_another_story_gets_its_own(pipe
     cologne = 0
     while time.monotonic() < deadline and cologne < 3:
         trends = httpx.get(f"{pipeline.gateway_url}/v1/trends", params={"type": "place", "limit": 50, "windows": 2},
-                           timeout=5).json()
+                           timeout=5, headers=ADMIN).json()
         cologne = sum(e["count"] for w in trends["windows"] for e in w["entities"] if e["name"] == "Cologne")
         time.sleep(0.3)
     assert cologne >= 3
@@ -157,5 +157,5 @@ def test_a_korean_article_gets_its_language_and_untyped_proper_nouns(pipeline):
 
 
 def test_enrichment_of_an_unknown_article_is_404(pipeline):
-    assert httpx.get(f"{pipeline.gateway_url}/v1/articles/0000000000/enrichment", timeout=5).status_code == 404
-    assert httpx.get(f"{pipeline.gateway_url}/v1/trends", params={"windows": 0}, timeout=5).status_code == 422
+    assert httpx.get(f"{pipeline.gateway_url}/v1/articles/0000000000/enrichment", timeout=5, headers=ADMIN).status_code == 404
+    assert httpx.get(f"{pipeline.gateway_url}/v1/trends", params={"windows": 0}, timeout=5, headers=ADMIN).status_code == 422

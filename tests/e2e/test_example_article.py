@@ -4,7 +4,7 @@ from __future__ import annotations
 import httpx
 
 from shared.ninjs import ninjs_errors
-from tests.e2e.client import AUTH, submit, wait_published
+from tests.e2e.client import ADMIN, AUTH, submit, wait_published
 
 
 def test_example_article_is_published_clean(pipeline, example_article):
@@ -28,7 +28,7 @@ def test_example_article_is_published_clean(pipeline, example_article):
 
 
 def test_unknown_article_is_404(pipeline):
-    assert httpx.get(f"{pipeline.gateway_url}/v1/articles/0000000000", timeout=5).status_code == 404
+    assert httpx.get(f"{pipeline.gateway_url}/v1/articles/0000000000", timeout=5, headers=ADMIN).status_code == 404
 
 
 def test_submission_without_key_is_401(pipeline, example_article):
@@ -69,5 +69,6 @@ def test_health_and_readiness(pipeline):
 
 def test_metrics_count_submissions(pipeline, example_article):
     submit(pipeline.gateway_url, example_article)
-    text = httpx.get(f"{pipeline.gateway_url}/metrics", timeout=5, headers=AUTH).text
+    assert httpx.get(f"{pipeline.gateway_url}/metrics", timeout=5, headers=AUTH).status_code == 401  # a write key
+    text = httpx.get(f"{pipeline.gateway_url}/metrics", timeout=5, headers=ADMIN).text
     assert "wire_gateway_articles_accepted_total" in text

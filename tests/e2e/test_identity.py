@@ -9,7 +9,7 @@ import pytest
 
 from services.cli.synthetic import synthetic_article
 from shared.topics import Topics
-from tests.e2e.client import submit, wait_published
+from tests.e2e.client import ADMIN, submit, wait_published
 from tests.kafka_helpers import read_topic
 
 pytestmark = pytest.mark.e2e
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 def wait_version(base_url: str, article_id: str, version: str, timeout: float = 60) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        item = httpx.get(f"{base_url}/v1/articles/{article_id}", timeout=5).json()
+        item = httpx.get(f"{base_url}/v1/articles/{article_id}", timeout=5, headers=ADMIN).json()
         if item.get("version") == version:
             return item
         time.sleep(0.1)
@@ -77,7 +77,7 @@ def test_older_version_is_ignored_and_a_newer_one_flows(pipeline):
     assert v4.json()["status"] == "accepted"
     item = wait_version(pipeline.gateway_url, article_id, "4")
     assert "still closed" in item["bodies"][0]["value"]
-    assert "older draft" not in httpx.get(f"{pipeline.gateway_url}/v1/articles/{article_id}").text
+    assert "older draft" not in httpx.get(f"{pipeline.gateway_url}/v1/articles/{article_id}", headers=ADMIN).text
 
 
 async def test_kill_flows_as_a_kill(pipeline, kafka):

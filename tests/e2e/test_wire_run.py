@@ -12,7 +12,7 @@ import psutil
 import pytest
 
 from services.cli.stack.processes import REPO, free_port
-from tests.e2e.client import submit, wait_published
+from tests.e2e.client import ADMIN, submit, wait_published
 
 pytestmark = pytest.mark.e2e
 
@@ -64,7 +64,7 @@ def test_item_survives_ctrl_c_and_a_second_run(tmp_path, example_article):
         second = start_wire_run(env, log)
         try:
             wait_ready(url, second)
-            again = httpx.get(f"{url}/v1/articles/{article_id}", timeout=5)
+            again = httpx.get(f"{url}/v1/articles/{article_id}", timeout=5, headers=ADMIN)
             assert again.status_code == 200
             assert again.json() == published
         finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pytest
 
 from services.cli.parse import main_parse
 
@@ -27,3 +28,14 @@ def test_an_unreadable_file_is_reported_on_stderr_and_the_rest_still_printed(cap
     out, err = capsys.readouterr()
     assert code == 1 and "broken.xml" in err
     assert len(out.splitlines()) == 1 and orjson.loads(out)["format"] == "nitf"
+
+
+@pytest.mark.parametrize("command", ["run", "bench", "bench-formats", "parse", "extract", "eval", "status", "dlq",
+                                     "trace", "rebuild-read-model"])
+def test_every_subcommand_has_help_and_starts_nothing(command, capsys):
+    from services.cli.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0
+    assert f"wire {command}" in capsys.readouterr().out

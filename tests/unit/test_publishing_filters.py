@@ -77,10 +77,11 @@ def test_bad_names(name):
         Subscription(name=name)
 
 
-def test_webhook_needs_an_http_url_and_gets_a_secret_when_none_is_given():
-    sub = Subscription(name="w", outputs={"webhook": {"url": "https://example.com/hook"}})
-    assert len(sub.outputs.webhook.secret) >= 16
-    assert sub.public()["outputs"]["webhook"]["secret"] == "********"
+def test_webhook_needs_an_http_url_and_its_clear_secret_is_never_stored_or_shown():
+    sub = Subscription(name="w", outputs={"webhook": {"url": "https://example.com/hook",
+                                                      "secret": "the-clear-secret-value"}})
+    assert "the-clear-secret-value" not in sub.model_dump_json()
+    assert sub.public()["outputs"]["webhook"] == {"url": "https://example.com/hook", "secret": "********"}
     with pytest.raises(ValidationError):
         Subscription(name="w", outputs={"webhook": {"url": "ftp://example.com/hook"}})
     with pytest.raises(ValidationError):

@@ -19,7 +19,15 @@ def test_dev_admin_key_only_on_loopback(monkeypatch):
 def test_a_configured_admin_key_is_used_anywhere(monkeypatch):
     monkeypatch.setenv("WIRE_API_KEY", "a-feed-key")
     monkeypatch.setenv("WIRE_ADMIN_KEY", "the-admin-key")
+    monkeypatch.setenv("WIRE_SECRET_KEY", "the-secret-sealing-key")
     assert GatewaySettings(host="0.0.0.0").admin_key == "the-admin-key"
+
+
+def test_off_loopback_the_gateway_needs_a_secret_key_for_webhook_secrets(monkeypatch):
+    monkeypatch.setenv("WIRE_API_KEY", "a-feed-key")
+    monkeypatch.setenv("WIRE_ADMIN_KEY", "the-admin-key")
+    with pytest.raises(ValueError, match="WIRE_SECRET_KEY"):
+        GatewaySettings(host="0.0.0.0")
 
 
 def test_publishing_topics_carry_the_prefix(monkeypatch):

@@ -28,6 +28,7 @@ class Pipeline:
             "WIRE_REDIS_URL": redis_url,
             "WIRE_TOPIC_PREFIX": prefix,
             "WIRE_PORT": str(gateway_port),
+            "WIRE_PUBLIC_URL": f"http://127.0.0.1:{gateway_port}",
             "WIRE_DATA_DIR": str(data_dir / "enrichment"),
             "PYTHONUNBUFFERED": "1",
             **(env or {}),

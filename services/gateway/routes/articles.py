@@ -4,11 +4,13 @@ from __future__ import annotations
 import base64
 import binascii
 
+import orjson
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from services.gateway.deps import ProducerDep, ReadModelDep, SettingsDep, TopicsDep
+from services.gateway.deps import ProducerDep, ReadModelDep, ReaderDep, SettingsDep, TopicsDep
 from services.gateway.idempotency import remember, replayed
 from services.gateway.ratelimit import RateLimitedProvider
 from services.gateway.submissions import Answer, accept, problem
@@ -50,7 +52,8 @@ async def _submit(request: Request, payload: bytes, content_type: str, provider:
         return problem(413, "payload_too_large", f"body is over the limit of {settings.max_body_bytes} bytes")
     return await accept(payload, content_type, provider=provider, producer=producer,
                         registry=request.app.state.registry, topic=topics.inbound,
-                        traceparent=request.headers.get("traceparent"), kafka_timeout_s=settings.kafka_timeout_s)
+                        traceparent=request.headers.get("traceparent"), kafka_timeout_s=settings.kafka_timeout_s,
+                        acts_for=settings.acts_for(provider))
 
 
 @router.post("", status_code=202, description=_SUBMIT_DOC, openapi_extra=_BODY)
@@ -108,14 +111,15 @@ async def submit_bulk(request: Request, submission: BulkSubmission, provider: Ra
                         status_code=207)
 
 
-@router.get("/{article_id}", responses={404: {"description": "unknown or not yet published"},
+@router.get("/{article_id}", responses={404: {"description": "unknown, not yet published, or not yours to read"},
                                         410: {"description": "the story was killed"}})
-async def get_article(article_id: str, read_model: ReadModelDep) -> Response:
-    """The latest published ninjs 3.1 item of a story (410 Gone once it was killed)."""
-    item, killed = await read_model.current(article_id)
-    if killed:
+async def get_article(article_id: str, read_model: ReadModelDep, reader: ReaderDep) -> Response:
+    """The latest published ninjs 3.1 item of a story (410 Gone once it was killed).
+    A subscriber gets 404 for an item outside its subscription's filter."""
+    stored = await read_model.stored(article_id)
+    if stored is not None and stored.killed and reader.saw_killed(stored.meta):
         return JSONResponse({"error": "gone", "detail": f"article {article_id!r} was killed"}, status_code=410)
-    if item is None:
+    if stored is None or stored.killed or not reader.may_read(stored.item, stored.meta.get("provider")):
         return JSONResponse({"error": "not_found", "detail": f"no published article with id {article_id!r} (yet)"},
                             status_code=404)
-    return Response(content=item, media_type="application/json")
+    return Response(orjson.dumps(stored.item), media_type="application/json")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from services.gateway.deps import ReadModelDep
+from services.gateway.deps import ReadModelDep, ReaderDep
 from services.gateway.routes.feeds import etag_for, not_modified
+from shared.events import article_id_for
 from shared.subscriptions import SubscriptionFilter, SubscriptionStore
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
@@ -26,7 +27,8 @@ def _cursor(text: str | None) -> tuple[int, str] | None:
 
 @router.get("", responses={304: {"description": "not modified (If-None-Match)"}})
 async def list_articles(
-    request: Request, read_model: ReadModelDep,
+    request: Request, read_model: ReadModelDep, reader: ReaderDep,
+    uri: str | None = Query(None, max_length=2000, description="the story with this uri (e.g. an association's)"),
     language: list[str] = Query([], description="BCP 47 ranges, e.g. en (matches en-GB)"),
     subject: list[str] = Query([], description="subject uri, name or literal (medtop:16000000 works)"),
     person: list[str] = Query([]), organisation: list[str] = Query([]), place: list[str] = Query([]),
@@ -37,15 +39,20 @@ async def list_articles(
 ) -> Response:
     """Live published items, newest first, as ``{"items": [{id, uri, version, signal,
     published_at, href, item}], "next": cursor|null}`` (``item`` is the ninjs 3.1 object).
-    Every filter given must match; repeated values of one filter are alternatives."""
+    Every filter given must match; repeated values of one filter are alternatives.
+    A subscriber sees only what its subscription's filter matches."""
     wanted = SubscriptionFilter(languages=language, subjects=subject, people=person, organisations=organisation,
                                 places=place, providers=provider, keywords=keyword, urgency=urgency)
     filters = [wanted]
     if subscription is not None:
         sub = await SubscriptionStore(request.app.state.redis, request.app.state.keys.prefix).get(subscription)
-        if sub is None:
+        if sub is None or not reader.may_follow(subscription):
             return JSONResponse({"error": "not_found", "detail": f"no subscription {subscription!r}"}, 404)
         filters.append(sub.filter)
+    if reader.subscription is not None:
+        filters.append(reader.subscription.filter)
+    if uri is not None:
+        return _by_uri(uri, filters, await read_model.entries([article_id_for(uri)]))
     try:
         position = _cursor(cursor)
     except ValueError:
@@ -78,18 +85,31 @@ async def list_articles(
     return JSONResponse({"items": items, "next": nxt}, headers={"ETag": etag, "Cache-Control": "no-cache"})
 
 
+def _by_uri(uri: str, filters: list[SubscriptionFilter], entries) -> Response:
+    """The list answer holding the live story ``uri`` when every filter takes it."""
+    items = [{"id": i, "uri": item["uri"], "version": item.get("version", "1"), "signal": meta.get("signal", "new"),
+              "published_at": meta.get("published_at"), "href": f"/v1/articles/{i}", "item": item}
+             for i, item, meta in entries
+             if item.get("uri") == uri and all(f.matches(item, meta.get("provider")) for f in filters)]
+    return JSONResponse({"items": items, "next": None}, headers={"Cache-Control": "no-cache"})
+
+
 @router.get("/{article_id}/languages", responses={404: {"description": "unknown story"}})
-async def languages(article_id: str, read_model: ReadModelDep) -> Response:
+async def languages(article_id: str, read_model: ReadModelDep, reader: ReaderDep) -> Response:
     """Every language version of a story (the original and its translations), with
     whether each is live or killed."""
     stored = await read_model.stored(article_id)
-    if stored is None:
+    if stored is None or not (reader.may_read(stored.item, stored.meta.get("provider"))
+                              or (stored.killed and reader.saw_killed(stored.meta))):
         return JSONResponse({"error": "not_found", "detail": f"no published article with id {article_id!r}"}, 404)
     root = stored.root or article_id
     versions = []
     for member in await read_model.family_ids(root) or [article_id]:
         other = await read_model.stored(member)
         if other is None or other.item is None:
+            continue
+        if not (reader.may_read(other.item, other.meta.get("provider"))
+                or (other.killed and reader.saw_killed(other.meta))):
             continue
         versions.append({"id": member, "uri": other.item["uri"], "language": other.item.get("language"),
                          "version": other.version, "original": member == root,

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from services.gateway.deps import ReadModelDep
+from services.gateway.deps import ReadModelDep, ReaderDep
 
 router = APIRouter(tags=["enrichment"])
 
@@ -21,15 +21,16 @@ EntityType = Literal["person", "organisation", "place", "untyped"]
 
 @router.get("/v1/articles/{article_id}/enrichment",
             responses={404: {"description": "unknown or not yet published"}, 410: {"description": "killed"}})
-async def get_enrichment(article_id: str, read_model: ReadModelDep) -> JSONResponse:
+async def get_enrichment(article_id: str, read_model: ReadModelDep, reader: ReaderDep) -> JSONResponse:
     """Enrichment data ninjs has no field for: entities with roles, confidences and
     character offsets (per field), quotes and their speakers, cited sources, dates
     mentioned (normalised), topics with their evidence, keywords, the summary
     sentences, word count, reading time and the story cluster id."""
     stored = await read_model.stored(article_id)
-    if stored is not None and stored.killed:
+    if stored is not None and stored.killed and reader.saw_killed(stored.meta):
         return JSONResponse({"error": "gone", "detail": f"article {article_id!r} was killed"}, status_code=410)
-    if stored is None or not stored.meta:
+    if (stored is None or stored.killed or not stored.meta
+            or not reader.may_read(stored.item, stored.meta.get("provider"))):
         return JSONResponse({"error": "not_found", "detail": f"no published article with id {article_id!r} (yet)"},
                             status_code=404)
     meta = stored.meta
@@ -43,24 +44,30 @@ def _iso(epoch: int) -> str:
 
 @router.get("/v1/trends")
 async def get_trends(
-    request: Request,
+    request: Request, reader: ReaderDep,
     windows: Annotated[int, Query(ge=1, le=48, description="how many of the latest windows, newest first")] = 1,
     limit: Annotated[int, Query(ge=1, le=200, description="entities per window")] = 20,
     type: Annotated[EntityType | None, Query(description="only entities of this type")] = None,
 ) -> JSONResponse:
     """Trending entities: for each of the latest tumbling windows (by the articles'
     receive time), the entities named by the most stories, with their counts.
-    A story counts once per entity, however many versions or copies it has."""
+    A story counts once per entity, however many versions or copies it has; a story
+    under embargo counts only once it is released."""
     redis, keys = request.app.state.redis, request.app.state.keys
     latest = await redis.zrevrange(keys.trend_windows(), 0, windows - 1)
     answer = []
     for member in latest:
         start, _, end = member.decode().partition(":")
-        ranked = await redis.zrevrange(keys.trend_window(int(start)), 0, -1 if type else limit - 1, withscores=True)
+        # enrichment's counts plus those of stories released from embargo since
+        ranked = await redis.zunion([keys.trend_window(int(start)), keys.trend_released(int(start))],
+                                    aggregate="SUM", withscores=True)
+        ranked.sort(key=lambda row: (-row[1], row[0]))
         entities = []
         for raw, count in ranked:
             kind, _, name = raw.decode().partition("\t")
             if type is None or kind == type:
                 entities.append({"type": kind, "name": name, "count": int(count)})
-        answer.append({"start": _iso(int(start)), "end": _iso(int(end)), "entities": entities[:limit]})
+            if len(entities) == limit:
+                break
+        answer.append({"start": _iso(int(start)), "end": _iso(int(end)), "entities": entities})
     return JSONResponse({"windows": answer})

@@ -16,7 +16,7 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from services.gateway.deps import ReadModelDep
+from services.gateway.deps import ReadModelDep, ReaderDep
 from services.gateway.feed_media import enclosures, json_feed_attachment
 from shared.subscriptions import SubscriptionKeys, SubscriptionStore
 
@@ -141,11 +141,14 @@ def render_json_feed(title: str, home: str, feed_url: str, entries: list[dict[st
 
 @router.get("/v1/feeds/{name}.{kind}", responses={304: {"description": "not modified (If-None-Match)"},
                                                   404: {"description": "no such subscription or feed"}})
-async def feed(request: Request, name: str, kind: str, read_model: ReadModelDep,
+async def feed(request: Request, name: str, kind: str, read_model: ReadModelDep, reader: ReaderDep,
                limit: int = Query(50, ge=1, le=500)) -> Response:
-    """The subscription's newest ``limit`` items as ``rss``, ``atom`` or ``json`` (JSON Feed 1.1)."""
+    """The subscription's newest ``limit`` items as ``rss``, ``atom`` or ``json`` (JSON Feed 1.1).
+    Needs that subscription's read token (``?token=`` works for feed readers) or the admin key."""
     if kind not in MEDIA:
         return JSONResponse({"error": "not_found", "detail": "feeds are .rss, .atom or .json"}, status_code=404)
+    if not reader.may_follow(name):
+        return JSONResponse({"error": "not_found", "detail": f"no feed for subscription {name!r}"}, status_code=404)
     store = SubscriptionStore(request.app.state.redis, request.app.state.keys.prefix)
     sub = await store.get(name)
     if sub is None or not sub.outputs.feeds:

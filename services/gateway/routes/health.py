@@ -7,6 +7,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from services.gateway.deps import AdminOnly
+
 router = APIRouter(tags=["operations"])
 
 
@@ -36,6 +38,8 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
 
 
-@router.get("/metrics", include_in_schema=False)
+@router.get("/metrics", include_in_schema=False, dependencies=[AdminOnly])
 async def metrics() -> Response:
+    """The gateway's Prometheus metrics; they name providers and subscriptions, so they
+    need the admin key (Prometheus: ``authorization: {credentials: …}``)."""
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -16,6 +16,7 @@ import orjson
 from fastapi import APIRouter, FastAPI, Query, Request
 from redis.exceptions import RedisError
 
+from services.gateway.deps import AdminOnly
 from services.gateway.ops_monitor import OpsMonitor
 from shared.heartbeat import Heartbeat, ProcessStatus, read_statuses
 from shared.lag import STAGE_OUTPUTS
@@ -39,7 +40,7 @@ async def lifespan(app: FastAPI):
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-router = APIRouter(prefix="/v1/ops", tags=["operations"], lifespan=lifespan)
+router = APIRouter(prefix="/v1/ops", tags=["operations"], lifespan=lifespan, dependencies=[AdminOnly])
 
 
 @router.get("/summary")

@@ -14,6 +14,7 @@ import time
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from services.gateway.deps import ReaderDep
 from shared.subscriptions import SubscriptionKeys, SubscriptionStore
 
 router = APIRouter(tags=["stream"])
@@ -30,13 +31,20 @@ def sse_event(entry_id: str, fields: dict[bytes, bytes]) -> bytes:
 
 @router.get("/v1/stream", responses={200: {"content": {"text/event-stream": {}}},
                                      404: {"description": "no such subscription (or it has no feeds)"}})
-async def stream(request: Request, subscription: str = Query(..., description="the subscription's name"),
+async def stream(request: Request, reader: ReaderDep,
+                 subscription: str | None = Query(None, description="the subscription's name (default: the token's)"),
                  last_event_id: str | None = Header(None, alias="Last-Event-ID"),
                  since: str | None = Query(None, description="resume after this event id (like Last-Event-ID)")):
-    """Server-Sent Events of ``subscription``, resuming after ``Last-Event-ID``."""
+    """Server-Sent Events of ``subscription``, resuming after ``Last-Event-ID``. Needs
+    that subscription's read token (``?token=`` for clients that cannot send headers)
+    or the admin key."""
     redis = request.app.state.redis
+    subscription = subscription or (reader.subscription.name if reader.subscription else None)
+    if subscription is None:
+        return JSONResponse({"error": "missing_subscription", "detail": "name the subscription: ?subscription="},
+                            status_code=400)
     sub = await SubscriptionStore(redis, request.app.state.keys.prefix).get(subscription)
-    if sub is None or not sub.outputs.feeds:
+    if sub is None or not sub.outputs.feeds or not reader.may_follow(subscription):
         return JSONResponse({"error": "not_found", "detail": f"no stream for subscription {subscription!r}"},
                             status_code=404)
     resume = last_event_id or since

@@ -8,50 +8,38 @@ version counter publishing watches: it applies to the next published item.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
-from typing import Annotated
 
 from aiokafka.errors import KafkaError
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from services.gateway.deps import ProducerDep, SettingsDep
+from services.gateway.deps import AdminOnly, ProducerDep, SettingsDep, StoreDep
 from services.gateway.webhook_check import refuse_unreachable_webhook
-from shared.subscriptions import (SUBSCRIPTIONS_TOPIC, Outputs, Subscription, SubscriptionFilter, SubscriptionStore,
-                                  ensure_topics, now_iso, subscription_record)
+from shared.credentials import SecretBox, digest, new_read_token, new_webhook_secret
+from shared.subscriptions import (NAME_PATTERN, SUBSCRIPTIONS_TOPIC, Outputs, ReadToken, Subscription,
+                                  SubscriptionFilter, SubscriptionStore, ensure_topics, now_iso,
+                                  subscription_record)
 from shared.topics import COMPACTED
 
 log = logging.getLogger(__name__)
-_bearer = HTTPBearer(auto_error=False)
 
-
-def require_admin(settings: SettingsDep,
-                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
-    """401 unless the request carries ``Authorization: Bearer <WIRE_ADMIN_KEY>``."""
-    if credentials is None or not hmac.compare_digest(credentials.credentials.encode(),
-                                                      (settings.admin_key or "").encode()):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "this needs the admin key (Authorization: Bearer …)",
-                            headers={"WWW-Authenticate": "Bearer"})
-
-
-router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"], dependencies=[Depends(require_admin)])
-
-
-def get_store(request: Request) -> SubscriptionStore:
-    return SubscriptionStore(request.app.state.redis, request.app.state.keys.prefix)
-
-
-StoreDep = Annotated[SubscriptionStore, Depends(get_store)]
+router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"], dependencies=[AdminOnly])
 
 
 class SubscriptionSpec(BaseModel):
     """A subscription's filter and outputs (the name is in the path)."""
 
+    model_config = ConfigDict(extra="forbid")
     filter: SubscriptionFilter = Field(default_factory=SubscriptionFilter)
     outputs: Outputs = Field(default_factory=Outputs)
+
+
+class NewSubscription(SubscriptionSpec):
+    """A subscription to create: its name, filter and outputs."""
+
+    name: str = Field(pattern=NAME_PATTERN, description="lower-case letters, digits, '-' and '_'")
 
 
 def _links(request: Request, sub: Subscription, prefix: str) -> dict:
@@ -88,30 +76,66 @@ async def _save(request: Request, store: SubscriptionStore, sub: Subscription | 
         await store.put(sub)
 
 
-def _shown(request: Request, sub: Subscription, prefix: str, *, with_secret: bool) -> dict:
-    data = sub.model_dump(mode="json") if with_secret else sub.public()
-    return {**data, "links": _links(request, sub, prefix)}
+def _shown(request: Request, sub: Subscription, prefix: str, *, token: str | None = None,
+           secret: str | None = None) -> dict:
+    """The subscription as the API shows it. Shown in this answer only: a new read
+    ``token``, and a webhook ``secret`` the server generated (or the client set on creation)."""
+    shown = sub.public()
+    if token is not None:
+        shown["token"] = token
+    if secret is not None:
+        shown["outputs"]["webhook"]["secret"] = secret
+    return {**shown, "links": _links(request, sub, prefix)}
+
+
+def _issue_token() -> tuple[str, ReadToken]:
+    token, token_id = new_read_token()
+    return token, ReadToken(id=token_id, sha256=digest(token), created_at=now_iso())
+
+
+def _seal_webhook(outputs: Outputs, current: Subscription | None, settings) -> str | None:
+    """Seal the webhook's secret in place (the clear one is never stored). Returns the
+    secret when the server generated it, for the one answer that shows it; a webhook
+    given without a secret keeps the current one."""
+    webhook = outputs.webhook
+    if webhook is None:
+        return None
+    generated = None
+    if webhook.secret is None:
+        kept = current.outputs.webhook if current is not None else None
+        if kept is not None and kept.sealed_secret:
+            webhook.sealed_secret = kept.sealed_secret
+            return None
+        webhook.secret = generated = new_webhook_secret()
+    webhook.sealed_secret = SecretBox(settings.secret_key).seal(webhook.secret)
+    webhook.secret = None
+    return generated
 
 
 @router.post("", status_code=201)
-async def create_subscription(request: Request, subscription: Subscription, store: StoreDep,
+async def create_subscription(request: Request, spec: NewSubscription, store: StoreDep,
                               producer: ProducerDep, settings: SettingsDep) -> JSONResponse:
     """Create a subscription. 409 when the name is taken. The answer is the only one
-    that shows the webhook secret (generated when not given)."""
-    await refuse_unreachable_webhook(subscription.outputs, settings)
-    if await store.get(subscription.name) is not None:
-        return JSONResponse({"error": "exists", "detail": f"subscription {subscription.name!r} exists; "
+    that shows its read ``token`` and the webhook ``secret`` (generated when not given)."""
+    await refuse_unreachable_webhook(spec.outputs, settings)
+    if await store.get(spec.name) is not None:
+        return JSONResponse({"error": "exists", "detail": f"subscription {spec.name!r} exists; "
                                                           "PUT replaces it"}, status_code=409)
-    subscription.created_at = subscription.updated_at = now_iso()
-    await _save(request, store, subscription, subscription.name, producer, settings)
-    return JSONResponse(_shown(request, subscription, settings.topic_prefix, with_secret=True), status_code=201,
-                        headers={"Location": f"/v1/subscriptions/{subscription.name}"})
+    secret = spec.outputs.webhook.secret if spec.outputs.webhook else None
+    generated = _seal_webhook(spec.outputs, None, settings)
+    token, record = _issue_token()
+    sub = Subscription(name=spec.name, filter=spec.filter, outputs=spec.outputs, created_at=now_iso(),
+                       updated_at=now_iso(), tokens=[record])
+    await _save(request, store, sub, sub.name, producer, settings)
+    return JSONResponse(_shown(request, sub, settings.topic_prefix, token=token, secret=generated or secret),
+                        status_code=201,
+                        headers={"Location": f"/v1/subscriptions/{sub.name}"})
 
 
 @router.get("")
 async def list_subscriptions(request: Request, store: StoreDep, settings: SettingsDep) -> dict:
-    """Every subscription (webhook secrets masked)."""
-    return {"subscriptions": [_shown(request, s, settings.topic_prefix, with_secret=False)
+    """Every subscription (no webhook secrets, read tokens by id only)."""
+    return {"subscriptions": [_shown(request, s, settings.topic_prefix)
                               for s in await store.all()]}
 
 
@@ -126,7 +150,7 @@ async def _existing(store: SubscriptionStore, name: str) -> Subscription:
 async def get_subscription(request: Request, name: str, store: StoreDep, settings: SettingsDep) -> dict:
     """One subscription, with its webhook's queue length and circuit-breaker state."""
     sub = await _existing(store, name)
-    shown = _shown(request, sub, settings.topic_prefix, with_secret=False)
+    shown = _shown(request, sub, settings.topic_prefix)
     if sub.outputs.webhook is not None:
         shown["webhook_status"] = await store.webhook_status(name)
     return shown
@@ -135,21 +159,50 @@ async def get_subscription(request: Request, name: str, store: StoreDep, setting
 @router.put("/{name}")
 async def replace_subscription(request: Request, name: str, spec: SubscriptionSpec, store: StoreDep,
                                producer: ProducerDep, settings: SettingsDep) -> JSONResponse:
-    """Create or replace a subscription. A webhook given without a secret keeps the
-    current secret (or gets a new one)."""
+    """Create or replace a subscription; its read tokens stay valid. A webhook given
+    without a secret keeps the current secret (or gets a new one, shown in this answer
+    only). A secret the client sends is never echoed. Creating issues a read token."""
     await refuse_unreachable_webhook(spec.outputs, settings)
     current = await store.get(name)
-    webhook = spec.outputs.webhook
-    if webhook is not None and "secret" not in webhook.model_fields_set and current and current.outputs.webhook:
-        webhook.secret = current.outputs.webhook.secret
+    generated = _seal_webhook(spec.outputs, current, settings)
+    tokens, token = list(current.tokens) if current else [], None
+    if current is None:
+        token, record = _issue_token()
+        tokens.append(record)
     try:
         sub = Subscription(name=name, filter=spec.filter, outputs=spec.outputs,
-                           created_at=current.created_at if current else now_iso(), updated_at=now_iso())
+                           created_at=current.created_at if current else now_iso(), updated_at=now_iso(),
+                           tokens=tokens)
     except ValueError as exc:
         return JSONResponse({"error": "invalid_name", "detail": str(exc)}, status_code=422)
     await _save(request, store, sub, name, producer, settings)
-    return JSONResponse(_shown(request, sub, settings.topic_prefix, with_secret=True),
+    return JSONResponse(_shown(request, sub, settings.topic_prefix, token=token, secret=generated),
                         status_code=200 if current else 201)
+
+
+@router.post("/{name}/tokens", status_code=201)
+async def issue_token(request: Request, name: str, store: StoreDep, producer: ProducerDep,
+                      settings: SettingsDep) -> JSONResponse:
+    """Issue another read token (for rotation: issue, switch the reader, revoke the
+    old one). The answer is the only one that shows it."""
+    sub = await _existing(store, name)
+    token, record = _issue_token()
+    sub = sub.model_copy(update={"tokens": [*sub.tokens, record], "updated_at": now_iso()})
+    await _save(request, store, sub, name, producer, settings)
+    return JSONResponse({"id": record.id, "token": token, "created_at": record.created_at}, status_code=201)
+
+
+@router.delete("/{name}/tokens/{token_id}", status_code=204)
+async def revoke_token(request: Request, name: str, token_id: str, store: StoreDep, producer: ProducerDep,
+                       settings: SettingsDep) -> Response:
+    """Revoke a read token by its id: from now on it answers 401."""
+    sub = await _existing(store, name)
+    kept = [t for t in sub.tokens if t.id != token_id]
+    if len(kept) == len(sub.tokens):
+        raise HTTPException(404, {"error": "not_found", "detail": f"no token {token_id!r} on {name!r}"})
+    await _save(request, store, sub.model_copy(update={"tokens": kept, "updated_at": now_iso()}), name,
+                producer, settings)
+    return Response(status_code=204)
 
 
 @router.delete("/{name}", status_code=204)

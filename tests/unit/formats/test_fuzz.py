@@ -191,16 +191,15 @@ PATHOLOGICAL = {
 }
 
 
+@pytest.mark.timeout(120)  # a hang guard, not a speed claim (speed: `make bench`; bounds: the gateway's parse budget)
 @pytest.mark.parametrize("name", sorted(PATHOLOGICAL))
-def test_pathological_input_is_handled_quickly(name):
+def test_pathological_input_is_handled(name):
     payload = PATHOLOGICAL[name]
     for parser in PARSERS:
-        started = time.perf_counter()
         try:
             parser(payload, provider="Fuzz Wire")
         except ParseError:
             pass
-        assert time.perf_counter() - started < 3.0, f"{parser.__name__} took too long on {name}"
     try:
         detect_format(payload, "")
     except UnsupportedFormat:

@@ -1,0 +1,324 @@
+"""Trust boundaries end to end, on a stack of its own (real Kafka, a redis-server of
+its own, every service as a process): providers own their stories, subscribers read
+only what their subscription matches, embargoed and killed text reaches no
+subscriber, the ops views need the admin key — and afterwards no key, token or
+webhook secret is found in clear in Redis, on Kafka or in the logs."""
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import orjson
+import pytest
+import redis as redis_sync
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from services.cli.stack.pipeline import Pipeline
+from services.cli.stack.processes import free_port
+from services.cli.stack.redis import LocalRedis
+from shared.cache import Keys
+from shared.cloudevents import read_headers
+from shared.inbound import submission_record
+from shared.topics import Topics
+from tests.e2e.client import ADMIN, wait_published
+from tests.kafka_helpers import produce
+from tests.publishing_helpers import read_sse
+
+pytestmark = pytest.mark.e2e
+
+RUN = uuid.uuid4().hex[:8]
+KEYS = {f"key-a-{uuid.uuid4().hex}": "prov-a", f"key-b-{uuid.uuid4().hex}": "prov-b",
+        f"key-relay-{uuid.uuid4().hex}": "relay"}
+KEY_A, KEY_B, KEY_RELAY = KEYS
+ADMIN_KEY = f"admin-{uuid.uuid4().hex}"
+SECRET_KEY = f"sealing-{uuid.uuid4().hex}"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+OPERATOR = bearer(ADMIN_KEY)
+
+
+@pytest.fixture(scope="module")
+def stack(kafka, tmp_path_factory):
+    home = tmp_path_factory.mktemp("trust-e2e")
+    own_redis = LocalRedis(home / "redis")
+    own_redis.start()
+    pipeline = Pipeline(kafka_bootstrap=kafka.bootstrap, redis_url=own_redis.url, gateway_port=free_port(),
+                        prefix=f"trust{RUN}.", data_dir=home, log_dir=home / "logs",
+                        env={"WIRE_METRICS_PORT": "-1", "WIRE_BATCH_TIMEOUT_MS": "50", "WIRE_EMBARGO_POLL_S": "0.2",
+                             "WIRE_API_KEYS": orjson.dumps(KEYS).decode(), "WIRE_ADMIN_KEY": ADMIN_KEY,
+                             "WIRE_SECRET_KEY": SECRET_KEY, "WIRE_RELAYS": '{"relay": ["prov-a"]}',
+                             "WIRE_OUTBOUND_ALLOWED_NETWORKS": '["127.0.0.0/8"]'})
+    pipeline.start(timeout=180)
+    pipeline.redis_url = own_redis.url
+    pipeline.prefix = f"trust{RUN}."
+    pipeline.log_dir = home / "logs"
+    pipeline.kafka = kafka.bootstrap
+    pipeline.shown = []  # every secret the API showed once: none may be found stored
+    yield pipeline
+    pipeline.stop()
+    own_redis.stop()
+
+
+def ninjs(uri: str, version: str, body: str, **extra) -> bytes:
+    return orjson.dumps({"uri": uri, "version": version, "type": "text", "language": "en",
+                         "headlines": [{"role": "main", "value": f"Story {uri.rsplit(':', 1)[-1]}"}],
+                         "bodies": [{"role": "main", "contentType": "text/plain", "value": body}], **extra})
+
+
+def post(stack, key: str, body: bytes) -> httpx.Response:
+    return httpx.post(f"{stack.gateway_url}/v1/articles", content=body, timeout=15,
+                      headers={**bearer(key), "Content-Type": "application/json"})
+
+
+def published(stack, article_id: str, *, version: str | None = None, timeout: float = 90) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = httpx.get(f"{stack.gateway_url}/v1/articles/{article_id}", headers=OPERATOR, timeout=5)
+        if answer.status_code == 200 and (version is None or answer.json()["version"] == version):
+            return answer.json()
+        time.sleep(0.2)
+    raise AssertionError(f"{article_id} (version {version}) not published")
+
+
+def subscribe(stack, name: str, **filter_spec) -> str:
+    answer = httpx.post(f"{stack.gateway_url}/v1/subscriptions", headers=OPERATOR, timeout=30,
+                        json={"name": name, "filter": filter_spec,
+                              "outputs": {"topic": True, "feeds": True,
+                                          "webhook": {"url": "http://127.0.0.1:9/hook"}}})
+    assert answer.status_code == 201, answer.text
+    made = answer.json()
+    stack.shown += [made["token"], made["outputs"]["webhook"]["secret"]]
+    assert httpx.get(f"{stack.gateway_url}/v1/subscriptions/{name}", headers=OPERATOR).json()[
+        "outputs"]["webhook"]["secret"] == "********"
+    return made["token"]
+
+
+async def test_a_provider_changes_only_its_own_stories_or_those_it_relays(stack):
+    uri = f"urn:trust:{RUN}:owned"
+    first = post(stack, KEY_A, ninjs(uri, "1", "The harbour reopened on Monday after repairs."))
+    assert first.status_code == 202, first.text
+    published(stack, first.json()["id"], version="1")
+
+    for change in (ninjs(uri, "2", "Defaced by another provider."),
+                   ninjs(uri, "3", "Defaced by another provider.", pubStatus="canceled")):
+        refused = post(stack, KEY_B, change)
+        assert refused.status_code == 403 and refused.json()["error"] == "not-owner", refused.text
+    assert post(stack, KEY_RELAY, ninjs(uri, "4", "The harbour reopened on Monday; the relay's copy.")
+                ).status_code == 202
+    assert "relay's copy" in published(stack, first.json()["id"], version="4")["bodies"][0]["value"]
+    assert post(stack, KEY_A, ninjs(uri, "5", "The harbour reopened; the owner's update.")).status_code == 202
+    assert "owner's update" in published(stack, first.json()["id"], version="5")["bodies"][0]["value"]
+
+    # A record put straight on wire.inbound by another provider is dead-lettered as not-owner.
+    topics = Topics(stack.prefix)
+    record = submission_record(topic=topics.inbound, payload=ninjs(uri, "6", "Defaced behind the gateway."),
+                               content_type="application/json", provider="prov-b", uri=uri,
+                               article_id=first.json()["id"], source="test")
+    await produce(stack.kafka, topics.inbound, [(record.key, record.value, record.headers)])
+    letters = await _read_all(stack.kafka, [Topics.dlq(topics.inbound)], timeout=60, until_one=True)
+    assert [read_headers(r.headers)["wire_dlq_error_code"] for r in letters] == ["not-owner"]
+    time.sleep(1)
+    assert published(stack, first.json()["id"])["version"] == "5"
+
+
+def test_each_subscriber_reads_exactly_its_slice(stack):
+    token_red = subscribe(stack, f"red-{RUN}", keywords=[f"crimson{RUN}"])
+    token_blue = subscribe(stack, f"blue-{RUN}", keywords=[f"azure{RUN}"])
+    red = post(stack, KEY_A, ninjs(f"urn:trust:{RUN}:red", "1", f"The crimson{RUN} lantern festival began.")).json()
+    blue = post(stack, KEY_A, ninjs(f"urn:trust:{RUN}:blue", "1", f"The azure{RUN} coast was calm.")).json()
+    published(stack, red["id"])
+    published(stack, blue["id"])
+    base = stack.gateway_url
+
+    for token, mine, theirs, name, other in ((token_red, red, blue, f"red-{RUN}", f"blue-{RUN}"),
+                                             (token_blue, blue, red, f"blue-{RUN}", f"red-{RUN}")):
+        assert httpx.get(f"{base}/v1/articles/{mine['id']}", headers=bearer(token)).status_code == 200
+        assert httpx.get(f"{base}/v1/articles/{theirs['id']}", headers=bearer(token)).status_code == 404
+        assert httpx.get(f"{base}/v1/articles/{theirs['id']}/enrichment", headers=bearer(token)).status_code == 404
+        listed = httpx.get(f"{base}/v1/articles", params={"provider": "prov-a", "limit": 100},
+                           headers=bearer(token)).json()["items"]
+        assert {i["id"] for i in listed} == {mine["id"]}
+        assert [i["id"] for i in httpx.get(f"{base}/v1/articles", params={"uri": mine["uri"]},
+                                           headers=bearer(token)).json()["items"]] == [mine["id"]]
+        assert [i["id"] for i in httpx.get(f"{base}/v1/articles", params={"uri": theirs["uri"]},
+                                           headers=bearer(token)).json()["items"]] == []
+        feed = httpx.get(f"{base}/v1/feeds/{name}.json", params={"token": token})  # feed readers: ?token=
+        assert [i["id"] for i in feed.json()["items"]] == [mine["uri"]]
+        assert httpx.get(f"{base}/v1/feeds/{other}.json", params={"token": token}).status_code == 404
+        events = read_sse(f"{base}/v1/stream?since=0-0", headers=bearer(token),
+                          until=lambda evs, uri=mine["uri"]: any(uri in e["data"] for e in evs))
+        assert not any(theirs["uri"] in e["data"] for e in events)
+        with httpx.stream("GET", f"{base}/v1/stream", params={"subscription": other},
+                          headers=bearer(token)) as answer:
+            assert answer.status_code == 404
+
+    for path in (f"/v1/articles/{red['id']}", "/v1/articles", f"/v1/feeds/red-{RUN}.rss", "/v1/trends",
+                 f"/v1/articles/{red['id']}/enrichment", f"/v1/articles/{red['id']}/languages"):
+        assert httpx.get(f"{base}{path}").status_code == 401, path
+        assert httpx.get(f"{base}{path}", headers=bearer(KEY_A)).status_code == 403, path  # a write key
+
+    # An association leads to its item, through the same entitlement.
+    linking = post(stack, KEY_A, ninjs(f"urn:trust:{RUN}:linking", "1", f"More on the crimson{RUN} festival.",
+                                       associations=[{"name": "related", "rel": "related", "uri": red["uri"]},
+                                                     {"name": "other", "rel": "related", "uri": blue["uri"]}])).json()
+    item = published(stack, linking["id"])
+    hrefs = {a["uri"]: next(r["href"] for r in a["renditions"] if r["name"] == "wirestream-ninjs")
+             for a in item["associations"]}
+    assert [i["uri"] for i in httpx.get(hrefs[red["uri"]], headers=bearer(token_red)).json()["items"]] == [red["uri"]]
+    assert httpx.get(hrefs[blue["uri"]], headers=bearer(token_red)).json()["items"] == []
+
+    # Rotation: a second token, then the first revoked.
+    issued = httpx.post(f"{base}/v1/subscriptions/red-{RUN}/tokens", headers=OPERATOR)
+    assert issued.status_code == 201
+    stack.shown.append(issued.json()["token"])
+    tokens = httpx.get(f"{base}/v1/subscriptions/red-{RUN}", headers=OPERATOR).json()["tokens"]
+    first_id = next(t["id"] for t in tokens if t["id"] != issued.json()["id"])
+    assert httpx.delete(f"{base}/v1/subscriptions/red-{RUN}/tokens/{first_id}", headers=OPERATOR).status_code == 204
+    assert httpx.get(f"{base}/v1/articles/{red['id']}", headers=bearer(token_red)).status_code == 401
+    assert httpx.get(f"{base}/v1/articles/{red['id']}", headers=bearer(issued.json()["token"])).status_code == 200
+
+
+def _trend_counts(stack) -> dict[str, int]:
+    windows = httpx.get(f"{stack.gateway_url}/v1/trends", params={"windows": 2, "limit": 200},
+                        headers=OPERATOR).json()["windows"]
+    counts: dict[str, int] = {}
+    for window in windows:
+        for e in window["entities"]:
+            counts[f"{e['type']}\t{e['name']}"] = counts.get(f"{e['type']}\t{e['name']}", 0) + e["count"]
+    return counts
+
+
+def test_an_embargoed_story_shows_nowhere_until_release_then_everywhere(stack):
+    token = subscribe(stack, f"embargo-{RUN}", keywords=[f"vermilion{RUN}"])
+    until = datetime.now(timezone.utc) + timedelta(seconds=25)
+    body = (f"Prime Minister Keir Starmer met President Emmanuel Macron in Paris on the vermilion{RUN} accord. "
+            "Officials from the European Commission in Brussels said talks would go on.")
+    story = post(stack, KEY_A, ninjs(f"urn:trust:{RUN}:embargo", "1", body,
+                                     embargoedUntil=until.isoformat().replace("+00:00", "Z"))).json()
+    held = redis_sync.Redis.from_url(stack.redis_url)
+    deadline = time.monotonic() + 90
+    while not held.hexists(f"{Keys(stack.prefix).prefix}embargo:events", story["id"]):
+        assert time.monotonic() < deadline, "the story never reached the embargo queue"
+        time.sleep(0.2)
+    # Held (so enrichment saw it): nothing of it on any surface.
+    before = _trend_counts(stack)
+    base = stack.gateway_url
+    assert httpx.get(f"{base}/v1/articles/{story['id']}", headers=bearer(token)).status_code == 404
+    assert httpx.get(f"{base}/v1/articles/{story['id']}/enrichment", headers=bearer(token)).status_code == 404
+    assert httpx.get(f"{base}/v1/articles", params={"uri": story["uri"]}, headers=bearer(token)).json()["items"] == []
+    assert httpx.get(f"{base}/v1/feeds/embargo-{RUN}.json", headers=bearer(token)).json()["items"] == []
+    assert time.time() < until.timestamp(), "the test was too slow to look before the release"
+
+    published(stack, story["id"], timeout=120)
+    assert httpx.get(f"{base}/v1/articles/{story['id']}", headers=bearer(token)).status_code == 200
+    assert [i["id"] for i in httpx.get(f"{base}/v1/feeds/embargo-{RUN}.json", headers=bearer(token)).json()[
+        "items"]] == [story["uri"]]
+    enrichment = httpx.get(f"{base}/v1/articles/{story['id']}/enrichment", headers=bearer(token)).json()
+    entities = {f"{e['type']}\t{e['name']}" for e in enrichment["enrichment"]["entities"]}
+    assert entities, enrichment
+    after = _trend_counts(stack)
+    # counted at release, not while held (other stories may name the same entities, never fewer)
+    assert all(after.get(e, 0) >= before.get(e, 0) + 1 for e in entities), (entities, before, after)
+
+
+def test_a_kill_takes_the_text_off_every_subscriber_surface(stack):
+    token = subscribe(stack, f"kill-{RUN}", keywords=[f"scarlet{RUN}"])
+    phrase = f"scarlet{RUN} dossier names the informant"
+    story = post(stack, KEY_A, ninjs(f"urn:trust:{RUN}:kill", "1", f"The {phrase} in full.")).json()
+    published(stack, story["id"])
+    base = stack.gateway_url
+    read_sse(f"{base}/v1/stream?since=0-0", headers=bearer(token), until=lambda evs: any(phrase in e["data"] for e in evs))
+
+    assert post(stack, KEY_A, ninjs(story["uri"], "2", "withdrawn", pubStatus="canceled")).status_code == 202
+    deadline = time.monotonic() + 90
+    while httpx.get(f"{base}/v1/articles/{story['id']}", headers=bearer(token)).status_code != 410:
+        assert time.monotonic() < deadline, "the kill never took effect"
+        time.sleep(0.2)
+    events = read_sse(f"{base}/v1/stream?since=0-0", headers=bearer(token),
+                      until=lambda evs: any(e["event"] == "kill" for e in evs))
+    assert not any(phrase in e["data"] for e in events)
+    notice = next(orjson.loads(e["data"]) for e in events if e["event"] == "kill")
+    assert notice == {"uri": story["uri"], "version": "2", "pubStatus": "canceled"}
+    for path in (f"/v1/articles/{story['id']}", f"/v1/articles/{story['id']}/enrichment", "/v1/articles",
+                 f"/v1/feeds/kill-{RUN}.json", f"/v1/feeds/kill-{RUN}.rss", f"/v1/articles/{story['id']}/languages"):
+        assert phrase not in httpx.get(f"{base}{path}", headers=bearer(token)).text, path
+        assert phrase not in httpx.get(f"{base}{path}", headers=OPERATOR).text, path
+
+
+def test_the_ops_views_and_metrics_need_the_admin_key(stack):
+    base = stack.gateway_url
+    for path in ("/v1/ops/summary", "/metrics", "/v1/subscriptions"):
+        assert httpx.get(f"{base}{path}").status_code == 401, path
+        assert httpx.get(f"{base}{path}", headers=bearer(KEY_A)).status_code == 401, path
+        assert httpx.get(f"{base}{path}", headers=OPERATOR).status_code == 200, path
+    page = httpx.get(f"{base}/dashboard")  # the page itself holds no data: it asks for the key
+    assert page.status_code == 200 and 'id="admin-key"' in page.text
+
+
+async def _read_all(bootstrap: str, topics: list[str], *, timeout: float = 30, until_one: bool = False):
+    """Every record of ``topics`` up to their end offsets (with ``until_one``: wait for one)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        parts = [TopicPartition(t, p) for t in topics for p in (consumer.partitions_for_topic(t) or ())]
+        deadline = time.monotonic() + timeout
+        while not parts and time.monotonic() < deadline:
+            await consumer._client.force_metadata_update()
+            parts = [TopicPartition(t, p) for t in topics for p in (consumer.partitions_for_topic(t) or ())]
+            await asyncio.sleep(0.2)
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        records = []
+        while time.monotonic() < deadline:
+            ends = await consumer.end_offsets(parts)
+            if until_one and not records and sum(ends.values()) == 0:
+                await asyncio.sleep(0.3)
+                continue
+            positions = {tp: await consumer.position(tp) for tp in parts}
+            if all(positions[tp] >= ends[tp] for tp in parts):
+                break
+            for batch in (await consumer.getmany(timeout_ms=500)).values():
+                records.extend(batch)
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def test_no_key_token_or_webhook_secret_is_kept_in_clear(stack):
+    """Runs last in this module: scans what the tests above left behind."""
+    secrets = [*KEYS, ADMIN_KEY, SECRET_KEY, *stack.shown]
+    assert len(stack.shown) >= 8  # tokens and webhook secrets were shown (and so are worth looking for)
+    client = redis_sync.Redis.from_url(stack.redis_url)
+    stored = []
+    for key in client.scan_iter(count=500):
+        kind = client.type(key).decode()
+        value = {"string": lambda: client.get(key), "hash": lambda: client.hgetall(key),
+                 "list": lambda: client.lrange(key, 0, -1), "set": lambda: client.smembers(key),
+                 "zset": lambda: client.zrange(key, 0, -1), "stream": lambda: client.xrange(key)}[kind]()
+        stored.append(key + repr(value).encode())
+    redis_text = b"\n".join(stored)
+    assert len(redis_text) > 10_000  # the scan saw the stack's data
+    admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka)
+    await admin.start()
+    try:
+        topics = [t for t in await admin.list_topics() if t.startswith(stack.prefix)]
+    finally:
+        await admin.close()
+    records = await _read_all(stack.kafka, topics, timeout=120)
+    kafka_text = b"\n".join((r.key or b"") + (r.value or b"") + repr(r.headers).encode() for r in records)
+    assert len(records) > 20
+    logs = b"\n".join(p.read_bytes() for p in stack.log_dir.glob("*.log"))
+    assert len(logs) > 1000
+    for secret in secrets:
+        needle = secret.encode()
+        assert needle not in redis_text, f"a secret is stored in clear in Redis: {secret[:6]}…"
+        assert needle not in kafka_text, f"a secret is on Kafka in clear: {secret[:6]}…"
+        assert needle not in logs, f"a secret is in the logs: {secret[:6]}…"

@@ -1,0 +1,24 @@
+"""Associations carry a link to their item that the ninjs 3.1 schema allows."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from services.publishing.links import RENDITION, link_associations
+from shared.ninjs import ensure_valid
+
+
+def test_each_association_links_to_its_item_by_uri_and_stays_valid_ninjs():
+    item = {"uri": "urn:x:pkg", "type": "composite", "headlines": [{"role": "main", "value": "Package"}],
+            "associations": [{"name": "photo", "uri": "urn:x:photo 1", "type": "picture",
+                              "renditions": [{"name": "original", "href": "https://cdn.example/p.jpg"}]},
+                             {"name": "translation", "uri": "urn:x:pkg:pt", "rel": "translation"}]}
+    linked = link_associations(item, "https://wire.example/")
+    ensure_valid(linked)
+    for assoc in linked["associations"]:
+        [link] = [r for r in assoc["renditions"] if r["name"] == RENDITION]
+        parts = urlsplit(link["href"])
+        assert (parts.scheme, parts.netloc, parts.path) == ("https", "wire.example", "/v1/articles")
+        assert parse_qs(parts.query) == {"uri": [assoc["uri"]]}
+    assert linked["associations"][0]["renditions"][0]["href"] == "https://cdn.example/p.jpg"  # kept
+    assert link_associations(linked, "https://wire.example/") == linked  # idempotent
+    assert "renditions" not in item["associations"][1]  # the input is not changed
