@@ -151,7 +151,7 @@ def test_the_pipeline_stays_up_and_publishes_while_attacked(attacked, example_ar
     while time.monotonic() < deadline:
         healthy_within_1s(stack)
         if published is None:
-            got = httpx.get(f"{stack.gateway_url}/v1/articles/{accepted.json()['id']}", timeout=5)
+            got = httpx.get(f"{stack.gateway_url}/v1/articles/{accepted.json()['id']}", headers=ADMIN, timeout=5)
             published = got.json() if got.status_code == 200 else None
         attacks_landed = (all(len(attacked[name].requests) >= n + 2 for name, n in polled.items())
                           and deliveries(stack, "bomb")
