@@ -15,11 +15,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from shared.cloudevents import Headers, header_items
 from shared.errors import WireError, is_retriable
 from shared.heartbeat import record_error
+from shared.rebalance import BatchGate
 from shared.settings import WireSettings
 from shared.telemetry import FAILED, HANDLER_SECONDS, PROCESSED, RETRIED, log_context
 from shared.topics import Topics
@@ -38,6 +39,11 @@ class Outgoing:
 
 
 Handle = Callable[[ConsumerRecord], Awaitable[Sequence[Outgoing]]]
+
+
+def client_id(settings: WireSettings, service: str) -> str:
+    """``<service>-<replica>``: what the group's member list and broker logs show."""
+    return f"{service}-{settings.replica}"
 
 
 def make_producer(settings: WireSettings, **overrides) -> AIOKafkaProducer:
@@ -103,30 +109,51 @@ class StageRunner:
         self.settings = settings
         self.after_delivery = after_delivery
         self.ready = asyncio.Event()
+        self.client_id = client_id(settings, stage)
+        self.gate = BatchGate(stage=stage, client_id=self.client_id, drain_s=settings.rebalance_drain_s)
+        self.dropped_batches = 0  # fetched during a rebalance, left for the new assignment
+        self.failed_commits = 0  # the group moved on without us (e.g. heartbeats missed): a redo follows
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Consume until ``stop`` is set; the batch in hand is finished and committed."""
+        """Consume until ``stop`` is set; the batch in hand is finished and committed.
+
+        A broker that is down at start is waited for (retried with backoff) rather
+        than fatal; stopping the consumer leaves the group at once, so the others
+        take the partitions over without waiting for the session timeout."""
         consumer = AIOKafkaConsumer(
-            self.topic,
             bootstrap_servers=self.settings.kafka_bootstrap,
             group_id=self.group_id,
+            client_id=self.client_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=self.settings.batch_max_records,
+            session_timeout_ms=self.settings.kafka_session_timeout_ms,
+            heartbeat_interval_ms=self.settings.kafka_heartbeat_interval_ms,
         )
-        producer = make_producer(self.settings)
-        await producer.start()
+        producer = make_producer(self.settings, client_id=self.client_id)
+        await start_with_retry(producer, stop, what=f"{self.client_id} producer")
         try:
-            await consumer.start()
+            await start_with_retry(consumer, stop, what=f"{self.client_id} consumer")
             try:
+                consumer.subscribe([self.topic], listener=self.gate)
                 self.ready.set()
-                log.info("stage started", extra={"topic": self.topic, "group": self.group_id})
+                log.info("stage started", extra={"topic": self.topic, "group": self.group_id,
+                                                 "client_id": self.client_id})
                 while not stop.is_set():
+                    # getmany itself waits while a rebalance is under way
+                    generation = self.gate.generation
                     batch = await consumer.getmany(
                         timeout_ms=self.settings.batch_timeout_ms,
                         max_records=self.settings.batch_max_records,
                     )
-                    if batch:
+                    if not batch:
+                        continue
+                    async with self.gate.lock:
+                        if self.gate.rebalancing or self.gate.generation != generation:
+                            # fetched around a rebalance: read it again under the new assignment
+                            self._rewind(consumer, batch)
+                            self.dropped_batches += 1
+                            continue
                         await self._process_batch(consumer, producer, batch, stop)
             finally:
                 await consumer.stop()
@@ -178,24 +205,59 @@ class StageRunner:
         except KafkaError as exc:
             log.error("produce failed, batch will be re-processed", extra={"error": repr(exc)})
             record_error(self.stage, exc)
-            for tp, records in batch.items():
-                consumer.seek(tp, records[0].offset)
+            self._rewind(consumer, batch)
             await asyncio.sleep(self.settings.retry_backoff_ms / 1000)
             return False
         if self.after_delivery is not None:
             await self.after_delivery(outputs)
         return True
 
+    @staticmethod
+    def _rewind(consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        """Seek back to the batch's first records, on the partitions still ours (a
+        revoked partition's new owner reads from its committed offset)."""
+        owned = consumer.assignment()
+        for tp, records in batch.items():
+            if tp in owned:
+                try:
+                    consumer.seek(tp, records[0].offset)
+                except IllegalStateError:
+                    pass  # revoked meanwhile
+
     async def _commit(
         self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[ConsumerRecord]]
     ) -> None:
-        offsets = {tp: records[-1].offset + 1 for tp, records in batch.items()}
+        owned = consumer.assignment()
+        offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if tp in owned}
+        if len(offsets) < len(batch):
+            log.warning("commit dropped for revoked partitions",
+                        extra={"partitions": sorted(str(tp) for tp in batch if tp not in owned)})
+        if not offsets:
+            return
         try:
             await consumer.commit(offsets)
-        except CommitFailedError as exc:
+        except (CommitFailedError, IllegalStateError) as exc:
             # A rebalance took the partitions away; their new owner re-delivers,
             # and the deterministic ids let downstream drop the repeats.
+            self.failed_commits += 1
             log.warning("commit failed after rebalance", extra={"error": repr(exc)})
+
+
+async def start_with_retry(client, stop: asyncio.Event, *, what: str, max_backoff_s: float = 5.0) -> None:
+    """``await client.start()`` until it succeeds: a replica started while the
+    cluster (or its only bootstrap broker) is down waits for it instead of dying."""
+    delay = 0.5
+    while True:
+        try:
+            await client.start()
+            return
+        except KafkaError as exc:
+            if stop.is_set():
+                raise
+            log.warning("Kafka not reachable yet, retrying", extra={"client": what, "error": repr(exc),
+                                                                    "retry_in_s": delay})
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max_backoff_s)
 
 
 async def process_record(

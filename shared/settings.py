@@ -54,6 +54,21 @@ class WireSettings(BaseSettings):
     # private or loopback, as a JSON list of CIDRs ('["127.0.0.0/8"]'). Empty: only
     # public addresses. Cloud metadata addresses stay refused whatever is listed.
     outbound_allowed_networks: list[IPvAnyNetwork] = []
+    # Which replica of its service this process is (several run in one consumer
+    # group): names its Kafka clients ``<service>-<replica>`` so an operator sees
+    # who owns which partitions, and its webhook/embargo leases.
+    replica: str = "1"
+    # Group membership. A dead replica's partitions move after the session timeout
+    # (the broker's group.min.session.timeout.ms must allow it; the local stack
+    # sets 1 s). A SIGTERMed replica leaves the group at once (dynamic membership).
+    kafka_session_timeout_ms: int = 10_000
+    kafka_heartbeat_interval_ms: int = 3_000
+    # How long a rebalance waits for the batch in hand to be delivered and
+    # committed before the partitions are given up anyway.
+    rebalance_drain_s: float = 30.0
+    # Leases of work done by one replica at a time (a subscription's webhook queue,
+    # embargo release): a dead holder's work moves to another replica after this.
+    lease_ms: int = 3_000
     # Providers allowed to update, correct or kill stories other providers own
     # (aggregators re-sending agency copy): '{"aggregator": ["ap", "dpa"]}'.
     relays: dict[str, list[str]] = {}

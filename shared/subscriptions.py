@@ -52,6 +52,14 @@ class SubscriptionFilter(BaseModel):
     keywords: list[str] = []
     types: list[NinjsType] = []
 
+    @field_validator("urgency", mode="before")
+    @classmethod
+    def _json_integer(cls, value: Any) -> Any:
+        # JSON Schema's integer: 6 and 6.0 are, "6" and true are not (pydantic would coerce them)
+        if isinstance(value, (str, bool)):
+            raise ValueError("urgency is a number from 1 to 9")
+        return value
+
     @cached_property
     def _compiled(self) -> dict[str, Any]:
         def norm(values: list[str]) -> set[str]:
@@ -109,9 +117,15 @@ def searchable_text(item: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+# An absolute http(s) URL whose host part urlsplit reads: the schema says what the
+# validator below accepts, so a client (and a fuzzer) can tell a valid URL up front.
+WEBHOOK_URL_PATTERN = r"^[hH][tT][tT][pP][sS]?://[A-Za-z0-9._~%!$&'()*+,;=:@-]+([/?#]|$)"
+
+
 class Webhook(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    url: str
+    # python-re: the pattern means in pydantic what it means to JSON Schema validators
+    model_config = ConfigDict(extra="forbid", regex_engine="python-re")
+    url: str = Field(pattern=WEBHOOK_URL_PATTERN, description="absolute http(s) URL the items are POSTed to")
     # Shared secret of the HMAC signature, as a client gives it (generated when not
     # given). Never stored: the store keeps it sealed (shared.credentials.SecretBox).
     secret: str | None = Field(None, min_length=16, max_length=256, exclude=True)
@@ -129,10 +143,10 @@ class Webhook(BaseModel):
 class Outputs(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # Produce matching items to the Kafka topic ``published.<name>``.
-    topic: bool = True
+    topic: bool = Field(True, strict=True)  # strict: 0/1 are not booleans here
     webhook: Webhook | None = None
     # RSS/Atom/JSON feeds and the live SSE stream.
-    feeds: bool = True
+    feeds: bool = Field(True, strict=True)
 
 
 class ReadToken(BaseModel):

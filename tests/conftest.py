@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from services.cli.run import replica_env
+from services.cli.stack.cluster import KafkaCluster
 from services.cli.stack.kafka import LocalKafka
 from services.cli.stack.pipeline import Pipeline
 from services.cli.stack.processes import free_port
@@ -69,6 +71,36 @@ def pipeline(kafka: LocalKafka, redis_server: LocalRedis, tmp_path_factory) -> I
              "WIRE_OUTBOUND_ALLOWED_NETWORKS": '["127.0.0.0/8"]'},
     )
     stack.start()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_cluster(tmp_path_factory) -> Iterator[KafkaCluster]:
+    """Three KRaft nodes (each broker and controller), replication 3, min.insync.replicas 2."""
+    cluster = KafkaCluster(tmp_path_factory.mktemp("kafka-cluster"), size=3, heap="384m")
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def cluster_pipeline(kafka_cluster: KafkaCluster, redis_server: LocalRedis, tmp_path_factory) -> Iterator[Pipeline]:
+    """Two replicas of every worker and one gateway on the three-node cluster: what
+    ``wire run --brokers 3 --replicas 2`` starts."""
+    home = tmp_path_factory.mktemp("cluster-pipeline")
+    stack = Pipeline(
+        kafka_bootstrap=kafka_cluster.bootstrap,
+        redis_url=redis_server.url,
+        gateway_port=free_port(),
+        prefix=f"c{uuid.uuid4().hex[:6]}.",
+        data_dir=home,
+        log_dir=home / "logs",
+        replicas=2,
+        env={"WIRE_LOG_LEVEL": "INFO", "WIRE_METRICS_PORT": "-1", "WIRE_BATCH_TIMEOUT_MS": "50",
+             "WIRE_OUTBOUND_ALLOWED_NETWORKS": '["127.0.0.0/8"]', **replica_env(kafka_cluster.size, 2)},
+    )
+    stack.start(timeout=180)
     yield stack
     stack.stop()
 

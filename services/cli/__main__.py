@@ -6,11 +6,11 @@ import sys
 
 USAGE = """wire COMMAND [ARGS]
 
-  run                         Kafka, Redis and every service in the foreground (make run)
+  run [--brokers N] [--replicas N]  Kafka, Redis and every service in the foreground (make run)
   bench [-n N]                push N synthetic articles through a fresh pipeline and report
   bench-formats               parser throughput on one core (HTML pages/s, XML items/s)
   parse FILE...               print the canonical ninjs of each file
-  extract DIR --out F.json    extract article bodies from every *.html[.gz] in DIR
+  extract DIR --out F.json    extract article bodies from every *.html[.gz] / *.txt in DIR
   eval --pred F --truth G     score an extraction against ground truth (precision, recall, F1)
   status                      each service up or down, its consumer lag and last error
   dlq list|show|replay|purge  dead-letter topics: reasons, records, replay to the source, purge
@@ -26,12 +26,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if argv else 2
     command, rest = argv[0], argv[1:]
     if command == "run":
-        argparse.ArgumentParser(prog="wire run", description="Run Kafka, Redis and every service in the "
-                                "foreground until Ctrl-C (what `make run` does); reads WIRE_HOME, WIRE_KAFKA_PORT, "
-                                "WIRE_REDIS_PORT, WIRE_PORT and the WIRE_* settings.").parse_args(rest)
         from services.cli.run import run_stack
 
-        return run_stack()
+        return run_stack(rest)
     if command == "bench":
         parser = argparse.ArgumentParser(prog="wire bench")
         parser.add_argument("-n", "--articles", type=int, default=2000)

@@ -1,4 +1,6 @@
-"""``wire extract``: run the HTML article extractor over a directory of saved pages."""
+"""``wire extract``: run the article extractors over a directory of saved pages
+(HTML pages through the HTML extractor, ``*.txt`` scraped text through the plain-text
+cleaner)."""
 from __future__ import annotations
 
 import argparse
@@ -11,16 +13,17 @@ from typing import Any
 
 from shared.errors import ParseError
 from shared.formats.html import extract_article
+from shared.formats.plaintext import read_story
 
-_SUFFIXES = (".html.gz", ".html")
+_SUFFIXES = (".html.gz", ".html", ".txt")
 
 
 def extract_dir(directory: Path) -> dict[str, dict[str, Any]]:
-    """Extract every ``*.html`` and ``*.html.gz`` page directly in ``directory``.
+    """Extract every ``*.html``, ``*.html.gz`` and ``*.txt`` page directly in ``directory``.
 
-    Out: page name (file name without ``.html``/``.html.gz``) -> ``{"articleBody",
-    "headline", "author", "datePublished"}`` as :func:`extract_article` returns it,
-    in name order. A page that cannot be read gets an empty ``articleBody``, None
+    Out: page name (file name without its suffix) -> ``{"articleBody", "headline",
+    "author", "datePublished"}`` as :func:`extract_article` (or, for text,
+    :func:`extract_text`) returns it, in name order. A page that cannot be read gets an empty ``articleBody``, None
     for the rest and an ``"error"`` key saying why, so one bad page never stops a run.
     Raises NotADirectoryError when ``directory`` is not a directory.
     """
@@ -35,18 +38,29 @@ def extract_dir(directory: Path) -> dict[str, dict[str, Any]]:
         name = path.name[: -len(suffix)]
         try:
             raw = path.read_bytes()
-            pages[name] = extract_article(gzip.decompress(raw) if suffix == ".html.gz" else raw)
-        except (ParseError, OSError, EOFError, zlib.error) as exc:
+            if suffix == ".txt":
+                pages[name] = extract_text(raw.decode("utf-8"))
+            else:
+                pages[name] = extract_article(gzip.decompress(raw) if suffix == ".html.gz" else raw)
+        except (ParseError, OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
             pages[name] = {"articleBody": "", "headline": None, "author": None, "datePublished": None,
                            "error": str(exc)}
     return pages
+
+
+def extract_text(text: str) -> dict[str, Any]:
+    """The plain-text cleaner's reading of one scraped page, in :func:`extract_dir`'s shape
+    (paragraphs joined by blank lines; None where the page has no headline, byline or date)."""
+    story = read_story(text)
+    return {"articleBody": "\n\n".join(story.body), "headline": story.headline,
+            "author": " and ".join(story.authors) or None, "datePublished": story.created}
 
 
 def main_extract(argv: list[str] | None = None) -> int:
     """``wire extract DIR --out FILE.json``: write :func:`extract_dir`'s result as UTF-8
     JSON and return 0; 2 when DIR is not a directory (argparse exits 2 on bad arguments)."""
     parser = argparse.ArgumentParser(prog="wire extract", description="extract article text from saved web pages")
-    parser.add_argument("directory", type=Path, help="directory of *.html / *.html.gz pages")
+    parser.add_argument("directory", type=Path, help="directory of *.html / *.html.gz pages or *.txt scraped text")
     parser.add_argument("--out", type=Path, required=True, help="JSON file to write")
     args = parser.parse_args(argv)
     try:

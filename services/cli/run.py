@@ -1,12 +1,19 @@
-"""``wire run``: Kafka, Redis, the four services and the gateway in the foreground."""
+"""``wire run``: Kafka, Redis, the four services and the gateway in the foreground.
+
+``--brokers 3 --replicas 2`` (or ``WIRE_BROKERS`` / ``WIRE_REPLICAS``) runs the
+cluster layout instead: three KRaft nodes (replication 3, min.insync.replicas 2)
+and two replicas of every worker, supervised (a replica that exits is started
+again)."""
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import signal
 import time
 from pathlib import Path
 
+from services.cli.stack.cluster import KafkaCluster
 from services.cli.stack.kafka import LocalKafka
 from services.cli.stack.pipeline import Pipeline
 from services.cli.stack.processes import REPO
@@ -14,14 +21,48 @@ from services.cli.stack.redis import LocalRedis
 from shared.topics import Topics, ensure_topics
 
 
-def run_stack() -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="wire run")
+    parser.add_argument("--brokers", type=int, default=int(os.environ.get("WIRE_BROKERS", 1)),
+                        help="Kafka nodes (each broker and controller); 3 for the cluster layout")
+    parser.add_argument("--replicas", type=int, default=int(os.environ.get("WIRE_REPLICAS", 1)),
+                        help="processes per worker service, in one consumer group each")
+    args = parser.parse_args(argv or [])
+    if args.brokers < 1 or args.replicas < 1:
+        parser.error("--brokers and --replicas must be at least 1")
+    return args
+
+
+def replica_env(brokers: int, replicas: int) -> dict[str, str]:
+    """The settings every service gets for this layout: topics replicated on every
+    broker (up to 3), at least as many partitions as replicas, and the group timeouts
+    that move a dead replica's partitions within a few seconds."""
+    env = {
+        "WIRE_TOPIC_REPLICATION": str(min(brokers, 3)),
+        "WIRE_TOPIC_PARTITIONS": str(max(int(os.environ.get("WIRE_TOPIC_PARTITIONS", 3)), replicas * 3)),
+    }
+    if replicas > 1:
+        env |= {"WIRE_KAFKA_SESSION_TIMEOUT_MS": "3000", "WIRE_KAFKA_HEARTBEAT_INTERVAL_MS": "500"}
+    return env
+
+
+def run_stack(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     home = Path(os.environ.get("WIRE_HOME", REPO / ".wire"))
-    kafka = LocalKafka(home / "kafka", port=int(os.environ.get("WIRE_KAFKA_PORT", 9092)),
-                       controller_port=int(os.environ.get("WIRE_KAFKA_CONTROLLER_PORT", 9093)),
-                       heap=os.environ.get("WIRE_KAFKA_HEAP", "1g"))
+    port = int(os.environ.get("WIRE_KAFKA_PORT", 9092))
+    heap = os.environ.get("WIRE_KAFKA_HEAP", "1g" if args.brokers == 1 else "512m")
+    if args.brokers == 1:
+        kafka = LocalKafka(home / "kafka", port=port,
+                           controller_port=int(os.environ.get("WIRE_KAFKA_CONTROLLER_PORT", 9093)), heap=heap)
+    else:  # brokers on 9092, 9094, …; their controllers on 9093, 9095, …
+        kafka = KafkaCluster(home / f"kafka-{args.brokers}", size=args.brokers, heap=heap,
+                             ports=[port + 2 * i for i in range(args.brokers)],
+                             controller_ports=[port + 2 * i + 1 for i in range(args.brokers)])
     redis = LocalRedis(home / "redis", port=int(os.environ.get("WIRE_REDIS_PORT", 6379)))
+    env = replica_env(args.brokers, args.replicas)
     pipeline = Pipeline(kafka_bootstrap=kafka.bootstrap, redis_url=redis.url,
-                        gateway_port=int(os.environ.get("WIRE_PORT", 8000)), data_dir=home)
+                        gateway_port=int(os.environ.get("WIRE_PORT", 8000)), data_dir=home,
+                        replicas=args.replicas, env=env)
     stopping = False
 
     def request_stop(signum, _frame):
@@ -33,10 +74,13 @@ def run_stack() -> int:
     try:
         print(f"wire: starting redis-server on {redis.url} (data in {redis.data_dir})", flush=True)
         redis.start()
-        print(f"wire: starting Apache Kafka on {kafka.bootstrap} (data in {kafka.data_dir})", flush=True)
+        print(f"wire: starting Apache Kafka ({args.brokers} node(s)) on {kafka.bootstrap} "
+              f"(data in {kafka.data_dir})", flush=True)
         kafka.start()
-        asyncio.run(ensure_topics(kafka.bootstrap, Topics()))
-        print("wire: starting ingest, enrichment, translation, publishing and the gateway", flush=True)
+        asyncio.run(ensure_topics(kafka.bootstrap, Topics(), partitions=int(env["WIRE_TOPIC_PARTITIONS"]),
+                                  replication=int(env["WIRE_TOPIC_REPLICATION"])))
+        print(f"wire: starting ingest, enrichment, translation, publishing ({args.replicas} replica(s) each) "
+              "and the gateway", flush=True)
         pipeline.start()
         print(f"wire: ready — gateway on {pipeline.gateway_url} (Ctrl-C stops everything)", flush=True)
         while not stopping:

@@ -7,7 +7,7 @@ import threading
 
 import faust
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from services.enrichment.agents import stories_topic
 from services.enrichment.app import SERVICE, create_app
@@ -17,6 +17,9 @@ from services.enrichment.settings import EnrichmentSettings
 from shared.heartbeat import attach_to_faust
 from shared.telemetry import serve_metrics
 from shared.topics import Topics, ensure_topics
+
+
+log = logging.getLogger(__name__)
 
 
 def logging_config(level: str) -> dict:
@@ -29,19 +32,49 @@ def logging_config(level: str) -> dict:
     }
 
 
-async def prepare_kafka(settings: EnrichmentSettings) -> None:
-    """The pipeline's topics, plus the single-partition stories topic and its DLQ."""
+async def prepare_kafka(settings: EnrichmentSettings, app: faust.App) -> None:
+    """The pipeline's topics, the single-partition stories topic and its DLQ, and
+    faust's own topics (table changelogs, leader topic), retried until Kafka answers.
+
+    faust creates a missing topic by asking the first broker it knows for the
+    controller: right after a broker died that one may be the dead broker, and the
+    worker crashed with NodeNotReadyError. faust skips topics that exist, so they
+    are made here, where a broker that is down is waited for."""
+    delay = 0.5
+    while True:
+        try:
+            await _create_topics(settings, app)
+            return
+        except (KafkaError, OSError, asyncio.TimeoutError) as exc:
+            log.warning("Kafka not ready for the enrichment topics, retrying",
+                        extra={"error": repr(exc), "retry_in_s": delay})
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+async def _create_topics(settings: EnrichmentSettings, app: faust.App) -> None:
     await ensure_topics(settings.kafka_bootstrap, Topics(settings.topic_prefix),
                         partitions=settings.topic_partitions, replication=settings.topic_replication)
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    wanted = [NewTopic(name, num_partitions=1, replication_factor=settings.topic_replication)
+              for name in (stories_topic(settings), Topics.dlq(stories_topic(settings)))]
+    for table in app.tables.values():
+        changelog = table.changelog_topic
+        config = {"cleanup.policy": ",".join(p for p, on in (("compact", changelog.compacting),
+                                                             ("delete", changelog.deleting)) if on)}
+        if changelog.retention:
+            config["retention.ms"] = str(int(changelog.retention * 1000))
+        wanted.append(NewTopic(changelog.get_topic_name(), num_partitions=changelog.partitions or 1,
+                               replication_factor=settings.topic_replication, topic_configs=config))
+    wanted.append(NewTopic(f"{app.conf.id}-__assignor-__leader", num_partitions=1,
+                           replication_factor=settings.topic_replication))
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=10_000)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        wanted = [NewTopic(name, num_partitions=1, replication_factor=settings.topic_replication)
-                  for name in (stories_topic(settings), Topics.dlq(stories_topic(settings))) if name not in existing]
-        if wanted:
+        missing = [topic for topic in wanted if topic.name not in existing]
+        if missing:
             try:
-                await admin.create_topics(wanted)
+                await admin.create_topics(missing)
             except TopicAlreadyExistsError:
                 pass
     finally:
@@ -58,10 +91,10 @@ def warm_up() -> None:
 def main() -> None:
     settings = EnrichmentSettings()
     logging.config.dictConfig(logging_config(settings.log_level))
-    asyncio.run(prepare_kafka(settings))
+    app = create_app(settings)
+    asyncio.run(prepare_kafka(settings, app))
     port = serve_metrics(settings.metrics_port, settings.metrics_host)
     warm_up()
-    app = create_app(settings)
     attach_to_faust(app, SERVICE, settings, metrics_port=port)
     worker = faust.Worker(app, loglevel=settings.log_level, logging_config=logging_config(settings.log_level),
                           quiet=True, redirect_stdouts=False)

@@ -21,13 +21,14 @@ import time
 import faust
 
 from services.enrichment.handlers import cluster_story, enrich, trend_keys
-from services.enrichment.metrics import ENTITIES, STORIES, TABLE_KEYS
+from services.enrichment.metrics import ENTITIES, REPEATS, STORIES, TABLE_KEYS
 from services.enrichment.progress import StoriesProgress
 from services.enrichment.settings import EnrichmentSettings
 from services.enrichment.tables import StoryTables
 from services.enrichment.trends import TrendCopier
 from shared.bus import Outgoing, StageRunner, process_record
 from shared.cache import Keys, connect
+from shared.cloudevents import read_headers
 from shared.codec import decode
 from shared.events import ArticleEvent, Stage
 from shared.stage import article_handler, article_output, bind_article_context
@@ -39,6 +40,10 @@ log = logging.getLogger(__name__)
 
 def stories_topic(settings: EnrichmentSettings) -> str:
     return Topics(settings.topic_prefix).name("enrichment.stories")
+
+
+def idempotency_key(headers) -> str | None:
+    return read_headers(headers or []).get("wire_idempotency_key")
 
 
 def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryTables) -> None:
@@ -81,14 +86,28 @@ def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryT
 
     @app.agent(stories, name="cluster-stories")
     async def cluster_stories(stream: faust.StreamT) -> None:
-        """Step 2: each read article → its story cluster and trend counts → articles.enriched."""
+        """Step 2: each read article → its story cluster and trend counts → articles.enriched.
+
+        A record is skipped when its offset was delivered already (see
+        :mod:`progress`) or when its story's latest delivered output has the same
+        idempotency key: a redone read-step batch puts repeats on the stories
+        topic at new offsets, and they must not reach articles.enriched again."""
         async for event in stream.events():
             offset = event.message.offset
-            if progress.delivered_already(offset):
+            if progress.delivered_already(offset) or await progress.gap(offset):
+                continue
+            key = idempotency_key(event.message.headers)
+            story = event.message.key.decode("utf-8", "replace") if event.message.key else None
+            if key is not None and story is not None and tables.delivered.get(story) == key:
+                REPEATS.inc()
+                progress.delivered(offset)
                 continue
             progress.started()
-            for out in await process_record(event.message, place, stage=STAGE, settings=settings, stop=never):
+            outputs = await process_record(event.message, place, stage=STAGE, settings=settings, stop=never)
+            for out in outputs:
                 await app.producer.send_and_wait(out.topic, out.key, out.value, None, None, out.headers)
+            if key is not None and story is not None and any(o.topic == topics.enriched for o in outputs):
+                tables.delivered[story] = key  # a dead-lettered record may be replayed: not marked
             progress.delivered(offset)
 
     @app.timer(interval=2.0)

@@ -25,11 +25,15 @@ def create_app(settings: EnrichmentSettings) -> faust.App:
         broker_commit_every=100,
         broker_commit_interval=1.0,
         web_enabled=False,
+        # Names the replica in the group's member list (see shared.bus.client_id).
+        broker_client_id=f"{SERVICE}-stories-{settings.replica}",
         # A killed worker's partitions move to a live one after this, not faust's 60 s.
-        broker_session_timeout=10.0,
-        broker_heartbeat_interval=3.0,
-        # Tables are replayed from their changelogs at start; keep that quick.
-        table_standby_replicas=0,
+        broker_session_timeout=settings.kafka_session_timeout_ms / 1000,
+        broker_heartbeat_interval=settings.kafka_heartbeat_interval_ms / 1000,
+        # With several replicas one of them keeps a warm copy of the story tables
+        # (it follows the changelogs as a standby), so taking over the stories
+        # step does not start with replaying every changelog from the beginning.
+        table_standby_replicas=settings.table_standby_replicas,
     )
     from services.enrichment.agents import register_agents
     from services.enrichment.tables import StoryTables

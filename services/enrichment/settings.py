@@ -17,6 +17,9 @@ class EnrichmentSettings(WireSettings):
     # partition number, which a two-step worker with a single-partition stories topic
     # and DLQs breaks, so it is refused rather than silently weaker.
     processing_guarantee: str = "at_least_once"
+    # Replicas that follow the story tables' changelogs as warm standbys (a
+    # single-replica deployment has none to follow them: harmless).
+    table_standby_replicas: int = 1
     # Story clusters: how long a story stays joinable by later copies (by receive time).
     cluster_horizon_s: float = 7 * 24 * 3600
     # Trending entities: tumbling window size and how many windows are kept.

@@ -12,6 +12,8 @@ replacement worker gets the same state back.
   ``trend_window_s`` by the articles' receive time, kept ``trend_windows_kept`` windows.
 - ``stories-progress``: the last stories offset whose output was delivered
   (see :mod:`progress`).
+- ``story-delivered``: story uri → the idempotency key (``uri@version:stage``) of
+  its last delivered output, so repeats at new offsets are skipped.
 """
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ class StoryTables:
         self.members = _table(app, "story-members", help="story uri → story cluster")
         self.buckets = _table(app, "story-buckets", help="MinHash LSH bucket → story cluster")
         self.progress = _table(app, "stories-progress", help="last stories offset whose output was delivered")
+        self.delivered = _table(app, "story-delivered", help="story uri → idempotency key of its last output")
         self._at = 0.0
         self.trends = _table(app, "entity-trends", default=int, help="entity → articles per window").tumbling(
             timedelta(seconds=settings.trend_window_s),
@@ -79,7 +82,8 @@ class StoryTables:
 
     def _contents(self) -> tuple[tuple[str, Any], ...]:
         return (("story-members", self.members.data), ("story-buckets", self.buckets.data),
-                ("entity-trends", self.trends.table.data), ("stories-progress", self.progress.data))
+                ("entity-trends", self.trends.table.data), ("stories-progress", self.progress.data),
+                ("story-delivered", self.delivered.data))
 
     def sizes(self) -> dict[str, int]:
         return {name: len(data) for name, data in self._contents()}

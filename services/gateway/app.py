@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from services.gateway import problems
+from services.gateway.query_params import document_parameters_plainly, refuse_repeated_single_values
 from services.gateway.routes import articles, dashboard, health, ops
 from services.gateway.routes import articles_query, feeds, stream, subscriptions
 from services.gateway.routes import enrichment
@@ -41,8 +43,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         summary="Push news articles in; read published ninjs items out.",
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_repeated_single_values)],
     )
     app.state.settings = settings
+    problems.install(app)  # every error answers the documented Problem body
+    document_parameters_plainly(app)
     app.state.topics = Topics(settings.topic_prefix)
     app.include_router(articles.router)
     app.include_router(enrichment.router)

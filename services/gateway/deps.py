@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from aiokafka import AIOKafkaProducer
-from fastapi import Depends, HTTPException, Query, Request, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 
 from services.gateway.settings import GatewaySettings
 from shared.credentials import digest, key_matches
@@ -21,6 +21,10 @@ from shared.subscriptions import Subscription, SubscriptionStore
 from shared.topics import Topics
 
 _bearer = HTTPBearer(auto_error=False)
+# ``?token=`` is a credential too: declared as a security scheme (not a plain query
+# parameter) so the document, and clients reading it, know it authenticates.
+_token_in_query = APIKeyQuery(name="token", auto_error=False,
+                              description="read token, for clients that cannot send headers (feed readers)")
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
@@ -112,8 +116,7 @@ async def get_reader(
     request: Request,
     settings: Annotated[GatewaySettings, Depends(get_settings)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    token: Annotated[str | None, Query(description="read token, for clients that cannot send headers",
-                                       max_length=200)] = None,
+    token: Annotated[str | None, Depends(_token_in_query)] = None,
 ) -> Reader:
     """The reader behind ``Authorization: Bearer <token>`` (or ``?token=``): the admin
     key or a subscription's read token. 401 without one, or for a revoked token;

@@ -3,6 +3,11 @@
 The queue is a Redis sorted set (id → release time) plus the held events; its
 durable copy is the compacted topic ``articles.embargoed`` (keyed by uri, a
 tombstone once released), from which ``wire rebuild-read-model`` restores it.
+
+Every publishing replica runs the release loop, but only the holder of the
+``embargo:lease`` releases (:mod:`shared.lease`), and it checks the lease before
+each item: an item is released once, and a dead holder's turn passes to another
+replica after the lease's ttl.
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from datetime import datetime
 
 from shared.bus import Outgoing
 from shared.codec import decode, encode
+from shared.lease import Lease, process_identity, wait_or_stop
 from shared.events import ArticleEvent
 from services.publishing.metrics import EMBARGOED
 
@@ -37,6 +43,7 @@ class EmbargoQueue:
         self.redis = redis
         self.due_key = f"{key_prefix}embargo:due"
         self.events_key = f"{key_prefix}embargo:events"
+        self.lease_key = f"{key_prefix}embargo:lease"
         self.topic = topic
 
     async def held(self, article_id: str) -> ArticleEvent | None:
@@ -83,18 +90,30 @@ class EmbargoQueue:
 Release = Callable[[ArticleEvent], Awaitable[None]]
 
 
-async def release_loop(queue: EmbargoQueue, release: Release, stop: asyncio.Event, *, poll_s: float) -> None:
-    """Every ``poll_s`` seconds, hand each item whose embargo has ended to ``release``
-    (which publishes it and then drops it from the queue). Errors are logged and the
-    item is tried again on the next tick: an item is never lost, at worst late."""
-    while not stop.is_set():
+async def release_loop(queue: EmbargoQueue, release: Release, stop: asyncio.Event, *, poll_s: float,
+                       owner: str | None = None, lease_ms: int = 3_000) -> None:
+    """Every ``poll_s`` seconds, while this replica holds the embargo lease, hand
+    each item whose embargo has ended to ``release`` (which publishes it and then
+    drops it from the queue). Errors are logged and the item is tried again on the
+    next tick: an item is never lost, at worst late."""
+    lease = Lease(queue.redis, queue.lease_key, owner=owner or process_identity(), ttl_ms=lease_ms)
+    try:
+        while not stop.is_set():
+            try:
+                if await lease.still_held():
+                    await lease.renew()
+                else:
+                    await lease.acquire()
+                for event in await queue.due(time.time()) if lease.value else []:
+                    if not await lease.still_held():
+                        break  # another replica releases from here on
+                    await release(event)
+                EMBARGOED.set(await queue.size())
+            except Exception as exc:  # noqa: BLE001 - the scheduler must outlive a bad tick
+                log.error("embargo release failed; retrying next tick", extra={"error": repr(exc)})
+            await wait_or_stop(stop, min(poll_s, lease_ms / 3000))
+    finally:
         try:
-            for event in await queue.due(time.time()):
-                await release(event)
-            EMBARGOED.set(await queue.size())
-        except Exception as exc:  # noqa: BLE001 - the scheduler must outlive a bad tick
-            log.error("embargo release failed; retrying next tick", extra={"error": repr(exc)})
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=poll_s)
-        except asyncio.TimeoutError:
+            await lease.release()
+        except Exception:  # noqa: BLE001 - Redis gone: the lease expires by itself
             pass

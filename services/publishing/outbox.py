@@ -9,6 +9,14 @@ restart loses nothing (a receiver may see an item twice: ``X-Wire-Delivery`` is
 stable, dedupe on it). Every attempt is written to the delivery log. After
 ``webhook_breaker_threshold`` deliveries in a row failed for good, the endpoint is
 paused for ``webhook_breaker_cooldown_s`` (circuit breaker) and its items wait.
+
+With several publishing replicas every one runs a worker per subscription, but
+only the holder of the subscription's lease (:mod:`shared.lease`) delivers: one
+replica at a time drains a queue, so a story's versions reach the endpoint in
+order. The holder checks the lease before each POST and acknowledges under it
+(fenced), renews it while working and releases it on shutdown; when it dies the
+lease expires after ``lease_ms`` and another replica takes the queue over,
+starting with the entries the dead one had read but not acknowledged.
 """
 from __future__ import annotations
 
@@ -24,17 +32,21 @@ from services.publishing.metrics import BREAKER_OPEN, WEBHOOK_ATTEMPTS, WEBHOOK_
 from services.publishing.settings import PublishingSettings
 from shared.credentials import signing_secret
 from services.publishing.webhooks import Attempt, Outcome, backoff_s, post
+from shared.lease import Lease, process_identity, wait_or_stop
 from shared.subscriptions import Subscription, SubscriptionKeys
 
 log = logging.getLogger(__name__)
 
 GROUP = b"webhooks"
+# One consumer name for every replica: the lease makes its user exclusive, and a
+# new holder's "pending" entries are exactly those its predecessor left in flight.
 CONSUMER = b"publishing"
+_ACK = "redis.call('XACK', KEYS[2], ARGV[2], ARGV[3]) redis.call('XDEL', KEYS[2], ARGV[3]) return 1"
 
 
 class WebhookWorker:
     def __init__(self, subscription: Subscription, *, redis, keys: SubscriptionKeys, client: httpx.AsyncClient,
-                 dead_letter, settings: PublishingSettings) -> None:
+                 dead_letter, settings: PublishingSettings, owner: str | None = None) -> None:
         self.subscription = subscription  # replaced in place when the subscription changes
         self.redis = redis
         self.keys = keys
@@ -44,10 +56,31 @@ class WebhookWorker:
         self.name = subscription.name
         self.failures = 0
         self.open_until = 0.0
+        self.lease = Lease(redis, f"{keys.outbox(self.name)}:lease", owner=owner or process_identity(settings.replica),
+                           ttl_ms=settings.lease_ms)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until ``stop`` is set. Pending entries (read before a restart but
-        never acknowledged) go first, then new ones in order."""
+        """Deliver until ``stop`` is set, whenever this replica holds the queue's lease."""
+        try:
+            while not stop.is_set():
+                if not await self.lease.acquire():
+                    await wait_or_stop(stop, self.lease.ttl_ms / 3000)
+                    continue
+                lost = asyncio.Event()
+                keeper = asyncio.create_task(self.lease.keep(stop, lost))
+                try:
+                    await self._drain(lost)
+                finally:
+                    lost.set()
+                    keeper.cancel()
+                    await asyncio.gather(keeper, return_exceptions=True)
+        finally:
+            await self.lease.release()
+
+    async def _drain(self, stop: asyncio.Event) -> None:
+        """Deliver until ``stop`` (shutdown or a lost lease). Pending entries (read
+        before a restart or a handover but never acknowledged) go first, then new
+        ones in order."""
         outbox = self.keys.outbox(self.name)
         await self._create_group()
         await self._load_breaker()
@@ -89,6 +122,8 @@ class WebhookWorker:
             await self._wait_while_open(stop)
             if stop.is_set():
                 return  # stays pending: re-read on the next start
+            if not await self.lease.still_held():
+                return  # another replica owns the queue now: it re-reads the entry
             attempt += 1
             sub = self.subscription
             if sub.outputs.webhook is None:
@@ -121,10 +156,9 @@ class WebhookWorker:
                 return  # stopping: the entry stays pending
             except asyncio.TimeoutError:
                 pass
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.xack(self.keys.outbox(self.name), GROUP, entry_id)
-            pipe.xdel(self.keys.outbox(self.name), entry_id)
-            await pipe.execute()
+        if await self.lease.fenced(_ACK, [self.keys.outbox(self.name)], [GROUP, entry_id]) is None:
+            log.warning("lease lost before the acknowledgement; the new holder delivers again",
+                        extra={"subscription": self.name, "entry": entry_id.decode()})
 
     async def _dead_letter(self, fields, attempt: int, result: Attempt, reason: str) -> None:
         WEBHOOK_DEAD.labels(self.name, reason).inc()

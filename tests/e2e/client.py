@@ -26,3 +26,13 @@ def wait_published(base_url: str, article_id: str, *, timeout: float = 60.0) -> 
         assert last.status_code == 404, last.text
         time.sleep(0.1)
     raise AssertionError(f"article {article_id} not published within {timeout}s (last: {last and last.status_code})")
+
+
+def wait_for(predicate, *, timeout: float = 90, what: str = "condition"):
+    """Poll ``predicate`` until it returns something truthy (returned); fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := predicate():
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -14,7 +14,7 @@ import orjson
 import pytest
 
 from shared.ninjs import ninjs_errors
-from tests.e2e.client import submit
+from tests.e2e.client import submit, wait_for
 from tests.publishing_helpers import Receiver, read_sse
 
 pytestmark = pytest.mark.e2e
@@ -36,15 +36,6 @@ def _published(base: str, article_id: str, *, version: str = "1", timeout: float
         assert answer.status_code in (200, 404), answer.text
         time.sleep(0.2)
     raise AssertionError(f"{article_id} v{version} not published within {timeout}s")
-
-
-def _wait_for(predicate, what: str, timeout: float = 90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := predicate():
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _accepted(base: str, payload: str) -> dict:
@@ -83,9 +74,9 @@ def test_a_picture_and_a_package_reach_a_type_filtered_webhook_and_feeds(pipelin
         assert published["type"] == "composite" and ninjs_errors(published) == []
         assert [a["type"] for a in published["associations"]] == ["text", "picture"]
 
-        hooks = _wait_for(lambda: {r["headers"]["x-wire-uri"] for r in receiver.delivered} >= {picture_guid,
+        hooks = wait_for(lambda: {r["headers"]["x-wire-uri"] for r in receiver.delivered} >= {picture_guid,
                                                                                               package_guid},
-                          "the picture and the package at the webhook")
+                          what="the picture and the package at the webhook")
         assert hooks
         _published(base, text["id"])  # published too, but not of the subscribed types
         delivered = {r["headers"]["x-wire-uri"]: orjson.loads(r["body"]) for r in receiver.delivered}
@@ -116,5 +107,5 @@ def test_a_picture_and_a_package_reach_a_type_filtered_webhook_and_feeds(pipelin
         assert _accepted(base, newer)["uri"] == package_guid
         updated = _published(base, pkg["id"], version="12")
         assert [a["uri"] for a in updated["associations"]][-1] == picture_guid
-        _wait_for(lambda: any(r["headers"]["x-wire-uri"] == package_guid and r["headers"]["x-wire-version"] == "12"
-                              for r in receiver.delivered), "the package update at the webhook")
+        wait_for(lambda: any(r["headers"]["x-wire-uri"] == package_guid and r["headers"]["x-wire-version"] == "12"
+                              for r in receiver.delivered), what="the package update at the webhook")

@@ -20,7 +20,7 @@ from services.cli.stack.processes import free_port
 from services.cli.stack.redis import LocalRedis
 from shared.cache import Keys
 from shared.cloudevents import read_headers
-from tests.e2e.client import submit, wait_published
+from tests.e2e.client import submit, wait_for, wait_published
 from tests.kafka_helpers import read_topic
 from tests.publishing_helpers import CONFLICT, SPORT, Receiver, read_sse
 
@@ -70,15 +70,6 @@ def post_ninjs(stack, body: bytes) -> dict:
     answer = submit(stack.gateway_url, body, "application/json")
     assert answer.status_code == 202, answer.text
     return answer.json()
-
-
-def wait_for(predicate, *, timeout: float = 90, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := predicate():
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def uris_of_rss(stack, name: str) -> list[str]:

@@ -34,9 +34,10 @@ def compose_command() -> list[str]:
     pytest.fail(f"Docker Compose not found: run deploy/install-compose.sh (it builds {PLUGIN})")
 
 
-def compose_config(*args: str) -> dict:
+def compose_config(*args: str, env_files: tuple[str, ...] = ()) -> dict:
+    extra = [arg for name in env_files for arg in ("--env-file", str(REPO / name))]
     result = subprocess.run([*compose_command(), "--project-directory", str(REPO), "-f", str(REPO / "docker-compose.yml"),
-                             "--env-file", str(REPO / ".env.example"), "--profile", "*", *args,
+                             "--env-file", str(REPO / ".env.example"), *extra, "--profile", "*", *args,
                              "config", "--format", "json"],
                             capture_output=True, text=True, timeout=60, cwd=REPO)
     assert result.returncode == 0, result.stderr
@@ -104,7 +105,8 @@ def test_every_service_waits_for_healthy_dependencies_and_has_a_healthcheck(conf
 def test_every_wire_variable_is_a_setting_the_service_reads(config, monkeypatch):
     example = {k: v for k, v in env_example().items() if k.startswith("WIRE_")}
     services = wire_services(config)
-    assert set(services) == {"gateway", "ingest", "enrichment", "translation", "publishing"}
+    assert {module for module, _ in services.values()} == {f"services.{name}" for name in (
+        "gateway", "ingest", "enrichment", "translation", "publishing")}
     read_by_someone: set[str] = set()
     for name, (module, environment) in services.items():
         cls = settings_class(module)
@@ -132,7 +134,8 @@ def test_libretranslate_profile_points_translation_at_it(config):
 
 def test_prometheus_scrapes_every_service_on_the_port_it_serves_metrics_on(config):
     scrape = yaml.safe_load((REPO / "deploy/prometheus/prometheus.yml").read_text())
-    targets = {sd["names"][0]: sd["port"] for job in scrape["scrape_configs"] for sd in job.get("dns_sd_configs", [])}
+    targets = {name: sd["port"] for job in scrape["scrape_configs"] for sd in job.get("dns_sd_configs", [])
+               for name in sd["names"]}
     for name, (_module, environment) in wire_services(config).items():
         port = int(environment.get("WIRE_METRICS_PORT") or environment["WIRE_PORT"])
         assert targets[name] == port, name
@@ -149,3 +152,29 @@ def test_grafana_dashboard_queries_metrics_the_code_defines():
     assert not missing, f"the Grafana dashboard queries metrics no code defines: {missing}"
     datasource = yaml.safe_load((REPO / "deploy/grafana/provisioning/datasources/prometheus.yml").read_text())
     assert {p["datasource"]["uid"] for p in dashboard["panels"]} == {datasource["datasources"][0]["uid"]}
+
+
+def test_cluster_profile_runs_three_brokers_and_two_replicas_of_every_worker():
+    cluster = compose_config(env_files=("deploy/cluster.env",))["services"]
+    nodes = {name: cluster[name]["environment"] for name in ("kafka", "kafka-2", "kafka-3")}
+    assert {env["KAFKA_NODE_ID"] for env in nodes.values()} == {"1", "2", "3"}
+    for name, env in nodes.items():
+        assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka:9093,2@kafka-2:9093,3@kafka-3:9093"
+        assert env["KAFKA_ADVERTISED_LISTENERS"] == f"PLAINTEXT://{name}:9092"
+        for key in ("KAFKA_DEFAULT_REPLICATION_FACTOR", "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
+                    "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
+                    "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR"):
+            assert env[key] == "3", key
+        for key in ("KAFKA_MIN_INSYNC_REPLICAS", "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"):
+            assert env[key] == "2", key
+    for worker in ("ingest", "enrichment", "translation", "publishing"):
+        replicas = [cluster[worker], cluster[f"{worker}-2"]]
+        assert {r["command"][2] for r in replicas} == {f"services.{worker}"}
+        assert [r["environment"]["WIRE_REPLICA"] for r in replicas] == ["1", "2"]
+        for replica in replicas:
+            assert replica["environment"]["WIRE_KAFKA_BOOTSTRAP"] == "kafka:9092,kafka-2:9092,kafka-3:9092"
+            assert replica["environment"]["WIRE_TOPIC_REPLICATION"] == "3"
+    assert cluster["enrichment"]["volumes"][0]["source"] != cluster["enrichment-2"]["volumes"][0]["source"]
+    # without deploy/cluster.env the same file is the single-node set-up
+    single = compose_config()["services"]["kafka"]["environment"]
+    assert single["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka:9093" and single["KAFKA_MIN_INSYNC_REPLICAS"] == "1"

@@ -190,7 +190,7 @@ def test_extract_dir_records_an_unreadable_page_and_goes_on(tmp_path):
     (tmp_path / "good.html").write_bytes(html_page(*PROSE))
     (tmp_path / "broken.html.gz").write_bytes(b"not gzip at all")
     (tmp_path / "empty.html").write_bytes(b"")
-    (tmp_path / "notes.txt").write_text("not a page")
+    (tmp_path / "notes.md").write_text("not a page")
     pages = extract_dir(tmp_path)
     assert sorted(pages) == ["broken", "empty", "good"]
     assert pages["good"]["articleBody"] == "\n\n".join(PROSE)

@@ -17,7 +17,8 @@ _PR_SET_PDEATHSIG = 1
 
 def _die_with_parent() -> None:
     # Linux: the child gets SIGTERM when the process that started it dies, so a
-    # killed supervisor or test session leaves nothing behind.
+    # killed supervisor or test session leaves nothing behind. It fires when the
+    # starting *thread* exits: start children from a thread that lives as long.
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     except OSError:

@@ -8,10 +8,12 @@ import orjson
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from services.gateway.answers import BulkAnswer, NinjsItem, Submitted, SubmittedFeed
 from services.gateway.deps import ProducerDep, ReadModelDep, ReaderDep, SettingsDep, TopicsDep
 from services.gateway.idempotency import remember, replayed
+from services.gateway.problems import errors
 from services.gateway.ratelimit import RateLimitedProvider
 from services.gateway.submissions import Answer, accept, problem
 from shared.formats import MEDIA_TYPES
@@ -34,7 +36,13 @@ a feed answers `{{"items": [...]}}`. **401** without a valid key, **413** over t
 limit (see Retry-After), **503** when Kafka is unreachable (see Retry-After).
 An `Idempotency-Key` header makes a retry get the first answer again."""
 
-_BODY = {"requestBody": {"required": True, "content": {kind: {"schema": {"type": "string"}} for kind in MEDIA_TYPES}}}
+_BODY = {"requestBody": {"required": True, "content": {kind: {"schema": {"type": "string"}} for kind in MEDIA_TYPES}},
+         "parameters": [
+             {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"},
+              "description": "a retry with the same key gets the first answer again (Idempotency-Replayed: true)"},
+             # any value: one that is no W3C traceparent starts a new trace
+             {"name": "traceparent", "in": "header", "required": False, "schema": {"type": "string"},
+              "description": "W3C trace context of the sender; the article's trace continues it"}]}
 
 
 def _json(answer: Answer) -> JSONResponse:
@@ -56,7 +64,15 @@ async def _submit(request: Request, payload: bytes, content_type: str, provider:
                         acts_for=settings.acts_for(provider))
 
 
-@router.post("", status_code=202, description=_SUBMIT_DOC, openapi_extra=_BODY)
+_LOCATION = {"Location": {"description": "the story's href (single-story answers)", "schema": {"type": "string"}}}
+# The body is read raw, whatever its bytes: 400 is only about the headers.
+SUBMIT_ERRORS = errors(400, 401, 403, 413, 415, 422, 429, 431, 503,
+                       notes={400: "a header is malformed (e.g. an Idempotency-Key over its length limit)"})
+
+
+@router.post("", status_code=202, description=_SUBMIT_DOC, openapi_extra=_BODY, responses={
+    202: {"model": Submitted | SubmittedFeed, "description": "accepted (or a duplicate/older version of a known story)",
+          "headers": _LOCATION}, **SUBMIT_ERRORS})
 async def submit_article(request: Request, provider: RateLimitedProvider, settings: SettingsDep,
                          producer: ProducerDep, topics: TopicsDep) -> JSONResponse:
     if (again := await replayed(request, provider)) is not None:
@@ -73,16 +89,21 @@ async def submit_article(request: Request, provider: RateLimitedProvider, settin
 
 
 class BulkArticle(BaseModel):
+    # An unknown field is refused (422) rather than ignored: a typo must not drop a body.
+    model_config = ConfigDict(extra="forbid")
     contentType: str = Field(description="the article's media type, as for a single submission")
     body: str | None = Field(None, description="the article as text")
     bodyBase64: str | None = Field(None, description="the article as base64, for binary-safe transport")
 
 
 class BulkSubmission(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     articles: list[BulkArticle]
 
 
-@router.post("/bulk", status_code=207)
+@router.post("/bulk", status_code=207, responses={
+    207: {"model": BulkAnswer, "description": "each article's own status and answer"},
+    **errors(400, 401, 403, 413, 422, 429, 503, notes={400: "the body is not JSON"})})
 async def submit_bulk(request: Request, submission: BulkSubmission, provider: RateLimitedProvider,
                       settings: SettingsDep, producer: ProducerDep, topics: TopicsDep) -> JSONResponse:
     """Submit many articles in one request. Each is handled exactly like a single
@@ -111,8 +132,9 @@ async def submit_bulk(request: Request, submission: BulkSubmission, provider: Ra
                         status_code=207)
 
 
-@router.get("/{article_id}", responses={404: {"description": "unknown, not yet published, or not yours to read"},
-                                        410: {"description": "the story was killed"}})
+@router.get("/{article_id}", responses={200: {"model": NinjsItem, "description": "the ninjs 3.1 item"},
+                                        **errors(401, 403, 404, 410, 422, 429, 503,
+                                                 notes={404: "unknown, not yet published, or not yours to read"})})
 async def get_article(article_id: str, read_model: ReadModelDep, reader: ReaderDep) -> Response:
     """The latest published ninjs 3.1 item of a story (410 Gone once it was killed).
     A subscriber gets 404 for an item outside its subscription's filter."""

@@ -5,15 +5,21 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from services.gateway.answers import ArticlePage, LanguageVersions
 from services.gateway.deps import ReadModelDep, ReaderDep
+from services.gateway.problems import ETAG_HEADER, NOT_MODIFIED, errors
 from services.gateway.routes.feeds import etag_for, not_modified
 from shared.events import article_id_for
-from shared.subscriptions import SubscriptionFilter, SubscriptionStore
+from shared.subscriptions import NAME_PATTERN, SubscriptionFilter, SubscriptionStore
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
 
 PAGE_SCAN = 200        # items read from Redis per round
 MAX_SCANNED = 5_000    # per request; the cursor lets the client go on
+
+
+# What `next` looks like (score-id), so the schema itself says which cursors exist.
+CURSOR_PATTERN = r"^[0-9]+-.+$"
 
 
 def _cursor(text: str | None) -> tuple[int, str] | None:
@@ -25,17 +31,21 @@ def _cursor(text: str | None) -> tuple[int, str] | None:
     return int(score), last
 
 
-@router.get("", responses={304: {"description": "not modified (If-None-Match)"}})
+@router.get("", responses={
+    200: {"model": ArticlePage, "description": "one page, newest first", "headers": ETAG_HEADER}, **NOT_MODIFIED,
+    **errors(400, 401, 403, 404, 422, 429, 503, notes={404: "no such subscription"})})
 async def list_articles(
     request: Request, read_model: ReadModelDep, reader: ReaderDep,
-    uri: str | None = Query(None, max_length=2000, description="the story with this uri (e.g. an association's)"),
+    uri: str | None = Query(None, min_length=1, max_length=2000,
+                            description="the story with this uri (e.g. an association's)"),
     language: list[str] = Query([], description="BCP 47 ranges, e.g. en (matches en-GB)"),
     subject: list[str] = Query([], description="subject uri, name or literal (medtop:16000000 works)"),
     person: list[str] = Query([]), organisation: list[str] = Query([]), place: list[str] = Query([]),
     provider: list[str] = Query([]), keyword: list[str] = Query([], description="word or phrase in the text"),
     urgency: int | None = Query(None, ge=1, le=9, description="urgency at most this"),
-    subscription: str | None = Query(None, description="only what this subscription takes"),
-    limit: int = Query(20, ge=1, le=100), cursor: str | None = Query(None, description="`next` of the last page"),
+    subscription: str | None = Query(None, description="only what this subscription takes", pattern=NAME_PATTERN),
+    limit: int = Query(20, ge=1, le=100),
+    cursor: str | None = Query(None, description="`next` of the last page", pattern=CURSOR_PATTERN),
 ) -> Response:
     """Live published items, newest first, as ``{"items": [{id, uri, version, signal,
     published_at, href, item}], "next": cursor|null}`` (``item`` is the ninjs 3.1 object).
@@ -94,7 +104,8 @@ def _by_uri(uri: str, filters: list[SubscriptionFilter], entries) -> Response:
     return JSONResponse({"items": items, "next": None}, headers={"Cache-Control": "no-cache"})
 
 
-@router.get("/{article_id}/languages", responses={404: {"description": "unknown story"}})
+@router.get("/{article_id}/languages", responses={
+    200: {"model": LanguageVersions}, **errors(401, 403, 404, 422, 429, 503, notes={404: "unknown story"})})
 async def languages(article_id: str, read_model: ReadModelDep, reader: ReaderDep) -> Response:
     """Every language version of a story (the original and its translations), with
     whether each is live or killed."""

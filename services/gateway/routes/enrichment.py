@@ -12,15 +12,18 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
+from services.gateway.answers import Enrichment, Trends
 from services.gateway.deps import ReadModelDep, ReaderDep
+from services.gateway.problems import errors
 
 router = APIRouter(tags=["enrichment"])
 
 EntityType = Literal["person", "organisation", "place", "untyped"]
 
 
-@router.get("/v1/articles/{article_id}/enrichment",
-            responses={404: {"description": "unknown or not yet published"}, 410: {"description": "killed"}})
+@router.get("/v1/articles/{article_id}/enrichment", responses={
+    200: {"model": Enrichment},
+    **errors(401, 403, 404, 410, 422, 429, 503, notes={404: "unknown, not yet published, or not yours to read"})})
 async def get_enrichment(article_id: str, read_model: ReadModelDep, reader: ReaderDep) -> JSONResponse:
     """Enrichment data ninjs has no field for: entities with roles, confidences and
     character offsets (per field), quotes and their speakers, cited sources, dates
@@ -42,7 +45,7 @@ def _iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-@router.get("/v1/trends")
+@router.get("/v1/trends", responses={200: {"model": Trends}, **errors(401, 403, 422, 429, 503)})
 async def get_trends(
     request: Request, reader: ReaderDep,
     windows: Annotated[int, Query(ge=1, le=48, description="how many of the latest windows, newest first")] = 1,

@@ -9,16 +9,17 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timezone
 from email.utils import format_datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 from xml.etree import ElementTree as ET
 
 import orjson
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.gateway.deps import ReadModelDep, ReaderDep
 from services.gateway.feed_media import enclosures, json_feed_attachment
-from shared.subscriptions import SubscriptionKeys, SubscriptionStore
+from services.gateway.problems import ETAG_HEADER, NOT_MODIFIED, errors
+from shared.subscriptions import NAME_PATTERN, SubscriptionKeys, SubscriptionStore
 
 router = APIRouter(tags=["feeds"])
 
@@ -139,9 +140,20 @@ def render_json_feed(title: str, home: str, feed_url: str, entries: list[dict[st
                          "feed_url": feed_url, "items": items})
 
 
-@router.get("/v1/feeds/{name}.{kind}", responses={304: {"description": "not modified (If-None-Match)"},
-                                                  404: {"description": "no such subscription or feed"}})
-async def feed(request: Request, name: str, kind: str, read_model: ReadModelDep, reader: ReaderDep,
+_JSON_FEED = {"type": "object", "required": ["version", "title", "items"],
+              "properties": {"version": {"const": "https://jsonfeed.org/version/1.1"}, "title": {"type": "string"},
+                             "items": {"type": "array", "items": {"type": "object", "required": ["id"]}}}}
+_FEED_CONTENT = {"content": {"application/rss+xml": {"schema": {"type": "string"}},
+                             "application/atom+xml": {"schema": {"type": "string"}},
+                             "application/feed+json": {"schema": _JSON_FEED}},
+                 "description": "the feed (RSS 2.0, Atom 1.0 or JSON Feed 1.1)", "headers": ETAG_HEADER}
+
+
+@router.get("/v1/feeds/{name}.{kind}", response_class=Response, responses={
+    200: _FEED_CONTENT, **NOT_MODIFIED,
+    **errors(401, 403, 404, 422, 429, 503, notes={404: "no such subscription, or it has no feeds"})})
+async def feed(request: Request, name: Annotated[str, Path(pattern=NAME_PATTERN)],
+               kind: Annotated[Literal["rss", "atom", "json"], Path()], read_model: ReadModelDep, reader: ReaderDep,
                limit: int = Query(50, ge=1, le=500)) -> Response:
     """The subscription's newest ``limit`` items as ``rss``, ``atom`` or ``json`` (JSON Feed 1.1).
     Needs that subscription's read token (``?token=`` works for feed readers) or the admin key."""

@@ -7,12 +7,13 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from services.gateway.answers import Liveness, Readiness
 from services.gateway.deps import AdminOnly
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=Liveness)
 async def healthz() -> dict[str, str]:
     """The process is alive."""
     return {"status": "ok"}
@@ -26,7 +27,8 @@ async def _check(coro) -> str:
         return f"unreachable: {type(exc).__name__}"
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={200: {"model": Readiness},
+                                  503: {"model": Readiness, "description": "not ready: `checks` names what is not"}})
 async def readyz(request: Request) -> JSONResponse:
     """200 when Kafka and Redis are both reachable, else 503 naming which is not."""
     state = request.app.state

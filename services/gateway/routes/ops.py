@@ -18,6 +18,7 @@ from redis.exceptions import RedisError
 
 from services.gateway.deps import AdminOnly
 from services.gateway.ops_monitor import OpsMonitor
+from services.gateway.problems import errors
 from shared.heartbeat import Heartbeat, ProcessStatus, read_statuses
 from shared.lag import STAGE_OUTPUTS
 
@@ -43,7 +44,7 @@ async def lifespan(app: FastAPI):
 router = APIRouter(prefix="/v1/ops", tags=["operations"], lifespan=lifespan, dependencies=[AdminOnly])
 
 
-@router.get("/summary")
+@router.get("/summary", responses=errors(401, 403, 422, 429, 503))
 async def summary(request: Request, recent: int = Query(20, ge=0, le=200)) -> dict[str, Any]:
     """Services (up/down, last error), consumer lag, DLQ depth with reasons, articles
     per minute per stage, end-to-end latency percentiles over the latest published

@@ -15,7 +15,8 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from services.gateway.deps import ReaderDep
-from shared.subscriptions import SubscriptionKeys, SubscriptionStore
+from services.gateway.problems import errors
+from shared.subscriptions import NAME_PATTERN, SubscriptionKeys, SubscriptionStore
 
 router = APIRouter(tags=["stream"])
 
@@ -29,12 +30,21 @@ def sse_event(entry_id: str, fields: dict[bytes, bytes]) -> bytes:
     return b"id: " + entry_id.encode() + b"\nevent: " + fields[b"signal"] + b"\ndata: " + fields[b"body"] + b"\n\n"
 
 
-@router.get("/v1/stream", responses={200: {"content": {"text/event-stream": {}}},
-                                     404: {"description": "no such subscription (or it has no feeds)"}})
+# What a stream entry id looks like, so the schema says which ids exist.
+EVENT_ID_PATTERN = r"^[0-9]+(-[0-9]+)?$"
+
+
+@router.get("/v1/stream", response_class=StreamingResponse, responses={
+    200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "the event stream"},
+    **errors(400, 401, 403, 404, 422, 429, 431, 503,
+             notes={400: "no subscription named (and the token names none), or a bad event id",
+                    404: "no such subscription (or it has no feeds)", 503: "too many open streams, or Redis is down"})})
 async def stream(request: Request, reader: ReaderDep,
-                 subscription: str | None = Query(None, description="the subscription's name (default: the token's)"),
-                 last_event_id: str | None = Header(None, alias="Last-Event-ID"),
-                 since: str | None = Query(None, description="resume after this event id (like Last-Event-ID)")):
+                 subscription: str | None = Query(None, description="the subscription's name (default: the token's)",
+                                                  pattern=NAME_PATTERN),
+                 last_event_id: str | None = Header(None, alias="Last-Event-ID", pattern=EVENT_ID_PATTERN),
+                 since: str | None = Query(None, description="resume after this event id (like Last-Event-ID)",
+                                           pattern=EVENT_ID_PATTERN)):
     """Server-Sent Events of ``subscription``, resuming after ``Last-Event-ID``. Needs
     that subscription's read token (``?token=`` for clients that cannot send headers)
     or the admin key."""

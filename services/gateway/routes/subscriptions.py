@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Annotated
 
 from aiokafka.errors import KafkaError
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.gateway.answers import Deliveries, IssuedToken, SubscriptionList, SubscriptionView
 from services.gateway.deps import AdminOnly, ProducerDep, SettingsDep, StoreDep
 from services.gateway.webhook_check import refuse_unreachable_webhook
+from services.gateway.problems import errors
 from shared.credentials import SecretBox, digest, new_read_token, new_webhook_secret
 from shared.subscriptions import (NAME_PATTERN, SUBSCRIPTIONS_TOPIC, Outputs, ReadToken, Subscription,
                                   SubscriptionFilter, SubscriptionStore, ensure_topics, now_iso,
@@ -25,7 +28,13 @@ from shared.topics import COMPACTED
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"], dependencies=[AdminOnly])
+# 401/403 come from require_admin, 429 from auth throttling, 503 from Kafka or Redis.
+router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"], dependencies=[AdminOnly],
+                   responses=errors(401, 403, 429, 503))
+# The name in the path obeys the same pattern as a new subscription's name, so the
+# schema itself says which names can exist.
+NameInPath = Annotated[str, Path(pattern=NAME_PATTERN, description="the subscription's name")]
+_WITH_BODY = (400, 413, 422)
 
 
 class SubscriptionSpec(BaseModel):
@@ -112,7 +121,11 @@ def _seal_webhook(outputs: Outputs, current: Subscription | None, settings) -> s
     return generated
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses={
+    201: {"model": SubscriptionView, "description": "created; the only answer that shows its read token and the "
+                                                    "webhook secret",
+          "headers": {"Location": {"schema": {"type": "string"}}}},
+    **errors(*_WITH_BODY, 409, notes={400: "the body is not JSON", 409: "the name is taken (PUT replaces)"})})
 async def create_subscription(request: Request, spec: NewSubscription, store: StoreDep,
                               producer: ProducerDep, settings: SettingsDep) -> JSONResponse:
     """Create a subscription. 409 when the name is taken. The answer is the only one
@@ -132,7 +145,7 @@ async def create_subscription(request: Request, spec: NewSubscription, store: St
                         headers={"Location": f"/v1/subscriptions/{sub.name}"})
 
 
-@router.get("")
+@router.get("", response_model=None, responses={200: {"model": SubscriptionList}})
 async def list_subscriptions(request: Request, store: StoreDep, settings: SettingsDep) -> dict:
     """Every subscription (no webhook secrets, read tokens by id only)."""
     return {"subscriptions": [_shown(request, s, settings.topic_prefix)
@@ -146,8 +159,8 @@ async def _existing(store: SubscriptionStore, name: str) -> Subscription:
     return sub
 
 
-@router.get("/{name}")
-async def get_subscription(request: Request, name: str, store: StoreDep, settings: SettingsDep) -> dict:
+@router.get("/{name}", response_model=None, responses={200: {"model": SubscriptionView}, **errors(404, 422)})
+async def get_subscription(request: Request, name: NameInPath, store: StoreDep, settings: SettingsDep) -> dict:
     """One subscription, with its webhook's queue length and circuit-breaker state."""
     sub = await _existing(store, name)
     shown = _shown(request, sub, settings.topic_prefix)
@@ -156,8 +169,11 @@ async def get_subscription(request: Request, name: str, store: StoreDep, setting
     return shown
 
 
-@router.put("/{name}")
-async def replace_subscription(request: Request, name: str, spec: SubscriptionSpec, store: StoreDep,
+@router.put("/{name}", responses={
+    200: {"model": SubscriptionView, "description": "replaced"},
+    201: {"model": SubscriptionView, "description": "created"},
+    **errors(*_WITH_BODY, notes={400: "the body is not JSON"})})
+async def replace_subscription(request: Request, name: NameInPath, spec: SubscriptionSpec, store: StoreDep,
                                producer: ProducerDep, settings: SettingsDep) -> JSONResponse:
     """Create or replace a subscription; its read tokens stay valid. A webhook given
     without a secret keeps the current secret (or gets a new one, shown in this answer
@@ -180,8 +196,9 @@ async def replace_subscription(request: Request, name: str, spec: SubscriptionSp
                         status_code=200 if current else 201)
 
 
-@router.post("/{name}/tokens", status_code=201)
-async def issue_token(request: Request, name: str, store: StoreDep, producer: ProducerDep,
+@router.post("/{name}/tokens", status_code=201, responses={
+    201: {"model": IssuedToken, "description": "the only answer that shows the token"}, **errors(404, 422)})
+async def issue_token(request: Request, name: NameInPath, store: StoreDep, producer: ProducerDep,
                       settings: SettingsDep) -> JSONResponse:
     """Issue another read token (for rotation: issue, switch the reader, revoke the
     old one). The answer is the only one that shows it."""
@@ -192,8 +209,9 @@ async def issue_token(request: Request, name: str, store: StoreDep, producer: Pr
     return JSONResponse({"id": record.id, "token": token, "created_at": record.created_at}, status_code=201)
 
 
-@router.delete("/{name}/tokens/{token_id}", status_code=204)
-async def revoke_token(request: Request, name: str, token_id: str, store: StoreDep, producer: ProducerDep,
+@router.delete("/{name}/tokens/{token_id}", status_code=204,
+               responses=errors(404, 422, notes={404: "no such subscription or token"}))
+async def revoke_token(request: Request, name: NameInPath, token_id: str, store: StoreDep, producer: ProducerDep,
                        settings: SettingsDep) -> Response:
     """Revoke a read token by its id: from now on it answers 401."""
     sub = await _existing(store, name)
@@ -205,8 +223,8 @@ async def revoke_token(request: Request, name: str, token_id: str, store: StoreD
     return Response(status_code=204)
 
 
-@router.delete("/{name}", status_code=204)
-async def delete_subscription(request: Request, name: str, store: StoreDep, producer: ProducerDep,
+@router.delete("/{name}", status_code=204, responses=errors(404, 422))
+async def delete_subscription(request: Request, name: NameInPath, store: StoreDep, producer: ProducerDep,
                               settings: SettingsDep) -> Response:
     """Delete a subscription with its feed, live stream, pending webhooks and log."""
     await _existing(store, name)
@@ -214,8 +232,8 @@ async def delete_subscription(request: Request, name: str, store: StoreDep, prod
     return Response(status_code=204)
 
 
-@router.get("/{name}/deliveries")
-async def deliveries(name: str, store: StoreDep, limit: int = Query(50, ge=1, le=1000)) -> dict:
+@router.get("/{name}/deliveries", response_model=None, responses={200: {"model": Deliveries}, **errors(404, 422)})
+async def deliveries(name: NameInPath, store: StoreDep, limit: int = Query(50, ge=1, le=1000)) -> dict:
     """The newest webhook delivery attempts (outcome delivered, retrying, rejected or
     dead_lettered, with HTTP status and error), newest first."""
     await _existing(store, name)

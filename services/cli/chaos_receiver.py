@@ -1,0 +1,68 @@
+"""The webhook endpoint of a chaos run: checks every delivery's signature and keeps
+(uri, version, delivery id, arrival) so the checker can count losses, repeats and
+per-story version order."""
+from __future__ import annotations
+
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from services.cli.stack.processes import free_port
+from services.publishing.webhooks import SIGNATURE, TIMESTAMP, verify
+
+
+class CheckingReceiver:
+    def __init__(self, secret: str = "", *, port: int | None = None) -> None:
+        self.secret = secret  # set once the subscription is made (the gateway may generate it)
+        self.port = port or free_port()
+        self.deliveries: list[tuple[str, str, str, float]] = []  # (uri, version, delivery id, at)
+        self.bad_signatures = 0
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def start(self) -> "CheckingReceiver":
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                signed = verify(receiver.secret, self.headers.get(TIMESTAMP, ""), body,
+                                self.headers.get(SIGNATURE, ""))
+                with receiver._lock:
+                    if signed:
+                        receiver.deliveries.append((self.headers.get("X-Wire-Uri", ""),
+                                                    self.headers.get("X-Wire-Version", ""),
+                                                    self.headers.get("X-Wire-Delivery", ""), time.time()))
+                    else:
+                        receiver.bad_signatures += 1
+                self.send_response(200 if signed else 401)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def out_of_order(self) -> list[str]:
+        """Stories whose versions arrived in another order than they were numbered."""
+        last: dict[str, int] = {}
+        bad = []
+        with self._lock:
+            for uri, version, _, _ in self.deliveries:
+                v = int(version) if version.isdigit() else 0
+                if v < last.get(uri, 0):
+                    bad.append(uri)
+                last[uri] = max(v, last.get(uri, 0))
+        return bad

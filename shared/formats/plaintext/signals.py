@@ -1,0 +1,107 @@
+"""Lines that carry metadata rather than story: date lines, bylines, e-mail lines,
+photo captions with their credit, and generic page furniture (ad markers, share
+prompts). Recognised by shape, in any site's wording of the same convention."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+_MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
+_MONTH = r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_DATES = (
+    rf"{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})",  # Dec. 18, 2024
+    rf"(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<year>\d{{4}})",  # 18 December 2024
+    r"(?P<year>\d{4})[-./](?P<num>\d{1,2})[-./](?P<day>\d{1,2})",  # 2024-12-18
+)
+_STAMP = r"(?:(?P<stamp>updated|last updated|published|posted|modified|date)\s*:?\s*)?"
+_WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+_TIME = r"(?:\s*(?:,|at|\||-|–)?\s*\d{1,2}[:.]\d{2}.{0,24})?"
+_DATE_LINES = [re.compile(rf"^{_STAMP}{_WEEKDAY}{d}{_TIME}$", re.I) for d in _DATES]
+
+_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+_FURNITURE = [
+    re.compile(r"^[\W_]*(?:story continues below )?(?:advertisement|advertising|sponsored(?: content)?|ad)[\W_]*$", re.I),
+    re.compile(r"^(?:share(?: this| on| via|$)|follow us|follow (?:@|on )|click here|subscribe\b|sign up\b|"
+               r"(?:get|download) (?:our|the) app|read more\b|email this|print this|copy link)", re.I),
+    re.compile(r"^(?:facebook|twitter|x|linkedin|whatsapp|email|print)$", re.I),
+    re.compile(r"^(?:updated|last updated|published|posted|modified)\b.{0,50}\d.{0,20}$", re.I),
+    re.compile(r"^-?\d{1,3}(?:\.\d+)?\s*°?\s*[FC]$"),  # a weather widget's temperature
+]
+_BY_LINE = re.compile(
+    rf"^by[:\s]\s*(?P<name>[^\[\](),<>@|\d]+?)(?:\s*,\s*(?P<title>[^\[\](),<>@|\d.]{{1,40}}?))?"
+    rf"(?:\s*[|,]?\s*[\[(<]?\s*(?P<email>{_EMAIL})\s*[\])>]?)?\s*$", re.I)
+_NAME_TITLE = re.compile(
+    r"^(?P<name>[^,@\d]{3,60}),\s*(?P<title>(?:[\w-]+\s+){0,2}"
+    r"(?:reporter|writer|correspondent|editor|contributor|columnist|journalist)s?)\.?$", re.I)
+_EMAIL_LINE = re.compile(rf"^[\[(<]?\s*(?P<email>{_EMAIL})\s*[\])>]?$")
+_NAME_PARTICLES = {"de", "da", "del", "der", "van", "von", "la", "le", "bin", "al", "and"}
+_CREDITS = [
+    re.compile(r"^(?P<text>.*?)\s*\[(?P<credit>[^\[\]@]*[^\W\d_][^\[\]@]{0,80})\]$"),
+    re.compile(r"^(?P<text>.*?)\s*\((?P<credit>(?:photos?|images?|pictures?|credit|courtesy|file)\b[^()]{0,80}|"
+               r"[^()]{0,60}\b(?:photos?|images?|getty|reuters|ap|afp|epa|yonhap|xinhua|pool)\b[^()]{0,60})\)$", re.I),
+    re.compile(r"^(?P<text>.*[.!?”\"’])\s+/\s*(?P<credit>[^/.]{2,60})$"),
+]
+_CREDIT_PREFIX = re.compile(r"^(?:photos?|images?|pictures?|credit)\s*(?:by\b|:)\s*", re.I)
+
+
+@dataclass(frozen=True)
+class Byline:
+    authors: list[str]
+    email: str | None
+
+
+def is_furniture(line: str) -> bool:
+    """A line with no letters, an ad marker, a share/follow prompt, an update stamp
+    or a weather reading: never story text, on any site."""
+    return not any(c.isalpha() for c in line) or any(p.search(line) for p in _FURNITURE)
+
+
+def date_line(line: str) -> str | None:
+    """RFC 3339 midnight of a date line's date; "" for a date line that sets no
+    creation date (an update stamp, an impossible date); None for any other line."""
+    for pattern in _DATE_LINES:
+        if m := pattern.match(line):
+            groups = m.groupdict()
+            try:  # re.I lets look-alikes such as "ſ" match "s", so the month may be unknown
+                month = int(groups["num"]) if groups.get("num") else _MONTHS.index(groups["mon"].lower()[:3]) + 1
+                day = date(int(groups["year"]), month, int(groups["day"]))
+            except ValueError:
+                return ""
+            stamp = (groups["stamp"] or "").lower()
+            return "" if "updated" in stamp or stamp == "modified" else f"{day.isoformat()}T00:00:00Z"
+    return None
+
+
+def byline(line: str) -> Byline | None:
+    """Authors (and e-mail) of a byline such as "By Jane Doe, Staff Writer [jd@x.com]",
+    or of an e-mail line alone (no authors); None when the line is not one."""
+    if len(line) > 200:  # a byline is short; the cap also keeps the patterns linear
+        return None
+    if m := _EMAIL_LINE.match(line):
+        return Byline([], m["email"])
+    m = _BY_LINE.match(line) or _NAME_TITLE.match(line)
+    if not m or not _is_name(m["name"]):
+        return None
+    name = m["name"].title() if m["name"].isupper() else m["name"]
+    authors = [n for n in re.split(r"\s+(?:and|&)\s+", name, flags=re.I) if n]
+    return Byline(authors, m.groupdict().get("email"))
+
+
+def _is_name(text: str) -> bool:
+    words = text.split()
+    return 1 <= len(words) <= 8 and all(
+        (w[0].isupper() or w.lower() in _NAME_PARTICLES) and re.fullmatch(r"[^\W\d_][\w.'’&-]*|&", w)
+        for w in words
+    )
+
+
+def caption(line: str) -> tuple[str, str] | None:
+    """(caption, credit) of a photo caption that ends with its credit in brackets,
+    parentheses or after a slash; None for any other line."""
+    for pattern in _CREDITS:
+        if m := pattern.match(line):
+            credit = _CREDIT_PREFIX.sub("", m["credit"].strip()).strip()
+            if credit:
+                return m["text"].strip(), credit
+    return None

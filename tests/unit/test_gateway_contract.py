@@ -1,0 +1,160 @@
+"""The gateway's OpenAPI document and its error bodies, without Kafka or Redis: what
+the document promises for every route, and that FastAPI's own errors keep the
+promised shape. (tests/e2e/test_openapi_contract.py fuzzes the running gateway.)"""
+from __future__ import annotations
+
+import httpx
+import pytest
+from jsonschema import Draft202012Validator
+
+from services.gateway.app import create_app
+from services.gateway.settings import GatewaySettings
+from shared.cache import Keys
+
+ADMIN = {"Authorization": "Bearer dev-admin-key"}
+PROBLEM_REF = "#/components/schemas/Problem"
+# Answers whose body is not a Problem, on purpose.
+OWN_BODIES = {("/readyz", "get", "503")}
+
+
+@pytest.fixture(scope="module")
+def app():
+    app = create_app(GatewaySettings(host="127.0.0.1", kafka_bootstrap="127.0.0.1:1", redis_url="redis://127.0.0.1:1"))
+    # No lifespan runs: the requests below are refused before anything reaches Redis or Kafka.
+    app.state.redis, app.state.producer, app.state.keys = None, None, Keys("unit.")
+    return app
+
+
+@pytest.fixture(scope="module")
+def document(app) -> dict:
+    return app.openapi()
+
+
+def _operations(document):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            yield path, method, operation
+
+
+def test_every_error_answer_is_a_problem(document):
+    for path, method, operation in _operations(document):
+        for status, response in operation["responses"].items():
+            if status.startswith(("4", "5")) and (path, method, status) not in OWN_BODIES:
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": PROBLEM_REF}, (path, method, status, schema)
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_every_read_and_write_route_documents_auth_throttling_and_outages(document):
+    for path, method, operation in _operations(document):
+        if path.startswith("/v1/"):
+            missing = {"401", "403", "429", "503"} - set(operation["responses"])
+            assert not missing, (method, path, missing)
+            for status in ("429", "503"):
+                assert operation["responses"][status]["headers"]["Retry-After"]["required"] is True
+
+
+def test_routes_with_a_body_document_413_and_422(document):
+    for path, method, operation in _operations(document):
+        if "requestBody" in operation:
+            assert {"413", "422"} <= set(operation["responses"]), (method, path)
+
+
+def test_routes_with_etags_document_304(document):
+    for path, method, operation in _operations(document):
+        if "ETag" in (operation["responses"].get("200", {}).get("headers") or {}):
+            assert "304" in operation["responses"], (method, path)
+
+
+def _reachable(schema, components, seen: set[str]):
+    """Names of the component schemas ``schema`` refers to, directly or not."""
+    if isinstance(schema, dict):
+        if (ref := schema.get("$ref", "")).startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[1]
+            if name not in seen:
+                seen.add(name)
+                _reachable(components[name], components, seen)
+        for value in schema.values():
+            _reachable(value, components, seen)
+    elif isinstance(schema, list):
+        for value in schema:
+            _reachable(value, components, seen)
+    return seen
+
+
+def test_json_request_bodies_forbid_unknown_fields(document):
+    components = document["components"]["schemas"]
+    checked = set()
+    for path, method, operation in _operations(document):
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if body:
+            checked |= _reachable(body["schema"], components, set())
+    assert {"BulkSubmission", "NewSubscription", "Webhook"} <= checked
+    for name in checked:
+        if "properties" in components[name]:
+            assert components[name].get("additionalProperties") is False, name
+
+
+@pytest.fixture
+async def client(app):
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gateway") as http:
+        yield http
+
+
+def _is_problem(document, body) -> None:
+    schema = {"$ref": PROBLEM_REF, "components": document["components"]}
+    Draft202012Validator(schema).validate(body)
+
+
+async def test_request_validation_answers_a_problem_naming_the_field(client, document):
+    answer = await client.post("/v1/subscriptions", headers=ADMIN, json={"name": "Bad Name", "extra": 1})
+    assert answer.status_code == 422
+    body = answer.json()
+    _is_problem(document, body)
+    assert body["error"] == "invalid_request"
+    assert {tuple(e["loc"]) for e in body["errors"]} == {("body", "name"), ("body", "extra")}
+
+
+async def test_http_exceptions_answer_a_problem_with_their_headers(client, document):
+    answer = await client.get("/v1/subscriptions")
+    assert answer.status_code == 401 and answer.headers["WWW-Authenticate"] == "Bearer"
+    _is_problem(document, answer.json())
+    assert answer.json()["error"] == "unauthorized"
+
+
+async def test_body_that_is_not_json_answers_400_problem(client, document):
+    answer = await client.post("/v1/subscriptions", headers={**ADMIN, "Content-Type": "application/json"},
+                               content=b"\xff\xfe{")
+    assert answer.status_code in (400, 422)
+    _is_problem(document, answer.json())
+
+
+@pytest.mark.parametrize("path, allowed", [("/v1/articles", "GET, POST"), ("/v1/articles/bulk", "POST"),
+                                           ("/v1/subscriptions/x", "DELETE, GET, PUT")])
+async def test_405_lists_every_method_of_the_path(client, document, path, allowed):
+    answer = await client.request("PATCH", path, headers=ADMIN)
+    assert answer.status_code == 405 and answer.headers["Allow"] == allowed
+    _is_problem(document, answer.json())
+
+
+@pytest.mark.parametrize("field, value", [("urgency", "6"), ("urgency", True), ("urgency", 6.5), ("feeds", 0),
+                                          ("feeds", "true"), ("topic", 1)])
+async def test_subscription_fields_refuse_what_json_schema_refuses(client, field, value):
+    # pydantic would coerce these; the document says integer / boolean, so they are refused
+    body = {"name": "typed", **({"filter": {"urgency": value}} if field == "urgency" else {"outputs": {field: value}})}
+    answer = await client.post("/v1/subscriptions", headers=ADMIN, json=body)
+    assert answer.status_code == 422, answer.text
+
+
+async def test_a_repeated_single_valued_query_parameter_is_refused(client, document):
+    answer = await client.get("/v1/articles?cursor=1-a&cursor=2-b&language=en&language=pt", headers=ADMIN)
+    assert answer.status_code == 422, answer.text
+    _is_problem(document, answer.json())
+    assert [e["loc"] for e in answer.json()["errors"]] == [["query", "cursor"]]
+
+
+def test_optional_parameters_are_documented_without_null(document):
+    # a query string cannot carry null; leaving the parameter out is what required: false says
+    for path, method, operation in _operations(document):
+        for parameter in operation.get("parameters", ()):
+            assert {"type": "null"} not in parameter["schema"].get("anyOf", ()), (method, path, parameter["name"])
