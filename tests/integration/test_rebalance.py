@@ -21,10 +21,12 @@ COUNT = 300
 PARTITIONS = 4
 
 
-def slow_copy(topics: Topics, seen: list[int]):
+def slow_copy(topics: Topics, seen: list[int], joined):
     async def handle(record) -> list[Outgoing]:
         seen.append(int(record.value))
-        await asyncio.sleep(0.03)  # a batch takes long enough for a rebalance to land inside it
+        # a batch takes long enough for a rebalance to land inside it; slower still until
+        # the second replica got work, so a slow join on a busy machine still finds some
+        await asyncio.sleep(0.03 if joined() else 0.2)
         return [Outgoing(topics.ingested, record.key, record.value, [])]
 
     return handle
@@ -45,7 +47,7 @@ async def test_a_replica_joining_and_leaving_mid_batch_loses_and_repeats_nothing
     def start(replica: str) -> None:
         runners[replica] = runner_class(
             stage="test", topic=topics.inbound, group_id=topics.group("test"),
-            handle=slow_copy(topics, seen[replica]), settings=settings.model_copy(update={"replica": replica}))
+            handle=slow_copy(topics, seen[replica], lambda: bool(seen["2"])), settings=settings.model_copy(update={"replica": replica}))
         stops[replica] = asyncio.Event()
         tasks[replica] = asyncio.create_task(runners[replica].run(stops[replica]))
 
@@ -53,7 +55,7 @@ async def test_a_replica_joining_and_leaving_mid_batch_loses_and_repeats_nothing
         start("1")
         await eventually(lambda: _true(len(seen["1"]) >= 5), interval=0.01)  # replica 1 is inside a batch
         start("2")
-        await eventually(lambda: _true(len(seen["2"]) >= 5), interval=0.01)  # the join reassigned partitions
+        await eventually(lambda: _true(len(seen["2"]) >= 5), interval=0.01, timeout=90)  # the join reassigned partitions
         assert not tasks["1"].done(), "replica 1 crashed on the rebalance"
         stops["2"].set()  # replica 2 leaves mid-batch: its partitions go back to replica 1
         await asyncio.wait_for(tasks["2"], 30)

@@ -4,6 +4,7 @@ nodes that are each broker and controller (:class:`KafkaCluster`)."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 import base64
 import uuid
 from pathlib import Path
@@ -97,7 +98,14 @@ class LocalKafka:
     def ready(self) -> bool:
         if not port_open(self.port):
             return False
-        return asyncio.run(_metadata_ok(self.bootstrap))
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(_metadata_ok(self.bootstrap))
+        # called from a coroutine (a test restarting a node from the loop's thread, which
+        # must own the child for PDEATHSIG): probe on a thread of its own
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, _metadata_ok(self.bootstrap)).result()
 
     def stop(self) -> None:
         if self.process:
