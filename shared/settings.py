@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import typing
 
+from pydantic import IPvAnyNetwork
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -59,6 +60,10 @@ class WireSettings(BaseSettings):
     parse_workers: int = 2
     parse_timeout_s: float = 5.0
 
+    # Networks outbound HTTP (webhooks, feed polling) may reach although they are
+    # private or loopback, as a JSON list of CIDRs ('["127.0.0.0/8"]'). Empty: only
+    # public addresses. Cloud metadata addresses stay refused whatever is listed.
+    outbound_allowed_networks: list[IPvAnyNetwork] = []
     # Which replica of its service this process is (several run in one consumer
     # group): names its Kafka clients ``<service>-<replica>`` so an operator sees
     # who owns which partitions, and its webhook/embargo leases.

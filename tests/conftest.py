@@ -66,7 +66,9 @@ def pipeline(kafka: LocalKafka, redis_server: LocalRedis, tmp_path_factory) -> I
         prefix=f"e2e{uuid.uuid4().hex[:6]}.",
         data_dir=home,
         log_dir=home / "logs",
-        env={"WIRE_LOG_LEVEL": "INFO", "WIRE_METRICS_PORT": "-1", "WIRE_BATCH_TIMEOUT_MS": "50"},
+        # webhook receivers and feed servers of the tests listen on 127.0.0.1
+        env={"WIRE_LOG_LEVEL": "INFO", "WIRE_METRICS_PORT": "-1", "WIRE_BATCH_TIMEOUT_MS": "50",
+             "WIRE_OUTBOUND_ALLOWED_NETWORKS": '["127.0.0.0/8"]'},
     )
     stack.start()
     yield stack

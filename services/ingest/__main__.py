@@ -6,8 +6,8 @@ import asyncio
 
 from services.ingest.bootstrap import SERVICE, build_runner
 from services.ingest.settings import IngestSettings
-from services.ingest.sources.dropfolder import watch_drop_folder
-from services.ingest.sources.feeds import poll_feeds_forever
+from services.ingest.sources.dropfolder import check_drop_folder, watch_drop_folder
+from services.ingest.sources.feeds import feed_client, poll_feeds_forever
 from shared.bus import make_producer
 from shared.cache import Keys, connect
 from shared.identity import StoryRegistry
@@ -23,6 +23,10 @@ def main() -> None:
     keys = Keys(settings.topic_prefix)
 
     async def serve(stop: asyncio.Event) -> None:
+        if settings.drop_dir is not None:
+            # before anything starts: a symlinked processed/ or failed/ refuses the start
+            settings.drop_dir.mkdir(parents=True, exist_ok=True)
+            check_drop_folder(settings.drop_dir)
         await ensure_topics(settings.kafka_bootstrap, topics,
                             partitions=settings.topic_partitions, replication=settings.topic_replication,
                             max_record_bytes=settings.max_record_bytes)
@@ -38,12 +42,15 @@ def main() -> None:
                                     topic=topics.inbound, source=f"wirestream/ingest/{provider}",
                                     timeout_s=settings.kafka_timeout_s, parse_with=parse_pool.parse)
 
-            await asyncio.gather(
-                build_runner(settings, redis, parse_with=parse_pool.parse).run(stop),
-                poll_feeds_forever(settings.feeds, stop, redis=redis, keys=keys, submit=submit_polled),
-                watch_drop_folder(settings.drop_dir, stop, interval_s=settings.drop_scan_interval_s,
-                                  provider=settings.drop_provider, submit=submit_polled),
-            )
+            async with feed_client(settings) as client:
+                await asyncio.gather(
+                    build_runner(settings, redis, parse_with=parse_pool.parse).run(stop),
+                    poll_feeds_forever(settings.feeds, stop, client=client, redis=redis, keys=keys,
+                                       submit=submit_polled),
+                    watch_drop_folder(settings.drop_dir, stop, interval_s=settings.drop_scan_interval_s,
+                                      provider=settings.drop_provider, submit=submit_polled,
+                                      max_bytes=settings.drop_max_bytes),
+                )
         finally:
             parse_pool.close()
             await producer.stop()

@@ -16,6 +16,7 @@ from services.publishing.subscriptions import SubscriptionCache
 from services.publishing.runner import StoryConcurrentRunner
 from shared.bus import Outgoing, make_producer
 from shared.cache import Keys, connect
+from shared.outbound import OutboundClient, OutboundLimits, OutboundPolicy
 from shared.read_model import ReadModel
 from shared.subscriptions import Subscription, SubscriptionKeys, SubscriptionStore, ensure_topics as ensure_named
 from shared.topics import Topics, ensure_topics
@@ -31,8 +32,12 @@ async def serve(settings: PublishingSettings, stop: asyncio.Event) -> None:
     await ensure_named(settings.kafka_bootstrap, settings.own_topics(), **sizing)
     redis = connect(settings.redis_url)
     producer = make_producer(settings)
-    client = httpx.AsyncClient(timeout=settings.webhook_timeout_s, follow_redirects=False,
-                               limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
+    client = OutboundClient(OutboundPolicy.allowing(settings.outbound_allowed_networks),
+                            OutboundLimits(deadline_s=settings.webhook_timeout_s,
+                                           max_bytes=settings.webhook_max_response_bytes,
+                                           max_raw_bytes=settings.webhook_max_response_bytes),
+                            user_agent="wirestream-webhooks/1",
+                            pool=httpx.Limits(max_connections=200, max_keepalive_connections=50))
     await producer.start()
     keys = Keys(settings.topic_prefix)
     dispatcher = WebhookDispatcher(redis=redis, keys=SubscriptionKeys(keys.prefix), client=client,

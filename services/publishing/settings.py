@@ -10,11 +10,15 @@ class PublishingSettings(WireSettings):
     # Stories of one batch handled at once (their waits on Redis overlap).
     concurrency: int = 16
     # Webhook deliveries: attempts per item, first backoff (doubles each attempt, ±20 %
-    # jitter) and its cap, the request timeout, and the longest Retry-After honoured.
+    # jitter) and its cap, the deadline of one whole attempt (connect, send, answer),
+    # and the longest Retry-After honoured.
     webhook_max_attempts: int = 6
     webhook_backoff_s: float = 1.0
     webhook_backoff_max_s: float = 60.0
     webhook_timeout_s: float = 10.0
+    # Bytes of a receiver's answer read (as received and decoded); the rest is not
+    # read and the connection is dropped. The delivery log keeps 256 of them.
+    webhook_max_response_bytes: int = 64 * 1024
     webhook_retry_after_max_s: float = 300.0
     # Circuit breaker: after this many deliveries in a row that failed for good, the
     # endpoint is paused for the cool-down (its items wait in its outbox meanwhile).

@@ -5,6 +5,11 @@ Every POST carries the ninjs JSON as its body and
 ``timestamp`` is the ``X-Wire-Timestamp`` header (Unix seconds, ASCII digits) and
 ``+`` is plain byte concatenation. A receiver recomputes the HMAC over the exact
 bytes it got and refuses timestamps too far from its clock (replays).
+
+Deliveries go through the outbound guard (``shared.outbound``): an endpoint that
+resolves to an internal address is refused (not retried), the whole exchange has
+one deadline, and of the answer only the status and its first
+``EXCERPT_BYTES`` bytes are kept.
 """
 from __future__ import annotations
 
@@ -18,8 +23,13 @@ from enum import StrEnum
 
 import httpx
 
+from shared.outbound import DeadlineExceeded, OutboundClient, OutboundError, OutboundRefused
+
 SIGNATURE = "X-Wire-Signature"
 TIMESTAMP = "X-Wire-Timestamp"
+# What the delivery log keeps of an answer: enough to debug a receiver, too little
+# to turn a webhook into a way of reading an internal service.
+EXCERPT_BYTES = 256
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -87,21 +97,30 @@ class Attempt:
     duration_ms: float
 
 
-async def post(client: httpx.AsyncClient, url: str, secret: str, body: bytes, *,
+async def post(client: OutboundClient, url: str, secret: str, body: bytes, *,
                headers: dict[str, str]) -> Attempt:
-    """One signed POST of ``body`` to ``url``. Never raises for network trouble:
-    the error is in the returned Attempt."""
+    """One signed POST of ``body`` to ``url`` under the client's limits. Never raises
+    for network trouble: the error is in the returned Attempt (an endpoint the guard
+    refuses is REJECTED; a missed deadline is retried)."""
     timestamp = str(int(time.time()))
     request_headers = {"Content-Type": "application/json", TIMESTAMP: timestamp,
                        SIGNATURE: sign(secret, timestamp, body), "User-Agent": "wirestream-webhooks/1", **headers}
     started = time.perf_counter()
+
+    def failed(outcome: Outcome, error: str) -> Attempt:
+        return Attempt(outcome, None, error[:300], None, (time.perf_counter() - started) * 1000)
+
     try:
-        response = await client.post(url, content=body, headers=request_headers)
-    except httpx.HTTPError as exc:
-        return Attempt(Outcome.RETRY, None, f"{type(exc).__name__}: {exc}"[:300], None,
-                       (time.perf_counter() - started) * 1000)
+        answer = await client.fetch("POST", url, content=body, headers=request_headers, truncate=True)
+    except OutboundRefused as exc:
+        return failed(Outcome.REJECTED, f"refused: {exc}")
+    except DeadlineExceeded as exc:
+        return failed(Outcome.RETRY, f"timeout: {exc}")
+    except (httpx.HTTPError, OutboundError) as exc:
+        return failed(Outcome.RETRY if getattr(exc, "retriable", True) else Outcome.REJECTED,
+                      f"{type(exc).__name__}: {exc}")
     elapsed = (time.perf_counter() - started) * 1000
-    outcome = outcome_of(response.status_code)
-    error = None if outcome is Outcome.DELIVERED else f"HTTP {response.status_code}: {response.text[:200]}"
-    return Attempt(outcome, response.status_code, error, retry_after_s(response.headers.get("retry-after")),
-                   elapsed)
+    outcome = outcome_of(answer.status)
+    excerpt = answer.body[:EXCERPT_BYTES].decode("utf-8", "replace")
+    error = None if outcome is Outcome.DELIVERED else f"HTTP {answer.status}: {excerpt}"
+    return Attempt(outcome, answer.status, error, retry_after_s(answer.headers.get("retry-after")), elapsed)

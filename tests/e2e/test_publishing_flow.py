@@ -36,7 +36,8 @@ def stack(kafka, tmp_path_factory):
     pipeline = Pipeline(kafka_bootstrap=kafka.bootstrap, redis_url=own_redis.url, gateway_port=free_port(),
                         prefix=f"pub{uuid.uuid4().hex[:6]}.", data_dir=home, log_dir=home / "logs",
                         env={"WIRE_METRICS_PORT": "-1", "WIRE_BATCH_TIMEOUT_MS": "50", "WIRE_EMBARGO_POLL_S": "0.2",
-                             "WIRE_WEBHOOK_BACKOFF_S": "0.1", "WIRE_WEBHOOK_BACKOFF_MAX_S": "0.5"})
+                             "WIRE_WEBHOOK_BACKOFF_S": "0.1", "WIRE_WEBHOOK_BACKOFF_MAX_S": "0.5",
+                             "WIRE_OUTBOUND_ALLOWED_NETWORKS": '["127.0.0.0/8"]'})
     pipeline.start(timeout=180)
     pipeline.redis_url = own_redis.url
     yield pipeline

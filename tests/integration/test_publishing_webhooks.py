@@ -13,6 +13,7 @@ from shared.cloudevents import read_headers
 from shared.events import Signal
 from shared.read_model import ReadModel
 from tests.kafka_helpers import eventually, read_topic
+from tests.outbound_helpers import bomb_answer, drip_answer, gzip_bomb, peer, rss_mb, text_answer
 from tests.publishing_helpers import Publishing, Receiver, article_event
 
 pytestmark = pytest.mark.integration
@@ -20,7 +21,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def pub_settings(settings) -> PublishingSettings:
-    return PublishingSettings(**settings.model_dump(), webhook_max_attempts=4, webhook_backoff_s=0.05,
+    # the receivers listen on 127.0.0.1, which outbound HTTP refuses unless allowed
+    return PublishingSettings(**{**settings.model_dump(), "outbound_allowed_networks": ["127.0.0.0/8"]},
+                              webhook_max_attempts=4, webhook_backoff_s=0.05,
                               webhook_backoff_max_s=0.2, webhook_timeout_s=2, webhook_breaker_threshold=2,
                               webhook_breaker_cooldown_s=120, embargo_poll_s=0.2)
 
@@ -145,3 +148,64 @@ async def test_a_subscription_made_while_running_applies_to_the_next_item(publis
         await until(lambda: receiver.delivered)
         await asyncio.sleep(0.5)
         assert [r["headers"]["x-wire-uri"] for r in receiver.delivered] == ["urn:test:webhook:after"]
+
+
+async def test_a_webhook_to_an_internal_address_is_refused_without_a_request(pub_settings):
+    closed = pub_settings.model_copy(update={"outbound_allowed_networks": []})
+    service = Publishing(closed)
+    service.start()
+    try:
+        with Receiver() as receiver:
+            for name, host in (("loopback", "127.0.0.1"), ("decimal", "2130706433")):
+                await service.subscribe(name, receiver.url.replace("127.0.0.1", host))
+            await service.publish(article_event("urn:test:webhook:inward"))
+            logs = {name: await eventually(lambda name=name: service.log(name)) for name in ("loopback", "decimal")}
+            await asyncio.sleep(0.5)
+            assert receiver.requests == []
+        for entries in logs.values():
+            [entry] = entries
+            assert entry["outcome"] == "rejected" and entry["http_status"] is None
+            assert entry["error"].startswith("refused:") and "loopback address" in entry["error"]
+        dead = await read_topic(closed.kafka_bootstrap, closed.webhook_dlq_topic, expect=2)
+        assert sorted(read_headers(d.headers)["wire_dlq_reason"] for d in dead) == ["rejected", "rejected"]
+    finally:
+        await service.stop()
+        await service.redis.aclose()
+
+
+async def test_the_delivery_log_keeps_the_status_and_256_bytes_of_the_answer(publishing):
+    answer = b"A" * 256 + b"INTERNAL-SECRET" + b"B" * (8 * 1024 * 1024)
+    with peer(text_answer(answer, status=400)) as receiver:
+        await publishing.subscribe("chatty", receiver.url("/hook"))
+        await publishing.publish(article_event("urn:test:webhook:chatty"))
+        [entry] = await eventually(lambda: publishing.log("chatty"))
+    assert entry["outcome"] == "rejected" and entry["http_status"] == 400
+    assert entry["error"] == "HTTP 400: " + "A" * 256
+
+
+async def test_a_gzip_bomb_answer_is_not_inflated(publishing):
+    bomb = gzip_bomb(300 * 1024 * 1024)
+    before = rss_mb()
+    with peer(bomb_answer(bomb, status=502, content_type="text/plain")) as receiver:
+        await publishing.subscribe("bomb", receiver.url("/hook"))
+        await publishing.publish(article_event("urn:test:webhook:bomb"))
+        entries = await eventually(lambda: _all_attempts(publishing, "bomb", 4), timeout=60)
+    assert [e["http_status"] for e in entries] == [502] * 4
+    assert all(len(e["error"]) <= len("HTTP 502: ") + 256 for e in entries)
+    assert rss_mb() - before < 100
+
+
+async def _all_attempts(publishing, name: str, count: int):
+    entries = await publishing.log(name)
+    return entries if len(entries) >= count else None
+
+
+async def test_a_dripping_answer_ends_at_the_deadline_and_is_retried(publishing, pub_settings):
+    with peer(drip_answer(every_s=0.5)) as receiver:
+        await publishing.subscribe("drip", receiver.url("/hook"))
+        await publishing.publish(article_event("urn:test:webhook:drip"))
+        first = await eventually(lambda: publishing.log("drip"), timeout=60)
+    entry = first[0]
+    assert entry["outcome"] == "retrying" and entry["http_status"] is None
+    assert entry["error"].startswith("timeout:") and f"{pub_settings.webhook_timeout_s:g} s" in entry["error"]
+    assert entry["duration_ms"] < pub_settings.webhook_timeout_s * 1000 + 5000  # a generous guard

@@ -1,21 +1,29 @@
-"""Ingest's pollers against a local HTTP feed server, the real Kafka and Redis."""
+"""Ingest's pollers against a local HTTP feed server, the real Kafka and Redis —
+and the attacks on them: feeds that redirect inward, inflate or drip, and drop-folder
+symlinks, FIFOs and pre-placed links."""
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
-import httpx
 import pytest
 
 from services.ingest.settings import FeedSource
-from services.ingest.sources.dropfolder import scan_drop_folder
+from services.ingest.sources.dropfolder import UnsafeDropFolder, scan_drop_folder, watch_drop_folder
 from services.ingest.sources.feeds import poll_feed
 from shared.bus import make_producer
 from shared.cache import Keys, connect
 from shared.identity import StoryRegistry
 from shared.inbound import submit
+from shared.outbound import OutboundClient, OutboundLimits, OutboundPolicy
 from shared.topics import Topics, ensure_topics
 from tests.kafka_helpers import read_topic
+from tests.outbound_helpers import bomb_answer, drip_answer, gzip_bomb, peer, redirect_answer, rss_mb, text_answer
 
 pytestmark = pytest.mark.integration
 
@@ -51,6 +59,11 @@ class FeedServer(BaseHTTPRequestHandler):
         pass
 
 
+def feed_client(allowed: list[str], **limits) -> OutboundClient:
+    return OutboundClient(OutboundPolicy.allowing(allowed), OutboundLimits(**{"deadline_s": 10, **limits}),
+                          user_agent="test poller")
+
+
 @pytest.fixture
 async def deps(settings):
     topics = Topics(settings.topic_prefix)
@@ -65,7 +78,13 @@ async def deps(settings):
         return await submit(payload, content_type, provider=provider, producer=producer, registry=registry,
                             topic=topics.inbound, source="test")
 
-    yield {"redis": redis, "keys": keys, "submit": submit_polled, "topics": topics}
+    submitted: list[bytes] = []
+
+    async def recording_submit(payload, content_type, provider):
+        submitted.append(payload)
+        return await submit_polled(payload, content_type, provider)
+
+    yield {"redis": redis, "keys": keys, "submit": recording_submit, "topics": topics, "submitted": submitted}
     await producer.stop()
     await redis.aclose()
 
@@ -76,7 +95,7 @@ async def test_feed_is_polled_with_conditional_get_and_a_cursor_in_redis(setting
     feed = FeedSource(url=f"http://127.0.0.1:{server.server_port}/feed.rss", provider="testwire")
     FeedServer.requests.clear()
     try:
-        async with httpx.AsyncClient() as client:
+        async with feed_client(["127.0.0.0/8"]) as client:
             first = await poll_feed(feed, client=client, redis=deps["redis"], keys=deps["keys"], submit=deps["submit"])
             second = await poll_feed(feed, client=client, redis=deps["redis"], keys=deps["keys"], submit=deps["submit"])
     finally:
@@ -96,7 +115,7 @@ async def test_drop_folder_submits_good_files_and_explains_bad_ones(settings, de
     (tmp_path / "broken.xml").write_bytes(b"<newsItem><unclosed></newsItem>")
     (tmp_path / ".partial").write_bytes(b"being written")
     counts = await scan_drop_folder(tmp_path, provider="files", submit=deps["submit"], settle_s=0)
-    assert counts == {"submitted": 1, "failed": 1, "deferred": 0}
+    assert counts == {"submitted": 1, "failed": 1, "deferred": 0, "skipped": 0}
     assert (tmp_path / "processed" / "story.txt").exists()
     assert (tmp_path / "failed" / "broken.xml").exists()
     reason = (tmp_path / "failed" / "broken.xml.error.txt").read_text()
@@ -104,3 +123,117 @@ async def test_drop_folder_submits_good_files_and_explains_bad_ones(settings, de
     assert (tmp_path / ".partial").exists()
     inbound = await read_topic(settings.kafka_bootstrap, deps["topics"].inbound, expect=1)
     assert [r.value for r in inbound] == [example_article]
+
+
+async def poll(deps, url: str, client: OutboundClient) -> tuple[str, str]:
+    """(outcome, the cursor's last_error) of one poll of ``url``."""
+    feed = FeedSource(url=url, provider="testwire")
+    outcome = await poll_feed(feed, client=client, redis=deps["redis"], keys=deps["keys"], submit=deps["submit"])
+    cursor = await deps["redis"].hgetall(deps["keys"].feed_cursor(url))
+    return outcome, cursor.get(b"last_error", b"").decode()
+
+
+async def test_a_feed_redirecting_to_an_internal_address_is_refused_and_nothing_is_published(deps):
+    with peer(text_answer(RSS.replace(b"Harbour", b"INTERNAL"), content_type="application/rss+xml"),
+              host="127.0.0.2") as internal, peer(redirect_answer(internal.url("/admin/feed"))) as feed:
+        async with feed_client(["127.0.0.1/32"]) as client:  # the feed's own address only
+            outcome, error = await poll(deps, feed.url("/feed.rss"), client)
+        assert outcome == "refused" and "127.0.0.2 is a loopback address" in error
+        assert internal.requests == [] and deps["submitted"] == []
+        async with feed_client(["127.0.0.0/8"]) as client:  # control: allowed, it is followed
+            outcome, _ = await poll(deps, feed.url("/other.rss"), client)
+        assert outcome == "submitted" and internal.requests == ["GET /admin/feed"]
+
+
+async def test_a_feed_on_an_internal_address_is_refused_by_default(deps):
+    with peer(text_answer(RSS, content_type="application/rss+xml")) as feed:
+        async with feed_client([]) as client:
+            outcome, error = await poll(deps, feed.url("/feed.rss"), client)
+    assert outcome == "refused" and "loopback" in error
+    assert feed.requests == [] and deps["submitted"] == []
+
+
+async def test_a_gzip_bomb_feed_is_refused_at_the_cap_without_inflating(deps):
+    bomb = gzip_bomb(200 * 1024 * 1024)
+    before = rss_mb()
+    with peer(bomb_answer(bomb)) as feed:
+        async with feed_client(["127.0.0.0/8"], max_bytes=5 * 1024 * 1024) as client:
+            outcome, error = await poll(deps, feed.url("/feed.rss"), client)
+    assert outcome == "too_large" and "decoded" in error
+    assert deps["submitted"] == []
+    assert rss_mb() - before < 100
+
+
+async def test_a_dripping_feed_ends_at_the_deadline(deps):
+    with peer(drip_answer(every_s=0.5)) as feed:
+        async with feed_client(["127.0.0.0/8"], deadline_s=1.5) as client:
+            outcome, error = await poll(deps, feed.url("/feed.rss"), client)
+    assert outcome == "fetch_failed" and "DeadlineExceeded" in error and deps["submitted"] == []
+
+
+async def test_drop_folder_reads_regular_files_only(deps, tmp_path, example_article):
+    drop, outside = tmp_path / "drop", tmp_path / "outside"
+    drop.mkdir()
+    outside.mkdir()
+    secret = outside / "secret.txt"
+    secret.write_bytes(b"root:x:0:0 not for the wire")
+    (drop / "link.txt").symlink_to(secret)
+    (drop / "dirlink").symlink_to(outside)
+    os.mkfifo(drop / "pipe.xml")  # reading it would block the scan forever
+    (drop / "story.txt").write_bytes(example_article)
+    reported: set[str] = set()
+    counts = await scan_drop_folder(drop, provider="files", submit=deps["submit"], settle_s=0, reported=reported)
+    assert counts == {"submitted": 1, "failed": 0, "deferred": 0, "skipped": 3}
+    assert deps["submitted"] == [example_article]
+    assert reported == {"link.txt", "dirlink", "pipe.xml"}
+    assert (drop / "link.txt").is_symlink() and secret.read_bytes().startswith(b"root")
+    again = await scan_drop_folder(drop, provider="files", submit=deps["submit"], settle_s=0, reported=reported)
+    assert again["skipped"] == 3 and deps["submitted"] == [example_article]
+
+
+async def test_a_pre_placed_error_file_symlink_is_never_written_through(deps, tmp_path):
+    drop, target = tmp_path / "drop", tmp_path / "victim.conf"
+    (drop / "failed").mkdir(parents=True)
+    target.write_text("precious\n")
+    (drop / "failed" / "broken.xml.error.txt").symlink_to(target)
+    (drop / "broken.xml").write_bytes(b"<newsItem><unclosed></newsItem>")
+    counts = await scan_drop_folder(drop, provider="files", submit=deps["submit"], settle_s=0)
+    assert counts["failed"] == 1
+    assert target.read_text() == "precious\n"
+    assert (drop / "failed" / "broken.xml.error.txt").is_symlink()
+    assert "parse_error" in (drop / "failed" / "broken.xml.1.error.txt").read_text()
+
+
+async def test_a_symlinked_processed_folder_stops_the_watcher_and_moves_nothing(deps, tmp_path, example_article):
+    drop, elsewhere = tmp_path / "drop", tmp_path / "elsewhere"
+    drop.mkdir()
+    elsewhere.mkdir()
+    (drop / "processed").symlink_to(elsewhere)
+    (drop / "story.txt").write_bytes(example_article)
+    with pytest.raises(UnsafeDropFolder, match="processed/"):
+        await watch_drop_folder(drop, asyncio.Event(), interval_s=0.1, provider="files", submit=deps["submit"],
+                                settle_s=0)
+    with pytest.raises(UnsafeDropFolder):
+        await scan_drop_folder(drop, provider="files", submit=deps["submit"], settle_s=0)
+    assert list(elsewhere.iterdir()) == [] and (drop / "story.txt").exists() and deps["submitted"] == []
+
+
+async def test_a_drop_file_over_the_size_limit_fails_with_the_reason(deps, tmp_path):
+    (tmp_path / "huge.txt").write_bytes(b"word " * 50_000)
+    counts = await scan_drop_folder(tmp_path, provider="files", submit=deps["submit"], settle_s=0, max_bytes=100_000)
+    assert counts["failed"] == 1 and deps["submitted"] == []
+    assert "too_large" in (tmp_path / "failed" / "huge.txt.error.txt").read_text()
+
+
+def test_ingest_refuses_to_start_with_a_symlinked_failed_folder(settings, tmp_path):
+    drop, elsewhere = tmp_path / "drop", tmp_path / "elsewhere"
+    drop.mkdir()
+    elsewhere.mkdir()
+    (drop / "failed").symlink_to(elsewhere)
+    env = {**os.environ, "WIRE_DROP_DIR": str(drop), "WIRE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+           "WIRE_REDIS_URL": settings.redis_url, "WIRE_TOPIC_PREFIX": settings.topic_prefix,
+           "WIRE_METRICS_PORT": "-1", "PYTHONPATH": str(Path(__file__).parents[2])}
+    started = subprocess.run([sys.executable, "-m", "services.ingest"], env=env, capture_output=True, text=True,
+                             timeout=120)
+    assert started.returncode != 0
+    assert "UnsafeDropFolder" in started.stderr and "failed/ of the drop folder is a symlink" in started.stderr

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.gateway.answers import Deliveries, IssuedToken, SubscriptionList, SubscriptionView
 from services.gateway.deps import AdminOnly, ProducerDep, SettingsDep, StoreDep
+from services.gateway.webhook_check import refuse_unreachable_webhook
 from services.gateway.problems import errors
 from shared.credentials import SecretBox, digest, new_read_token, new_webhook_secret
 from shared.subscriptions import (NAME_PATTERN, SUBSCRIPTIONS_TOPIC, Outputs, ReadToken, Subscription,
@@ -129,6 +130,7 @@ async def create_subscription(request: Request, spec: NewSubscription, store: St
                               producer: ProducerDep, settings: SettingsDep) -> JSONResponse:
     """Create a subscription. 409 when the name is taken. The answer is the only one
     that shows its read ``token`` and the webhook ``secret`` (generated when not given)."""
+    await refuse_unreachable_webhook(spec.outputs, settings)
     if await store.get(spec.name) is not None:
         return JSONResponse({"error": "exists", "detail": f"subscription {spec.name!r} exists; "
                                                           "PUT replaces it"}, status_code=409)
@@ -176,6 +178,7 @@ async def replace_subscription(request: Request, name: NameInPath, spec: Subscri
     """Create or replace a subscription; its read tokens stay valid. A webhook given
     without a secret keeps the current secret (or gets a new one, shown in this answer
     only). A secret the client sends is never echoed. Creating issues a read token."""
+    await refuse_unreachable_webhook(spec.outputs, settings)
     current = await store.get(name)
     generated = _seal_webhook(spec.outputs, current, settings)
     tokens, token = list(current.tokens) if current else [], None

@@ -3,11 +3,21 @@
 A file is submitted once it has not changed for a moment (so half-written files are
 left alone), then moved to ``processed/``; a file no parser can read is moved to
 ``failed/`` beside a ``<name>.error.txt`` that says why. Nothing is silently dropped.
+
+Only regular files are read: symlinks (which could point anywhere), FIFOs, sockets
+and devices are skipped and logged once. Files are opened without following links
+and moved through directory descriptors opened the same way, so ``processed/`` or
+``failed/`` being a symlink stops the watcher instead of moving files elsewhere; the
+error file is created exclusively, so nothing pre-placed under its name is written
+through.
 """
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import os
+import stat
 import time
 from pathlib import Path
 
@@ -20,50 +30,177 @@ from shared.inbound import KafkaUnavailable
 
 log = logging.getLogger(__name__)
 FILES = Counter("wire_ingest_drop_files_total", "Drop-folder files by outcome", ["outcome"])
+OUTCOMES = ("processed", "failed")
+_NOFOLLOW_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 
 
-
-def _move(path: Path, folder: str) -> Path:
-    target_dir = path.parent / folder
-    target_dir.mkdir(exist_ok=True)
-    target = target_dir / path.name
-    if target.exists():
-        target = target_dir / f"{path.stem}-{int(time.time() * 1000)}{path.suffix}"
-    return path.rename(target)
+class UnsafeDropFolder(RuntimeError):
+    """``processed/`` or ``failed/`` is a symlink or not a folder: files would go elsewhere."""
 
 
-async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settle_s: float = 1.0) -> dict[str, int]:
-    """Submit every settled file in ``folder`` once. Returns counts per outcome.
-    A file is left in place when Kafka is unavailable, to be tried at the next scan."""
-    counts = {"submitted": 0, "failed": 0, "deferred": 0}
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
-        if time.time() - path.stat().st_mtime < settle_s:
-            continue
+class NotRegularFile(Exception):
+    """The entry is a symlink, FIFO, socket or device (or became one after listing)."""
+
+
+class FileTooLarge(WireError):
+    code = "too_large"
+
+
+def _subfolder(folder_fd: int, name: str) -> int:
+    """A descriptor of ``<folder>/<name>``, made if missing, never through a symlink."""
+    try:
+        os.mkdir(name, 0o755, dir_fd=folder_fd)
+    except FileExistsError:
+        pass
+    try:
+        return os.open(name, _NOFOLLOW_DIR, dir_fd=folder_fd)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise UnsafeDropFolder(f"{name}/ of the drop folder is a symlink or not a folder") from exc
+        raise
+
+
+def _read_regular(folder_fd: int, name: str, max_bytes: int) -> bytes:
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder_fd)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotRegularFile("a symlink") from exc
+        raise
+    with os.fdopen(fd, "rb") as file:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(_kind(mode))
+        data = file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise FileTooLarge(f"file over {max_bytes} bytes")
+    return data
+
+
+def _kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISLNK, "a symlink"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def _free_name(dir_fd: int, name: str) -> str:
+    candidate, n = name, 0
+    while True:
         try:
-            await submit(path.read_bytes(), content_type_for(path.name), provider)
-        except KafkaUnavailable:
-            counts["deferred"] += 1
+            os.stat(candidate, dir_fd=dir_fd, follow_symlinks=False)
+        except FileNotFoundError:
+            return candidate
+        n += 1
+        stem, dot, suffix = name.rpartition(".")
+        candidate = f"{stem}-{int(time.time() * 1000)}-{n}.{suffix}" if dot and stem else f"{name}-{n}"
+
+
+def _move(folder_fd: int, name: str, target_fd: int) -> str:
+    target = _free_name(target_fd, name)
+    os.rename(name, target, src_dir_fd=folder_fd, dst_dir_fd=target_fd)
+    return target
+
+
+def _write_reason(dir_fd: int, name: str, reason: str) -> str:
+    """Write ``reason`` to a new ``<name>.error.txt`` (or a numbered one when that
+    name is taken — by anything, a symlink included: it is never opened)."""
+    for n in range(100):
+        path = f"{name}.error.txt" if n == 0 else f"{name}.{n}.error.txt"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dir_fd)
+        except FileExistsError:
             continue
-        except (WireError, OSError) as exc:
-            moved = _move(path, "failed")
-            reason = f"{getattr(exc, 'code', type(exc).__name__)}: {exc}\n"
-            moved.with_name(moved.name + ".error.txt").write_text(reason)
-            log.warning("drop-folder file refused", extra={"file": path.name, "reason": reason.strip()})
-            counts["failed"] += 1
-            FILES.labels("failed").inc()
-            continue
-        _move(path, "processed")
-        counts["submitted"] += 1
-        FILES.labels("submitted").inc()
+        with os.fdopen(fd, "w") as file:
+            file.write(reason)
+        return path
+    raise OSError(f"no free error-file name for {name}")
+
+
+def check_drop_folder(folder: Path) -> None:
+    """Raise UnsafeDropFolder unless ``processed/`` and ``failed/`` are real folders
+    (made when missing)."""
+    folder_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for name in OUTCOMES:
+            os.close(_subfolder(folder_fd, name))
+    finally:
+        os.close(folder_fd)
+
+
+async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settle_s: float = 1.0,
+                           max_bytes: int = 5 * 1024 * 1024, reported: set[str] | None = None) -> dict[str, int]:
+    """Submit every settled regular file in ``folder`` once. Returns counts per outcome.
+    A file is left in place when Kafka is unavailable, to be tried at the next scan.
+    Entries that are not regular files are counted as "skipped" and logged once per
+    name in ``reported``. Raises UnsafeDropFolder before touching any file when
+    ``processed/`` or ``failed/`` is not a real folder."""
+    counts = {"submitted": 0, "failed": 0, "deferred": 0, "skipped": 0}
+    reported = set() if reported is None else reported
+    folder_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    targets: dict[str, int] = {}
+    try:
+        targets = {name: _subfolder(folder_fd, name) for name in OUTCOMES}
+        with os.scandir(folder_fd) as listing:
+            entries = sorted((e for e in listing if not e.name.startswith(".") and e.name not in OUTCOMES),
+                             key=lambda e: e.name)
+        reported.intersection_update(e.name for e in entries)  # forget what is gone
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                continue  # a sub-folder is not a wire file
+            try:
+                if not entry.is_file(follow_symlinks=False):
+                    raise NotRegularFile(_kind(entry.stat(follow_symlinks=False).st_mode))
+                if time.time() - entry.stat(follow_symlinks=False).st_mtime < settle_s:
+                    continue
+                payload = _read_regular(folder_fd, entry.name, max_bytes)
+                await submit(payload, content_type_for(entry.name), provider)
+            except NotRegularFile as exc:
+                counts["skipped"] += 1
+                if entry.name not in reported:
+                    reported.add(entry.name)
+                    FILES.labels("skipped").inc()
+                    log.warning("drop-folder entry skipped: not a regular file",
+                                extra={"file": entry.name, "kind": str(exc)})
+                continue
+            except KafkaUnavailable:
+                counts["deferred"] += 1
+                continue
+            except (WireError, OSError) as exc:
+                if isinstance(exc, FileNotFoundError):
+                    continue  # taken away between listing and reading: nothing to move
+                moved = _move(folder_fd, entry.name, targets["failed"])
+                reason = f"{getattr(exc, 'code', type(exc).__name__)}: {exc}\n"
+                _write_reason(targets["failed"], moved, reason)
+                log.warning("drop-folder file refused", extra={"file": entry.name, "reason": reason.strip()})
+                counts["failed"] += 1
+                FILES.labels("failed").inc()
+                continue
+            _move(folder_fd, entry.name, targets["processed"])
+            counts["submitted"] += 1
+            FILES.labels("submitted").inc()
+    finally:
+        for fd in targets.values():
+            os.close(fd)
+        os.close(folder_fd)
     return counts
 
 
 async def watch_drop_folder(folder: Path | None, stop: asyncio.Event, *, interval_s: float, **deps) -> None:
+    """Scan ``folder`` every ``interval_s`` until ``stop``. Refuses to start (raises
+    UnsafeDropFolder) when ``processed/`` or ``failed/`` is a symlink; if one becomes
+    a symlink later, scans pause with an error logged until it is fixed."""
     if folder is None:
         return
     folder.mkdir(parents=True, exist_ok=True)
+    check_drop_folder(folder)
+    reported: set[str] = set()
     while not stop.is_set():
-        await scan_drop_folder(folder, **deps)
+        try:
+            await scan_drop_folder(folder, reported=reported, **deps)
+        except (UnsafeDropFolder, OSError) as exc:  # never let a bad folder stop ingest
+            log.error("drop folder not scanned", extra={"folder": str(folder), "error": str(exc)})
         try:
             await asyncio.wait_for(stop.wait(), timeout=interval_s)
         except asyncio.TimeoutError:

@@ -1,4 +1,10 @@
-"""Polling RSS/Atom feeds with conditional GET; the per-feed cursor lives in Redis."""
+"""Polling RSS/Atom feeds with conditional GET; the per-feed cursor lives in Redis.
+
+Every fetch goes through the outbound guard (``shared.outbound``): a feed (or a
+redirect it answers with) that leads to an internal address is refused, the body is
+capped as received and decoded, and one deadline covers the whole poll. Nothing of a
+refused or oversized answer is submitted or stored.
+"""
 from __future__ import annotations
 
 import asyncio
@@ -10,10 +16,12 @@ import httpx
 from prometheus_client import Counter
 from redis.asyncio import Redis
 
-from services.ingest.settings import FeedSource
+from services.ingest.settings import FeedSource, IngestSettings
 from shared.cache import Keys
 from shared.errors import WireError
 from shared.inbound import Submission
+from shared.outbound import (OutboundClient, OutboundError, OutboundLimits, OutboundPolicy, OutboundRefused,
+                             ResponseTooLarge)
 
 log = logging.getLogger(__name__)
 POLLS = Counter("wire_ingest_feed_polls_total", "Feed polls by outcome", ["outcome"])
@@ -21,10 +29,19 @@ POLLS = Counter("wire_ingest_feed_polls_total", "Feed polls by outcome", ["outco
 Submit = Callable[[bytes, str, str], Awaitable[Submission]]
 
 
-async def poll_feed(feed: FeedSource, *, client: httpx.AsyncClient, redis: Redis, keys: Keys,
+def feed_client(settings: IngestSettings) -> OutboundClient:
+    """The guarded client feed polling uses, with the settings' limits."""
+    return OutboundClient(OutboundPolicy.allowing(settings.outbound_allowed_networks),
+                          OutboundLimits(deadline_s=settings.feed_timeout_s, max_bytes=settings.feed_max_bytes,
+                                         max_raw_bytes=settings.feed_max_bytes),
+                          user_agent="Wirestream feed poller")
+
+
+async def poll_feed(feed: FeedSource, *, client: OutboundClient, redis: Redis, keys: Keys,
                     submit: Submit) -> str:
     """Fetch ``feed`` once and submit it when it changed. Returns the outcome:
-    "not_modified" (304), "submitted", "fetch_failed" or "unreadable".
+    "not_modified" (304), "submitted", "fetch_failed", "refused" (an internal
+    address, also via a redirect), "too_large" or "unreadable".
 
     The cursor (ETag, Last-Modified) advances only after Kafka acknowledged the
     submission, so a crash re-fetches rather than skips. Never raises for a bad feed.
@@ -38,42 +55,44 @@ async def poll_feed(feed: FeedSource, *, client: httpx.AsyncClient, redis: Redis
         headers["If-Modified-Since"] = modified.decode()
     outcome = "submitted"
     try:
-        response = await client.get(feed.url, headers=headers)
-        if response.status_code == 304:
+        answer = await client.fetch("GET", feed.url, headers=headers, follow_redirects=True)
+        if answer.status == 304:
             outcome = "not_modified"
+        elif not 200 <= answer.status < 300:
+            outcome = "fetch_failed"
+            await redis.hset(cursor_key, "last_error", f"fetch failed: HTTP {answer.status}")
         else:
-            response.raise_for_status()
-            submission = await submit(response.content, response.headers.get("content-type", ""), feed.provider)
-            cursor = {"etag": response.headers.get("etag", ""),
-                      "last_modified": response.headers.get("last-modified", ""),
+            submission = await submit(answer.body, answer.headers.get("content-type", ""), feed.provider)
+            cursor = {"etag": answer.headers.get("etag", ""),
+                      "last_modified": answer.headers.get("last-modified", ""),
                       "items_sent": len(submission.sent), "last_error": ""}
             await redis.hset(cursor_key, mapping=cursor)
-    except httpx.HTTPError as exc:
-        outcome = "fetch_failed"
-        await redis.hset(cursor_key, "last_error", f"fetch failed: {exc!r}")
+    except (httpx.HTTPError, OutboundError) as exc:
+        outcome = ("refused" if isinstance(exc, OutboundRefused) else
+                   "too_large" if isinstance(exc, ResponseTooLarge) else "fetch_failed")
+        await redis.hset(cursor_key, "last_error", f"{outcome.replace('_', ' ')}: {type(exc).__name__}: {exc}"[:500])
     except WireError as exc:
         outcome = "unreadable"
         await redis.hset(cursor_key, "last_error", f"{exc.code}: {exc}")
     await redis.hset(cursor_key, "last_polled", str(time.time()))
     POLLS.labels(outcome).inc()
-    if outcome in ("fetch_failed", "unreadable"):
+    if outcome not in ("submitted", "not_modified"):
         log.warning("feed poll failed", extra={"feed": feed.url, "outcome": outcome})
     return outcome
 
 
-async def poll_feeds_forever(feeds: list[FeedSource], stop: asyncio.Event, **deps) -> None:
+async def poll_feeds_forever(feeds: list[FeedSource], stop: asyncio.Event, *, client: OutboundClient,
+                             **deps) -> None:
     """Poll every feed at its own interval until ``stop`` is set."""
     if not feeds:
         return
-    async with httpx.AsyncClient(timeout=20, follow_redirects=True,
-                                 headers={"User-Agent": "Wirestream feed poller"}) as client:
-        next_due = {feed.url: 0.0 for feed in feeds}
-        while not stop.is_set():
-            for feed in feeds:
-                if time.monotonic() >= next_due[feed.url]:
-                    await poll_feed(feed, client=client, **deps)
-                    next_due[feed.url] = time.monotonic() + feed.interval_s
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=1.0)
-            except asyncio.TimeoutError:
-                pass
+    next_due = {feed.url: 0.0 for feed in feeds}
+    while not stop.is_set():
+        for feed in feeds:
+            if time.monotonic() >= next_due[feed.url]:
+                await poll_feed(feed, client=client, **deps)
+                next_due[feed.url] = time.monotonic() + feed.interval_s
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=1.0)
+        except asyncio.TimeoutError:
+            pass
