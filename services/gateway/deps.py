@@ -85,10 +85,15 @@ def is_admin(settings: GatewaySettings, credentials: HTTPAuthorizationCredential
     return credentials is not None and key_matches(credentials.credentials, settings.admin_key or "")
 
 
-def require_admin(settings: Annotated[GatewaySettings, Depends(get_settings)],
-                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
-    """401 unless the request carries ``Authorization: Bearer <WIRE_ADMIN_KEY>``."""
+async def require_admin(request: Request, settings: Annotated[GatewaySettings, Depends(get_settings)],
+                        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+    """401 unless the request carries ``Authorization: Bearer <WIRE_ADMIN_KEY>``; a wrong
+    key counts as a failed authentication of the address (429 past the limit)."""
+    if credentials is not None:
+        await refuse_if_throttled(request)
     if not is_admin(settings, credentials):
+        if credentials is not None:
+            await count_failure(request)
         raise _unauthorized("this needs the admin key (Authorization: Bearer …)")
 
 
@@ -126,11 +131,13 @@ async def get_reader(
 ) -> Reader:
     """The reader behind ``Authorization: Bearer <token>`` (or ``?token=``): the admin
     key or a subscription's read token. 401 without one, or for a revoked token;
-    403 for a provider's write key (it cannot read)."""
+    403 for a provider's write key (it cannot read). A wrong or revoked credential
+    counts as a failed authentication of the address (429 past the limit)."""
     given = credentials.credentials if credentials is not None else token
     if not given:
         raise _unauthorized("reading needs a subscription's read token or the admin key "
                             "(Authorization: Bearer …, or ?token=)")
+    await refuse_if_throttled(request)
     if key_matches(given, settings.admin_key or ""):
         return Reader()
     subscription = await get_store(request).by_token_digest(digest(given))
@@ -140,6 +147,7 @@ async def get_reader(
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             {"error": "forbidden", "detail": "a provider's write key cannot read; use a "
                                                              "subscription's read token or the admin key"})
+    await count_failure(request)
     raise _unauthorized("unknown or revoked token")
 
 

@@ -263,6 +263,24 @@ def test_the_ops_views_and_metrics_need_the_admin_key(stack):
     assert page.status_code == 200 and 'id="admin-key"' in page.text
 
 
+def test_guessing_read_tokens_or_the_admin_key_is_throttled_per_address(stack):
+    base = stack.gateway_url
+    codes = []
+    for n in range(100):  # wrong read tokens and wrong admin keys, alternately, until throttled
+        path, guess = ("/v1/articles", f"wst_guess{n}") if n % 2 else ("/v1/ops/summary", f"admin-guess{n}")
+        answer = httpx.get(f"{base}{path}", headers=bearer(guess))
+        codes.append(answer.status_code)
+        if answer.status_code == 429:
+            assert int(answer.headers["Retry-After"]) >= 1
+            break
+    assert codes[:5] == [401] * 5 and codes[-1] == 429 and len(codes) <= 45, codes
+    # the address is throttled for the rest of the minute, right credentials included
+    assert httpx.get(f"{base}/v1/articles", headers=OPERATOR).status_code == 429
+    client = redis_sync.Redis.from_url(stack.redis_url)
+    client.delete(*client.keys(f"{Keys(stack.prefix).prefix}authfail:*"))
+    assert httpx.get(f"{base}/v1/articles", headers=OPERATOR).status_code == 200
+
+
 async def _read_all(bootstrap: str, topics: list[str], *, timeout: float = 30, until_one: bool = False):
     """Every record of ``topics`` up to their end offsets (with ``until_one``: wait for one)."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)

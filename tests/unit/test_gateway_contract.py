@@ -19,8 +19,10 @@ OWN_BODIES = {("/readyz", "get", "503")}
 
 @pytest.fixture(scope="module")
 def app():
-    app = create_app(GatewaySettings(host="127.0.0.1", kafka_bootstrap="127.0.0.1:1", redis_url="redis://127.0.0.1:1"))
-    # No lifespan runs: the requests below are refused before anything reaches Redis or Kafka.
+    app = create_app(GatewaySettings(host="127.0.0.1", kafka_bootstrap="127.0.0.1:1", redis_url="redis://127.0.0.1:1",
+                                     auth_failures_per_minute=0))
+    # No lifespan runs: the requests below are refused before anything reaches Redis or Kafka
+    # (so no failed-authentication counting, which lives in Redis).
     app.state.redis, app.state.producer, app.state.keys = None, None, Keys("unit.")
     return app
 
