@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from shared.cloudevents import Headers, header_items
-from shared.errors import WireError, is_retriable
+from shared.errors import WireError, is_outage, is_retriable
 from shared.heartbeat import record_error
 from shared.rebalance import BatchGate
 from shared.settings import WireSettings
@@ -80,6 +80,11 @@ def dead_letter(record: ConsumerRecord, exc: BaseException, *, stage: str, attem
         value=record.value,
         headers=kept + [(k, v.encode("utf-8")) for k, v in reason.items()],
     )
+
+
+class StoppedDuringOutage(Exception):
+    """The stage is stopping while a store it needs is down: the batch is left
+    uncommitted (read again after the restart) rather than dead-lettered."""
 
 
 class StageRunner:
@@ -155,7 +160,12 @@ class StageRunner:
                             self._rewind(consumer, batch)
                             self.dropped_batches += 1
                             continue
-                        await self._process_batch(consumer, producer, batch, stop)
+                        try:
+                            await self._process_batch(consumer, producer, batch, stop)
+                        except StoppedDuringOutage as exc:
+                            log.warning("stopping with a store down: batch left uncommitted",
+                                        extra={"error": str(exc)})
+                            break
             finally:
                 await consumer.stop()
         finally:
@@ -276,6 +286,7 @@ async def process_record(
     times). Never raises for a handler error.
     """
     attempt = 0
+    first_failure: float | None = None
     while True:
         attempt += 1
         token = log_context.set({"stage": stage, "partition": record.partition, "offset": record.offset})
@@ -284,6 +295,17 @@ async def process_record(
             outputs = await handle(record)
         except Exception as exc:  # noqa: BLE001 - one bad message must not stop the stage
             record_error(stage, exc, record)
+            first_failure = first_failure or time.monotonic()
+            if (is_outage(exc) and not stop.is_set()
+                    and time.monotonic() - first_failure < settings.outage_wait_s):
+                RETRIED.labels(stage).inc()
+                delay = min(5.0, settings.retry_backoff_ms / 1000 * 2 ** min(attempt - 1, 10))
+                log.warning("a store is unreachable, waiting for it", extra={"error": repr(exc), "attempt": attempt,
+                                                                             "delay_s": delay})
+                await _sleep_unless(stop, delay)
+                continue
+            if is_outage(exc) and stop.is_set():
+                raise StoppedDuringOutage(repr(exc)) from exc
             if is_retriable(exc) and attempt < settings.max_attempts and not stop.is_set():
                 RETRIED.labels(stage).inc()
                 delay = settings.retry_backoff_ms / 1000 * 2 ** (attempt - 1)
@@ -306,3 +328,10 @@ async def process_record(
         finally:
             HANDLER_SECONDS.labels(stage).observe(time.perf_counter() - started)
             log_context.reset(token)
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except asyncio.TimeoutError:
+        pass

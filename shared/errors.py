@@ -46,3 +46,20 @@ class UnsupportedFormat(WireError):
 def is_retriable(exc: BaseException) -> bool:
     """True when ``exc`` declares itself worth retrying (ours and aiokafka's errors do)."""
     return bool(getattr(exc, "retriable", False))
+
+
+def is_outage(exc: BaseException) -> bool:
+    """True when ``exc`` (or what caused it) is Redis or Kafka being unreachable: the
+    store the stage itself writes to is down, which is no fault of the record. The
+    runner waits for it to come back instead of dead-lettering the record."""
+    from aiokafka.errors import KafkaConnectionError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    seen = 0
+    while exc is not None and seen < 8:  # the chain of causes, bounded
+        if isinstance(exc, (RedisConnectionError, RedisTimeoutError, KafkaConnectionError)):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False

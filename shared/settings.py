@@ -50,6 +50,10 @@ class WireSettings(BaseSettings):
     # Attempts for a message whose handler raised a retriable error, before the DLQ.
     max_attempts: int = 5
     retry_backoff_ms: int = 200
+    # When the error is Redis or Kafka being unreachable (shared.errors.is_outage) the
+    # record is not to blame: it is retried, backing off up to 5 s, for this long
+    # before the DLQ (kept under the consumer's 300 s max.poll.interval).
+    outage_wait_s: float = 240.0
     # The largest record any service produces (producer max_request_size). Topics are
     # created with max.message.bytes at this size and the shipped broker accepts it
     # (deploy/kafka/server.properties message.max.bytes), so a record the gateway

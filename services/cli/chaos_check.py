@@ -122,7 +122,7 @@ async def check(*, bootstrap: str, topics: Topics, subscription_topic: str, rece
             "fault": fault.name,
             "lost": len(lost),
             "duplicated": sum(1 for at in repeats if fault.at <= at < until),
-            "stall_s": round(longest_gap(times, fault.at, fault.at + window_s), 1),
+            "stall_s": round(longest_gap(times, fault.at, fault.at + min(window_s, until - fault.at)), 1),
         })
     return report
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import faust
 
+from services.enrichment import warm_store
 from services.enrichment.settings import EnrichmentSettings
 from shared.topics import Topics
 
@@ -16,7 +17,8 @@ def create_app(settings: EnrichmentSettings) -> faust.App:
         # reading step consumes articles.ingested as the plain "wire-enrichment" group.
         Topics(settings.topic_prefix).group(f"{SERVICE}-stories"),
         broker=brokers,
-        store="memory://",
+        # In memory, with changelog offsets, so a standby takes over warm (warm_store.py).
+        store=warm_store.register(),
         datadir=str(settings.data_dir),
         processing_guarantee=settings.processing_guarantee,
         topic_partitions=settings.topic_partitions,

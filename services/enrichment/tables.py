@@ -2,9 +2,10 @@
 
 All three live on the single-partition ``enrichment.stories`` topic, so one worker
 sees every story (clusters must span providers, whose stories land on different
-partitions of ``articles.ingested``). Their state is in memory (``memory://``) and
+partitions of ``articles.ingested``). Their state is in memory (:mod:`warm_store`) and
 their changelog topics in Kafka, which faust replays on start: a restarted or
-replacement worker gets the same state back.
+replacement worker gets the same state back, and a standby promoted to active
+reads only the changelog records it had not followed yet.
 
 - ``story-members``: story uri → {cluster, at}
 - ``story-buckets``: LSH bucket key → {cluster, at} (see :mod:`nlp.clusters`)
