@@ -104,9 +104,10 @@ def consumed(log: Path) -> list[tuple[int, float]]:
     if not log.exists():
         return []
     rows = []
-    for line in log.read_text().splitlines():
-        partition, at = line.split()
-        rows.append((int(partition), float(at)))
+    for line in log.read_text(errors="replace").splitlines():
+        fields = line.split()
+        if len(fields) == 2 and fields[0].isdigit():  # the replica's log lines are skipped
+            rows.append((int(fields[0]), float(fields[1])))
     return rows
 
 
