@@ -55,7 +55,7 @@ def test_item_survives_ctrl_c_and_a_second_run(tmp_path, example_article):
             answer = submit(url, example_article)
             assert answer.status_code == 202
             article_id = answer.json()["id"]
-            published = wait_published(url, article_id, timeout=30)
+            published = wait_published(url, article_id, timeout=120)  # a fresh stack: models load first
         finally:
             interrupt_and_check_nothing_left(first)
 
