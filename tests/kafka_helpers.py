@@ -1,11 +1,12 @@
 """Small helpers for tests that talk to the session's real Kafka broker."""
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+
+from tests.waiting import eventually  # noqa: F401 - its old home; tests on other branches still import it here
 
 
 async def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes | None, list]]) -> None:
@@ -47,13 +48,3 @@ async def committed(bootstrap: str, group: str, topic: str, partitions: int) -> 
         return total
     finally:
         await consumer.stop()
-
-
-async def eventually(predicate, *, timeout: float = 30.0, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = await predicate()
-        if result:
-            return result
-        await asyncio.sleep(interval)
-    raise AssertionError("condition not met in time")

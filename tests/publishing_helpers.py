@@ -22,6 +22,7 @@ from shared.subscriptions import Subscription, SubscriptionStore
 from shared.topics import Topics
 from shared.tracing import new_traceparent
 from tests.kafka_helpers import produce
+from tests.waiting import eventually
 
 CONFLICT = "http://cv.iptc.org/newscodes/mediatopic/16000000"
 SPORT = "http://cv.iptc.org/newscodes/mediatopic/15000000"
@@ -112,16 +113,21 @@ def record_of(event: ArticleEvent) -> tuple[bytes, bytes, list]:
     return event.article.uri.encode(), encode(event), []
 
 
-def read_sse(url: str, *, until, headers: dict | None = None, timeout: float = 60.0) -> list[dict]:
+def read_sse(url: str, *, until, headers: dict | None = None, timeout: float = 60.0,
+             connected: threading.Event | None = None) -> list[dict]:
     """Read Server-Sent Events from ``url`` until ``until(events)`` is true; each event
     as {"id", "event", "data"}. Reads with the admin key unless ``headers`` carry
-    another Authorization."""
+    another Authorization. ``connected`` is set once the stream answered: the gateway
+    fixes where a new stream starts before it answers, so whatever is published after
+    that reaches this reader."""
     events: list[dict] = []
     current: dict = {}
     headers = {"Authorization": "Bearer dev-admin-key", **(headers or {})}
     with httpx.stream("GET", url, headers=headers, timeout=httpx.Timeout(timeout, connect=10)) as response:
         assert response.status_code == 200, response.read()
         assert response.headers["content-type"].startswith("text/event-stream")
+        if connected is not None:
+            connected.set()
         deadline = time.monotonic() + timeout
         for line in response.iter_lines():
             if line == "":
@@ -136,6 +142,22 @@ def read_sse(url: str, *, until, headers: dict | None = None, timeout: float = 6
             if time.monotonic() > deadline:
                 break
     raise AssertionError(f"SSE condition not met; got {events}")
+
+
+async def requests_before_sentinel(publishing: Publishing, receiver: Receiver,
+                                   uri: str = "urn:test:sentinel") -> list[dict]:
+    """Publish one more item (``uri``), wait until ``receiver`` got it and return the
+    requests that came before it. A subscription's deliveries keep their order, so a
+    retry or a duplicate of an earlier item would be among them: this shows that
+    nothing more came, without sleeping for a guessed time."""
+    await publishing.publish(article_event(uri, headline="Sentinel"))
+
+    def sentinel_at() -> int | None:
+        return next((i + 1 for i, r in enumerate(list(receiver.requests)) if r["headers"].get("x-wire-uri") == uri),
+                    None)
+
+    at = await eventually(sentinel_at, timeout=60, what=f"the sentinel {uri} at the receiver")
+    return receiver.requests[:at - 1]
 
 
 class Publishing:

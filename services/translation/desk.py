@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from services.translation.batching import SegmentBatcher
 from services.translation.engines.base import Engine, EngineFailed, Pair
-from services.translation.memory import TranslationMemory, normalise
+from services.translation.memory import SegmentMemory, normalise
 from services.translation.metrics import (ENGINE_ERRORS, ENGINE_SECONDS, MEMORY_HITS, MEMORY_MISSES, NAMES_LOST,
                                           SEGMENTS)
 from services.translation.names import NameGuard, names_kept
@@ -48,7 +48,7 @@ class DeskResult:
 
 
 class TranslationDesk:
-    def __init__(self, memory: TranslationMemory, *, attempts: int = 5, backoff_s: float = 0.2,
+    def __init__(self, memory: SegmentMemory, *, attempts: int = 5, backoff_s: float = 0.2,
                  max_batch_segments: int = 256) -> None:
         self.memory = memory
         self.attempts = max(1, attempts)

@@ -16,6 +16,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -31,6 +32,18 @@ _SPACE = re.compile(r"\s+")
 def normalise(segment: str) -> str:
     """NFC, whitespace runs folded to one space, trimmed: what the key hashes."""
     return _SPACE.sub(" ", unicodedata.normalize("NFC", segment)).strip()
+
+
+class SegmentMemory(Protocol):
+    """What the desk needs of a translation memory: a key per segment, names, pair and
+    model; a batch lookup; a batch store. ``TranslationMemory`` is the Redis one; the
+    unit tests pass a dict."""
+
+    def key(self, segment: str, names: Iterable[str], pair: Pair, provenance: Provenance) -> str: ...
+
+    async def recall(self, keys: list[str]) -> list[str | None]: ...
+
+    async def remember(self, entries: dict[str, str]) -> None: ...
 
 
 class TranslationMemory:

@@ -1,9 +1,9 @@
 """A wire feed's view of the gateway: submit, then wait for the published item."""
 from __future__ import annotations
 
-import time
-
 import httpx
+
+from tests.waiting import wait_for
 
 AUTH = {"Authorization": "Bearer dev-key"}  # a provider's write key
 ADMIN_KEY = "dev-admin-key"
@@ -16,23 +16,11 @@ def submit(base_url: str, body: bytes, content_type: str = "text/plain; charset=
 
 
 def wait_published(base_url: str, article_id: str, *, timeout: float = 60.0) -> dict:
-    """Poll ``GET /v1/articles/{id}`` until it answers 200; fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = httpx.get(f"{base_url}/v1/articles/{article_id}", headers=ADMIN, timeout=5)
-        if last.status_code == 200:
-            return last.json()
-        assert last.status_code == 404, last.text
-        time.sleep(0.1)
-    raise AssertionError(f"article {article_id} not published within {timeout}s (last: {last and last.status_code})")
+    """Poll ``GET /v1/articles/{id}`` until it answers 200 (its item returned); any
+    answer but 200 or 404 fails at once; fail after ``timeout``."""
+    def published() -> dict | None:
+        answer = httpx.get(f"{base_url}/v1/articles/{article_id}", headers=ADMIN, timeout=5)
+        assert answer.status_code in (200, 404), answer.text
+        return answer.json() if answer.status_code == 200 else None
 
-
-def wait_for(predicate, *, timeout: float = 90, what: str = "condition"):
-    """Poll ``predicate`` until it returns something truthy (returned); fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := predicate():
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_for(published, timeout=timeout, interval=0.1, what=f"article {article_id} to be published")

@@ -24,7 +24,8 @@ from services.cli.synthetic import synthetic_article
 from shared.cloudevents import read_headers
 from shared.topics import Topics
 from tests.e2e.client import ADMIN, submit, wait_published
-from tests.kafka_helpers import eventually, read_topic
+from tests.kafka_helpers import read_topic
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 

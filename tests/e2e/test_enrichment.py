@@ -3,13 +3,13 @@ POST through the gateway, read back ``/v1/articles/{id}``, ``…/enrichment`` an
 from __future__ import annotations
 
 import sys
-import time
 
 import httpx
 import pytest
 
 from services.cli.stack.processes import REPO, ChildProcess, free_port, wait_until
 from tests.e2e.client import ADMIN, submit, wait_published
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -135,14 +135,13 @@ def test_copies_of_a_story_share_one_cluster_and_another_story_gets_its_own(pipe
     assert clusters[3] != clusters[0]
 
     # the story's entities trend: three stories name Cologne (windows=2: the hour may turn mid-test)
-    deadline = time.monotonic() + 30
-    cologne = 0
-    while time.monotonic() < deadline and cologne < 3:
+    def cologne_three_times() -> dict | None:
         trends = httpx.get(f"{pipeline.gateway_url}/v1/trends", params={"type": "place", "limit": 50, "windows": 2},
                            timeout=5, headers=ADMIN).json()
         cologne = sum(e["count"] for w in trends["windows"] for e in w["entities"] if e["name"] == "Cologne")
-        time.sleep(0.3)
-    assert cologne >= 3
+        return trends if cologne >= 3 else None
+
+    trends = wait_for(cologne_three_times, timeout=30, interval=0.3, what="Cologne trending in three stories")
     assert all(e["type"] == "place" for w in trends["windows"] for e in w["entities"])
 
 

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from shared.ninjs import ninjs_errors
 from tests.e2e.client import ADMIN, AUTH, submit, wait_published
+
+pytestmark = pytest.mark.e2e
 
 
 def test_example_article_is_published_clean(pipeline, example_article):

@@ -1,7 +1,6 @@
 """Version-aware identity through the gateway, against the real Kafka and Redis."""
 from __future__ import annotations
 
-import time
 
 import httpx
 import orjson
@@ -11,18 +10,17 @@ from services.cli.synthetic import synthetic_article
 from shared.topics import Topics
 from tests.e2e.client import ADMIN, submit, wait_published
 from tests.kafka_helpers import read_topic
+from tests.waiting import eventually, wait_for
 
 pytestmark = pytest.mark.e2e
 
 
 def wait_version(base_url: str, article_id: str, version: str, timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def found() -> dict | None:
         item = httpx.get(f"{base_url}/v1/articles/{article_id}", timeout=5, headers=ADMIN).json()
-        if item.get("version") == version:
-            return item
-        time.sleep(0.1)
-    raise AssertionError(f"version {version} of {article_id} not published in {timeout}s")
+        return item if item.get("version") == version else None
+
+    return wait_for(found, timeout=timeout, interval=0.1, what=f"version {version} of {article_id} to be published")
 
 
 async def test_exact_duplicate_is_answered_at_once_and_not_processed_again(pipeline, kafka):
@@ -89,9 +87,10 @@ async def test_kill_flows_as_a_kill(pipeline, kafka):
     assert kill.status_code == 202 and kill.json()["status"] == "accepted"
 
     topics = Topics(pipeline.base_env["WIRE_TOPIC_PREFIX"])
-    deadline = time.monotonic() + 60
-    signals = []
-    while time.monotonic() < deadline and "kill" not in signals:
+    async def signals_up_to_the_kill() -> list[str] | None:
         records = await read_topic(kafka.bootstrap, topics.ingested, expect=10_000, timeout=2)
         signals = [dict(r.headers).get("wire_signal", b"").decode() for r in records if r.key == uri.encode()]
+        return signals if "kill" in signals else None
+
+    signals = await eventually(signals_up_to_the_kill, timeout=60, interval=0, what="the kill on articles.ingested")
     assert signals == ["new", "kill"]

@@ -4,7 +4,6 @@ subscription that filters on type (webhook to a local receiver, RSS/Atom/JSON fe
 and a new package version updating the package."""
 from __future__ import annotations
 
-import time
 import uuid
 from pathlib import Path
 
@@ -14,8 +13,9 @@ import orjson
 import pytest
 
 from shared.ninjs import ninjs_errors
-from tests.e2e.client import submit, wait_for
+from tests.e2e.client import submit
 from tests.publishing_helpers import Receiver, read_sse
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 ADMIN = {"Authorization": "Bearer dev-admin-key"}
@@ -28,14 +28,12 @@ def _sample(number: str) -> str:
 
 
 def _published(base: str, article_id: str, *, version: str = "1", timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def found() -> dict | None:
         answer = httpx.get(f"{base}/v1/articles/{article_id}", headers=ADMIN, timeout=5)
-        if answer.status_code == 200 and answer.json().get("version") == version:
-            return answer.json()
         assert answer.status_code in (200, 404), answer.text
-        time.sleep(0.2)
-    raise AssertionError(f"{article_id} v{version} not published within {timeout}s")
+        return answer.json() if answer.status_code == 200 and answer.json().get("version") == version else None
+
+    return wait_for(found, timeout=timeout, what=f"{article_id} v{version} to be published")
 
 
 def _accepted(base: str, payload: str) -> dict:

@@ -5,7 +5,7 @@ What is bounded and why:
 - ``--max-examples``: both runs together stay within a couple of minutes here.
 - ``/v1/stream`` is left out: a Server-Sent Events answer never ends, so a request
   to a stream that exists would hang the run. Its document is checked by the unit
-  tests (tests/unit/test_gateway_contract.py), its behaviour by the publishing e2e tests.
+  tests (tests/unit/gateway/test_contract.py), its behaviour by the publishing e2e tests.
 - The fuzzed gateway is a second replica of the pipeline's gateway (same code, Kafka,
   Redis and topic prefix) with the failed-authentication throttle off: the
   ``ignored_auth`` check sends hundreds of bad keys, and the throttle would answer

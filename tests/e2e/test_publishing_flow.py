@@ -4,6 +4,7 @@ subscribers would — webhooks to a local HTTP receiver, the subscription's Kafk
 topic, RSS/JSON feeds, the SSE stream; embargo, correction and kill."""
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import uuid
@@ -20,9 +21,10 @@ from services.cli.stack.processes import free_port
 from services.cli.stack.redis import LocalRedis
 from shared.cache import Keys
 from shared.cloudevents import read_headers
-from tests.e2e.client import submit, wait_for, wait_published
+from tests.e2e.client import submit, wait_published
 from tests.kafka_helpers import read_topic
 from tests.publishing_helpers import CONFLICT, SPORT, Receiver, read_sse
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 ADMIN = {"Authorization": "Bearer dev-admin-key"}
@@ -85,17 +87,19 @@ def test_conflict_news_in_english_reaches_every_output_and_sport_does_not(stack,
                            languages=["en"])["outputs"]["webhook"]["secret"]
         live: list = []
         failed: list = []
+        connected = threading.Event()
 
         def listen() -> None:
             try:
-                live.extend(read_sse(f"{stack.gateway_url}/v1/stream?subscription=conflict-en",
+                live.extend(read_sse(f"{stack.gateway_url}/v1/stream?subscription=conflict-en", connected=connected,
                                      until=lambda events: any(f"{run}:conflict" in e["data"] for e in events)))
             except BaseException as exc:  # noqa: BLE001 - reported by the test below
                 failed.append(exc)
 
         listener = threading.Thread(target=listen, daemon=True)
         listener.start()
-        time.sleep(1.0)  # the SSE client is connected and waiting for new events
+        wait_for(lambda: connected.is_set() or failed, what="the SSE client to connect")
+        assert not failed, failed
 
         sport = post_ninjs(stack, ninjs(f"urn:test:{run}:sport", subjects=(SPORT,), headline="Cup final won",
                                         body=FINAL))
@@ -145,17 +149,12 @@ def _stream_id(text: str) -> tuple[int, int]:
 
 
 def _read_until(kafka, topic: str, uri: str) -> list:
-    import asyncio
+    """The records of ``topic``, read again until one is keyed by ``uri``."""
+    def read() -> list | None:
+        records = asyncio.run(read_topic(kafka.bootstrap, topic, expect=10_000, timeout=2))
+        return records if uri.encode() in {r.key for r in records} else None
 
-    async def read():
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            records = await read_topic(kafka.bootstrap, topic, expect=10_000, timeout=2)
-            if uri.encode() in {r.key for r in records}:
-                return records
-        raise AssertionError(f"{uri} not on {topic}")
-
-    return asyncio.run(read())
+    return wait_for(read, timeout=60, interval=0, what=f"{uri} on {topic}")
 
 
 def whole_seconds_from_now(seconds: int) -> tuple[float, str]:
@@ -264,9 +263,14 @@ def test_webhook_retries_and_refusals_through_the_api(stack):
         log_url = f"{stack.gateway_url}/v1/subscriptions/refusing-{run}/deliveries"
         log = wait_for(lambda: httpx.get(log_url, headers=ADMIN).json()["deliveries"], what="a delivery log entry")
         wait_for(lambda: flaky.delivered, what="the flaky delivery")
-        time.sleep(1.0)
-        assert [r["status"] for r in flaky.requests] == [500, 500, 500, 200] and len(flaky.delivered) == 1
-        assert len(refusing.requests) == 1
+        # a later story to both: each subscriber's deliveries keep order, so a repeated
+        # or extra request for the first story would arrive before this one
+        sentinel = post_ninjs(stack, ninjs(f"urn:test:{run}:sentinel", headline=f"Sentinel {run}"))
+        sent = lambda r: r["headers"]["x-wire-uri"] == sentinel["uri"]  # noqa: E731
+        wait_for(lambda: any(map(sent, flaky.delivered)) and any(map(sent, refusing.requests)),
+                 what="the sentinel at both receivers")
+        assert [r["status"] for r in flaky.requests] == [500, 500, 500, 200, 200] and sent(flaky.requests[-1])
+        assert len(refusing.requests) == 2 and sent(refusing.requests[-1])
         assert [(e["outcome"], e["http_status"]) for e in log] == [("rejected", 400)]
         assert httpx.get(log_url).status_code == 401  # the log needs the admin key
 

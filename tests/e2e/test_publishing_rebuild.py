@@ -11,7 +11,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 import uuid
 
 import httpx
@@ -25,6 +24,7 @@ from shared.events import Signal
 from shared.topics import Topics
 from tests.kafka_helpers import produce
 from tests.publishing_helpers import SPORT, article_event, record_of
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 ADMIN = {"Authorization": "Bearer dev-admin-key"}
@@ -74,10 +74,12 @@ def test_after_flushall_the_rebuilt_read_model_serves_the_same_items(stack, kafk
     topics = Topics(stack.base_env["WIRE_TOPIC_PREFIX"])
     asyncio.run(produce(kafka.bootstrap, topics.translated, [record_of(e) for e in events]))
     ids = [e.envelope.article_id for e in events]
-    _wait(lambda: all(httpx.get(f"{stack.gateway_url}/v1/articles/{i}", headers=ADMIN).status_code == 200 for i in ids))
+    wait_for(lambda: all(httpx.get(f"{stack.gateway_url}/v1/articles/{i}", headers=ADMIN).status_code == 200
+                         for i in ids), what="every article published")
     killed = article_event("urn:test:rebuild:3", version="2", signal=Signal.KILL)
     asyncio.run(produce(kafka.bootstrap, topics.translated, [record_of(killed)]))
-    _wait(lambda: httpx.get(f"{stack.gateway_url}/v1/articles/{ids[3]}", headers=ADMIN).status_code == 410)
+    wait_for(lambda: httpx.get(f"{stack.gateway_url}/v1/articles/{ids[3]}", headers=ADMIN).status_code == 410,
+             what="the kill to take effect")
     before = snapshot(stack, ids)
     assert before["items"][ids[3]] == 410 and len(before["feed"]) == 4 and len(before["list"]) == 5
 
@@ -93,12 +95,3 @@ def test_after_flushall_the_rebuilt_read_model_serves_the_same_items(stack, kafk
     assert '"live":5' in done.stdout and '"killed":1' in done.stdout and '"subscriptions":1' in done.stdout
 
     assert snapshot(stack, ids) == before
-
-
-def _wait(predicate, timeout: float = 90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out")

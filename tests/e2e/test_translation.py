@@ -7,7 +7,6 @@ brief's acceptance is about translation keeping them intact).
 """
 from __future__ import annotations
 
-import time
 import uuid
 
 import httpx
@@ -25,6 +24,7 @@ from shared.formats import parse
 from shared.ninjs import ninjs_errors
 from shared.read_model import ReadModel
 from tests.e2e.client import ADMIN, submit, wait_published
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 NAMES = ("Park Won-gon", "Andrei Belousov", "Kim Jong-un", "Segye Ilbo")
@@ -71,14 +71,15 @@ def post(stack: Pipeline, body: bytes) -> dict:
 
 def wait_version(stack: Pipeline, uri: str, version: str, timeout: float = 180) -> dict:
     article_id = article_id_for(uri)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def found() -> dict | None:
         answer = httpx.get(f"{stack.gateway_url}/v1/articles/{article_id}", timeout=5, headers=ADMIN)
-        if answer.status_code == 200 and answer.json().get("version") == version:
-            return answer.json()
-        time.sleep(0.2)
-    raise AssertionError(f"version {version} of {uri} not published within {timeout}s\n"
-                         f"{stack.processes['translation'].log_tail()}")
+        return answer.json() if answer.status_code == 200 and answer.json().get("version") == version else None
+
+    try:
+        return wait_for(found, timeout=timeout, what=f"version {version} of {uri} to be published")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{stack.processes['translation'].log_tail()}") from None
 
 
 def counters(stack: Pipeline) -> dict[tuple, float]:

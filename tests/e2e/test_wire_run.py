@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import httpx
 import psutil
@@ -13,6 +12,7 @@ import pytest
 
 from services.cli.stack.processes import REPO, free_port
 from tests.e2e.client import ADMIN, submit, wait_published
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -23,16 +23,14 @@ def start_wire_run(env: dict[str, str], log) -> subprocess.Popen:
 
 
 def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def ready() -> bool:
         assert proc.poll() is None, "wire run exited before it was ready"
         try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return
+            return httpx.get(f"{url}/readyz", timeout=1).status_code == 200
         except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError("wire run not ready in time")
+            return False
+
+    wait_for(ready, timeout=timeout, interval=0.3, what="wire run to be ready")
 
 
 def interrupt_and_check_nothing_left(proc: subprocess.Popen) -> None:
@@ -57,7 +55,7 @@ def test_item_survives_ctrl_c_and_a_second_run(tmp_path, example_article):
             answer = submit(url, example_article)
             assert answer.status_code == 202
             article_id = answer.json()["id"]
-            published = wait_published(url, article_id, timeout=30)
+            published = wait_published(url, article_id, timeout=120)  # a fresh stack: models load first
         finally:
             interrupt_and_check_nothing_left(first)
 

@@ -23,6 +23,7 @@ from shared.formats.plaintext import parse_plaintext
 from shared.topics import Topics
 from shared.tracing import new_traceparent
 from tests.kafka_helpers import produce, read_topic
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -50,15 +51,19 @@ class Worker:
         return found
 
     async def logged(self, message: str, *, after: int = 0, timeout: float = 120.0) -> dict:
-        """The first line logging ``message`` beyond the first ``after`` ones."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = self.lines(message)
-            if len(found) > after:
-                return found[after]
+        """The first line logging ``message`` beyond the first ``after`` ones (fails at
+        once if the worker died meanwhile)."""
+        def found() -> dict | None:
+            lines = self.lines(message)
+            if len(lines) > after:
+                return lines[after]
             assert self.process.alive() or message.endswith("shutdown"), self.process.log_tail()
-            await asyncio.sleep(0.2)
-        raise AssertionError(f"{message!r} not logged in {timeout}s:\n{self.process.log_tail()}")
+            return None
+
+        try:
+            return await eventually(found, timeout=timeout, what=f"{message!r} in the worker's log")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{self.process.log_tail()}") from None
 
 
 def event_for(text: str, provider: str, received: float) -> ArticleEvent:
@@ -129,10 +134,10 @@ async def test_tables_survive_a_restart_exactly(settings, tmp_path):
                     total += await redis.zscore(window, "person\tPark Won-gon") or 0.0
                 return total
 
-            deadline = time.monotonic() + 30
-            while await park_count() != 3 and time.monotonic() < deadline:
-                await asyncio.sleep(0.2)
-            assert await park_count() == 3
+            async def counted_three_times() -> bool:
+                return await park_count() == 3
+
+            await eventually(counted_three_times, timeout=30, what="Park Won-gon counted in 3 stories")
         finally:
             await redis.aclose()
     finally:
@@ -156,10 +161,11 @@ async def test_sigkill_mid_stream_every_article_once_after_dedup(settings, tmp_p
         await feeding
         worker.process.start()
         wanted = {e.idempotency_key(Stage.ENRICHED) for e in events}
-        deadline = time.monotonic() + 180
-        grouped: dict[str, list[ArticleEvent]] = {}
-        while set(grouped) != wanted and time.monotonic() < deadline:
+        async def all_enriched() -> dict[str, list[ArticleEvent]] | None:
             grouped = await enriched(settings, expect=len(wanted), timeout=10)
+            return grouped if set(grouped) == wanted else None
+
+        grouped = await eventually(all_enriched, timeout=180, interval=0, what="every article enriched")
         assert set(grouped) == wanted  # every article, and nothing else
         for key, copies in grouped.items():
             # a re-delivered article is the same output: same ninjs, same enrichment, same cluster

@@ -4,6 +4,7 @@ used to crash on NodeNotReadyError)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 import pytest
@@ -14,15 +15,21 @@ from shared.topics import Topics, ensure_topics
 from tests.integration.test_enrichment_worker import EXAMPLE, Worker, enriched, event_for, send
 from tests.kafka_helpers import produce, read_topic
 from tests.tcp_proxy import LatePort
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
+
+
+def kafka_retries(caplog) -> list[logging.LogRecord]:
+    """The warnings of a client that found Kafka unreachable and will try again."""
+    return [r for r in caplog.records if r.levelno == logging.WARNING and "retrying" in r.getMessage()]
 
 
 def kafka_port(settings) -> int:
     return int(settings.kafka_bootstrap.rsplit(":", 1)[1])
 
 
-async def test_a_stage_started_before_kafka_is_reachable_waits_then_consumes(settings):
+async def test_a_stage_started_before_kafka_is_reachable_waits_then_consumes(settings, caplog):
     topics = Topics(settings.topic_prefix)
     await ensure_topics(settings.kafka_bootstrap, topics, partitions=1)
     await produce(settings.kafka_bootstrap, topics.inbound, [(b"k", b"hello", [])])
@@ -36,7 +43,9 @@ async def test_a_stage_started_before_kafka_is_reachable_waits_then_consumes(set
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(stop))
     try:
-        await asyncio.sleep(3)  # Kafka "down": nothing answers on the bootstrap address
+        # Kafka "down": nothing answers on the bootstrap address; the stage tries again and again
+        await eventually(lambda: len(kafka_retries(caplog)) >= 2 or task.done(), timeout=60,
+                         what="the stage to retry Kafka twice")
         assert not task.done(), "the stage gave up while Kafka was unreachable"
         assert not runner.ready.is_set()
         await late.open()
@@ -54,7 +63,8 @@ async def test_an_enrichment_worker_started_before_kafka_is_reachable_waits_then
     event = event_for(EXAMPLE, "local", time.time())
     worker.process.start()
     try:
-        await asyncio.sleep(8)  # the worker starts (models load) while nothing answers
+        # the worker starts (models load) while nothing answers, and keeps trying
+        await worker.logged("Kafka not ready for the enrichment topics, retrying", after=1)
         assert worker.process.alive(), worker.process.log_tail()
         await late.open()
         await send(settings, [event])

@@ -11,7 +11,8 @@ from services.cli.dlq import main_dlq
 from shared.bus import Outgoing, StageRunner
 from shared.cloudevents import read_headers
 from shared.topics import Topics, ensure_topics
-from tests.kafka_helpers import eventually, produce, read_topic
+from tests.kafka_helpers import produce, read_topic
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 

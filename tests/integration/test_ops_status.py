@@ -15,6 +15,7 @@ from shared.errors import RetriableError
 from shared.heartbeat import Heartbeat, last_error, read_statuses, record_error
 from shared.topics import Topics, ensure_topics
 from tests.kafka_helpers import produce
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -26,8 +27,7 @@ async def test_heartbeat_up_then_stopped_then_a_silent_process_is_down(settings)
         stop = asyncio.Event()
         beat = Heartbeat(redis, keys, "translation", interval_s=0.2, metrics_port=9123)
         task = asyncio.create_task(beat.run(stop))
-        await asyncio.sleep(0.3)
-        [status] = await read_statuses(redis, keys)
+        [status] = await eventually(lambda: read_statuses(redis, keys), timeout=10, what="the first heartbeat")
         assert (status.service, status.pid, status.metrics_port, status.state()) == ("translation", os.getpid(),
                                                                                       9123, "up")
         stop.set()
@@ -37,8 +37,12 @@ async def test_heartbeat_up_then_stopped_then_a_silent_process_is_down(settings)
 
         silent = Heartbeat(redis, keys, "ingest", interval_s=0.1)
         await silent.beat()  # then nothing: a process that died without a word
-        await asyncio.sleep(0.5)
-        states = {s.service: s.state() for s in await read_statuses(redis, keys)}
+
+        async def once_ingest_is_down() -> dict | None:
+            states = {s.service: s.state() for s in await read_statuses(redis, keys)}
+            return states if states.get("ingest") == "down" else None
+
+        states = await eventually(once_ingest_is_down, timeout=10, what="the silent process to count as down")
         assert states == {"translation": "stopped", "ingest": "down"}
     finally:
         await redis.aclose()

@@ -3,7 +3,6 @@ redis-server: embargoes, corrections, kills with their translations, stale
 versions, and the rebuild of the read model from Kafka."""
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import datetime, timezone
 
@@ -18,8 +17,9 @@ from shared.cloudevents import read_headers
 from shared.events import Signal, article_id_for
 from shared.read_model import ReadModel
 from shared.subscriptions import SubscriptionKeys, subscription_record
-from tests.kafka_helpers import eventually, produce, read_topic
+from tests.kafka_helpers import committed, produce, read_topic
 from tests.publishing_helpers import SPORT, Publishing, article_event
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -86,7 +86,11 @@ async def test_a_correction_replaces_the_item_with_its_signal_and_older_versions
     stale = article_event("urn:test:correction:1", version="1", body="An old draft re-delivered.")
     await publishing.publish(first, corrected, stale)
     await eventually(lambda: _live_count(publishing, "all", 2))
-    await asyncio.sleep(0.5)
+    # publishing commits a record only once it is handled: all three committed, the
+    # stale one has had its chance to overwrite the correction
+    topics = publishing.topics
+    await eventually(lambda: _committed_all(pub_settings, topics.group("publishing"), topics.translated, 3),
+                     what="publishing to commit the stale version")
     stored = await view.stored(first.envelope.article_id)
     assert stored.version == "2" and stored.item["bodies"][0]["value"] == "Twelve ships sailed."
     assert stored.meta["signal"] == "correction"
@@ -94,6 +98,10 @@ async def test_a_correction_replaces_the_item_with_its_signal_and_older_versions
                                                     ("correction", "urn:test:correction:1")]
     records = await published(pub_settings, expect=2)
     assert [h["wire_signal"] for _, _, h in records] == ["new", "correction"]
+
+
+async def _committed_all(settings, group: str, topic: str, n: int) -> bool:
+    return await committed(settings.kafka_bootstrap, group, topic, settings.topic_partitions) >= n
 
 
 async def _live_count(publishing, name, n):

@@ -5,7 +5,6 @@ hands the queue over, a holder whose lease expired cannot acknowledge (fencing),
 and an embargoed item is released once."""
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import defaultdict
 
@@ -17,8 +16,8 @@ from shared.events import Signal
 from shared.lease import Lease
 from shared.subscriptions import SubscriptionKeys
 from tests.integration.test_publishing_read_model import iso, published
-from tests.kafka_helpers import eventually
-from tests.publishing_helpers import Publishing, Receiver, article_event
+from tests.publishing_helpers import Publishing, Receiver, article_event, requests_before_sentinel
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -46,9 +45,9 @@ def settings_of(settings, replica: str) -> PublishingSettings:
                               webhook_backoff_s=0.05, embargo_poll_s=0.2)
 
 
-def versions_by_story(receiver: Receiver) -> dict[str, list[str]]:
+def versions_by_story(requests: list[dict]) -> dict[str, list[str]]:
     seen: dict[str, list[str]] = defaultdict(list)
-    for request in receiver.delivered:
+    for request in requests:
         seen[request["headers"]["x-wire-uri"]].append(request["headers"]["x-wire-version"])
     return seen
 
@@ -77,18 +76,18 @@ async def test_one_replica_at_a_time_delivers_a_queue_in_version_order_and_hands
         await one.subscribe("ordered", receiver.url)
         first = list(story_versions(12, 3, "a"))
         await one.publish(*first)
-        await eventually(lambda: _true(len(receiver.delivered) >= len(first)), timeout=90)
+        await eventually(lambda: len(receiver.delivered) >= len(first), timeout=90)
         # the holder shuts down (SIGTERM): it releases the lease and the other replica goes on
         holder = one if await _holds(one, "ordered") else two
         await holder.stop()
         other = two if holder is one else one
         second = list(story_versions(12, 3, "b"))
         await other.publish(*second)
-        await eventually(lambda: _true(len(receiver.delivered) >= len(first) + len(second)), timeout=90)
-        await asyncio.sleep(1.0)  # nothing more may arrive
+        await eventually(lambda: len(receiver.delivered) >= len(first) + len(second), timeout=90)
+        delivered = await requests_before_sentinel(other, receiver)
         holder.start()  # (the fixture stops both)
-    by_story = versions_by_story(receiver)
-    assert len(receiver.delivered) == len(first) + len(second), "an item was delivered twice"
+    by_story = versions_by_story(delivered)
+    assert len(delivered) == len(first) + len(second), "an item was delivered twice"
     assert by_story == {e.article.uri: ["1", "2", "3"] for e in first + second}
 
 
@@ -100,7 +99,8 @@ async def test_a_holder_whose_lease_expired_is_fenced_off(settings):
         new = Lease(redis, key, owner="new", ttl_ms=300)
         assert await old.acquire()
         assert not await new.acquire()  # held: nobody else gets it
-        await asyncio.sleep(0.5)  # the old holder stalls past its ttl (a GC pause, a SIGSTOP, a dead process)
+        # the old holder stalls past its ttl (a GC pause, a SIGSTOP, a dead process)
+        await eventually(lambda: _expired(redis, key), timeout=10, what="the old holder's lease to expire")
         assert await new.acquire()
         assert new.fence > old.fence
         assert not await old.still_held()
@@ -121,12 +121,28 @@ async def test_an_embargoed_item_is_released_once_by_two_replicas(replicas, sett
     until = float(int(time.time()) + 4)
     held = [article_event(f"urn:test:replicas:embargo:{n}", embargoedUntil=iso(until)) for n in range(10)]
     await one.publish(*held)
-    await eventually(lambda: _true(time.time() > until + 1), timeout=30)
+    await eventually(lambda: time.time() > until + 1, timeout=30)
     records = await published(settings, expect=len(held), timeout=60)
     assert sorted(key for key, _, _ in records) == sorted(e.article.uri for e in held)
-    await asyncio.sleep(2.0)  # a second release would have happened by now
-    records = await published(settings, expect=len(held) + 1, timeout=3)
-    assert len(records) == len(held), "an embargoed item was released twice"
+    # a later embargo, released by a later poll than the first ten: a second release
+    # of any of them would have come before it
+    sentinel = article_event("urn:test:replicas:embargo:sentinel", embargoedUntil=iso(float(int(time.time()) + 2)))
+    await one.publish(sentinel)
+    records = await eventually(lambda: _released(settings, sentinel.article.uri, len(held) + 2), timeout=60,
+                               what="the sentinel's release")
+    assert sorted(key for key, _, _ in records) == sorted(e.article.uri for e in held + [sentinel]), \
+        "an embargoed item was released twice"
+
+
+async def _expired(redis, key: str) -> bool:
+    return not await redis.exists(key)
+
+
+async def _released(settings, uri: str, expect: int) -> list | None:
+    """What ``articles.published`` holds once ``uri`` is on it (read for at most 3 s
+    after ``expect`` records would have arrived)."""
+    records = await published(settings, expect=expect, timeout=3)
+    return records if any(key == uri for key, _, _ in records) else None
 
 
 async def _holds(service: Publishing, name: str) -> bool:
@@ -134,7 +150,3 @@ async def _holds(service: Publishing, name: str) -> bool:
     outbox = SubscriptionKeys(Keys(service.settings.topic_prefix).prefix).outbox(name)
     value = await service.redis.get(f"{outbox}:lease")
     return value is not None and value.decode().startswith(f"{service.settings.replica}@")
-
-
-async def _true(value: bool) -> bool:
-    return value

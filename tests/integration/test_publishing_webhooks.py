@@ -3,8 +3,6 @@ real Kafka and redis-server and a local HTTP receiver: retries, refusals, the
 webhook DLQ, the delivery log, the circuit breaker and restarts."""
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from services.publishing.settings import PublishingSettings
@@ -12,9 +10,10 @@ from shared.cache import Keys
 from shared.cloudevents import read_headers
 from shared.events import Signal
 from shared.read_model import ReadModel
-from tests.kafka_helpers import eventually, read_topic
+from tests.kafka_helpers import read_topic
 from tests.outbound_helpers import bomb_answer, drip_answer, gzip_bomb, peer, rss_mb, text_answer
-from tests.publishing_helpers import Publishing, Receiver, article_event
+from tests.publishing_helpers import Publishing, Receiver, article_event, requests_before_sentinel
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -37,25 +36,20 @@ async def publishing(pub_settings):
     await service.redis.aclose()
 
 
-async def until(predicate, timeout: float = 60.0):
-    async def check():
-        return predicate()
-    return await eventually(check, timeout=timeout)
-
-
 async def test_500_three_times_then_200_delivers_the_item_exactly_once(publishing):
     with Receiver([500, 500, 500, 200]) as receiver:
         sub = await publishing.subscribe("flaky", receiver.url)
         event = article_event("urn:test:webhook:flaky")
         await publishing.publish(event)
-        await until(lambda: receiver.delivered)
-        await asyncio.sleep(1.0)  # nothing more may arrive
-        assert [r["status"] for r in receiver.requests] == [500, 500, 500, 200]
-        [delivered] = receiver.delivered
+        await eventually(lambda: receiver.delivered, timeout=60)
+        requests = await requests_before_sentinel(publishing, receiver)
+        assert [r["status"] for r in requests] == [500, 500, 500, 200]
+        delivered = requests[-1]
         assert receiver.signed_by(delivered, sub.outputs.webhook.secret)
         assert delivered["headers"]["x-wire-signal"] == "new"
         assert b'"uri":"urn:test:webhook:flaky"' in delivered["body"]
-        outcomes = [(e["attempt"], e["outcome"], e["http_status"]) for e in await publishing.log("flaky")]
+        outcomes = [(e["attempt"], e["outcome"], e["http_status"]) for e in await publishing.log("flaky")
+                    if e["uri"] == event.article.uri]
         assert outcomes == [(1, "retrying", 500), (2, "retrying", 500), (3, "retrying", 500), (4, "delivered", 200)]
 
 
@@ -64,12 +58,12 @@ async def test_400_is_not_retried_and_the_failure_is_logged_and_dead_lettered(pu
         await publishing.subscribe("refuses", receiver.url)
         await publishing.publish(article_event("urn:test:webhook:refused"))
         log = await eventually(lambda: publishing.log("refuses"))
-        await asyncio.sleep(1.0)
-        assert len(receiver.requests) == 1
-        [entry] = await publishing.log("refuses")
+        assert len(await requests_before_sentinel(publishing, receiver)) == 1  # (the sentinel is refused too)
+        [entry] = [e for e in await publishing.log("refuses") if e["uri"] == "urn:test:webhook:refused"]
         assert entry["outcome"] == "rejected" and entry["http_status"] == 400 and "HTTP 400" in entry["error"]
         assert log[0]["uri"] == "urn:test:webhook:refused"
-    [dead] = await read_topic(pub_settings.kafka_bootstrap, pub_settings.webhook_dlq_topic, expect=1)
+    [dead] = [d for d in await read_topic(pub_settings.kafka_bootstrap, pub_settings.webhook_dlq_topic, expect=2)
+              if d.key != b"urn:test:sentinel"]
     reasons = read_headers(dead.headers)
     assert dead.key == b"urn:test:webhook:refused"
     assert reasons["wire_dlq_reason"] == "rejected" and reasons["wire_dlq_http_status"] == "400"
@@ -95,13 +89,27 @@ async def test_a_failing_endpoint_is_paused_without_slowing_the_others(publishin
         await publishing.subscribe("healthy", healthy.url)
         events = [article_event(f"urn:test:webhook:breaker:{i}") for i in range(6)]
         await publishing.publish(*events)
-        await until(lambda: len(healthy.delivered) == 6)
+        await eventually(lambda: len(healthy.delivered) == 6, timeout=60)
         status = await eventually(lambda: _breaker_open(publishing.store, "down"))
         # two deliveries failed for good (4 attempts each), then the endpoint was paused
         assert len(down.requests) == 8 and status["queued"] >= 4
-        await asyncio.sleep(1.0)
+        # one more item: the healthy endpoint gets it, the paused one only queues it
+        later = article_event("urn:test:webhook:breaker:later")
+        await publishing.publish(later)
+        await eventually(lambda: len(healthy.delivered) == 7, timeout=60, what="the later item at the healthy endpoint")
+        await eventually(lambda: _in_outbox(publishing.store, "down", later.article.uri),
+                         what="the later item queued for the paused endpoint")
         assert len(down.requests) == 8
+        events.append(later)
         assert sorted(r["headers"]["x-wire-uri"] for r in healthy.delivered) == sorted(e.article.uri for e in events)
+
+
+async def _outbox_empty(store, name: str) -> bool:
+    return (await store.webhook_status(name))["queued"] == 0
+
+
+async def _in_outbox(store, name: str, uri: str) -> bool:
+    return any(fields.get(b"uri") == uri.encode() for _, fields in await store.redis.xrange(store.keys.outbox(name)))
 
 
 async def _breaker_open(store, name):
@@ -118,9 +126,8 @@ async def test_pending_deliveries_survive_a_restart(publishing):
     await publishing.stop()
     with receiver:
         publishing.start()
-        await until(lambda: receiver.delivered)
-        await asyncio.sleep(0.5)
-        assert len(receiver.delivered) == 1
+        await eventually(lambda: receiver.delivered, timeout=60)
+        assert len(await requests_before_sentinel(publishing, receiver)) == 1
 
 
 async def test_a_redelivered_item_is_not_sent_twice_and_a_correction_is(publishing):
@@ -128,13 +135,13 @@ async def test_a_redelivered_item_is_not_sent_twice_and_a_correction_is(publishi
         await publishing.subscribe("once", receiver.url)
         first = article_event("urn:test:webhook:once")
         await publishing.publish(first, first)
-        await until(lambda: receiver.delivered)
+        await eventually(lambda: receiver.delivered, timeout=60)
         corrected = article_event("urn:test:webhook:once", version="2", signal=Signal.CORRECTION,
                                   body="Officials corrected the figure.")
         await publishing.publish(corrected)
-        await until(lambda: len(receiver.delivered) >= 2)
-        await asyncio.sleep(1.0)
-        assert [r["headers"]["x-wire-signal"] for r in receiver.delivered] == ["new", "correction"]
+        await eventually(lambda: len(receiver.delivered) >= 2, timeout=60)
+        requests = await requests_before_sentinel(publishing, receiver)
+        assert [r["headers"]["x-wire-signal"] for r in requests] == ["new", "correction"]
 
 
 async def test_a_subscription_made_while_running_applies_to_the_next_item(publishing):
@@ -145,9 +152,9 @@ async def test_a_subscription_made_while_running_applies_to_the_next_item(publis
         await eventually(lambda: view.stored(before.envelope.article_id))
         await publishing.subscribe("late", receiver.url)
         await publishing.publish(article_event("urn:test:webhook:after"))
-        await until(lambda: receiver.delivered)
-        await asyncio.sleep(0.5)
-        assert [r["headers"]["x-wire-uri"] for r in receiver.delivered] == ["urn:test:webhook:after"]
+        await eventually(lambda: receiver.delivered, timeout=60)
+        requests = await requests_before_sentinel(publishing, receiver)
+        assert [r["headers"]["x-wire-uri"] for r in requests] == ["urn:test:webhook:after"]
 
 
 async def test_a_webhook_to_an_internal_address_is_refused_without_a_request(pub_settings):
@@ -160,7 +167,8 @@ async def test_a_webhook_to_an_internal_address_is_refused_without_a_request(pub
                 await service.subscribe(name, receiver.url.replace("127.0.0.1", host))
             await service.publish(article_event("urn:test:webhook:inward"))
             logs = {name: await eventually(lambda name=name: service.log(name)) for name in ("loopback", "decimal")}
-            await asyncio.sleep(0.5)
+            for name in logs:  # the entry has left the outbox: nothing more will be tried for it
+                await eventually(lambda name=name: _outbox_empty(service.store, name))
             assert receiver.requests == []
         for entries in logs.values():
             [entry] = entries

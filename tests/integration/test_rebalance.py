@@ -12,7 +12,8 @@ from services.publishing.runner import StoryConcurrentRunner
 from services.translation.runner import TranslationRunner
 from shared.bus import Outgoing, StageRunner
 from shared.topics import Topics, ensure_topics
-from tests.kafka_helpers import committed, eventually, produce, read_topic
+from tests.kafka_helpers import committed, produce, read_topic
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,8 @@ from shared.bus import Outgoing, StageRunner
 from shared.cloudevents import read_headers
 from shared.errors import RetriableError
 from shared.topics import Topics, ensure_topics
-from tests.kafka_helpers import committed, eventually, produce, read_topic
+from tests.kafka_helpers import committed, produce, read_topic
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 

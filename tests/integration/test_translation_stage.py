@@ -19,8 +19,9 @@ from shared.events import ArticleEvent, article_id_for
 from shared.ninjs import ninjs_errors
 from shared.topics import Topics, ensure_topics
 from tests.integration.test_translation_libretranslate import FakeLibreTranslate
-from tests.kafka_helpers import committed, eventually, produce, read_topic
+from tests.kafka_helpers import committed, produce, read_topic
 from tests.unit.translation.helpers import MarkingEngine, event_of, example_article
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 NAMES = ("Park Won-gon", "Andrei Belousov", "Kim Jong-un", "Segye Ilbo")

@@ -8,7 +8,7 @@ from services.enrichment.handlers import cluster_story
 from services.enrichment.nlp.clusters import BANDS, ROWS, StoryIndex, bucket_keys, signature, similarity
 from shared.events import article_id_for
 from tests.unit.enrichment.samples import TOPICS
-from tests.unit.test_events import sample_event
+from tests.unit.shared.test_events import sample_event
 
 EXAMPLE = (Path(__file__).parents[2] / "fixtures" / "korea-daily-2024-12-18.txt").read_text(encoding="utf-8")
 EDITED = EXAMPLE.replace("imminent", "likely soon").replace("significantly", "sharply").replace(

@@ -9,7 +9,7 @@ from services.enrichment.handlers import enrich
 from services.enrichment.nlp.language import detect_language, identify
 from shared.events import Article, TextBlock
 from shared.ninjs import ninjs_errors
-from tests.unit.test_events import sample_event
+from tests.unit.shared.test_events import sample_event
 
 KOREAN = (
     "북한이 러시아에 2차 병력을 파견할 것으로 예상된다. 세계일보에 따르면 북한 소식통은 파병이 빨라지고 있다고 말했다. "

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from services.gateway.request_limits import RequestLimits
 from services.gateway.stream_slots import StreamSlots
+from tests.waiting import eventually
 
 CAP = 1000
 
@@ -115,13 +116,12 @@ async def test_streams_are_capped_per_token_and_overall_and_slots_come_back():
             return await client.get("/v1/stream", headers={"Authorization": f"Bearer {token}"})
 
         held = [asyncio.create_task(open_stream("a")) for _ in range(2)]
-        await asyncio.sleep(0.2)
+        await eventually(lambda: slots.in_use == 2, timeout=10, interval=0.01, what="a's two streams to open")
         third_for_a = await client.get("/v1/stream?token=a")  # the same token, from the query
         assert third_for_a.status_code == 503
         assert third_for_a.headers["Retry-After"] == "7"
         held.append(asyncio.create_task(open_stream("b")))
-        await asyncio.sleep(0.2)
-        assert slots.in_use == 3
+        await eventually(lambda: slots.in_use == 3, timeout=10, interval=0.01, what="b's stream to open")
         over_all = await open_stream("c")
         assert over_all.status_code == 503
         assert "all 3 streams" in over_all.json()["detail"]

@@ -2,12 +2,12 @@
 and an engine whose output is predictable (integration tests use the real ones)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
 from services.translation.engines.base import NEURAL, EngineUnavailable, Pair, Provenance
-from services.translation.memory import TranslationMemory
-from shared.cache import Keys
+from services.translation.memory import normalise
 from shared.events import Article, ArticleEvent, Envelope, article_id_for
 from shared.formats import parse
 from shared.tracing import new_traceparent
@@ -18,15 +18,20 @@ ORGANISATIONS = ["Segye Ilbo", "Ewha Womans University", "Korean Central Televis
 PLACES = ["Pyongyang", "Kursk"]
 
 
-class DictMemory(TranslationMemory):
+class DictMemory:
+    """A ``SegmentMemory`` in a dict. Its key keeps what the Redis memory's hash covers
+    (engine, model, pair, names, normalised segment), readable instead of hashed."""
+
     def __init__(self) -> None:
-        super().__init__(None, Keys("unit."))  # type: ignore[arg-type]
         self.entries: dict[str, str] = {}
 
-    async def recall(self, keys):
+    def key(self, segment: str, names: Iterable[str], pair: Pair, provenance: Provenance) -> str:
+        return "|".join([provenance.engine, provenance.model, str(pair), ",".join(sorted(names)), normalise(segment)])
+
+    async def recall(self, keys: list[str]) -> list[str | None]:
         return [self.entries.get(k) for k in keys]
 
-    async def remember(self, entries):
+    async def remember(self, entries: dict[str, str]) -> None:
         self.entries.update(entries)
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from services.cli.parse import main_parse
 
-WIRES = Path(__file__).resolve().parents[1] / "fixtures" / "wires"
+WIRES = Path(__file__).resolve().parents[2] / "fixtures" / "wires"
 
 
 def test_one_json_object_per_item_and_line(capsys):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from services.enrichment.handlers import enrich
 from services.enrichment.nlp.language import detect_language
-from tests.unit.test_events import sample_event
+from tests.unit.shared.test_events import sample_event
 
 
 def test_language_detection_gives_bcp47_primary_tags():

@@ -25,7 +25,7 @@ from shared.formats.base import ParsedItem
 from shared.formats.html import extract_article, parse_html
 from shared.ninjs import ninjs_errors
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "html"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "html"
 TRUTH = json.loads((FIXTURES / "ground-truth.json").read_text(encoding="utf-8"))
 WIRED = "2f42ef1d3ea0c96e56355d3db93d0e06b47e760b74f6f4261278b8cd1c246dd6"
 NJ = "3f65af7b6b98b1c9ae9a3e0d8a09a85600cdc44e26e4b3a6db96a31f4b1767e3"

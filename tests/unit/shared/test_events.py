@@ -75,7 +75,7 @@ def test_child_span_keeps_the_trace():
 def test_ninjs_suite_31_against_the_validator():
     from pathlib import Path
 
-    suite = Path(__file__).parents[1] / "fixtures" / "ninjs-suite"
+    suite = Path(__file__).parents[2] / "fixtures" / "ninjs-suite"
     passing = sorted((suite / "should_pass").glob("*.json"))
     failing = sorted((suite / "should_fail").glob("*.json"))
     assert passing and failing

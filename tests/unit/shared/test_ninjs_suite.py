@@ -15,7 +15,7 @@ import pytest
 
 from shared.ninjs import ninjs_errors
 
-SUITE = Path(__file__).parents[1] / "fixtures" / "ninjs-suite-3x"
+SUITE = Path(__file__).parents[2] / "fixtures" / "ninjs-suite-3x"
 
 
 def _cases(kind: str) -> list[Path]:

@@ -21,7 +21,7 @@ import yaml
 
 from shared.settings import WireSettings
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CACHE = Path(os.environ.get("WIRE_CACHE_DIR", REPO / ".cache"))
 PLUGIN = CACHE / "docker" / "cli-plugins" / "docker-compose"
 

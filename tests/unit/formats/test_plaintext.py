@@ -13,7 +13,7 @@ from shared.errors import ParseError
 from shared.events import Article
 from shared.formats.plaintext import parse_plaintext
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FIXTURE = (ROOT / "tests/fixtures/korea-daily-2024-12-18.txt").read_text(encoding="utf-8")
 SCHEMA = json.loads((ROOT / "shared/schemas/ninjs-schema_3.1.json").read_text(encoding="utf-8"))
 

@@ -1,11 +1,11 @@
-"""The subscription admin key follows the API key rule: a dev key on loopback only."""
+"""The gateway refuses an unsafe deployment: dev API and admin keys on loopback only, a
+secret key for webhook secrets off loopback."""
 from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
 
-from services.gateway.settings import DEV_ADMIN_KEY, GatewaySettings
-from services.publishing.settings import PublishingSettings
+from services.gateway.settings import DEV_ADMIN_KEY, DEV_KEY, GatewaySettings
 
 
 def test_dev_admin_key_only_on_loopback(monkeypatch):
@@ -30,11 +30,16 @@ def test_off_loopback_the_gateway_needs_a_secret_key_for_webhook_secrets(monkeyp
         GatewaySettings(host="0.0.0.0")
 
 
-def test_publishing_topics_carry_the_prefix(monkeypatch):
-    monkeypatch.setenv("WIRE_TOPIC_PREFIX", "staging.")
-    monkeypatch.setenv("WIRE_WEBHOOK_MAX_ATTEMPTS", "3")
-    settings = PublishingSettings()
-    assert settings.webhook_max_attempts == 3
-    assert set(settings.own_topics()) == {"staging.articles.embargoed", "staging.wire.subscriptions",
-                                          "staging.webhooks.dlq"}
-    assert settings.own_topics()["staging.articles.embargoed"]["cleanup.policy"] == "compact"
+def test_dev_key_only_on_loopback(monkeypatch):
+    monkeypatch.delenv("WIRE_API_KEY", raising=False)
+    assert GatewaySettings(host="127.0.0.1").providers_by_key() == {DEV_KEY: "local"}
+    with pytest.raises(ValidationError, match="no API keys configured"):
+        GatewaySettings(host="0.0.0.0")
+
+
+def test_configured_keys_map_to_providers(monkeypatch):
+    monkeypatch.setenv("WIRE_API_KEYS", '{"k-ap": "ap", "k-dpa": "dpa"}')
+    monkeypatch.setenv("WIRE_ADMIN_KEY", "an-admin-key")  # off loopback the admin key is required too
+    monkeypatch.setenv("WIRE_SECRET_KEY", "a-sealing-key")  # and the key that seals webhook secrets
+    settings = GatewaySettings(host="0.0.0.0")
+    assert settings.providers_by_key() == {"k-ap": "ap", "k-dpa": "dpa"}
