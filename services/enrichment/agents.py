@@ -26,12 +26,13 @@ from services.enrichment.progress import StoriesProgress
 from services.enrichment.settings import EnrichmentSettings
 from services.enrichment.tables import StoryTables
 from services.enrichment.trends import TrendCopier
-from shared.bus import Outgoing, StageRunner, process_record
+from shared.batching import PerRecord
+from shared.bus import Outgoing, process_record
 from shared.cache import Keys, connect
 from shared.cloudevents import read_headers
-from shared.codec import decode
-from shared.events import ArticleEvent, Stage
-from shared.stage import article_handler, article_output, bind_article_context
+from shared.events import Stage
+from shared.runner import StageRunner
+from shared.stage import article_handler, article_output, read_article_event
 from shared.topics import Topics
 
 STAGE = "enrichment"
@@ -64,13 +65,12 @@ def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryT
         runner = StageRunner(stage=STAGE, topic=topics.ingested, group_id=topics.group(STAGE),
                              handle=article_handler(stage=Stage.ENRICHED, service=STAGE,
                                                     out_topic=stories_topic(settings), transform=enrich),
-                             settings=settings)
+                             settings=settings, strategy=PerRecord())
         await runner.run(stopping)
 
     async def place(record) -> list[Outgoing]:
         started = time.time()
-        event = decode(ArticleEvent, record.value)
-        bind_article_context(event)
+        event = read_article_event(record)
         assignment = cluster_story(event, tables.index)
         if assignment.first_seen:
             keys = trend_keys(event)

@@ -13,11 +13,12 @@ from services.publishing.handlers import SERVICE, Publisher
 from services.publishing.outbox import WebhookDispatcher, kafka_dead_letter
 from services.publishing.settings import PublishingSettings
 from services.publishing.subscriptions import SubscriptionCache
-from services.publishing.runner import StoryConcurrentRunner
+from shared.batching import PerStory
 from shared.bus import Outgoing, make_producer
 from shared.cache import Keys, connect
 from shared.outbound import OutboundClient, OutboundLimits, OutboundPolicy
 from shared.read_model import ReadModel
+from shared.runner import StageRunner
 from shared.subscriptions import Subscription, SubscriptionKeys, SubscriptionStore, ensure_topics as ensure_named
 from shared.topics import Topics, ensure_topics
 
@@ -81,8 +82,9 @@ async def serve(settings: PublishingSettings, stop: asyncio.Event) -> None:
             except asyncio.TimeoutError:
                 pass
 
-    runner = StoryConcurrentRunner(stage=SERVICE, topic=topics.translated, group_id=topics.group(SERVICE),
-                                   handle=publisher.handle, settings=settings, concurrency=settings.concurrency)
+    # Publishing mostly waits on Redis: stories overlap, each story's versions in order.
+    runner = StageRunner(stage=SERVICE, topic=topics.translated, group_id=topics.group(SERVICE),
+                         handle=publisher.handle, settings=settings, strategy=PerStory(settings.concurrency))
     try:
         await asyncio.gather(runner.run(stop), watch_subscriptions(),
                              release_loop(embargo, release, stop, poll_s=settings.embargo_poll_s))
