@@ -1,7 +1,7 @@
 """The two steps of the enrichment worker.
 
 1. **read** (``articles.ingested`` → ``enrichment.stories``): the language models,
-   stateless and heavy, run on the project's :class:`~shared.bus.StageRunner`
+   stateless and heavy, run on the project's :class:`~shared.runner.StageRunner`
    (aiokafka: batch, handle, produce, commit after the outputs are acknowledged),
    scaled out over the input's partitions.
 2. **cluster** (``enrichment.stories`` → ``articles.enriched``): a faust agent on the
@@ -39,17 +39,13 @@ STAGE = "enrichment"
 log = logging.getLogger(__name__)
 
 
-def stories_topic(settings: EnrichmentSettings) -> str:
-    return Topics(settings.topic_prefix).name("enrichment.stories")
-
-
 def idempotency_key(headers) -> str | None:
     return read_headers(headers or []).get("wire_idempotency_key")
 
 
 def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryTables) -> None:
     topics = Topics(settings.topic_prefix)
-    stories = app.topic(stories_topic(settings), partitions=1, internal=True, key_serializer="raw",
+    stories = app.topic(topics.stories, partitions=1, internal=True, key_serializer="raw",
                         value_serializer="raw")
     stopping = asyncio.Event()
     never = asyncio.Event()  # faust owns the cluster step's shutdown; its retries run to their limit
@@ -64,7 +60,7 @@ def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryT
         """Step 1: each ingested article → read by the models → the stories topic (or its DLQ)."""
         runner = StageRunner(stage=STAGE, topic=topics.ingested, group_id=topics.group(STAGE),
                              handle=article_handler(stage=Stage.ENRICHED, service=STAGE,
-                                                    out_topic=stories_topic(settings), transform=enrich),
+                                                    out_topic=topics.stories, transform=enrich),
                              settings=settings, strategy=PerRecord())
         await runner.run(stopping)
 
@@ -82,7 +78,7 @@ def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryT
         return [article_output(event, stage=Stage.ENRICHED, service=STAGE, topic=topics.enriched,
                                started_at=timing.started_at if timing else started)]
 
-    progress = StoriesProgress(app, tables.progress, stories_topic(settings))
+    progress = StoriesProgress(app, tables.progress, topics.stories)
 
     @app.agent(stories, name="cluster-stories")
     async def cluster_stories(stream: faust.StreamT) -> None:
