@@ -18,6 +18,7 @@ from shared.cloudevents import Headers, header_items
 from shared.errors import WireError, is_retriable
 from shared.heartbeat import record_error
 from shared.settings import WireSettings
+from shared.stopping import sleep_until
 from shared.telemetry import FAILED, HANDLER_SECONDS, PROCESSED, RETRIED, log_context
 from shared.topics import Topics
 
@@ -91,7 +92,7 @@ async def start_with_retry(client, stop: asyncio.Event, *, what: str, max_backof
                 raise
             log.warning("Kafka not reachable yet, retrying", extra={"client": what, "error": repr(exc),
                                                                     "retry_in_s": delay})
-            await asyncio.sleep(delay)
+            await sleep_until(stop, delay)  # a stop ends the wait: the next failure raises
             delay = min(delay * 2, max_backoff_s)
 
 

@@ -249,7 +249,7 @@ class WebhookDispatcher:
             except Exception as exc:  # noqa: BLE001 - e.g. a Redis hiccup: start the worker again
                 log.error("webhook worker failed, restarting", extra={"subscription": worker.name,
                                                                       "error": repr(exc)})
-                await asyncio.sleep(1.0)
+                await sleep_until(stop, 1.0)
 
     async def close(self) -> None:
         for _, stop, task in self.workers.values():
