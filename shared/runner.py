@@ -104,14 +104,14 @@ class StageRunner:
                             self._rewind(consumer, batch)
                             self.dropped_batches += 1
                             continue
-                        await self._process_batch(consumer, producer, batch, stop)
+                        await self.process_batch(consumer, producer, batch, stop)
             finally:
                 await consumer.stop()
         finally:
             await producer.stop()
             log.info("stage stopped", extra={"topic": self.topic})
 
-    async def work_wave(self, wave: Wave, stop: asyncio.Event) -> list[Outgoing]:
+    async def outputs_of(self, wave: Wave, stop: asyncio.Event) -> list[Outgoing]:
         """Every output of ``wave`` (a DLQ record in place of a record that failed for
         good), in the records' consumed order. Produces nothing itself."""
 
@@ -120,12 +120,15 @@ class StageRunner:
 
         return await work_wave(wave, process, concurrency=self.strategy.concurrency)
 
-    async def _process_batch(
+    async def process_batch(
         self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, batch: Batch, stop: asyncio.Event
     ) -> None:
+        """Work ``batch`` wave by wave, each wave's outputs acknowledged before the next
+        starts; commit the batch's offsets after the last. A failed produce rewinds the
+        whole batch (it is consumed again and re-produced with the same ids)."""
         records = [record for part in batch.values() for record in part]
         for wave in self.strategy.waves(records):
-            outputs = await self.work_wave(wave, stop)
+            outputs = await self.outputs_of(wave, stop)
             if not await self._deliver(consumer, producer, batch, outputs):
                 return  # rewound: the whole batch comes again (same ids), nothing committed
         await self._commit(consumer, batch)

@@ -20,7 +20,7 @@ def record(offset: int, key: bytes) -> ConsumerRecord:
 async def work_batch(runner: StageRunner, records: list[ConsumerRecord]) -> list[Outgoing]:
     """What the runner would produce for ``records``, every wave in turn (no Kafka)."""
     stop = asyncio.Event()
-    return [o for wave in runner.strategy.waves(records) for o in await runner.work_wave(wave, stop)]
+    return [o for wave in runner.strategy.waves(records) for o in await runner.outputs_of(wave, stop)]
 
 
 async def test_stories_overlap_versions_stay_in_order_and_outputs_keep_record_order():

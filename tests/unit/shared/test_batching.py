@@ -107,7 +107,7 @@ def urgent_runner(log: list) -> StageRunner:
 
 async def test_each_wave_is_acknowledged_before_the_next_starts_and_the_batch_commits_once():
     log: list = []
-    await urgent_runner(log)._process_batch(FakeConsumer(log), FakeProducer(log), {TP: RECORDS}, asyncio.Event())
+    await urgent_runner(log).process_batch(FakeConsumer(log), FakeProducer(log), {TP: RECORDS}, asyncio.Event())
     assert log == [("handled", 0), ("handled", 2), ("handled", 3), ("sent", b"0"), ("sent", b"2"), ("sent", b"3"),
                    ("handled", 1), ("handled", 4), ("sent", b"1"), ("sent", b"4"), ("commit", 5)]
 
@@ -115,6 +115,6 @@ async def test_each_wave_is_acknowledged_before_the_next_starts_and_the_batch_co
 async def test_a_failed_produce_in_a_later_wave_rewinds_the_batch_and_commits_nothing():
     log: list = []
     producer = FakeProducer(log, fail_on=b"4")
-    await urgent_runner(log)._process_batch(FakeConsumer(log), producer, {TP: RECORDS}, asyncio.Event())
+    await urgent_runner(log).process_batch(FakeConsumer(log), producer, {TP: RECORDS}, asyncio.Event())
     assert ("seek", 0) in log
     assert not [entry for entry in log if entry[0] == "commit"]
