@@ -82,6 +82,9 @@ def main() -> None:
     # service writes them) instead of installing its own console handlers.
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False,
                           override_logging=False)
+    # faust drops its terminal spinner in the logging set-up skipped above; without
+    # this it writes cursor escapes into the output, in front of a log line.
+    worker.spinner = None
     worker.execute_from_commandline()
 
 
