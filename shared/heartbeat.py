@@ -24,6 +24,7 @@ from redis.exceptions import RedisError
 
 from shared.cache import Keys, connect
 from shared.settings import WireSettings
+from shared.stopping import sleep_until
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +95,7 @@ class Heartbeat:
         try:
             while not stop.is_set():
                 await self.beat()
-                try:
-                    await asyncio.wait_for(stop.wait(), self.interval_s)
-                except asyncio.TimeoutError:
-                    pass
+                await sleep_until(stop, self.interval_s)
         finally:
             await asyncio.shield(self.beat(stopped=True))
 

@@ -36,11 +36,6 @@ def replay_group(topics: Topics) -> str:
     return topics.group(REPLAY_SERVICE)
 
 
-# Publishing's dead webhook deliveries (PublishingSettings.webhook_dlq_topic): a DLQ
-# with no source topic, its records are re-sent by publishing, not replayed to a topic.
-WEBHOOK_DLQ = "webhooks.dlq"
-
-
 def dlq_sources(topics: Topics) -> list[str]:
     """The input topics that have a DLQ, upstream first."""
     return [getattr(topics, attr) for attr in STAGE_INPUTS.values()]
@@ -49,7 +44,8 @@ def dlq_sources(topics: Topics) -> list[str]:
 def dlq_topics(topics: Topics) -> dict[str, str | None]:
     """Every DLQ of the pipeline → the topic its records came from (None: not a topic)."""
     found: dict[str, str | None] = {Topics.dlq(source): source for source in dlq_sources(topics)}
-    found[topics.name(WEBHOOK_DLQ)] = None
+    # publishing's dead webhook deliveries: re-sent by publishing, not replayed to a topic
+    found[topics.webhook_dlq] = None
     return found
 
 

@@ -16,6 +16,8 @@ import logging
 import os
 import socket
 
+from shared.stopping import sleep_until
+
 log = logging.getLogger(__name__)
 
 _RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
@@ -81,7 +83,7 @@ class Lease:
         """Renew every ttl/3 until ``stop``; set ``lost`` (and return) when the
         lease cannot be renewed (taken over, or Redis unreachable)."""
         while not stop.is_set():
-            if await wait_or_stop(stop, self.ttl_ms / 3000):
+            if await sleep_until(stop, self.ttl_ms / 3000):
                 break
             try:
                 held = await self.renew()
@@ -92,12 +94,3 @@ class Lease:
                 self.value = None
                 break
         lost.set()
-
-
-async def wait_or_stop(stop: asyncio.Event, seconds: float) -> bool:
-    """Sleep ``seconds`` or until ``stop``; returns whether ``stop`` is set."""
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except asyncio.TimeoutError:
-        pass
-    return stop.is_set()

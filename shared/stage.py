@@ -60,8 +60,11 @@ def bind_article_context(event: ArticleEvent) -> None:
 
 
 def read_article_event(record: ConsumerRecord) -> ArticleEvent:
-    """Decode a stage topic's record and tag the current log context with its
-    article (MalformedEvent, to the DLQ, when the value is not an ArticleEvent)."""
+    """Decode a stage topic's record (aiokafka's, or a faust message: anything with
+    ``value`` and ``headers``) and tag the current log context with its article.
+
+    Every stage reads its input through here. Raises MalformedEvent (not retriable:
+    the record goes to the DLQ with the reason) when the value is not an ArticleEvent."""
     event = decode(ArticleEvent, record.value)
     if not event.envelope.traceparent:
         event.envelope.traceparent = read_headers(record.headers).get("traceparent", "")

@@ -19,8 +19,9 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from redis.asyncio import Redis
 
+from shared.topics import Topics
+
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
-SUBSCRIPTIONS_TOPIC = "wire.subscriptions"
 # Short forms of IPTC vocabularies a filter may use ("medtop:16000000").
 _VOCABULARIES = {"medtop:": "http://cv.iptc.org/newscodes/mediatopic/",
                  "subj:": "http://cv.iptc.org/newscodes/subjectcode/"}
@@ -169,7 +170,7 @@ class Subscription(BaseModel):
 
     def topic(self, prefix: str = "") -> str:
         """This subscription's Kafka topic: ``<prefix>published.<name>``."""
-        return f"{prefix}published.{self.name}"
+        return Topics(prefix).subscription(self.name)
 
     def public(self) -> dict[str, Any]:
         """The subscription as the API shows it: no webhook secret, tokens by id only."""
@@ -307,29 +308,6 @@ class SubscriptionStore:
         return {"queued": queued, "breaker": state.get("state", "closed"),
                 "consecutive_failures": int(state.get("failures", 0)),
                 "open_until": float(state["open_until"]) if state.get("open_until") else None}
-
-
-async def ensure_topics(bootstrap: str, wanted: dict[str, dict[str, str]], *, partitions: int,
-                        replication: int) -> None:
-    """Create the topics of ``wanted`` (name → topic configs) that do not exist yet:
-    the subscriptions' own topics and ``wire.subscriptions``. Idempotent.
-    Raises aiokafka's KafkaError when the cluster cannot be reached."""
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-    from aiokafka.errors import TopicAlreadyExistsError
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        new = [NewTopic(name, num_partitions=partitions, replication_factor=replication, topic_configs=configs)
-               for name, configs in wanted.items() if name not in existing]
-        if new:
-            try:
-                await admin.create_topics(new)
-            except TopicAlreadyExistsError:
-                pass  # another process created them first
-    finally:
-        await admin.close()
 
 
 def subscription_record(subscription: Subscription | None) -> bytes | None:

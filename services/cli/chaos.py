@@ -214,7 +214,7 @@ class Chaos:
                                 "topic": True, "webhook": {"url": receiver.url}}})
         answer.raise_for_status()
         receiver.secret = answer.json()["outputs"]["webhook"]["secret"]
-        return f"{self.prefix}published.chaos"
+        return Topics(self.prefix).subscription("chaos")
 
     def run(self, *, articles: int, rate: float, steps: list[Step], drain_timeout_s: float = 300) -> Report:
         run = uuid.uuid4().hex[:8]

@@ -2,34 +2,21 @@
 from __future__ import annotations
 
 import asyncio
-import logging.config
+import logging
 import threading
 
 import faust
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaError
 
-from services.enrichment.agents import stories_topic
 from services.enrichment.app import SERVICE, create_app
 from services.enrichment.nlp import korean
 from services.enrichment.nlp.model import english
 from services.enrichment.settings import EnrichmentSettings
 from shared.heartbeat import attach_to_faust
-from shared.telemetry import serve_metrics
+from shared.telemetry import configure_logging, serve_metrics
 from shared.topics import Topics, ensure_topics
 
-
 log = logging.getLogger(__name__)
-
-
-def logging_config(level: str) -> dict:
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "shared.telemetry.JsonLines"}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
-        "root": {"handlers": ["stderr"], "level": level.upper()},
-    }
 
 
 async def prepare_kafka(settings: EnrichmentSettings, app: faust.App) -> None:
@@ -52,33 +39,28 @@ async def prepare_kafka(settings: EnrichmentSettings, app: faust.App) -> None:
             delay = min(delay * 2, 5.0)
 
 
-async def _create_topics(settings: EnrichmentSettings, app: faust.App) -> None:
-    await ensure_topics(settings.kafka_bootstrap, Topics(settings.topic_prefix),
-                        partitions=settings.topic_partitions, replication=settings.topic_replication)
-    wanted = [NewTopic(name, num_partitions=1, replication_factor=settings.topic_replication)
-              for name in (stories_topic(settings), Topics.dlq(stories_topic(settings)))]
+def faust_topics(settings: EnrichmentSettings, app: faust.App) -> dict[int, dict[str, dict[str, str]]]:
+    """faust's and the cluster step's topics by partition count → name → topic configs."""
+    topics = Topics(settings.topic_prefix)
+    by_partitions: dict[int, dict[str, dict[str, str]]] = {1: {
+        topics.stories: {}, Topics.dlq(topics.stories): {}, f"{app.conf.id}-__assignor-__leader": {}}}
     for table in app.tables.values():
         changelog = table.changelog_topic
         config = {"cleanup.policy": ",".join(p for p, on in (("compact", changelog.compacting),
                                                              ("delete", changelog.deleting)) if on)}
         if changelog.retention:
             config["retention.ms"] = str(int(changelog.retention * 1000))
-        wanted.append(NewTopic(changelog.get_topic_name(), num_partitions=changelog.partitions or 1,
-                               replication_factor=settings.topic_replication, topic_configs=config))
-    wanted.append(NewTopic(f"{app.conf.id}-__assignor-__leader", num_partitions=1,
-                           replication_factor=settings.topic_replication))
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=10_000)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        missing = [topic for topic in wanted if topic.name not in existing]
-        if missing:
-            try:
-                await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass
-    finally:
-        await admin.close()
+        by_partitions.setdefault(changelog.partitions or 1, {})[changelog.get_topic_name()] = config
+    return by_partitions
+
+
+async def _create_topics(settings: EnrichmentSettings, app: faust.App) -> None:
+    # a short request timeout: a dead broker is retried (prepare_kafka) rather than waited on
+    common = dict(replication=settings.topic_replication, request_timeout_ms=10_000)
+    await ensure_topics(settings.kafka_bootstrap, Topics(settings.topic_prefix),
+                        partitions=settings.topic_partitions, **common)
+    for partitions, wanted in faust_topics(settings, app).items():
+        await ensure_topics(settings.kafka_bootstrap, wanted, partitions=partitions, **common)
 
 
 def warm_up() -> None:
@@ -90,14 +72,19 @@ def warm_up() -> None:
 
 def main() -> None:
     settings = EnrichmentSettings()
-    logging.config.dictConfig(logging_config(settings.log_level))
+    configure_logging(SERVICE, settings.log_level)
     app = create_app(settings)
     asyncio.run(prepare_kafka(settings, app))
     port = serve_metrics(settings.metrics_port, settings.metrics_host)
     warm_up()
     attach_to_faust(app, SERVICE, settings, metrics_port=port)
-    worker = faust.Worker(app, loglevel=settings.log_level, logging_config=logging_config(settings.log_level),
-                          quiet=True, redirect_stdouts=False)
+    # override_logging=False: faust keeps the JSON lines configured above (as every
+    # service writes them) instead of installing its own console handlers.
+    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False,
+                          override_logging=False)
+    # faust drops its terminal spinner in the logging set-up skipped above; without
+    # this it writes cursor escapes into the output, in front of a log line.
+    worker.spinner = None
     worker.execute_from_commandline()
 
 

@@ -1,7 +1,7 @@
 """The two steps of the enrichment worker.
 
 1. **read** (``articles.ingested`` → ``enrichment.stories``): the language models,
-   stateless and heavy, run on the project's :class:`~shared.bus.StageRunner`
+   stateless and heavy, run on the project's :class:`~shared.runner.StageRunner`
    (aiokafka: batch, handle, produce, commit after the outputs are acknowledged),
    scaled out over the input's partitions.
 2. **cluster** (``enrichment.stories`` → ``articles.enriched``): a faust agent on the
@@ -26,20 +26,17 @@ from services.enrichment.progress import StoriesProgress
 from services.enrichment.settings import EnrichmentSettings
 from services.enrichment.tables import StoryTables
 from services.enrichment.trends import TrendCopier
-from shared.bus import Outgoing, StageRunner, process_record
+from shared.batching import PerRecord
+from shared.bus import Outgoing, process_record
 from shared.cache import Keys, connect
 from shared.cloudevents import read_headers
-from shared.codec import decode
-from shared.events import ArticleEvent, Stage
-from shared.stage import article_handler, article_output, bind_article_context
+from shared.events import Stage
+from shared.runner import StageRunner
+from shared.stage import article_handler, article_output, read_article_event
 from shared.topics import Topics
 
 STAGE = "enrichment"
 log = logging.getLogger(__name__)
-
-
-def stories_topic(settings: EnrichmentSettings) -> str:
-    return Topics(settings.topic_prefix).name("enrichment.stories")
 
 
 def idempotency_key(headers) -> str | None:
@@ -48,7 +45,7 @@ def idempotency_key(headers) -> str | None:
 
 def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryTables) -> None:
     topics = Topics(settings.topic_prefix)
-    stories = app.topic(stories_topic(settings), partitions=1, internal=True, key_serializer="raw",
+    stories = app.topic(topics.stories, partitions=1, internal=True, key_serializer="raw",
                         value_serializer="raw")
     stopping = asyncio.Event()
     never = asyncio.Event()  # faust owns the cluster step's shutdown; its retries run to their limit
@@ -63,14 +60,13 @@ def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryT
         """Step 1: each ingested article → read by the models → the stories topic (or its DLQ)."""
         runner = StageRunner(stage=STAGE, topic=topics.ingested, group_id=topics.group(STAGE),
                              handle=article_handler(stage=Stage.ENRICHED, service=STAGE,
-                                                    out_topic=stories_topic(settings), transform=enrich),
-                             settings=settings)
+                                                    out_topic=topics.stories, transform=enrich),
+                             settings=settings, strategy=PerRecord())
         await runner.run(stopping)
 
     async def place(record) -> list[Outgoing]:
         started = time.time()
-        event = decode(ArticleEvent, record.value)
-        bind_article_context(event)
+        event = read_article_event(record)
         assignment = cluster_story(event, tables.index)
         if assignment.first_seen:
             keys = trend_keys(event)
@@ -82,7 +78,7 @@ def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryT
         return [article_output(event, stage=Stage.ENRICHED, service=STAGE, topic=topics.enriched,
                                started_at=timing.started_at if timing else started)]
 
-    progress = StoriesProgress(app, tables.progress, stories_topic(settings))
+    progress = StoriesProgress(app, tables.progress, topics.stories)
 
     @app.agent(stories, name="cluster-stories")
     async def cluster_stories(stream: faust.StreamT) -> None:

@@ -46,6 +46,7 @@ def get_topics(request: Request) -> Topics:
 
 
 def get_store(request: Request) -> SubscriptionStore:
+    """The subscriptions, on the app's Redis pool: every route reads them through here."""
     return SubscriptionStore(request.app.state.redis, request.app.state.keys.prefix)
 
 
@@ -126,6 +127,7 @@ class Reader:
 async def get_reader(
     request: Request,
     settings: Annotated[GatewaySettings, Depends(get_settings)],
+    store: Annotated[SubscriptionStore, Depends(get_store)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     token: Annotated[str | None, Depends(_token_in_query)] = None,
 ) -> Reader:
@@ -140,7 +142,7 @@ async def get_reader(
     await refuse_if_throttled(request)
     if key_matches(given, settings.admin_key or ""):
         return Reader()
-    subscription = await get_store(request).by_token_digest(digest(given))
+    subscription = await store.by_token_digest(digest(given))
     if subscription is not None:
         return Reader(subscription)
     if provider_for(settings, given) is not None:

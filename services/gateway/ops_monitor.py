@@ -17,6 +17,7 @@ from aiokafka.errors import KafkaError
 from shared.dead_letters import read_dead_letters, tally_reasons
 from shared.heartbeat import record_error
 from shared.lag import Backlog, OffsetReader, backlog_collector, measure, replay_group
+from shared.stopping import sleep_until
 from shared.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -47,10 +48,7 @@ class OpsMonitor:
         try:
             while not stop.is_set():
                 await self.refresh()
-                try:
-                    await asyncio.wait_for(stop.wait(), self.refresh_s)
-                except asyncio.TimeoutError:
-                    pass
+                await sleep_until(stop, self.refresh_s)
         finally:
             if self._started:
                 await self.reader.stop()

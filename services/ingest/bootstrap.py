@@ -9,11 +9,13 @@ from redis.asyncio import Redis
 
 from services.ingest.handlers import ingest
 from services.ingest.metrics import IGNORED
-from shared.bus import Outgoing, StageRunner, dead_letter
+from shared.batching import PerRecord
+from shared.bus import Outgoing, dead_letter
 from shared.cache import Keys
 from shared.events import Stage
 from shared.identity import StoryRegistry
 from shared.inbound import Parse, parse_here, received_from_record
+from shared.runner import StageRunner
 from shared.settings import WireSettings
 from shared.stage import article_output, bind_article_context
 from shared.topics import Topics
@@ -48,4 +50,4 @@ def build_runner(settings: WireSettings, redis: Redis, *, parse_with: Parse = pa
         return outputs
 
     return StageRunner(stage=SERVICE, topic=topics.inbound, group_id=topics.group(SERVICE),
-                       handle=handle, settings=settings)
+                       handle=handle, settings=settings, strategy=PerRecord())

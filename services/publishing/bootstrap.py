@@ -13,12 +13,14 @@ from services.publishing.handlers import SERVICE, Publisher
 from services.publishing.outbox import WebhookDispatcher, kafka_dead_letter
 from services.publishing.settings import PublishingSettings
 from services.publishing.subscriptions import SubscriptionCache
-from services.publishing.runner import StoryConcurrentRunner
+from shared.batching import PerStory
 from shared.bus import Outgoing, make_producer
 from shared.cache import Keys, connect
 from shared.outbound import OutboundClient, OutboundLimits, OutboundPolicy
 from shared.read_model import ReadModel
-from shared.subscriptions import Subscription, SubscriptionKeys, SubscriptionStore, ensure_topics as ensure_named
+from shared.runner import StageRunner
+from shared.stopping import sleep_until
+from shared.subscriptions import Subscription, SubscriptionKeys, SubscriptionStore
 from shared.topics import Topics, ensure_topics
 
 log = logging.getLogger(__name__)
@@ -29,7 +31,7 @@ async def serve(settings: PublishingSettings, stop: asyncio.Event) -> None:
     topics = Topics(settings.topic_prefix)
     sizing = dict(partitions=settings.topic_partitions, replication=settings.topic_replication)
     await ensure_topics(settings.kafka_bootstrap, topics, **sizing)
-    await ensure_named(settings.kafka_bootstrap, settings.own_topics(), **sizing)
+    await ensure_topics(settings.kafka_bootstrap, settings.own_topics(), **sizing)
     redis = connect(settings.redis_url)
     producer = make_producer(settings)
     client = OutboundClient(OutboundPolicy.allowing(settings.outbound_allowed_networks),
@@ -50,7 +52,7 @@ async def serve(settings: PublishingSettings, stop: asyncio.Event) -> None:
         missing = {name: cfg for name, cfg in wanted.items() if name not in known_topics}
         if missing:
             try:
-                await ensure_named(settings.kafka_bootstrap, missing, **sizing)
+                await ensure_topics(settings.kafka_bootstrap, missing, **sizing)
                 known_topics.update(missing)
             except Exception as exc:  # noqa: BLE001 - the broker creates them on first produce anyway
                 log.warning("could not create subscription topics", extra={"error": repr(exc)})
@@ -76,13 +78,11 @@ async def serve(settings: PublishingSettings, stop: asyncio.Event) -> None:
                 await cache.refresh()
             except Exception as exc:  # noqa: BLE001 - Redis down: try again shortly
                 log.warning("subscriptions not reloaded", extra={"error": repr(exc)})
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=1.0)
-            except asyncio.TimeoutError:
-                pass
+            await sleep_until(stop, 1.0)
 
-    runner = StoryConcurrentRunner(stage=SERVICE, topic=topics.translated, group_id=topics.group(SERVICE),
-                                   handle=publisher.handle, settings=settings, concurrency=settings.concurrency)
+    # Publishing mostly waits on Redis: stories overlap, each story's versions in order.
+    runner = StageRunner(stage=SERVICE, topic=topics.translated, group_id=topics.group(SERVICE),
+                         handle=publisher.handle, settings=settings, strategy=PerStory(settings.concurrency))
     try:
         await asyncio.gather(runner.run(stop), watch_subscriptions(),
                              release_loop(embargo, release, stop, poll_s=settings.embargo_poll_s))

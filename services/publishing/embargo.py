@@ -19,7 +19,8 @@ from datetime import datetime
 
 from shared.bus import Outgoing
 from shared.codec import decode, encode
-from shared.lease import Lease, process_identity, wait_or_stop
+from shared.lease import Lease, process_identity
+from shared.stopping import sleep_until
 from shared.events import ArticleEvent
 from services.publishing.metrics import EMBARGOED
 
@@ -111,7 +112,7 @@ async def release_loop(queue: EmbargoQueue, release: Release, stop: asyncio.Even
                 EMBARGOED.set(await queue.size())
             except Exception as exc:  # noqa: BLE001 - the scheduler must outlive a bad tick
                 log.error("embargo release failed; retrying next tick", extra={"error": repr(exc)})
-            await wait_or_stop(stop, min(poll_s, lease_ms / 3000))
+            await sleep_until(stop, min(poll_s, lease_ms / 3000))
     finally:
         try:
             await lease.release()

@@ -34,7 +34,7 @@ from shared.errors import RetriableError
 from shared.events import ArticleEvent, Signal, Stage, article_id_for
 from shared.ninjs import ensure_valid
 from shared.read_model import Delivery, ReadModel, StoredItem
-from shared.stage import bind_article_context
+from shared.stage import read_article_event
 from shared.subscriptions import SubscriptionKeys
 from shared.telemetry import END_TO_END_SECONDS
 from shared.trends import DEFERRED, count_released
@@ -108,8 +108,7 @@ class Publisher:
         """The runner's handler. Raises MalformedEvent / InvalidNinjs (DLQ) for a
         record that can never be published, RetriableError when Redis is down."""
         started = time.time()
-        event = decode(ArticleEvent, record.value)
-        bind_article_context(event)
+        event = read_article_event(record)
         item = link_associations(event.article.to_ninjs(), self.settings.public_url)
         ensure_valid(item)
         signal = event.envelope.signal

@@ -32,7 +32,8 @@ from services.publishing.metrics import BREAKER_OPEN, WEBHOOK_ATTEMPTS, WEBHOOK_
 from services.publishing.settings import PublishingSettings
 from shared.credentials import signing_secret
 from services.publishing.webhooks import Attempt, Outcome, backoff_s, post
-from shared.lease import Lease, process_identity, wait_or_stop
+from shared.lease import Lease, process_identity
+from shared.stopping import sleep_until
 from shared.subscriptions import Subscription, SubscriptionKeys
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class WebhookWorker:
         try:
             while not stop.is_set():
                 if not await self.lease.acquire():
-                    await wait_or_stop(stop, self.lease.ttl_ms / 3000)
+                    await sleep_until(stop, self.lease.ttl_ms / 3000)
                     continue
                 lost = asyncio.Event()
                 keeper = asyncio.create_task(self.lease.keep(stop, lost))
@@ -151,11 +152,8 @@ class WebhookWorker:
             if result.retry_after is not None:
                 delay = min(max(delay, result.retry_after), self.settings.webhook_retry_after_max_s)
             await self._log(fields, attempt, result, "retrying", retry_in_s=round(delay, 3))
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=delay)
+            if await sleep_until(stop, delay):
                 return  # stopping: the entry stays pending
-            except asyncio.TimeoutError:
-                pass
         if await self.lease.fenced(_ACK, [self.keys.outbox(self.name)], [GROUP, entry_id]) is None:
             log.warning("lease lost before the acknowledgement; the new holder delivers again",
                         extra={"subscription": self.name, "entry": entry_id.decode()})
@@ -199,10 +197,7 @@ class WebhookWorker:
     async def _wait_while_open(self, stop: asyncio.Event) -> None:
         wait = self.open_until - time.time()
         if wait > 0:
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=wait)
-            except asyncio.TimeoutError:
-                pass
+            await sleep_until(stop, wait)
             # half-open: the next attempt decides
             await self.redis.hset(self.keys.breaker(self.name), "state", "half-open")
             BREAKER_OPEN.labels(self.name).set(0)
@@ -254,7 +249,7 @@ class WebhookDispatcher:
             except Exception as exc:  # noqa: BLE001 - e.g. a Redis hiccup: start the worker again
                 log.error("webhook worker failed, restarting", extra={"subscription": worker.name,
                                                                       "error": repr(exc)})
-                await asyncio.sleep(1.0)
+                await sleep_until(stop, 1.0)
 
     async def close(self) -> None:
         for _, stop, task in self.workers.values():

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from shared.settings import WireSettings
-from shared.subscriptions import SUBSCRIPTIONS_TOPIC
-from shared.topics import COMPACTED
+from shared.topics import COMPACTED, Topics
 
 
 class PublishingSettings(WireSettings):
@@ -40,16 +39,16 @@ class PublishingSettings(WireSettings):
     @property
     def embargoed_topic(self) -> str:
         """Compacted topic holding the items waiting for their embargo (their durable copy)."""
-        return f"{self.topic_prefix}articles.embargoed"
+        return Topics(self.topic_prefix).embargoed
 
     @property
     def webhook_dlq_topic(self) -> str:
         """Where a webhook delivery goes after its last attempt (or a 4xx refusal)."""
-        return f"{self.topic_prefix}webhooks.dlq"
+        return Topics(self.topic_prefix).webhook_dlq
 
     @property
     def subscriptions_topic(self) -> str:
-        return f"{self.topic_prefix}{SUBSCRIPTIONS_TOPIC}"
+        return Topics(self.topic_prefix).subscriptions
 
     def own_topics(self) -> dict[str, dict[str, str]]:
         """Publishing's topics beside the pipeline's, with their configs."""

@@ -16,11 +16,12 @@ from services.translation.engines.libretranslate import LibreTranslateEngine
 from services.translation.handlers import translate_article
 from services.translation.memory import TranslationMemory
 from services.translation.routing import Router
-from services.translation.runner import TranslationRunner
 from services.translation.settings import TranslationSettings
+from shared.batching import AllAtOnce, UrgentFirst
 from shared.bus import Outgoing, dead_letter
 from shared.cache import Keys
 from shared.events import Stage
+from shared.runner import StageRunner
 from shared.stage import article_output, read_article_event
 from shared.telemetry import FAILED
 from shared.topics import Topics
@@ -102,6 +103,9 @@ class Translation:
 
         return handle
 
-    def runner(self, topics: Topics) -> TranslationRunner:
-        return TranslationRunner(stage=SERVICE, topic=topics.enriched, group_id=topics.group(SERVICE),
-                                 handle=self.handler(topics), settings=self.settings)
+    def runner(self, topics: Topics) -> StageRunner:
+        """A batch is worked all at once, so the articles' segments meet in shared
+        engine calls, urgent stories first (delivered before the rest starts)."""
+        return StageRunner(stage=SERVICE, topic=topics.enriched, group_id=topics.group(SERVICE),
+                           handle=self.handler(topics), settings=self.settings,
+                           strategy=UrgentFirst(within=AllAtOnce()))

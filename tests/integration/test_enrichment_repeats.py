@@ -9,10 +9,9 @@ import time
 import pytest
 
 from services.cli.synthetic import synthetic_article
-from services.enrichment.agents import stories_topic
-from services.enrichment.settings import EnrichmentSettings
 from shared.cloudevents import header_items
 from shared.events import Stage
+from shared.topics import Topics
 from tests.integration.test_enrichment_worker import Worker, enriched, event_for, send
 from tests.kafka_helpers import produce, read_topic
 
@@ -27,7 +26,7 @@ async def test_repeats_at_new_offsets_reach_articles_enriched_once(settings, tmp
     try:
         await send(settings, first)
         assert len(await enriched(settings, expect=3)) == 3
-        topic = stories_topic(EnrichmentSettings(topic_prefix=settings.topic_prefix))
+        topic = Topics(settings.topic_prefix).stories
         read = await read_topic(settings.kafka_bootstrap, topic, expect=3)
         # the read step's outputs again, as a redone batch would produce them
         await produce(settings.kafka_bootstrap, topic,

@@ -114,8 +114,11 @@ async def test_tables_survive_a_restart_exactly(settings, tmp_path):
         worker.process.stop()  # SIGTERM: the worker logs its table state on the way out
         at_shutdown = (await worker.logged("enrichment tables at shutdown"))["tables"]
         worker.process.start()
-        recovered = (await worker.logged("enrichment tables recovered", after=1))["tables"]
+        recovered_line = await worker.logged("enrichment tables recovered", after=1)
+        recovered = recovered_line["tables"]
         assert recovered == at_shutdown
+        # JSON lines tagged with the service, as every service writes them (shared.telemetry)
+        assert recovered_line["service"] == "enrichment" and recovered_line["logger"] == "services.enrichment.agents"
         assert recovered["keys"]["story-members"] == 3 and recovered["keys"]["entity-trends"] > 10
 
         # The recovered index still knows the story: a third copy joins its cluster…

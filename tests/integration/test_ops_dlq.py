@@ -8,8 +8,9 @@ import json
 import pytest
 
 from services.cli.dlq import main_dlq
-from shared.bus import Outgoing, StageRunner
+from shared.bus import Outgoing
 from shared.cloudevents import read_headers
+from shared.runner import StageRunner
 from shared.topics import Topics, ensure_topics
 from tests.kafka_helpers import produce, read_topic
 from tests.waiting import eventually

@@ -8,16 +8,18 @@ import asyncio
 
 import pytest
 
-from services.publishing.runner import StoryConcurrentRunner
-from services.translation.runner import TranslationRunner
-from shared.bus import Outgoing, StageRunner
+from shared.batching import AllAtOnce, PerRecord, PerStory, UrgentFirst
+from shared.bus import Outgoing
+from shared.runner import StageRunner
 from shared.topics import Topics, ensure_topics
 from tests.kafka_helpers import committed, produce, read_topic
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
-RUNNERS = {"ingest/enrichment": StageRunner, "translation": TranslationRunner, "publishing": StoryConcurrentRunner}
+# every stage runs the one StageRunner; they differ in how a batch is worked
+STRATEGIES = {"ingest/enrichment": PerRecord(), "translation": UrgentFirst(within=AllAtOnce()),
+              "publishing": PerStory()}
 COUNT = 300
 PARTITIONS = 4
 
@@ -33,7 +35,7 @@ def slow_copy(topics: Topics, seen: list[int], joined):
     return handle
 
 
-@pytest.mark.parametrize("stage", sorted(RUNNERS))
+@pytest.mark.parametrize("stage", sorted(STRATEGIES))
 async def test_a_replica_joining_and_leaving_mid_batch_loses_and_repeats_nothing(settings, stage):
     # replicas notice a rebalance at their next heartbeat: make that soon
     settings = settings.model_copy(update={"batch_max_records": 40, "kafka_heartbeat_interval_ms": 300})
@@ -41,14 +43,14 @@ async def test_a_replica_joining_and_leaving_mid_batch_loses_and_repeats_nothing
     await ensure_topics(settings.kafka_bootstrap, topics, partitions=PARTITIONS)
     await produce(settings.kafka_bootstrap, topics.inbound,
                   [(f"story-{i}".encode(), str(i).encode(), []) for i in range(COUNT)])
-    runner_class = RUNNERS[stage]
     seen: dict[str, list[int]] = {"1": [], "2": []}
     runners, stops, tasks = {}, {}, {}
 
     def start(replica: str) -> None:
-        runners[replica] = runner_class(
+        runners[replica] = StageRunner(
             stage="test", topic=topics.inbound, group_id=topics.group("test"),
-            handle=slow_copy(topics, seen[replica], lambda: bool(seen["2"])), settings=settings.model_copy(update={"replica": replica}))
+            handle=slow_copy(topics, seen[replica], lambda: bool(seen["2"])), settings=settings.model_copy(update={"replica": replica}),
+            strategy=STRATEGIES[stage])
         stops[replica] = asyncio.Event()
         tasks[replica] = asyncio.create_task(runners[replica].run(stops[replica]))
 

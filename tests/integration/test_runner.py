@@ -5,9 +5,10 @@ import asyncio
 
 import pytest
 
-from shared.bus import Outgoing, StageRunner
+from shared.bus import Outgoing
 from shared.cloudevents import read_headers
 from shared.errors import RetriableError
+from shared.runner import StageRunner
 from shared.topics import Topics, ensure_topics
 from tests.kafka_helpers import committed, produce, read_topic
 from tests.waiting import eventually

@@ -9,7 +9,8 @@ import pytest
 from redis.asyncio import Redis
 
 from services.cli.stack.redis import LocalRedis
-from shared.bus import Outgoing, StageRunner
+from shared.bus import Outgoing
+from shared.runner import StageRunner
 from shared.topics import Topics, ensure_topics
 from tests.kafka_helpers import committed, eventually, produce, read_topic
 

@@ -6,11 +6,11 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.gateway.answers import ArticlePage, LanguageVersions
-from services.gateway.deps import ReadModelDep, ReaderDep
+from services.gateway.deps import ReadModelDep, ReaderDep, StoreDep
 from services.gateway.problems import ETAG_HEADER, NOT_MODIFIED, errors
 from services.gateway.routes.feeds import etag_for, not_modified
 from shared.events import article_id_for
-from shared.subscriptions import NAME_PATTERN, SubscriptionFilter, SubscriptionStore
+from shared.subscriptions import NAME_PATTERN, SubscriptionFilter
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
 
@@ -35,7 +35,7 @@ def _cursor(text: str | None) -> tuple[int, str] | None:
     200: {"model": ArticlePage, "description": "one page, newest first", "headers": ETAG_HEADER}, **NOT_MODIFIED,
     **errors(400, 401, 403, 404, 422, 429, 503, notes={404: "no such subscription"})})
 async def list_articles(
-    request: Request, read_model: ReadModelDep, reader: ReaderDep,
+    request: Request, read_model: ReadModelDep, reader: ReaderDep, store: StoreDep,
     uri: str | None = Query(None, min_length=1, max_length=2000,
                             description="the story with this uri (e.g. an association's)"),
     language: list[str] = Query([], description="BCP 47 ranges, e.g. en (matches en-GB)"),
@@ -55,7 +55,7 @@ async def list_articles(
                                 places=place, providers=provider, keywords=keyword, urgency=urgency)
     filters = [wanted]
     if subscription is not None:
-        sub = await SubscriptionStore(request.app.state.redis, request.app.state.keys.prefix).get(subscription)
+        sub = await store.get(subscription)
         if sub is None or not reader.may_follow(subscription):
             return JSONResponse({"error": "not_found", "detail": f"no subscription {subscription!r}"}, 404)
         filters.append(sub.filter)

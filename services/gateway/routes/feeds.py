@@ -16,10 +16,10 @@ import orjson
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from services.gateway.deps import ReadModelDep, ReaderDep
+from services.gateway.deps import ReadModelDep, ReaderDep, StoreDep
 from services.gateway.feed_media import enclosures, json_feed_attachment
 from services.gateway.problems import ETAG_HEADER, NOT_MODIFIED, errors
-from shared.subscriptions import NAME_PATTERN, SubscriptionKeys, SubscriptionStore
+from shared.subscriptions import NAME_PATTERN, SubscriptionKeys
 
 router = APIRouter(tags=["feeds"])
 
@@ -154,14 +154,13 @@ _FEED_CONTENT = {"content": {"application/rss+xml": {"schema": {"type": "string"
     **errors(401, 403, 404, 422, 429, 503, notes={404: "no such subscription, or it has no feeds"})})
 async def feed(request: Request, name: Annotated[str, Path(pattern=NAME_PATTERN)],
                kind: Annotated[Literal["rss", "atom", "json"], Path()], read_model: ReadModelDep, reader: ReaderDep,
-               limit: int = Query(50, ge=1, le=500)) -> Response:
+               store: StoreDep, limit: int = Query(50, ge=1, le=500)) -> Response:
     """The subscription's newest ``limit`` items as ``rss``, ``atom`` or ``json`` (JSON Feed 1.1).
     Needs that subscription's read token (``?token=`` works for feed readers) or the admin key."""
     if kind not in MEDIA:
         return JSONResponse({"error": "not_found", "detail": "feeds are .rss, .atom or .json"}, status_code=404)
     if not reader.may_follow(name):
         return JSONResponse({"error": "not_found", "detail": f"no feed for subscription {name!r}"}, status_code=404)
-    store = SubscriptionStore(request.app.state.redis, request.app.state.keys.prefix)
     sub = await store.get(name)
     if sub is None or not sub.outputs.feeds:
         return JSONResponse({"error": "not_found", "detail": f"no feed for subscription {name!r}"}, status_code=404)

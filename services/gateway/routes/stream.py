@@ -14,9 +14,9 @@ import time
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from services.gateway.deps import ReaderDep
+from services.gateway.deps import ReaderDep, StoreDep
 from services.gateway.problems import errors
-from shared.subscriptions import NAME_PATTERN, SubscriptionKeys, SubscriptionStore
+from shared.subscriptions import NAME_PATTERN, SubscriptionKeys
 
 router = APIRouter(tags=["stream"])
 
@@ -39,7 +39,7 @@ EVENT_ID_PATTERN = r"^[0-9]+(-[0-9]+)?$"
     **errors(400, 401, 403, 404, 422, 429, 431, 503,
              notes={400: "no subscription named (and the token names none), or a bad event id",
                     404: "no such subscription (or it has no feeds)", 503: "too many open streams, or Redis is down"})})
-async def stream(request: Request, reader: ReaderDep,
+async def stream(request: Request, reader: ReaderDep, store: StoreDep,
                  subscription: str | None = Query(None, description="the subscription's name (default: the token's)",
                                                   pattern=NAME_PATTERN),
                  last_event_id: str | None = Header(None, alias="Last-Event-ID", pattern=EVENT_ID_PATTERN),
@@ -53,7 +53,7 @@ async def stream(request: Request, reader: ReaderDep,
     if subscription is None:
         return JSONResponse({"error": "missing_subscription", "detail": "name the subscription: ?subscription="},
                             status_code=400)
-    sub = await SubscriptionStore(redis, request.app.state.keys.prefix).get(subscription)
+    sub = await store.get(subscription)
     if sub is None or not sub.outputs.feeds or not reader.may_follow(subscription):
         return JSONResponse({"error": "not_found", "detail": f"no stream for subscription {subscription!r}"},
                             status_code=404)

@@ -21,10 +21,9 @@ from services.gateway.deps import AdminOnly, ProducerDep, SettingsDep, StoreDep
 from services.gateway.webhook_check import refuse_unreachable_webhook
 from services.gateway.problems import errors
 from shared.credentials import SecretBox, digest, new_read_token, new_webhook_secret
-from shared.subscriptions import (NAME_PATTERN, SUBSCRIPTIONS_TOPIC, Outputs, ReadToken, Subscription,
-                                  SubscriptionFilter, SubscriptionStore, ensure_topics, now_iso,
-                                  subscription_record)
-from shared.topics import COMPACTED
+from shared.subscriptions import (NAME_PATTERN, Outputs, ReadToken, Subscription, SubscriptionFilter,
+                                  SubscriptionStore, now_iso, subscription_record)
+from shared.topics import COMPACTED, Topics, ensure_topics
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +66,7 @@ def _links(request: Request, sub: Subscription, prefix: str) -> dict:
 async def _save(request: Request, store: SubscriptionStore, sub: Subscription | None, name: str, producer,
                 settings) -> None:
     """Kafka first (durable), then Redis (live). 503 when Kafka does not take it."""
-    topic = f"{settings.topic_prefix}{SUBSCRIPTIONS_TOPIC}"
+    topic = Topics(settings.topic_prefix).subscriptions
     try:
         if not getattr(request.app.state, "subscriptions_topic_ready", False):
             await ensure_topics(settings.kafka_bootstrap, {topic: COMPACTED}, partitions=1,

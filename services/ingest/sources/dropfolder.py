@@ -27,6 +27,7 @@ from services.ingest.sources.feeds import Submit
 from shared.errors import WireError
 from shared.formats import content_type_for
 from shared.inbound import KafkaUnavailable
+from shared.stopping import sleep_until
 
 log = logging.getLogger(__name__)
 FILES = Counter("wire_ingest_drop_files_total", "Drop-folder files by outcome", ["outcome"])
@@ -201,7 +202,4 @@ async def watch_drop_folder(folder: Path | None, stop: asyncio.Event, *, interva
             await scan_drop_folder(folder, reported=reported, **deps)
         except (UnsafeDropFolder, OSError) as exc:  # never let a bad folder stop ingest
             log.error("drop folder not scanned", extra={"folder": str(folder), "error": str(exc)})
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval_s)
-        except asyncio.TimeoutError:
-            pass
+        await sleep_until(stop, interval_s)

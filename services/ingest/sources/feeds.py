@@ -22,6 +22,7 @@ from shared.errors import WireError
 from shared.inbound import Submission
 from shared.outbound import (OutboundClient, OutboundError, OutboundLimits, OutboundPolicy, OutboundRefused,
                              ResponseTooLarge)
+from shared.stopping import sleep_until
 
 log = logging.getLogger(__name__)
 POLLS = Counter("wire_ingest_feed_polls_total", "Feed polls by outcome", ["outcome"])
@@ -92,7 +93,4 @@ async def poll_feeds_forever(feeds: list[FeedSource], stop: asyncio.Event, *, cl
             if time.monotonic() >= next_due[feed.url]:
                 await poll_feed(feed, client=client, **deps)
                 next_due[feed.url] = time.monotonic() + feed.interval_s
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=1.0)
-        except asyncio.TimeoutError:
-            pass
+        await sleep_until(stop, 1.0)

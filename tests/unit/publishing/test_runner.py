@@ -1,12 +1,13 @@
-"""Publishing's runner overlaps stories but keeps each story's versions in order."""
+"""Publishing's batch strategy (PerStory) overlaps stories but keeps each story's versions in order."""
 from __future__ import annotations
 
 import asyncio
 
-from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord
 
-from services.publishing.runner import StoryConcurrentRunner
+from shared.batching import PerStory
 from shared.bus import Outgoing
+from shared.runner import StageRunner
 from shared.settings import WireSettings
 
 
@@ -14,6 +15,12 @@ def record(offset: int, key: bytes) -> ConsumerRecord:
     return ConsumerRecord(topic="t", partition=0, offset=offset, timestamp=0, timestamp_type=0, key=key,
                           value=str(offset).encode(), checksum=None, serialized_key_size=1,
                           serialized_value_size=1, headers=[])
+
+
+async def work_batch(runner: StageRunner, records: list[ConsumerRecord]) -> list[Outgoing]:
+    """What the runner would produce for ``records``, every wave in turn (no Kafka)."""
+    stop = asyncio.Event()
+    return [o for wave in runner.strategy.waves(records) for o in await runner.outputs_of(wave, stop)]
 
 
 async def test_stories_overlap_versions_stay_in_order_and_outputs_keep_record_order():
@@ -28,10 +35,10 @@ async def test_stories_overlap_versions_stay_in_order_and_outputs_keep_record_or
         running -= 1
         return [Outgoing("out", rec.key, rec.value, [])]
 
-    runner = StoryConcurrentRunner(stage="test", topic="t", group_id="g", handle=handle, settings=WireSettings(),
-                                   concurrency=8)
+    runner = StageRunner(stage="test", topic="t", group_id="g", handle=handle, settings=WireSettings(),
+                         strategy=PerStory(concurrency=8))
     records = [record(0, b"a"), record(1, b"b"), record(2, b"a"), record(3, b"c"), record(4, b"a")]
-    outputs = await runner._handle_batch({TopicPartition("t", 0): records}, asyncio.Event())
+    outputs = await work_batch(runner, records)
     assert [o.value for o in outputs] == [b"0", b"1", b"2", b"3", b"4"]
     assert [offset for key, offset in seen if key == b"a"] == [0, 2, 4]
     assert most > 1  # b and c ran while a was busy
@@ -43,7 +50,7 @@ async def test_a_failing_record_becomes_its_dlq_record_in_place():
             raise ValueError("broken")
         return [Outgoing("out", rec.key, rec.value, [])]
 
-    runner = StoryConcurrentRunner(stage="test", topic="t", group_id="g", handle=handle, settings=WireSettings())
-    outputs = await runner._handle_batch({TopicPartition("t", 0): [record(0, b"a"), record(1, b"b"),
-                                                                    record(2, b"c")]}, asyncio.Event())
+    runner = StageRunner(stage="test", topic="t", group_id="g", handle=handle, settings=WireSettings(),
+                         strategy=PerStory())
+    outputs = await work_batch(runner, [record(0, b"a"), record(1, b"b"), record(2, b"c")])
     assert [o.topic for o in outputs] == ["out", "t.dlq", "out"]

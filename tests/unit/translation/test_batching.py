@@ -8,7 +8,7 @@ import pytest
 from aiokafka import ConsumerRecord
 
 from services.translation.batching import SegmentBatcher
-from services.translation.runner import urgency_tiers
+from shared.batching import urgency_tiers
 
 
 async def test_concurrent_requests_share_one_engine_call_and_duplicates_go_once():

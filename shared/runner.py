@@ -1,0 +1,189 @@
+"""The one Kafka stage runner: batch consume → handle (as the batch strategy says) →
+produce → commit.
+
+Offsets are committed only after every output of the batch (including DLQ records)
+is acknowledged by the broker, so a crash at any point re-delivers rather than
+loses. Outputs carry a deterministic id (``uri@version:stage``) and are
+deduplicated downstream, which makes the at-least-once transport effectively-once.
+How the records of a batch are grouped, ordered and overlapped is the stage's
+:class:`~shared.batching.BatchStrategy`; nothing else differs between stages.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+
+from shared.batching import BatchStrategy, PerRecord, Wave, work_wave
+from shared.bus import (Handle, Outgoing, StoppedDuringOutage, client_id, make_producer, process_record,
+                        start_with_retry)
+from shared.heartbeat import record_error
+from shared.rebalance import BatchGate
+from shared.settings import WireSettings
+
+log = logging.getLogger(__name__)
+
+Batch = dict[TopicPartition, list[ConsumerRecord]]
+
+
+class StageRunner:
+    """Runs one pipeline stage: consumes ``topic`` in ``group_id`` and feeds each
+    record to ``handle``, grouped and ordered by ``strategy`` (default: one record
+    after the other).
+
+    ``handle`` returns the records to produce. When it raises a retriable error it
+    is tried again with exponential backoff, up to ``settings.max_attempts``; any
+    other error (or the last attempt) sends the input to ``<topic>.dlq`` with
+    reason headers and the stage carries on. A produce that fails rewinds the
+    batch and processes it again: nothing is committed that was not delivered.
+    """
+
+    def __init__(
+        self,
+        *,
+        stage: str,
+        topic: str,
+        group_id: str,
+        handle: Handle,
+        settings: WireSettings,
+        strategy: BatchStrategy | None = None,
+        after_delivery: Callable[[Sequence[Outgoing]], Awaitable[None]] | None = None,
+    ) -> None:
+        self.stage = stage
+        self.topic = topic
+        self.group_id = group_id
+        self.handle = handle
+        self.settings = settings
+        self.strategy: BatchStrategy = strategy if strategy is not None else PerRecord()
+        self.after_delivery = after_delivery
+        self.ready = asyncio.Event()
+        self.client_id = client_id(settings, stage)
+        self.gate = BatchGate(stage=stage, client_id=self.client_id, drain_s=settings.rebalance_drain_s)
+        self.dropped_batches = 0  # fetched during a rebalance, left for the new assignment
+        self.failed_commits = 0  # the group moved on without us (e.g. heartbeats missed): a redo follows
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until ``stop`` is set; the batch in hand is finished and committed.
+
+        A broker that is down at start is waited for (retried with backoff) rather
+        than fatal; stopping the consumer leaves the group at once, so the others
+        take the partitions over without waiting for the session timeout."""
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.settings.kafka_bootstrap,
+            group_id=self.group_id,
+            client_id=self.client_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self.settings.batch_max_records,
+            session_timeout_ms=self.settings.kafka_session_timeout_ms,
+            heartbeat_interval_ms=self.settings.kafka_heartbeat_interval_ms,
+        )
+        producer = make_producer(self.settings, client_id=self.client_id)
+        await start_with_retry(producer, stop, what=f"{self.client_id} producer")
+        try:
+            await start_with_retry(consumer, stop, what=f"{self.client_id} consumer")
+            try:
+                consumer.subscribe([self.topic], listener=self.gate)
+                self.ready.set()
+                log.info("stage started", extra={"topic": self.topic, "group": self.group_id,
+                                                 "client_id": self.client_id})
+                while not stop.is_set():
+                    # getmany itself waits while a rebalance is under way
+                    generation = self.gate.generation
+                    batch = await consumer.getmany(
+                        timeout_ms=self.settings.batch_timeout_ms,
+                        max_records=self.settings.batch_max_records,
+                    )
+                    if not batch:
+                        continue
+                    async with self.gate.lock:
+                        if self.gate.rebalancing or self.gate.generation != generation:
+                            # fetched around a rebalance: read it again under the new assignment
+                            self._rewind(consumer, batch)
+                            self.dropped_batches += 1
+                            continue
+                        try:
+                            await self.process_batch(consumer, producer, batch, stop)
+                        except StoppedDuringOutage as exc:
+                            log.warning("stopping with a store down: batch left uncommitted",
+                                        extra={"error": str(exc)})
+                            break
+            finally:
+                await consumer.stop()
+        finally:
+            await producer.stop()
+            log.info("stage stopped", extra={"topic": self.topic})
+
+    async def outputs_of(self, wave: Wave, stop: asyncio.Event) -> list[Outgoing]:
+        """Every output of ``wave`` (a DLQ record in place of a record that failed for
+        good), in the records' consumed order. Produces nothing itself."""
+
+        async def process(record: ConsumerRecord) -> Sequence[Outgoing]:
+            return await process_record(record, self.handle, stage=self.stage, settings=self.settings, stop=stop)
+
+        return await work_wave(wave, process, concurrency=self.strategy.concurrency)
+
+    async def process_batch(
+        self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, batch: Batch, stop: asyncio.Event
+    ) -> None:
+        """Work ``batch`` wave by wave, each wave's outputs acknowledged before the next
+        starts; commit the batch's offsets after the last. A failed produce rewinds the
+        whole batch (it is consumed again and re-produced with the same ids)."""
+        records = [record for part in batch.values() for record in part]
+        for wave in self.strategy.waves(records):
+            outputs = await self.outputs_of(wave, stop)
+            if not await self._deliver(consumer, producer, batch, outputs):
+                return  # rewound: the whole batch comes again (same ids), nothing committed
+        await self._commit(consumer, batch)
+
+    async def _deliver(
+        self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, batch: Batch, outputs: Sequence[Outgoing]
+    ) -> bool:
+        """Produce ``outputs`` and wait for every ack. On a produce failure rewind
+        ``batch`` (nothing of it will be committed) and return False."""
+        try:
+            acks = [
+                await producer.send(o.topic, o.value, key=o.key, headers=o.headers)
+                for o in outputs
+            ]
+            await asyncio.gather(*acks)
+        except KafkaError as exc:
+            log.error("produce failed, batch will be re-processed", extra={"error": repr(exc)})
+            record_error(self.stage, exc)
+            self._rewind(consumer, batch)
+            await asyncio.sleep(self.settings.retry_backoff_ms / 1000)
+            return False
+        if self.after_delivery is not None:
+            await self.after_delivery(outputs)
+        return True
+
+    @staticmethod
+    def _rewind(consumer: AIOKafkaConsumer, batch: Batch) -> None:
+        """Seek back to the batch's first records, on the partitions still ours (a
+        revoked partition's new owner reads from its committed offset)."""
+        owned = consumer.assignment()
+        for tp, records in batch.items():
+            if tp in owned:
+                try:
+                    consumer.seek(tp, records[0].offset)
+                except IllegalStateError:
+                    pass  # revoked meanwhile
+
+    async def _commit(self, consumer: AIOKafkaConsumer, batch: Batch) -> None:
+        owned = consumer.assignment()
+        offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if tp in owned}
+        if len(offsets) < len(batch):
+            log.warning("commit dropped for revoked partitions",
+                        extra={"partitions": sorted(str(tp) for tp in batch if tp not in owned)})
+        if not offsets:
+            return
+        try:
+            await consumer.commit(offsets)
+        except (CommitFailedError, IllegalStateError) as exc:
+            # A rebalance took the partitions away; their new owner re-delivers,
+            # and the deterministic ids let downstream drop the repeats.
+            self.failed_commits += 1
+            log.warning("commit failed after rebalance", extra={"error": repr(exc)})
