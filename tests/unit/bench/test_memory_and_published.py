@@ -1,0 +1,42 @@
+"""The stack's memory sum and the read-model arithmetic of the e2e runs."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import psutil
+import pytest
+
+from bench.e2e import ArticleNumbers, Published
+from bench.memory import stack_rss_bytes
+
+
+def test_stack_memory_sums_every_descendant_and_not_the_root():
+    before, counted_before = stack_rss_bytes()
+    # 64 MiB written (so resident), then "ready"
+    child = subprocess.Popen([sys.executable, "-c", "import sys, time; b = b'x' * (64 << 20); "
+                              "print('ready', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        total, counted = stack_rss_bytes()
+        assert counted == counted_before + 1
+        assert total - before >= 64 << 20
+        assert stack_rss_bytes(psutil.Process(child.pid)) == (0, 0)  # the root itself is not counted
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_published_latencies_and_rate():
+    batch = Published(ids=["a", "b", "c", "d"], received=[100.0, 100.5, 101.0, 101.5],
+                      published=[100.1, 100.7, 101.3, 102.0])
+    assert batch.latencies_ms == pytest.approx([100.0, 200.0, 300.0, 500.0])
+    assert batch.per_second == pytest.approx(4 / 2.0)
+    assert batch.p(50) == pytest.approx(200.0)
+    assert batch.p(99) == pytest.approx(500.0)
+
+
+def test_article_numbers_are_never_handed_out_twice():
+    numbers = ArticleNumbers(start=10)
+    first, second = numbers.take(3), numbers.take(2)
+    assert list(first) == [10, 11, 12] and list(second) == [13, 14]
