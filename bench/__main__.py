@@ -77,12 +77,18 @@ def pipeline_rows(stack, sizes: Sizes, bound: float, numbers: ArticleNumbers, so
     with pipeline_as_wire_run(stack) as pipeline:
         url, redis_url = pipeline.gateway_url, stack.redis.url
         say(f"pipeline processes: {', '.join(pipeline.processes)}")
+        enrichers = len(pipeline.replicas_of("enrichment"))
+
+        def stack_pids() -> list[int | None]:
+            return [stack.kafka.process.pid, stack.redis.process.pid, *(p.pid for p in pipeline.processes.values())]
+
         closed_loop(url, redis_url, numbers.take(sizes.warm_up_articles), seed=SEED)  # models, group joins
-        with MemorySampler() as memory:
+        with MemorySampler(stack_pids) as memory:
             say(f"pipeline, no MT: {sizes.pipeline_articles} articles of 600 words, 16 at a time…")
             result = closed_loop(url, redis_url, numbers.take(sizes.pipeline_articles), seed=SEED)
             capacity = result.per_second
-            rows.append(Row(f"pipeline, no MT ({sizes.pipeline_articles} × 600 words)", capacity, "articles/s",
+            rows.append(Row(f"pipeline, no MT ({sizes.pipeline_articles} × 600 words, {enrichers} enrichment "
+                            f"process{'es' if enrichers > 1 else ''})", capacity, "articles/s",
                             "NER bound", bound, goal=0.80))
             say(f"capacity {capacity:.1f} articles/s; latency steps…")
             done = steps(url, redis_url, capacity=capacity, fractions=list(sizes.ladder),
@@ -103,7 +109,7 @@ def pipeline_rows(stack, sizes: Sizes, bound: float, numbers: ArticleNumbers, so
                         "MiB", "3 GiB", MEMORY_BOUND_MIB, goal=1.0, higher_is_better=False))
         rows += read_rows(url, result.ids[0], sizes)
         if soak_seconds:
-            rows += soak_rows(url, redis_url, capacity, numbers, soak_seconds)
+            rows += soak_rows(url, redis_url, capacity, numbers, soak_seconds, stack_pids)
     return rows
 
 
@@ -119,9 +125,10 @@ def read_rows(url: str, article_id: str, sizes: Sizes) -> list[Row]:
                 "–", None)]
 
 
-def soak_rows(url: str, redis_url: str, capacity: float, numbers: ArticleNumbers, seconds: float) -> list[Row]:
+def soak_rows(url: str, redis_url: str, capacity: float, numbers: ArticleNumbers, seconds: float,
+              stack_pids) -> list[Row]:
     say(f"soak: {seconds:.0f} s at {capacity / 2:.1f} articles/s…")
-    result = soak(url, redis_url, seconds=seconds, rate=capacity / 2, seed=SEED, numbers=numbers)
+    result = soak(url, redis_url, seconds=seconds, rate=capacity / 2, seed=SEED, numbers=numbers, pids=stack_pids)
     return [
         Row(f"soak {result.seconds:.0f} s: stack memory at the end", result.end_mib, "MiB", "at the start",
             result.start_mib, goal=1.10, higher_is_better=False),

@@ -1,39 +1,52 @@
-"""The whole stack's resident memory: RSS summed over every process the bench
-started (Kafka's JVM, redis-server, the gateway, every worker replica and any
-process they fork), read at one instant, sampled in the background."""
+"""The whole stack's resident memory: RSS summed over every process of the stack
+(Kafka's JVM, redis-server, the gateway, every worker replica and any process
+they fork), read at one instant, sampled in the background."""
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterable
 
 import psutil
 
 MIB = 1024 * 1024
 
 
-def stack_rss_bytes(root: psutil.Process | None = None) -> tuple[int, int]:
-    """(bytes, processes): RSS summed over every descendant of ``root`` (default:
-    this process, which is not counted: it is the load generator). A process
-    that exits while being read is skipped."""
-    root = root or psutil.Process()
-    total = count = 0
-    for child in root.children(recursive=True):
+def stack_rss_bytes(pids: Iterable[int | None]) -> tuple[int, int]:
+    """(bytes, processes): RSS summed over the processes ``pids`` and all their
+    descendants, each counted once. A process that is gone (or exits while being
+    read) is skipped; None stands for a process not started."""
+    seen: set[int] = set()
+    total = 0
+    for pid in pids:
+        if pid is None:
+            continue
         try:
-            total += child.memory_info().rss
-            count += 1
+            root = psutil.Process(pid)
+            family = [root, *root.children(recursive=True)]
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue
-    return total, count
+        for process in family:
+            if process.pid in seen:
+                continue
+            try:
+                total += process.memory_info().rss
+                seen.add(process.pid)
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                continue
+    return total, len(seen)
 
 
 class MemorySampler:
-    """Samples :func:`stack_rss_bytes` every ``interval`` seconds while running.
+    """Samples :func:`stack_rss_bytes` of ``pids()`` (asked anew each time, so a
+    replica started meanwhile counts) every ``interval`` seconds while running.
 
-    ``with MemorySampler() as memory: …`` then ``memory.peak_mib`` (the largest
+    ``with MemorySampler(pids) as memory: …`` then ``memory.peak_mib`` (the largest
     sum seen), ``memory.samples`` ((seconds since start, MiB) pairs) and
     ``memory.processes`` (how many processes the peak sample counted)."""
 
-    def __init__(self, interval: float = 0.5) -> None:
+    def __init__(self, pids: Callable[[], Iterable[int | None]], interval: float = 0.5) -> None:
+        self.pids = pids
         self.interval = interval
         self.samples: list[tuple[float, float]] = []
         self.processes = 0
@@ -48,7 +61,7 @@ class MemorySampler:
             self._stop.wait(self.interval)
 
     def sample(self) -> float:
-        total, count = stack_rss_bytes()
+        total, count = stack_rss_bytes(self.pids())
         if total > self._peak:
             self._peak, self.processes = total, count
         mib = total / MIB

@@ -5,6 +5,7 @@ the slope of a least-squares line through every sample."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bench.e2e import ArticleNumbers, open_loop
@@ -24,8 +25,10 @@ class Soak:
     worst_p99_ms: float
 
 
-def soak(url: str, redis_url: str, *, seconds: float, rate: float, seed: int, numbers: ArticleNumbers) -> Soak:
-    with MemorySampler(interval=1.0) as memory:
+def soak(url: str, redis_url: str, *, seconds: float, rate: float, seed: int, numbers: ArticleNumbers,
+         pids: Callable[[], Iterable[int | None]]) -> Soak:
+    """Feed ``rate`` articles/s for ``seconds``, sampling the memory of ``pids()``."""
+    with MemorySampler(pids, interval=1.0) as memory:
         fed, first_end, worst = 0.0, None, 0.0
         while fed < seconds:
             span = min(CHUNK_S, seconds - fed)

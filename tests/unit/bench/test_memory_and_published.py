@@ -11,20 +11,30 @@ from bench.e2e import ArticleNumbers, Published
 from bench.memory import stack_rss_bytes
 
 
-def test_stack_memory_sums_every_descendant_and_not_the_root():
-    before, counted_before = stack_rss_bytes()
-    # 64 MiB written (so resident), then "ready"
-    child = subprocess.Popen([sys.executable, "-c", "import sys, time; b = b'x' * (64 << 20); "
-                              "print('ready', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+def test_stack_memory_sums_each_process_and_its_descendants_once():
+    # a parent that starts a child which writes 64 MiB (so resident), then says "ready"
+    script = ("import subprocess, sys; subprocess.run([sys.executable, '-c', "
+              "\"import time; b = b'x' * (64 << 20); print('ready', flush=True); time.sleep(60)\"])")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
-        assert child.stdout.readline().strip() == "ready"
-        total, counted = stack_rss_bytes()
-        assert counted == counted_before + 1
-        assert total - before >= 64 << 20
-        assert stack_rss_bytes(psutil.Process(child.pid)) == (0, 0)  # the root itself is not counted
+        assert parent.stdout.readline().strip() == "ready"
+        total, counted = stack_rss_bytes([parent.pid])
+        assert counted == 2
+        assert total >= 64 << 20
+        assert stack_rss_bytes([parent.pid, parent.pid, None])[1] == 2  # each once; None skipped
+        child = psutil.Process(parent.pid).children()[0]
+        assert stack_rss_bytes([child.pid])[1] == 1
     finally:
-        child.kill()
-        child.wait()
+        for process in psutil.Process(parent.pid).children(recursive=True):
+            process.kill()
+        parent.kill()
+        parent.wait()
+
+
+def test_a_process_that_is_gone_counts_nothing():
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    assert stack_rss_bytes([gone.pid]) == (0, 0)
 
 
 def test_published_latencies_and_rate():
