@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.cli.run import parse_args, replica_env
+from services.cli.stack import pipeline as pipeline_module
 from services.cli.stack.kafka import LocalKafka
 from services.cli.stack.pipeline import Pipeline
 from services.cli.stack.processes import free_port
@@ -51,16 +52,29 @@ def backends(kafka_heap: str = "1g") -> Iterator[Backends]:
         redis.stop()
 
 
+def wire_run_layout() -> tuple[int | dict[str, int], dict[str, str]]:
+    """(replicas, env): what ``wire run`` starts on one broker with no arguments.
+
+    With per-service replica counts (``default_replicas``: enrichment one process
+    per core) when the stack helpers have them, else one count for every worker."""
+    args = parse_args([])
+    default_replicas = getattr(pipeline_module, "default_replicas", None)
+    if default_replicas is None:
+        return args.replicas, replica_env(1, args.replicas)
+    replicas = default_replicas(args.replicas, enrichment=getattr(args, "enrichment_replicas", None))
+    return replicas, replica_env(1, args.replicas, most_replicas=max(replicas.values()))
+
+
 @contextmanager
 def pipeline_as_wire_run(stack: Backends) -> Iterator[Pipeline]:
-    """The gateway and the four workers on ``stack``, with ``wire run``'s default
-    layout (``parse_args([])``, :func:`replica_env`) plus :data:`BENCH_ENV`."""
-    args = parse_args([])
-    env = replica_env(1, args.replicas) | BENCH_ENV
+    """The gateway and the four workers on ``stack``, in ``wire run``'s default
+    layout (:func:`wire_run_layout`) plus :data:`BENCH_ENV`."""
+    replicas, env = wire_run_layout()
+    env |= BENCH_ENV
     asyncio.run(ensure_topics(stack.kafka.bootstrap, Topics(), partitions=int(env["WIRE_TOPIC_PARTITIONS"]),
                               replication=int(env["WIRE_TOPIC_REPLICATION"])))
     pipeline = Pipeline(kafka_bootstrap=stack.kafka.bootstrap, redis_url=stack.redis.url, gateway_port=free_port(),
-                        data_dir=stack.home, log_dir=stack.home / "logs", replicas=args.replicas, env=env)
+                        data_dir=stack.home, log_dir=stack.home / "logs", replicas=replicas, env=env)
     try:
         pipeline.start()
         yield pipeline
