@@ -40,10 +40,10 @@ class Sizes:
     published_items: int
 
 
-FULL = Sizes(peer_messages=10_000, bound_articles=300, pipeline_articles=600, warm_up_articles=20,
+FULL = Sizes(peer_messages=8_000, bound_articles=300, pipeline_articles=600, warm_up_articles=20,
              ladder=(0.5, 0.7, 0.85, 1.0, 1.15, 1.3, 1.6), step_seconds=20, refinements=2, wrk_seconds=15,
              published_items=2000)
-QUICK = Sizes(peer_messages=2_000, bound_articles=60, pipeline_articles=80, warm_up_articles=10,
+QUICK = Sizes(peer_messages=1_500, bound_articles=60, pipeline_articles=80, warm_up_articles=10,
               ladder=(0.5, 0.8, 1.1, 1.5), step_seconds=8, refinements=0, wrk_seconds=5, published_items=300)
 
 
@@ -67,7 +67,7 @@ def component_rows(quick: bool) -> list[Row]:
 
 
 def peer_rows(bootstrap: str, messages: int) -> list[Row]:
-    say(f"peers: {messages} records of 9 KB through aiokafka, faust and a no-op stage…")
+    say(f"peers: {messages} records of 9 KB through aiokafka, faust and a no-op stage, best of 2 rounds…")
     rates = measure_peers(bootstrap, messages)
     faster = max(("aiokafka loop", rates.aiokafka), ("faust agent", rates.faust), key=lambda peer: peer[1])
     return [
