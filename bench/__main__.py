@@ -1,4 +1,4 @@
-"""``python -m bench [--quick] [--soak SECONDS]`` (``make bench``): every figure
+"""``python -m bench [--quick] [--soak SECONDS] [--profile DIR]`` (``make bench``): every figure
 next to its bound or peer measured in the same run, printed as one table.
 
 Progress goes to stderr, the table to stdout. See README, *Benchmarks*."""
@@ -11,11 +11,13 @@ import importlib.util
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench.e2e import ArticleNumbers, closed_loop
 from bench.latency import KNEE_MS, steps
 from bench.memory import MemorySampler
 from bench.ner_bound import ner_bound
+from bench.profile import HottestProfiles
 from bench.peers import measure_peers
 from bench.publishing import bench_article_reads, bench_publishing
 from bench.soak import soak
@@ -88,8 +90,10 @@ def publishing_rows(stack, items: int, noop_stage: float) -> list[Row]:
                 "Wirestream stage, no-op", noop_stage)]
 
 
-def pipeline_rows(stack, sizes: Sizes, bound: float, numbers: ArticleNumbers, soak_seconds: float) -> list[Row]:
-    """Throughput without MT, latency steps, the knee, memory and the read side."""
+def pipeline_rows(stack, sizes: Sizes, bound: float, numbers: ArticleNumbers, soak_seconds: float,
+                  profile_dir: Path | None) -> list[Row]:
+    """Throughput without MT, latency steps, the knee, memory and the read side
+    (and py-spy profiles of the two hottest processes into ``profile_dir``)."""
     rows: list[Row] = []
     with pipeline_as_wire_run(stack) as pipeline:
         url, redis_url = pipeline.gateway_url, stack.redis.url
@@ -100,6 +104,11 @@ def pipeline_rows(stack, sizes: Sizes, bound: float, numbers: ArticleNumbers, so
             return [stack.kafka.process.pid, stack.redis.process.pid, *(p.pid for p in pipeline.processes.values())]
 
         closed_loop(url, redis_url, numbers.take(sizes.warm_up_articles), seed=SEED)  # models, group joins
+        profiles = None
+        if profile_dir is not None:
+            profiles = HottestProfiles({name: p.pid for name, p in pipeline.processes.items()}, profile_dir,
+                                       seconds=sizes.step_seconds)
+            profiles.start()
         with MemorySampler(stack_pids) as memory:
             say(f"pipeline, no MT: {sizes.pipeline_articles} articles of 600 words, 16 at a time…")
             result = closed_loop(url, redis_url, numbers.take(sizes.pipeline_articles), seed=SEED)
@@ -110,6 +119,8 @@ def pipeline_rows(stack, sizes: Sizes, bound: float, numbers: ArticleNumbers, so
             say(f"capacity {capacity:.1f} articles/s; latency steps…")
             done = steps(url, redis_url, capacity=capacity, fractions=list(sizes.ladder),
                          seconds=sizes.step_seconds, refinements=sizes.refinements, seed=SEED, numbers=numbers)
+        if profiles is not None:
+            profiles.join()
         half = done[0]  # the ladder starts at half the capacity
         rows.append(Row(f"p99 received→published at {half.rate:.1f}/s (half capacity)", half.p99_ms, "ms",
                         "bound", P99_BOUND_MS, goal=1.0, higher_is_better=False))
@@ -160,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small counts: checks the harness in minutes")
     parser.add_argument("--soak", type=float, default=0, metavar="SECONDS",
                         help="also feed half the capacity for SECONDS and compare memory at start and end")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="py-spy profiles of the two hottest pipeline processes under load, into DIR")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     numbers = ArticleNumbers()
@@ -171,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         peers = peer_rows(stack.kafka.bootstrap, sizes.peer_messages)
         noop_stage = peers[-1].value
         rows += peers + publishing_rows(stack, sizes.published_items, noop_stage)
-        rows += pipeline_rows(stack, sizes, bound["articles_per_s"], numbers, args.soak)
+        rows += pipeline_rows(stack, sizes, bound["articles_per_s"], numbers, args.soak, args.profile)
     rows += component_rows(args.quick)
     print(render(rows))
     return 0
