@@ -70,9 +70,11 @@ class HottestProfiles(threading.Thread):
         recorders = []
         for name, pid in hottest(self.pids):
             path = self.out_dir / f"{name}.txt"
-            recorders.append((name, path, subprocess.Popen(
-                [py_spy, "record", "--pid", str(pid), "--duration", str(self.seconds), "--format", "raw",
-                 "--output", str(path), "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)))
+            # --subprocesses: a service's own workers (ingest's parse pool) count as its time
+            command = [py_spy, "record", "--pid", str(pid), "--duration", str(self.seconds), "--format", "raw",
+                       "--output", str(path), "--nonblocking", "--subprocesses"]
+            recorders.append((name, path, subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                                           stderr=subprocess.PIPE)))
         for name, path, recorder in recorders:
             _, err = recorder.communicate()
             if not path.exists():

@@ -29,17 +29,18 @@ def next_rate(points: Sequence[tuple[float, float]], ladder: Sequence[float], *,
     """The next rate to offer while looking for the knee, or None when done.
 
     Walks ``ladder`` (rising rates) until a rate passes ``threshold_ms``; then
-    bisects between the highest rate under it and the lowest over it, at most
-    ``refinements`` times. Bounded: at most ``len(ladder) + refinements`` steps."""
+    bisects between the highest rate under it (0 when none was: an idle pipeline
+    is under it) and the lowest over it, at most ``refinements`` times. Bounded:
+    at most ``len(ladder) + refinements`` steps."""
     tried = {rate for rate, _ in points}
     over = knee(points, threshold_ms)
     if over is None:
         return next((rate for rate in ladder if rate not in tried), None)
     under = [rate for rate, p99 in points if p99 <= threshold_ms and rate < over]
     bisections = sum(1 for rate in tried if rate not in ladder)
-    if not under or bisections >= refinements:
+    if bisections >= refinements:
         return None
-    middle = (max(under) + over) / 2
+    middle = (max(under, default=0.0) + over) / 2
     return None if middle in tried else middle
 
 

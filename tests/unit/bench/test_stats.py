@@ -65,9 +65,11 @@ def test_a_knee_beyond_the_ladder_is_reported_as_none():
     assert knee(points) is None
 
 
-def test_no_bisection_when_the_first_rate_is_already_over():
+def test_a_first_rate_already_over_is_bisected_towards_idle():
     points = run_search(lambda rate: 5000.0, [5.0, 10.0], refinements=3)
-    assert [rate for rate, _ in points] == [5.0]
+    assert [rate for rate, _ in points] == [5.0, 2.5, 1.25, 0.625]
+    assert knee(points) == 0.625
+    assert [rate for rate, _ in run_search(lambda rate: 5000.0, [5.0, 10.0], refinements=0)] == [5.0]
 
 
 def test_slope_per_minute():
