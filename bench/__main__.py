@@ -17,8 +17,8 @@ from bench.e2e import ArticleNumbers, closed_loop
 from bench.latency import KNEE_MS, steps
 from bench.memory import MemorySampler
 from bench.ner_bound import ner_bound
-from bench.profile import HottestProfiles
 from bench.peers import measure_peers
+from bench.profile import HottestProfiles
 from bench.publishing import bench_article_reads, bench_publishing
 from bench.soak import soak
 from bench.stack import backends, pipeline_as_wire_run
