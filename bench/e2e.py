@@ -105,7 +105,8 @@ async def wait_published(redis_url: str, ids: list[str], *, timeout: float) -> P
             metas = await pipe.execute()
             if all(metas):
                 loaded = [orjson.loads(m) for m in metas]
-                return Published(ids=ids, received=[datetime.fromisoformat(m["received_at"]).timestamp() for m in loaded],
+                return Published(ids=ids,
+                                 received=[datetime.fromisoformat(m["received_at"]).timestamp() for m in loaded],
                                  published=[datetime.fromisoformat(m["published_at"]).timestamp() for m in loaded])
             await asyncio.sleep(0.25)
         raise TimeoutError(f"only {sum(1 for m in metas if m)} of {len(ids)} articles published in {timeout:.0f}s")

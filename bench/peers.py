@@ -59,8 +59,8 @@ async def aiokafka_rate(bootstrap: str, source: str, messages: int) -> float:
     sink = f"{source}.aiokafka"
     producer = make_producer(settings)
     consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap,
-                                group_id=f"bench-aiokafka-{uuid.uuid4().hex[:6]}", enable_auto_commit=False, auto_offset_reset="earliest",
-                                max_poll_records=settings.batch_max_records)
+                                group_id=f"bench-aiokafka-{uuid.uuid4().hex[:6]}", enable_auto_commit=False,
+                                auto_offset_reset="earliest", max_poll_records=settings.batch_max_records)
     await producer.start()
     await consumer.start()
     moved, started = 0, None
