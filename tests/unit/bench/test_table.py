@@ -1,6 +1,8 @@
 """The one table make bench prints."""
 from __future__ import annotations
 
+import pytest
+
 from bench.table import Row, render
 
 
@@ -33,3 +35,13 @@ def test_a_ratio_without_a_goal_has_no_verdict():
     row = Row("knee", 30.0, "articles/s", "capacity", 20.0)
     assert row.ratio == 1.5 and row.met is None
     assert lines_of([row])[-1].endswith("| 1.50 | – | – |")
+
+
+def test_python_m_bench_has_help_and_starts_nothing(capsys):
+    from bench.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert "python -m bench" in out and "--quick" in out and "--soak" in out and "--profile" in out
