@@ -10,12 +10,10 @@ run: setup
 test: setup
 	.venv/bin/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
+# One table: each figure, its bound or peer measured in the same run, the ratio
+# (BENCH_ARGS=--quick for a check of the harness, BENCH_ARGS="--soak 900" for the soak).
 bench: setup
-	.venv/bin/wire bench-formats
-	.venv/bin/wire bench
-	.venv/bin/python -m services.publishing.bench -n 3000 --wrk-seconds 15
-	.venv/bin/python -m services.enrichment.bench 300
-	.venv/bin/python -m services.translation.bench --articles 40 --sentences 240
+	.venv/bin/python -m bench $(BENCH_ARGS)
 
 # Faults while articles flow on the 3-broker cluster with 2 replicas per worker;
 # prints the checker's summary and the fault table (not part of `make test`,

@@ -1,14 +1,11 @@
 """The ``wire`` command: one entry point, a sub-command per job."""
 from __future__ import annotations
 
-import argparse
 import sys
 
 USAGE = """wire COMMAND [ARGS]
 
   run [--brokers N] [--replicas N]  Kafka, Redis and every service in the foreground (make run)
-  bench [-n N]                push N synthetic articles through a fresh pipeline and report
-  bench-formats               parser throughput on one core (HTML pages/s, XML items/s)
   parse FILE...               print the canonical ninjs of each file
   extract DIR --out F.json    extract article bodies from every *.html[.gz] / *.txt in DIR
   eval --pred F --truth G     score an extraction against ground truth (precision, recall, F1)
@@ -29,18 +26,6 @@ def main(argv: list[str] | None = None) -> int:
         from services.cli.run import run_stack
 
         return run_stack(rest)
-    if command == "bench":
-        parser = argparse.ArgumentParser(prog="wire bench")
-        parser.add_argument("-n", "--articles", type=int, default=2000)
-        parser.add_argument("--concurrency", type=int, default=32)
-        args = parser.parse_args(rest)
-        from services.cli.bench import run_bench
-
-        return run_bench(articles=args.articles, concurrency=args.concurrency)
-    if command == "bench-formats":
-        from services.cli.bench_formats import main_bench_formats
-
-        return main_bench_formats(rest)
     if command == "parse":
         from services.cli.parse import main_parse
 

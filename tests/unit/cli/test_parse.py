@@ -30,8 +30,8 @@ def test_an_unreadable_file_is_reported_on_stderr_and_the_rest_still_printed(cap
     assert len(out.splitlines()) == 1 and orjson.loads(out)["format"] == "nitf"
 
 
-@pytest.mark.parametrize("command", ["run", "bench", "bench-formats", "parse", "extract", "eval", "status", "dlq",
-                                     "trace", "rebuild-read-model"])
+@pytest.mark.parametrize("command", ["run", "parse", "extract", "eval", "status", "dlq", "trace",
+                                     "rebuild-read-model"])
 def test_every_subcommand_has_help_and_starts_nothing(command, capsys):
     from services.cli.__main__ import main
 

@@ -6,7 +6,7 @@
 - :func:`bench_article_reads`: ``GET /v1/articles/{id}`` requests/s and latency
   percentiles of one gateway worker, measured with wrk (Debian package ``wrk``).
 
-``python -m services.publishing.bench [-n N] [--subscriptions S]`` starts its own
+``python -m bench.publishing [-n N] [--subscriptions S]`` starts its own
 Kafka and Redis in a temporary folder and prints both.
 """
 from __future__ import annotations
@@ -135,7 +135,7 @@ def bench_article_reads(*, gateway_url: str, article_id: str, seconds: int = 20,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.publishing.bench")
+    parser = argparse.ArgumentParser(prog="python -m bench.publishing")
     parser.add_argument("-n", "--items", type=int, default=2000)
     parser.add_argument("--subscriptions", type=int, default=10)
     parser.add_argument("--wrk-seconds", type=int, default=20)

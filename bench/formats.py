@@ -1,4 +1,4 @@
-"""``wire bench-formats``: parser throughput on one core (HTML pages/s, XML items/s)."""
+"""``python -m bench.formats``: parser throughput on one core (HTML pages/s, XML items/s)."""
 from __future__ import annotations
 
 import argparse
@@ -30,8 +30,8 @@ def rate(samples: list[tuple[str, bytes]], seconds: float) -> tuple[float, int]:
             return items / elapsed, items
 
 
-def main_bench_formats(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="wire bench-formats")
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.formats")
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args(argv)
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -45,3 +45,7 @@ def main_bench_formats(argv: list[str]) -> int:
         per_s, n = rate(xml, args.seconds)
         print(f"XML wire items {per_s:8.1f} items/s on one core ({len(xml)} NewsML/NITF files, {n} items parsed)")
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -4,7 +4,8 @@
 bench`` pushes) through everything the worker does per article: the language
 models and rules (:func:`findings.read_article`), writing ninjs fields and the
 envelope, and the MinHash/LSH cluster assignment. The process is pinned to one
-CPU while it runs. ``python -m services.enrichment.bench 200`` prints the result.
+CPU while it runs. ``python -m bench.enrichment 200`` prints the result;
+:mod:`bench.ner_bound` runs it once per core at the same time (the two-core bound).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
@@ -26,13 +28,14 @@ from shared.formats.plaintext import parse_plaintext
 
 
 @contextmanager
-def one_core():
-    """Pin this process to a single CPU (Linux), restoring the mask afterwards."""
+def one_core(cpu: int | None = None):
+    """Pin this process to ``cpu`` (default: the lowest allowed) on Linux,
+    restoring the mask afterwards."""
     if not hasattr(os, "sched_setaffinity"):
         yield None
         return
     before = os.sched_getaffinity(0)
-    cpu = min(before)
+    cpu = min(before) if cpu is None else cpu
     os.sched_setaffinity(0, {cpu})
     try:
         yield cpu
@@ -40,19 +43,27 @@ def one_core():
         os.sched_setaffinity(0, before)
 
 
-def bench_enrichment(n: int = 200, *, words: int = 600) -> dict:
-    """Enrich ``n`` synthetic articles of about ``words`` words on one core.
+def bench_enrichment(n: int = 200, *, words: int = 600, seed: int = 7, first: int = 10_000,
+                     cpu: int | None = None, before_timing: Callable[[], None] | None = None) -> dict:
+    """Enrich ``n`` synthetic articles of about ``words`` words (numbers ``first``…,
+    generator ``seed``: pass the pipeline's to read the very articles it gets) on
+    one core (``cpu``, default the lowest allowed).
 
-    Returns articles/s and words/s (wall clock), CPU seconds, and per-article
-    latency percentiles in milliseconds."""
-    articles = [parse_plaintext(synthetic_article(10_000 + i, words=words), provider="bench") for i in range(n)]
+    ``before_timing`` is called once the model is loaded, just before the clock
+    starts (processes run side by side wait on a barrier there). Returns
+    articles/s and words/s (wall clock), CPU seconds, and per-article latency
+    percentiles in milliseconds."""
+    articles = [parse_plaintext(synthetic_article(first + i, words=words, seed=seed), provider="bench")
+                for i in range(n)]
     received = datetime.now(timezone.utc)
     index = StoryIndex({}, {}, horizon_s=7 * 86400)
     english()  # model loading is start-up cost, not throughput
     read_article(articles[0].model_copy(deep=True), received_at=received)
     total_words = sum(word_count(a.body_text) for a in articles)
     latencies = []
-    with one_core() as cpu:
+    with one_core(cpu) as cpu:
+        if before_timing is not None:
+            before_timing()
         cpu_started, started = time.process_time(), time.perf_counter()
         for article in articles:
             t0 = time.perf_counter()

@@ -8,7 +8,7 @@ a fresh local Kafka (one node, or ``--brokers 3``: replication 3, min ISR 2).
   transaction (``send_offsets_to_transaction``); downstream reads
   ``read_committed`` and sees no repeat.
 
-Prints messages/s of each and the ratio: ``python -m services.cli.eos_bench``.
+Prints messages/s of each and the ratio: ``python -m bench.eos``.
 """
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ async def measure(bootstrap: str, *, messages: int, replication: int) -> dict[st
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.cli.eos_bench")
+    parser = argparse.ArgumentParser(prog="python -m bench.eos")
     parser.add_argument("-n", "--messages", type=int, default=20_000)
     parser.add_argument("--brokers", type=int, default=1)
     args = parser.parse_args(argv)

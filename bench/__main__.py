@@ -1,0 +1,194 @@
+"""``python -m bench [--quick] [--soak SECONDS] [--profile DIR]`` (``make bench``): every figure
+next to its bound or peer measured in the same run, printed as one table.
+
+Progress goes to stderr, the table to stdout. See README, *Benchmarks*."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import importlib.util
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.e2e import ArticleNumbers, closed_loop
+from bench.latency import KNEE_MS, steps
+from bench.memory import MemorySampler
+from bench.ner_bound import ner_bound
+from bench.peers import measure_peers
+from bench.profile import HottestProfiles
+from bench.publishing import bench_article_reads, bench_publishing
+from bench.soak import soak
+from bench.stack import backends, pipeline_as_wire_run
+from bench.table import Row, render
+
+SEED = 7  # the synthetic articles' generator: the NER bound reads the very articles the pipeline gets
+MEMORY_BOUND_MIB = 3 * 1024
+P99_BOUND_MS = 250.0
+
+
+@dataclass(frozen=True)
+class Sizes:
+    peer_messages: int
+    bound_articles: int
+    pipeline_articles: int
+    warm_up_articles: int
+    ladder: tuple[float, ...]  # latency steps, as fractions of the measured capacity
+    step_seconds: float
+    refinements: int
+    wrk_seconds: int
+    published_items: int
+
+
+FULL = Sizes(peer_messages=8_000, bound_articles=300, pipeline_articles=600, warm_up_articles=20,
+             ladder=(0.5, 0.7, 0.85, 1.0, 1.15, 1.3, 1.6), step_seconds=20, refinements=2, wrk_seconds=15,
+             published_items=2000)
+QUICK = Sizes(peer_messages=1_500, bound_articles=60, pipeline_articles=80, warm_up_articles=10,
+              ladder=(0.5, 0.8, 1.1, 1.5), step_seconds=8, refinements=0, wrk_seconds=5, published_items=300)
+
+
+def say(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def component_rows(quick: bool) -> list[Row]:
+    """Rows of the component benches (translation, extraction) that are present."""
+    rows: list[Row] = []
+    for name in ("bench.translation", "bench.extraction"):
+        if importlib.util.find_spec(name) is None:
+            say(f"{name} not present, skipped")
+            continue
+        say(f"{name}…")
+        try:
+            rows += importlib.import_module(name).rows(quick)
+        except Exception as exc:  # noqa: BLE001 - another engineer's bench must not cost the table
+            say(f"{name} failed, its rows are missing: {exc!r}")
+    return rows
+
+
+def peer_rows(bootstrap: str, messages: int) -> list[Row]:
+    say(f"peers: {messages} records of 9 KB through aiokafka, faust and a no-op stage, best of 2 rounds…")
+    rates = measure_peers(bootstrap, messages)
+    faster = max(("aiokafka loop", rates.aiokafka), ("faust agent", rates.faust), key=lambda peer: peer[1])
+    return [
+        Row("peer: bare aiokafka consume→produce→commit, 9 KB", rates.aiokafka, "msgs/s", "–", None),
+        Row("peer: faust-streaming agent pass-through, 9 KB", rates.faust, "msgs/s", "–", None),
+        Row("Wirestream stage, no-op handler, 9 KB", rates.stage, "msgs/s", f"faster peer ({faster[0]})",
+            faster[1], goal=0.80),
+    ]
+
+
+def publishing_rows(stack, items: int, noop_stage: float) -> list[Row]:
+    """The publishing stage alone (in this process, its own topics) with 10
+    subscriptions that each take every item, against the no-op stage."""
+    say(f"publishing stage alone: {items} items, 10 subscriptions…")
+    result = asyncio.run(bench_publishing(kafka_bootstrap=stack.kafka.bootstrap, redis_url=stack.redis.url,
+                                          items=items, subscriptions=10, matching="all"))
+    return [Row("publishing stage alone, 10 subscriptions taking every item", result["items_per_s"], "items/s",
+                "Wirestream stage, no-op", noop_stage)]
+
+
+def pipeline_rows(stack, sizes: Sizes, bound: float, numbers: ArticleNumbers, soak_seconds: float,
+                  profile_dir: Path | None) -> list[Row]:
+    """Throughput without MT, latency steps, the knee, memory and the read side
+    (and py-spy profiles of the two hottest processes into ``profile_dir``)."""
+    rows: list[Row] = []
+    with pipeline_as_wire_run(stack) as pipeline:
+        url, redis_url = pipeline.gateway_url, stack.redis.url
+        say(f"pipeline processes: {', '.join(pipeline.processes)}")
+        enrichers = len(pipeline.replicas_of("enrichment"))
+
+        def stack_pids() -> list[int | None]:
+            return [stack.kafka.process.pid, stack.redis.process.pid, *(p.pid for p in pipeline.processes.values())]
+
+        closed_loop(url, redis_url, numbers.take(sizes.warm_up_articles), seed=SEED)  # models, group joins
+        profiles = None
+        if profile_dir is not None:
+            profiles = HottestProfiles({name: p.pid for name, p in pipeline.processes.items()}, profile_dir,
+                                       seconds=sizes.step_seconds)
+            profiles.start()
+        with MemorySampler(stack_pids) as memory:
+            say(f"pipeline, no MT: {sizes.pipeline_articles} articles of 600 words, 16 at a time…")
+            result = closed_loop(url, redis_url, numbers.take(sizes.pipeline_articles), seed=SEED)
+            capacity = result.per_second
+            rows.append(Row(f"pipeline, no MT ({sizes.pipeline_articles} × 600 words, {enrichers} enrichment "
+                            f"process{'es' if enrichers > 1 else ''})", capacity, "articles/s",
+                            "NER bound", bound, goal=0.80))
+            say(f"capacity {capacity:.1f} articles/s; latency steps…")
+            done = steps(url, redis_url, capacity=capacity, fractions=list(sizes.ladder),
+                         seconds=sizes.step_seconds, refinements=sizes.refinements, seed=SEED, numbers=numbers)
+        if profiles is not None:
+            profiles.join()
+        half = done[0]  # the ladder starts at half the capacity
+        rows.append(Row(f"p99 received→published at {half.rate:.1f}/s (half capacity)", half.p99_ms, "ms",
+                        "bound", P99_BOUND_MS, goal=1.0, higher_is_better=False))
+        for step in sorted((s for s in done if s is not half), key=lambda s: s.rate):
+            rows.append(Row(f"p99 at {step.rate:.1f}/s ({step.rate / capacity:.2f} × capacity)", step.p99_ms,
+                            "ms", "knee threshold", KNEE_MS))
+        over = [s.rate for s in done if s.p99_ms > KNEE_MS]
+        if over:
+            rows.append(Row("knee: lowest rate with p99 > 1 s", min(over), "articles/s", "capacity", capacity))
+        else:
+            rows.append(Row("knee not reached: p99 ≤ 1 s up to", max(s.rate for s in done), "articles/s",
+                            "capacity", capacity))
+        rows.append(Row(f"stack memory under load, RSS summed ({memory.processes} processes)", memory.peak_mib,
+                        "MiB", "3 GiB", MEMORY_BOUND_MIB, goal=1.0, higher_is_better=False))
+        rows += read_rows(url, result.ids[0], sizes)
+        if soak_seconds:
+            rows += soak_rows(url, redis_url, capacity, numbers, soak_seconds, stack_pids)
+    return rows
+
+
+def read_rows(url: str, article_id: str, sizes: Sizes) -> list[Row]:
+    """GET /v1/articles/{id} of a published article, with wrk (skipped without it)."""
+    try:
+        reads = bench_article_reads(gateway_url=url, article_id=article_id,
+                                    seconds=sizes.wrk_seconds, connections=8)
+    except (FileNotFoundError, subprocess.CalledProcessError) as exc:
+        say(f"reads skipped: {exc}")
+        return []
+    return [Row("GET /v1/articles/{id} through the gateway (wrk, 8 conn)", reads["requests_per_s"], "req/s",
+                "–", None)]
+
+
+def soak_rows(url: str, redis_url: str, capacity: float, numbers: ArticleNumbers, seconds: float,
+              stack_pids) -> list[Row]:
+    say(f"soak: {seconds:.0f} s at {capacity / 2:.1f} articles/s…")
+    result = soak(url, redis_url, seconds=seconds, rate=capacity / 2, seed=SEED, numbers=numbers, pids=stack_pids)
+    return [
+        Row(f"soak {result.seconds:.0f} s: stack memory at the end", result.end_mib, "MiB", "at the start",
+            result.start_mib, goal=1.10, higher_is_better=False),
+        Row("soak: memory slope", result.slope_mib_per_min, "MiB/min", "–", None),
+        Row("soak: worst p99 of a minute", result.worst_p99_ms, "ms", "bound", P99_BOUND_MS, goal=1.0,
+            higher_is_better=False),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small counts: checks the harness in minutes")
+    parser.add_argument("--soak", type=float, default=0, metavar="SECONDS",
+                        help="also feed half the capacity for SECONDS and compare memory at start and end")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="py-spy profiles of the two hottest pipeline processes under load, into DIR")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    numbers = ArticleNumbers()
+    say(f"NER bound: the enrichment handler alone on {sizes.bound_articles} articles, one process per core…")
+    bound = ner_bound(sizes.bound_articles, seed=SEED, first=sizes.warm_up_articles)
+    rows = [Row(f"NER bound: enrichment handler alone, {bound['processes']} processes", bound["articles_per_s"],
+                "articles/s", "–", None)]
+    with backends() as stack:
+        peers = peer_rows(stack.kafka.bootstrap, sizes.peer_messages)
+        noop_stage = peers[-1].value
+        rows += peers + publishing_rows(stack, sizes.published_items, noop_stage)
+        rows += pipeline_rows(stack, sizes, bound["articles_per_s"], numbers, args.soak, args.profile)
+    rows += component_rows(args.quick)
+    print(render(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

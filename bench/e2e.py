@@ -1,0 +1,126 @@
+"""Articles through a running pipeline, end to end: pushed to the gateway (a
+closed loop of N at a time, or an open loop at a fixed rate), read back from the
+read model with the times the pipeline stamped (received by the gateway,
+published to the read model)."""
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+import orjson
+from redis.asyncio import Redis
+
+from bench.stats import percentile
+from services.cli.synthetic import synthetic_article
+from shared.cache import Keys
+
+HEADERS = {"Authorization": "Bearer dev-key", "Content-Type": "text/plain"}
+
+
+class ArticleNumbers:
+    """Fresh synthetic-article numbers for one stack: a repeated article would be
+    answered as a duplicate, not processed."""
+
+    def __init__(self, start: int = 0) -> None:
+        self.next = start
+
+    def take(self, count: int) -> range:
+        numbers = range(self.next, self.next + count)
+        self.next += count
+        return numbers
+
+
+@dataclass
+class Published:
+    """What the read model says about a batch of articles."""
+
+    ids: list[str]
+    received: list[float]  # epoch seconds, stamped by the gateway
+    published: list[float]  # epoch seconds, stamped by publishing
+
+    @property
+    def latencies_ms(self) -> list[float]:
+        return [(p - r) * 1000 for r, p in zip(self.received, self.published)]
+
+    @property
+    def per_second(self) -> float:
+        """Articles/s from the first received to the last published."""
+        return len(self.published) / (max(self.published) - min(self.received))
+
+    def p(self, q: float) -> float:
+        return percentile(self.latencies_ms, q)
+
+
+async def _post(client: httpx.AsyncClient, url: str, body: str) -> str:
+    answer = await client.post(f"{url}/v1/articles", content=body, headers=HEADERS)
+    answer.raise_for_status()
+    return answer.json()["id"]
+
+
+async def push_closed_loop(url: str, numbers: range, *, seed: int, concurrency: int) -> list[str]:
+    """POST articles ``numbers`` with ``concurrency`` requests in flight; their ids."""
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in numbers:
+        queue.put_nowait(n)
+    ids: list[str] = []
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            ids.append(await _post(client, url, synthetic_article(queue.get_nowait(), seed=seed)))
+
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=concurrency)) as client:
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+    return ids
+
+
+async def push_open_loop(url: str, numbers: range, *, seed: int, rate: float) -> list[str]:
+    """POST article ``numbers[i]`` at ``i / rate`` seconds after the start, whether
+    or not the earlier ones were answered (a wire feed does not wait for the
+    pipeline); their ids in order."""
+    bodies = [synthetic_article(n, seed=seed) for n in numbers]  # built before the clock starts
+    async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=512)) as client:
+        started = time.perf_counter()
+
+        async def at(i: int, body: str) -> str:
+            await asyncio.sleep(max(0.0, started + i / rate - time.perf_counter()))
+            return await _post(client, url, body)
+
+        return list(await asyncio.gather(*(at(i, body) for i, body in enumerate(bodies))))
+
+
+async def wait_published(redis_url: str, ids: list[str], *, timeout: float) -> Published:
+    """Poll the read model until every id is published. TimeoutError naming how
+    many were when ``timeout`` seconds pass."""
+    redis, keys = Redis.from_url(redis_url), Keys()
+    deadline = time.monotonic() + timeout
+    metas: list = []
+    try:
+        while time.monotonic() < deadline:
+            pipe = redis.pipeline(transaction=False)
+            for article_id in ids:
+                pipe.hget(keys.article(article_id), "meta")
+            metas = await pipe.execute()
+            if all(metas):
+                loaded = [orjson.loads(m) for m in metas]
+                return Published(ids=ids,
+                                 received=[datetime.fromisoformat(m["received_at"]).timestamp() for m in loaded],
+                                 published=[datetime.fromisoformat(m["published_at"]).timestamp() for m in loaded])
+            await asyncio.sleep(0.25)
+        raise TimeoutError(f"only {sum(1 for m in metas if m)} of {len(ids)} articles published in {timeout:.0f}s")
+    finally:
+        await redis.aclose()
+
+
+def closed_loop(url: str, redis_url: str, numbers: range, *, seed: int, concurrency: int = 16,
+                timeout: float = 900) -> Published:
+    ids = asyncio.run(push_closed_loop(url, numbers, seed=seed, concurrency=concurrency))
+    return asyncio.run(wait_published(redis_url, ids, timeout=timeout))
+
+
+def open_loop(url: str, redis_url: str, numbers: range, *, seed: int, rate: float,
+              timeout: float = 900) -> Published:
+    ids = asyncio.run(push_open_loop(url, numbers, seed=seed, rate=rate))
+    return asyncio.run(wait_published(redis_url, ids, timeout=timeout))

@@ -1,0 +1,49 @@
+"""The faust-streaming peer: an agent that passes every record of SOURCE on to
+SINK, timed from its first record until MESSAGES are produced and flushed; prints
+``{"messages_per_s": …}`` and stops its worker.
+
+``python -m bench.faust_peer BOOTSTRAP SOURCE SINK MESSAGES`` (run by
+:func:`bench.peers.faust_rate`; a worker of its own, as faust wants its loop)."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+import uuid
+
+import faust
+
+
+def build(bootstrap: str, source: str, sink: str, messages: int) -> faust.App:
+    app = faust.App(f"bench-faust-{uuid.uuid4().hex[:6]}", broker=f"kafka://{bootstrap}", store="memory://",
+                    web_enabled=False, producer_acks=-1,  # acks=all, as the stages produce
+                    consumer_auto_offset_reset="earliest", topic_partitions=3)
+    source_topic = app.topic(source, key_serializer="raw", value_serializer="raw")
+    sink_topic = app.topic(sink, key_serializer="raw", value_serializer="raw")
+    state = {"moved": 0, "started": None}
+
+    @app.agent(source_topic)
+    async def passthrough(stream):
+        async for event in stream.events():
+            state["started"] = state["started"] or time.perf_counter()
+            await sink_topic.send(key=event.key, value=event.value)
+            state["moved"] += 1
+            if state["moved"] == messages:
+                await app.producer.flush()
+                rate = messages / (time.perf_counter() - state["started"])
+                print(json.dumps({"messages_per_s": rate}), flush=True)
+                os.kill(os.getpid(), signal.SIGTERM)  # the worker's own clean shutdown
+
+    return app
+
+
+def main(argv: list[str]) -> None:
+    bootstrap, source, sink, messages = argv
+    app = build(bootstrap, source, sink, int(messages))
+    faust.Worker(app, loglevel="WARNING", quiet=True, redirect_stdouts=False).execute_from_commandline()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
