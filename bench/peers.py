@@ -1,7 +1,7 @@
 """Three pass-throughs of the same 9 KB records on the same broker: a bare batched
 aiokafka consume → produce → commit loop, a faust-streaming agent (in a process of
 its own, :mod:`bench.faust_peer`) and a Wirestream stage (the project's
-:class:`~shared.bus.StageRunner`) with a no-op handler. Each reads the one filled
+:class:`~shared.runner.StageRunner`) with a no-op handler. Each reads the one filled
 topic in its own consumer group (a new one each round) and writes a topic of its
 own; each rate is timed from its first record to its last."""
 from __future__ import annotations
@@ -20,7 +20,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from services.cli.stack.processes import REPO
 from services.cli.synthetic import synthetic_article
-from shared.bus import Outgoing, StageRunner, make_producer
+from shared.bus import Outgoing, make_producer
+from shared.runner import StageRunner
 from shared.settings import WireSettings
 
 RECORD_BYTES = 9 * 1024
