@@ -1,5 +1,5 @@
-"""``wire rebuild-read-model``: rebuild the Redis read model from Kafka after Redis
-lost its data.
+"""Rebuild the Redis read model from Kafka after Redis lost its data (``wire
+rebuild-read-model`` runs :func:`rebuild`).
 
 Reads, to their current end: ``wire.subscriptions`` (the subscriptions),
 ``articles.published`` (the latest version of every story; a kill notice followed
@@ -12,9 +12,6 @@ in Redis is never replaced) and to run twice.
 """
 from __future__ import annotations
 
-import argparse
-import asyncio
-import sys
 import time
 from datetime import datetime, timezone
 from dataclasses import dataclass, field
@@ -31,8 +28,8 @@ from shared.cache import Keys, connect
 from shared.cloudevents import read_headers
 from shared.codec import decode
 from shared.events import ArticleEvent, article_id_for
-from shared.read_model import ReadModel
-from shared.subscriptions import Subscription, SubscriptionKeys, SubscriptionStore
+from services.publishing.read_model.writer import ReadModelWriter
+from shared.subscriptions import Subscription, SubscriptionStore
 from shared.topics import Topics
 
 
@@ -108,7 +105,7 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
         await SubscriptionStore(redis, keys.prefix).restore(subscriptions)
         counts["subscriptions"] = len(subscriptions)
 
-        view, sub_keys = ReadModel(redis, keys), SubscriptionKeys(keys.prefix)
+        view, sub_keys = ReadModelWriter(redis, keys), keys.subscriptions
         stories = latest_stories(await read_to_end(settings.kafka_bootstrap, topics.published))
         for uri, story in sorted(stories.items(), key=lambda kv: kv[1].published_at):
             article_id = story.headers.get("wire_article_id") or article_id_for(uri)
@@ -163,22 +160,3 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
 
 def _iso(ts: float) -> str | None:
     return datetime.fromtimestamp(ts, timezone.utc).isoformat() if ts else None
-
-
-def main_rebuild(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="wire rebuild-read-model", description=__doc__.splitlines()[0])
-    parser.add_argument("--kafka", help="bootstrap servers (default: WIRE_KAFKA_BOOTSTRAP)")
-    parser.add_argument("--redis", help="Redis URL (default: WIRE_REDIS_URL)")
-    parser.add_argument("--prefix", help="topic/key prefix (default: WIRE_TOPIC_PREFIX)")
-    args = parser.parse_args(argv)
-    overrides = {k: v for k, v in (("kafka_bootstrap", args.kafka), ("redis_url", args.redis),
-                                   ("topic_prefix", args.prefix)) if v is not None}
-    settings = PublishingSettings(**overrides)
-    started = time.monotonic()
-    counts = asyncio.run(rebuild(settings))
-    print(orjson.dumps({**counts, "seconds": round(time.monotonic() - started, 2)}).decode())
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main_rebuild(sys.argv[1:]))

@@ -1,11 +1,10 @@
-"""The Redis read model: the latest published ninjs item of each story.
+"""The read model's write side: publishing's only way to change what the gateway
+serves (:mod:`shared.read_model` is the read side and names the structures).
 
-Publishing writes it, the gateway serves it. A write never replaces a newer
-version with an older one, so re-delivered or out-of-order events are harmless.
-Besides each item it keeps whether the story was killed (the API answers 410),
-the language versions of a story (its family), a time index of live items for the
-filtered list, and a change counter that the lists' and feeds' ETags come from.
-Everything here can be rebuilt from ``articles.published`` (``wire rebuild-read-model``).
+One Lua script writes an item (live or killed) with everything it fans out to — its
+subscriptions' feeds, live streams and webhook outboxes — so they land together or
+not at all. Which version wins is decided in Python (:mod:`shared.versions`) before
+the write; the scripts never order versions themselves.
 """
 from __future__ import annotations
 
@@ -17,31 +16,24 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from services.publishing.retraction import PURGE_LIVE
 from shared.cache import Keys
 from shared.errors import RetriableError
+from shared.read_model import KILLED, LIVE, ReadModel
+from shared.versions import is_older
 
-# KEYS[1] item hash, KEYS[2] recent list. ARGV: version, item, meta, id, max recent.
-_STORE_IF_NOT_OLDER = """
+# KEYS[1] item hash, KEYS[2] recent list. ARGV: 1 the stored version Python compared
+# against ('' none), 2 version, 3 item, 4 meta, 5 id, 6 max recent. Writes only when
+# the stored version is still the one Python read (else 'retry': read and decide again).
+_STORE_IF_UNCHANGED = """
 local current = redis.call('HGET', KEYS[1], 'version')
-if current and tonumber(current) and tonumber(ARGV[1]) and tonumber(current) > tonumber(ARGV[1]) then
-  return 0
-end
-redis.call('HSET', KEYS[1], 'version', ARGV[1], 'item', ARGV[2], 'meta', ARGV[3])
-redis.call('LREM', KEYS[2], 0, ARGV[4])
-redis.call('LPUSH', KEYS[2], ARGV[4])
-redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[5]) - 1)
+if (current or '') ~= ARGV[1] then return -1 end
+redis.call('HSET', KEYS[1], 'version', ARGV[2], 'item', ARGV[3], 'meta', ARGV[4])
+redis.call('LREM', KEYS[2], 0, ARGV[5])
+redis.call('LPUSH', KEYS[2], ARGV[5])
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[6]) - 1)
 return 1
 """
-
-
-# --- The published view: live and killed items, language families, the index ----
-#
-# article:<id>  hash  version, item, meta, digest, state ("live" | "killed"), root
-# published     zset  ids of live items, score = ms published (the query index)
-# family:<root> set   ids of every language version of a story (root = the original)
-# changes       int   bumped by every write: the ETag of lists and feeds
-
-LIVE, KILLED = "live", "killed"
 
 # KEYS: 1 item hash, 2 recent list, 3 index, 4 family set, 5 change counter, then per
 # delivery: its feed (sorted set), live stream, webhook outbox.
@@ -108,73 +100,20 @@ class Delivery:
     outbox: str | None = None
 
 
-@dataclass(frozen=True)
-class StoredItem:
-    """What the read model holds for one article id."""
-
-    version: str
-    item: dict[str, Any] | None
-    meta: dict[str, Any]
-    digest: str
-    killed: bool
-    root: str | None
-
-    def is_newer_than_me(self, version: str) -> bool:
-        """Whether ``version`` is older than the stored one (so must be ignored)."""
-        return _version_key(version) < _version_key(self.version)
-
-
-def _version_key(version: str) -> tuple[int, float | str]:
-    try:
-        return (1, float(version))
-    except (TypeError, ValueError):
-        return (0, str(version))
-
-
-class PublishedView:
-    """Read and write the published view. Writes are queued on a Redis pipeline the
-    caller executes (MULTI/EXEC), so an item and everything it fans out to land
-    together or not at all."""
+class ReadModelWriter(ReadModel):
+    """Writes of the published view. Live and killed writes are queued on a Redis
+    pipeline the caller executes (MULTI/EXEC), so an item and everything it fans out
+    to land together or not at all."""
 
     def __init__(self, redis: Redis, keys: Keys, *, recent_size: int = 1000, live_max: int = 1000,
                  feed_size: int = 500) -> None:
-        self.redis = redis
-        self.keys = keys
+        super().__init__(redis, keys)
         self.recent_size = recent_size
         self.live_max = live_max
         self.feed_size = feed_size
         self._write = redis.register_script(_WRITE)
-
-    @property
-    def index(self) -> str:
-        return f"{self.keys.prefix}published"
-
-    @property
-    def changes_key(self) -> str:
-        return f"{self.keys.prefix}changes"
-
-    def family(self, root: str) -> str:
-        return f"{self.keys.prefix}family:{root}"
-
-    def queue_stored(self, pipe, article_id: str) -> None:
-        """Queue the read of ``article_id``'s state on ``pipe`` (see :meth:`parse_stored`)."""
-        pipe.hmget(self.keys.article(article_id), "version", "item", "meta", "digest", "state", "root")
-
-    @staticmethod
-    def parse_stored(row: list) -> StoredItem | None:
-        version, item, meta, digest, state, root = row
-        if version is None:
-            return None
-        return StoredItem(version=version.decode(), item=orjson.loads(item) if item else None,
-                          meta=orjson.loads(meta) if meta else {}, digest=(digest or b"").decode(),
-                          killed=state == KILLED.encode(), root=root.decode() if root else None)
-
-    async def stored(self, article_id: str) -> StoredItem | None:
-        """The stored state of ``article_id`` or None when unknown."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            self.queue_stored(pipe, article_id)
-            [row] = await pipe.execute()
-        return self.parse_stored(row)
+        self._store = redis.register_script(_STORE_IF_UNCHANGED)
+        self._purge_live = redis.register_script(PURGE_LIVE)
 
     def queue_roots(self, pipe, ids: list[str]) -> None:
         for i in ids:
@@ -194,27 +133,29 @@ class PublishedView:
             roots = await pipe.execute()
         return self.pick_root(article_id, roots)
 
-    async def family_ids(self, root: str) -> list[str]:
-        return sorted(m.decode() for m in await self.redis.smembers(self.family(root)))
-
     async def stage_live(self, pipe, article_id: str, item: dict[str, Any], meta: dict[str, Any], *, digest: str,
-                   root: str, score_ms: int, entry: dict[str, str] | None = None,
-                   deliveries: list[Delivery] = ()) -> None:
+                         root: str, score_ms: int, entry: dict[str, str] | None = None,
+                         deliveries: list[Delivery] = ()) -> None:
         """Queue (one script call) the writes that make ``item`` the live version of
         ``article_id``, and its ``deliveries`` (``entry`` fields + the item as "body")."""
         await self._stage(pipe, article_id, item, meta, digest=digest, root=root, score_ms=score_ms, state=LIVE,
-                    entry=entry, deliveries=deliveries)
+                          entry=entry, deliveries=deliveries)
 
     async def stage_killed(self, pipe, article_id: str, notice: dict[str, Any], meta: dict[str, Any], *,
-                     digest: str, entry: dict[str, str] | None = None, deliveries: list[Delivery] = ()) -> None:
+                           digest: str, entry: dict[str, str] | None = None, deliveries: list[Delivery] = ()) -> None:
         """Queue the writes that mark ``article_id`` killed (410 Gone), drop it from
         every list, and deliver the kill ``notice``."""
         await self._stage(pipe, article_id, notice, meta, digest=digest, root="", score_ms=0, state=KILLED,
-                    entry=entry, deliveries=deliveries)
+                          entry=entry, deliveries=deliveries)
+
+    async def stage_purge_live(self, pipe, article_id: str, streams: list[str]) -> None:
+        """Queue the removal of ``article_id``'s entries from the live ``streams``."""
+        if streams:
+            await self._purge_live(keys=streams, args=[article_id], client=pipe)
 
     async def _stage(self, pipe, article_id, item, meta, *, digest, root, score_ms, state, entry, deliveries) -> None:
-        keys = [self.keys.article(article_id), self.keys.recent(), self.index, self.family(root or article_id),
-                self.changes_key]
+        keys = [self.keys.article(article_id), self.keys.recent(), self.keys.published(),
+                self.keys.family(root or article_id), self.keys.changes()]
         fields = [x for kv in (entry or {}).items() for x in kv]
         args = [article_id, item.get("version", "1"), orjson.dumps(item), orjson.dumps(meta, default=str), digest,
                 root, score_ms, self.recent_size, state, self.live_max, self.feed_size, len(fields) // 2, *fields]
@@ -223,72 +164,23 @@ class PublishedView:
             args += [d.feed_mode if d.feed else "n", 1 if d.live else 0, 1 if d.outbox else 0]
         await self._write(keys=keys, args=args, client=pipe)
 
-    # --- reads for the API ---------------------------------------------------------
-
-    async def current(self, article_id: str) -> tuple[bytes | None, bool]:
-        """(the stored ninjs JSON or None, whether the item was killed)."""
-        item, state = await self.redis.hmget(self.keys.article(article_id), "item", "state")
-        return item, state == KILLED.encode()
-
-    async def changes(self) -> int:
-        return int(await self.redis.get(self.changes_key) or 0)
-
-    async def entries(self, article_ids: list[str]) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
-        """(id, ninjs item, meta) of each live id, in the order given; others skipped."""
-        if not article_ids:
-            return []
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for i in article_ids:
-                pipe.hmget(self.keys.article(i), "item", "meta", "state")
-            rows = await pipe.execute()
-        return [(i, orjson.loads(item), orjson.loads(meta) if meta else {})
-                for i, (item, meta, state) in zip(article_ids, rows) if item and state != KILLED.encode()]
-
-    async def newest(self, key: str, *, before: tuple[int, str] | None, count: int) -> list[tuple[str, int]]:
-        """Up to ``count`` (id, score) of the sorted set ``key``, newest first, strictly
-        after the cursor ``before`` = (score, id) of the last one already seen."""
-        if before is None:
-            rows = await self.redis.zrevrangebyscore(key, "+inf", "-inf", start=0, num=count, withscores=True)
-            return [(m.decode(), int(s)) for m, s in rows]
-        score, last = before
-        # Equal scores come in reverse lexical order: skip those not after the cursor.
-        rows = await self.redis.zrevrangebyscore(key, score, "-inf", start=0, num=count + 64, withscores=True)
-        out = [(m.decode(), int(s)) for m, s in rows if int(s) < score or m.decode() < last]
-        return out[:count]
-
-
-class ReadModel(PublishedView):
-    def __init__(self, redis: Redis, keys: Keys, *, recent_size: int = 1000, **sizes: int) -> None:
-        super().__init__(redis, keys, recent_size=recent_size, **sizes)
-        self._store = redis.register_script(_STORE_IF_NOT_OLDER)
-
     async def store(self, article_id: str, item: dict[str, Any], meta: dict[str, Any]) -> bool:
         """Save ``item`` (a ninjs object) and its pipeline ``meta`` unless a newer
         version is already stored. Returns whether it was written.
 
         Raises RetriableError when Redis cannot be reached."""
+        version = str(item.get("version", "1"))
+        key = self.keys.article(article_id)
         try:
-            written = await self._store(
-                keys=[self.keys.article(article_id), self.keys.recent()],
-                args=[
-                    item.get("version", "1"),
-                    orjson.dumps(item),
-                    orjson.dumps(meta, default=str),
-                    article_id,
-                    self.recent_size,
-                ],
-            )
+            while True:  # each round lost means another writer changed the version meanwhile
+                current = await self.redis.hget(key, "version")
+                current = current.decode() if current is not None else ""
+                if current and is_older(version, current):
+                    return False
+                written = await self._store(keys=[key, self.keys.recent()],
+                                            args=[current, version, orjson.dumps(item),
+                                                  orjson.dumps(meta, default=str), article_id, self.recent_size])
+                if written != -1:
+                    return bool(written)
         except (RedisConnectionError, RedisTimeoutError) as exc:
             raise RetriableError(f"read model unreachable: {exc}") from exc
-        return bool(written)
-
-    async def item_json(self, article_id: str) -> bytes | None:
-        """The stored ninjs item as JSON bytes, or None when unknown."""
-        return await self.redis.hget(self.keys.article(article_id), "item")
-
-    async def meta(self, article_id: str) -> dict[str, Any] | None:
-        raw = await self.redis.hget(self.keys.article(article_id), "meta")
-        return orjson.loads(raw) if raw else None
-
-    async def recent_ids(self, limit: int = 50) -> list[str]:
-        return [i.decode() for i in await self.redis.lrange(self.keys.recent(), 0, limit - 1)]
