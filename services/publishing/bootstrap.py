@@ -17,7 +17,7 @@ from services.publishing.runner import StoryConcurrentRunner
 from shared.bus import Outgoing, make_producer
 from shared.cache import Keys, connect
 from shared.outbound import OutboundClient, OutboundLimits, OutboundPolicy
-from shared.read_model import ReadModel
+from services.publishing.read_model import ReadModelWriter
 from shared.subscriptions import Subscription, SubscriptionKeys, SubscriptionStore, ensure_topics as ensure_named
 from shared.topics import Topics, ensure_topics
 
@@ -58,7 +58,7 @@ async def serve(settings: PublishingSettings, stop: asyncio.Event) -> None:
 
     cache = SubscriptionCache(SubscriptionStore(redis, keys.prefix), on_change=subscriptions_changed)
     embargo = EmbargoQueue(redis, keys.prefix, topic=settings.embargoed_topic)
-    view = ReadModel(redis, keys, live_max=settings.live_stream_max, feed_size=settings.feed_size)
+    view = ReadModelWriter(redis, keys, live_max=settings.live_stream_max, feed_size=settings.feed_size)
     publisher = Publisher(view=view, subscriptions=cache, embargo=embargo, settings=settings,
                           published_topic=topics.published)
 
