@@ -22,8 +22,9 @@ from shared.events import Article, Signal
 from shared.versions import is_older
 
 # Rounds of read-then-decide a classification gets while other submissions of the
-# same story keep changing it (each lost round means another one was recorded).
-_ATTEMPTS = 8
+# same story keep changing it. Each lost round means another submission was recorded,
+# so this bounds only a pathological flood of one story.
+_ATTEMPTS = 64
 
 
 class Decision(StrEnum):
