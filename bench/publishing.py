@@ -30,6 +30,7 @@ from shared.cache import Keys, connect
 from shared.codec import encode
 from shared.events import Article, ArticleEvent, Envelope, TextBlock, article_id_for, utcnow
 from shared.read_model import ReadModel
+from services.publishing.read_model import ReadModelWriter
 from shared.subscriptions import Subscription, SubscriptionStore
 from shared.topics import Topics, ensure_topics
 from shared.tracing import new_traceparent
@@ -189,7 +190,7 @@ async def _seed_one(redis_url: str) -> None:
         event.article.uri = "urn:bench:read"
         item = event.article.to_ninjs()
         async with redis.pipeline(transaction=True) as pipe:
-            await ReadModel(redis, Keys()).stage_live(pipe, article_id_for(item["uri"]), item, {"signal": "new"},
+            await ReadModelWriter(redis, Keys()).stage_live(pipe, article_id_for(item["uri"]), item, {"signal": "new"},
                                                 digest="seed", root=article_id_for(item["uri"]),
                                                 score_ms=int(time.time() * 1000))
             await pipe.execute()

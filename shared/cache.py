@@ -30,15 +30,24 @@ def connect(url: str, *, timeout_s: float | None = None, retries: int = 3,
 
 
 class Keys:
-    """Redis key names, namespaced by the deployment's prefix like the topics."""
+    """Every Redis key name the services use, namespaced by the deployment's prefix
+    like the topics (``<topic prefix>wire:…``). Build keys here only: a key spelt in
+    two places drifts, and Lua scripts get theirs through KEYS built from these."""
 
     def __init__(self, prefix: str = "") -> None:
         self.prefix = f"{prefix}wire:"
 
-    def article(self, article_id: str) -> str:
-        return f"{self.prefix}article:{article_id}"
+    @classmethod
+    def with_key_prefix(cls, key_prefix: str) -> "Keys":
+        """The registry whose ``prefix`` is ``key_prefix`` (a ``Keys(p).prefix``)."""
+        keys = cls()
+        keys.prefix = key_prefix
+        return keys
+
+    # --- stories and submissions (gateway, ingest) -------------------------------
 
     def story(self, uri: str) -> str:
+        """Hash: the story registry's state of ``uri`` (version, content hash, owner)."""
         return f"{self.prefix}story:{uri}"
 
     def rate(self, provider: str, window: int) -> str:
@@ -47,11 +56,62 @@ class Keys:
     def idempotency(self, provider: str, key: str) -> str:
         return f"{self.prefix}idem:{provider}:{key}"
 
+    def inbound_fate(self, event_id: str) -> str:
+        """String: whether ingest claimed or the gateway withdrew a submission."""
+        return f"{self.prefix}inbound-fate:{event_id}"
+
+    def auth_failures(self, address: str, minute: int) -> str:
+        return f"{self.prefix}authfail:{address}:{minute}"
+
     def feed_cursor(self, url: str) -> str:
         return f"{self.prefix}feed:{url}"
 
+    # --- the read model (publishing writes, the gateway reads) --------------------
+
+    def article(self, article_id: str) -> str:
+        """Hash: version, item, meta, digest, state ("live" | "killed"), root."""
+        return f"{self.prefix}article:{article_id}"
+
     def recent(self) -> str:
         return f"{self.prefix}recent"
+
+    def published(self) -> str:
+        """Sorted set of live item ids, score = ms published (the query index)."""
+        return f"{self.prefix}published"
+
+    def changes(self) -> str:
+        """Counter bumped by every read-model write: the ETag of lists and feeds."""
+        return f"{self.prefix}changes"
+
+    def family(self, root: str) -> str:
+        """Set of the ids of every language version of a story (root = the original)."""
+        return f"{self.prefix}family:{root}"
+
+    # --- embargo queue (publishing) -----------------------------------------------
+
+    def embargo_due(self) -> str:
+        """Sorted set of held article ids, score = ms of release."""
+        return f"{self.prefix}embargo:due"
+
+    def embargo_events(self) -> str:
+        """Hash of held article id → the held event."""
+        return f"{self.prefix}embargo:events"
+
+    def embargo_lease(self) -> str:
+        return f"{self.prefix}embargo:lease"
+
+    # --- translation memory, heartbeats --------------------------------------------
+
+    def translation_memory(self, digest: str) -> str:
+        return f"{self.prefix}tm:{digest}"
+
+    def status(self, service: str, host: str, pid: int) -> str:
+        return f"{self.prefix}status:{service}:{host}:{pid}"
+
+    def status_pattern(self, service: str = "*") -> str:
+        return f"{self.prefix}status:{service}:*"
+
+    # --- trends (enrichment writes, publishing adds released stories) -------------
 
     def trend_windows(self) -> str:
         """Sorted set of the trend windows ("<start>:<end>", score start) enrichment wrote."""
@@ -68,3 +128,56 @@ class Keys:
     def trend_released_stories(self) -> str:
         """Set of the story uris whose deferred trend counts were added."""
         return f"{self.prefix}trends-released"
+
+    # --- subscriptions ----------------------------------------------------------------
+
+    @property
+    def subscriptions(self) -> SubscriptionKeys:
+        return SubscriptionKeys(self.prefix)
+
+
+class SubscriptionKeys:
+    """The subscriptions' key names (part of :class:`Keys`; ``Keys(p).subscriptions``)."""
+
+    def __init__(self, key_prefix: str) -> None:
+        # ``key_prefix`` is Keys(prefix).prefix ("<topic prefix>wire:").
+        self.p = key_prefix
+
+    @property
+    def all(self) -> str:
+        return f"{self.p}sub:all"
+
+    @property
+    def version(self) -> str:
+        return f"{self.p}sub:version"
+
+    @property
+    def tokens(self) -> str:
+        """Hash of read-token SHA-256 → subscription name."""
+        return f"{self.p}sub:tokens"
+
+    def items(self, name: str) -> str:
+        """Sorted set of the article ids in the subscription's feeds (score: ms published)."""
+        return f"{self.p}sub:{name}:items"
+
+    def live(self, name: str) -> str:
+        """Redis stream of the subscription's live events (the SSE source)."""
+        return f"{self.p}sub:{name}:live"
+
+    def outbox(self, name: str) -> str:
+        """Redis stream of webhook deliveries still to make (survives restarts)."""
+        return f"{self.p}sub:{name}:outbox"
+
+    def outbox_lease(self, name: str) -> str:
+        """The lease of the replica draining the subscription's outbox."""
+        return f"{self.p}sub:{name}:outbox:lease"
+
+    def log(self, name: str) -> str:
+        """Redis stream of the subscription's webhook delivery attempts."""
+        return f"{self.p}sub:{name}:log"
+
+    def breaker(self, name: str) -> str:
+        return f"{self.p}sub:{name}:breaker"
+
+    def per_subscription(self, name: str) -> list[str]:
+        return [self.items(name), self.live(name), self.outbox(name), self.log(name), self.breaker(name)]

@@ -6,7 +6,7 @@ from typing import TypeVar
 import orjson
 from pydantic import BaseModel, ValidationError
 
-from shared.errors import MalformedEvent
+from shared.errors import MalformedEvent, UnknownSchemaVersion  # noqa: F401 - raised through the models
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -20,7 +20,9 @@ def decode(model: type[M], data: bytes | None) -> M:
     """Parse JSON bytes into ``model``.
 
     Raises :class:`MalformedEvent` (not retriable) when the bytes are not JSON or do
-    not fit the model: such a message goes to the DLQ, it can never succeed.
+    not fit the model, and its subclass :class:`UnknownSchemaVersion` when an
+    envelope's ``schema_version`` is not one this code reads (the model's validator
+    raises it): such a message goes to the DLQ, it can never succeed here.
     """
     if data is None:
         raise MalformedEvent("message has no value")

@@ -23,6 +23,17 @@ class MalformedEvent(WireError):
     code = "malformed_event"
 
 
+class UnknownSchemaVersion(MalformedEvent):
+    """An event whose envelope ``schema_version`` this code does not know: written by
+    a newer (or foreign) producer, so reading it by the old rules could misread it."""
+
+    code = "unknown_schema_version"
+
+    def __init__(self, version: object) -> None:
+        super().__init__(f"unknown envelope schema_version {version!r}")
+        self.version = version
+
+
 class ParseError(WireError):
     """An article payload that cannot be read. ``where`` names the line or field."""
 

@@ -54,7 +54,7 @@ def last_error() -> dict[str, Any] | None:
 
 
 def status_pattern(keys: Keys, service: str = "*") -> str:
-    return f"{keys.prefix}status:{service}:*"
+    return keys.status_pattern(service)
 
 
 class Heartbeat:
@@ -68,7 +68,7 @@ class Heartbeat:
         self.metrics_port = metrics_port
         self.started_at = time.time()
         self.host = socket.gethostname()
-        self.key = f"{keys.prefix}status:{service}:{self.host}:{os.getpid()}"
+        self.key = keys.status(service, self.host, os.getpid())
         self._warned = False
 
     def status(self, *, stopped: bool = False) -> dict[str, Any]:

@@ -19,6 +19,12 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from shared.cache import Keys
 from shared.errors import RetriableError, WireError
 from shared.events import Article, Signal
+from shared.versions import is_older
+
+# Rounds of read-then-decide a classification gets while other submissions of the
+# same story keep changing it. Each lost round means another submission was recorded,
+# so this bounds only a pathological flood of one story.
+_ATTEMPTS = 64
 
 
 class Decision(StrEnum):
@@ -70,16 +76,20 @@ def content_hash(article: Article) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-# KEYS[1]: story hash. ARGV: event id, content hash, source version ('' = none), hint ('' / signal),
-# provider, then the owners the provider may act for (itself and those it relays).
+# KEYS[1]: story hash. ARGV: 1 event id, 2 content hash, 3 source version ('' = none), 4 hint
+# ('' / signal), 5 provider, 6 the stored version Python compared against ('' = none), 7 '1' when
+# Python found the source version older than it (shared.versions: the script never orders
+# versions itself; it answers 'retry' when the stored version moved since Python read it),
+# then the owners the provider may act for (itself and those it relays).
 # The first provider to submit a uri owns the story; anyone else gets 'not-owner'.
 _CLASSIFY = """
 local s = redis.call('HMGET', KEYS[1], 'event', 'hash', 'version', 'decision', 'owner')
 local event, hash, version, decision, owner = s[1], s[2], s[3], s[4], s[5]
 if event == ARGV[1] then return {decision, version, owner or ''} end
+if (version or '') ~= ARGV[6] then return {'retry', version or '', owner or ''} end
 if event and owner then
   local allowed = false
-  for i = 6, #ARGV do if ARGV[i] == owner then allowed = true end end
+  for i = 8, #ARGV do if ARGV[i] == owner then allowed = true end end
   if not allowed then return {'not-owner', version, owner} end
 end
 local src, hint = ARGV[3], ARGV[4]
@@ -91,8 +101,7 @@ if not event then
 elseif hint == 'kill' then
   d = 'kill'; v = (src ~= '' and src) or version
 elseif src ~= '' then
-  local a, b = tonumber(src), tonumber(version)
-  if a and b and a < b then return {'older', version, owner or ''} end
+  if ARGV[7] == '1' then return {'older', version, owner or ''} end
   if src == version and hash == ARGV[2] then return {'duplicate', version, owner or ''} end
   v = src
   d = (hint ~= '' and hint) or 'update'
@@ -123,15 +132,21 @@ class StoryRegistry:
         owner or a provider relaying for it) is decided NOT_OWNER and recorded nowhere.
         Raises RetriableError when Redis is unreachable.
         """
+        key, digest = self.keys.story(article.uri), content_hash(article)
+        hint_arg = hint.value if hint and hint != Signal.NEW else ""
         try:
-            decision, version, owner = await self._classify(
-                keys=[self.keys.story(article.uri)],
-                args=[event_id, content_hash(article), source_version or "",
-                      hint.value if hint and hint != Signal.NEW else "", provider, *(acts_for or [provider])],
-            )
+            for _ in range(_ATTEMPTS):
+                known = await self.redis.hget(key, "version")
+                known = known.decode() if known is not None else ""
+                older = bool(source_version and known) and is_older(source_version, known)
+                decision, version, owner = await self._classify(
+                    keys=[key], args=[event_id, digest, source_version or "", hint_arg, provider, known,
+                                      "1" if older else "0", *(acts_for or [provider])])
+                if decision != b"retry":
+                    return Classification(Decision(decision.decode()), version.decode(), owner.decode() or None)
         except (RedisConnectionError, RedisTimeoutError) as exc:
             raise RetriableError(f"story registry unreachable: {exc}") from exc
-        return Classification(Decision(decision.decode()), version.decode(), owner.decode() or None)
+        raise RetriableError(f"story {article.uri} kept changing while it was classified")
 
     async def peek(self, article: Article, *, source_version: str | None,
                    acts_for: list[str] | None = None) -> Decision | None:
@@ -144,16 +159,10 @@ class StoryRegistry:
         if acts_for is not None and owner is not None and owner.decode() not in acts_for:
             return Decision.NOT_OWNER
         known_version = known_version.decode()
-        if source_version and _is_older(source_version, known_version):
+        if source_version and is_older(source_version, known_version):
             return Decision.OLDER
         same_version = source_version in (None, known_version)
         if same_version and known_hash.decode() == content_hash(article):
             return Decision.DUPLICATE
         return None
 
-
-def _is_older(version: str, than: str) -> bool:
-    try:
-        return float(version) < float(than)
-    except ValueError:
-        return False

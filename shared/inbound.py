@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 from shared.bus import Outgoing
 from shared.cloudevents import event_headers, read_headers
 from shared.errors import MalformedEvent, RetriableError, WireError
-from shared.events import ArticleReceived, Stage, article_id_for, utcnow
+from shared.events import ArticleReceived, Stage, SubmittedItem, utcnow
 from shared.formats import parse
 from shared.formats.base import ParsedItem
 from shared.identity import Decision, NotOwner, StoryRegistry
@@ -94,11 +94,11 @@ class Submission:
     """What happened to one submitted payload: each item's identity and whether it
     is new work, an exact duplicate or an older version (both of which are not sent)."""
 
-    items: list[dict] = field(default_factory=list)
+    items: list[SubmittedItem] = field(default_factory=list)
 
     @property
-    def sent(self) -> list[dict]:
-        return [i for i in self.items if i["status"] == "accepted"]
+    def sent(self) -> list[SubmittedItem]:
+        return [i for i in self.items if i.status == "accepted"]
 
 
 Parse = Callable[..., Awaitable[list[ParsedItem]]]
@@ -127,11 +127,8 @@ async def read_submission(payload: bytes, content_type: str, *, provider: str, r
             refused.append(article.uri)
             continue
         status = {Decision.DUPLICATE: "duplicate", Decision.OLDER: "stale"}.get(known, "accepted")
-        entry = {"id": article_id_for(article.uri), "uri": article.uri, "format": item.source_format,
-                 "status": status, "duplicate": status == "duplicate", "stale": status == "stale"}
-        if item.source_version:
-            entry["version"] = item.source_version
-        submission.items.append(entry)
+        submission.items.append(SubmittedItem.of(uri=article.uri, format=item.source_format, status=status,
+                                                 version=item.source_version or None))
     if refused:
         raise NotOwner(f"provider {provider!r} may not change stories another provider owns: {', '.join(refused)}")
     return submission
@@ -153,7 +150,7 @@ async def send_submission(submission: Submission, payload: bytes, content_type: 
         return
     first = submission.sent[0]
     record = submission_record(topic=topic, payload=payload, content_type=content_type or "text/plain",
-                               provider=provider, uri=first["uri"], article_id=first["id"], source=source,
+                               provider=provider, uri=first.uri, article_id=first.id, source=source,
                                traceparent=child_traceparent(traceparent))
     delivery = None
     try:

@@ -19,6 +19,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from redis.asyncio import Redis
 
+from shared.cache import SubscriptionKeys  # noqa: F401 - where the key names used to live
 from shared.topics import Topics
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
@@ -179,49 +180,6 @@ class Subscription(BaseModel):
             data["outputs"]["webhook"] = {"url": data["outputs"]["webhook"]["url"], "secret": "********"}
         data["tokens"] = [{"id": t.id, "created_at": t.created_at} for t in self.tokens]
         return data
-
-
-class SubscriptionKeys:
-    """Redis key names of the subscriptions and their per-subscription structures."""
-
-    def __init__(self, key_prefix: str) -> None:
-        # ``key_prefix`` is shared.cache.Keys(prefix).prefix ("<topic prefix>wire:").
-        self.p = key_prefix
-
-    @property
-    def all(self) -> str:
-        return f"{self.p}sub:all"
-
-    @property
-    def version(self) -> str:
-        return f"{self.p}sub:version"
-
-    @property
-    def tokens(self) -> str:
-        """Hash of read-token SHA-256 → subscription name."""
-        return f"{self.p}sub:tokens"
-
-    def items(self, name: str) -> str:
-        """Sorted set of the article ids in the subscription's feeds (score: ms published)."""
-        return f"{self.p}sub:{name}:items"
-
-    def live(self, name: str) -> str:
-        """Redis stream of the subscription's live events (the SSE source)."""
-        return f"{self.p}sub:{name}:live"
-
-    def outbox(self, name: str) -> str:
-        """Redis stream of webhook deliveries still to make (survives restarts)."""
-        return f"{self.p}sub:{name}:outbox"
-
-    def log(self, name: str) -> str:
-        """Redis stream of the subscription's webhook delivery attempts."""
-        return f"{self.p}sub:{name}:log"
-
-    def breaker(self, name: str) -> str:
-        return f"{self.p}sub:{name}:breaker"
-
-    def per_subscription(self, name: str) -> list[str]:
-        return [self.items(name), self.live(name), self.outbox(name), self.log(name), self.breaker(name)]
 
 
 def now_iso() -> str:

@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Any
 
 from redis.asyncio import Redis
 
 from shared.cache import Keys
+from shared.events import EnrichmentInfo
 
+# The EnrichmentInfo field that marks a story's trend counts as deferred.
 DEFERRED = "trendsDeferred"
 
 
-def trend_keys(enrichment: dict[str, Any]) -> list[str]:
+def trend_keys(enrichment: EnrichmentInfo) -> list[str]:
     """"<type>\\t<name>" of each entity enrichment found (Korean proper nouns as
     "untyped"), once each."""
-    keys = [f"{e['type']}\t{e['name']}" for e in enrichment.get("entities", [])]
-    keys += [f"untyped\t{e['name']}" for e in enrichment.get("untypedEntities", [])]
+    keys = [f"{e['type']}\t{e['name']}" for e in enrichment.entities or ()]
+    keys += [f"untyped\t{e['name']}" for e in enrichment.untypedEntities or ()]
     return list(dict.fromkeys(keys))
 
 
@@ -34,7 +35,7 @@ def window_of(at: float, size_s: int) -> tuple[int, int]:
     return start, start + size_s
 
 
-async def count_released(redis: Redis, keys: Keys, *, uri: str, enrichment: dict[str, Any], received_at: datetime,
+async def count_released(redis: Redis, keys: Keys, *, uri: str, enrichment: EnrichmentInfo, received_at: datetime,
                          window_s: int, keep_s: int) -> bool:
     """Count a story whose trend counts were deferred by its embargo, once per uri.
     Returns whether it was counted now."""

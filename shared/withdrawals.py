@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
+from shared.cache import Keys
+
 CLAIMED, WITHDRAWN = b"claimed", b"withdrawn"
 CLAIM_TTL_S = 600
 WITHDRAWN_TTL_S = 8 * 24 * 3600
@@ -24,19 +26,19 @@ WITHDRAWN_TTL_S = 8 * 24 * 3600
 class Withdrawals:
     def __init__(self, redis: Redis, prefix: str = "") -> None:
         self.redis = redis
-        self.prefix = f"{prefix}wire:inbound-fate:"
+        self.keys = Keys(prefix)
 
     async def withdraw(self, event_id: str) -> bool:
         """True when the record is now withdrawn (ingest will drop it); False when
         ingest had already claimed it. Raises redis errors (the fate is then unknown)."""
-        key = self.prefix + event_id
+        key = self.keys.inbound_fate(event_id)
         if await self.redis.set(key, WITHDRAWN, nx=True, ex=WITHDRAWN_TTL_S):
             return True
         return await self.redis.get(key) == WITHDRAWN
 
     async def claim(self, event_id: str) -> bool:
         """True when ingest may handle the record; False when the gateway withdrew it."""
-        key = self.prefix + event_id
+        key = self.keys.inbound_fate(event_id)
         if await self.redis.set(key, CLAIMED, nx=True, ex=CLAIM_TTL_S):
             return True
         return await self.redis.get(key) != WITHDRAWN

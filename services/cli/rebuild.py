@@ -1,168 +1,19 @@
 """``wire rebuild-read-model``: rebuild the Redis read model from Kafka after Redis
-lost its data.
-
-Reads, to their current end: ``wire.subscriptions`` (the subscriptions),
-``articles.published`` (the latest version of every story; a kill notice followed
-by a tombstone means killed) and ``articles.embargoed`` (items still waiting for
-their embargo). It then writes back every subscription, every live item (with its
-language family and the feeds of the subscriptions that take it), every killed item
-(410), and the embargo queue. Webhooks, topics and live streams are not replayed:
-subscribers already had those. Safe to run while publishing runs (a newer version
-in Redis is never replaced) and to run twice.
-"""
+lost its data. The work is publishing's (:mod:`services.publishing.read_model.rebuild`);
+this is its command line."""
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
 import time
-from datetime import datetime, timezone
-from dataclasses import dataclass, field
-from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
-from services.publishing.embargo import EmbargoQueue, embargo_until
-from services.publishing.outputs import translation_links
+from services.publishing.read_model.rebuild import rebuild
 from services.publishing.settings import PublishingSettings
-from shared.cache import Keys, connect
-from shared.cloudevents import read_headers
-from shared.codec import decode
-from shared.events import ArticleEvent, article_id_for
-from shared.read_model import ReadModel
-from shared.subscriptions import Subscription, SubscriptionKeys, SubscriptionStore
-from shared.topics import Topics
 
-
-async def read_to_end(bootstrap: str, topic: str) -> list:
-    """Every record of ``topic`` from the beginning to its end as of now, in offset
-    order per partition (an absent topic reads as empty)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        found = [t for t in await admin.describe_topics([topic]) if t.get("error_code") == 0]
-    finally:
-        await admin.close()
-    tps = [TopicPartition(topic, p["partition"]) for t in found for p in t["partitions"]]
-    if not tps:
-        return []
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
-    await consumer.start()
-    try:
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
-        records = []
-        while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
-            for part in (await consumer.getmany(timeout_ms=500)).values():
-                records += [r for r in part if r.offset < ends[TopicPartition(r.topic, r.partition)]]
-        return records
-    finally:
-        await consumer.stop()
-
-
-@dataclass
-class Story:
-    """The last word ``articles.published`` holds about one uri."""
-
-    item: dict[str, Any] | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    killed: bool = False
-
-    @property
-    def published_at(self) -> float:
-        try:
-            return float(self.headers.get("wire_published_at", 0))
-        except ValueError:
-            return 0.0
-
-
-def latest_stories(records) -> dict[str, Story]:
-    stories: dict[str, Story] = {}
-    for record in records:
-        uri = record.key.decode() if record.key else None
-        if uri is None:
-            continue
-        story = stories.setdefault(uri, Story())
-        if record.value is None:
-            story.killed = True
-            continue
-        story.item, story.headers = orjson.loads(record.value), read_headers(record.headers)
-        story.killed = story.item.get("pubStatus") == "canceled" or story.headers.get("wire_signal") == "kill"
-    return stories
-
-
-async def rebuild(settings: PublishingSettings) -> dict[str, int]:
-    """Rebuild the read model of ``settings``' deployment; returns what was written."""
-    topics = Topics(settings.topic_prefix)
-    keys = Keys(settings.topic_prefix)
-    redis = connect(settings.redis_url)
-    counts = {"subscriptions": 0, "live": 0, "killed": 0, "embargoed": 0, "skipped_newer_in_redis": 0}
-    try:
-        subs_latest: dict[str, bytes | None] = {}
-        for record in await read_to_end(settings.kafka_bootstrap, settings.subscriptions_topic):
-            subs_latest[record.key.decode()] = record.value
-        subscriptions = [Subscription.model_validate_json(v) for v in subs_latest.values() if v]
-        await SubscriptionStore(redis, keys.prefix).restore(subscriptions)
-        counts["subscriptions"] = len(subscriptions)
-
-        view, sub_keys = ReadModel(redis, keys), SubscriptionKeys(keys.prefix)
-        stories = latest_stories(await read_to_end(settings.kafka_bootstrap, topics.published))
-        for uri, story in sorted(stories.items(), key=lambda kv: kv[1].published_at):
-            article_id = story.headers.get("wire_article_id") or article_id_for(uri)
-            item = story.item or {"uri": uri, "pubStatus": "canceled"}
-            stored = await view.stored(article_id)
-            if stored is not None and stored.is_newer_than_me(str(item.get("version", "1"))):
-                counts["skipped_newer_in_redis"] += 1
-                continue
-            meta = {"article_id": article_id, "uri": uri, "version": item.get("version", "1"),
-                    "language": item.get("language"), "provider": story.headers.get("wire_provider"),
-                    "signal": story.headers.get("wire_signal", "new"),
-                    "received_at": story.headers.get("wire_received_at"),
-                    "published_at": _iso(story.published_at), "rebuilt": True}
-            if story.headers.get("wire_translation_role"):
-                meta["translation_role"] = story.headers["wire_translation_role"]
-            async with redis.pipeline(transaction=True) as pipe:
-                if story.killed:
-                    await view.stage_killed(pipe, article_id, {**item, "pubStatus": "canceled"},
-                                      {**meta, "signal": "kill", "was_public": True}, digest="rebuilt")
-                    counts["killed"] += 1
-                else:
-                    links = [article_id_for(u) for u in translation_links(item)]
-                    role = meta.get("translation_role")
-                    root = (links[0] if role == "translation" and links else article_id if role == "original"
-                            else await view.root_for(article_id, links))
-                    score = int(story.published_at * 1000) or int(time.time() * 1000)
-                    await view.stage_live(pipe, article_id, item, meta, digest="rebuilt", root=root, score_ms=score)
-                    for sub in subscriptions:
-                        if sub.outputs.feeds and sub.filter.matches(item, meta["provider"]):
-                            pipe.zadd(sub_keys.items(sub.name), {article_id: score})
-                    counts["live"] += 1
-                await pipe.execute()
-
-        queue = EmbargoQueue(redis, keys.prefix, topic=settings.embargoed_topic)
-        held: dict[str, bytes | None] = {}
-        for record in await read_to_end(settings.kafka_bootstrap, settings.embargoed_topic):
-            held[record.key.decode()] = record.value
-        for uri, value in held.items():
-            if value is None:
-                continue
-            event = decode(ArticleEvent, value)
-            stored = await view.stored(event.envelope.article_id)
-            version = event.article.version
-            if stored is not None and (stored.version == version or stored.is_newer_than_me(version)):
-                continue  # released (or superseded) already
-            await queue.hold(event, embargo_until(event.article.to_ninjs()) or time.time())
-            counts["embargoed"] += 1
-    finally:
-        await redis.aclose()
-    return counts
-
-
-def _iso(ts: float) -> str | None:
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat() if ts else None
+__all__ = ["main_rebuild", "rebuild"]
 
 
 def main_rebuild(argv: list[str]) -> int:

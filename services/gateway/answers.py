@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.gateway.problems import Problem
+from shared.events import SubmittedItem
 from shared.subscriptions import SubscriptionFilter
 
 
@@ -22,16 +23,9 @@ class NinjsItem(BaseModel):
     uri: str
 
 
-class Submitted(BaseModel):
-    """One story of a submission."""
+class Submitted(SubmittedItem):
+    """One story of a submission (shared.events.SubmittedItem, with its link)."""
 
-    id: str = Field(description="for GET /v1/articles/{id}")
-    uri: str
-    format: str = Field(description="the wire format the payload was read as")
-    status: Literal["accepted", "duplicate", "stale"]
-    duplicate: bool
-    stale: bool
-    version: str | None = Field(None, description="the version the source declared")
     href: str
 
 

@@ -14,7 +14,7 @@ from services.gateway.metrics import REJECTED
 def _window(request: Request) -> tuple[str, int]:
     now = time.time()
     address = request.client.host if request.client else "unknown"
-    key = f"{request.app.state.keys.prefix}authfail:{address}:{int(now // 60)}"
+    key = request.app.state.keys.auth_failures(address, int(now // 60))
     return key, max(1, int(60 - now % 60) + 1)
 
 

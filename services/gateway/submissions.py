@@ -65,8 +65,8 @@ async def accept(payload: bytes, content_type: str, *, provider: str, producer: 
         return problem(503, exc.code, "the article was not accepted and will not be published; send it again")
     ACCEPTED.labels(provider).inc(len(submission.sent))
     for item in submission.items:
-        if item["status"] != "accepted":
-            IGNORED.labels(item["status"]).inc()
-        item["href"] = f"/v1/articles/{item['id']}"
-    items = submission.items
-    return Answer(202, dict(items[0]) if len(items) == 1 else {"items": items})
+        if item.status != "accepted":
+            IGNORED.labels(item.status).inc()
+        item.href = f"/v1/articles/{item.id}"
+    items = [item.answer() for item in submission.items]
+    return Answer(202, items[0] if len(items) == 1 else {"items": items})

@@ -17,7 +17,7 @@ from shared.batching import PerStory
 from shared.bus import Outgoing, make_producer
 from shared.cache import Keys, connect
 from shared.outbound import OutboundClient, OutboundLimits, OutboundPolicy
-from shared.read_model import ReadModel
+from services.publishing.read_model import ReadModelWriter
 from shared.runner import StageRunner
 from shared.stopping import sleep_until
 from shared.subscriptions import Subscription, SubscriptionKeys, SubscriptionStore
@@ -60,7 +60,7 @@ async def serve(settings: PublishingSettings, stop: asyncio.Event) -> None:
 
     cache = SubscriptionCache(SubscriptionStore(redis, keys.prefix), on_change=subscriptions_changed)
     embargo = EmbargoQueue(redis, keys.prefix, topic=settings.embargoed_topic)
-    view = ReadModel(redis, keys, live_max=settings.live_stream_max, feed_size=settings.feed_size)
+    view = ReadModelWriter(redis, keys, live_max=settings.live_stream_max, feed_size=settings.feed_size)
     publisher = Publisher(view=view, subscriptions=cache, embargo=embargo, settings=settings,
                           published_topic=topics.published)
 

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from shared.bus import Outgoing
+from shared.cache import Keys
 from shared.codec import decode, encode
 from shared.lease import Lease, process_identity
 from shared.stopping import sleep_until
@@ -39,31 +40,36 @@ def embargo_until(item: dict) -> float | None:
         return None
 
 
+def held_copy(topic: str, event: ArticleEvent) -> Outgoing:
+    """The durable copy of a held event on ``articles.embargoed`` (keyed by uri)."""
+    return Outgoing(topic=topic, key=event.article.uri.encode(), value=encode(event), headers=[])
+
+
+def released_copy(topic: str, event: ArticleEvent) -> Outgoing:
+    """The tombstone that removes a released (or superseded) event's durable copy."""
+    return Outgoing(topic=topic, key=event.article.uri.encode(), value=None, headers=[])
+
+
 class EmbargoQueue:
     def __init__(self, redis, key_prefix: str, *, topic: str) -> None:
         self.redis = redis
-        self.due_key = f"{key_prefix}embargo:due"
-        self.events_key = f"{key_prefix}embargo:events"
-        self.lease_key = f"{key_prefix}embargo:lease"
+        keys = Keys.with_key_prefix(key_prefix)
+        self.due_key = keys.embargo_due()
+        self.events_key = keys.embargo_events()
+        self.lease_key = keys.embargo_lease()
         self.topic = topic
 
     async def held(self, article_id: str) -> ArticleEvent | None:
         raw = await self.redis.hget(self.events_key, article_id)
         return decode(ArticleEvent, raw) if raw else None
 
-    async def hold(self, event: ArticleEvent, until: float) -> list[Outgoing]:
+    async def hold(self, event: ArticleEvent, until: float) -> None:
         """Keep ``event`` until ``until`` (replacing an older held version of the
-        story). Returns its durable copy for ``articles.embargoed``."""
-        value = encode(event)
+        story); its durable copy is :func:`held_copy`, produced by the caller."""
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self.events_key, event.envelope.article_id, value)
+            pipe.hset(self.events_key, event.envelope.article_id, encode(event))
             pipe.zadd(self.due_key, {event.envelope.article_id: int(until * 1000)})
             await pipe.execute()
-        return [Outgoing(topic=self.topic, key=event.article.uri.encode(), value=value, headers=[])]
-
-    def released(self, event: ArticleEvent) -> Outgoing:
-        """The tombstone that removes a released (or superseded) event's durable copy."""
-        return Outgoing(topic=self.topic, key=event.article.uri.encode(), value=None, headers=[])
 
     async def drop(self, article_id: str, *, version: str | None = None) -> None:
         """Forget the held event (only if it is still ``version``, when given)."""

@@ -57,7 +57,7 @@ class WebhookWorker:
         self.name = subscription.name
         self.failures = 0
         self.open_until = 0.0
-        self.lease = Lease(redis, f"{keys.outbox(self.name)}:lease", owner=owner or process_identity(settings.replica),
+        self.lease = Lease(redis, keys.outbox_lease(self.name), owner=owner or process_identity(settings.replica),
                            ttl_ms=settings.lease_ms)
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.translation.engines.base import RULE_BASED_GIST, Provenance
-from shared.events import Article, ArticleEvent, StageNote, article_id_for
+from shared.events import Article, ArticleEvent, StageNote, TranslationInfo, TranslationLink, article_id_for
 
 STAGE = "translation"
 _QUALITY_WORDS = {RULE_BASED_GIST: "rule-based gist: for understanding, not for publication without editing"}
@@ -84,14 +84,14 @@ def translation_event(original: ArticleEvent, rendering: Rendering) -> ArticleEv
                                data={"names": rendering.names_lost}))
     envelope = original.envelope.model_copy(deep=True, update={
         "article_id": article_id_for(uri), "notes": notes,
-        "translation": {
-            "role": "translation", "of": source.uri, "of_article_id": original.envelope.article_id,
-            "source_language": source.language, "language": rendering.target,
-            "engine": rendering.provenance.engine, "model": rendering.provenance.model,
-            "quality": rendering.provenance.quality, "segments": rendering.segments,
-            "memory_hits": rendering.memory_hits, "names_protected": rendering.names_protected,
-            "names_lost": rendering.names_lost,
-        },
+        "translation": TranslationInfo(
+            role="translation", of=source.uri, of_article_id=original.envelope.article_id,
+            source_language=source.language, language=rendering.target,
+            engine=rendering.provenance.engine, model=rendering.provenance.model,
+            quality=rendering.provenance.quality, segments=rendering.segments,
+            memory_hits=rendering.memory_hits, names_protected=rendering.names_protected,
+            names_lost=rendering.names_lost,
+        ),
     })
     return ArticleEvent(envelope=envelope, article=Article(**fields))
 
@@ -105,8 +105,8 @@ def withdrawn_translation(original: ArticleEvent, target: str) -> ArticleEvent:
                       edNote=f"Withdrawn together with its original {source.uri}.")
     envelope = original.envelope.model_copy(deep=True, update={
         "article_id": article_id_for(uri), "notes": [],
-        "translation": {"role": "translation", "of": source.uri, "of_article_id": original.envelope.article_id,
-                        "source_language": source.language, "language": target, "withdrawn": True}})
+        "translation": TranslationInfo(role="translation", of=source.uri, of_article_id=original.envelope.article_id,
+                                       source_language=source.language, language=target, withdrawn=True)})
     return ArticleEvent(envelope=envelope, article=article)
 
 
@@ -116,20 +116,19 @@ def link_original(original: ArticleEvent, translations: list[ArticleEvent],
     was (and was not) translated in ``envelope.translation``."""
     article = original.article
     for event in translations:
-        item, info = event.article, event.envelope.translation or {}
-        link = {"name": f"{item.language} machine translation ({info.get('quality', 'withdrawn')})",
+        item, info = event.article, event.envelope.translation or TranslationInfo()
+        link = {"name": f"{item.language} machine translation ({info.quality or 'withdrawn'})",
                 "rel": "translation", "uri": item.uri, "type": item.type, "version": item.version,
                 "language": item.language}
         if item.headlines:
             link["headlines"] = [{"role": "main", "value": item.headline}]
         article.associations.append(link)
     original.envelope.notes.extend(untranslated)
-    original.envelope.translation = {
-        "role": "original",
-        "translations": [{"language": e.article.language, "uri": e.article.uri,
-                          "article_id": e.envelope.article_id,
-                          **{k: (e.envelope.translation or {}).get(k) for k in ("engine", "model", "quality")}}
-                         for e in translations],
-        "untranslated": [{"language": n.data.get("target"), "code": n.code, "detail": n.detail}
-                         for n in untranslated],
-    }
+    original.envelope.translation = TranslationInfo(
+        role="original",
+        translations=[TranslationLink(language=e.article.language, uri=e.article.uri, article_id=e.envelope.article_id,
+                                      **{k: getattr(e.envelope.translation, k, None)
+                                         for k in ("engine", "model", "quality")})
+                      for e in translations],
+        untranslated=[{"language": n.data.get("target"), "code": n.code, "detail": n.detail} for n in untranslated],
+    )

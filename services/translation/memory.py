@@ -49,13 +49,13 @@ class SegmentMemory(Protocol):
 class TranslationMemory:
     def __init__(self, redis: Redis, keys: Keys, *, ttl_days: float = 0) -> None:
         self.redis = redis
-        self.prefix = f"{keys.prefix}tm:"
+        self.keys = keys
         self.ttl_s = int(ttl_days * 86400) or None  # 0: kept until evicted
 
     def key(self, segment: str, names: Iterable[str], pair: Pair, provenance: Provenance) -> str:
         material = "\x1f".join([provenance.engine, provenance.model, str(pair), "\x1e".join(sorted(names)),
                                 normalise(segment)])
-        return self.prefix + hashlib.sha256(material.encode("utf-8")).hexdigest()
+        return self.keys.translation_memory(hashlib.sha256(material.encode("utf-8")).hexdigest())
 
     async def recall(self, keys: list[str]) -> list[str | None]:
         """The remembered translation of each key (None where there is none, or

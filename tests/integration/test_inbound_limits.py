@@ -6,6 +6,7 @@ import pytest
 
 from shared.bus import make_producer
 from shared.cache import connect
+from shared.events import SubmittedItem
 from shared.inbound import RecordTooLarge, Submission, send_submission
 from shared.topics import Topics
 from shared.withdrawals import Withdrawals
@@ -17,7 +18,8 @@ async def test_a_record_over_the_size_limit_is_refused_as_too_large_not_retried(
     small = settings.model_copy(update={"max_record_bytes": 10_000})
     producer = make_producer(small)
     await producer.start()
-    accepted = Submission(items=[{"id": "a1", "uri": "urn:test:big", "status": "accepted"}])
+    accepted = Submission(items=[SubmittedItem.of(uri="urn:test:big", format="plaintext", status="accepted",
+                                                  version=None)])
     try:
         with pytest.raises(RecordTooLarge):
             await send_submission(accepted, b"x" * 20_000, "text/plain", provider="p", producer=producer,

@@ -5,14 +5,14 @@ import orjson
 import pytest
 
 from shared.cache import Keys, connect
-from shared.read_model import ReadModel
+from services.publishing.read_model import ReadModelWriter
 
 pytestmark = pytest.mark.integration
 
 
 async def test_newer_versions_replace_older_ones_never_the_reverse(settings):
     redis = connect(settings.redis_url)
-    model = ReadModel(redis, Keys(settings.topic_prefix))
+    model = ReadModelWriter(redis, Keys(settings.topic_prefix))
     try:
         assert await model.store("a1", {"uri": "u", "version": "2", "headlines": [{"value": "v2"}]}, {"n": 2})
         assert not await model.store("a1", {"uri": "u", "version": "1", "headlines": [{"value": "v1"}]}, {"n": 1})

@@ -1,0 +1,58 @@
+"""The plan of a kill: the story off every surface and, when it is the original,
+every language version of it with it; a kill notice to every subscription that had
+it, on webhooks, topics and the live stream; a tombstone on ``articles.published``.
+A re-delivered kill writes nothing again and only re-produces its Kafka records
+(the subscriptions notified are kept in the read model's meta). Pure."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from services.publishing.actions import Plan, Rules, Write, deliveries
+from services.publishing.outputs import Notice, kafka_records
+from services.publishing.retraction import kill_notice, retracted_meta
+from services.publishing.snapshot import Snapshot
+from shared.events import Signal
+from shared.subscriptions import Subscription
+
+
+def plan_kill(notice: Notice, meta: dict[str, Any], snapshot: Snapshot, subscriptions: list[Subscription],
+              rules: Rules) -> Plan:
+    """``notice`` is the kill notice of the story, ``meta`` its retracted meta."""
+    stored = snapshot.stored
+    if stored is not None and stored.killed:  # killed already (re-delivered, or by its original)
+        if stored.digest != notice.digest or not stored.meta.get("was_public"):
+            return Plan(Signal.KILL, "duplicate", records=[notice.tombstone(rules.published_topic)])
+        had_it = [s for s in subscriptions if s.name in stored.meta.get("notified", [])]
+        return Plan(Signal.KILL, "duplicate", records=kafka_records(
+            notice, had_it, published_topic=rules.published_topic, topic_prefix=rules.topic_prefix))
+    victims = [(notice, meta, stored.item if stored is not None else None)]
+    # The original's kill takes every language version with it; a translation's
+    # only itself. (Translation tags its items; an untagged item counts as original.)
+    if stored is not None and stored.meta.get("translation_role") != "translation":
+        for member, other in snapshot.family:
+            if member == notice.article_id or other is None or other.killed or other.item is None:
+                continue
+            victims.append((replace(notice, article_id=member, item=kill_notice(other.item),
+                                    provider=other.meta.get("provider", notice.provider),
+                                    role=other.meta.get("translation_role")),
+                            {**retracted_meta(other.meta), "signal": Signal.KILL.value,
+                             "published_at": meta["published_at"]},
+                            other.item))
+    out = Plan(Signal.KILL, "killed", count=len(victims))
+    live_streams = [rules.keys.live(s.name) for s in subscriptions if s.outputs.feeds]
+    for victim, victim_meta, before in victims:
+        had_it = [s for s in subscriptions if s.filter.matches(before, victim.provider)] if before is not None else []
+        if before is None:  # never public: nothing to take back, let compaction forget it
+            out.records.append(victim.tombstone(rules.published_topic))
+        else:
+            out.records += kafka_records(victim, had_it, published_topic=rules.published_topic,
+                                         topic_prefix=rules.topic_prefix)
+        notified = [s.name for s in had_it]
+        out.fanout += notified
+        out.writes.append(Write(
+            article_id=victim.article_id, item=victim.item, digest=victim.digest, entry=victim.entry(),
+            meta={**victim_meta, "was_public": before is not None, "notified": notified},
+            deliveries=deliveries(victim, subscriptions, set(notified), rules.keys, known=True),
+            killed=True, purge_live=live_streams))
+    return out

@@ -1,0 +1,106 @@
+"""Publishing's decision, as data: what one ``articles.translated`` event (or one
+item whose embargo ended) makes publishing write and produce.
+
+:func:`plan` is pure: it reads the event, the :class:`Snapshot` of what Redis held
+about the story, and the subscriptions, and returns a :class:`Plan`; nothing is
+read or written here (:mod:`services.publishing.apply` performs a plan). The rules:
+
+- an older version than the one stored or held under embargo is ignored (stale),
+  and so is a non-kill re-delivery of the version that was killed;
+- an item under embargo (not a kill) is held until ``embargoedUntil``;
+- a kill (or ``pubStatus`` canceled) takes the story off every surface — and, for
+  an original, every language version of it — and tells whoever had it;
+- anything else is published: the read model, the matching subscriptions' feeds,
+  live streams and webhook outboxes, and the Kafka records; the same item again
+  (same digest) is recognised and fans out no second time.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from services.publishing.embargo import embargo_until, held_copy, released_copy
+from services.publishing.kill import plan_kill
+from services.publishing.meta import published_meta
+from services.publishing.outputs import Notice, kafka_records
+from services.publishing.actions import Plan, Rules, TrendCount, Write, deliveries
+from services.publishing.retraction import kill_notice, retracted_meta
+from services.publishing.snapshot import Snapshot
+from shared.events import ArticleEvent, Signal
+from shared.subscriptions import Subscription
+from shared.tracing import child_traceparent
+from shared.versions import is_older
+
+
+def plan(event: ArticleEvent, snapshot: Snapshot, subscriptions: list[Subscription], *, item: dict[str, Any],
+         rules: Rules, now: float, started: float | None = None, releasing: bool = False) -> Plan:
+    """Decide what ``event`` (its ninjs ``item``, associations linked) makes publishing
+    do, at time ``now``. ``releasing``: the event is the held one whose embargo ended
+    (it is published whatever its ``embargoedUntil`` says, and leaves the queue)."""
+    signal, article_id, version = event.envelope.signal, event.envelope.article_id, event.article.version
+    held = snapshot.held
+    if releasing:
+        out = Plan(signal, "stale", count=0) if _stale(event, snapshot) else _release(
+            event, item, snapshot, subscriptions, rules, now, started)
+        out.records.append(released_copy(rules.embargoed_topic, event))
+        out.drop_held = (article_id, version)
+        return out
+    if _stale(event, snapshot) or (held is not None and is_older(version, held.article.version)):
+        return Plan(signal, "stale")
+    until = embargo_until(item)
+    if signal is not Signal.KILL and until is not None and until > now:
+        return Plan(signal, "embargoed", hold=(event, until), records=[held_copy(rules.embargoed_topic, event)])
+    out = _release(event, item, snapshot, subscriptions, rules, now, started)
+    if held is not None:  # superseded (or killed) before its embargo ended
+        out.drop_held = (article_id, None)
+        out.records.append(released_copy(rules.embargoed_topic, held))
+    return out
+
+
+def _stale(event: ArticleEvent, snapshot: Snapshot) -> bool:
+    """Older than what is stored, or a non-kill re-delivery of the version that was killed."""
+    stored = snapshot.stored
+    if stored is None:
+        return False
+    if stored.is_newer_than_me(event.article.version):
+        return True
+    return stored.killed and event.envelope.signal is not Signal.KILL and event.article.version == stored.version
+
+
+def family_root(event: ArticleEvent, snapshot: Snapshot) -> str:
+    """The id of the story's original language version: what translation says, else
+    the first root known among the item and the items it links as translations,
+    else the item itself (the first language version seen is the original)."""
+    info, article_id = event.envelope.translation, event.envelope.article_id
+    if info is not None and info.role == "translation" and info.of_article_id:
+        return info.of_article_id
+    if info is not None and info.role == "original":
+        return article_id
+    return next((r for r in snapshot.roots if r), article_id)
+
+
+def _release(event: ArticleEvent, item: dict[str, Any], snapshot: Snapshot, subscriptions: list[Subscription],
+             rules: Rules, now: float, started: float | None) -> Plan:
+    env = event.envelope
+    notice = Notice(article_id=env.article_id, item=item, signal=env.signal, provider=env.provider,
+                    published_at=now, received_at=env.received_at.isoformat(),
+                    traceparent=child_traceparent(env.traceparent),
+                    role=env.translation.role if env.translation else None)
+    meta = published_meta(event, now, started)
+    if notice.signal is Signal.KILL or item.get("pubStatus") == "canceled":
+        killed = replace(notice, signal=Signal.KILL, item=kill_notice(item))
+        return plan_kill(killed, retracted_meta(meta), snapshot, subscriptions, rules)
+    matched = [s for s in subscriptions if s.filter.matches(item, env.provider)]
+    records = kafka_records(notice, matched, published_topic=rules.published_topic, topic_prefix=rules.topic_prefix)
+    stored = snapshot.stored
+    if stored is not None and stored.digest == notice.digest:
+        return Plan(notice.signal, "duplicate", records=records)
+    chosen = {s.name for s in matched}
+    write = Write(article_id=env.article_id, item=item, meta=meta, digest=notice.digest, entry=notice.entry(),
+                  deliveries=deliveries(notice, subscriptions, chosen, rules.keys, known=stored is not None),
+                  root=family_root(event, snapshot), score_ms=int(now * 1000))
+    trend = (TrendCount(event.article.uri, env.enrichment, env.received_at)
+             if env.enrichment.trendsDeferred else None)  # held out of the trends until it went live
+    return Plan(notice.signal, "published", records=records, writes=[write], trend_count=trend,
+                fanout=[s.name for s in subscriptions if s.name in chosen],
+                latency=(event.article.language or "und", now - env.received_at.timestamp()))

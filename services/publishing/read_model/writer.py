@@ -1,0 +1,186 @@
+"""The read model's write side: publishing's only way to change what the gateway
+serves (:mod:`shared.read_model` is the read side and names the structures).
+
+One Lua script writes an item (live or killed) with everything it fans out to — its
+subscriptions' feeds, live streams and webhook outboxes — so they land together or
+not at all. Which version wins is decided in Python (:mod:`shared.versions`) before
+the write; the scripts never order versions themselves.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from services.publishing.retraction import PURGE_LIVE
+from shared.cache import Keys
+from shared.errors import RetriableError
+from shared.read_model import KILLED, LIVE, ReadModel
+from shared.versions import is_older
+
+# KEYS[1] item hash, KEYS[2] recent list. ARGV: 1 the stored version Python compared
+# against ('' none), 2 version, 3 item, 4 meta, 5 id, 6 max recent. Writes only when
+# the stored version is still the one Python read (else 'retry': read and decide again).
+_STORE_IF_UNCHANGED = """
+local current = redis.call('HGET', KEYS[1], 'version')
+if (current or '') ~= ARGV[1] then return -1 end
+redis.call('HSET', KEYS[1], 'version', ARGV[2], 'item', ARGV[3], 'meta', ARGV[4])
+redis.call('LREM', KEYS[2], 0, ARGV[5])
+redis.call('LPUSH', KEYS[2], ARGV[5])
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[6]) - 1)
+return 1
+"""
+
+# KEYS: 1 item hash, 2 recent list, 3 index, 4 family set, 5 change counter, then per
+# delivery: its feed (sorted set), live stream, webhook outbox.
+# ARGV: 1 id, 2 version, 3 item, 4 meta, 5 digest, 6 root, 7 score ms, 8 recent size,
+# 9 state, 10 live stream max, 11 feed size, 12 n entry fields, 13.. field/value
+# pairs, then per delivery: feed mode (a add, r remove, n none), live 0/1, outbox 0/1.
+# The item (ARGV[3]) is the "body" of every stream entry: sent once, written N times.
+_WRITE = """
+local id, state = ARGV[1], ARGV[9]
+if state == 'live' then
+  redis.call('HSET', KEYS[1], 'version', ARGV[2], 'item', ARGV[3], 'meta', ARGV[4], 'digest', ARGV[5],
+             'state', state, 'root', ARGV[6])
+  redis.call('LREM', KEYS[2], 0, id)
+  redis.call('LPUSH', KEYS[2], id)
+  redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[8]) - 1)
+  redis.call('ZADD', KEYS[3], ARGV[7], id)
+  redis.call('SADD', KEYS[4], id)
+else
+  redis.call('HSET', KEYS[1], 'version', ARGV[2], 'item', ARGV[3], 'meta', ARGV[4], 'digest', ARGV[5],
+             'state', state)
+  redis.call('LREM', KEYS[2], 0, id)
+  redis.call('ZREM', KEYS[3], id)
+end
+redis.call('INCR', KEYS[5])
+local n = tonumber(ARGV[12])
+local entry = {}
+for i = 13, 12 + 2 * n do entry[#entry + 1] = ARGV[i] end
+entry[#entry + 1] = 'body'
+entry[#entry + 1] = ARGV[3]
+local a = 13 + 2 * n
+local k = 6
+local feed_size = tonumber(ARGV[11])
+while a + 2 <= #ARGV do
+  local mode, live, outbox = ARGV[a], ARGV[a + 1], ARGV[a + 2]
+  if mode == 'a' then
+    redis.call('ZADD', KEYS[k], ARGV[7], id)
+    if redis.call('ZCARD', KEYS[k]) > feed_size then
+      redis.call('ZREMRANGEBYRANK', KEYS[k], 0, -(feed_size + 1))
+    end
+  elseif mode == 'r' then
+    redis.call('ZREM', KEYS[k], id)
+  end
+  if live == '1' then
+    redis.call('XADD', KEYS[k + 1], 'MAXLEN', '~', ARGV[10], '*', unpack(entry))
+  end
+  if outbox == '1' then
+    redis.call('XADD', KEYS[k + 2], '*', unpack(entry))
+  end
+  a = a + 3
+  k = k + 3
+end
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where one published item (or kill notice) goes besides the read model: a feed
+    list to add it to (or remove it from), a live stream, a webhook outbox."""
+
+    feed: str | None = None
+    feed_mode: str = "a"  # "a" add, "r" remove
+    live: str | None = None
+    outbox: str | None = None
+
+
+class ReadModelWriter(ReadModel):
+    """Writes of the published view. Live and killed writes are queued on a Redis
+    pipeline the caller executes (MULTI/EXEC), so an item and everything it fans out
+    to land together or not at all."""
+
+    def __init__(self, redis: Redis, keys: Keys, *, recent_size: int = 1000, live_max: int = 1000,
+                 feed_size: int = 500) -> None:
+        super().__init__(redis, keys)
+        self.recent_size = recent_size
+        self.live_max = live_max
+        self.feed_size = feed_size
+        self._write = redis.register_script(_WRITE)
+        self._store = redis.register_script(_STORE_IF_UNCHANGED)
+        self._purge_live = redis.register_script(PURGE_LIVE)
+
+    def queue_roots(self, pipe, ids: list[str]) -> None:
+        for i in ids:
+            pipe.hget(self.keys.article(i), "root")
+
+    @staticmethod
+    def pick_root(article_id: str, roots: list[bytes | None]) -> str:
+        """The family root of an item from the roots of itself and the items it is
+        linked to (``associations`` rel "translation"), in that order: its own when
+        already known, else the first known linked item's, else itself — the first
+        language version seen is the original."""
+        return next((r.decode() for r in roots if r), article_id)
+
+    async def root_for(self, article_id: str, linked_ids: list[str]) -> str:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            self.queue_roots(pipe, [article_id, *linked_ids])
+            roots = await pipe.execute()
+        return self.pick_root(article_id, roots)
+
+    async def stage_live(self, pipe, article_id: str, item: dict[str, Any], meta: dict[str, Any], *, digest: str,
+                         root: str, score_ms: int, entry: dict[str, str] | None = None,
+                         deliveries: list[Delivery] = ()) -> None:
+        """Queue (one script call) the writes that make ``item`` the live version of
+        ``article_id``, and its ``deliveries`` (``entry`` fields + the item as "body")."""
+        await self._stage(pipe, article_id, item, meta, digest=digest, root=root, score_ms=score_ms, state=LIVE,
+                          entry=entry, deliveries=deliveries)
+
+    async def stage_killed(self, pipe, article_id: str, notice: dict[str, Any], meta: dict[str, Any], *,
+                           digest: str, entry: dict[str, str] | None = None, deliveries: list[Delivery] = ()) -> None:
+        """Queue the writes that mark ``article_id`` killed (410 Gone), drop it from
+        every list, and deliver the kill ``notice``."""
+        await self._stage(pipe, article_id, notice, meta, digest=digest, root="", score_ms=0, state=KILLED,
+                          entry=entry, deliveries=deliveries)
+
+    async def stage_purge_live(self, pipe, article_id: str, streams: list[str]) -> None:
+        """Queue the removal of ``article_id``'s entries from the live ``streams``."""
+        if streams:
+            await self._purge_live(keys=streams, args=[article_id], client=pipe)
+
+    async def _stage(self, pipe, article_id, item, meta, *, digest, root, score_ms, state, entry, deliveries) -> None:
+        keys = [self.keys.article(article_id), self.keys.recent(), self.keys.published(),
+                self.keys.family(root or article_id), self.keys.changes()]
+        fields = [x for kv in (entry or {}).items() for x in kv]
+        args = [article_id, item.get("version", "1"), orjson.dumps(item), orjson.dumps(meta, default=str), digest,
+                root, score_ms, self.recent_size, state, self.live_max, self.feed_size, len(fields) // 2, *fields]
+        for d in deliveries:
+            keys += [d.feed or keys[0], d.live or keys[0], d.outbox or keys[0]]
+            args += [d.feed_mode if d.feed else "n", 1 if d.live else 0, 1 if d.outbox else 0]
+        await self._write(keys=keys, args=args, client=pipe)
+
+    async def store(self, article_id: str, item: dict[str, Any], meta: dict[str, Any]) -> bool:
+        """Save ``item`` (a ninjs object) and its pipeline ``meta`` unless a newer
+        version is already stored. Returns whether it was written.
+
+        Raises RetriableError when Redis cannot be reached."""
+        version = str(item.get("version", "1"))
+        key = self.keys.article(article_id)
+        try:
+            while True:  # each round lost means another writer changed the version meanwhile
+                current = await self.redis.hget(key, "version")
+                current = current.decode() if current is not None else ""
+                if current and is_older(version, current):
+                    return False
+                written = await self._store(keys=[key, self.keys.recent()],
+                                            args=[current, version, orjson.dumps(item),
+                                                  orjson.dumps(meta, default=str), article_id, self.recent_size])
+                if written != -1:
+                    return bool(written)
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            raise RetriableError(f"read model unreachable: {exc}") from exc

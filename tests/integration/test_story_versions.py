@@ -1,0 +1,50 @@
+"""The story registry orders versions by shared.versions (real redis-server): its
+Lua script checks only that the version Python decided against is still stored."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from shared.cache import Keys, connect
+from shared.events import Article
+from shared.identity import Decision, StoryRegistry
+
+pytestmark = pytest.mark.integration
+
+
+def article(uri: str, body: str) -> Article:
+    return Article(uri=uri, headlines=[{"role": "main", "value": "Harbour"}],
+                   bodies=[{"role": "main", "contentType": "text/plain", "value": body}])
+
+
+@pytest.fixture
+async def registry(settings):
+    redis = connect(settings.redis_url)
+    yield StoryRegistry(redis, Keys(settings.topic_prefix))
+    await redis.aclose()
+
+
+async def classify(registry, uri: str, version: str, body: str | None = None):
+    return await registry.classify(article(uri, body or f"text of {version}"), event_id=f"{uri}@{version}",
+                                   source_version=version, hint=None, provider="ap")
+
+
+async def test_versions_compare_by_value_and_text_sorts_before_numbers(registry):
+    uri = f"urn:test:{uuid.uuid4().hex}"
+    assert (await classify(registry, uri, "9")).decision is Decision.NEW
+    assert (await classify(registry, uri, "10")).decision is Decision.UPDATE  # 10 > 9, not as text
+    assert (await classify(registry, uri, "2")).decision is Decision.OLDER
+    assert (await classify(registry, uri, "draft")).decision is Decision.OLDER
+    assert await registry.peek(article(uri, "x"), source_version="2") is Decision.OLDER
+    assert await registry.peek(article(uri, "x"), source_version="11") is None
+
+
+async def test_racing_versions_each_get_an_answer_and_the_newest_wins(registry):
+    uri = f"urn:test:{uuid.uuid4().hex}"
+    await classify(registry, uri, "1")
+    answers = await asyncio.gather(*(classify(registry, uri, str(v)) for v in range(2, 12)))
+    assert all(a.decision in (Decision.UPDATE, Decision.OLDER) for a in answers)
+    assert (await classify(registry, uri, "11")).version == "11"  # a re-delivery: its first answer
+    assert await registry.peek(article(uri, "x"), source_version="10") is Decision.OLDER

@@ -1,0 +1,176 @@
+"""Publishing's decision, with no Redis and no Kafka: plan(event, snapshot, subscriptions)."""
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import orjson
+
+from services.publishing.actions import Rules
+from services.publishing.plan import family_root, plan
+from services.publishing.snapshot import Snapshot
+from shared.cache import Keys
+from shared.events import (Article, ArticleEvent, EnrichmentInfo, Envelope, Signal, TextBlock, TranslationInfo,
+                           article_id_for, utcnow)
+from shared.read_model import StoredItem
+from shared.subscriptions import Outputs, Subscription, SubscriptionFilter, Webhook
+
+KEYS = Keys("t.").subscriptions
+RULES = Rules(keys=KEYS, published_topic="t.articles.published", topic_prefix="t.",
+              embargoed_topic="t.articles.embargoed")
+CONFLICT = "http://cv.iptc.org/newscodes/mediatopic/16000000"
+SPORT = "http://cv.iptc.org/newscodes/mediatopic/15000000"
+CONFLICT_DESK = Subscription(name="conflict", filter=SubscriptionFilter(subjects=["medtop:16000000"]),
+                             outputs=Outputs(webhook=Webhook(url="https://example.com/hook")))
+SPORT_DESK = Subscription(name="sport", filter=SubscriptionFilter(subjects=["medtop:15000000"]))
+SUBSCRIPTIONS = [CONFLICT_DESK, SPORT_DESK]
+
+
+def event(uri: str = "urn:test:1", *, version: str = "1", signal: Signal = Signal.NEW, subject: str = CONFLICT,
+          **fields) -> ArticleEvent:
+    article = Article(uri=uri, version=version, language="en", headlines=[TextBlock(role="main", value="Troops")],
+                      bodies=[TextBlock(contentType="text/plain", value="A second wave is expected.")],
+                      subjects=[{"uri": subject}], **fields)
+    if signal is Signal.KILL:
+        article.pubStatus = "canceled"
+    envelope = Envelope(article_id=article_id_for(uri), provider="wire", received_at=utcnow(), source_format="ninjs",
+                        content_type="application/json", signal=signal, traceparent="00-" + "1" * 32 + "-" + "2" * 16
+                        + "-01")
+    return ArticleEvent(envelope=envelope, article=article)
+
+
+def decide(e: ArticleEvent, snapshot: Snapshot = Snapshot(), subscriptions=SUBSCRIPTIONS, **kw):
+    return plan(e, snapshot, subscriptions, item=e.article.to_ninjs(), rules=RULES, now=kw.pop("now", time.time()),
+                **kw)
+
+
+def stored_of(e: ArticleEvent, *, killed: bool = False, digest: str = "other", **meta) -> StoredItem:
+    return StoredItem(version=e.article.version, item=e.article.to_ninjs(), meta={"provider": "wire", **meta},
+                      digest=digest, killed=killed, root=e.envelope.article_id)
+
+
+def topics(p) -> list[str]:
+    return [r.topic for r in p.records]
+
+
+def test_a_new_story_goes_to_the_read_model_the_matching_subscriptions_and_kafka():
+    p = decide(event())
+    assert p.outcome == "published" and p.hold is None and p.drop_held is None
+    [write] = p.writes
+    assert not write.killed and write.item["uri"] == "urn:test:1" and write.root == article_id_for("urn:test:1")
+    assert [d.feed for d in write.deliveries] == [KEYS.items("conflict")]
+    assert write.deliveries[0].outbox == KEYS.outbox("conflict") and write.deliveries[0].live == KEYS.live("conflict")
+    assert topics(p) == ["t.articles.published", "t.published.conflict"]
+    assert p.fanout == ["conflict"]
+
+
+def test_no_subscription_takes_an_item_outside_its_filter():
+    p = decide(event(subject=SPORT), subscriptions=[CONFLICT_DESK])
+    assert p.outcome == "published" and p.writes[0].deliveries == [] and topics(p) == ["t.articles.published"]
+
+
+def test_an_older_version_than_the_stored_one_is_ignored():
+    stored = stored_of(event(version="3"))
+    p = decide(event(version="2"), Snapshot(stored=stored))
+    assert p.outcome == "stale" and p.records == [] and p.writes == []
+
+
+def test_an_update_replaces_the_stored_version_and_leaves_feeds_it_no_longer_fits():
+    before = event(version="1")
+    p = decide(event(version="2", signal=Signal.UPDATE, subject=SPORT), Snapshot(stored=stored_of(before)))
+    assert p.outcome == "published" and p.signal is Signal.UPDATE
+    modes = {d.feed: d.feed_mode for d in p.writes[0].deliveries}
+    assert modes == {KEYS.items("sport"): "a", KEYS.items("conflict"): "r"}
+
+
+def test_the_same_item_again_is_a_duplicate_that_writes_nothing_but_reproduces_its_records():
+    first = decide(event())
+    again = decide(event(), Snapshot(stored=stored_of(event(), digest=first.writes[0].digest)))
+    assert again.outcome == "duplicate" and again.writes == [] and topics(again) == topics(first)
+
+
+def test_an_embargoed_item_is_held_until_its_time():
+    until = time.time() + 3600
+    e = event(embargoedUntil=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(until)))
+    p = decide(e)
+    assert p.outcome == "embargoed" and p.writes == [] and p.hold[0] is e and abs(p.hold[1] - until) < 1
+    [copy] = p.records
+    assert copy.topic == "t.articles.embargoed" and orjson.loads(copy.value)["article"]["uri"] == e.article.uri
+
+
+def test_a_newer_version_supersedes_the_held_one_and_takes_it_out_of_the_queue():
+    held = event(version="1", embargoedUntil="2999-01-01T00:00:00Z")
+    p = decide(event(version="2"), Snapshot(held=held))
+    assert p.outcome == "published" and p.drop_held == (held.envelope.article_id, None)
+    assert p.records[-1].topic == "t.articles.embargoed" and p.records[-1].value is None
+
+
+def test_an_older_version_than_the_held_one_is_ignored():
+    held = event(version="3", embargoedUntil="2999-01-01T00:00:00Z")
+    assert decide(event(version="2"), Snapshot(held=held)).outcome == "stale"
+
+
+def test_a_released_item_is_published_and_leaves_the_queue_only_at_its_version():
+    e = event(version="2", embargoedUntil="2999-01-01T00:00:00Z")
+    p = decide(e, releasing=True)
+    assert p.outcome == "published" and p.drop_held == (e.envelope.article_id, "2")
+    assert p.records[-1].value is None  # the durable copy's tombstone
+
+
+def test_a_kill_takes_the_story_and_its_translations_and_tells_who_had_it():
+    original = event(version="1")
+    translation = event("urn:test:1?translation=pt", subject=CONFLICT)
+    snapshot = Snapshot(stored=stored_of(original, translation_role="original"),
+                        family=[(translation.envelope.article_id, stored_of(translation, translation_role="translation")),
+                                (original.envelope.article_id, stored_of(original))])
+    p = decide(event(version="2", signal=Signal.KILL), snapshot)
+    assert p.outcome == "killed" and p.count == 2
+    assert [w.article_id for w in p.writes] == [original.envelope.article_id, translation.envelope.article_id]
+    assert all(w.killed and w.item["pubStatus"] == "canceled" and "bodies" not in w.item for w in p.writes)
+    assert all(w.purge_live == [KEYS.live("conflict"), KEYS.live("sport")] for w in p.writes)
+    assert all(w.meta["notified"] == ["conflict"] and w.meta["was_public"] for w in p.writes)
+    assert "enrichment" not in p.writes[0].meta
+    assert topics(p).count("t.published.conflict") == 2 and "t.published.sport" not in topics(p)
+
+
+def test_a_kill_of_a_story_never_published_leaves_only_a_tombstone():
+    p = decide(event(signal=Signal.KILL))
+    assert p.outcome == "killed" and [(r.topic, r.value) for r in p.records] == [("t.articles.published", None)]
+
+
+def test_a_redelivered_kill_writes_nothing_and_tells_the_same_subscribers_again():
+    kill = event(version="2", signal=Signal.KILL)
+    first = decide(kill, Snapshot(stored=stored_of(event())))
+    stored = replace(stored_of(kill, killed=True, digest=first.writes[0].digest), meta=first.writes[0].meta)
+    again = decide(kill, Snapshot(stored=stored))
+    assert again.outcome == "duplicate" and again.writes == [] and topics(again) == topics(first)
+
+
+def test_the_killed_version_coming_back_is_stale():
+    stored = stored_of(event(version="2"), killed=True)
+    assert decide(event(version="2", signal=Signal.UPDATE), Snapshot(stored=stored)).outcome == "stale"
+
+
+def test_a_subscription_without_feeds_gets_no_feed_entry_but_its_topic():
+    topic_only = Subscription(name="wire", outputs=Outputs(feeds=False))
+    p = decide(event(), subscriptions=[topic_only])
+    [delivery] = p.writes[0].deliveries
+    assert delivery.feed is None and delivery.live is None and delivery.outbox is None
+    assert "t.published.wire" in topics(p)
+
+
+def test_a_story_deferred_from_the_trends_is_counted_when_it_goes_live():
+    e = event()
+    e.envelope.enrichment = EnrichmentInfo(entities=[{"type": "person", "name": "Kim"}], trendsDeferred=True)
+    assert decide(e).trend_count.uri == e.article.uri
+    assert decide(event()).trend_count is None
+
+
+def test_the_family_root_is_what_translation_says_else_what_redis_knows_else_the_item():
+    e = event("urn:test:1?translation=pt")
+    assert family_root(e, Snapshot(roots=[None, "known-root"])) == "known-root"
+    assert family_root(e, Snapshot(roots=[None])) == e.envelope.article_id
+    e.envelope.translation = TranslationInfo(role="translation", of_article_id="the-original")
+    assert family_root(e, Snapshot(roots=["known-root"])) == "the-original"
+    e.envelope.translation = {"role": "original"}  # assigned as a dict, validated into the model
+    assert family_root(e, Snapshot(roots=["known-root"])) == e.envelope.article_id
