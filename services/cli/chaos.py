@@ -276,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", "--articles", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=25.0, help="articles posted per second")
     parser.add_argument("--short", action="store_true", help="≈300 articles, the fault set of make test")
+    parser.add_argument("--drain-timeout", type=float, default=900.0,
+                        help="seconds to wait, after the last post, for every accepted version to arrive")
     args = parser.parse_args(argv)
     articles = 300 if args.short else args.articles
     home = Path(tempfile.mkdtemp(prefix="wire-chaos-"))
@@ -293,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         chaos = Chaos(kafka, redis, pipeline, prefix=prefix)
         duration = articles / args.rate
         steps = short_schedule(chaos) if args.short else full_schedule(chaos, duration)
-        report = chaos.run(articles=articles, rate=args.rate, steps=steps)
+        report = chaos.run(articles=articles, rate=args.rate, steps=steps, drain_timeout_s=args.drain_timeout)
         print(orjson.dumps(report.summary(chaos.accepted), option=orjson.OPT_INDENT_2).decode())
         print(table(report))
         print(f"logs: {home / 'logs'}")
