@@ -23,19 +23,18 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from urllib.parse import quote, urlsplit
 
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
-from trafilatura.settings import set_date_params
 from trafilatura.utils import decode_file, load_html
 from trafilatura.xml import xmltotxt
 
 from shared.errors import ParseError
 from shared.events import Article, TextBlock
 from shared.formats.base import ParsedItem
+from shared.formats.html_metadata import (absolute_url, declared_language, fill_author, page_headline,
+                                          page_metadata, publication_date, published_timestamp)
 
 MAX_PAGE_BYTES = 20_000_000  # trafilatura's own MAX_FILE_SIZE: larger pages are refused, not truncated
 
@@ -66,10 +65,7 @@ _FURNITURE = [re.compile(p, re.I) for p in (
 )]
 _MIN_BODY_WORDS = 3  # fewer is navigation debris ("Home"), not a story
 _FURNITURE_MAX_CHARS = 300  # a longer paragraph is prose even when it mentions a newsletter
-_TITLE_SEPARATORS = r"\s+[|\-–—:·»]\s+|:\s+"
 _FRAGMENT_TAG = re.compile(r"<(?:p|div|h[1-6]|article|section|ul|ol|blockquote|table)\b[^<>]*>", re.I)
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$", re.I)
-_DATE_FIELDS = ("article:published_time", "datepublished", "publishdate", "pubdate", "dc.date.issued")
 
 
 @dataclass
@@ -149,24 +145,26 @@ def _extract(html: str | bytes) -> _Page:
         tree = load_html(f"<html><body><div>{text}</div></body></html>")
     if tree is None:
         raise ParseError("payload is not an HTML document", where="payload")
-    language, exact_date = _declared_language(tree), _published_timestamp(tree)
+    language, exact_date = declared_language(tree), published_timestamp(tree)
     _merge_body_chunks(tree)
     _lift_social_embeds(tree)
     _drop_related_link_lists(tree)
-    # htmldate without extensive search: a date from the page's markup or URL, never a
-    # year guessed from the story's own text ("before the end of 2026")
+    metadata = page_metadata(tree)
+    # Metadata read here, not by trafilatura: it would also resolve every link against
+    # the page's URL (links are flattened to their text below) and read categories,
+    # tags and licence. "txt" leaves the body as a tree without rendering it as text.
     doc = trafilatura.bare_extraction(tree, include_comments=False, favor_precision=True, include_tables=True,
-                                      include_links=True, with_metadata=True,
-                                      date_extraction_params=set_date_params(extensive=False))
+                                      include_links=True, output_format="txt")
     if doc is None or doc.body is None:
         raise ParseError("no article text found in the HTML page", where="body")
-    headline = _headline(doc.title, doc.sitename)
-    paragraphs = _paragraphs(doc.body, {_words(t) for t in (doc.title, headline) if t})
+    headline = page_headline(metadata.title, metadata.sitename)
+    paragraphs = _paragraphs(doc.body, {_words(t) for t in (metadata.title, headline) if t})
     if len(_words(" ".join(paragraphs)).split()) < _MIN_BODY_WORDS:
         raise ParseError("no article text found in the HTML page", where="body")
-    return _Page(paragraphs=paragraphs, headline=headline, author=doc.author or None,
-                 published=_publication_date(doc.date, exact_date), language=language,
-                 canonical=_absolute_url(doc.url))
+    fill_author(tree, metadata)  # last: it prunes the tree (trafilatura worked on its own copy)
+    return _Page(paragraphs=paragraphs, headline=headline, author=metadata.author or None,
+                 published=publication_date(metadata.date, exact_date), language=language,
+                 canonical=absolute_url(metadata.url))
 
 
 def _is_binary(sample: str) -> bool:
@@ -281,76 +279,6 @@ def _is_link_list(block: etree._Element) -> bool:
         if not total or linked < 0.8 * total:
             return False
     return True
-
-
-# Metadata.
-
-def _headline(title: str | None, sitename: str | None) -> str | None:
-    """The page title without the site's name around it ("Story - Site", "Site | Story")."""
-    title = " ".join((title or "").split())
-    site = f" {_words(sitename)} "
-    if not title or not site.strip():
-        return title or None
-    separators = list(re.finditer(_TITLE_SEPARATORS, title))
-    for match in separators:  # the longest suffix naming the site
-        if f" {_words(title[match.end():])} " in site and title[:match.start()].strip():
-            return title[:match.start()].strip()
-    for match in reversed(separators):  # else the longest prefix naming it
-        if f" {_words(title[:match.start()])} " in site and title[match.end():].strip():
-            return title[match.end():].strip()
-    return title
-
-
-def _declared_language(tree: HtmlElement) -> str | None:
-    root = tree.getroottree().getroot()
-    candidates = [root.get("lang"), root.get("{http://www.w3.org/XML/1998/namespace}lang"),
-                  *root.xpath("//meta[translate(@http-equiv, 'CONTENTLAGU', 'contentlagu')='content-language']/@content"),
-                  *root.xpath("//meta[@property='og:locale']/@content")]
-    for value in candidates:
-        tag = (value or "").split(",")[0].strip().replace("_", "-")
-        if _LANGUAGE.match(tag):
-            primary, *rest = tag.split("-")
-            return "-".join([primary.lower(), *(r.upper() if len(r) == 2 else r for r in rest)])
-    return None
-
-
-def _published_timestamp(tree: HtmlElement) -> datetime | None:
-    """The publication time the page states with a time zone (meta tags, JSON-LD, <time>)."""
-    values = [e.get("content") for e in tree.iter("meta")
-              if (e.get("property") or e.get("name") or e.get("itemprop") or "").lower() in _DATE_FIELDS]
-    values += tree.xpath("//time[@itemprop='datePublished' or @pubdate]/@datetime")
-    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
-        values += re.findall(r'"datePublished"\s*:\s*"([^"]{10,40})"', script)
-    for value in values:
-        try:
-            stamp = datetime.fromisoformat((value or "").strip())
-        except ValueError:
-            continue
-        if stamp.tzinfo is not None:
-            return stamp
-    return None
-
-
-def _publication_date(day: str | None, exact: datetime | None) -> str | None:
-    """RFC 3339: the page's exact timestamp when it falls on the day htmldate found, else
-    that day at midnight UTC; None when the page has no date."""
-    if exact is not None and (day is None or exact.date().isoformat() == day):
-        text = exact.replace(microsecond=0).isoformat()
-        return text[:-6] + "Z" if exact.utcoffset() == timedelta(0) else text
-    if day and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
-        return f"{day}T00:00:00Z"
-    return None
-
-
-def _absolute_url(url: str | None) -> str | None:
-    url = (url or "").strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # e.g. an unbalanced "[" in the host
-        return None
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
-        return None
-    return quote(url, safe=":/?#[]@!$&'()*+,;=%~")
 
 
 def _plain(element: etree._Element) -> str:
