@@ -93,9 +93,10 @@ def declared_language(tree: HtmlElement) -> str | None:
     """The page's declared language as a BCP 47 tag (``<html lang>``, Content-Language,
     og:locale), None when it declares none."""
     root = tree.getroottree().getroot()
+    metas = [m for m in root.iter("meta") if m.get("content") is not None]
     candidates = [root.get("lang"), root.get("{http://www.w3.org/XML/1998/namespace}lang"),
-                  *root.xpath("//meta[translate(@http-equiv, 'CONTENTLAGU', 'contentlagu')='content-language']/@content"),
-                  *root.xpath("//meta[@property='og:locale']/@content")]
+                  *(m.get("content") for m in metas if (m.get("http-equiv") or "").lower() == "content-language"),
+                  *(m.get("content") for m in metas if m.get("property") == "og:locale")]
     for value in candidates:
         tag = (value or "").split(",")[0].strip().replace("_", "-")
         if _LANGUAGE.match(tag):
@@ -108,9 +109,11 @@ def published_timestamp(tree: HtmlElement) -> datetime | None:
     """The publication time the page states with a time zone (meta tags, JSON-LD, <time>)."""
     values = [e.get("content") for e in tree.iter("meta")
               if (e.get("property") or e.get("name") or e.get("itemprop") or "").lower() in _DATE_FIELDS]
-    values += tree.xpath("//time[@itemprop='datePublished' or @pubdate]/@datetime")
-    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
-        values += re.findall(r'"datePublished"\s*:\s*"([^"]{10,40})"', script)
+    values += [t.get("datetime") for t in tree.iter("time") if t.get("datetime") is not None
+               and (t.get("itemprop") == "datePublished" or t.get("pubdate") is not None)]
+    for script in tree.iter("script"):
+        if script.get("type") == "application/ld+json" and script.text:
+            values += re.findall(r'"datePublished"\s*:\s*"([^"]{10,40})"', script.text)
     for value in values:
         try:
             stamp = datetime.fromisoformat((value or "").strip())
