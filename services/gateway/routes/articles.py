@@ -65,7 +65,7 @@ async def _submit(request: Request, payload: bytes, content_type: str, provider:
                         topic=topics.inbound, traceparent=request.headers.get("traceparent"),
                         kafka_timeout_s=settings.kafka_timeout_s, parse_with=state.parse_pool.parse,
                         withdrawals=state.withdrawals, charge=lambda n: charge(request, provider, n),
-                        acts_for=settings.acts_for(provider))
+                        acts_for=settings.acts_for(provider), seal=state.payload_seal)
 
 
 _LOCATION = {"Location": {"description": "the story's href (single-story answers)", "schema": {"type": "string"}}}
