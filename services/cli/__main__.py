@@ -6,7 +6,9 @@ import sys
 
 USAGE = """wire COMMAND [ARGS]
 
-  run [--brokers N] [--replicas N]  Kafka, Redis and every service in the foreground (make run)
+  run [--brokers N] [--replicas N] [--enrichment-replicas N]
+                              Kafka, Redis and every service in the foreground (make run);
+                              enrichment runs one process per core unless told otherwise
   bench [-n N]                push N synthetic articles through a fresh pipeline and report
   bench-formats               parser throughput on one core (HTML pages/s, XML items/s)
   parse FILE...               print the canonical ninjs of each file
