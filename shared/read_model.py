@@ -10,6 +10,7 @@ Everything here can be rebuilt from ``articles.published`` (``wire rebuild-read-
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -110,14 +111,19 @@ class Delivery:
 
 @dataclass(frozen=True)
 class StoredItem:
-    """What the read model holds for one article id."""
+    """What the read model holds for one article id. ``item_json`` is the ninjs item
+    as stored (served as is); ``item`` parses it on first use only."""
 
     version: str
-    item: dict[str, Any] | None
+    item_json: bytes | None
     meta: dict[str, Any]
     digest: str
     killed: bool
     root: str | None
+
+    @cached_property  # a frozen dataclass still has a __dict__ for it
+    def item(self) -> dict[str, Any] | None:
+        return orjson.loads(self.item_json) if self.item_json else None
 
     def is_newer_than_me(self, version: str) -> bool:
         """Whether ``version`` is older than the stored one (so must be ignored)."""
@@ -165,7 +171,7 @@ class PublishedView:
         version, item, meta, digest, state, root = row
         if version is None:
             return None
-        return StoredItem(version=version.decode(), item=orjson.loads(item) if item else None,
+        return StoredItem(version=version.decode(), item_json=item or None,
                           meta=orjson.loads(meta) if meta else {}, digest=(digest or b"").decode(),
                           killed=state == KILLED.encode(), root=root.decode() if root else None)
 
