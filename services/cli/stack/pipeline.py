@@ -81,7 +81,8 @@ class Pipeline:
         most = max(self.replicas.values())
         env = dict(env or {})
         if most > 1:
-            env.setdefault("WIRE_TOPIC_PARTITIONS", str(partitions_for(most)))
+            at_least = int(os.environ.get("WIRE_TOPIC_PARTITIONS", 3))  # the children inherit it
+            env.setdefault("WIRE_TOPIC_PARTITIONS", str(partitions_for(most, at_least=at_least)))
             if int(env["WIRE_TOPIC_PARTITIONS"]) < most:
                 raise ValueError(f"WIRE_TOPIC_PARTITIONS={env['WIRE_TOPIC_PARTITIONS']} is fewer than the "
                                  f"{most} replicas of one service: some would get no partition")
