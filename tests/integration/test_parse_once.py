@@ -83,9 +83,9 @@ async def test_a_record_without_a_valid_seal_is_parsed_in_ingest(settings, stack
     submission = await read_submission(honest, "text/plain", provider="ap", registry=registry)
     # items sealed with another key (or none, or sealed for another payload) claim another headline
     forged = PayloadSeal("not the deployment's key", max_record_bytes=8 * MiB)
-    decoy = await parse_here(story("Lisbon", "Markets rally"), "text/plain", provider="ap")
+    decoy = await parse_here(story("Lisbon", "Lisbon port reopens after storm"), "text/plain", provider="ap")
     genuine = PayloadSeal(settings.secret_key, max_record_bytes=8 * MiB)
-    other_payload = genuine.headers(decoy, story("Lisbon", "Markets rally"), "text/plain", "ap")
+    other_payload = genuine.headers(decoy, story("Lisbon", "Lisbon port reopens after storm"), "text/plain", "ap")
     unsealed = [(k, v) for k, v in forged.headers(decoy, honest, "text/plain", "ap") if k == ITEMS_HEADER]
     entry = submission.items[0]
     for headers in (forged.headers(decoy, honest, "text/plain", "ap"), other_payload, unsealed):
