@@ -14,6 +14,7 @@ from aiokafka import TopicPartition
 
 from shared.cloudevents import Headers, header_items
 from shared.lag import OffsetReader
+from shared.parsed_payload import HEADERS as PARSED_HEADERS
 
 DLQ_HEADER = "wire_dlq_"
 
@@ -41,8 +42,9 @@ class DeadLetter:
         return self.reason.get("topic")
 
     def original_headers(self) -> Headers:
-        """The headers the record had before it was dead-lettered (for a replay)."""
-        return [(k, v) for k, v in self.headers if not k.startswith(DLQ_HEADER)]
+        """The headers the record had before it was dead-lettered, for a replay: less
+        the items the gateway parsed, so the payload is parsed again by today's parser."""
+        return [(k, v) for k, v in self.headers if not k.startswith(DLQ_HEADER) and k not in PARSED_HEADERS]
 
     def as_dict(self, *, value_chars: int = 300) -> dict[str, Any]:
         value = (self.value or b"").decode("utf-8", "replace")

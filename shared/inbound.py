@@ -15,12 +15,13 @@ from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 from redis.exceptions import RedisError
 
 from shared.bus import Outgoing
-from shared.cloudevents import event_headers, read_headers
+from shared.cloudevents import Headers, event_headers, read_headers
 from shared.errors import MalformedEvent, RetriableError, WireError
 from shared.events import ArticleReceived, Stage, SubmittedItem, utcnow
 from shared.formats import parse
 from shared.formats.base import ParsedItem
 from shared.identity import Decision, NotOwner, StoryRegistry
+from shared.parsed_payload import PayloadSeal
 from shared.stage import event_id
 from shared.tracing import child_traceparent, new_traceparent
 from shared.withdrawals import Withdrawals
@@ -38,8 +39,10 @@ def submission_record(
     traceparent: str | None = None,
     received_at: datetime | None = None,
     idempotency_key: str | None = None,
+    extra_headers: Headers = (),
 ) -> Outgoing:
-    """The record announcing one received payload (keyed by the story's uri)."""
+    """The record announcing one received payload (keyed by the story's uri);
+    ``extra_headers`` e.g. the sealed parsed items (:mod:`shared.parsed_payload`)."""
     received_at = received_at or utcnow()
     key = idempotency_key or f"{uri}:{Stage.RECEIVED.value}:{received_at.timestamp()}"
     headers = event_headers(
@@ -52,7 +55,7 @@ def submission_record(
         content_type=content_type,
         extra={"wire_article_id": article_id, "wire_uri": uri, "wire_provider": provider},
     )
-    return Outgoing(topic=topic, key=uri.encode(), value=payload, headers=headers)
+    return Outgoing(topic=topic, key=uri.encode(), value=payload, headers=headers + list(extra_headers))
 
 
 def received_from_record(record: ConsumerRecord) -> ArticleReceived:
@@ -92,9 +95,11 @@ class RecordTooLarge(WireError):
 @dataclass
 class Submission:
     """What happened to one submitted payload: each item's identity and whether it
-    is new work, an exact duplicate or an older version (both of which are not sent)."""
+    is new work, an exact duplicate or an older version (both of which are not sent).
+    ``parsed``: what the parser returned, to travel sealed beside the payload."""
 
     items: list[SubmittedItem] = field(default_factory=list)
+    parsed: list[ParsedItem] = field(default_factory=list)
 
     @property
     def sent(self) -> list[SubmittedItem]:
@@ -118,9 +123,9 @@ async def read_submission(payload: bytes, content_type: str, *, provider: str, r
     item changes a story owned by a provider outside ``acts_for`` (default: the
     provider alone).
     """
-    submission = Submission()
+    submission = Submission(parsed=await parse_with(payload, content_type, provider=provider))
     refused = []
-    for item in await parse_with(payload, content_type, provider=provider):
+    for item in submission.parsed:
         article = item.article
         known = await registry.peek(article, source_version=item.source_version, acts_for=acts_for or [provider])
         if known is Decision.NOT_OWNER:
@@ -136,9 +141,11 @@ async def read_submission(payload: bytes, content_type: str, *, provider: str, r
 
 async def send_submission(submission: Submission, payload: bytes, content_type: str, *, provider: str,
                           producer: AIOKafkaProducer, topic: str, source: str, traceparent: str | None = None,
-                          timeout_s: float = 10.0, withdrawals: Withdrawals | None = None) -> None:
+                          timeout_s: float = 10.0, withdrawals: Withdrawals | None = None,
+                          seal: PayloadSeal | None = None) -> None:
     """Put the raw payload on ``topic`` (unless nothing in it is new work) and wait
-    for Kafka's acknowledgement.
+    for Kafka's acknowledgement. With ``seal`` the parsed items travel beside it
+    (sealed), so ingest need not parse it again.
 
     Raises RecordTooLarge when Kafka refuses the record's size, and KafkaUnavailable
     only when the record will not be published: it never reached the producer within
@@ -149,9 +156,11 @@ async def send_submission(submission: Submission, payload: bytes, content_type: 
     if not submission.sent:
         return
     first = submission.sent[0]
-    record = submission_record(topic=topic, payload=payload, content_type=content_type or "text/plain",
+    content_type = content_type or "text/plain"
+    sealed = seal.headers(submission.parsed, payload, content_type, provider) if seal else []
+    record = submission_record(topic=topic, payload=payload, content_type=content_type,
                                provider=provider, uri=first.uri, article_id=first.id, source=source,
-                               traceparent=child_traceparent(traceparent))
+                               traceparent=child_traceparent(traceparent), extra_headers=sealed)
     delivery = None
     try:
         async with asyncio.timeout(timeout_s):

@@ -13,6 +13,7 @@ Publishing writes it (:mod:`services.publishing.read_model`), with the key names
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -26,14 +27,19 @@ LIVE, KILLED = "live", "killed"
 
 @dataclass(frozen=True)
 class StoredItem:
-    """What the read model holds for one article id."""
+    """What the read model holds for one article id. ``item_json`` is the ninjs item
+    as stored (served as is); ``item`` parses it on first use only."""
 
     version: str
-    item: dict[str, Any] | None
+    item_json: bytes | None
     meta: dict[str, Any]
     digest: str
     killed: bool
     root: str | None
+
+    @cached_property  # a frozen dataclass still has a __dict__ for it
+    def item(self) -> dict[str, Any] | None:
+        return orjson.loads(self.item_json) if self.item_json else None
 
     def is_newer_than_me(self, version: str) -> bool:
         """Whether ``version`` is older than the stored one (so must be ignored)."""
@@ -60,7 +66,7 @@ class ReadModel:
         version, item, meta, digest, state, root = row
         if version is None:
             return None
-        return StoredItem(version=version.decode(), item=orjson.loads(item) if item else None,
+        return StoredItem(version=version.decode(), item_json=item or None,
                           meta=orjson.loads(meta) if meta else {}, digest=(digest or b"").decode(),
                           killed=state == KILLED.encode(), root=root.decode() if root else None)
 

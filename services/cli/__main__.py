@@ -5,7 +5,9 @@ import sys
 
 USAGE = """wire COMMAND [ARGS]
 
-  run [--brokers N] [--replicas N]  Kafka, Redis and every service in the foreground (make run)
+  run [--brokers N] [--replicas N] [--enrichment-replicas N]
+                              Kafka, Redis and every service in the foreground (make run);
+                              enrichment runs one process per core unless told otherwise
   parse FILE...               print the canonical ninjs of each file
   extract DIR --out F.json    extract article bodies from every *.html[.gz] / *.txt in DIR
   eval --pred F --truth G     score an extraction against ground truth (precision, recall, F1)

@@ -1,5 +1,8 @@
 """``wire run``: Kafka, Redis, the four services and the gateway in the foreground.
 
+Enrichment (the language models: the pipeline's bottleneck, one core per process)
+runs one replica per core by default, in one consumer group, like any scaled-out
+service; ``--enrichment-replicas`` (``WIRE_ENRICHMENT_REPLICAS``) overrides it.
 ``--brokers 3 --replicas 2`` (or ``WIRE_BROKERS`` / ``WIRE_REPLICAS``) runs the
 cluster layout instead: three KRaft nodes (replication 3, min.insync.replicas 2)
 and two replicas of every worker, supervised (a replica that exits is started
@@ -15,7 +18,7 @@ from pathlib import Path
 
 from services.cli.stack.cluster import KafkaCluster
 from services.cli.stack.kafka import LocalKafka
-from services.cli.stack.pipeline import Pipeline
+from services.cli.stack.pipeline import Pipeline, default_replicas, partitions_for
 from services.cli.stack.processes import REPO
 from services.cli.stack.redis import LocalRedis
 from shared.topics import Topics, ensure_topics
@@ -27,19 +30,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="Kafka nodes (each broker and controller); 3 for the cluster layout")
     parser.add_argument("--replicas", type=int, default=int(os.environ.get("WIRE_REPLICAS", 1)),
                         help="processes per worker service, in one consumer group each")
+    enrichment = os.environ.get("WIRE_ENRICHMENT_REPLICAS")
+    parser.add_argument("--enrichment-replicas", type=int, default=int(enrichment) if enrichment else None,
+                        help="enrichment processes (default: one per core, at least --replicas)")
     args = parser.parse_args(argv or [])
-    if args.brokers < 1 or args.replicas < 1:
-        parser.error("--brokers and --replicas must be at least 1")
+    if min(args.brokers, args.replicas, 1 if args.enrichment_replicas is None else args.enrichment_replicas) < 1:
+        parser.error("--brokers, --replicas and --enrichment-replicas must be at least 1")
     return args
 
 
-def replica_env(brokers: int, replicas: int) -> dict[str, str]:
+def replica_env(brokers: int, replicas: int, *, most_replicas: int | None = None) -> dict[str, str]:
     """The settings every service gets for this layout: topics replicated on every
-    broker (up to 3), at least as many partitions as replicas, and the group timeouts
-    that move a dead replica's partitions within a few seconds."""
+    broker (up to 3), at least as many partitions as the busiest service has replicas
+    (``most_replicas``, default ``replicas``), and, when every worker runs
+    ``replicas`` > 1 (the cluster layout), the group timeouts that move a dead
+    replica's partitions within a few seconds."""
+    most = max(replicas, most_replicas or replicas)
     env = {
         "WIRE_TOPIC_REPLICATION": str(min(brokers, 3)),
-        "WIRE_TOPIC_PARTITIONS": str(max(int(os.environ.get("WIRE_TOPIC_PARTITIONS", 3)), replicas * 3)),
+        "WIRE_TOPIC_PARTITIONS": str(partitions_for(most, at_least=int(os.environ.get("WIRE_TOPIC_PARTITIONS", 3)))),
     }
     if replicas > 1:
         env |= {"WIRE_KAFKA_SESSION_TIMEOUT_MS": "3000", "WIRE_KAFKA_HEARTBEAT_INTERVAL_MS": "500"}
@@ -59,10 +68,11 @@ def run_stack(argv: list[str] | None = None) -> int:
                              ports=[port + 2 * i for i in range(args.brokers)],
                              controller_ports=[port + 2 * i + 1 for i in range(args.brokers)])
     redis = LocalRedis(home / "redis", port=int(os.environ.get("WIRE_REDIS_PORT", 6379)))
-    env = replica_env(args.brokers, args.replicas)
+    replicas = default_replicas(args.replicas, enrichment=args.enrichment_replicas)
+    env = replica_env(args.brokers, args.replicas, most_replicas=max(replicas.values()))
     pipeline = Pipeline(kafka_bootstrap=kafka.bootstrap, redis_url=redis.url,
                         gateway_port=int(os.environ.get("WIRE_PORT", 8000)), data_dir=home,
-                        replicas=args.replicas, env=env)
+                        replicas=replicas, env=env)
     stopping = False
 
     def request_stop(signum, _frame):
@@ -79,8 +89,8 @@ def run_stack(argv: list[str] | None = None) -> int:
         kafka.start()
         asyncio.run(ensure_topics(kafka.bootstrap, Topics(), partitions=int(env["WIRE_TOPIC_PARTITIONS"]),
                                   replication=int(env["WIRE_TOPIC_REPLICATION"])))
-        print(f"wire: starting ingest, enrichment, translation, publishing ({args.replicas} replica(s) each) "
-              "and the gateway", flush=True)
+        counts = ", ".join(f"{service} ×{count}" for service, count in replicas.items())
+        print(f"wire: starting {counts} and the gateway", flush=True)
         pipeline.start()
         print(f"wire: ready — gateway on {pipeline.gateway_url} (Ctrl-C stops everything)", flush=True)
         while not stopping:

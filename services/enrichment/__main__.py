@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 
 import faust
 from aiokafka.errors import KafkaError
@@ -64,10 +63,12 @@ async def _create_topics(settings: EnrichmentSettings, app: faust.App) -> None:
 
 
 def warm_up() -> None:
-    """Load the English model now (~0.3 s) and Korean's in the background (~2 s):
-    the worker is ready before Kiwi is, and a Korean article waits for it."""
+    """Load the English model (~0.3 s) and Korean's (~4 s of CPU) before the worker
+    consumes anything. Not in a background thread: kiwipiepy holds the GIL while it
+    loads, which froze the running worker (its Kafka heartbeats and the models) for
+    the whole load — seconds on a busy machine, longer than a 3 s session timeout."""
     english()(" ".join(["Warm-up text in Seoul."] * 3))
-    threading.Thread(target=korean.kiwi, name="kiwi-load", daemon=True).start()
+    korean.kiwi()
 
 
 def main() -> None:

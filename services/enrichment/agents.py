@@ -17,30 +17,53 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import replace
 
 import faust
 
-from services.enrichment.handlers import cluster_story, enrich, trend_keys
+from services.enrichment.handlers import cluster_story, enrich, story_buckets, trend_keys
 from services.enrichment.metrics import ENTITIES, REPEATS, STORIES, TABLE_KEYS
 from services.enrichment.progress import StoriesProgress
 from services.enrichment.settings import EnrichmentSettings
 from services.enrichment.tables import StoryTables
 from services.enrichment.trends import TrendCopier
 from shared.batching import PerRecord
-from shared.bus import Outgoing, process_record
+from shared.bus import Handle, Outgoing, process_record
 from shared.cache import Keys, connect
 from shared.cloudevents import read_headers
 from shared.events import Stage
 from shared.runner import StageRunner
-from shared.stage import article_handler, article_output, read_article_event
+from shared.stage import article_output, read_article_event
 from shared.topics import Topics
 
 STAGE = "enrichment"
+# The story's LSH bucket keys, comma-separated, on enrichment.stories records (internal).
+BUCKETS_HEADER = "wire_story_buckets"
 log = logging.getLogger(__name__)
 
 
 def idempotency_key(headers) -> str | None:
     return read_headers(headers or []).get("wire_idempotency_key")
+
+
+def read_step(out_topic: str) -> Handle:
+    """Step 1's handler: the models (:func:`enrich`) and the story's bucket keys, both
+    off the event loop, so the single stories step only looks the keys up."""
+
+    async def handle(record) -> list[Outgoing]:
+        started_at = time.time()
+        event = await enrich(read_article_event(record))
+        keys = await asyncio.to_thread(story_buckets, event.article)
+        out = article_output(event, stage=Stage.ENRICHED, service=STAGE, topic=out_topic, started_at=started_at)
+        return [replace(out, headers=[*out.headers, (BUCKETS_HEADER, ",".join(keys).encode())])]
+
+    return handle
+
+
+def buckets_sent(headers) -> list[str] | None:
+    """The bucket keys step 1 sent, or None (a record from before they were sent)."""
+    sent = read_headers(headers or []).get(BUCKETS_HEADER)
+    return sent.split(",") if sent else None
 
 
 def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryTables) -> None:
@@ -59,15 +82,14 @@ def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryT
     async def read_articles() -> None:
         """Step 1: each ingested article → read by the models → the stories topic (or its DLQ)."""
         runner = StageRunner(stage=STAGE, topic=topics.ingested, group_id=topics.group(STAGE),
-                             handle=article_handler(stage=Stage.ENRICHED, service=STAGE,
-                                                    out_topic=topics.stories, transform=enrich),
+                             handle=read_step(topics.stories),
                              settings=settings, strategy=PerRecord())
         await runner.run(stopping)
 
     async def place(record) -> list[Outgoing]:
         started = time.time()
         event = read_article_event(record)
-        assignment = cluster_story(event, tables.index)
+        assignment = cluster_story(event, tables.index, buckets_sent(record.headers))
         if assignment.first_seen:
             keys = trend_keys(event)
             tables.count(keys, event.envelope.received_at.timestamp())

@@ -41,11 +41,18 @@ def story_text(article: Article) -> str:
     return f"{article.headline}\n{text}"
 
 
-def cluster_story(event: ArticleEvent, index: StoryIndex) -> Assignment:
+def story_buckets(article: Article) -> list[str]:
+    """The LSH bucket keys of the story's text (MinHash: a few ms of CPU), worked out
+    by the parallel read step and carried to the single stories step beside the article."""
+    return bucket_keys(signature(story_text(article)))
+
+
+def cluster_story(event: ArticleEvent, index: StoryIndex, keys: list[str] | None = None) -> Assignment:
     """Put the story in its cluster (recorded in ``index``) and note the cluster id
-    in ``envelope.enrichment["storyCluster"]``. The same story always gets the same
-    id, so a re-delivered article produces the same output."""
-    keys = bucket_keys(signature(story_text(event.article)))
+    in ``envelope.enrichment["storyCluster"]``. ``keys``: its :func:`story_buckets`
+    when the read step sent them (else worked out here). The same story always gets
+    the same id, so a re-delivered article produces the same output."""
+    keys = story_buckets(event.article) if keys is None else keys
     assignment = index.assign(event.article.uri, keys, event.envelope.received_at.timestamp())
     event.envelope.enrichment["storyCluster"] = {"id": assignment.cluster, "method": "minhash-lsh",
                                                  "threshold": THRESHOLD}

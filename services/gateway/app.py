@@ -17,6 +17,7 @@ from shared.bus import make_producer
 from shared.cache import Keys, connect
 from shared.identity import StoryRegistry
 from shared.parse_pool import ParsePool
+from shared.parsed_payload import PayloadSeal
 from shared.read_model import ReadModel
 from shared.topics import Topics
 from shared.withdrawals import Withdrawals
@@ -40,6 +41,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.redis = redis
         app.state.stream_redis = stream_redis
         app.state.parse_pool = parse_pool
+        # What the gateway parsed travels sealed beside the payload: ingest skips its parse.
+        app.state.payload_seal = PayloadSeal(settings.secret_key, max_record_bytes=settings.max_record_bytes)
         app.state.keys = keys
         app.state.read_model = ReadModel(redis, keys)
         app.state.registry = StoryRegistry(redis, keys)

@@ -13,6 +13,7 @@ from shared.errors import ParseError, UnsupportedFormat
 from shared.identity import NotOwner, StoryRegistry
 from shared.inbound import KafkaUnavailable, Parse, RecordTooLarge, read_submission, send_submission
 from shared.parse_pool import ParseWorkerLost
+from shared.parsed_payload import PayloadSeal
 from shared.withdrawals import Withdrawals
 
 log = logging.getLogger(__name__)
@@ -35,21 +36,22 @@ def problem(status: int, code: str, detail: str, **extra) -> Answer:
 async def accept(payload: bytes, content_type: str, *, provider: str, producer: AIOKafkaProducer,
                  registry: StoryRegistry, topic: str, traceparent: str | None, kafka_timeout_s: float,
                  parse_with: Parse, withdrawals: Withdrawals, charge: Charge,
-                 acts_for: list[str] | None = None) -> Answer:
+                 acts_for: list[str] | None = None, seal: PayloadSeal | None = None) -> Answer:
     """202 with each item's id/uri/status (a feed answers ``{"items": [...]}``); 403 when
     it changes another provider's story (``acts_for``: whose stories it may change); 415 or
     422 when unreadable (422 too when too complex to parse in time); 413 when Kafka
     refuses the record's size; 429 when the payload's articles pass the rate limit
     (``charge`` counts all but the first, which the route counted); 503 when the
     article was not accepted (Kafka did not acknowledge in time, or the parse worker
-    died): it will not be published unless sent again."""
+    died): it will not be published unless sent again. ``seal``: the parsed items
+    travel sealed beside the payload, so ingest does not parse it again."""
     try:
         submission = await read_submission(payload, content_type, provider=provider, registry=registry,
                                            parse_with=parse_with, acts_for=acts_for)
         await charge(len(submission.items) - 1)
         await send_submission(submission, payload, content_type, provider=provider, producer=producer, topic=topic,
                               source=f"wirestream/gateway/{provider}", traceparent=traceparent,
-                              timeout_s=kafka_timeout_s, withdrawals=withdrawals)
+                              timeout_s=kafka_timeout_s, withdrawals=withdrawals, seal=seal)
     except NotOwner as exc:
         return problem(403, exc.code, str(exc))
     except UnsupportedFormat as exc:

@@ -16,6 +16,7 @@ from shared.events import Stage
 from shared.identity import StoryRegistry
 from shared.inbound import Parse, parse_here, received_from_record
 from shared.runner import StageRunner
+from shared.parsed_payload import PayloadSeal
 from shared.settings import WireSettings
 from shared.stage import article_output, bind_article_context
 from shared.topics import Topics
@@ -29,6 +30,7 @@ def build_runner(settings: WireSettings, redis: Redis, *, parse_with: Parse = pa
     topics = Topics(settings.topic_prefix)
     registry = StoryRegistry(redis, Keys(settings.topic_prefix))
     withdrawals = Withdrawals(redis, settings.topic_prefix)
+    seal = PayloadSeal(settings.secret_key, max_record_bytes=settings.max_record_bytes)
 
     async def handle(record: ConsumerRecord) -> list[Outgoing]:
         started_at = time.time()
@@ -39,8 +41,10 @@ def build_runner(settings: WireSettings, redis: Redis, *, parse_with: Parse = pa
             IGNORED.labels("withdrawn").inc()
             log.info("dropped a submission the gateway withdrew", extra={"event_id": received.event_id})
             return []
+        # What the gateway parsed, when its seal holds for this very payload; else None: parsed here.
+        parsed = seal.open(record.headers, received.payload, received.content_type, received.provider)
         events, not_owner = await ingest(received, registry=registry, acts_for=settings.acts_for(received.provider),
-                                         parse_with=parse_with)
+                                         parse_with=parse_with, parsed=parsed)
         if not_owner is not None:  # the record goes to the DLQ with reason not-owner; the rest flows
             outputs.append(dead_letter(record, not_owner, stage=SERVICE, attempts=1))
         for event in events:

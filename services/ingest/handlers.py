@@ -2,27 +2,35 @@
 from __future__ import annotations
 
 from shared.events import ArticleEvent, ArticleReceived, Envelope, article_id_for
+from shared.formats.base import ParsedItem
 from shared.identity import Decision, NotOwner, StoryRegistry
 from shared.inbound import Parse, parse_here
-from services.ingest.metrics import IGNORED, INGESTED
+from services.ingest.metrics import IGNORED, INGESTED, PARSED
 
 
 async def ingest(received: ArticleReceived, *, registry: StoryRegistry, acts_for: list[str] | None = None,
-                 parse_with: Parse = parse_here) -> tuple[list[ArticleEvent], NotOwner | None]:
+                 parse_with: Parse = parse_here,
+                 parsed: list[ParsedItem] | None = None) -> tuple[list[ArticleEvent], NotOwner | None]:
     """Parse the raw payload into ninjs-shaped articles and decide, per story, whether
     it is new, an update, a correction, a kill, or a duplicate/older version (those
     are dropped and counted). Items that change a story owned by a provider outside
     ``acts_for`` (default: the submitting provider) do not flow: they come back as one
     NotOwner naming them, for the DLQ, while the other items of the payload go on.
     ``parse_with`` is a ParsePool's parse (with its time budget) or
-    :func:`shared.formats.parse` on this loop.
+    :func:`shared.formats.parse` on this loop. ``parsed``: the payload's items as the
+    gateway parsed them (see :mod:`shared.parsed_payload`); then it is not parsed here.
 
     Raises ParseError / UnsupportedFormat (not retriable: the record goes to the DLQ)
     when the payload cannot be read or is too complex to read in time, RetriableError
     when Redis is unreachable.
     """
     events, refused = [], []
-    items = await parse_with(received.payload, received.content_type, provider=received.provider)
+    if parsed is None:
+        PARSED.labels("ingest").inc()
+        items = await parse_with(received.payload, received.content_type, provider=received.provider)
+    else:
+        PARSED.labels("gateway").inc()
+        items = parsed
     for index, item in enumerate(items):
         article = item.article
         verdict = await registry.classify(article, event_id=f"{received.event_id}#{index}",

@@ -1,8 +1,10 @@
 """The five Wirestream services as local child processes."""
 from __future__ import annotations
 
+import os
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
@@ -11,6 +13,46 @@ from services.cli.stack.processes import REPO, ChildProcess, wait_until
 
 SERVICES = ("ingest", "enrichment", "translation", "publishing", "gateway")
 WORKERS = SERVICES[:-1]
+# Partitions per replica of the busiest service: work splits evenly, and a replica more can join.
+PARTITIONS_PER_REPLICA = 3
+
+
+def cores() -> int:
+    """The CPUs this process may run on (its affinity mask, else the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def default_replicas(replicas: int = 1, *, enrichment: int | None = None) -> dict[str, int]:
+    """What ``wire run`` starts: ``replicas`` of every worker, and of enrichment (the
+    models, the pipeline's bottleneck) one per core unless ``enrichment`` says otherwise."""
+    counts = dict.fromkeys(WORKERS, replicas)
+    counts["enrichment"] = enrichment if enrichment is not None else max(replicas, cores())
+    return counts
+
+
+def replica_counts(replicas: int | Mapping[str, int]) -> dict[str, int]:
+    """Replicas per worker service from one count for all or a per-service mapping
+    (a service it does not name runs once). ValueError for an unknown service or a
+    count below 1."""
+    if isinstance(replicas, int):
+        replicas = dict.fromkeys(WORKERS, replicas)
+    unknown = set(replicas) - set(WORKERS)
+    if unknown:
+        raise ValueError(f"no worker service named {sorted(unknown)}; the workers are {list(WORKERS)}")
+    counts = {service: int(replicas.get(service, 1)) for service in WORKERS}
+    if min(counts.values()) < 1:
+        raise ValueError(f"every worker needs at least one replica, got {counts}")
+    return counts
+
+
+def partitions_for(replicas: int, at_least: int = 3) -> int:
+    """Topic partitions for a layout whose busiest service runs ``replicas`` processes
+    in one consumer group: never fewer than the replicas (a replica without a
+    partition idles), ``PARTITIONS_PER_REPLICA`` each so the work splits evenly."""
+    return max(at_least, replicas * PARTITIONS_PER_REPLICA)
 
 
 class Pipeline:
@@ -20,18 +62,30 @@ class Pipeline:
     prefix); ``env`` adds or overrides settings. With ``log_dir`` each service
     logs to ``<log_dir>/<name>.log``, else to this process's terminal.
 
-    With ``replicas`` > 1 every worker runs that many times, as processes named
+    ``replicas``: processes per worker, one count for all (``2``) or per service
+    (``{"enrichment": 2}``; a service not named runs once; ``default_replicas()`` is
+    what ``wire run`` starts). A worker with more than one runs as processes named
     ``<service>-<i>`` with ``WIRE_REPLICA=<i>`` (client ids, leases) and a data
-    folder each; the gateway runs once.
+    folder each; the gateway runs once. Unless ``env`` sets
+    ``WIRE_TOPIC_PARTITIONS``, topics get :func:`partitions_for` the busiest
+    service's count; ValueError when ``env`` sets fewer partitions than that.
     """
 
     def __init__(self, *, kafka_bootstrap: str, redis_url: str, gateway_port: int, prefix: str = "",
                  data_dir: Path, log_dir: Path | None = None, env: dict[str, str] | None = None,
-                 replicas: int = 1) -> None:
+                 replicas: int | Mapping[str, int] = 1) -> None:
         self.gateway_port = gateway_port
         self.data_dir = data_dir
         self.log_dir = log_dir
-        self.replicas = replicas
+        self.replicas = replica_counts(replicas)
+        most = max(self.replicas.values())
+        env = dict(env or {})
+        if most > 1:
+            at_least = int(os.environ.get("WIRE_TOPIC_PARTITIONS", 3))  # the children inherit it
+            env.setdefault("WIRE_TOPIC_PARTITIONS", str(partitions_for(most, at_least=at_least)))
+            if int(env["WIRE_TOPIC_PARTITIONS"]) < most:
+                raise ValueError(f"WIRE_TOPIC_PARTITIONS={env['WIRE_TOPIC_PARTITIONS']} is fewer than the "
+                                 f"{most} replicas of one service: some would get no partition")
         self.base_env = {
             "WIRE_KAFKA_BOOTSTRAP": kafka_bootstrap,
             "WIRE_REDIS_URL": redis_url,
@@ -40,12 +94,12 @@ class Pipeline:
             "WIRE_PUBLIC_URL": f"http://127.0.0.1:{gateway_port}",
             "WIRE_DATA_DIR": str(data_dir / "enrichment"),
             "PYTHONUNBUFFERED": "1",
-            **(env or {}),
+            **env,
         }
         self.processes: dict[str, ChildProcess] = {}
-        for service in WORKERS:
-            for replica in range(1, replicas + 1):
-                self._add(service, replica if replicas > 1 else None)
+        for service, count in self.replicas.items():
+            for replica in range(1, count + 1):
+                self._add(service, replica if count > 1 else None)
         self._add("gateway", None)
         self.restarts: dict[str, float] = {}
 
@@ -65,11 +119,14 @@ class Pipeline:
     def replicas_of(self, service: str) -> list[str]:
         return [name for name in self.processes if name == service or name.startswith(f"{service}-")]
 
+    def next_replica(self, service: str) -> int:
+        """The number the next replica of ``service`` gets (a lone, unnumbered one is 1)."""
+        numbered = [int(name.rsplit("-", 1)[1]) for name in self.replicas_of(service) if name != service]
+        return 1 + max(numbered) if numbered else 2
+
     def add_replica(self, service: str) -> str:
         """Start one more replica of ``service`` (it joins the consumer group)."""
-        replica = 1 + max(int(name.rsplit("-", 1)[1]) for name in self.replicas_of(service)
-                          if "-" in name) if self.replicas > 1 else 2
-        return self._add(service, replica, start=True).name
+        return self._add(service, self.next_replica(service), start=True).name
 
     def remove_replica(self, name: str) -> None:
         """Stop a replica (SIGTERM: it leaves the group at once) and forget it."""

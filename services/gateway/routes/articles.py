@@ -5,8 +5,6 @@ import base64
 import binascii
 import logging
 
-import orjson
-
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -65,7 +63,7 @@ async def _submit(request: Request, payload: bytes, content_type: str, provider:
                         topic=topics.inbound, traceparent=request.headers.get("traceparent"),
                         kafka_timeout_s=settings.kafka_timeout_s, parse_with=state.parse_pool.parse,
                         withdrawals=state.withdrawals, charge=lambda n: charge(request, provider, n),
-                        acts_for=settings.acts_for(provider))
+                        acts_for=settings.acts_for(provider), seal=state.payload_seal)
 
 
 _LOCATION = {"Location": {"description": "the story's href (single-story answers)", "schema": {"type": "string"}}}
@@ -157,7 +155,9 @@ async def get_article(article_id: str, read_model: ReadModelDep, reader: ReaderD
     stored = await read_model.stored(article_id)
     if stored is not None and stored.killed and reader.saw_killed(stored.meta):
         return JSONResponse({"error": "gone", "detail": f"article {article_id!r} was killed"}, status_code=410)
-    if stored is None or stored.killed or not reader.may_read(stored.item, stored.meta.get("provider")):
+    if (stored is None or stored.killed or stored.item_json is None
+            or not reader.may_read(stored.item, stored.meta.get("provider"))):
         return JSONResponse({"error": "not_found", "detail": f"no published article with id {article_id!r} (yet)"},
                             status_code=404)
-    return Response(orjson.dumps(stored.item), media_type="application/json")
+    # The stored bytes are the item (publishing wrote them with orjson): no re-encoding.
+    return Response(stored.item_json, media_type="application/json")

@@ -75,3 +75,26 @@ def test_cluster_story_notes_the_cluster_in_the_envelope():
     cluster_story(event, stories)
     assert event.envelope.enrichment["storyCluster"]["id"] == article_id_for(event.article.uri)
     assert stories.members[event.article.uri]["at"] == datetime(2024, 12, 18, tzinfo=timezone.utc).timestamp()
+
+
+async def test_the_read_step_sends_the_bucket_keys_the_stories_step_would_work_out():
+    from aiokafka import ConsumerRecord
+
+    from services.enrichment.agents import buckets_sent, read_step
+    from services.enrichment.handlers import story_buckets
+    from shared.codec import decode, encode
+    from shared.events import ArticleEvent
+
+    event = sample_event()
+    event.article.bodies[0].value = EXAMPLE
+    value = encode(event)
+    [out] = await read_step("t.enrichment.stories")(ConsumerRecord("t.articles.ingested", 0, 7, 0, 0, b"k", value,
+                                                                   None, 1, len(value), []))
+    sent = buckets_sent(out.headers)
+    enriched = decode(ArticleEvent, out.value)
+    assert sent == story_buckets(enriched.article) and len(sent) == BANDS
+    assert buckets_sent([]) is None  # a record from before: the stories step works them out
+    here, there = decode(ArticleEvent, out.value), decode(ArticleEvent, out.value)
+    cluster_story(here, index(), sent)
+    cluster_story(there, index())
+    assert here.envelope.enrichment["storyCluster"] == there.envelope.enrichment["storyCluster"]
