@@ -45,7 +45,7 @@ def decide(e: ArticleEvent, snapshot: Snapshot = Snapshot(), subscriptions=SUBSC
 
 
 def stored_of(e: ArticleEvent, *, killed: bool = False, digest: str = "other", **meta) -> StoredItem:
-    return StoredItem(version=e.article.version, item=e.article.to_ninjs(), meta={"provider": "wire", **meta},
+    return StoredItem(version=e.article.version, item_json=orjson.dumps(e.article.to_ninjs()), meta={"provider": "wire", **meta},
                       digest=digest, killed=killed, root=e.envelope.article_id)
 
 

@@ -30,5 +30,5 @@ def test_versions_sort_by_the_key():
 
 
 def test_the_read_model_ignores_what_is_older_than_it_holds():
-    stored = StoredItem(version="3", item=None, meta={}, digest="", killed=False, root=None)
+    stored = StoredItem(version="3", item_json=None, meta={}, digest="", killed=False, root=None)
     assert stored.is_newer_than_me("2") and not stored.is_newer_than_me("3") and not stored.is_newer_than_me("4")
