@@ -5,7 +5,7 @@ durable copy is the compacted topic ``articles.embargoed`` (keyed by uri, a
 tombstone once released), from which ``wire rebuild-read-model`` restores it.
 
 Every publishing replica runs the release loop, but only the holder of the
-``embargo:lease`` releases (:mod:`shared.lease`), and it checks the lease before
+``embargo:lease`` releases (:mod:`services.publishing.lease`), and it checks the lease before
 each item: an item is released once, and a dead holder's turn passes to another
 replica after the lease's ttl.
 """
@@ -20,7 +20,7 @@ from datetime import datetime
 from shared.bus import Outgoing
 from shared.cache import Keys
 from shared.codec import decode, encode
-from shared.lease import Lease, process_identity
+from services.publishing.lease import Lease, process_identity
 from shared.stopping import sleep_until
 from shared.events import ArticleEvent
 from services.publishing.metrics import EMBARGOED

@@ -11,7 +11,7 @@ stable, dedupe on it). Every attempt is written to the delivery log. After
 paused for ``webhook_breaker_cooldown_s`` (circuit breaker) and its items wait.
 
 With several publishing replicas every one runs a worker per subscription, but
-only the holder of the subscription's lease (:mod:`shared.lease`) delivers: one
+only the holder of the subscription's lease (:mod:`services.publishing.lease`) delivers: one
 replica at a time drains a queue, so a story's versions reach the endpoint in
 order. The holder checks the lease before each POST and acknowledges under it
 (fenced), renews it while working and releases it on shutdown; when it dies the
@@ -32,7 +32,7 @@ from services.publishing.metrics import BREAKER_OPEN, WEBHOOK_ATTEMPTS, WEBHOOK_
 from services.publishing.settings import PublishingSettings
 from shared.credentials import signing_secret
 from services.publishing.webhooks import Attempt, Outcome, backoff_s, post
-from shared.lease import Lease, process_identity
+from services.publishing.lease import Lease, process_identity
 from shared.stopping import sleep_until
 from shared.subscriptions import Subscription, SubscriptionKeys
 

@@ -13,7 +13,7 @@ import pytest
 from services.publishing.settings import PublishingSettings
 from shared.cache import Keys, connect
 from shared.events import Signal
-from shared.lease import Lease
+from services.publishing.lease import Lease
 from shared.subscriptions import SubscriptionKeys
 from tests.integration.test_publishing_read_model import iso, published
 from tests.publishing_helpers import Publishing, Receiver, article_event, requests_before_sentinel
