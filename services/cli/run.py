@@ -51,7 +51,7 @@ def replica_env(brokers: int, replicas: int, *, most_replicas: int | None = None
         "WIRE_TOPIC_PARTITIONS": str(partitions_for(most, at_least=int(os.environ.get("WIRE_TOPIC_PARTITIONS", 3)))),
     }
     if replicas > 1:
-        env |= {"WIRE_KAFKA_SESSION_TIMEOUT_MS": "3000", "WIRE_KAFKA_HEARTBEAT_INTERVAL_MS": "500"}
+        env |= {"WIRE_KAFKA_SESSION_TIMEOUT_MS": "2000", "WIRE_KAFKA_HEARTBEAT_INTERVAL_MS": "400"}
     return env
 
 
