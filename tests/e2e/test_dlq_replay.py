@@ -39,7 +39,9 @@ def ops(kafka, tmp_path_factory):
     redis.start()
     stack = Pipeline(kafka_bootstrap=kafka.bootstrap, redis_url=redis.url, gateway_port=free_port(),
                      prefix=f"ops{uuid.uuid4().hex[:6]}.", data_dir=home, log_dir=home / "logs",
-                     env={"WIRE_BATCH_TIMEOUT_MS": "50", "WIRE_MAX_ATTEMPTS": "3", "WIRE_RETRY_BACKOFF_MS": "100"})
+                     env={"WIRE_BATCH_TIMEOUT_MS": "50", "WIRE_MAX_ATTEMPTS": "3", "WIRE_RETRY_BACKOFF_MS": "100",
+                          # a Redis outage longer than this is dead-lettered (the poison below)
+                          "WIRE_OUTAGE_WAIT_S": "3"})
     stack.metrics_ports = {name: free_port() for name in WORKERS}
     for name, port in stack.metrics_ports.items():
         stack.processes[name].env = {**stack.base_env, "WIRE_METRICS_PORT": str(port)}
@@ -62,10 +64,10 @@ async def keyed(bootstrap: str, topic: str, key: bytes) -> list:
 
 
 async def test_dead_lettered_article_is_published_after_the_cause_is_fixed_and_replayed(ops, kafka):
-    """The poison: a Redis outage longer than publishing's retry budget. Publishing is
+    """The poison: a Redis outage longer than publishing waits for it. Publishing is
     stopped while an article flows, so it waits on articles.translated; Redis is
-    stopped; publishing starts, cannot write the read model, retries
-    (WIRE_MAX_ATTEMPTS=3) and dead-letters the record to articles.translated.dlq with
+    stopped; publishing starts, cannot write the read model, waits for Redis
+    (WIRE_OUTAGE_WAIT_S=3) and dead-letters the record to articles.translated.dlq with
     the reason. The fix: Redis comes back (its AOF kept everything). Then
     ``wire dlq replay translated`` sends the record back with its original headers,
     publishing publishes it, and a second replay finds nothing to send again."""
