@@ -90,7 +90,7 @@ async def test_a_record_without_a_valid_seal_is_parsed_in_ingest(settings, stack
     entry = submission.items[0]
     for headers in (forged.headers(decoy, honest, "text/plain", "ap"), other_payload, unsealed):
         record = submission_record(topic=topics.inbound, payload=honest, content_type="text/plain", provider="ap",
-                                   uri=entry["uri"], article_id=entry["id"], source="someone-else",
+                                   uri=entry.uri, article_id=entry.id, source="someone-else",
                                    idempotency_key=uuid.uuid4().hex, extra_headers=headers)
         await produce(settings.kafka_bootstrap, topics.inbound, [(record.key, record.value, record.headers)])
     # the first is ingested from the payload itself; the two repeats are the same story's duplicates
