@@ -31,6 +31,9 @@ class Report:
     published: Counter = field(default_factory=Counter)
     on_topic: Counter = field(default_factory=Counter)
     webhook: Counter = field(default_factory=Counter)
+    # later webhook copies of a version: flagged X-Wire-Redelivery by the sender, or not
+    webhook_redelivered: list = field(default_factory=list)
+    webhook_duplicated: list = field(default_factory=list)
     out_of_order: list[str] = field(default_factory=list)
     bad_signatures: int = 0
     dlq: list[dict] = field(default_factory=list)
@@ -52,7 +55,11 @@ class Report:
                      "topic": len(self.lost(self.on_topic, accepted)),
                      "webhook": len(self.lost(self.webhook, accepted))},
             "duplicated": {"published": len(self.repeated(self.published)),
-                           "topic": len(self.repeated(self.on_topic)), "webhook": len(self.repeated(self.webhook))},
+                           "topic": len(self.repeated(self.on_topic)),
+                           "webhook": len(set(self.webhook_duplicated))},
+            # a version POSTed again with X-Wire-Redelivery: true and the same X-Wire-Delivery
+            # (its holder died, or lost the lease, between the POST and the acknowledgement)
+            "redelivered": {"webhook": len(set(self.webhook_redelivered))},
             "out_of_order_stories": len(set(self.out_of_order)), "bad_signatures": self.bad_signatures,
             "dlq_entries": len(self.dlq), "dlq_without_reason": sum(1 for d in self.dlq if not d["reason"]),
             "lag": self.lag, "unplanned_restarts": self.unplanned_restarts,
@@ -95,9 +102,10 @@ async def check(*, bootstrap: str, topics: Topics, subscription_topic: str, rece
     for record in await read_all(bootstrap, subscription_topic, idle_s=1.0):
         if (key := story_version(record)) in accepted:
             report.on_topic[key] += 1
-    for uri, version, _, _ in receiver.deliveries:
+    for uri, version, *_ in receiver.deliveries:
         if (uri, version) in accepted:
             report.webhook[(uri, version)] += 1
+    report.webhook_redelivered, report.webhook_duplicated = receiver.repeats()
     report.out_of_order = receiver.out_of_order()
     report.bad_signatures = receiver.bad_signatures
     for dlq in dlq_topics(topics):

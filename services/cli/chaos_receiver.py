@@ -1,6 +1,6 @@
 """The webhook endpoint of a chaos run: checks every delivery's signature and keeps
-(uri, version, delivery id, arrival) so the checker can count losses, repeats and
-per-story version order."""
+(uri, version, delivery id, arrival, flagged as a possible repeat) so the checker can
+count losses, repeats and per-story version order."""
 from __future__ import annotations
 
 import threading
@@ -15,7 +15,8 @@ class CheckingReceiver:
     def __init__(self, secret: str = "", *, port: int | None = None) -> None:
         self.secret = secret  # set once the subscription is made (the gateway may generate it)
         self.port = port or free_port()
-        self.deliveries: list[tuple[str, str, str, float]] = []  # (uri, version, delivery id, at)
+        # (uri, version, delivery id, at, X-Wire-Redelivery)
+        self.deliveries: list[tuple[str, str, str, float, bool]] = []
         self.bad_signatures = 0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -36,7 +37,8 @@ class CheckingReceiver:
                     if signed:
                         receiver.deliveries.append((self.headers.get("X-Wire-Uri", ""),
                                                     self.headers.get("X-Wire-Version", ""),
-                                                    self.headers.get("X-Wire-Delivery", ""), time.time()))
+                                                    self.headers.get("X-Wire-Delivery", ""), time.time(),
+                                                    self.headers.get("X-Wire-Redelivery", "") == "true"))
                     else:
                         receiver.bad_signatures += 1
                 self.send_response(200 if signed else 401)
@@ -55,12 +57,26 @@ class CheckingReceiver:
             self._server.shutdown()
             self._server.server_close()
 
+    def repeats(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """Later copies of a (uri, version) already received: those the sender flagged
+        with ``X-Wire-Redelivery`` (it could not know whether the first arrived: a retry,
+        or an entry left in flight by a dead holder) and those it did not (a real
+        duplicate: the pipeline delivered one version twice as if new)."""
+        seen: set[tuple[str, str]] = set()
+        flagged, unflagged = [], []
+        with self._lock:
+            for uri, version, _, _, redelivery in self.deliveries:
+                if (uri, version) in seen:
+                    (flagged if redelivery else unflagged).append((uri, version))
+                seen.add((uri, version))
+        return flagged, unflagged
+
     def out_of_order(self) -> list[str]:
         """Stories whose versions arrived in another order than they were numbered."""
         last: dict[str, int] = {}
         bad = []
         with self._lock:
-            for uri, version, _, _ in self.deliveries:
+            for uri, version, *_ in self.deliveries:
                 v = int(version) if version.isdigit() else 0
                 if v < last.get(uri, 0):
                     bad.append(uri)

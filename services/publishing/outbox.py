@@ -107,7 +107,9 @@ class WebhookWorker:
                 if not fields:  # deleted from the stream while pending
                     await self.redis.xack(outbox, GROUP, entry_id)
                     continue
-                await self.deliver(entry_id, fields, stop)
+                # an entry read back from the pending list was in flight before a restart
+                # or a handover: it may have reached the endpoint already
+                await self.deliver(entry_id, fields, stop, in_flight_before=cursor == b"0")
 
     async def _create_group(self) -> None:
         try:
@@ -116,8 +118,11 @@ class WebhookWorker:
             if "BUSYGROUP" not in str(exc):
                 raise
 
-    async def deliver(self, entry_id: bytes, fields: dict[bytes, bytes], stop: asyncio.Event) -> None:
-        """Deliver one outbox entry under the retry policy, then acknowledge it."""
+    async def deliver(self, entry_id: bytes, fields: dict[bytes, bytes], stop: asyncio.Event, *,
+                      in_flight_before: bool = False) -> None:
+        """Deliver one outbox entry under the retry policy, then acknowledge it. A POST
+        that may repeat an earlier one (a retry, or an entry left in flight by a dead
+        or restarted holder) says so with ``X-Wire-Redelivery: true``."""
         attempt = 0
         while True:
             await self._wait_while_open(stop)
@@ -131,14 +136,17 @@ class WebhookWorker:
                 break  # the webhook was removed from the subscription meanwhile
             result = await post(self.client, sub.outputs.webhook.url, signing_secret(sub.outputs.webhook, self.settings),
                                 fields[b"body"],
-                                headers=_headers(fields))
+                                headers=_headers(fields, redelivery=in_flight_before or attempt > 1))
             WEBHOOK_ATTEMPTS.labels(self.name, result.outcome.value).inc()
             WEBHOOK_SECONDS.labels(self.name).observe(result.duration_ms / 1000)
             last = attempt >= self.settings.webhook_max_attempts
             if result.outcome is Outcome.DELIVERED:
+                # acknowledged first: the window in which a death makes the next holder
+                # send it again is one Redis round trip after the response
+                await self._acknowledge(entry_id)
                 await self._log(fields, attempt, result, "delivered")
                 await self._breaker(success=True)
-                break
+                return
             if result.outcome is Outcome.REJECTED:
                 await self._log(fields, attempt, result, "rejected")
                 await self._dead_letter(fields, attempt, result, "rejected")
@@ -154,6 +162,9 @@ class WebhookWorker:
             await self._log(fields, attempt, result, "retrying", retry_in_s=round(delay, 3))
             if await sleep_until(stop, delay):
                 return  # stopping: the entry stays pending
+        await self._acknowledge(entry_id)
+
+    async def _acknowledge(self, entry_id: bytes) -> None:
         if await self.lease.fenced(_ACK, [self.keys.outbox(self.name)], [GROUP, entry_id]) is None:
             log.warning("lease lost before the acknowledgement; the new holder delivers again",
                         extra={"subscription": self.name, "entry": entry_id.decode()})
@@ -203,8 +214,8 @@ class WebhookWorker:
             BREAKER_OPEN.labels(self.name).set(0)
 
 
-def _headers(fields: dict[bytes, bytes]) -> dict[str, str]:
-    return {"X-Wire-Signal": fields[b"signal"].decode(), "X-Wire-Article-Id": fields[b"article_id"].decode(),
+def _headers(fields: dict[bytes, bytes], *, redelivery: bool = False) -> dict[str, str]:
+    return {"X-Wire-Redelivery": "true" if redelivery else "false","X-Wire-Signal": fields[b"signal"].decode(), "X-Wire-Article-Id": fields[b"article_id"].decode(),
             "X-Wire-Uri": fields[b"uri"].decode(), "X-Wire-Version": fields[b"version"].decode(),
             "X-Wire-Delivery": f"{fields[b'uri'].decode()}@{fields[b'version'].decode()}:{fields[b'signal'].decode()}"}
 

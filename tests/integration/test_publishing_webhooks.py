@@ -81,6 +81,8 @@ async def test_last_attempt_goes_to_the_dlq_and_429_retry_after_is_honoured(publ
         # the backoff (≤ 0.2 s here) gives way to the receiver's Retry-After: 1
         assert all(e["retry_in_s"] >= 1.0 for e in log[:3])
         assert len(receiver.requests) == pub_settings.webhook_max_attempts
+        # every retry tells the receiver it may be a repeat; the first POST does not
+        assert [r["headers"]["x-wire-redelivery"] for r in receiver.requests] == ["false"] + ["true"] * 3
 
 
 async def test_a_failing_endpoint_is_paused_without_slowing_the_others(publishing):
@@ -127,7 +129,10 @@ async def test_pending_deliveries_survive_a_restart(publishing):
     with receiver:
         publishing.start()
         await eventually(lambda: receiver.delivered, timeout=60)
-        assert len(await requests_before_sentinel(publishing, receiver)) == 1
+        [resent] = await requests_before_sentinel(publishing, receiver)
+        # read back from the pending list after the restart: flagged as a possible repeat
+        assert resent["headers"]["x-wire-redelivery"] == "true"
+        assert resent["headers"]["x-wire-delivery"] == "urn:test:webhook:restart@1:new"
 
 
 async def test_a_redelivered_item_is_not_sent_twice_and_a_correction_is(publishing):
@@ -142,6 +147,7 @@ async def test_a_redelivered_item_is_not_sent_twice_and_a_correction_is(publishi
         await eventually(lambda: len(receiver.delivered) >= 2, timeout=60)
         requests = await requests_before_sentinel(publishing, receiver)
         assert [r["headers"]["x-wire-signal"] for r in requests] == ["new", "correction"]
+        assert [r["headers"]["x-wire-redelivery"] for r in requests] == ["false", "false"]
 
 
 async def test_a_subscription_made_while_running_applies_to_the_next_item(publishing):
