@@ -26,6 +26,7 @@ import httpx
 import orjson
 
 from services.cli.chaos_check import Fault, Report, run_check, table
+from services.cli.chaos_election import ElectionWatch
 from services.cli.chaos_receiver import CheckingReceiver
 from services.cli.run import replica_env
 from services.cli.stack.cluster import KafkaCluster
@@ -80,7 +81,9 @@ class Chaos:
     def kill_broker(self, index: int, down_s: float) -> Step:
         def act() -> None:
             self.kafka.kill(index)
-            self.fault(f"broker {index + 1} SIGKILL ({down_s:.0f} s down)")
+            fault = self.fault(f"broker {index + 1} SIGKILL ({down_s:.0f} s down)")
+            others = ",".join(n.bootstrap for i, n in enumerate(self.kafka.nodes) if i != index)
+            fault.election = ElectionWatch(others, index + 1, prefix=self.prefix, killed_at=fault.at)
             self.later(down_s, self.kafka.nodes[index].launch)
         return Step(0, f"kill broker {index + 1}", act)
 

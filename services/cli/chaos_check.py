@@ -23,6 +23,11 @@ class Fault:
     name: str
     at: float  # wall clock
     recovered_at: float | None = None
+    election: object | None = None  # a broker's death: its ElectionWatch (chaos_election.py)
+
+    def election_s(self) -> float | None:
+        seconds = self.election.wait(60) if self.election is not None else None
+        return round(seconds, 1) if seconds is not None else None
 
 
 @dataclass
@@ -131,6 +136,7 @@ async def check(*, bootstrap: str, topics: Topics, subscription_topic: str, rece
             "lost": len(lost),
             "duplicated": sum(1 for at in repeats if fault.at <= at < until),
             "stall_s": round(longest_gap(times, fault.at, fault.at + min(window_s, until - fault.at)), 1),
+            "election_s": fault.election_s(),
         })
     return report
 
@@ -169,8 +175,10 @@ def longest_gap(times: list[tuple[int, float]], start: float, end: float) -> flo
 
 
 def table(report: Report) -> str:
-    lines = ["| fault | lost | duplicated | longest stall after it (s) |", "|---|---|---|---|"]
-    lines += [f"| {r['fault']} | {r['lost']} | {r['duplicated']} | {r['stall_s']} |" for r in report.rows]
+    lines = ["| fault | lost | duplicated | longest stall after it (s) | leader election (s) |",
+             "|---|---|---|---|---|"]
+    lines += [f"| {r['fault']} | {r['lost']} | {r['duplicated']} | {r['stall_s']} | "
+              f"{'' if r.get('election_s') is None else r['election_s']} |" for r in report.rows]
     return "\n".join(lines)
 
 
