@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import replace
 
 import faust
@@ -47,25 +46,11 @@ def idempotency_key(headers) -> str | None:
     return read_headers(headers or []).get("wire_idempotency_key")
 
 
-async def wait_while(busy: Callable[[], bool], *, at_most_s: float, poll_s: float = 0.02) -> None:
-    deadline = time.monotonic() + at_most_s
-    while busy() and time.monotonic() < deadline:
-        await asyncio.sleep(poll_s)
-
-
-def read_step(out_topic: str, settling: Callable[[], bool] = lambda: False, *, settle_max_s: float = 10.0) -> Handle:
+def read_step(out_topic: str) -> Handle:
     """Step 1's handler: the models (:func:`enrich`) and the story's bucket keys, both
-    off the event loop, so the single stories step only looks the keys up.
-
-    While ``settling`` (this process's stories step is rebalancing or taking its
-    tables over) the models wait, up to ``settle_max_s``: they run in a thread that
-    holds the GIL most of the time, and a takeover is a chain of short Kafka round
-    trips on the event loop, each of which waited for the GIL behind them. Nothing
-    is lost by waiting: the stories step reads what step 1 writes only once it is
-    ready."""
+    off the event loop, so the single stories step only looks the keys up."""
 
     async def handle(record) -> list[Outgoing]:
-        await wait_while(settling, at_most_s=settle_max_s)
         started_at = time.time()
         event = await enrich(read_article_event(record))
         keys = await asyncio.to_thread(story_buckets, event.article)
@@ -97,7 +82,7 @@ def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryT
     async def read_articles() -> None:
         """Step 1: each ingested article → read by the models → the stories topic (or its DLQ)."""
         runner = StageRunner(stage=STAGE, topic=topics.ingested, group_id=topics.group(STAGE),
-                             handle=read_step(topics.stories, settling=lambda: app.rebalancing),
+                             handle=read_step(topics.stories),
                              settings=settings, strategy=PerRecord())
         await runner.run(stopping)
 

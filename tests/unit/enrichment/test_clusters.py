@@ -98,24 +98,3 @@ async def test_the_read_step_sends_the_bucket_keys_the_stories_step_would_work_o
     cluster_story(here, index(), sent)
     cluster_story(there, index())
     assert here.envelope.enrichment["storyCluster"] == there.envelope.enrichment["storyCluster"]
-
-
-async def test_the_read_step_holds_its_models_while_the_stories_step_takes_over():
-    import asyncio
-
-    from aiokafka import ConsumerRecord
-
-    from services.enrichment.agents import read_step
-    from shared.codec import encode
-
-    value = encode(sample_event())
-    record = ConsumerRecord("t.articles.ingested", 0, 7, 0, 0, b"k", value, None, 1, len(value), [])
-    settling = True
-    handled = asyncio.create_task(read_step("t.enrichment.stories", lambda: settling)(record))
-    await asyncio.sleep(0.3)
-    assert not handled.done()  # waits while the stories step rebalances
-    settling = False
-    assert len(await asyncio.wait_for(handled, 30)) == 1
-    # and never longer than its bound, whatever the stories step does
-    [out] = await asyncio.wait_for(read_step("t.enrichment.stories", lambda: True, settle_max_s=0.1)(record), 30)
-    assert out.topic == "t.enrichment.stories"
