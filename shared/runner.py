@@ -20,9 +20,12 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from shared.batching import BatchStrategy, PerRecord, Wave, work_wave
 from shared.bus import (Handle, Outgoing, StoppedDuringOutage, client_id, make_producer, process_record,
                         start_with_retry)
+from shared import kafka_fixes
 from shared.heartbeat import record_error
 from shared.rebalance import BatchGate
 from shared.settings import WireSettings
+
+kafka_fixes.apply()  # every stage consumes through aiokafka: see shared/kafka_fixes.py
 
 log = logging.getLogger(__name__)
 

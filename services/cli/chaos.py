@@ -122,7 +122,10 @@ class Chaos:
 
             def resume() -> None:
                 for node in self.kafka.nodes:
-                    os.kill(node.process.pid, signal.SIGCONT)
+                    try:
+                        os.kill(node.process.pid, signal.SIGCONT)
+                    except ProcessLookupError:
+                        pass  # killed meanwhile by a later step (short runs overlap them)
             self.later(pause_s, resume)
         return Step(0, "pause kafka", act)
 

@@ -5,6 +5,7 @@ cost; the chaos table prints it beside the stall the pipeline saw."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 
@@ -59,6 +60,8 @@ class ElectionWatch:
         self._thread.start()
 
     def _run(self) -> None:
+        # the dead node refuses every connection: aiokafka warns of each, which is the point
+        logging.getLogger("aiokafka").setLevel(logging.ERROR)
         self.seconds = asyncio.run(_election_s(*self._args, **self._options))
 
     def wait(self, timeout_s: float | None = None) -> float | None:

@@ -5,12 +5,14 @@ import faust
 
 from services.enrichment import warm_store
 from services.enrichment.settings import EnrichmentSettings
+from shared import kafka_fixes
 from shared.topics import Topics
 
 SERVICE = "enrichment"
 
 
 def create_app(settings: EnrichmentSettings) -> faust.App:
+    kafka_fixes.apply()  # faust consumes through aiokafka's Fetcher too
     brokers = [f"kafka://{host.strip()}" for host in settings.kafka_bootstrap.split(",")]
     app = faust.App(
         # faust's app id is its consumer group (and prefixes its changelog topics); the
