@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 
 import faust
 from aiokafka.errors import KafkaError
@@ -73,11 +72,6 @@ def warm_up() -> None:
 
 
 def main() -> None:
-    # The models run in a thread that holds the GIL nearly all the time; every wake-up
-    # of the event loop (a heartbeat, a Kafka answer during a rebalance or a stories
-    # takeover) waited up to the 5 ms default switch interval for it, and a takeover is
-    # a chain of such round trips (1-2.5 s on a busy replica, 0.05 s on an idle one).
-    sys.setswitchinterval(0.0005)
     settings = EnrichmentSettings()
     configure_logging(SERVICE, settings.log_level)
     app = create_app(settings)
