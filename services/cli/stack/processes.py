@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -26,8 +27,38 @@ def _die_with_parent() -> None:
     os.setpgrp()
 
 
+def ephemeral_ports() -> tuple[int, int]:
+    """The kernel's range for outgoing connections' local ports."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+
+
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A port free now for a listener started a little later. Below the ephemeral range:
+    a port the kernel handed out (binding port 0) can be taken by any outgoing
+    connection — a Kafka node's to its peers — before the listener binds it (a chaos
+    run's gateway died on "address already in use" so). Never the same twice in one
+    process."""
+    low, _ = ephemeral_ports()
+    first = max(1024, low - 12_000)
+    for _ in range(500):
+        port = random.randint(first, low - 1)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    with socket.socket() as sock:  # the low range is full: take what the kernel gives
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
