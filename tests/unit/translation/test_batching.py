@@ -174,3 +174,33 @@ def test_urgent_stories_form_the_first_tier_with_all_their_versions_in_order(bro
     tiers = urgency_tiers(records)
     assert [[r.offset for r in tier] for tier in tiers] == [[0, 2, 3], [1, 4]]
     assert urgency_tiers(records[1:2]) == [[records[1]]]
+
+
+async def test_the_desk_holds_an_idle_engine_for_articles_still_looking_up_the_memory():
+    from services.translation.desk import TranslationDesk
+    from services.translation.engines.base import Pair
+    from tests.unit.translation.helpers import DictMemory, MarkingEngine
+
+    class SlowLookups(DictMemory):
+        """The first lookup answers at once, the others when the test says so."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.lookups, self.answer = 0, asyncio.Event()
+
+        async def recall(self, keys):
+            self.lookups += 1
+            if self.lookups > 1:
+                await self.answer.wait()
+            return await super().recall(keys)
+
+    memory, engine = SlowLookups(), MarkingEngine("marker", ("en-pt",))
+    desk = TranslationDesk(memory, calls_in_flight=1, batch_hold_s=60)
+    articles = [asyncio.create_task(desk.translate([f"Paragraph {n}."], names=[], pair=Pair("en", "pt"),
+                                                   engine=engine)) for n in range(3)]
+    await settle()
+    assert engine.calls == []  # the first article's lookup is back, but two are still out
+    memory.answer.set()
+    results = await asyncio.gather(*articles)
+    assert engine.calls == [["Paragraph 0.", "Paragraph 1.", "Paragraph 2."]]
+    assert [r.texts[f"Paragraph {n}."] for n, r in enumerate(results)] == [f"⟨pt:Paragraph {n}.⟩" for n in range(3)]
