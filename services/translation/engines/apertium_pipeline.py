@@ -48,10 +48,13 @@ class KeptRunning:
     async def __call__(self, data: bytes) -> bytes:
         async with self._lock:
             proc = await self._started()
+            # written while the answer is read: a text longer than the pipes' buffers
+            # would otherwise block the programs on their full output, and us on input
+            writing = asyncio.create_task(self._write(proc, data + b"\0"))
             try:
-                proc.stdin.write(data + b"\0")
-                await proc.stdin.drain()
-                return (await asyncio.wait_for(proc.stdout.readuntil(b"\0"), self.timeout_s))[:-1]
+                answer = await asyncio.wait_for(proc.stdout.readuntil(b"\0"), self.timeout_s)
+                await writing
+                return answer[:-1]
             except asyncio.TimeoutError as exc:
                 await self._stop()
                 raise EngineUnavailable(f"apertium {self.name} took longer than {self.timeout_s:.0f}s") from exc
@@ -62,6 +65,15 @@ class KeptRunning:
             except asyncio.CancelledError:  # its answer would go to the next caller: start afresh
                 await self._stop()
                 raise
+            finally:
+                if not writing.done():
+                    writing.cancel()
+                await asyncio.gather(writing, return_exceptions=True)
+
+    @staticmethod
+    async def _write(proc: asyncio.subprocess.Process, data: bytes) -> None:
+        proc.stdin.write(data)
+        await proc.stdin.drain()
 
     async def _started(self) -> asyncio.subprocess.Process:
         if self._proc is not None and self._proc.returncode is None:
