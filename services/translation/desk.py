@@ -17,7 +17,7 @@ import random
 import time
 from dataclasses import dataclass
 
-from services.translation.batching import Expected, SegmentBatcher
+from services.translation.batching import SegmentBatcher
 from services.translation.engines.base import Engine, EngineFailed, Pair
 from services.translation.memory import SegmentMemory, normalise
 from services.translation.metrics import (ENGINE_ERRORS, ENGINE_SECONDS, MEMORY_HITS, MEMORY_MISSES, NAMES_LOST,
@@ -66,42 +66,44 @@ class TranslationDesk:
         unavailable ``attempts`` times, or refused at once (EngineFailed).
         """
         batcher = self._batcher(engine, pair)
-        # Announced before the memory lookup, so that an idle engine's call waits for this
-        # article rather than leaving with the first one whose lookup came back.
-        with batcher.expect() as ticket:
-            provenance = engine.provenance(pair)
-            guard = NameGuard(names, engine.placeholder)
-            masked = {s: guard.mask(s) for s in segments}
-            keys = {s: self.memory.key(s, masked[s].names.values(), pair, provenance) for s in segments}
+        provenance = engine.provenance(pair)
+        guard = NameGuard(names, engine.placeholder)
+        masked = {s: guard.mask(s) for s in segments}
+        keys = {s: self.memory.key(s, masked[s].names.values(), pair, provenance) for s in segments}
+        # Announced for the memory lookup, so that an idle engine's call waits for this
+        # article rather than leaving with the first one whose lookup came back. The
+        # announcement ends with the lookup, and the request (if any) is queued before
+        # this task next awaits, so the batcher always sees one or the other.
+        with batcher.expect():
             recalled = await self.memory.recall([keys[s] for s in segments])
-            texts = {s: t for s, t in zip(segments, recalled) if t is not None}
-            missing = [s for s in segments if s not in texts]
-            MEMORY_HITS.labels(str(pair)).inc(len(texts))
-            MEMORY_MISSES.labels(str(pair)).inc(len(missing))
-            names_lost: list[str] = []
-            if missing:
-                SEGMENTS.labels(engine.name, str(pair)).inc(len(missing))
-                outputs = await self._with_retries(batcher, [masked[s].text for s in missing], priority,
-                                                   pair=pair, engine=engine.name, ticket=ticket)
-                fresh, lost = {}, {}
-                for source, output in zip(missing, outputs):
-                    restored, lost[source] = guard.restore(output, masked[source])
-                    fresh[source] = normalise(restored)  # engines leave double spaces and stray breaks
-                retry = [s for s in missing if lost[s]]
-                if retry:  # the engine dropped a placeholder: see whether it keeps the names unmasked
-                    try:
-                        plains = await batcher.translate(retry, priority=priority)
-                    except WireError:  # a best-effort second look; the masked attempt stands
-                        plains = [fresh[s] for s in retry]
-                    for source, plain in zip(retry, plains):
-                        wanted = masked[source].names.values()
-                        if names_kept(plain, wanted) > names_kept(fresh[source], wanted):
-                            fresh[source] = normalise(plain)
-                        lost[source] = [n for n in wanted if n not in fresh[source]]
-                names_lost = sorted({n for s in missing for n in lost[s]})
-                NAMES_LOST.labels(engine.name).inc(sum(len(lost[s]) for s in missing))
-                texts.update(fresh)
-                await self.memory.remember({keys[s]: fresh[s] for s in missing})
+        texts = {s: t for s, t in zip(segments, recalled) if t is not None}
+        missing = [s for s in segments if s not in texts]
+        MEMORY_HITS.labels(str(pair)).inc(len(texts))
+        MEMORY_MISSES.labels(str(pair)).inc(len(missing))
+        names_lost: list[str] = []
+        if missing:
+            SEGMENTS.labels(engine.name, str(pair)).inc(len(missing))
+            outputs = await self._with_retries(batcher, [masked[s].text for s in missing], priority,
+                                               pair=pair, engine=engine.name)
+            fresh, lost = {}, {}
+            for source, output in zip(missing, outputs):
+                restored, lost[source] = guard.restore(output, masked[source])
+                fresh[source] = normalise(restored)  # engines leave double spaces and stray breaks
+            retry = [s for s in missing if lost[s]]
+            if retry:  # the engine dropped a placeholder: see whether it keeps the names unmasked
+                try:
+                    plains = await batcher.translate(retry, priority=priority)
+                except WireError:  # a best-effort second look; the masked attempt stands
+                    plains = [fresh[s] for s in retry]
+                for source, plain in zip(retry, plains):
+                    wanted = masked[source].names.values()
+                    if names_kept(plain, wanted) > names_kept(fresh[source], wanted):
+                        fresh[source] = normalise(plain)
+                    lost[source] = [n for n in wanted if n not in fresh[source]]
+            names_lost = sorted({n for s in missing for n in lost[s]})
+            NAMES_LOST.labels(engine.name).inc(sum(len(lost[s]) for s in missing))
+            texts.update(fresh)
+            await self.memory.remember({keys[s]: fresh[s] for s in missing})
         return DeskResult(texts, hits=len(segments) - len(missing), names_lost=names_lost)
 
     def _batcher(self, engine: Engine, pair: Pair) -> SegmentBatcher:
@@ -128,12 +130,12 @@ class TranslationDesk:
         return self._batchers[key]
 
     async def _with_retries(self, batcher: SegmentBatcher, segments: list[str], priority: int, *,
-                            pair: Pair, engine: str, ticket: Expected) -> list[str]:
+                            pair: Pair, engine: str) -> list[str]:
         attempt = 0
         while True:
             attempt += 1
             try:
-                return await batcher.translate(segments, priority=priority, ticket=ticket)
+                return await batcher.translate(segments, priority=priority)
             except WireError as exc:
                 if not is_retriable(exc) or attempt >= self.attempts:
                     raise PairFailed(pair, engine, exc, attempt) from exc
