@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from services.cli.synthetic import synthetic_article
 from services.enrichment.annotations import envelope_enrichment, write_ninjs
 from services.enrichment.findings import read_article
-from services.enrichment.handlers import story_text
+from services.enrichment.clustering import story_text
 from services.enrichment.nlp.clusters import StoryIndex, bucket_keys, signature
 from services.enrichment.nlp.model import english
 from services.enrichment.nlp.text import word_count

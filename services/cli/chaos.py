@@ -27,6 +27,7 @@ import orjson
 
 from services.cli.chaos_check import Fault, Report, run_check, table
 from services.cli.chaos_election import ElectionWatch
+from services.cli.chaos_groups import partition_owner
 from services.cli.chaos_receiver import CheckingReceiver
 from services.cli.run import replica_env
 from services.cli.stack.cluster import KafkaCluster
@@ -87,14 +88,22 @@ class Chaos:
             self.later(down_s, self.kafka.nodes[index].launch)
         return Step(0, f"kill broker {index + 1}", act)
 
-    def kill_replica(self, name: str, down_s: float) -> Step:
+    def kill_replica(self, victim: str, down_s: float) -> Step:
+        """SIGKILL ``<service>-1``; for ``stories``, whichever replica runs the stories
+        step now (killing its idle standby would cost nothing)."""
         def act() -> None:
+            name = self.stories_owner() if victim == "stories" else f"{victim}-1"
             self.planned.add(name)
             self.held.add(name)
             self.pipeline.processes[name].kill()
             self.fault(f"{name} SIGKILL ({down_s:.0f} s down)")
             self.later(down_s, lambda: self.held.discard(name))
-        return Step(0, f"kill {name}", act)
+        return Step(0, f"kill a {victim} replica", act)
+
+    def stories_owner(self) -> str:
+        topics = Topics(self.prefix)
+        owner = partition_owner(self.kafka.bootstrap, topics.group("enrichment-stories"), topics.stories)
+        return f"stories-{owner.rsplit('-', 1)[1]}" if owner else "stories-1"
 
     def rebalance(self, service: str, stay_s: float) -> Step:
         def act() -> None:
@@ -252,23 +261,24 @@ class Chaos:
 def short_schedule(chaos: Chaos) -> list[Step]:
     """One broker kill, one replica kill per service, one rebalance."""
     steps = [_at(5, chaos.kill_broker(1, down_s=15))]
-    steps += [_at(8 + 3 * n, chaos.kill_replica(f"{service}-1", down_s=5)) for n, service in enumerate(WORKERS)]
-    steps += [_at(22, chaos.rebalance("enrichment", stay_s=10))]
+    steps += [_at(8 + 3 * n, chaos.kill_replica(service, down_s=5)) for n, service in enumerate(WORKERS)]
+    steps += [_at(8 + 3 * len(WORKERS) + 2, chaos.rebalance("enrichment", stay_s=10))]
     return steps
 
 
 def full_schedule(chaos: Chaos, duration_s: float) -> list[Step]:
-    # Spaced so that each fault (and the restart that ends it) is over before the next
-    # one: the table's stall column then belongs to the fault on its row (with the
-    # default 10,000 articles at 25/s, d = 400 s and faults come every 35-45 s).
+    # Spaced so that each fault (and the restart that ends it, an enrichment replica
+    # loading its models for ~20 s included) is over before the next one: the table's
+    # stall column then belongs to the fault on its row (with 10,000 articles at 16/s,
+    # d = 625 s and faults come every 50 s; replicas stay down 25 s).
     d = duration_s
-    steps = [_at(0.05 * d, chaos.kill_broker(0, down_s=20))]
-    steps += [_at((0.15 + 0.1 * n) * d, chaos.kill_replica(f"{service}-1", down_s=0.06 * d))
+    steps = [_at(0.04 * d, chaos.kill_broker(0, down_s=20))]
+    steps += [_at((0.12 + 0.08 * n) * d, chaos.kill_replica(service, down_s=0.04 * d))
               for n, service in enumerate(WORKERS)]
-    steps += [_at(0.55 * d, chaos.rebalance("enrichment", stay_s=0.06 * d)),
-              _at(0.66 * d, chaos.kill_redis(down_s=10)),
-              _at(0.75 * d, chaos.pause_kafka(15)),
-              _at(0.87 * d, chaos.kill_broker(2, down_s=20))]
+    steps += [_at(0.52 * d, chaos.rebalance("enrichment", stay_s=0.05 * d)),
+              _at(0.62 * d, chaos.kill_redis(down_s=10)),
+              _at(0.72 * d, chaos.pause_kafka(15)),
+              _at(0.84 * d, chaos.kill_broker(2, down_s=20))]
     return steps
 
 

@@ -2,7 +2,8 @@
 
 Enrichment (the language models: the pipeline's bottleneck, one core per process)
 runs one replica per core by default, in one consumer group, like any scaled-out
-service; ``--enrichment-replicas`` (``WIRE_ENRICHMENT_REPLICAS``) overrides it.
+service; ``--enrichment-replicas`` (``WIRE_ENRICHMENT_REPLICAS``) overrides it. Its
+single stories step runs in processes of its own (``stories``, one per ``--replicas``).
 ``--brokers 3 --replicas 2`` (or ``WIRE_BROKERS`` / ``WIRE_REPLICAS``) runs the
 cluster layout instead: three KRaft nodes (replication 3, min.insync.replicas 2)
 and two replicas of every worker, supervised (a replica that exits is started

@@ -1,4 +1,6 @@
-"""Entry point: ``python -m services.enrichment`` runs the faust worker."""
+"""Entry point: ``python -m services.enrichment`` runs the enrichment worker: both
+steps in one faust app, or (``WIRE_ENRICHMENT_STEPS``) the read step alone on the
+project's runner or the stories step alone in faust."""
 from __future__ import annotations
 
 import asyncio
@@ -8,17 +10,16 @@ import faust
 from aiokafka.errors import KafkaError
 
 from services.enrichment.app import SERVICE, create_app
-from services.enrichment.nlp import korean
-from services.enrichment.nlp.model import english
 from services.enrichment.settings import EnrichmentSettings
 from shared.heartbeat import attach_to_faust
+from shared.service import run_service
 from shared.telemetry import configure_logging, serve_metrics
 from shared.topics import Topics, ensure_topics
 
 log = logging.getLogger(__name__)
 
 
-async def prepare_kafka(settings: EnrichmentSettings, app: faust.App) -> None:
+async def prepare_kafka(settings: EnrichmentSettings, app: faust.App | None) -> None:
     """The pipeline's topics, the single-partition stories topic and its DLQ, and
     faust's own topics (table changelogs, leader topic), retried until Kafka answers.
 
@@ -38,11 +39,14 @@ async def prepare_kafka(settings: EnrichmentSettings, app: faust.App) -> None:
             delay = min(delay * 2, 5.0)
 
 
-def faust_topics(settings: EnrichmentSettings, app: faust.App) -> dict[int, dict[str, dict[str, str]]]:
-    """faust's and the cluster step's topics by partition count → name → topic configs."""
+def faust_topics(settings: EnrichmentSettings, app: faust.App | None) -> dict[int, dict[str, dict[str, str]]]:
+    """The stories topic and its DLQ, and faust's own topics when ``app`` is given
+    (a read-only process has none), by partition count → name → topic configs."""
     topics = Topics(settings.topic_prefix)
-    by_partitions: dict[int, dict[str, dict[str, str]]] = {1: {
-        topics.stories: {}, Topics.dlq(topics.stories): {}, f"{app.conf.id}-__assignor-__leader": {}}}
+    by_partitions: dict[int, dict[str, dict[str, str]]] = {1: {topics.stories: {}, Topics.dlq(topics.stories): {}}}
+    if app is None:
+        return by_partitions
+    by_partitions[1][f"{app.conf.id}-__assignor-__leader"] = {}
     for table in app.tables.values():
         changelog = table.changelog_topic
         config = {"cleanup.policy": ",".join(p for p, on in (("compact", changelog.compacting),
@@ -53,7 +57,7 @@ def faust_topics(settings: EnrichmentSettings, app: faust.App) -> dict[int, dict
     return by_partitions
 
 
-async def _create_topics(settings: EnrichmentSettings, app: faust.App) -> None:
+async def _create_topics(settings: EnrichmentSettings, app: faust.App | None) -> None:
     # a short request timeout: a dead broker is retried (prepare_kafka) rather than waited on
     common = dict(replication=settings.topic_replication, request_timeout_ms=10_000)
     await ensure_topics(settings.kafka_bootstrap, Topics(settings.topic_prefix),
@@ -67,17 +71,35 @@ def warm_up() -> None:
     consumes anything. Not in a background thread: kiwipiepy holds the GIL while it
     loads, which froze the running worker (its Kafka heartbeats and the models) for
     the whole load — seconds on a busy machine, longer than a 3 s session timeout."""
+    from services.enrichment.nlp import korean  # imported here: a stories-only process needs no models
+    from services.enrichment.nlp.model import english
+
     english()(" ".join(["Warm-up text in Seoul."] * 3))
     korean.kiwi()
 
 
+def run_read_step(settings: EnrichmentSettings) -> None:
+    """The read step alone, on the project's runner like the other stages (no faust)."""
+    from services.enrichment.read_step import read_runner
+
+    async def serve(stop: asyncio.Event) -> None:
+        await prepare_kafka(settings, None)
+        warm_up()
+        await read_runner(settings).run(stop)
+
+    run_service(SERVICE, settings, serve)
+
+
 def main() -> None:
     settings = EnrichmentSettings()
+    if settings.enrichment_steps == "read":
+        return run_read_step(settings)
     configure_logging(SERVICE, settings.log_level)
     app = create_app(settings)
     asyncio.run(prepare_kafka(settings, app))
     port = serve_metrics(settings.metrics_port, settings.metrics_host)
-    warm_up()
+    if settings.enrichment_steps == "both":
+        warm_up()
     attach_to_faust(app, SERVICE, settings, metrics_port=port)
     # override_logging=False: faust keeps the JSON lines configured above (as every
     # service writes them) instead of installing its own console handlers.

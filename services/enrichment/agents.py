@@ -1,15 +1,15 @@
-"""The two steps of the enrichment worker.
+"""The faust side of the enrichment worker: the stories step.
 
-1. **read** (``articles.ingested`` → ``enrichment.stories``): the language models,
-   stateless and heavy, run on the project's :class:`~shared.runner.StageRunner`
-   (aiokafka: batch, handle, produce, commit after the outputs are acknowledged),
-   scaled out over the input's partitions.
-2. **cluster** (``enrichment.stories`` → ``articles.enriched``): a faust agent on the
-   single-partition stories topic, so one worker holds the whole story-cluster
-   index and the trend counts in faust tables co-partitioned with it.
+**cluster** (``enrichment.stories`` → ``articles.enriched``): a faust agent on the
+single-partition stories topic, so one worker holds the whole story-cluster index
+and the trend counts in faust tables co-partitioned with it. With
+``WIRE_ENRICHMENT_STEPS=both`` the same app also runs the read step
+(:mod:`read_step`) as a task; ``stories`` runs this step alone, in a process
+without the language models, so taking the stories partition over is not starved
+by them.
 
-Both apply the pipeline's retry/DLQ policy (:func:`shared.bus.process_record`: a
-failing record goes to ``<its topic>.dlq`` with the reason) and acknowledge input
+It applies the pipeline's retry/DLQ policy (:func:`shared.bus.process_record`: a
+failing record goes to ``<its topic>.dlq`` with the reason) and acknowledges input
 only after Kafka acknowledged the outputs.
 """
 from __future__ import annotations
@@ -17,28 +17,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import replace
 
 import faust
 
-from services.enrichment.handlers import cluster_story, enrich, story_buckets, trend_keys
+from services.enrichment.clustering import buckets_sent, cluster_story, trend_keys
 from services.enrichment.metrics import ENTITIES, REPEATS, STORIES, TABLE_KEYS
 from services.enrichment.progress import StoriesProgress
 from services.enrichment.settings import EnrichmentSettings
 from services.enrichment.tables import StoryTables
 from services.enrichment.trends import TrendCopier
-from shared.batching import PerRecord
-from shared.bus import Handle, Outgoing, process_record
+from shared.bus import Outgoing, process_record
 from shared.cache import Keys, connect
 from shared.cloudevents import read_headers
 from shared.events import Stage
-from shared.runner import StageRunner
 from shared.stage import article_output, read_article_event
 from shared.topics import Topics
 
 STAGE = "enrichment"
-# The story's LSH bucket keys, comma-separated, on enrichment.stories records (internal).
-BUCKETS_HEADER = "wire_story_buckets"
 log = logging.getLogger(__name__)
 
 
@@ -46,27 +41,9 @@ def idempotency_key(headers) -> str | None:
     return read_headers(headers or []).get("wire_idempotency_key")
 
 
-def read_step(out_topic: str) -> Handle:
-    """Step 1's handler: the models (:func:`enrich`) and the story's bucket keys, both
-    off the event loop, so the single stories step only looks the keys up."""
-
-    async def handle(record) -> list[Outgoing]:
-        started_at = time.time()
-        event = await enrich(read_article_event(record))
-        keys = await asyncio.to_thread(story_buckets, event.article)
-        out = article_output(event, stage=Stage.ENRICHED, service=STAGE, topic=out_topic, started_at=started_at)
-        return [replace(out, headers=[*out.headers, (BUCKETS_HEADER, ",".join(keys).encode())])]
-
-    return handle
-
-
-def buckets_sent(headers) -> list[str] | None:
-    """The bucket keys step 1 sent, or None (a record from before they were sent)."""
-    sent = read_headers(headers or []).get(BUCKETS_HEADER)
-    return sent.split(",") if sent else None
-
-
-def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryTables) -> None:
+def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryTables, *,
+                    read: bool = True) -> None:
+    """The stories step, and with ``read`` the read step as a task of the same app."""
     topics = Topics(settings.topic_prefix)
     stories = app.topic(topics.stories, partitions=1, internal=True, key_serializer="raw",
                         value_serializer="raw")
@@ -78,13 +55,12 @@ def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryT
         stopping.set()
         log.info("enrichment tables at shutdown", extra={"tables": tables.digest()})
 
-    @app.task
-    async def read_articles() -> None:
-        """Step 1: each ingested article → read by the models → the stories topic (or its DLQ)."""
-        runner = StageRunner(stage=STAGE, topic=topics.ingested, group_id=topics.group(STAGE),
-                             handle=read_step(topics.stories),
-                             settings=settings, strategy=PerRecord())
-        await runner.run(stopping)
+    if read:
+        from services.enrichment.read_step import read_runner  # loads the models' modules
+
+        @app.task
+        async def read_articles() -> None:
+            await read_runner(settings).run(stopping)
 
     async def place(record) -> list[Outgoing]:
         started = time.time()

@@ -42,5 +42,5 @@ def create_app(settings: EnrichmentSettings) -> faust.App:
     from services.enrichment.agents import register_agents
     from services.enrichment.tables import StoryTables
 
-    register_agents(app, settings, StoryTables(app, settings))
+    register_agents(app, settings, StoryTables(app, settings), read=settings.enrichment_steps == "both")
     return app

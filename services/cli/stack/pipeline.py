@@ -11,8 +11,13 @@ import httpx
 
 from services.cli.stack.processes import REPO, ChildProcess, wait_until
 
-SERVICES = ("ingest", "enrichment", "translation", "publishing", "gateway")
+# "enrichment" runs the language models (the read step), "stories" enrichment's single
+# stories step: apart, so taking the stories partition over is not starved by the models.
+SERVICES = ("ingest", "enrichment", "stories", "translation", "publishing", "gateway")
 WORKERS = SERVICES[:-1]
+# What a worker's processes run when it is not ``python -m services.<worker>``.
+COMMANDS = {"enrichment": ("services.enrichment", {"WIRE_ENRICHMENT_STEPS": "read"}),
+            "stories": ("services.enrichment", {"WIRE_ENRICHMENT_STEPS": "stories"})}
 # Partitions per replica of the busiest service: work splits evenly, and a replica more can join.
 PARTITIONS_PER_REPLICA = 3
 
@@ -92,7 +97,6 @@ class Pipeline:
             "WIRE_TOPIC_PREFIX": prefix,
             "WIRE_PORT": str(gateway_port),
             "WIRE_PUBLIC_URL": f"http://127.0.0.1:{gateway_port}",
-            "WIRE_DATA_DIR": str(data_dir / "enrichment"),
             "PYTHONUNBUFFERED": "1",
             **env,
         }
@@ -105,11 +109,12 @@ class Pipeline:
 
     def _add(self, service: str, replica: int | None, *, start: bool = False) -> ChildProcess:
         name = service if replica is None else f"{service}-{replica}"
-        env = dict(self.base_env)
+        module, settings = COMMANDS.get(service, (f"services.{service}", {}))
+        # a data folder per process (faust's local state, a drop folder's claims)
+        env = {**self.base_env, "WIRE_DATA_DIR": str(self.data_dir / name), **settings}
         if replica is not None:
             env["WIRE_REPLICA"] = str(replica)
-            env["WIRE_DATA_DIR"] = str(self.data_dir / f"enrichment-{replica}")
-        process = ChildProcess(name, [sys.executable, "-m", f"services.{service}"],
+        process = ChildProcess(name, [sys.executable, "-m", module],
                                log_path=self.log_dir / f"{name}.log" if self.log_dir else None, env=env, cwd=REPO)
         if start:  # started before it is listed: a supervisor never sees it not yet running
             process.start()

@@ -38,7 +38,7 @@ def test_three_nodes_are_each_broker_and_controller_of_one_quorum_with_replicati
 def test_replicas_get_their_own_name_replica_setting_and_data_folder(tmp_path):
     stack = Pipeline(kafka_bootstrap="k:1", redis_url="redis://r", gateway_port=1, data_dir=tmp_path, replicas=2,
                      env=replica_env(3, 2))
-    assert sorted(stack.processes) == sorted([f"{s}-{i}" for s in ("ingest", "enrichment", "translation",
+    assert sorted(stack.processes) == sorted([f"{s}-{i}" for s in ("ingest", "enrichment", "stories", "translation",
                                                                     "publishing") for i in (1, 2)] + ["gateway"])
     one, two = stack.processes["enrichment-1"].env, stack.processes["enrichment-2"].env
     assert (one["WIRE_REPLICA"], two["WIRE_REPLICA"]) == ("1", "2")
@@ -46,7 +46,18 @@ def test_replicas_get_their_own_name_replica_setting_and_data_folder(tmp_path):
     assert one["WIRE_TOPIC_REPLICATION"] == "3" and int(one["WIRE_TOPIC_PARTITIONS"]) >= 2
     assert int(one["WIRE_KAFKA_SESSION_TIMEOUT_MS"]) <= 3000
     single = Pipeline(kafka_bootstrap="k:1", redis_url="redis://r", gateway_port=1, data_dir=tmp_path)
-    assert sorted(single.processes) == ["enrichment", "gateway", "ingest", "publishing", "translation"]
+    assert sorted(single.processes) == ["enrichment", "gateway", "ingest", "publishing", "stories", "translation"]
+
+
+def test_enrichment_runs_its_models_and_its_stories_step_in_separate_processes(tmp_path):
+    stack = Pipeline(kafka_bootstrap="k:1", redis_url="redis://r", gateway_port=1, data_dir=tmp_path, replicas=2)
+    for i in (1, 2):
+        reader, stories = stack.processes[f"enrichment-{i}"], stack.processes[f"stories-{i}"]
+        assert reader.argv[-1] == stories.argv[-1] == "services.enrichment"
+        assert (reader.env["WIRE_ENRICHMENT_STEPS"], stories.env["WIRE_ENRICHMENT_STEPS"]) == ("read", "stories")
+    assert "WIRE_ENRICHMENT_STEPS" not in stack.processes["ingest-1"].env
+    # each stories process keeps its faust state in a folder of its own
+    assert len({stack.processes[f"stories-{i}"].env["WIRE_DATA_DIR"] for i in (1, 2)}) == 2
 
 
 def test_wire_run_flags_and_their_environment_twins(monkeypatch):

@@ -16,7 +16,7 @@ def layout(tmp_path, **kwargs) -> Pipeline:
 def test_per_service_replicas_get_names_replica_settings_and_enough_partitions(tmp_path):
     two = layout(tmp_path, replicas={"enrichment": 2})
     assert sorted(two.processes) == ["enrichment-1", "enrichment-2", "gateway", "ingest", "publishing",
-                                     "translation"]
+                                     "stories", "translation"]
     one, other = two.processes["enrichment-1"].env, two.processes["enrichment-2"].env
     assert (one["WIRE_REPLICA"], other["WIRE_REPLICA"]) == ("1", "2")
     assert one["WIRE_DATA_DIR"] != other["WIRE_DATA_DIR"]
@@ -38,7 +38,7 @@ def test_a_layout_that_would_leave_a_replica_without_a_partition_is_refused(tmp_
 
 def test_wire_run_starts_one_enrichment_process_per_core_unless_told(monkeypatch):
     monkeypatch.setattr(stack, "cores", lambda: 4)
-    assert default_replicas() == {"ingest": 1, "enrichment": 4, "translation": 1, "publishing": 1}
+    assert default_replicas() == {"ingest": 1, "enrichment": 4, "stories": 1, "translation": 1, "publishing": 1}
     assert default_replicas(2)["enrichment"] == 4 and default_replicas(8)["enrichment"] == 8
     assert default_replicas(1, enrichment=1)["enrichment"] == 1
     assert parse_args([]).enrichment_replicas is None

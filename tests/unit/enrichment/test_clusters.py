@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from services.enrichment.handlers import cluster_story
+from services.enrichment.clustering import cluster_story
 from services.enrichment.nlp.clusters import BANDS, ROWS, StoryIndex, bucket_keys, signature, similarity
 from shared.events import article_id_for
 from tests.unit.enrichment.samples import TOPICS
@@ -80,8 +80,8 @@ def test_cluster_story_notes_the_cluster_in_the_envelope():
 async def test_the_read_step_sends_the_bucket_keys_the_stories_step_would_work_out():
     from aiokafka import ConsumerRecord
 
-    from services.enrichment.agents import buckets_sent, read_step
-    from services.enrichment.handlers import story_buckets
+    from services.enrichment.clustering import buckets_sent, story_buckets
+    from services.enrichment.read_step import read_step
     from shared.codec import decode, encode
     from shared.events import ArticleEvent
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from services.enrichment.annotations import write_ninjs
 from services.enrichment.findings import read_article
-from services.enrichment.handlers import story_text
+from services.enrichment.clustering import story_text
 from shared.events import Article
 from shared.formats.newsml_g2 import parse_newsml_g2
 from shared.ninjs import ninjs_errors

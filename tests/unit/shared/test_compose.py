@@ -83,7 +83,7 @@ def fields(cls: type[WireSettings]) -> set[str]:
 
 
 def test_compose_accepts_the_file_with_every_profile(config):
-    assert {"kafka", "redis", "gateway", "ingest", "enrichment", "translation", "publishing",
+    assert {"kafka", "redis", "gateway", "ingest", "enrichment", "stories", "translation", "publishing",
             "libretranslate", "prometheus", "grafana"} <= set(config["services"])
     assert config["services"]["kafka"]["image"].startswith("apache/kafka:")
     assert "--appendonly" in config["services"]["redis"]["command"]
@@ -174,7 +174,12 @@ def test_cluster_profile_runs_three_brokers_and_two_replicas_of_every_worker():
         for replica in replicas:
             assert replica["environment"]["WIRE_KAFKA_BOOTSTRAP"] == "kafka:9092,kafka-2:9092,kafka-3:9092"
             assert replica["environment"]["WIRE_TOPIC_REPLICATION"] == "3"
-    assert cluster["enrichment"]["volumes"][0]["source"] != cluster["enrichment-2"]["volumes"][0]["source"]
+    for worker, steps in (("enrichment", "read"), ("stories", "stories")):  # enrichment's two steps apart
+        replicas = [cluster[worker], cluster[f"{worker}-2"]]
+        assert {r["command"][2] for r in replicas} == {"services.enrichment"}
+        assert {r["environment"]["WIRE_ENRICHMENT_STEPS"] for r in replicas} == {steps}
+        assert [r["environment"]["WIRE_REPLICA"] for r in replicas] == ["1", "2"]
+    assert cluster["stories"]["volumes"][0]["source"] != cluster["stories-2"]["volumes"][0]["source"]
     # without deploy/cluster.env the same file is the single-node set-up
     single = compose_config()["services"]["kafka"]["environment"]
     assert single["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka:9093" and single["KAFKA_MIN_INSYNC_REPLICAS"] == "1"
