@@ -37,6 +37,15 @@ def redis_server(tmp_path_factory) -> Iterator[LocalRedis]:
 
 
 @pytest.fixture
+def own_redis(tmp_path) -> Iterator[LocalRedis]:
+    """A redis-server of this test alone, for a test that stops or pauses it."""
+    server = LocalRedis(tmp_path / "redis")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def prefix() -> str:
     """A topic/key prefix of this test alone, so tests never share topics."""
     return f"t{uuid.uuid4().hex[:10]}."
