@@ -21,20 +21,10 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from bench.fill import fill
 from services.cli.stack.cluster import KafkaCluster
 from services.cli.stack.kafka import LocalKafka
 from shared.topics import Topics, ensure_topics
-
-
-async def fill(bootstrap: str, topic: str, messages: int, payload: bytes) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=5)
-    await producer.start()
-    try:
-        for i in range(messages):
-            await producer.send(topic, payload, key=f"story-{i}".encode())
-        await producer.flush()
-    finally:
-        await producer.stop()
 
 
 async def stage(bootstrap: str, source: str, sink: str, messages: int, *, transactional: bool) -> float:

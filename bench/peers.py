@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from bench.fill import fill
 from services.cli.stack.processes import REPO
 from services.cli.synthetic import synthetic_article
 from shared.bus import Outgoing, make_producer
@@ -39,18 +40,6 @@ def record_payload() -> bytes:
     """9 KB of article text (the size of an enriched 600-word article event)."""
     text = "".join(synthetic_article(n) for n in range(4)).encode()
     return text[:RECORD_BYTES]
-
-
-async def fill(bootstrap: str, topic: str, messages: int, payload: bytes) -> None:
-    settings = WireSettings(kafka_bootstrap=bootstrap)
-    producer = make_producer(settings, linger_ms=5)
-    await producer.start()
-    try:
-        for i in range(messages):
-            await producer.send(topic, payload, key=f"story-{i}".encode())
-        await producer.flush()
-    finally:
-        await producer.stop()
 
 
 async def aiokafka_rate(bootstrap: str, source: str, messages: int) -> float:

@@ -37,6 +37,15 @@ def redis_server(tmp_path_factory) -> Iterator[LocalRedis]:
 
 
 @pytest.fixture
+def own_redis(tmp_path) -> Iterator[LocalRedis]:
+    """A redis-server of this test alone, for a test that stops or pauses it."""
+    server = LocalRedis(tmp_path / "redis")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def prefix() -> str:
     """A topic/key prefix of this test alone, so tests never share topics."""
     return f"t{uuid.uuid4().hex[:10]}."
@@ -55,21 +64,25 @@ def settings(kafka: LocalKafka, redis_server: LocalRedis, prefix: str) -> WireSe
     )
 
 
+# What the services of every test pipeline run with; the tests' webhook receivers and
+# feed servers listen on 127.0.0.1, which outbound HTTP refuses unless allowed.
+PIPELINE_ENV = {"WIRE_LOG_LEVEL": "INFO", "WIRE_METRICS_PORT": "-1", "WIRE_BATCH_TIMEOUT_MS": "50",
+                "WIRE_OUTBOUND_ALLOWED_NETWORKS": '["127.0.0.0/8"]'}
+
+
+def pipeline_on(bootstrap: str, redis_url: str, home: Path, prefix: str, *, replicas: int = 1,
+                env: dict[str, str] | None = None) -> Pipeline:
+    """The services (not started) on ``bootstrap`` and ``redis_url``, their data and logs
+    under ``home``, with :data:`PIPELINE_ENV` (``env`` adds to it)."""
+    return Pipeline(kafka_bootstrap=bootstrap, redis_url=redis_url, gateway_port=free_port(), prefix=prefix,
+                    data_dir=home, log_dir=home / "logs", replicas=replicas, env={**PIPELINE_ENV, **(env or {})})
+
+
 @pytest.fixture(scope="session")
 def pipeline(kafka: LocalKafka, redis_server: LocalRedis, tmp_path_factory) -> Iterator[Pipeline]:
     """The five services as real processes, sharing the session's broker and Redis."""
-    home = tmp_path_factory.mktemp("pipeline")
-    stack = Pipeline(
-        kafka_bootstrap=kafka.bootstrap,
-        redis_url=redis_server.url,
-        gateway_port=free_port(),
-        prefix=f"e2e{uuid.uuid4().hex[:6]}.",
-        data_dir=home,
-        log_dir=home / "logs",
-        # webhook receivers and feed servers of the tests listen on 127.0.0.1
-        env={"WIRE_LOG_LEVEL": "INFO", "WIRE_METRICS_PORT": "-1", "WIRE_BATCH_TIMEOUT_MS": "50",
-             "WIRE_OUTBOUND_ALLOWED_NETWORKS": '["127.0.0.0/8"]'},
-    )
+    stack = pipeline_on(kafka.bootstrap, redis_server.url, tmp_path_factory.mktemp("pipeline"),
+                        f"e2e{uuid.uuid4().hex[:6]}.")
     stack.start()
     yield stack
     stack.stop()
@@ -88,18 +101,8 @@ def kafka_cluster(tmp_path_factory) -> Iterator[KafkaCluster]:
 def cluster_pipeline(kafka_cluster: KafkaCluster, redis_server: LocalRedis, tmp_path_factory) -> Iterator[Pipeline]:
     """Two replicas of every worker and one gateway on the three-node cluster: what
     ``wire run --brokers 3 --replicas 2`` starts."""
-    home = tmp_path_factory.mktemp("cluster-pipeline")
-    stack = Pipeline(
-        kafka_bootstrap=kafka_cluster.bootstrap,
-        redis_url=redis_server.url,
-        gateway_port=free_port(),
-        prefix=f"c{uuid.uuid4().hex[:6]}.",
-        data_dir=home,
-        log_dir=home / "logs",
-        replicas=2,
-        env={"WIRE_LOG_LEVEL": "INFO", "WIRE_METRICS_PORT": "-1", "WIRE_BATCH_TIMEOUT_MS": "50",
-             "WIRE_OUTBOUND_ALLOWED_NETWORKS": '["127.0.0.0/8"]', **replica_env(kafka_cluster.size, 2)},
-    )
+    stack = pipeline_on(kafka_cluster.bootstrap, redis_server.url, tmp_path_factory.mktemp("cluster-pipeline"),
+                        f"c{uuid.uuid4().hex[:6]}.", replicas=2, env=replica_env(kafka_cluster.size, 2))
     stack.start(timeout=180)
     yield stack
     stack.stop()

@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 
 import httpx
 
-from services.cli.stack.processes import free_port
+from services.cli.chaos_receiver import WebhookEndpoint
 from services.publishing.bootstrap import serve
 from services.publishing.settings import PublishingSettings
 from shared.cache import Keys, connect
@@ -28,58 +28,24 @@ CONFLICT = "http://cv.iptc.org/newscodes/mediatopic/16000000"
 SPORT = "http://cv.iptc.org/newscodes/mediatopic/15000000"
 
 
-class Receiver:
+class Receiver(WebhookEndpoint):
     """Answers each POST with the next of ``statuses`` (then ``default``)."""
 
     def __init__(self, statuses: list[int] | None = None, *, default: int = 200,
                  retry_after: str | None = None, port: int | None = None) -> None:
+        super().__init__(port=port)
         self.statuses = list(statuses or [])
         self.default = default
         self.retry_after = retry_after
-        self.port = port or free_port()
         self.requests: list[dict] = []
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
-
-    def start(self) -> "Receiver":
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with receiver._lock:
-                    status = receiver.statuses.pop(0) if receiver.statuses else receiver.default
-                    receiver.requests.append({"headers": {k.lower(): v for k, v in self.headers.items()},
-                                              "body": body, "status": status, "at": time.time()})
-                self.send_response(status)
-                if receiver.retry_after and status in (429, 503):
-                    self.send_header("Retry-After", receiver.retry_after)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> "Receiver":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+    def answer(self, headers: Message, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        with self._lock:
+            status = self.statuses.pop(0) if self.statuses else self.default
+            self.requests.append({"headers": {k.lower(): v for k, v in headers.items()},
+                                  "body": body, "status": status, "at": time.time()})
+        retry = {"Retry-After": self.retry_after} if self.retry_after and status in (429, 503) else {}
+        return status, retry, b"ok"
 
     @property
     def delivered(self) -> list[dict]:

@@ -1,23 +1,26 @@
 """The webhook endpoint of a chaos run: checks every delivery's signature and keeps
 (uri, version, delivery id, arrival, flagged as a possible repeat) so the checker can
-count losses, repeats and per-story version order."""
+count losses, repeats and per-story version order. Its :class:`WebhookEndpoint` also
+serves the tests' scripted receivers."""
 from __future__ import annotations
 
 import threading
 import time
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 
 from services.cli.stack.processes import free_port
 from services.publishing.webhooks import SIGNATURE, TIMESTAMP, verify
 
 
-class CheckingReceiver:
-    def __init__(self, secret: str = "", *, port: int | None = None) -> None:
-        self.secret = secret  # set once the subscription is made (the gateway may generate it)
+class WebhookEndpoint:
+    """A subscriber's webhook endpoint on 127.0.0.1: an http.server in a daemon thread
+    that reads each POST and answers what :meth:`answer` returns. Subclasses record
+    what they need under ``self._lock`` (the server answers requests in threads)."""
+
+    def __init__(self, *, port: int | None = None) -> None:
         self.port = port or free_port()
-        # (uri, version, delivery id, at, X-Wire-Redelivery)
-        self.deliveries: list[tuple[str, str, str, float, bool]] = []
-        self.bad_signatures = 0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -25,25 +28,23 @@ class CheckingReceiver:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/hook"
 
-    def start(self) -> "CheckingReceiver":
-        receiver = self
+    def answer(self, headers: Message, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        """(status, extra response headers, response body) for one POST."""
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                signed = verify(receiver.secret, self.headers.get(TIMESTAMP, ""), body,
-                                self.headers.get(SIGNATURE, ""))
-                with receiver._lock:
-                    if signed:
-                        receiver.deliveries.append((self.headers.get("X-Wire-Uri", ""),
-                                                    self.headers.get("X-Wire-Version", ""),
-                                                    self.headers.get("X-Wire-Delivery", ""), time.time(),
-                                                    self.headers.get("X-Wire-Redelivery", "") == "true"))
-                    else:
-                        receiver.bad_signatures += 1
-                self.send_response(200 if signed else 401)
-                self.send_header("Content-Length", "0")
+                status, headers, reply = endpoint.answer(self.headers, body)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
+                self.wfile.write(reply)
 
             def log_message(self, *args) -> None:
                 pass
@@ -56,6 +57,33 @@ class CheckingReceiver:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+class CheckingReceiver(WebhookEndpoint):
+    def __init__(self, secret: str = "", *, port: int | None = None) -> None:
+        super().__init__(port=port)
+        self.secret = secret  # set once the subscription is made (the gateway may generate it)
+        # (uri, version, delivery id, at, X-Wire-Redelivery)
+        self.deliveries: list[tuple[str, str, str, float, bool]] = []
+        self.bad_signatures = 0
+
+    def answer(self, headers: Message, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        signed = verify(self.secret, headers.get(TIMESTAMP, ""), body, headers.get(SIGNATURE, ""))
+        with self._lock:
+            if signed:
+                self.deliveries.append((headers.get("X-Wire-Uri", ""), headers.get("X-Wire-Version", ""),
+                                        headers.get("X-Wire-Delivery", ""), time.time(),
+                                        headers.get("X-Wire-Redelivery", "") == "true"))
+            else:
+                self.bad_signatures += 1
+        return (200 if signed else 401), {}, b""
 
     def repeats(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         """Later copies of a (uri, version) already received: those the sender flagged

@@ -15,7 +15,6 @@ import pytest
 
 from services.cli.stack.kafka import LocalKafka
 from services.cli.stack.processes import ChildProcess, free_port, wait_until
-from services.cli.stack.redis import LocalRedis
 from services.cli.synthetic import synthetic_article
 from tests.e2e.attack import service, under_attack
 from tests.e2e.client import ADMIN, AUTH
@@ -93,14 +92,6 @@ def test_the_rate_limit_counts_articles_not_requests(pipeline, tmp_path):
         fits = bulk("k-fits", 3)
         assert fits.status_code == 207
         assert fits.json()["accepted"] == 3
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    server = LocalRedis(tmp_path / "redis")
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_redis_paused_or_down_answers_503_and_readyz_names_it(pipeline, own_redis, tmp_path):

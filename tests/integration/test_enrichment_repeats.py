@@ -12,18 +12,16 @@ from services.cli.synthetic import synthetic_article
 from shared.cloudevents import header_items
 from shared.events import Stage
 from shared.topics import Topics
-from tests.integration.test_enrichment_worker import Worker, enriched, event_for, send
+from tests.enrichment_helpers import Worker, enriched, event_for, send
 from tests.kafka_helpers import produce, read_topic
 
 pytestmark = pytest.mark.integration
 
 
 async def test_repeats_at_new_offsets_reach_articles_enriched_once(settings, tmp_path):
-    worker = Worker(settings, tmp_path)
     now = time.time()
     first = [event_for(synthetic_article(7100 + n, words=120), "local", now + n) for n in range(3)]
-    worker.process.start()
-    try:
+    with Worker(settings, tmp_path):
         await send(settings, first)
         assert len(await enriched(settings, expect=3)) == 3
         topic = Topics(settings.topic_prefix).stories
@@ -38,5 +36,3 @@ async def test_repeats_at_new_offsets_reach_articles_enriched_once(settings, tmp
         grouped = await enriched(settings, expect=7, timeout=5)
         assert {key: len(copies) for key, copies in grouped.items()} == {
             e.idempotency_key(Stage.ENRICHED): 1 for e in [*first, later]}
-    finally:
-        worker.process.stop()

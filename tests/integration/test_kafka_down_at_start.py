@@ -13,7 +13,7 @@ from shared.bus import Outgoing
 from shared.events import Stage
 from shared.runner import StageRunner
 from shared.topics import Topics, ensure_topics
-from tests.integration.test_enrichment_worker import EXAMPLE, Worker, enriched, event_for, send
+from tests.enrichment_helpers import EXAMPLE, Worker, enriched, event_for, send
 from tests.kafka_helpers import produce, read_topic
 from tests.tcp_proxy import LatePort
 from tests.waiting import eventually

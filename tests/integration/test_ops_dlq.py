@@ -61,6 +61,13 @@ async def wire_dlq(settings, capsys, *args: str) -> tuple[int, object]:
     return code, (json.loads(out) if out.strip().startswith(("{", "[")) else out)
 
 
+async def inbound_row(settings, capsys, topics: Topics) -> dict:
+    """The row of ``wire dlq list`` for the DLQ of wire.inbound."""
+    code, rows = await wire_dlq(settings, capsys, "list")
+    assert code == 0
+    return next(r for r in rows if r["source_topic"] == topics.inbound)
+
+
 async def test_list_and_show_give_counts_reasons_and_original_headers(settings, capsys):
     topics = Topics(settings.topic_prefix)
     await ensure_topics(settings.kafka_bootstrap, topics, partitions=2)
@@ -100,8 +107,7 @@ async def test_replay_sends_records_back_once_with_their_headers(settings, capsy
 
     code, again = await wire_dlq(settings, capsys, "replay", "inbound")
     assert code == 0 and again == {"replayed": 0, "would_replay": 0}
-    code, rows = await wire_dlq(settings, capsys, "list")
-    inbound = next(r for r in rows if r["source_topic"] == topics.inbound)
+    inbound = await inbound_row(settings, capsys, topics)
     assert inbound["pending"] == 0 and inbound["retained"] == 2
 
 
@@ -111,8 +117,7 @@ async def test_a_replayed_record_that_fails_again_is_pending_again(settings, cap
     await dead_letter(settings, topics, [(b"urn:a", b"poison", ORIGINAL)], dlq_total=1)
     await wire_dlq(settings, capsys, "replay", "inbound")
     await dead_letter(settings, topics, [], dlq_total=2)  # the runner meets the replayed record: still broken
-    code, rows = await wire_dlq(settings, capsys, "list")
-    inbound = next(r for r in rows if r["source_topic"] == topics.inbound)
+    inbound = await inbound_row(settings, capsys, topics)
     assert inbound["pending"] == 1 and inbound["retained"] == 2
 
 

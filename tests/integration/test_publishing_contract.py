@@ -6,24 +6,14 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from services.publishing.settings import PublishingSettings
 from shared.cache import Keys
 from shared.codec import encode
 from shared.read_model import ReadModel
 from shared.topics import Topics
 from tests.kafka_helpers import eventually, produce, read_topic
-from tests.publishing_helpers import Publishing, article_event
+from tests.publishing_helpers import article_event
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def publishing(settings):
-    service = Publishing(PublishingSettings(**settings.model_dump()))
-    service.start()
-    yield service
-    await service.stop()
-    await service.redis.aclose()
 
 
 async def test_an_unknown_schema_version_goes_to_the_dlq_with_its_reason(publishing, settings):

@@ -18,7 +18,7 @@ from shared.events import Signal, article_id_for
 from shared.read_model import ReadModel
 from shared.subscriptions import SubscriptionKeys, subscription_record
 from tests.kafka_helpers import committed, produce, read_topic
-from tests.publishing_helpers import SPORT, Publishing, article_event
+from tests.publishing_helpers import SPORT, article_event
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -27,15 +27,6 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def pub_settings(settings) -> PublishingSettings:
     return PublishingSettings(**settings.model_dump(), embargo_poll_s=0.2)
-
-
-@pytest.fixture
-async def publishing(pub_settings):
-    service = Publishing(pub_settings)
-    service.start()
-    yield service
-    await service.stop()
-    await service.redis.aclose()
 
 
 def iso(ts: float) -> str:

@@ -25,17 +25,9 @@ pytestmark = pytest.mark.integration
 class SlowReceiver(Receiver):
     """Takes a moment per POST, so two concurrent deliverers would interleave."""
 
-    def start(self):
-        server = super().start()
-        handler = self._server.RequestHandlerClass
-        post = handler.do_POST
-
-        def slow_post(request):
-            time.sleep(0.02)
-            post(request)
-
-        handler.do_POST = slow_post
-        return server
+    def answer(self, headers, body):
+        time.sleep(0.02)
+        return super().answer(headers, body)
 
 
 def settings_of(settings, replica: str) -> PublishingSettings:

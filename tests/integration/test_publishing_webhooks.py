@@ -27,15 +27,6 @@ def pub_settings(settings) -> PublishingSettings:
                               webhook_breaker_cooldown_s=120, embargo_poll_s=0.2)
 
 
-@pytest.fixture
-async def publishing(pub_settings):
-    service = Publishing(pub_settings)
-    service.start()
-    yield service
-    await service.stop()
-    await service.redis.aclose()
-
-
 async def test_500_three_times_then_200_delivers_the_item_exactly_once(publishing):
     with Receiver([500, 500, 500, 200]) as receiver:
         sub = await publishing.subscribe("flaky", receiver.url)

@@ -7,23 +7,11 @@ import uuid
 
 import pytest
 
-from shared.cache import Keys, connect
-from shared.events import Article, Signal
-from shared.identity import Decision, StoryRegistry
+from shared.events import Signal
+from shared.identity import Decision
+from tests.story_helpers import article
 
 pytestmark = pytest.mark.integration
-
-
-def article(uri: str, body: str) -> Article:
-    return Article(uri=uri, headlines=[{"role": "main", "value": "Harbour"}],
-                   bodies=[{"role": "main", "contentType": "text/plain", "value": body}])
-
-
-@pytest.fixture
-async def registry(settings):
-    redis = connect(settings.redis_url)
-    yield StoryRegistry(redis, Keys(settings.topic_prefix))
-    await redis.aclose()
 
 
 async def test_only_the_owner_or_its_relay_changes_a_story(registry):
