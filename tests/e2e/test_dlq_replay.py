@@ -44,7 +44,7 @@ def ops(kafka, tmp_path_factory):
                           "WIRE_OUTAGE_WAIT_S": "3"})
     stack.metrics_ports = {name: free_port() for name in WORKERS}
     for name, port in stack.metrics_ports.items():
-        stack.processes[name].env = {**stack.base_env, "WIRE_METRICS_PORT": str(port)}
+        stack.processes[name].env = {**stack.processes[name].env, "WIRE_METRICS_PORT": str(port)}
     stack.redis = redis
     stack.start(timeout=120)
     yield stack

@@ -42,7 +42,7 @@ def translating(kafka, redis_server, tmp_path_factory):
                      env={"WIRE_LOG_LEVEL": "INFO", "WIRE_METRICS_PORT": "-1", "WIRE_BATCH_TIMEOUT_MS": "50",
                           "WIRE_TARGET_LANGUAGES": '["pt","es","ko"]'})
     # Only the translation service serves /metrics (the others would fight for the port).
-    stack.processes["translation"].env = {**stack.base_env, "WIRE_METRICS_PORT": str(metrics_port)}
+    stack.processes["translation"].env = {**stack.processes["translation"].env, "WIRE_METRICS_PORT": str(metrics_port)}
     stack.start()
     stack.translation_metrics = f"http://127.0.0.1:{metrics_port}/metrics"
     yield stack
