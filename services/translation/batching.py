@@ -40,8 +40,8 @@ class _Request:
 
 
 class Expected:
-    """An article that will ask for segments soon (see :meth:`SegmentBatcher.expect`).
-    Closed by its first request, or on leaving the ``with`` block (nothing to ask)."""
+    """An article that will ask for segments soon (see :meth:`SegmentBatcher.expect`),
+    closed on leaving the ``with`` block around the work before its request."""
 
     def __init__(self, batcher: SegmentBatcher) -> None:
         self._batcher = batcher
@@ -77,16 +77,14 @@ class SegmentBatcher:
         self._dispatcher: asyncio.Task | None = None
 
     def expect(self) -> Expected:
-        """Announce a request to come; pass the ticket to :meth:`translate`, or use it
-        as a context manager around the work that precedes the request."""
+        """Announce a request to come: a context manager around the work that precedes
+        it, the request queued before the task next awaits after the block."""
         self._expected += 1
         return Expected(self)
 
-    async def translate(self, segments: list[str], *, priority: int = 5, ticket: Expected | None = None) -> list[str]:
+    async def translate(self, segments: list[str], *, priority: int = 5) -> list[str]:
         """The engine's output for ``segments`` (lower ``priority`` goes first).
         Raises what the engine call raised."""
-        if ticket is not None:
-            ticket.close()
         if not segments:
             return []
         loop = asyncio.get_running_loop()

@@ -89,11 +89,17 @@ async def settle() -> None:
 async def test_an_idle_engine_waits_for_an_announced_article_so_the_first_one_is_not_sent_alone():
     engine = GatedEngine()
     batcher = SegmentBatcher(engine, in_flight=1, hold_s=60)  # one slot: both in one call
-    first_ticket, second_ticket = batcher.expect(), batcher.expect()
-    first = asyncio.create_task(batcher.translate(["a"], ticket=first_ticket))
+
+    async def article(lookup, segment: str) -> list[str]:  # as the desk asks
+        with lookup:  # its memory lookup came back
+            pass
+        return await batcher.translate([segment])
+
+    first_lookup, second_lookup = batcher.expect(), batcher.expect()
+    first = asyncio.create_task(article(first_lookup, "a"))
     await settle()
     assert engine.calls == []  # the second article is still looking up the memory
-    second = asyncio.create_task(batcher.translate(["b"], ticket=second_ticket))
+    second = asyncio.create_task(article(second_lookup, "b"))
     await settle()
     engine.release()
     assert [await first, await second] == [["A"], ["B"]]
