@@ -4,8 +4,8 @@ The runner processes each batch under :attr:`BatchGate.lock` (not its fetch:
 aiokafka's getmany waits for a rebalance to finish). When the
 group takes partitions away, aiokafka calls :meth:`on_partitions_revoked` before it
 rejoins, while the old assignment is still valid: waiting there for the lock lets
-the batch in hand be delivered and committed first, so the partition's next owner
-starts exactly after it (no crash on a commit for a partition we no longer own,
+the batch in hand be delivered first, and :attr:`BatchGate.flush` then commits every
+delivered offset not committed yet, so the partition's next owner starts exactly after it (no crash on a commit for a partition we no longer own,
 and no redone batch). Records fetched while a rebalance is under way are dropped
 unprocessed: the new assignment starts again from the committed offsets.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiokafka import ConsumerRebalanceListener, TopicPartition
 
@@ -28,6 +29,8 @@ class BatchGate(ConsumerRebalanceListener):
         self.rebalancing = False
         self.generation = 0  # bumped at every new assignment
         self.assigned: set[TopicPartition] = set()
+        # Commits the delivered offsets not committed yet (set by the runner).
+        self.flush: Callable[[], Awaitable[None]] | None = None
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         self.rebalancing = True
@@ -40,7 +43,11 @@ class BatchGate(ConsumerRebalanceListener):
             log.warning("rebalance did not wait for the batch in hand",
                         extra={"stage": self.stage, "client_id": self.client_id, "drain_s": self.drain_s})
         else:
-            self.lock.release()
+            try:
+                if self.flush is not None:
+                    await self.flush()
+            finally:
+                self.lock.release()
         log.info("partitions revoked", extra={"stage": self.stage, "client_id": self.client_id,
                                               "partitions": _names(revoked)})
 

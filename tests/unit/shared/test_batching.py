@@ -96,13 +96,14 @@ class FakeConsumer:
         self.log.append(("commit", offsets[TP]))
 
 
-def urgent_runner(log: list) -> StageRunner:
+def urgent_runner(log: list, *, commit_interval_ms: int = 0) -> StageRunner:
     async def handle(rec):
         log.append(("handled", rec.offset))
         return [Outgoing("out", rec.key, str(rec.offset).encode(), [])]
 
     return StageRunner(stage="test", topic="t", group_id="g", handle=handle,
-                       settings=WireSettings(retry_backoff_ms=1), strategy=UrgentFirst(within=PerStory()))
+                       settings=WireSettings(retry_backoff_ms=1, commit_interval_ms=commit_interval_ms),
+                       strategy=UrgentFirst(within=PerStory()))
 
 
 async def test_each_wave_is_acknowledged_before_the_next_starts_and_the_batch_commits_once():
@@ -118,3 +119,26 @@ async def test_a_failed_produce_in_a_later_wave_rewinds_the_batch_and_commits_no
     await urgent_runner(log).process_batch(FakeConsumer(log), producer, {TP: RECORDS}, asyncio.Event())
     assert ("seek", 0) in log
     assert not [entry for entry in log if entry[0] == "commit"]
+
+
+async def test_within_the_commit_interval_batches_share_one_commit_of_the_last_offset():
+    log: list = []
+    runner = urgent_runner(log, commit_interval_ms=60_000)
+    consumer, producer = FakeConsumer(log), FakeProducer(log)
+    await runner.process_batch(consumer, producer, {TP: RECORDS[:2]}, asyncio.Event())
+    await runner.process_batch(consumer, producer, {TP: RECORDS[2:]}, asyncio.Event())
+    assert [entry for entry in log if entry[0] == "sent"] == [("sent", str(i).encode()) for i in (0, 1, 2, 3, 4)]
+    assert not [entry for entry in log if entry[0] == "commit"]  # delivered, held for the interval
+    await runner.commit_pending(consumer)  # what the runner does when its input runs dry, at a revoke or stop
+    await runner.commit_pending(consumer)  # nothing new: no second commit
+    assert [entry for entry in log if entry[0] == "commit"] == [("commit", 5)]
+
+
+async def test_a_batch_past_the_commit_interval_commits_every_delivered_offset():
+    log: list = []
+    runner = urgent_runner(log, commit_interval_ms=60_000)
+    consumer, producer = FakeConsumer(log), FakeProducer(log)
+    await runner.process_batch(consumer, producer, {TP: RECORDS[:2]}, asyncio.Event())
+    runner.last_commit -= 61  # the interval has passed
+    await runner.process_batch(consumer, producer, {TP: RECORDS[2:]}, asyncio.Event())
+    assert [entry for entry in log if entry[0] == "commit"] == [("commit", 5)]
