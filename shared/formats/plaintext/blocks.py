@@ -43,14 +43,36 @@ def words_of(text: str) -> list[str]:
 
 def word_count(text: str) -> int:
     """Words of a block; text in scripts without spaces counts 1 word per 3 characters."""
-    words = words_of(text)
+    return _count(text, words_of(text))
+
+
+def _count(text: str, words: list[str]) -> int:
     unspaced = len(_UNSPACED.findall(text))
     return len(words) + unspaced // 3 if unspaced > len(text) / 4 else len(words)
 
 
 def is_prose(text: str) -> bool:
     """The three-line rule: a block of 12+ words that ends like a sentence."""
-    return word_count(text) >= 12 and bool(_TERMINAL.search(text))
+    return _prose(text, word_count(text))
+
+
+def _prose(text: str, count: int) -> bool:
+    return count >= 12 and bool(_TERMINAL.search(text))
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What the features ask of one block's text, worked out once per page."""
+
+    words: list[str]
+    count: int
+    prose: bool
+
+
+def _read(text: str) -> _Reading:
+    words = words_of(text)
+    count = _count(text, words)
+    return _Reading(words, count, _prose(text, count))
 
 
 @lru_cache(maxsize=1)
@@ -60,25 +82,47 @@ def _stoplists() -> dict[str, frozenset[str]]:
     return {name: frozenset(justext.get_stoplist(name)) for name in sorted(justext.get_stoplists())}
 
 
+@lru_cache(maxsize=1)
+def _stoplists_of_word() -> tuple[list[frozenset[str]], dict[str, list[int]]]:
+    """The stoplists in order, and for each stopword the indexes of the lists holding it."""
+    lists = list(_stoplists().values())
+    holders: dict[str, list[int]] = {}
+    for i, stoplist in enumerate(lists):
+        for word in stoplist:
+            holders.setdefault(word, []).append(i)
+    return lists, holders
+
+
 def page_stopwords(blocks: list[Block]) -> frozenset[str]:
     """The stoplist of the language whose stopwords cover most of the page's prose."""
-    prose = [w.lower() for b in blocks if is_prose(b.text) for w in words_of(b.text)]
-    prose = prose or [w.lower() for b in blocks for w in words_of(b.text)]
-    counts = Counter(prose)
+    return _page_stopwords([_read(b.text) for b in blocks])
+
+
+def _page_stopwords(readings: list[_Reading]) -> frozenset[str]:
+    prose = [w.lower() for r in readings if r.prose for w in r.words]
+    prose = prose or [w.lower() for r in readings for w in r.words]
+    lists, holders = _stoplists_of_word()
+    hits = [0] * len(lists)
+    for word, n in Counter(prose).items():
+        for i in holders.get(word, ()):
+            hits[i] += n
     best, best_hits = frozenset(), 0
-    for stoplist in _stoplists().values():
-        hits = sum(n for w, n in counts.items() if w in stoplist)
-        if hits > best_hits:
-            best, best_hits = stoplist, hits
+    for stoplist, count in zip(lists, hits):  # the first of the lists with most hits
+        if count > best_hits:
+            best, best_hits = stoplist, count
     return best
 
 
 def densest_run(blocks: list[Block]) -> tuple[int, int]:
     """Index range [start, end] of the run of blocks with the most prose, where prose
     words count for and every other block against (a maximum-sum subarray)."""
-    best, best_span, total, start = -math.inf, (0, max(len(blocks) - 1, 0)), 0.0, 0
-    for i, block in enumerate(blocks):
-        gain = word_count(block.text) if is_prose(block.text) else -4.0
+    return _densest_run([_read(b.text) for b in blocks])
+
+
+def _densest_run(readings: list[_Reading]) -> tuple[int, int]:
+    best, best_span, total, start = -math.inf, (0, max(len(readings) - 1, 0)), 0.0, 0
+    for i, reading in enumerate(readings):
+        gain = reading.count if reading.prose else -4.0
         if total <= 0:
             total, start = gain, i
         else:
@@ -92,19 +136,20 @@ def block_features(blocks: list[Block]) -> list[list[float]]:
     """One row of :data:`FEATURES` per block, in page order."""
     if not blocks:
         return []
-    stop = page_stopwords(blocks)
-    run_start, run_end = densest_run(blocks)
+    readings = [_read(b.text) for b in blocks]
+    stop = _page_stopwords(readings)
+    run_start, run_end = _densest_run(readings)
     repeats = Counter(b.text.lower() for b in blocks)
-    prose = [1.0 if is_prose(b.text) else 0.0 for b in blocks]
-    counts = [word_count(b.text) for b in blocks]
-    densities = [_stop_density(b.text, stop) for b in blocks]
+    prose = [1.0 if r.prose else 0.0 for r in readings]
+    counts = [r.count for r in readings]
+    densities = [_stop_density(r.words, stop) for r in readings]
     prose_density = [d for d, p in zip(densities, prose) if p] or densities
     page_density = sorted(prose_density)[len(prose_density) // 2]
     titles = [1.0 if 3 <= n <= 25 and not _TERMINAL.search(b.text) else 0.0 for n, b in zip(counts, blocks)]
     streaks = _streaks(prose)
     rows = []
     for i, block in enumerate(blocks):
-        text, words = block.text, words_of(block.text)
+        text, words = block.text, readings[i].words
         n_words = counts[i]
         distance = 0 if run_start <= i <= run_end else min(abs(i - run_start), abs(i - run_end))
         near = [j for j in (i - 2, i - 1, i + 1, i + 2) if 0 <= j < len(blocks)]
@@ -117,7 +162,7 @@ def block_features(blocks: list[Block]) -> list[list[float]]:
             densities[i],
             densities[i] - page_density,
             capitals,
-            sum(c.isdigit() for c in text) / len(text),
+            sum(map(str.isdigit, text)) / len(text),
             len(_SYMBOLS.findall(text)) / len(text),
             text.count(",") / max(n_words, 1),
             1.0 if repeats[text.lower()] > 1 else 0.0,
@@ -151,6 +196,5 @@ def _streaks(prose: list[float]) -> list[int]:
     return out
 
 
-def _stop_density(text: str, stop: frozenset[str]) -> float:
-    words = words_of(text)
+def _stop_density(words: list[str], stop: frozenset[str]) -> float:
     return sum(1 for w in words if w.lower() in stop) / len(words) if words else 0.0
