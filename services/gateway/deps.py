@@ -29,23 +29,23 @@ _token_in_query = APIKeyQuery(name="token", auto_error=False,
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
-def get_settings(request: Request) -> GatewaySettings:
+async def get_settings(request: Request) -> GatewaySettings:
     return request.app.state.settings
 
 
-def get_producer(request: Request) -> AIOKafkaProducer:
+async def get_producer(request: Request) -> AIOKafkaProducer:
     return request.app.state.producer
 
 
-def get_read_model(request: Request) -> ReadModel:
+async def get_read_model(request: Request) -> ReadModel:
     return request.app.state.read_model
 
 
-def get_topics(request: Request) -> Topics:
+async def get_topics(request: Request) -> Topics:
     return request.app.state.topics
 
 
-def get_store(request: Request) -> SubscriptionStore:
+async def get_store(request: Request) -> SubscriptionStore:
     """The subscriptions, on the app's Redis pool: every route reads them through here."""
     return SubscriptionStore(request.app.state.redis, request.app.state.keys.prefix)
 
