@@ -6,6 +6,8 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 
+import uvloop
+
 from shared.heartbeat import record_error, run_heartbeat
 from shared.settings import WireSettings
 from shared.telemetry import configure_logging, serve_metrics
@@ -39,5 +41,8 @@ def run_service(
             beats_until.set()
             await heartbeat
 
-    asyncio.run(_runner())
+    # uvloop: the same asyncio, with its socket and scheduling work in C (what uvicorn
+    # runs the gateway on); a worker's share of the CPU beside the models is mostly I/O.
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(_runner())
     log.info("service stopped")

@@ -7,6 +7,7 @@ import asyncio
 import logging
 
 import faust
+import uvloop
 from aiokafka.errors import KafkaError
 
 from services.enrichment.app import SERVICE, create_app
@@ -95,6 +96,7 @@ def main() -> None:
     if settings.enrichment_steps == "read":
         return run_read_step(settings)
     configure_logging(SERVICE, settings.log_level)
+    uvloop.install()  # faust's loop too runs on uvloop, as every other service's (shared/service.py)
     app = create_app(settings)
     asyncio.run(prepare_kafka(settings, app))
     port = serve_metrics(settings.metrics_port, settings.metrics_host)
