@@ -9,6 +9,7 @@ CPU while it runs. ``python -m bench.enrichment 200`` prints the result;
 """
 from __future__ import annotations
 
+import gc
 import os
 import statistics
 import sys
@@ -59,6 +60,7 @@ def bench_enrichment(n: int = 200, *, words: int = 600, seed: int = 7, first: in
     index = StoryIndex({}, {}, horizon_s=7 * 86400)
     english()  # model loading is start-up cost, not throughput
     read_article(articles[0].model_copy(deep=True), received_at=received)
+    gc.freeze()  # as the enrichment worker does once its models are loaded (services/enrichment/__main__.py)
     total_words = sum(word_count(a.body_text) for a in articles)
     latencies = []
     with one_core(cpu) as cpu:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -41,6 +42,7 @@ def run_service(
             beats_until.set()
             await heartbeat
 
+    gc.freeze()  # what import and set-up made lives as long as the process: no collection walks it again
     # uvloop: the same asyncio, with its socket and scheduling work in C (what uvicorn
     # runs the gateway on); a worker's share of the CPU beside the models is mostly I/O.
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
