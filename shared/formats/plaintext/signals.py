@@ -99,6 +99,8 @@ def _is_name(text: str) -> bool:
 def caption(line: str) -> tuple[str, str] | None:
     """(caption, credit) of a photo caption that ends with its credit in brackets,
     parentheses or after a slash; None for any other line."""
+    if not (line.rstrip("\n").endswith(("]", ")")) or "/" in line):
+        return None  # what every pattern needs, checked before their backtracking over the line
     for pattern in _CREDITS:
         if m := pattern.match(line):
             credit = _CREDIT_PREFIX.sub("", m["credit"].strip()).strip()
