@@ -42,7 +42,7 @@ class Sizes:
     published_items: int
 
 
-FULL = Sizes(peer_messages=8_000, bound_articles=300, pipeline_articles=600, warm_up_articles=20,
+FULL = Sizes(peer_messages=8_000, bound_articles=300, pipeline_articles=600, warm_up_articles=100,
              ladder=(0.5, 0.7, 0.85, 1.0, 1.15, 1.3, 1.6), step_seconds=20, refinements=2, wrk_seconds=15,
              published_items=2000)
 QUICK = Sizes(peer_messages=1_500, bound_articles=60, pipeline_articles=80, warm_up_articles=10,
@@ -103,7 +103,7 @@ def pipeline_rows(stack, sizes: Sizes, bound: float, numbers: ArticleNumbers, so
         def stack_pids() -> list[int | None]:
             return [stack.kafka.process.pid, stack.redis.process.pid, *(p.pid for p in pipeline.processes.values())]
 
-        closed_loop(url, redis_url, numbers.take(sizes.warm_up_articles), seed=SEED)  # models, group joins
+        closed_loop(url, redis_url, numbers.take(sizes.warm_up_articles), seed=SEED)  # models, group joins, the JIT
         profiles = None
         if profile_dir is not None:
             profiles = HottestProfiles({name: p.pid for name, p in pipeline.processes.items()}, profile_dir,
