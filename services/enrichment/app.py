@@ -26,6 +26,9 @@ def create_app(settings: EnrichmentSettings) -> faust.App:
         topic_partitions=settings.topic_partitions,
         topic_replication_factor=settings.topic_replication,
         producer_acks=-1,
+        # As the stages' producers (shared.bus.make_producer): the ~25 changelog records
+        # one story writes (its buckets, membership, trend counts) leave in one request.
+        producer_linger=0.002,
         broker_commit_every=100,
         broker_commit_interval=1.0,
         web_enabled=False,
