@@ -38,7 +38,7 @@ class Backends:
 
 
 @contextmanager
-def backends(kafka_heap: str = "1g") -> Iterator[Backends]:
+def backends(kafka_heap: str = "512m") -> Iterator[Backends]:
     """redis-server and one Kafka broker, started in a new temporary folder and
     stopped on the way out."""
     home = Path(tempfile.mkdtemp(prefix="wire-bench-"))

@@ -60,7 +60,7 @@ def run_stack(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     home = Path(os.environ.get("WIRE_HOME", REPO / ".wire"))
     port = int(os.environ.get("WIRE_KAFKA_PORT", 9092))
-    heap = os.environ.get("WIRE_KAFKA_HEAP", "1g" if args.brokers == 1 else "512m")
+    heap = os.environ.get("WIRE_KAFKA_HEAP", "512m")
     if args.brokers == 1:
         kafka = LocalKafka(home / "kafka", port=port,
                            controller_port=int(os.environ.get("WIRE_KAFKA_CONTROLLER_PORT", 9093)), heap=heap)

@@ -22,7 +22,7 @@ class LocalKafka:
     """Kafka with its data under ``data_dir`` (kept across restarts)."""
 
     def __init__(self, data_dir: Path, *, port: int | None = None, controller_port: int | None = None,
-                 heap: str = "1g", node_id: int = 1, voters: str | None = None, cluster_id: str | None = None,
+                 heap: str = "512m", node_id: int = 1, voters: str | None = None, cluster_id: str | None = None,
                  overrides: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
