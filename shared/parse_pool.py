@@ -54,17 +54,19 @@ class ParsePool:
 
     ``workers`` processes (spawned, not forked: the service's threads and sockets
     stay out of them), each replaced after ``max_tasks`` payloads to keep memory
-    in check. Call :meth:`close` when done.
+    in check. ``warm``: start them now (in the background), not on the first payload;
+    without it a pool that may never be used holds no process (~100 MB each). Call
+    :meth:`close` when done.
     """
 
     def __init__(self, *, workers: int = 2, timeout_s: float = 5.0, max_tasks: int = 1000,
-                 parse_fn: Callable[..., list[ParsedItem]] = parse) -> None:
+                 parse_fn: Callable[..., list[ParsedItem]] = parse, warm: bool = True) -> None:
         self.timeout_s = timeout_s
         self._parse_fn = parse_fn  # a module-level function: the workers import it by name
         self._pool = ProcessPool(max_workers=workers, max_tasks=max_tasks, initializer=_warm_up,
                                  context=multiprocessing.get_context("spawn"))
-        # Start the workers now (in the background), not on the first payload.
-        self._pool.schedule(_warm_up)
+        if warm:
+            self._pool.schedule(_warm_up)
 
     async def parse(self, payload: bytes, content_type: str | None, *, provider: str) -> list[ParsedItem]:
         """The payload's items, as :func:`shared.formats.parse` returns them.

@@ -33,7 +33,11 @@ def main() -> None:
         redis = connect(settings.redis_url)
         producer = make_producer(settings)
         await producer.start()
-        parse_pool = ParsePool(workers=settings.parse_workers, timeout_s=settings.parse_timeout_s)
+        # The gateway's items arrive parsed (sealed): only polled feeds, the drop folder and
+        # records without a seal are parsed here, so without feeds or a drop folder the
+        # workers start on the first such record instead of idling from the start.
+        parse_pool = ParsePool(workers=settings.parse_workers, timeout_s=settings.parse_timeout_s,
+                               warm=bool(settings.feeds) or settings.drop_dir is not None)
         try:
             registry = StoryRegistry(redis, keys)
 

@@ -50,3 +50,18 @@ async def test_the_real_parser_runs_in_the_pool(example_article):
     finally:
         pool.close()
     assert items[0].article.headline
+
+
+async def test_a_pool_not_warmed_holds_no_process_until_its_first_payload():
+    import psutil
+
+    me = psutil.Process()
+    before = {child.pid for child in me.children(recursive=True)}
+    pool = ParsePool(workers=1, timeout_s=30, parse_fn=slow_or_pid, warm=False)
+    try:
+        time.sleep(1.0)  # a warmed pool would be spawning its worker by now
+        assert {child.pid for child in me.children(recursive=True)} == before
+        worker = (await pool.parse(b"ok", "text/plain", provider="p"))[0]
+        assert worker in {child.pid for child in me.children(recursive=True)}
+    finally:
+        pool.close()
