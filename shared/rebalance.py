@@ -5,8 +5,9 @@ aiokafka's getmany waits for a rebalance to finish). When the
 group takes partitions away, aiokafka calls :meth:`on_partitions_revoked` before it
 rejoins, while the old assignment is still valid: waiting there for the lock lets
 the batch in hand be delivered first, and :attr:`BatchGate.flush` then commits every
-delivered offset not committed yet, so the partition's next owner starts exactly after it (no crash on a commit for a partition we no longer own,
-and no redone batch). Records fetched while a rebalance is under way are dropped
+delivered offset not committed yet, so the partition's next owner starts exactly
+after it (no crash on a commit for a partition we no longer own, and no redone
+batch). Records fetched while a rebalance is under way are dropped
 unprocessed: the new assignment starts again from the committed offsets.
 """
 from __future__ import annotations

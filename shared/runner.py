@@ -5,8 +5,9 @@ Offsets are committed only after every output of the batch (including DLQ record
 is acknowledged by the broker, so a crash at any point re-delivers rather than
 loses. Delivered offsets are committed at most every ``commit_interval_ms`` (and at
 once when the input runs dry, the partitions are revoked or the stage stops): a
-commit per batch was a quarter of the broker's CPU under load. Outputs carry a deterministic id (``uri@version:stage``) and are
-deduplicated downstream, which makes the at-least-once transport effectively-once.
+commit per batch was a quarter of the broker's CPU under load. Outputs carry a
+deterministic id (``uri@version:stage``) and are deduplicated downstream, which
+makes the at-least-once transport effectively-once.
 How the records of a batch are grouped, ordered and overlapped is the stage's
 :class:`~shared.batching.BatchStrategy`; nothing else differs between stages.
 """
@@ -107,7 +108,8 @@ class StageRunner:
                         max_records=self.settings.batch_max_records,
                     )
                     if not batch:
-                        await self.commit_pending(consumer)  # input dry: nothing to wait for
+                        async with self.gate.lock:  # not while a rebalance's own flush runs
+                            await self.commit_pending(consumer)  # input dry: nothing to wait for
                         continue
                     async with self.gate.lock:
                         if self.gate.rebalancing or self.gate.generation != generation:

@@ -79,8 +79,8 @@ def warm_up() -> None:
     english()(" ".join(["Warm-up text in Seoul."] * 3))
     korean.kiwi()
     # The models are loaded for the life of the process: out of the collector with them.
-    # A full collection walked them in 0.5 s or more, a stall of the article in hand
-    # whenever the oldest generation's turn came (the soak's p99 spikes).
+    # A full collection walked them for 0.5–0.7 s (measured on a busy machine), a stall
+    # of the article in hand whenever the oldest generation's turn came.
     gc.freeze()
 
 
