@@ -38,11 +38,11 @@ class Backends:
 
 
 @contextmanager
-def backends(kafka_heap: str = "512m") -> Iterator[Backends]:
+def backends() -> Iterator[Backends]:
     """redis-server and one Kafka broker, started in a new temporary folder and
     stopped on the way out."""
     home = Path(tempfile.mkdtemp(prefix="wire-bench-"))
-    redis, kafka = LocalRedis(home / "redis"), LocalKafka(home / "kafka", heap=kafka_heap)
+    redis, kafka = LocalRedis(home / "redis"), LocalKafka(home / "kafka")
     try:
         redis.start()
         kafka.start()

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from services.cli.stack.cluster import KafkaCluster
-from services.cli.stack.kafka import LocalKafka
+from services.cli.stack.kafka import BROKER_HEAP, LocalKafka
 from services.cli.stack.pipeline import Pipeline, default_replicas, partitions_for
 from services.cli.stack.processes import REPO
 from services.cli.stack.redis import LocalRedis
@@ -60,7 +60,7 @@ def run_stack(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     home = Path(os.environ.get("WIRE_HOME", REPO / ".wire"))
     port = int(os.environ.get("WIRE_KAFKA_PORT", 9092))
-    heap = os.environ.get("WIRE_KAFKA_HEAP", "512m")
+    heap = os.environ.get("WIRE_KAFKA_HEAP", BROKER_HEAP)
     if args.brokers == 1:
         kafka = LocalKafka(home / "kafka", port=port,
                            controller_port=int(os.environ.get("WIRE_KAFKA_CONTROLLER_PORT", 9093)), heap=heap)

@@ -8,7 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from services.cli.stack.kafka import LocalKafka, new_cluster_id
+from services.cli.stack.kafka import BROKER_HEAP, LocalKafka, new_cluster_id
 from services.cli.stack.processes import free_port
 
 
@@ -35,7 +35,7 @@ def cluster_overrides(size: int) -> dict[str, str]:
 class KafkaCluster:
     """``size`` nodes under ``data_dir/node-<i>`` (kept across restarts, ports too)."""
 
-    def __init__(self, data_dir: Path, *, size: int = 3, heap: str = "512m",
+    def __init__(self, data_dir: Path, *, size: int = 3, heap: str = BROKER_HEAP,
                  ports: list[int] | None = None, controller_ports: list[int] | None = None) -> None:
         self.data_dir = data_dir
         self.size = size

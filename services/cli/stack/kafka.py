@@ -16,13 +16,15 @@ from services.cli.stack.processes import CACHE, REPO, ChildProcess, free_port, p
 
 KAFKA_LIBS = CACHE / "kafka" / "libs"
 DEPLOY = REPO / "deploy" / "kafka"
+# Per broker: under the bench's load and soak the heap held ~250 MB, garbage included.
+BROKER_HEAP = "512m"
 
 
 class LocalKafka:
     """Kafka with its data under ``data_dir`` (kept across restarts)."""
 
     def __init__(self, data_dir: Path, *, port: int | None = None, controller_port: int | None = None,
-                 heap: str = "512m", node_id: int = 1, voters: str | None = None, cluster_id: str | None = None,
+                 heap: str = BROKER_HEAP, node_id: int = 1, voters: str | None = None, cluster_id: str | None = None,
                  overrides: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()

@@ -76,16 +76,12 @@ def _read(text: str) -> _Reading:
 
 
 @lru_cache(maxsize=1)
-def _stoplists() -> dict[str, frozenset[str]]:
-    import justext  # jusText's stoplists (100 languages) come with trafilatura
-
-    return {name: frozenset(justext.get_stoplist(name)) for name in sorted(justext.get_stoplists())}
-
-
-@lru_cache(maxsize=1)
 def _stoplists_of_word() -> tuple[list[frozenset[str]], dict[str, list[int]]]:
-    """The stoplists in order, and for each stopword the indexes of the lists holding it."""
-    lists = list(_stoplists().values())
+    """jusText's stoplists (100 languages, they come with trafilatura) in name order, and
+    for each stopword the indexes of the lists holding it."""
+    import justext
+
+    lists = [frozenset(justext.get_stoplist(name)) for name in sorted(justext.get_stoplists())]
     holders: dict[str, list[int]] = {}
     for i, stoplist in enumerate(lists):
         for word in stoplist:
