@@ -10,14 +10,16 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import time
 import uuid
 
 import faust
 
 
-def build(bootstrap: str, source: str, sink: str, messages: int) -> faust.App:
+def build(bootstrap: str, source: str, sink: str, messages: int, datadir: str) -> faust.App:
     app = faust.App(f"bench-faust-{uuid.uuid4().hex[:6]}", broker=f"kafka://{bootstrap}", store="memory://",
+                    datadir=datadir,  # not faust's default, a folder left in the working directory
                     web_enabled=False, producer_acks=-1,  # acks=all, as the stages produce
                     consumer_auto_offset_reset="earliest", topic_partitions=3)
     source_topic = app.topic(source, key_serializer="raw", value_serializer="raw")
@@ -41,8 +43,9 @@ def build(bootstrap: str, source: str, sink: str, messages: int) -> faust.App:
 
 def main(argv: list[str]) -> None:
     bootstrap, source, sink, messages = argv
-    app = build(bootstrap, source, sink, int(messages))
-    faust.Worker(app, loglevel="WARNING", quiet=True, redirect_stdouts=False).execute_from_commandline()
+    with tempfile.TemporaryDirectory(prefix="bench-faust-") as datadir:
+        app = build(bootstrap, source, sink, int(messages), datadir)
+        faust.Worker(app, loglevel="WARNING", quiet=True, redirect_stdouts=False).execute_from_commandline()
 
 
 if __name__ == "__main__":
