@@ -5,7 +5,8 @@ wave into **lanes**:
 
 - the records of a lane are handled one after another, in order;
 - the lanes of a wave overlap (at most ``concurrency`` at once, None: no bound);
-- a wave's outputs are produced and acknowledged before the next wave starts.
+- a wave's outputs are acknowledged before the next wave starts; a one-lane wave's
+  are produced record by record as they are handled, an overlapping wave's at its end.
 
 The runner commits the batch's offsets once every wave is acknowledged, whatever
 the strategy, so a strategy changes only order and overlap, never what is delivered.
@@ -15,7 +16,7 @@ in one lane, or (for a handler safe to overlap them) in one wave, outputs in ord
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -26,6 +27,7 @@ from shared.bus import Handle, Outgoing
 
 Lane = list[ConsumerRecord]
 Wave = list[Lane]
+Emit = Callable[[Sequence[Outgoing]], Awaitable[None]]  # takes outputs that may be produced now
 
 
 class BatchStrategy(Protocol):
@@ -112,19 +114,29 @@ class UrgentFirst:
         return [wave for tier in urgency_tiers(records) for wave in self.within.waves(tier)]
 
 
-async def work_wave(wave: Wave, process: Handle, *, concurrency: int | None) -> list[Outgoing]:
+async def work_wave(wave: Wave, process: Handle, *, concurrency: int | None,
+                    emit: Emit | None = None) -> list[Outgoing]:
     """Run ``process`` over every record of ``wave`` (lanes overlapping, at most
     ``concurrency`` at once) and return the outputs in the records' consumed order
     (the order of offsets within a partition, partitions as fetched).
+
+    ``emit``, when given, is handed the outputs as soon as they may go: a wave of
+    one lane hands over each record's outputs once that record is handled, so the
+    first article of a batch is not held back until the last is done (a batch of
+    five read by the language models held its first article half a second); a wave
+    of overlapping lanes hands over all of them at the end, in consumed order.
 
     ``process`` must not raise for a record's failure (it returns the DLQ record
     instead, as :func:`shared.bus.process_record` does)."""
     results: dict[int, Sequence[Outgoing]] = {}
     gate = asyncio.Semaphore(concurrency) if concurrency else None
+    streaming = emit is not None and len(wave) == 1
 
     async def run_lane(lane: Lane) -> None:
         for record in lane:
-            results[id(record)] = await process(record)
+            results[id(record)] = outputs = await process(record)
+            if streaming:
+                await emit(outputs)
 
     async def bounded(lane: Lane) -> None:
         if gate is None:
@@ -138,4 +150,7 @@ async def work_wave(wave: Wave, process: Handle, *, concurrency: int | None) -> 
     else:
         await asyncio.gather(*(bounded(lane) for lane in wave))
     ordered = sorted((r for lane in wave for r in lane), key=lambda r: (r.topic, r.partition, r.offset))
-    return [output for record in ordered for output in results[id(record)]]
+    outputs = [output for record in ordered for output in results[id(record)]]
+    if emit is not None and not streaming:
+        await emit(outputs)
+    return outputs

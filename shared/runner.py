@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
-from shared.batching import BatchStrategy, PerRecord, Wave, work_wave
+from shared.batching import BatchStrategy, Emit, PerRecord, Wave, work_wave
 from shared.bus import (Handle, Outgoing, StoppedDuringOutage, client_id, make_producer, process_record,
                         start_with_retry)
 from shared import kafka_fixes
@@ -133,14 +133,15 @@ class StageRunner:
             await producer.stop()
             log.info("stage stopped", extra={"topic": self.topic})
 
-    async def outputs_of(self, wave: Wave, stop: asyncio.Event) -> list[Outgoing]:
+    async def outputs_of(self, wave: Wave, stop: asyncio.Event, emit: Emit | None = None) -> list[Outgoing]:
         """Every output of ``wave`` (a DLQ record in place of a record that failed for
-        good), in the records' consumed order. Produces nothing itself."""
+        good), in the records' consumed order, each handed to ``emit`` as soon as it
+        may be produced (:func:`~shared.batching.work_wave`)."""
 
         async def process(record: ConsumerRecord) -> Sequence[Outgoing]:
             return await process_record(record, self.handle, stage=self.stage, settings=self.settings, stop=stop)
 
-        return await work_wave(wave, process, concurrency=self.strategy.concurrency)
+        return await work_wave(wave, process, concurrency=self.strategy.concurrency, emit=emit)
 
     async def process_batch(
         self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, batch: Batch, stop: asyncio.Event
@@ -151,23 +152,26 @@ class StageRunner:
         is consumed again and re-produced with the same ids)."""
         records = [record for part in batch.values() for record in part]
         for wave in self.strategy.waves(records):
-            outputs = await self.outputs_of(wave, stop)
-            if not await self._deliver(consumer, producer, batch, outputs):
+            if not await self._deliver(consumer, producer, batch, wave, stop):
                 return  # rewound: the whole batch comes again (same ids), nothing committed
         self.pending.update({tp: records[-1].offset + 1 for tp, records in batch.items()})
         if time.monotonic() - self.last_commit >= self.settings.commit_interval_ms / 1000:
             await self.commit_pending(consumer)
 
     async def _deliver(
-        self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, batch: Batch, outputs: Sequence[Outgoing]
+        self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, batch: Batch, wave: Wave,
+        stop: asyncio.Event,
     ) -> bool:
-        """Produce ``outputs`` and wait for every ack. On a produce failure rewind
-        ``batch`` (nothing of it will be committed) and return False."""
+        """Work ``wave``, producing its outputs as they come (a one-lane wave's record by
+        record), and wait for every ack. On a produce failure rewind ``batch`` (nothing
+        of it will be committed) and return False."""
+        acks: list[asyncio.Future] = []
+
+        async def send(outputs: Sequence[Outgoing]) -> None:
+            acks.extend([await producer.send(o.topic, o.value, key=o.key, headers=o.headers) for o in outputs])
+
         try:
-            acks = [
-                await producer.send(o.topic, o.value, key=o.key, headers=o.headers)
-                for o in outputs
-            ]
+            outputs = await self.outputs_of(wave, stop, send)
             await asyncio.gather(*acks)
         except KafkaError as exc:
             log.error("produce failed, batch will be re-processed", extra={"error": repr(exc)})

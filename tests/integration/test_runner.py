@@ -135,3 +135,27 @@ async def test_stop_finishes_the_batch_and_commits(settings):
 
     await run_until(again, saw_late)
     assert seen == [50]
+
+
+async def test_a_batchs_first_output_is_on_the_topic_before_its_last_record_is_handled(settings):
+    """One record after the other (the language models' strategy): each record's
+    output goes to Kafka once it is handled, not when the whole fetched batch is.
+    The last record's handler waits until a reader sees the first one's output."""
+    topics = Topics(settings.topic_prefix)
+    await ensure_topics(settings.kafka_bootstrap, topics, partitions=1)
+    await produce(settings.kafka_bootstrap, topics.inbound, [(b"a", b"first", []), (b"b", b"second", []),
+                                                            (b"c", b"last", [])])
+    seen_first_before_last: list[bool] = []
+
+    async def handle(record) -> list[Outgoing]:
+        if record.value == b"last":
+            out = await read_topic(settings.kafka_bootstrap, topics.ingested, expect=2, timeout=20)
+            seen_first_before_last.append([r.value for r in out] == [b"FIRST", b"SECOND"])
+        return [Outgoing(topics.ingested, record.key, record.value.upper(), [])]
+
+    runner = StageRunner(stage="test", topic=topics.inbound, group_id=topics.group("test"), handle=handle,
+                         settings=settings)  # PerRecord, the default
+    await run_until(runner, lambda: bool(seen_first_before_last))
+    assert seen_first_before_last == [True]
+    out = await read_topic(settings.kafka_bootstrap, topics.ingested, expect=3)
+    assert [r.value for r in out] == [b"FIRST", b"SECOND", b"LAST"]

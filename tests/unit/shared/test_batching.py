@@ -142,3 +142,35 @@ async def test_a_batch_past_the_commit_interval_commits_every_delivered_offset()
     runner.last_commit -= 61  # the interval has passed
     await runner.process_batch(consumer, producer, {TP: RECORDS[2:]}, asyncio.Event())
     assert [entry for entry in log if entry[0] == "commit"] == [("commit", 5)]
+
+
+async def test_one_record_after_another_produces_each_output_before_handling_the_next():
+    """A batch read by the language models (PerRecord) must not hold its first
+    article back until its last one is read."""
+    log: list = []
+
+    async def handle(rec):
+        log.append(("handled", rec.offset))
+        return [Outgoing("out", rec.key, str(rec.offset).encode(), [])]
+
+    runner = StageRunner(stage="test", topic="t", group_id="g", handle=handle,
+                         settings=WireSettings(retry_backoff_ms=1, commit_interval_ms=0), strategy=PerRecord())
+    await runner.process_batch(FakeConsumer(log), FakeProducer(log), {TP: RECORDS[:3]}, asyncio.Event())
+    assert log == [("handled", 0), ("sent", b"0"), ("handled", 1), ("sent", b"1"), ("handled", 2), ("sent", b"2"),
+                   ("commit", 3)]
+
+
+async def test_a_produce_refused_midway_through_a_one_lane_batch_rewinds_it_and_commits_nothing():
+    log: list = []
+
+    async def handle(rec):
+        log.append(("handled", rec.offset))
+        return [Outgoing("out", rec.key, str(rec.offset).encode(), [])]
+
+    runner = StageRunner(stage="test", topic="t", group_id="g", handle=handle,
+                         settings=WireSettings(retry_backoff_ms=1, commit_interval_ms=0), strategy=PerRecord())
+    await runner.process_batch(FakeConsumer(log), FakeProducer(log, fail_on=b"1"), {TP: RECORDS[:3]},
+                               asyncio.Event())
+    assert ("seek", 0) in log
+    assert ("handled", 2) not in log  # stopped at the refusal; the whole batch comes again
+    assert not [entry for entry in log if entry[0] == "commit"]
