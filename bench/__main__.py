@@ -69,7 +69,7 @@ def component_rows(quick: bool) -> list[Row]:
 
 
 def peer_rows(bootstrap: str, messages: int) -> list[Row]:
-    say(f"peers: {messages} records of 9 KB through aiokafka, faust and a no-op stage, best of 2 rounds…")
+    say(f"peers: {messages} records of 9 KB through aiokafka, faust and a no-op stage, best of 3 rounds…")
     rates = measure_peers(bootstrap, messages)
     faster = max(("aiokafka loop", rates.aiokafka), ("faust agent", rates.faust), key=lambda peer: peer[1])
     return [

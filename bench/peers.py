@@ -118,7 +118,7 @@ async def _prepare(bootstrap: str, messages: int) -> str:
     return source
 
 
-def measure_peers(bootstrap: str, messages: int, rounds: int = 2) -> PeerRates:
+def measure_peers(bootstrap: str, messages: int, rounds: int = 3) -> PeerRates:
     """Fill one topic with ``messages`` 9 KB records, then pass it through each peer
     in turn, ``rounds`` times; each peer's best round counts (on a shared machine a
     round can be slowed by others: the best is the least disturbed, for every peer)."""
