@@ -77,3 +77,13 @@ def test_slope_per_minute():
     assert slope_per_minute([(0.0, 100.0), (30.0, 100.0)]) == 0.0
     assert slope_per_minute([(5.0, 1.0)]) == 0.0
     assert slope_per_minute([(5.0, 1.0), (5.0, 9.0)]) == 0.0  # no spread in time
+
+
+def test_steal_share_is_the_stolen_part_of_the_machines_cpu_time_between_readings():
+    from bench.soak import host_cpu, steal_share
+
+    assert steal_share((10.0, 100.0), (40.0, 200.0)) == pytest.approx(0.30)
+    assert steal_share((10.0, 100.0), (10.0, 100.0)) == 0.0  # no time passed: nothing stolen
+    first, second = host_cpu(), host_cpu()
+    assert 0.0 <= first[0] <= first[1] <= second[1]
+    assert 0.0 <= steal_share(first, second) <= 1.0
