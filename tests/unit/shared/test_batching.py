@@ -96,19 +96,20 @@ class FakeConsumer:
         self.log.append(("commit", offsets[TP]))
 
 
-def urgent_runner(log: list, *, commit_interval_ms: int = 0) -> StageRunner:
+def recording_runner(log: list, *, commit_interval_ms: int = 0, strategy=None) -> StageRunner:
+    """A runner whose handler logs each record it handles (default strategy: urgent first, per story)."""
     async def handle(rec):
         log.append(("handled", rec.offset))
         return [Outgoing("out", rec.key, str(rec.offset).encode(), [])]
 
     return StageRunner(stage="test", topic="t", group_id="g", handle=handle,
                        settings=WireSettings(retry_backoff_ms=1, commit_interval_ms=commit_interval_ms),
-                       strategy=UrgentFirst(within=PerStory()))
+                       strategy=strategy or UrgentFirst(within=PerStory()))
 
 
 async def test_each_wave_is_acknowledged_before_the_next_starts_and_the_batch_commits_once():
     log: list = []
-    await urgent_runner(log).process_batch(FakeConsumer(log), FakeProducer(log), {TP: RECORDS}, asyncio.Event())
+    await recording_runner(log).process_batch(FakeConsumer(log), FakeProducer(log), {TP: RECORDS}, asyncio.Event())
     assert log == [("handled", 0), ("handled", 2), ("handled", 3), ("sent", b"0"), ("sent", b"2"), ("sent", b"3"),
                    ("handled", 1), ("handled", 4), ("sent", b"1"), ("sent", b"4"), ("commit", 5)]
 
@@ -116,14 +117,14 @@ async def test_each_wave_is_acknowledged_before_the_next_starts_and_the_batch_co
 async def test_a_failed_produce_in_a_later_wave_rewinds_the_batch_and_commits_nothing():
     log: list = []
     producer = FakeProducer(log, fail_on=b"4")
-    await urgent_runner(log).process_batch(FakeConsumer(log), producer, {TP: RECORDS}, asyncio.Event())
+    await recording_runner(log).process_batch(FakeConsumer(log), producer, {TP: RECORDS}, asyncio.Event())
     assert ("seek", 0) in log
     assert not [entry for entry in log if entry[0] == "commit"]
 
 
 async def test_within_the_commit_interval_batches_share_one_commit_of_the_last_offset():
     log: list = []
-    runner = urgent_runner(log, commit_interval_ms=60_000)
+    runner = recording_runner(log, commit_interval_ms=60_000)
     consumer, producer = FakeConsumer(log), FakeProducer(log)
     await runner.process_batch(consumer, producer, {TP: RECORDS[:2]}, asyncio.Event())
     await runner.process_batch(consumer, producer, {TP: RECORDS[2:]}, asyncio.Event())
@@ -136,7 +137,7 @@ async def test_within_the_commit_interval_batches_share_one_commit_of_the_last_o
 
 async def test_a_batch_past_the_commit_interval_commits_every_delivered_offset():
     log: list = []
-    runner = urgent_runner(log, commit_interval_ms=60_000)
+    runner = recording_runner(log, commit_interval_ms=60_000)
     consumer, producer = FakeConsumer(log), FakeProducer(log)
     await runner.process_batch(consumer, producer, {TP: RECORDS[:2]}, asyncio.Event())
     runner.last_commit -= 61  # the interval has passed
@@ -148,13 +149,7 @@ async def test_one_record_after_another_produces_each_output_before_handling_the
     """A batch read by the language models (PerRecord) must not hold its first
     article back until its last one is read."""
     log: list = []
-
-    async def handle(rec):
-        log.append(("handled", rec.offset))
-        return [Outgoing("out", rec.key, str(rec.offset).encode(), [])]
-
-    runner = StageRunner(stage="test", topic="t", group_id="g", handle=handle,
-                         settings=WireSettings(retry_backoff_ms=1, commit_interval_ms=0), strategy=PerRecord())
+    runner = recording_runner(log, strategy=PerRecord())
     await runner.process_batch(FakeConsumer(log), FakeProducer(log), {TP: RECORDS[:3]}, asyncio.Event())
     assert log == [("handled", 0), ("sent", b"0"), ("handled", 1), ("sent", b"1"), ("handled", 2), ("sent", b"2"),
                    ("commit", 3)]
@@ -162,13 +157,7 @@ async def test_one_record_after_another_produces_each_output_before_handling_the
 
 async def test_a_produce_refused_midway_through_a_one_lane_batch_rewinds_it_and_commits_nothing():
     log: list = []
-
-    async def handle(rec):
-        log.append(("handled", rec.offset))
-        return [Outgoing("out", rec.key, str(rec.offset).encode(), [])]
-
-    runner = StageRunner(stage="test", topic="t", group_id="g", handle=handle,
-                         settings=WireSettings(retry_backoff_ms=1, commit_interval_ms=0), strategy=PerRecord())
+    runner = recording_runner(log, strategy=PerRecord())
     await runner.process_batch(FakeConsumer(log), FakeProducer(log, fail_on=b"1"), {TP: RECORDS[:3]},
                                asyncio.Event())
     assert ("seek", 0) in log
