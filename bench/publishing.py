@@ -83,7 +83,8 @@ async def bench_publishing(*, kafka_bootstrap: str, redis_url: str, items: int =
     try:
         for n in range(items):
             event = bench_event(n, run)
-            await producer.send(topics.translated, encode(event), key=event.article.uri.encode())
+            await producer.send(topics.publishing_input(settings.translates), encode(event),
+                                key=event.article.uri.encode())
         await producer.flush()
     finally:
         await producer.stop()

@@ -28,6 +28,20 @@ STAGE_INPUTS = {"ingest": "inbound", "enrichment": "ingested", "translation": "e
 # What each stage writes: its output topic's growth is the stage's throughput.
 STAGE_OUTPUTS = {"gateway": "inbound", "ingest": "ingested", "enrichment": "enriched",
                  "translation": "translated", "publishing": "published"}
+
+
+def stage_inputs(translates: bool) -> dict[str, str]:
+    """The consuming stages a deployment runs → the topic each reads: a deployment
+    without target languages runs no translation and publishing reads ``enriched``."""
+    if translates:
+        return dict(STAGE_INPUTS)
+    return {stage: "enriched" if stage == "publishing" else read
+            for stage, read in STAGE_INPUTS.items() if stage != "translation"}
+
+
+def stage_outputs(translates: bool) -> dict[str, str]:
+    """The stages a deployment runs → the topic each writes."""
+    return {stage: wrote for stage, wrote in STAGE_OUTPUTS.items() if translates or stage != "translation"}
 REPLAY_SERVICE = "dlq-replay"
 
 
@@ -157,14 +171,16 @@ class OffsetReader:
         return sorted(g[0] for g in await self.admin.list_consumer_groups() if str(g[0]).startswith(prefix))
 
 
-async def measure(reader: OffsetReader, topics: Topics) -> Backlog:
-    """Lag of every stage group (and any other ``<prefix>wire-*`` group), DLQ depths
-    and the output offsets of every stage. Raises KafkaError when Kafka is unreachable."""
+async def measure(reader: OffsetReader, topics: Topics, *, translates: bool) -> Backlog:
+    """Lag of every stage group the deployment runs (``translates``: with its
+    translation stage; and any other ``<prefix>wire-*`` group), DLQ depths and the
+    output offsets of every stage. Raises KafkaError when Kafka is unreachable."""
     backlog = Backlog(measured_at=time.time())
     replay = replay_group(topics)
-    wanted = {topics.group(service): getattr(topics, attr) for service, attr in STAGE_INPUTS.items()}
+    outputs = stage_outputs(translates)
+    wanted = {topics.group(service): getattr(topics, attr) for service, attr in stage_inputs(translates).items()}
     extra = [g for g in await reader.groups(topics.group("")) if g not in wanted and g != replay]
-    names = sorted(set(wanted.values()) | {getattr(topics, attr) for attr in STAGE_OUTPUTS.values()})
+    names = sorted(set(wanted.values()) | {getattr(topics, attr) for attr in outputs.values()})
     dlqs = dlq_topics(topics)
     all_tps = await reader.partitions(names + list(dlqs))
     ends = await reader.ends(all_tps)
@@ -189,7 +205,7 @@ async def measure(reader: OffsetReader, topics: Topics) -> Backlog:
         retained = sum(ends[tp] - starts[tp] for tp in dlq)
         pending = sum(ends[tp] - max(starts[tp], replayed.get(tp, 0)) for tp in dlq)
         backlog.dlqs.append(DlqDepth(name, source, retained, max(0, pending)))
-    for stage, attr in STAGE_OUTPUTS.items():
+    for stage, attr in outputs.items():
         topic = getattr(topics, attr)
         backlog.produced[stage] = sum(end for tp, end in ends.items() if tp.topic == topic)
     return backlog

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import typing
 
-from pydantic import IPvAnyNetwork
+import orjson
+from pydantic import IPvAnyNetwork, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -95,6 +96,36 @@ class WireSettings(BaseSettings):
     # Seals webhook secrets at rest (gateway and publishing must share it). Unset: a
     # development key, which the gateway accepts only while it listens on loopback.
     secret_key: str | None = None
+
+    # Languages every article is published in, e.g. WIRE_TARGET_LANGUAGES=pt,es. Every
+    # service reads it: empty (the default), the deployment does not translate, no
+    # translation stage runs and publishing reads articles.enriched (one Kafka hop and
+    # one process fewer); else publishing reads translation's articles.translated.
+    target_languages: list[str] = []
+
+    @field_validator("target_languages", mode="before")
+    @classmethod
+    def _listed(cls, value):
+        """A string as the environment writes it (``pt,es`` or ``["pt","es"]``)."""
+        if isinstance(value, str):
+            try:
+                return orjson.loads(value)
+            except orjson.JSONDecodeError:
+                return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("target_languages")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        tags = [t.strip() for t in value]
+        if any(not t or not t.replace("-", "").isalnum() for t in tags):
+            raise ValueError(f"target languages must be BCP 47 tags like 'pt' or 'pt-BR', got {value}")
+        return tags
+
+    @property
+    def translates(self) -> bool:
+        """Whether this deployment runs the translation stage (publishing reads its output)."""
+        return bool(self.target_languages)
 
     def acts_for(self, provider: str) -> list[str]:
         """The providers whose stories ``provider`` may change: itself and those it relays."""

@@ -47,6 +47,11 @@ class Topics:
         """The dead-letter topic of an input topic: ``<topic>.dlq``."""
         return topic + DLQ_SUFFIX
 
+    def publishing_input(self, translates: bool) -> str:
+        """What publishing reads: translation's output, or enrichment's in a deployment
+        that does not translate (``WIRE_TARGET_LANGUAGES`` empty: no translation runs)."""
+        return self.translated if translates else self.enriched
+
     @property
     def stories(self) -> str:
         """Enrichment's single-partition hand-over from its read step to its cluster step."""

@@ -156,7 +156,8 @@ class Publishing:
         return sub
 
     async def publish(self, *events) -> None:
-        await produce(self.settings.kafka_bootstrap, self.topics.translated, [record_of(e) for e in events])
+        await produce(self.settings.kafka_bootstrap, self.topics.publishing_input(self.settings.translates),
+                      [record_of(e) for e in events])
 
     async def log(self, name: str) -> list[dict]:
         return list(reversed(await self.store.deliveries(name, 100)))

@@ -31,7 +31,7 @@ from services.cli.chaos_groups import partition_owner
 from services.cli.chaos_receiver import CheckingReceiver
 from services.cli.run import replica_env
 from services.cli.stack.cluster import KafkaCluster
-from services.cli.stack.pipeline import WORKERS, Pipeline
+from services.cli.stack.pipeline import Pipeline
 from services.cli.stack.processes import free_port
 from services.cli.stack.redis import LocalRedis
 from shared.topics import Topics
@@ -249,6 +249,7 @@ class Chaos:
             end = time.monotonic() + 3.0  # late repeats would show up now
             self.steer(lambda: time.monotonic() < end)
             report = run_check(bootstrap=self.kafka.bootstrap, topics=Topics(self.prefix),
+                               translates=self.pipeline.translates,
                                subscription_topic=subscription_topic, receiver=receiver,
                                accepted=self.accepted, faults=self.faults)
             report.unplanned_restarts = list(self.unplanned)
@@ -261,8 +262,9 @@ class Chaos:
 def short_schedule(chaos: Chaos) -> list[Step]:
     """One broker kill, one replica kill per service, one rebalance."""
     steps = [_at(5, chaos.kill_broker(1, down_s=15))]
-    steps += [_at(8 + 3 * n, chaos.kill_replica(service, down_s=5)) for n, service in enumerate(WORKERS)]
-    steps += [_at(8 + 3 * len(WORKERS) + 2, chaos.rebalance("enrichment", stay_s=10))]
+    workers = chaos.pipeline.workers
+    steps += [_at(8 + 3 * n, chaos.kill_replica(service, down_s=5)) for n, service in enumerate(workers)]
+    steps += [_at(8 + 3 * len(workers) + 2, chaos.rebalance("enrichment", stay_s=10))]
     return steps
 
 
@@ -274,7 +276,7 @@ def full_schedule(chaos: Chaos, duration_s: float) -> list[Step]:
     d = duration_s
     steps = [_at(0.04 * d, chaos.kill_broker(0, down_s=20))]
     steps += [_at((0.12 + 0.08 * n) * d, chaos.kill_replica(service, down_s=0.04 * d))
-              for n, service in enumerate(WORKERS)]
+              for n, service in enumerate(chaos.pipeline.workers)]
     steps += [_at(0.52 * d, chaos.rebalance("enrichment", stay_s=0.05 * d)),
               _at(0.62 * d, chaos.kill_redis(down_s=10)),
               _at(0.72 * d, chaos.pause_kafka(15)),

@@ -97,8 +97,9 @@ def story_version(record) -> tuple[str, str] | None:
     return (item.get("uri", ""), str(item.get("version", "")))
 
 
-async def check(*, bootstrap: str, topics: Topics, subscription_topic: str, receiver: CheckingReceiver,
-                accepted: dict[tuple[str, str], float], faults: list[Fault], window_s: float = 30.0) -> Report:
+async def check(*, bootstrap: str, topics: Topics, translates: bool, subscription_topic: str,
+                receiver: CheckingReceiver, accepted: dict[tuple[str, str], float], faults: list[Fault],
+                window_s: float = 30.0) -> Report:
     report = Report(accepted=len(accepted))
     published = await read_all(bootstrap, topics.published)
     for record in published:
@@ -121,7 +122,7 @@ async def check(*, bootstrap: str, topics: Topics, subscription_topic: str, rece
     reader = OffsetReader(bootstrap)
     await reader.start()
     try:
-        report.lag = (await measure(reader, topics)).group_lag()
+        report.lag = (await measure(reader, topics, translates=translates)).group_lag()
     finally:
         await reader.stop()
     times = sorted((r.partition, r.timestamp / 1000) for r in published)

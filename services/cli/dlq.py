@@ -85,7 +85,7 @@ async def _pending(reader: OffsetReader, topics: Topics, dlq: str, *, limit=None
 
 
 async def _list(reader, settings, topics, _target, args) -> int:
-    backlog = await measure(reader, topics)
+    backlog = await measure(reader, topics, translates=settings.translates)
     rows = []
     for depth in backlog.dlqs:
         letters = await _pending(reader, topics, depth.topic) if depth.pending else []

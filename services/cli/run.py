@@ -90,7 +90,7 @@ def run_stack(argv: list[str] | None = None) -> int:
         kafka.start()
         asyncio.run(ensure_topics(kafka.bootstrap, Topics(), partitions=int(env["WIRE_TOPIC_PARTITIONS"]),
                                   replication=int(env["WIRE_TOPIC_REPLICATION"])))
-        counts = ", ".join(f"{service} ×{count}" for service, count in replicas.items())
+        counts = ", ".join(f"{service} ×{count}" for service, count in pipeline.replicas.items())
         print(f"wire: starting {counts} and the gateway", flush=True)
         pipeline.start()
         print(f"wire: ready — gateway on {pipeline.gateway_url} (Ctrl-C stops everything)", flush=True)

@@ -19,12 +19,9 @@ from redis.exceptions import RedisError
 from services.cli.connection import add_connection_args, settings_from
 from shared.cache import Keys, connect
 from shared.heartbeat import read_statuses
-from shared.lag import STAGE_OUTPUTS, OffsetReader, measure
+from shared.lag import OffsetReader, measure, stage_outputs
 from shared.settings import WireSettings
 from shared.topics import Topics
-
-SERVICES = tuple(STAGE_OUTPUTS)  # gateway, ingest, enrichment, translation, publishing
-
 
 def main_status(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="wire status", description=__doc__)
@@ -54,7 +51,7 @@ async def collect(settings: WireSettings) -> dict[str, Any]:
     reader = OffsetReader(settings.kafka_bootstrap)
     try:
         await asyncio.wait_for(reader.start(), 15)
-        backlog = await asyncio.wait_for(measure(reader, topics), 30)
+        backlog = await asyncio.wait_for(measure(reader, topics, translates=settings.translates), 30)
         group_lag = backlog.group_lag()
         report["dlqs"] = [vars(d) for d in backlog.dlqs]
     except (KafkaError, OSError, asyncio.TimeoutError) as exc:
@@ -62,7 +59,8 @@ async def collect(settings: WireSettings) -> dict[str, Any]:
     finally:
         await reader.stop()
     now = time.time()
-    names = list(SERVICES) + sorted({s.service for s in statuses} - set(SERVICES))
+    stages = list(stage_outputs(settings.translates))  # gateway, ingest, enrichment, (translation,) publishing
+    names = stages + sorted({s.service for s in statuses} - set(stages))
     for name in names:
         procs = [s for s in statuses if s.service == name]
         errors = [p.last_error for p in procs if p.last_error]

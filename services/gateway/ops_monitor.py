@@ -31,9 +31,10 @@ class OpsMonitor:
     """Keeps the latest :class:`Backlog`, a short history of output offsets, and the
     reasons of the records waiting in each DLQ."""
 
-    def __init__(self, bootstrap: str, topics: Topics, *, refresh_s: float = REFRESH_S) -> None:
+    def __init__(self, bootstrap: str, topics: Topics, *, translates: bool, refresh_s: float = REFRESH_S) -> None:
         self.bootstrap = bootstrap
         self.topics = topics
+        self.translates = translates  # the deployment runs a translation stage
         self.refresh_s = refresh_s
         self.reader = OffsetReader(bootstrap)
         self.latest: Backlog | None = None
@@ -59,7 +60,7 @@ class OpsMonitor:
                 self.reader = OffsetReader(self.bootstrap)  # a client that failed to start is not reused
                 await self.reader.start()
                 self._started = True
-            backlog = await asyncio.wait_for(measure(self.reader, self.topics), 30)
+            backlog = await asyncio.wait_for(measure(self.reader, self.topics, translates=self.translates), 30)
             await asyncio.wait_for(self._tally_dlqs(backlog), 30)
         except (KafkaError, OSError, asyncio.TimeoutError) as exc:
             self.error = f"kafka: {type(exc).__name__}: {exc}"

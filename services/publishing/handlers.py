@@ -1,4 +1,5 @@
-"""Publishing's handler: an ``articles.translated`` record in; the published item
+"""Publishing's handler: an ``articles.translated`` record (``articles.enriched`` in a
+deployment that does not translate) in; the published item
 (or its kill notice) out to the read model, the subscriptions and Kafka.
 
 Read it in three steps: :func:`~services.publishing.snapshot.read_snapshot` (what

@@ -7,8 +7,6 @@ from shared.settings import WireSettings
 
 
 class TranslationSettings(WireSettings):
-    # Languages every article is published in, e.g. WIRE_TARGET_LANGUAGES='["pt","es"]'.
-    target_languages: list[str] = []
     # Pair → engine, e.g. '{"en-ko": "libretranslate", "en-es": "apertium", "*": null}' (see routing.py).
     translation_routes: dict[str, str | None] = {}
     # Which of the article's entity lists are kept verbatim through translation.
@@ -34,14 +32,6 @@ class TranslationSettings(WireSettings):
     # Fewer records per poll than the other stages: a poll's worth must be
     # translated within Kafka's max.poll.interval (5 min) even cold.
     batch_max_records: int = 50
-
-    @field_validator("target_languages")
-    @classmethod
-    def _tags(cls, value: list[str]) -> list[str]:
-        tags = [t.strip() for t in value]
-        if any(not t or not t.replace("-", "").isalnum() for t in tags):
-            raise ValueError(f"target languages must be BCP 47 tags like 'pt' or 'pt-BR', got {value}")
-        return tags
 
     @field_validator("translation_protect")
     @classmethod

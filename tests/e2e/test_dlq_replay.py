@@ -29,7 +29,7 @@ from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
-WORKERS = ("ingest", "enrichment", "translation", "publishing")
+WORKERS = ("ingest", "enrichment", "publishing")  # no target language: no translation stage
 
 
 @pytest.fixture(scope="module")
@@ -65,29 +65,30 @@ async def keyed(bootstrap: str, topic: str, key: bytes) -> list:
 
 async def test_dead_lettered_article_is_published_after_the_cause_is_fixed_and_replayed(ops, kafka):
     """The poison: a Redis outage longer than publishing waits for it. Publishing is
-    stopped while an article flows, so it waits on articles.translated; Redis is
-    stopped; publishing starts, cannot write the read model, waits for Redis
-    (WIRE_OUTAGE_WAIT_S=3) and dead-letters the record to articles.translated.dlq with
-    the reason. The fix: Redis comes back (its AOF kept everything). Then
-    ``wire dlq replay translated`` sends the record back with its original headers,
-    publishing publishes it, and a second replay finds nothing to send again."""
+    stopped while an article flows, so it waits on articles.enriched (the stack does
+    not translate); Redis is stopped; publishing starts, cannot write the read model,
+    waits for Redis (WIRE_OUTAGE_WAIT_S=3) and dead-letters the record to
+    articles.enriched.dlq with the reason. The fix: Redis comes back (its AOF kept
+    everything). Then ``wire dlq replay enriched`` sends the record back with its
+    original headers, publishing publishes it, and a second replay finds nothing to
+    send again."""
     topics = Topics(ops.base_env["WIRE_TOPIC_PREFIX"])
     publishing = ops.processes["publishing"]
     publishing.stop()
     answer = submit(ops.gateway_url, synthetic_article(7001, words=100).encode())
     assert answer.status_code == 202, answer.text
     article_id, uri = answer.json()["id"], answer.json()["uri"]
-    await eventually(lambda: keyed(kafka.bootstrap, topics.translated, uri.encode()), timeout=120)
+    await eventually(lambda: keyed(kafka.bootstrap, topics.enriched, uri.encode()), timeout=120)
 
     ops.redis.stop()
     try:
         publishing.start()
-        [dead] = await eventually(lambda: keyed(kafka.bootstrap, topics.dlq(topics.translated), uri.encode()),
+        [dead] = await eventually(lambda: keyed(kafka.bootstrap, topics.dlq(topics.enriched), uri.encode()),
                                   timeout=120)
     finally:
         ops.redis.start()
     reason = read_headers(dead.headers)
-    assert reason["wire_dlq_stage"] == "publishing" and reason["wire_dlq_topic"] == topics.translated
+    assert reason["wire_dlq_stage"] == "publishing" and reason["wire_dlq_topic"] == topics.enriched
 
     async def not_published():  # the gateway's first Redis call after the restart may fail
         return httpx.get(f"{ops.gateway_url}/v1/articles/{article_id}", timeout=10, headers=ADMIN).status_code == 404
@@ -104,22 +105,22 @@ async def test_dead_lettered_article_is_published_after_the_cause_is_fixed_and_r
 
     listed = wire(ops, "dlq", "list", "--json")
     assert listed.returncode == 0, listed.stderr
-    [translated] = [d for d in json.loads(listed.stdout) if d["source_topic"] == topics.translated]
-    assert translated["pending"] == 1 and translated["reasons"][0]["stage"] == "publishing"
+    [enriched] = [d for d in json.loads(listed.stdout) if d["source_topic"] == topics.enriched]
+    assert enriched["pending"] == 1 and enriched["reasons"][0]["stage"] == "publishing"
 
-    replay = wire(ops, "dlq", "replay", "translated")
+    replay = wire(ops, "dlq", "replay", "enriched")
     assert replay.returncode == 0, replay.stderr
     assert "replayed 1 record(s)" in replay.stdout
     item = wait_published(ops.gateway_url, article_id, timeout=120)
     assert item["uri"] == uri
 
-    again = wire(ops, "dlq", "replay", "translated", "--json")
+    again = wire(ops, "dlq", "replay", "enriched", "--json")
     assert json.loads(again.stdout) == {"replayed": 0, "would_replay": 0}
 
     trace = wire(ops, "trace", uri)
     assert trace.returncode == 0, trace.stderr
     assert "DEAD LETTER by publishing" in trace.stdout
-    assert re.search(r"articles\.translated .*\(again: replayed", trace.stdout)
+    assert re.search(r"articles\.enriched .*\(again: replayed", trace.stdout)
     assert trace.stdout.rstrip().endswith("published (version 1)")
 
     # One W3C trace id from the gateway to publication, through the DLQ and the replay,
@@ -159,8 +160,6 @@ async def test_every_service_exposes_its_metrics(ops, kafka):
     publishing = metrics(ports["publishing"])
     assert sample(publishing, "wire_pipeline_end_to_end_seconds_count", language="en") >= 1
     assert "wire_publishing_webhook_attempts_total" in publishing  # webhook deliveries by outcome
-    translation = metrics(ports["translation"])
-    assert "wire_translation_memory_hits_total" in translation and "wire_translation_memory_misses_total" in translation
 
     # The gateway measures the whole pipeline in Kafka: lag per group and partition, DLQ depth.
     async def gateway_measured():
@@ -179,7 +178,8 @@ async def test_wire_status_shows_every_service_up_with_its_lag(ops):
         report = json.loads(status.stdout)
         states = {s["service"]: s["state"] for s in report["services"]}
         # enrichment (faust) beats once its app attaches shared.heartbeat.attach_to_faust
-        ready = all(states[name] == "up" for name in ("gateway", "ingest", "translation", "publishing"))
+        ready = all(states[name] == "up" for name in ("gateway", "ingest", "publishing"))
+        assert "translation" not in states  # the stack has no target language: it runs no translation
         return (status, report) if ready else None
 
     status, report = await eventually(all_up, timeout=60)

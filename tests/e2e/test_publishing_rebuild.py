@@ -3,7 +3,7 @@ API back to serving the same items, feeds and subscriptions.
 
 Runs publishing and the gateway as real processes against a redis-server of their
 own (the session's is shared with other tests and must never be flushed); items
-enter as ``articles.translated`` events, as translation would emit them.
+enter as the events publishing reads (``articles.enriched``: the stack does not translate).
 """
 from __future__ import annotations
 
@@ -72,12 +72,12 @@ def test_after_flushall_the_rebuilt_read_model_serves_the_same_items(stack, kafk
     events = [article_event(f"urn:test:rebuild:{i}") for i in range(5)]
     events.append(article_event("urn:test:rebuild:sport", subjects=(SPORT,), language="de"))
     topics = Topics(stack.base_env["WIRE_TOPIC_PREFIX"])
-    asyncio.run(produce(kafka.bootstrap, topics.translated, [record_of(e) for e in events]))
+    asyncio.run(produce(kafka.bootstrap, topics.publishing_input(stack.translates), [record_of(e) for e in events]))
     ids = [e.envelope.article_id for e in events]
     wait_for(lambda: all(httpx.get(f"{stack.gateway_url}/v1/articles/{i}", headers=ADMIN).status_code == 200
                          for i in ids), what="every article published")
     killed = article_event("urn:test:rebuild:3", version="2", signal=Signal.KILL)
-    asyncio.run(produce(kafka.bootstrap, topics.translated, [record_of(killed)]))
+    asyncio.run(produce(kafka.bootstrap, topics.publishing_input(stack.translates), [record_of(killed)]))
     wait_for(lambda: httpx.get(f"{stack.gateway_url}/v1/articles/{ids[3]}", headers=ADMIN).status_code == 410,
              what="the kill to take effect")
     before = snapshot(stack, ids)

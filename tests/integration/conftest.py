@@ -21,7 +21,9 @@ async def registry(settings):
 
 @pytest.fixture
 def pub_settings(settings) -> PublishingSettings:
-    return PublishingSettings(**settings.model_dump())
+    """Publishing as a translating deployment runs it (reading ``articles.translated``);
+    the e2e pipelines run the default, which reads ``articles.enriched``."""
+    return PublishingSettings(**{**settings.model_dump(), "target_languages": ["pt"]})
 
 
 @pytest.fixture

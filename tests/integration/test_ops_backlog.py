@@ -28,11 +28,11 @@ async def consume_and_commit(bootstrap: str, group: str, topic: str, count: int)
         await consumer.stop()
 
 
-async def measured(settings):
+async def measured(settings, *, translates: bool = True):
     reader = OffsetReader(settings.kafka_bootstrap)
     await reader.start()
     try:
-        return await measure(reader, Topics(settings.topic_prefix))
+        return await measure(reader, Topics(settings.topic_prefix), translates=translates)
     finally:
         await reader.stop()
 
@@ -67,9 +67,15 @@ async def test_a_stage_that_never_ran_lags_by_everything_on_its_topic(settings):
     topics = Topics(settings.topic_prefix)
     await ensure_topics(settings.kafka_bootstrap, topics, partitions=2)
     await produce(settings.kafka_bootstrap, topics.translated, [(b"urn:a", b"x", [])] * 5)
+    await produce(settings.kafka_bootstrap, topics.enriched, [(b"urn:b", b"x", [])] * 2)
     backlog = await measured(settings)
     assert backlog.group_lag()[topics.group("publishing")] == 5
+    assert backlog.group_lag()[topics.group("translation")] == 2
     assert all(r.committed is None for r in backlog.lag if r.group == topics.group("publishing"))
+    # A deployment without target languages: no translation stage, publishing reads enriched.
+    plain = await measured(settings, translates=False)
+    assert plain.group_lag()[topics.group("publishing")] == 2
+    assert topics.group("translation") not in plain.group_lag() and "translation" not in plain.produced
 
 
 async def test_prometheus_exposes_the_latest_measurement(settings):

@@ -77,7 +77,7 @@ async def test_wire_status_reports_state_lag_and_last_error(settings):
     finally:
         await redis.aclose()
 
-    report = await collect(settings)
+    report = await collect(settings.model_copy(update={"target_languages": ["pt"]}))
 
     by_name = {s["service"]: s for s in report["services"]}
     assert by_name["ingest"]["state"] == "up" and by_name["translation"]["state"] == "unknown"
@@ -88,3 +88,7 @@ async def test_wire_status_reports_state_lag_and_last_error(settings):
     text = render(report)
     assert "translation  unknown        3  no heartbeat" in text
     assert f"{topics.dlq(topics.inbound)} 1 pending" in text
+
+    # Without target languages no translation runs: publishing reads enriched, and lags by it.
+    plain = {s["service"]: s for s in (await collect(settings))["services"]}
+    assert "translation" not in plain and plain["publishing"]["lag"] == 3

@@ -80,7 +80,8 @@ async def test_a_correction_replaces_the_item_with_its_signal_and_older_versions
     # publishing commits a record only once it is handled: all three committed, the
     # stale one has had its chance to overwrite the correction
     topics = publishing.topics
-    await eventually(lambda: _committed_all(pub_settings, topics.group("publishing"), topics.translated, 3),
+    await eventually(lambda: _committed_all(pub_settings, topics.group("publishing"),
+                                             topics.publishing_input(pub_settings.translates), 3),
                      what="publishing to commit the stale version")
     stored = await view.stored(first.envelope.article_id)
     assert stored.version == "2" and stored.item["bodies"][0]["value"] == "Twelve ships sailed."

@@ -10,11 +10,14 @@ from pathlib import Path
 import httpx
 
 from services.cli.stack.processes import REPO, ChildProcess, wait_until
+from shared.settings import WireSettings
 
 # "enrichment" runs the language models (the read step), "stories" enrichment's single
 # stories step: apart, so taking the stories partition over is not starved by the models.
 SERVICES = ("ingest", "enrichment", "stories", "translation", "publishing", "gateway")
 WORKERS = SERVICES[:-1]
+# Runs only in a deployment that translates (``WIRE_TARGET_LANGUAGES`` names a language).
+TRANSLATION = "translation"
 # What a worker's processes run when it is not ``python -m services.<worker>``.
 COMMANDS = {"enrichment": ("services.enrichment", {"WIRE_ENRICHMENT_STEPS": "read"}),
             "stories": ("services.enrichment", {"WIRE_ENRICHMENT_STEPS": "stories"})}
@@ -38,16 +41,24 @@ def default_replicas(replicas: int = 1, *, enrichment: int | None = None) -> dic
     return counts
 
 
-def replica_counts(replicas: int | Mapping[str, int]) -> dict[str, int]:
+def translates(env: Mapping[str, str]) -> bool:
+    """Whether a pipeline with ``env`` over this process's environment translates
+    (``WIRE_TARGET_LANGUAGES`` names a language): else it runs no translation stage."""
+    listed = env.get("WIRE_TARGET_LANGUAGES", os.environ.get("WIRE_TARGET_LANGUAGES", ""))
+    return WireSettings(target_languages=listed).translates
+
+
+def replica_counts(replicas: int | Mapping[str, int], *, translating: bool = True) -> dict[str, int]:
     """Replicas per worker service from one count for all or a per-service mapping
-    (a service it does not name runs once). ValueError for an unknown service or a
-    count below 1."""
+    (a service it does not name runs once); without ``translating``, none of
+    translation. ValueError for an unknown service or a count below 1."""
+    workers = [w for w in WORKERS if translating or w != TRANSLATION]
     if isinstance(replicas, int):
-        replicas = dict.fromkeys(WORKERS, replicas)
+        replicas = dict.fromkeys(workers, replicas)
     unknown = set(replicas) - set(WORKERS)
     if unknown:
         raise ValueError(f"no worker service named {sorted(unknown)}; the workers are {list(WORKERS)}")
-    counts = {service: int(replicas.get(service, 1)) for service in WORKERS}
+    counts = {service: int(replicas.get(service, 1)) for service in workers}
     if min(counts.values()) < 1:
         raise ValueError(f"every worker needs at least one replica, got {counts}")
     return counts
@@ -71,7 +82,9 @@ class Pipeline:
     (``{"enrichment": 2}``; a service not named runs once; ``default_replicas()`` is
     what ``wire run`` starts). A worker with more than one runs as processes named
     ``<service>-<i>`` with ``WIRE_REPLICA=<i>`` (client ids, leases) and a data
-    folder each; the gateway runs once. Unless ``env`` sets
+    folder each; the gateway runs once. Translation runs only when ``env`` (or this
+    process's environment) sets ``WIRE_TARGET_LANGUAGES``: a count for it is
+    ignored otherwise, and publishing reads enrichment's output. Unless ``env`` sets
     ``WIRE_TOPIC_PARTITIONS``, topics get :func:`partitions_for` the busiest
     service's count; ValueError when ``env`` sets fewer partitions than that.
     """
@@ -82,9 +95,10 @@ class Pipeline:
         self.gateway_port = gateway_port
         self.data_dir = data_dir
         self.log_dir = log_dir
-        self.replicas = replica_counts(replicas)
-        most = max(self.replicas.values())
         env = dict(env or {})
+        self.translates = translates(env)
+        self.replicas = replica_counts(replicas, translating=self.translates)
+        most = max(self.replicas.values())
         if most > 1:
             at_least = int(os.environ.get("WIRE_TOPIC_PARTITIONS", 3))  # the children inherit it
             env.setdefault("WIRE_TOPIC_PARTITIONS", str(partitions_for(most, at_least=at_least)))
@@ -120,6 +134,11 @@ class Pipeline:
             process.start()
         self.processes[name] = process
         return process
+
+    @property
+    def workers(self) -> list[str]:
+        """The worker services this pipeline runs, upstream first."""
+        return list(self.replicas)
 
     def replicas_of(self, service: str) -> list[str]:
         return [name for name in self.processes if name == service or name.startswith(f"{service}-")]
@@ -165,6 +184,6 @@ class Pipeline:
 
     def stop(self) -> None:
         # The gateway first (no new work), then the workers, upstream to downstream.
-        for service in ("gateway", *WORKERS):
+        for service in ("gateway", *self.workers):
             for name in self.replicas_of(service):
                 self.processes[name].stop()

@@ -20,7 +20,7 @@ from services.gateway.deps import AdminOnly
 from services.gateway.ops_monitor import OpsMonitor
 from services.gateway.problems import errors
 from shared.heartbeat import Heartbeat, ProcessStatus, read_statuses
-from shared.lag import STAGE_OUTPUTS
+from shared.lag import stage_outputs
 
 STAGES = ("ingested", "enriched", "translated", "published")
 LATENCY_SAMPLE = 200
@@ -29,7 +29,7 @@ LATENCY_SAMPLE = 200
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI):
     settings = app.state.settings
-    monitor = OpsMonitor(settings.kafka_bootstrap, app.state.topics)
+    monitor = OpsMonitor(settings.kafka_bootstrap, app.state.topics, translates=settings.translates)
     heartbeat = Heartbeat(app.state.redis, app.state.keys, "gateway", metrics_port=settings.port)
     app.state.ops = monitor
     stop = asyncio.Event()
@@ -55,7 +55,7 @@ async def summary(request: Request, recent: int = Query(20, ge=0, le=200)) -> di
         "generated_at": datetime.now().astimezone().isoformat(),
         "services": await _services(state),
         **state.ops.snapshot(),
-        "stages": list(STAGE_OUTPUTS),
+        "stages": list(stage_outputs(state.settings.translates)),
         "latency": latency(metas),
         "recent": [article_row(item, meta) for item, meta in metas[:recent]],
     }
@@ -70,7 +70,8 @@ async def _services(state) -> dict[str, Any]:
     for s in statuses:
         by_service.setdefault(s.service, []).append(s)
     rows = []
-    for name in ("gateway", *[s for s in STAGE_OUTPUTS if s != "gateway"], *sorted(by_service)):
+    # the deployment's stages (translation only when it translates), then any other heartbeat
+    for name in ("gateway", *stage_outputs(state.settings.translates), *sorted(by_service)):
         if any(r["service"] == name for r in rows):
             continue
         procs = by_service.get(name, [])

@@ -38,15 +38,18 @@ def test_three_nodes_are_each_broker_and_controller_of_one_quorum_with_replicati
 def test_replicas_get_their_own_name_replica_setting_and_data_folder(tmp_path):
     stack = Pipeline(kafka_bootstrap="k:1", redis_url="redis://r", gateway_port=1, data_dir=tmp_path, replicas=2,
                      env=replica_env(3, 2))
-    assert sorted(stack.processes) == sorted([f"{s}-{i}" for s in ("ingest", "enrichment", "stories", "translation",
-                                                                    "publishing") for i in (1, 2)] + ["gateway"])
+    assert sorted(stack.processes) == sorted([f"{s}-{i}" for s in ("ingest", "enrichment", "stories", "publishing")
+                                              for i in (1, 2)] + ["gateway"])
     one, two = stack.processes["enrichment-1"].env, stack.processes["enrichment-2"].env
     assert (one["WIRE_REPLICA"], two["WIRE_REPLICA"]) == ("1", "2")
     assert one["WIRE_DATA_DIR"] != two["WIRE_DATA_DIR"]
     assert one["WIRE_TOPIC_REPLICATION"] == "3" and int(one["WIRE_TOPIC_PARTITIONS"]) >= 2
     assert int(one["WIRE_KAFKA_SESSION_TIMEOUT_MS"]) <= 3000
     single = Pipeline(kafka_bootstrap="k:1", redis_url="redis://r", gateway_port=1, data_dir=tmp_path)
-    assert sorted(single.processes) == ["enrichment", "gateway", "ingest", "publishing", "stories", "translation"]
+    assert sorted(single.processes) == ["enrichment", "gateway", "ingest", "publishing", "stories"]
+    translating = Pipeline(kafka_bootstrap="k:1", redis_url="redis://r", gateway_port=1, data_dir=tmp_path,
+                           replicas=2, env={**replica_env(3, 2), "WIRE_TARGET_LANGUAGES": "pt"})
+    assert translating.replicas_of("translation") == ["translation-1", "translation-2"]
 
 
 def test_enrichment_runs_its_models_and_its_stories_step_in_separate_processes(tmp_path):

@@ -15,8 +15,7 @@ def layout(tmp_path, **kwargs) -> Pipeline:
 
 def test_per_service_replicas_get_names_replica_settings_and_enough_partitions(tmp_path):
     two = layout(tmp_path, replicas={"enrichment": 2})
-    assert sorted(two.processes) == ["enrichment-1", "enrichment-2", "gateway", "ingest", "publishing",
-                                     "stories", "translation"]
+    assert sorted(two.processes) == ["enrichment-1", "enrichment-2", "gateway", "ingest", "publishing", "stories"]
     one, other = two.processes["enrichment-1"].env, two.processes["enrichment-2"].env
     assert (one["WIRE_REPLICA"], other["WIRE_REPLICA"]) == ("1", "2")
     assert one["WIRE_DATA_DIR"] != other["WIRE_DATA_DIR"]
@@ -24,6 +23,19 @@ def test_per_service_replicas_get_names_replica_settings_and_enough_partitions(t
     assert int(one["WIRE_TOPIC_PARTITIONS"]) >= 2
     assert two.processes["ingest"].env["WIRE_TOPIC_PARTITIONS"] == one["WIRE_TOPIC_PARTITIONS"]  # one topic set
     assert (two.next_replica("enrichment"), two.next_replica("ingest")) == (3, 2)
+
+
+def test_translation_runs_only_in_a_pipeline_that_has_a_target_language(tmp_path, monkeypatch):
+    monkeypatch.delenv("WIRE_TARGET_LANGUAGES", raising=False)
+    plain = layout(tmp_path, replicas={"translation": 2})  # a count for it changes nothing
+    assert not plain.translates and "translation" not in plain.workers
+    assert not [name for name in plain.processes if name.startswith("translation")]
+    translating = layout(tmp_path, replicas={"translation": 2}, env={"WIRE_TARGET_LANGUAGES": "pt,es"})
+    assert translating.translates and translating.replicas_of("translation") == ["translation-1", "translation-2"]
+    assert translating.workers.index("translation") < translating.workers.index("publishing")
+    monkeypatch.setenv("WIRE_TARGET_LANGUAGES", '["pt"]')  # the environment `wire run` is started in counts too
+    assert layout(tmp_path).replicas_of("translation") == ["translation"]
+    assert not layout(tmp_path, env={"WIRE_TARGET_LANGUAGES": ""}).translates  # env overrides it
 
 
 def test_a_layout_that_would_leave_a_replica_without_a_partition_is_refused(tmp_path):

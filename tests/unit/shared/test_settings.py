@@ -24,3 +24,24 @@ def test_a_list_setting_takes_commas_as_well_as_json(monkeypatch):
     monkeypatch.setenv("WIRE_API_KEYS", "not-json")  # a map has no natural comma form: still refused
     with pytest.raises(Exception, match="api_keys"):
         GatewaySettings()
+
+
+def test_every_service_knows_whether_the_deployment_translates(monkeypatch):
+    from services.publishing.settings import PublishingSettings
+    from shared.lag import stage_inputs
+    from shared.topics import Topics
+
+    monkeypatch.delenv("WIRE_TARGET_LANGUAGES", raising=False)
+    assert not PublishingSettings().translates and not GatewaySettings().translates
+    monkeypatch.setenv("WIRE_TARGET_LANGUAGES", "pt")
+    assert PublishingSettings().translates and GatewaySettings().translates
+    assert WireSettings(target_languages="pt, es").target_languages == ["pt", "es"]  # as an env file writes it
+    assert WireSettings(target_languages="").target_languages == []
+    with pytest.raises(Exception, match="BCP 47"):
+        WireSettings(target_languages="pt;DROP")
+    topics = Topics("x.")
+    # publishing reads translation's output only where translation runs
+    assert topics.publishing_input(True) == "x.articles.translated"
+    assert topics.publishing_input(False) == "x.articles.enriched"
+    assert stage_inputs(True)["publishing"] == "translated" and "translation" in stage_inputs(True)
+    assert stage_inputs(False) == {"ingest": "inbound", "enrichment": "ingested", "publishing": "enriched"}
