@@ -179,7 +179,10 @@ async def measure(reader: OffsetReader, topics: Topics, *, translates: bool) -> 
     replay = replay_group(topics)
     outputs = stage_outputs(translates)
     wanted = {topics.group(service): getattr(topics, attr) for service, attr in stage_inputs(translates).items()}
-    extra = [g for g in await reader.groups(topics.group("")) if g not in wanted and g != replay]
+    # a stage the deployment does not run (translation after it stopped translating) is not lag
+    retired = {topics.group(stage) for stage in STAGE_INPUTS} - set(wanted)
+    extra = [g for g in await reader.groups(topics.group("")) if g not in wanted and g != replay and g not in retired]
+    inputs = {getattr(topics, attr) for attr in STAGE_INPUTS.values()}
     names = sorted(set(wanted.values()) | {getattr(topics, attr) for attr in outputs.values()})
     dlqs = dlq_topics(topics)
     all_tps = await reader.partitions(names + list(dlqs))
@@ -188,8 +191,11 @@ async def measure(reader: OffsetReader, topics: Topics, *, translates: bool) -> 
     for group in list(wanted) + extra:
         committed = await reader.committed(group)
         # A stage's whole input (a partition never committed lags by all it holds), plus
-        # whatever else the group commits (e.g. faust's repartition topics).
-        tps = sorted({tp for tp in all_tps if tp.topic == wanted.get(group)} | set(committed))
+        # whatever else the group commits (e.g. faust's repartition topics), but not a
+        # stage input it read before the deployment's topology changed.
+        mine = wanted.get(group)
+        tps = sorted({tp for tp in all_tps if tp.topic == mine}
+                     | {tp for tp in committed if mine is None or tp.topic == mine or tp.topic not in inputs})
         if set(tps) - set(ends):
             ends.update(await reader.ends([tp for tp in tps if tp not in ends]))
         for tp in tps:

@@ -25,6 +25,7 @@ from shared.batching import BatchStrategy, Emit, PerRecord, Wave, work_wave
 from shared.bus import (Handle, Outgoing, StoppedDuringOutage, client_id, make_producer, process_record,
                         start_with_retry)
 from shared import kafka_fixes
+from shared.handover import catch_up
 from shared.heartbeat import record_error
 from shared.rebalance import BatchGate
 from shared.settings import WireSettings
@@ -58,6 +59,7 @@ class StageRunner:
         settings: WireSettings,
         strategy: BatchStrategy | None = None,
         after_delivery: Callable[[Sequence[Outgoing]], Awaitable[None]] | None = None,
+        catch_up_with: str | None = None,
     ) -> None:
         self.stage = stage
         self.topic = topic
@@ -66,6 +68,9 @@ class StageRunner:
         self.settings = settings
         self.strategy: BatchStrategy = strategy if strategy is not None else PerRecord()
         self.after_delivery = after_delivery
+        # The group that reads ``topic`` in the deployment's other topology: a partition
+        # starts no earlier than where it committed (shared/handover.py).
+        self.catch_up_with = catch_up_with
         self.ready = asyncio.Event()
         self.client_id = client_id(settings, stage)
         self.gate = BatchGate(stage=stage, client_id=self.client_id, drain_s=settings.rebalance_drain_s)
@@ -92,6 +97,8 @@ class StageRunner:
         )
         producer = make_producer(self.settings, client_id=self.client_id)
         self.gate.flush = lambda: self.commit_pending(consumer)  # before partitions are given up
+        if self.catch_up_with:
+            self.gate.place = lambda assigned: self.take_over(consumer, assigned)
         await start_with_retry(producer, stop, what=f"{self.client_id} producer")
         try:
             await start_with_retry(consumer, stop, what=f"{self.client_id} consumer")
@@ -182,6 +189,13 @@ class StageRunner:
         if self.after_delivery is not None:
             await self.after_delivery(outputs)
         return True
+
+    async def take_over(self, consumer: AIOKafkaConsumer, assigned: set[TopicPartition]) -> None:
+        """Start past what ``catch_up_with`` committed, and commit that start with the
+        next commit (a restart before any record then starts there too)."""
+        seeks = await catch_up(consumer, self.settings.kafka_bootstrap, group=self.group_id,
+                               after=self.catch_up_with, assigned=assigned)
+        self.pending.update(seeks)
 
     @staticmethod
     def _rewind(consumer: AIOKafkaConsumer, batch: Batch) -> None:

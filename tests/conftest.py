@@ -2,6 +2,7 @@
 ports, started once per test session and only when a test asks for them."""
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,10 @@ from services.cli.stack.pipeline import Pipeline
 from services.cli.stack.processes import free_port
 from services.cli.stack.redis import LocalRedis
 from shared.settings import WireSettings
+
+# Every service reads it, and it decides whether translation runs: the tests that
+# translate set it themselves, whatever the shell running them has.
+os.environ.pop("WIRE_TARGET_LANGUAGES", None)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ARTIFACTS = Path(__file__).parent / "artifacts"

@@ -13,10 +13,14 @@ def add_connection_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kafka", help="Kafka bootstrap servers (default: WIRE_KAFKA_BOOTSTRAP)")
     parser.add_argument("--redis", help="Redis URL (default: WIRE_REDIS_URL)")
     parser.add_argument("--prefix", help="topic/key prefix of the pipeline (default: WIRE_TOPIC_PREFIX)")
+    parser.add_argument("--target-languages", metavar="LANGS",
+                        help="the pipeline's target languages, e.g. pt,es; '' when it does not translate "
+                             "(default: WIRE_TARGET_LANGUAGES; decides whether translation runs)")
 
 
 def settings_from(args: argparse.Namespace) -> WireSettings:
-    overrides = {"kafka_bootstrap": args.kafka, "redis_url": args.redis, "topic_prefix": args.prefix}
+    overrides = {"kafka_bootstrap": args.kafka, "redis_url": args.redis, "topic_prefix": args.prefix,
+                 "target_languages": args.target_languages}
     return WireSettings(**{k: v for k, v in overrides.items() if v is not None})
 
 

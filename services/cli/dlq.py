@@ -141,6 +141,14 @@ def replay_positions(letters: list[DeadLetter]) -> dict[TopicPartition, int]:
     return positions
 
 
+def replay_to(topics: Topics, source: str, *, translates: bool) -> str:
+    """Where a dead letter from ``source`` goes back to: its source, except that
+    ``articles.translated``'s letters (publishing's failures) go to whatever
+    publishing reads now (``articles.enriched`` once the deployment stopped
+    translating: nothing reads ``articles.translated`` then)."""
+    return topics.publishing_input(translates) if source == topics.translated else source
+
+
 async def _replay(reader, settings, topics, target, args) -> int:
     dlq, source = target
     letters = oldest_first(await _pending(reader, topics, dlq), args.limit)
@@ -155,13 +163,14 @@ async def _replay(reader, settings, topics, target, args) -> int:
     producer = make_producer(settings)
     await producer.start()
     try:
-        acks = [await producer.send(d.source_topic or source, d.value, key=d.key, headers=d.original_headers())
+        acks = [await producer.send(replay_to(topics, d.source_topic or source, translates=settings.translates),
+                                    d.value, key=d.key, headers=d.original_headers())
                 for d in letters]
         await asyncio.gather(*acks)
     finally:
         await producer.stop()
     await _commit(settings, topics, replay_positions(letters))
-    targets = sorted({d.source_topic or source for d in letters})
+    targets = sorted({replay_to(topics, d.source_topic or source, translates=settings.translates) for d in letters})
     _out(args, {"replayed": len(letters), "to": targets},
          f"{dlq}: replayed {len(letters)} record(s) to {', '.join(targets)}")
     return 0

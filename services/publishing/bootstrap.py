@@ -81,8 +81,12 @@ async def serve(settings: PublishingSettings, stop: asyncio.Event) -> None:
             await sleep_until(stop, 1.0)
 
     # Publishing mostly waits on Redis: stories overlap, each story's versions in order.
+    # Reading enriched (no translation), it starts past what translation read there
+    # before the deployment stopped translating.
     runner = StageRunner(stage=SERVICE, topic=topics.publishing_input(settings.translates),
-                         group_id=topics.group(SERVICE), handle=publisher.handle, settings=settings, strategy=PerStory(settings.concurrency))
+                         group_id=topics.group(SERVICE), handle=publisher.handle,
+                         settings=settings, strategy=PerStory(settings.concurrency),
+                         catch_up_with=None if settings.translates else topics.group("translation"))
     try:
         await asyncio.gather(runner.run(stop), watch_subscriptions(),
                              release_loop(embargo, release, stop, poll_s=settings.embargo_poll_s))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
 from services.translation.bootstrap import SERVICE, Translation
 from services.translation.settings import TranslationSettings
@@ -12,13 +13,24 @@ from shared.telemetry import configure_logging
 from shared.topics import Topics, ensure_topics
 
 
+def idle(settings: TranslationSettings) -> None:
+    """Wait for SIGTERM or SIGINT doing nothing, having said why: a container
+    platform that restarts what exits (compose's ``unless-stopped``) would otherwise
+    restart it forever, and one that does not would not restart it after a daemon
+    restart once the deployment translates."""
+    configure_logging(SERVICE, settings.log_level)
+    stopping = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stopping)
+    logging.getLogger(__name__).warning(
+        "no target language (WIRE_TARGET_LANGUAGES is empty): this deployment does not translate and "
+        "publishing reads articles.enriched; translation idles until it is stopped")
+    signal.sigwait(stopping)
+
+
 def main() -> None:
     settings = TranslationSettings()
     if not settings.translates:  # publishing reads articles.enriched: nothing would read our output
-        configure_logging(SERVICE, settings.log_level)
-        logging.getLogger(__name__).warning(
-            "no target language (WIRE_TARGET_LANGUAGES is empty): this deployment does not translate "
-            "and publishing reads articles.enriched, so translation has nothing to do and exits")
+        idle(settings)
         return
     topics = Topics(settings.topic_prefix)
 

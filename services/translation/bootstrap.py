@@ -107,7 +107,9 @@ class Translation:
 
     def runner(self, topics: Topics) -> StageRunner:
         """A batch is worked all at once, so the articles' segments meet in shared
-        engine calls, urgent stories first (delivered before the rest starts)."""
+        engine calls, urgent stories first (delivered before the rest starts). It
+        starts past what publishing read of ``articles.enriched`` while the deployment
+        did not translate."""
         return StageRunner(stage=SERVICE, topic=topics.enriched, group_id=topics.group(SERVICE),
                            handle=self.handler(topics), settings=self.settings,
-                           strategy=UrgentFirst(within=AllAtOnce()))
+                           strategy=UrgentFirst(within=AllAtOnce()), catch_up_with=topics.group("publishing"))

@@ -71,7 +71,8 @@ async def test_dashboard_shows_a_pushed_article_live(pipeline, page):
     await page.locator("#services [data-service='ingest'].up").wait_for(timeout=30_000)
     await page.locator("#throughput tr[data-stage='publishing']").wait_for()
     await page.locator(f"#lag tr[data-group$='wire-publishing']").wait_for(timeout=30_000)
-    await page.locator("#dlq tr[data-topic$='articles.translated.dlq']").wait_for(timeout=30_000)
+    await page.locator("#dlq tr[data-topic$='articles.enriched.dlq']").wait_for(timeout=30_000)  # publishing's
+    assert await page.locator("#throughput tr[data-stage='translation']").count() == 0  # the stack does not translate
     assert "loading" not in await page.locator("#trends .body").inner_text()  # trends shown, or said unavailable
     assert await page.locator("#latency .big").first.inner_text() != "–"
 

@@ -76,6 +76,14 @@ async def test_a_stage_that_never_ran_lags_by_everything_on_its_topic(settings):
     plain = await measured(settings, translates=False)
     assert plain.group_lag()[topics.group("publishing")] == 2
     assert topics.group("translation") not in plain.group_lag() and "translation" not in plain.produced
+    # After a switch, what a group read before is not lag: publishing's offsets on
+    # translated (3 of 5 read), translation's on enriched (1 of 2).
+    await consume_and_commit(settings.kafka_bootstrap, topics.group("publishing"), topics.translated, 3)
+    await consume_and_commit(settings.kafka_bootstrap, topics.group("translation"), topics.enriched, 1)
+    switched = await measured(settings, translates=False)
+    assert switched.group_lag()[topics.group("publishing")] == 2
+    assert topics.group("translation") not in switched.group_lag()
+    assert (await measured(settings)).group_lag()[topics.group("publishing")] == 2  # 5 - 3 on translated
 
 
 async def test_prometheus_exposes_the_latest_measurement(settings):

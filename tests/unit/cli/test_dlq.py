@@ -33,3 +33,27 @@ def test_webhooks_dlq_has_no_source_and_unknown_names_are_refused():
     assert resolve_dlq(topics, "webhooks") == ("p.webhooks.dlq", None)
     with pytest.raises(ValueError, match="no DLQ for 'articles.published'"):
         resolve_dlq(topics, "articles.published")
+
+
+def test_the_operator_commands_take_the_pipelines_topology_from_a_flag_or_the_environment(monkeypatch):
+    import argparse
+
+    from services.cli.connection import add_connection_args, settings_from
+
+    parser = argparse.ArgumentParser()
+    add_connection_args(parser)
+    monkeypatch.setenv("WIRE_TARGET_LANGUAGES", "pt,es")
+    assert settings_from(parser.parse_args([])).translates  # as the services see it
+    assert not settings_from(parser.parse_args(["--target-languages", ""])).translates
+    monkeypatch.delenv("WIRE_TARGET_LANGUAGES")
+    assert settings_from(parser.parse_args(["--target-languages", "pt"])).target_languages == ["pt"]
+
+
+def test_publishings_dead_letters_go_back_to_what_publishing_reads_now():
+    from services.cli.dlq import replay_to
+
+    topics = Topics("p.")
+    assert replay_to(topics, topics.translated, translates=True) == topics.translated
+    assert replay_to(topics, topics.translated, translates=False) == topics.enriched  # nothing reads translated
+    assert replay_to(topics, topics.enriched, translates=True) == topics.enriched
+    assert replay_to(topics, topics.inbound, translates=False) == topics.inbound
