@@ -7,14 +7,17 @@ switches, the new reader's committed offsets there are missing or stale (from it
 last turn), and a group starts where it committed, else at the topic's start: it
 would redo days of the topic (re-translate, re-publish every story). So at each
 assignment a partition starts no earlier than where the other group committed:
-what that group handled went down the other path already.
+what that group handled went down the other path already. The runner holds a new
+assignment paused until it has placed it (outside the rebalance callback, whose
+wait would stop the heartbeats), and waits for Kafka rather than skip the placing.
 """
 from __future__ import annotations
 
 import logging
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 log = logging.getLogger(__name__)
 
@@ -27,27 +30,31 @@ def ahead(ours: dict[TopicPartition, int | None], theirs: dict[TopicPartition, i
 
 
 async def committed(admin: AIOKafkaAdminClient, group: str, tps: list[TopicPartition]) -> dict[TopicPartition, int | None]:
-    """``group``'s committed offset on each of ``tps`` (None: never committed there)."""
+    """``group``'s committed offset on each of ``tps`` (None: never committed there).
+    KafkaError when the answer lacks a partition asked for (the broker answers -1 for
+    one never committed; a missing one is an error aiokafka did not raise)."""
     found = await admin.list_consumer_group_offsets(group, partitions=tps)
-    return {tp: found[tp].offset if tp in found and found[tp].offset >= 0 else None for tp in tps}
+    missing = [tp for tp in tps if tp not in found]
+    if missing:
+        raise KafkaError(f"no committed offsets of {group} for {sorted(str(tp) for tp in missing)}")
+    return {tp: found[tp].offset if found[tp].offset >= 0 else None for tp in tps}
 
 
-async def catch_up(consumer: AIOKafkaConsumer, bootstrap: str, *, group: str, after: str,
-                   assigned: set[TopicPartition]) -> dict[TopicPartition, int]:
-    """Seek ``consumer`` (of ``group``) past what group ``after`` committed on the
-    partitions just ``assigned``; returns the seeks made."""
-    if not assigned:
+async def catch_up(bootstrap: str, *, group: str, after: str,
+                   partitions: set[TopicPartition]) -> dict[TopicPartition, int]:
+    """Where ``group`` should start on ``partitions`` so as not to redo what group
+    ``after`` committed: partition → offset, for those it is behind on. Raises
+    KafkaError (or OSError) when Kafka does not answer."""
+    if not partitions:
         return {}
-    tps = sorted(assigned)
+    tps = sorted(partitions)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
-    await admin.start()
     try:
+        await admin.start()
         seeks = ahead(await committed(admin, group, tps), await committed(admin, after, tps))
     finally:
         await admin.close()
-    for tp, offset in seeks.items():
-        consumer.seek(tp, offset)
     if seeks:
-        log.info("started where the topic's previous reader left off",
+        log.info("starting where the topic's previous reader left off",
                  extra={"group": group, "after": after, "partitions": {str(tp): o for tp, o in seeks.items()}})
     return seeks

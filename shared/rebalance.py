@@ -32,8 +32,9 @@ class BatchGate(ConsumerRebalanceListener):
         self.assigned: set[TopicPartition] = set()
         # Commits the delivered offsets not committed yet (set by the runner).
         self.flush: Callable[[], Awaitable[None]] | None = None
-        # Positions the partitions just assigned, before the first fetch (set by the runner).
-        self.place: Callable[[set[TopicPartition]], Awaitable[None]] | None = None
+        # Called with every new assignment before anything of it is read (set by the
+        # runner): it must not wait on the network, heartbeats are off meanwhile.
+        self.hold: Callable[[set[TopicPartition]], None] | None = None
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         self.rebalancing = True
@@ -57,12 +58,8 @@ class BatchGate(ConsumerRebalanceListener):
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         self.assigned = set(assigned)
         self.generation += 1
-        if self.place is not None:
-            try:
-                await self.place(set(assigned))
-            except Exception as exc:  # noqa: BLE001 - Kafka unsure: start from our own committed offsets
-                log.warning("partitions not positioned; starting from this group's committed offsets",
-                            extra={"stage": self.stage, "client_id": self.client_id, "error": repr(exc)})
+        if self.hold is not None:
+            self.hold(set(assigned))
         self.rebalancing = False
         log.info("partitions assigned", extra={"stage": self.stage, "client_id": self.client_id,
                                                "partitions": _names(assigned)})

@@ -29,6 +29,7 @@ from shared.handover import catch_up
 from shared.heartbeat import record_error
 from shared.rebalance import BatchGate
 from shared.settings import WireSettings
+from shared.stopping import sleep_until
 
 kafka_fixes.apply()  # every stage consumes through aiokafka: see shared/kafka_fixes.py
 
@@ -77,6 +78,7 @@ class StageRunner:
         self.dropped_batches = 0  # fetched during a rebalance, left for the new assignment
         self.failed_commits = 0  # the group moved on without us (e.g. heartbeats missed): a redo follows
         self.pending: dict[TopicPartition, int] = {}  # delivered, not committed yet: next offset per partition
+        self.unplaced: set[TopicPartition] = set()  # assigned, paused until take_over has placed them
         self.last_commit = time.monotonic()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -97,8 +99,8 @@ class StageRunner:
         )
         producer = make_producer(self.settings, client_id=self.client_id)
         self.gate.flush = lambda: self.commit_pending(consumer)  # before partitions are given up
-        if self.catch_up_with:
-            self.gate.place = lambda assigned: self.take_over(consumer, assigned)
+        if self.catch_up_with:  # a new assignment waits, paused, until take_over has placed it
+            self.gate.hold = lambda assigned: self._hold(consumer, assigned)
         await start_with_retry(producer, stop, what=f"{self.client_id} producer")
         try:
             await start_with_retry(consumer, stop, what=f"{self.client_id} consumer")
@@ -108,6 +110,9 @@ class StageRunner:
                 log.info("stage started", extra={"topic": self.topic, "group": self.group_id,
                                                  "client_id": self.client_id})
                 while not stop.is_set():
+                    if self.unplaced:
+                        await self.take_over(consumer, stop)
+                        continue
                     # getmany itself waits while a rebalance is under way
                     generation = self.gate.generation
                     batch = await consumer.getmany(
@@ -190,12 +195,35 @@ class StageRunner:
             await self.after_delivery(outputs)
         return True
 
-    async def take_over(self, consumer: AIOKafkaConsumer, assigned: set[TopicPartition]) -> None:
-        """Start past what ``catch_up_with`` committed, and commit that start with the
-        next commit (a restart before any record then starts there too)."""
-        seeks = await catch_up(consumer, self.settings.kafka_bootstrap, group=self.group_id,
-                               after=self.catch_up_with, assigned=assigned)
-        self.pending.update(seeks)
+    def _hold(self, consumer: AIOKafkaConsumer, assigned: set[TopicPartition]) -> None:
+        consumer.pause(*assigned)
+        self.unplaced = set(assigned)
+
+    async def take_over(self, consumer: AIOKafkaConsumer, stop: asyncio.Event) -> None:
+        """Start the partitions just assigned past what ``catch_up_with`` committed
+        (committed with the next commit: a restart before any record starts there
+        too), then read them. Kafka not answering is waited for, never skipped: the
+        group's own offsets may be missing or days old after a switch."""
+        generation, wait = self.gate.generation, 0.2
+        while not stop.is_set():
+            try:
+                seeks = await catch_up(self.settings.kafka_bootstrap, group=self.group_id,
+                                       after=self.catch_up_with, partitions=self.unplaced)
+                break
+            except (KafkaError, OSError, asyncio.TimeoutError) as exc:
+                log.warning("offsets of the topic's previous reader not read; waiting",
+                            extra={"after": self.catch_up_with, "error": repr(exc), "retry_in_s": wait})
+                await sleep_until(stop, wait)
+                wait = min(wait * 2, 5.0)
+        else:
+            return
+        if self.gate.generation != generation:
+            return  # reassigned meanwhile: the new assignment is placed next
+        for tp, offset in seeks.items():
+            consumer.seek(tp, offset)
+            self.pending[tp] = max(self.pending.get(tp, 0), offset)
+        consumer.resume(*self.unplaced)
+        self.unplaced = set()
 
     @staticmethod
     def _rewind(consumer: AIOKafkaConsumer, batch: Batch) -> None:
