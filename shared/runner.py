@@ -29,7 +29,7 @@ from shared.handover import catch_up
 from shared.heartbeat import record_error
 from shared.rebalance import BatchGate
 from shared.settings import WireSettings
-from shared.stopping import sleep_until
+from shared.stopping import sleep_until, until_stopped
 
 kafka_fixes.apply()  # every stage consumes through aiokafka: see shared/kafka_fixes.py
 
@@ -79,6 +79,7 @@ class StageRunner:
         self.failed_commits = 0  # the group moved on without us (e.g. heartbeats missed): a redo follows
         self.pending: dict[TopicPartition, int] = {}  # delivered, not committed yet: next offset per partition
         self.unplaced: set[TopicPartition] = set()  # assigned, paused until take_over has placed them
+        self.placed: set[TopicPartition] = set()  # placed once: later assignments start from our commits
         self.last_commit = time.monotonic()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -196,8 +197,11 @@ class StageRunner:
         return True
 
     def _hold(self, consumer: AIOKafkaConsumer, assigned: set[TopicPartition]) -> None:
-        consumer.pause(*assigned)
-        self.unplaced = set(assigned)
+        # Only a partition this process has not read yet: a switch of topology restarts
+        # the services, and a plain rebalance need not wait on two offset lookups.
+        self.unplaced = set(assigned) - self.placed
+        if self.unplaced:
+            consumer.pause(*self.unplaced)
 
     async def take_over(self, consumer: AIOKafkaConsumer, stop: asyncio.Event) -> None:
         """Start the partitions just assigned past what ``catch_up_with`` committed
@@ -207,22 +211,22 @@ class StageRunner:
         generation, wait = self.gate.generation, 0.2
         while not stop.is_set():
             try:
-                seeks = await catch_up(self.settings.kafka_bootstrap, group=self.group_id,
-                                       after=self.catch_up_with, partitions=self.unplaced)
+                seeks = await until_stopped(stop, catch_up(self.settings.kafka_bootstrap, group=self.group_id,
+                                                           after=self.catch_up_with, partitions=self.unplaced))
                 break
             except (KafkaError, OSError, asyncio.TimeoutError) as exc:
+                record_error(self.stage, exc)  # `wire status` says why the stage waits
                 log.warning("offsets of the topic's previous reader not read; waiting",
                             extra={"after": self.catch_up_with, "error": repr(exc), "retry_in_s": wait})
                 await sleep_until(stop, wait)
                 wait = min(wait * 2, 5.0)
-        else:
-            return
-        if self.gate.generation != generation:
-            return  # reassigned meanwhile: the new assignment is placed next
+        if stop.is_set() or self.gate.generation != generation:
+            return  # stopping, or reassigned meanwhile (the new assignment is placed next)
         for tp, offset in seeks.items():
             consumer.seek(tp, offset)
             self.pending[tp] = max(self.pending.get(tp, 0), offset)
         consumer.resume(*self.unplaced)
+        self.placed |= self.unplaced
         self.unplaced = set()
 
     @staticmethod

@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Awaitable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 async def sleep_until(stop: asyncio.Event, seconds: float) -> bool:
@@ -12,3 +17,20 @@ async def sleep_until(stop: asyncio.Event, seconds: float) -> bool:
     except asyncio.TimeoutError:
         pass
     return stop.is_set()
+
+
+async def until_stopped(stop: asyncio.Event, work: Awaitable[T]) -> T | None:
+    """``work``'s result, or None if ``stop`` is set first (``work`` is then cancelled:
+    a shutdown does not wait out a request's timeout)."""
+    task = asyncio.ensure_future(work)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return None
+    return task.result()

@@ -9,7 +9,7 @@ from services.translation.bootstrap import SERVICE, Translation
 from services.translation.settings import TranslationSettings
 from shared.cache import connect
 from shared.service import run_service
-from shared.telemetry import configure_logging
+from shared.telemetry import configure_logging, serve_metrics
 from shared.topics import Topics, ensure_topics
 
 
@@ -20,7 +20,8 @@ def idle(settings: TranslationSettings) -> None:
     restart once the deployment translates."""
     configure_logging(SERVICE, settings.log_level)
     stopping = {signal.SIGTERM, signal.SIGINT}
-    signal.pthread_sigmask(signal.SIG_BLOCK, stopping)
+    signal.pthread_sigmask(signal.SIG_BLOCK, stopping)  # before any thread: they inherit the mask
+    serve_metrics(settings.metrics_port, settings.metrics_host)  # what a container's health check polls
     logging.getLogger(__name__).warning(
         "no target language (WIRE_TARGET_LANGUAGES is empty): this deployment does not translate and "
         "publishing reads articles.enriched; translation idles until it is stopped")

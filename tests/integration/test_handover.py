@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from shared.runner import StageRunner
 from shared.topics import Topics, ensure_topics
-from tests.kafka_helpers import produce
+from tests.kafka_helpers import committed, produce
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -17,7 +18,8 @@ pytestmark = pytest.mark.integration
 
 async def handled_by(settings, topic: str, group: str, after: str, count: int) -> list[bytes]:
     """Run a stage of ``group`` (catching up with ``after``) until it has handled
-    ``count`` records; stop it (it commits) and return the values it handled."""
+    ``count`` records and committed to the topic's end (so whatever it would wrongly
+    redo is in); stop it and return the values it handled."""
     seen: list[bytes] = []
 
     async def handle(record):
@@ -30,11 +32,26 @@ async def handled_by(settings, topic: str, group: str, after: str, count: int) -
     task = asyncio.create_task(runner.run(stop))
     try:
         await eventually(lambda: len(seen) >= count, timeout=60, what=f"{group} to handle {count} records")
-        await asyncio.sleep(1.0)  # anything more it would wrongly redo arrives now
+        ends = sum((await read_ends(settings.kafka_bootstrap, topic)).values())
+        await eventually(lambda: _committed_to(settings, group, topic, ends), timeout=60,
+                         what=f"{group} to commit to the end of {topic}")
     finally:
         stop.set()
         await asyncio.wait_for(task, 30)
     return seen
+
+
+async def _committed_to(settings, group: str, topic: str, total: int) -> bool:
+    return await committed(settings.kafka_bootstrap, group, topic, 2) == total
+
+
+async def read_ends(bootstrap: str, topic: str) -> dict:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        return await consumer.end_offsets([TopicPartition(topic, p) for p in range(2)])
+    finally:
+        await consumer.stop()
 
 
 async def test_the_group_taking_a_topic_over_starts_where_the_other_left_off(settings):
