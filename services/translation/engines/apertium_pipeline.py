@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 import os
 import signal
@@ -72,7 +73,10 @@ class KeptRunning:
 
     @staticmethod
     async def _write(proc: asyncio.subprocess.Process, data: bytes) -> None:
-        proc.stdin.write(data)
+        try:
+            proc.stdin.write(data)
+        except RuntimeError as exc:  # uvloop's word for a pipe its reader has closed
+            raise BrokenPipeError(f"apertium's input is closed: {exc}") from exc
         await proc.stdin.drain()
 
     async def _started(self) -> asyncio.subprocess.Process:
@@ -173,16 +177,22 @@ class ModePipeline:
 async def run_filter(argv: list[str], data: bytes, timeout_s: float) -> bytes:
     """``argv``'s output for ``data`` on its standard input (EngineUnavailable if it fails)."""
     try:
-        proc = await asyncio.create_subprocess_exec(*argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                                    stderr=subprocess.PIPE)
+        # nothing to give it: no pipe (a program that never reads would close it under our write)
+        proc = await asyncio.create_subprocess_exec(*argv, stdin=subprocess.PIPE if data else subprocess.DEVNULL,
+                                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as exc:
         raise EngineUnavailable(f"cannot start {argv[0]}: {exc}") from exc
     try:
-        out, err = await asyncio.wait_for(proc.communicate(data), timeout_s)
+        out, err = await asyncio.wait_for(proc.communicate(data or None), timeout_s)
     except asyncio.TimeoutError as exc:
         proc.kill()
         await proc.wait()
         raise EngineUnavailable(f"{argv[0]} took longer than {timeout_s:.0f}s") from exc
+    except RuntimeError as exc:  # uvloop: it closed its input before reading all of it
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+        raise EngineUnavailable(f"{argv[0]} closed its input unread: {exc}") from exc
     if proc.returncode != 0:
         raise EngineUnavailable(f"{argv[0]} exited with {proc.returncode}: {err.decode('utf-8', 'replace')[:300]}")
     return out

@@ -77,3 +77,27 @@ async def test_texts_pass_one_at_a_time_through_the_kept_programs():
         assert await echo(b"three") == b"three" and echo._proc.pid == pid  # the same process
     finally:
         await echo.aclose()
+
+
+def test_under_uvloop_a_program_that_never_reads_its_input_is_no_crash():
+    """The services run uvloop, whose pipe raises RuntimeError when written after its
+    reader left; apertium-wblank-mode reads nothing, and that failed a first
+    translation at random (a non-retriable "crash" of the pair)."""
+    import asyncio
+
+    import uvloop
+
+    from services.translation.engines.apertium_pipeline import run_filter
+
+    async def outcomes():
+        seen = set()
+        for _ in range(60):
+            assert await run_filter(["true"], b"", 10) == b""  # nothing to give it: nothing to fail
+            try:
+                seen.add(await run_filter(["true"], b"x" * 4096, 10))
+            except EngineUnavailable:  # it left its input unread: retriable, not a crash
+                seen.add("unavailable")
+        return seen
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        assert runner.run(outcomes()) <= {b"", "unavailable"}
