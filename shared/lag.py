@@ -30,13 +30,13 @@ STAGE_OUTPUTS = {"gateway": "inbound", "ingest": "ingested", "enrichment": "enri
                  "translation": "translated", "publishing": "published"}
 
 
-def stage_inputs(translates: bool) -> dict[str, str]:
+def stage_inputs(topics: Topics, translates: bool) -> dict[str, str]:
     """The consuming stages a deployment runs → the topic each reads: a deployment
-    without target languages runs no translation and publishing reads ``enriched``."""
-    if translates:
-        return dict(STAGE_INPUTS)
-    return {stage: "enriched" if stage == "publishing" else read
-            for stage, read in STAGE_INPUTS.items() if stage != "translation"}
+    without target languages runs no translation (:meth:`Topics.publishing_input`)."""
+    reads = {stage: getattr(topics, attr) for stage, attr in STAGE_INPUTS.items()
+             if translates or stage != "translation"}
+    reads["publishing"] = topics.publishing_input(translates)
+    return reads
 
 
 def stage_outputs(translates: bool) -> dict[str, str]:
@@ -178,7 +178,7 @@ async def measure(reader: OffsetReader, topics: Topics, *, translates: bool) -> 
     backlog = Backlog(measured_at=time.time())
     replay = replay_group(topics)
     outputs = stage_outputs(translates)
-    wanted = {topics.group(service): getattr(topics, attr) for service, attr in stage_inputs(translates).items()}
+    wanted = {topics.group(service): topic for service, topic in stage_inputs(topics, translates).items()}
     # a stage the deployment does not run (translation after it stopped translating) is not lag
     retired = {topics.group(stage) for stage in STAGE_INPUTS} - set(wanted)
     extra = [g for g in await reader.groups(topics.group("")) if g not in wanted and g != replay and g not in retired]

@@ -47,6 +47,13 @@ class Topics:
         """The dead-letter topic of an input topic: ``<topic>.dlq``."""
         return topic + DLQ_SUFFIX
 
+    @staticmethod
+    def enriched_reader(translates: bool) -> str:
+        """The stage that reads ``articles.enriched``: translation, or publishing in a
+        deployment that does not translate. When the setting changes, the new reader
+        starts where the other one committed (:mod:`shared.handover`)."""
+        return "translation" if translates else "publishing"
+
     def publishing_input(self, translates: bool) -> str:
         """What publishing reads: translation's output, or enrichment's in a deployment
         that does not translate (``WIRE_TARGET_LANGUAGES`` empty: no translation runs)."""

@@ -86,7 +86,7 @@ async def serve(settings: PublishingSettings, stop: asyncio.Event) -> None:
     runner = StageRunner(stage=SERVICE, topic=topics.publishing_input(settings.translates),
                          group_id=topics.group(SERVICE), handle=publisher.handle,
                          settings=settings, strategy=PerStory(settings.concurrency),
-                         catch_up_with=None if settings.translates else topics.group("translation"))
+                         catch_up_with=None if settings.translates else topics.group(Topics.enriched_reader(True)))
     try:
         await asyncio.gather(runner.run(stop), watch_subscriptions(),
                              release_loop(embargo, release, stop, poll_s=settings.embargo_poll_s))

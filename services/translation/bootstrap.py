@@ -112,4 +112,5 @@ class Translation:
         did not translate."""
         return StageRunner(stage=SERVICE, topic=topics.enriched, group_id=topics.group(SERVICE),
                            handle=self.handler(topics), settings=self.settings,
-                           strategy=UrgentFirst(within=AllAtOnce()), catch_up_with=topics.group("publishing"))
+                           strategy=UrgentFirst(within=AllAtOnce()),
+                           catch_up_with=topics.group(Topics.enriched_reader(False)))

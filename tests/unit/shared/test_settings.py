@@ -43,5 +43,8 @@ def test_every_service_knows_whether_the_deployment_translates(monkeypatch):
     # publishing reads translation's output only where translation runs
     assert topics.publishing_input(True) == "x.articles.translated"
     assert topics.publishing_input(False) == "x.articles.enriched"
-    assert stage_inputs(True)["publishing"] == "translated" and "translation" in stage_inputs(True)
-    assert stage_inputs(False) == {"ingest": "inbound", "enrichment": "ingested", "publishing": "enriched"}
+    assert stage_inputs(topics, True)["publishing"] == "x.articles.translated"
+    assert stage_inputs(topics, True)["translation"] == "x.articles.enriched"
+    assert stage_inputs(topics, False) == {"ingest": "x.wire.inbound", "enrichment": "x.articles.ingested",
+                                           "publishing": "x.articles.enriched"}
+    assert Topics.enriched_reader(True) == "translation" and Topics.enriched_reader(False) == "publishing"
