@@ -102,8 +102,12 @@ def pipeline_rows(stack, sizes: Sizes, numbers: ArticleNumbers, soak_seconds: fl
         say(f"pipeline processes: {', '.join(pipeline.processes)}")
         enrichers = len(pipeline.replicas_of("enrichment"))
 
+        def stack_processes() -> dict[str, int | None]:
+            return {"kafka": stack.kafka.process.pid, "redis": stack.redis.process.pid,
+                    **{name: p.pid for name, p in pipeline.processes.items()}}
+
         def stack_pids() -> list[int | None]:
-            return [stack.kafka.process.pid, stack.redis.process.pid, *(p.pid for p in pipeline.processes.values())]
+            return list(stack_processes().values())
 
         closed_loop(url, redis_url, numbers.take(sizes.warm_up_articles), seed=SEED)  # models, group joins, the JIT
         with MemorySampler(stack_pids) as memory:
@@ -112,7 +116,7 @@ def pipeline_rows(stack, sizes: Sizes, numbers: ArticleNumbers, soak_seconds: fl
                 f"one process per core)…")
             paired = paired_capacity(url, redis_url, numbers, articles=sizes.pipeline_articles, rounds=sizes.rounds,
                                      bound_articles=sizes.bound_articles, seed=SEED,
-                                     bound_first=sizes.warm_up_articles, stack_pids=stack_pids, say=say)
+                                     bound_first=sizes.warm_up_articles, processes=stack_processes, say=say)
             capacity, median = paired.capacity, paired.median
             bounds = sorted(b.articles_per_s for b in paired.bounds)
             rows.append(Row(f"NER bound: enrichment handler alone, {paired.bounds[0].processes} processes (median of "
@@ -128,6 +132,7 @@ def pipeline_rows(stack, sizes: Sizes, numbers: ArticleNumbers, soak_seconds: fl
                             f"process{'es' if enrichers > 1 else ''}; the median of {len(paired.rounds)} "
                             f"round{'s' if len(paired.rounds) > 1 else ''})", median.rate, "articles/s",
                             "NER bound beside it", median.bound, goal=0.80))
+            rows.append(cpu_row(paired))
             say(f"capacity {capacity:.1f} articles/s; latency steps…")
             done = steps(url, redis_url, capacity=capacity, fractions=list(sizes.ladder),
                          seconds=sizes.step_seconds, refinements=sizes.refinements, seed=SEED, numbers=numbers)
@@ -151,6 +156,19 @@ def pipeline_rows(stack, sizes: Sizes, numbers: ArticleNumbers, soak_seconds: fl
         if soak_seconds:
             rows += soak_rows(url, redis_url, capacity, numbers, soak_seconds, stack_pids)
     return rows
+
+
+def cpu_row(paired) -> Row:
+    """CPU per article beside the model replicas (every other process of the stack,
+    each named with its share) against the replicas' own: the pipeline reaches the
+    bound only as far as the first is small beside the second."""
+    per_article = paired.cpu_ms_per_article()
+    models = sum(ms for name, ms in per_article.items() if name.split("-")[0] == "enrichment")
+    beside = {name: ms for name, ms in per_article.items() if name.split("-")[0] != "enrichment"}
+    client = 1000 * sum(r.client_s for r in paired.rounds) / len(paired.ids)
+    parts = ", ".join(f"{name} {ms:.1f}" for name, ms in sorted(beside.items(), key=lambda kv: -kv[1]))
+    return Row(f"CPU per article beside the model replicas ({parts}; the bench's client {client:.1f}, not counted)",
+               sum(beside.values()), "ms", "the model replicas' CPU per article", models)
 
 
 def profile_hottest(url: str, redis_url: str, pipeline, profile_dir: Path, sizes: Sizes,

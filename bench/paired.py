@@ -8,11 +8,14 @@ the bounds on either side of it; the median round is the figure.
 
 The bound runs while the pipeline's stack is up and idle: the CPU the idle stack
 used meanwhile is measured and printed beside each round (it lowers the bound, so it
-flatters the ratio by about that share of the two cores)."""
+flatters the ratio by about that share of the two cores).
+
+Each round also reads the CPU every process of the stack used (with what it forks),
+so the table says where the pipeline's CPU went beside the language models."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import psutil
@@ -21,20 +24,23 @@ from bench.e2e import ArticleNumbers, Published, closed_loop
 from bench.ner_bound import ner_bound
 
 
-def cpu_seconds(pids: Iterable[int | None]) -> float:
-    """User + system CPU seconds of the processes ``pids`` and their children."""
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of the process ``pid`` and its children (0: gone)."""
     total = 0.0
-    for pid in pids:
-        if pid is None:
-            continue
-        try:
-            process = psutil.Process(pid)
-            for one in (process, *process.children(recursive=True)):
-                times = one.cpu_times()
-                total += times.user + times.system
-        except psutil.Error:
-            continue
+    if pid is None:
+        return total
+    try:
+        process = psutil.Process(pid)
+        for one in (process, *process.children(recursive=True)):
+            times = one.cpu_times()
+            total += times.user + times.system
+    except psutil.Error:
+        pass
     return total
+
+
+def cpu_by_process(processes: Mapping[str, int | None]) -> dict[str, float]:
+    return {name: cpu_seconds(pid) for name, pid in processes.items()}
 
 
 @dataclass
@@ -49,6 +55,8 @@ class Round:
     pipeline: Published
     before: Bound
     after: Bound
+    cpu_s: dict[str, float]  # process name → CPU seconds it used during the round
+    client_s: float = 0.0  # the bench's own CPU seconds meanwhile (its HTTP load client and polling)
 
     @property
     def rate(self) -> float:
@@ -90,29 +98,39 @@ class Paired:
     def ids(self) -> list[str]:
         return [i for r in self.rounds for i in r.pipeline.ids]
 
+    def cpu_ms_per_article(self) -> dict[str, float]:
+        """Process name → its CPU milliseconds per published article, over every round."""
+        articles = sum(len(r.pipeline.published) for r in self.rounds)
+        names = {name for r in self.rounds for name in r.cpu_s}
+        return {name: 1000 * sum(r.cpu_s.get(name, 0.0) for r in self.rounds) / articles for name in sorted(names)}
 
-def measure_bound(articles: int, *, seed: int, first: int, stack_pids: Callable[[], Iterable[int | None]]) -> Bound:
-    pids = list(stack_pids())
-    used, started = cpu_seconds(pids), time.monotonic()
+
+def measure_bound(articles: int, *, seed: int, first: int, processes: Mapping[str, int | None]) -> Bound:
+    used, started = sum(cpu_by_process(processes).values()), time.monotonic()
     result = ner_bound(articles, seed=seed, first=first)
-    idle = (cpu_seconds(pids) - used) / (time.monotonic() - started)
+    idle = (sum(cpu_by_process(processes).values()) - used) / (time.monotonic() - started)
     return Bound(articles_per_s=result["articles_per_s"], processes=result["processes"], idle_stack_cores=idle)
 
 
 def paired_capacity(url: str, redis_url: str, numbers: ArticleNumbers, *, articles: int, rounds: int,
                     bound_articles: int, seed: int, bound_first: int,
-                    stack_pids: Callable[[], Iterable[int | None]],
+                    processes: Callable[[], Mapping[str, int | None]],
                     say: Callable[[str], None] = lambda _: None) -> Paired:
     """``rounds`` closed loops of ``articles // rounds`` articles each (16 at a time),
     the NER bound (``bound_articles``, numbers ``bound_first``…) before the first
-    and after each."""
-    bound = measure_bound(bound_articles, seed=seed, first=bound_first, stack_pids=stack_pids)
+    and after each. ``processes()``: the stack's process name → pid, asked anew
+    each time (a supervisor may have restarted one)."""
+    bound = measure_bound(bound_articles, seed=seed, first=bound_first, processes=processes())
     done: list[Round] = []
     for i in range(rounds):
         say(f"round {i + 1}/{rounds}: NER bound {bound.articles_per_s:.1f} articles/s; "
             f"{articles // rounds} articles through the pipeline…")
+        pids = processes()
+        used, client = cpu_by_process(pids), time.process_time()
         published = closed_loop(url, redis_url, numbers.take(articles // rounds), seed=seed)
-        after = measure_bound(bound_articles, seed=seed, first=bound_first, stack_pids=stack_pids)
-        done.append(Round(pipeline=published, before=bound, after=after))
+        client = time.process_time() - client
+        cpu_s = {name: seconds - used[name] for name, seconds in cpu_by_process(pids).items()}
+        after = measure_bound(bound_articles, seed=seed, first=bound_first, processes=processes())
+        done.append(Round(pipeline=published, before=bound, after=after, cpu_s=cpu_s, client_s=client))
         bound = after
     return Paired(done)

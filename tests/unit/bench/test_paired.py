@@ -17,9 +17,9 @@ def bound(rate: float) -> Bound:
 
 def test_each_round_is_read_against_the_bounds_on_either_side_and_the_median_round_is_the_figure():
     b0, b1, b2, b3 = bound(20.0), bound(26.0), bound(22.0), bound(18.0)
-    slow_host = Round(published(200, 20.0), before=b0, after=b1)   # 10/s against 23 → 0.43
-    fast_host = Round(published(200, 10.0), before=b1, after=b2)   # 20/s against 24 → 0.83
-    middle = Round(published(200, 12.5), before=b2, after=b3)      # 16/s against 20 → 0.80
+    slow_host = Round(published(200, 20.0), before=b0, after=b1, cpu_s={})   # 10/s against 23 → 0.43
+    fast_host = Round(published(200, 10.0), before=b1, after=b2, cpu_s={})   # 20/s against 24 → 0.83
+    middle = Round(published(200, 12.5), before=b2, after=b3, cpu_s={})      # 16/s against 20 → 0.80
     paired = Paired([slow_host, fast_host, middle])
     assert [round(r.ratio, 2) for r in paired.rounds] == [0.43, 0.83, 0.8]
     assert paired.median is middle
@@ -30,6 +30,23 @@ def test_each_round_is_read_against_the_bounds_on_either_side_and_the_median_rou
 
 
 def test_with_two_rounds_the_lower_ratio_is_the_median():
-    low = Round(published(100, 10.0), before=bound(20.0), after=bound(20.0))
-    high = Round(published(100, 8.0), before=bound(20.0), after=bound(20.0))
+    low = Round(published(100, 10.0), before=bound(20.0), after=bound(20.0), cpu_s={})
+    high = Round(published(100, 8.0), before=bound(20.0), after=bound(20.0), cpu_s={})
     assert Paired([high, low]).median is low
+
+
+def test_cpu_per_article_is_summed_over_rounds_and_split_beside_the_model_replicas():
+    from bench.__main__ import cpu_row
+
+    first = Round(published(100, 10.0), before=bound(20.0), after=bound(20.0), client_s=0.2,
+                  cpu_s={"enrichment-1": 4.0, "enrichment-2": 4.0, "kafka": 1.0, "gateway": 0.5})
+    second = Round(published(300, 30.0), before=bound(20.0), after=bound(20.0), client_s=0.6,
+                   cpu_s={"enrichment-1": 12.0, "enrichment-2": 12.0, "kafka": 3.0, "gateway": 1.5,
+                          "stories": 1.2})  # a process seen in one round only still counts
+    paired = Paired([first, second])
+    assert paired.cpu_ms_per_article() == {"enrichment-1": 40.0, "enrichment-2": 40.0, "gateway": 5.0,
+                                           "kafka": 10.0, "stories": 3.0}
+    row = cpu_row(paired)
+    assert (row.value, row.against_value) == (18.0, 80.0)  # the replicas, numbered or not, are the models
+    assert row.figure.index("kafka 10.0") < row.figure.index("gateway 5.0") < row.figure.index("stories 3.0")
+    assert "client 2.0" in row.figure
