@@ -25,17 +25,23 @@ from bench.ner_bound import ner_bound
 
 
 def cpu_seconds(pid: int | None) -> float:
-    """User + system CPU seconds of the process ``pid`` and its children (0: gone)."""
-    total = 0.0
+    """User + system CPU seconds of the process ``pid`` and its descendants, the ones
+    that have exited too (their time is in their parent's ``children_*`` once reaped,
+    e.g. a recycled parse worker); 0 for a process that is gone."""
     if pid is None:
-        return total
+        return 0.0
     try:
-        process = psutil.Process(pid)
-        for one in (process, *process.children(recursive=True)):
-            times = one.cpu_times()
-            total += times.user + times.system
+        root = psutil.Process(pid)
+        family = [root, *root.children(recursive=True)]
     except psutil.Error:
-        pass
+        return 0.0
+    total = 0.0
+    for one in family:
+        try:
+            times = one.cpu_times()
+        except psutil.Error:  # exited meanwhile: its parent counts it once reaped
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
     return total
 
 
