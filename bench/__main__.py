@@ -163,9 +163,12 @@ def cpu_row(paired) -> Row:
     """CPU per article beside the model replicas (every other process of the stack,
     each named with its share) against the replicas' own: the pipeline reaches the
     bound only as far as the first is small beside the second."""
-    per_article = paired.cpu_ms_per_article()
-    models = sum(ms for name, ms in per_article.items() if name.split("-")[0] == "enrichment")
-    beside = {name: ms for name, ms in per_article.items() if name.split("-")[0] != "enrichment"}
+    models, beside = 0.0, {}
+    for name, ms in paired.cpu_ms_per_article().items():
+        if name.split("-")[0] == "enrichment":  # "enrichment", or "enrichment-<i>" with replicas
+            models += ms
+        else:
+            beside[name] = ms
     client = 1000 * sum(r.client_s for r in paired.rounds) / len(paired.ids)
     parts = ", ".join(f"{name} {ms:.1f}" for name, ms in sorted(beside.items(), key=lambda kv: -kv[1]))
     return Row(f"CPU per article beside the model replicas ({parts}; the bench's client {client:.1f}, not counted)",

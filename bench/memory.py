@@ -12,6 +12,18 @@ import psutil
 MIB = 1024 * 1024
 
 
+def family(pid: int | None) -> list[psutil.Process]:
+    """The process ``pid`` and all its descendants; [] for None (not started) or a
+    process that is gone."""
+    if pid is None:
+        return []
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return []
+
+
 def stack_rss_bytes(pids: Iterable[int | None]) -> tuple[int, int]:
     """(bytes, processes): RSS summed over the processes ``pids`` and all their
     descendants, each counted once. A process that is gone (or exits while being
@@ -19,14 +31,7 @@ def stack_rss_bytes(pids: Iterable[int | None]) -> tuple[int, int]:
     seen: set[int] = set()
     total = 0
     for pid in pids:
-        if pid is None:
-            continue
-        try:
-            root = psutil.Process(pid)
-            family = [root, *root.children(recursive=True)]
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            continue
-        for process in family:
+        for process in family(pid):
             if process.pid in seen:
                 continue
             try:

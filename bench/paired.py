@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import psutil
 
 from bench.e2e import ArticleNumbers, Published, closed_loop
+from bench.memory import family
 from bench.ner_bound import ner_bound
 
 
@@ -28,15 +29,8 @@ def cpu_seconds(pid: int | None) -> float:
     """User + system CPU seconds of the process ``pid`` and its descendants, the ones
     that have exited too (their time is in their parent's ``children_*`` once reaped,
     e.g. a recycled parse worker); 0 for a process that is gone."""
-    if pid is None:
-        return 0.0
-    try:
-        root = psutil.Process(pid)
-        family = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return 0.0
     total = 0.0
-    for one in family:
+    for one in family(pid):
         try:
             times = one.cpu_times()
         except psutil.Error:  # exited meanwhile: its parent counts it once reaped
