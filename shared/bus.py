@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import KafkaError
 
+from shared import kafka_fixes
 from shared.cloudevents import Headers, header_items
 from shared.errors import WireError, is_outage, is_retriable
 from shared.heartbeat import record_error
@@ -44,7 +45,9 @@ def client_id(settings: WireSettings, service: str) -> str:
 
 
 def make_producer(settings: WireSettings, **overrides) -> AIOKafkaProducer:
-    """An idempotent producer (acks=all, no duplicates on retry, order kept)."""
+    """An idempotent producer (acks=all, no duplicates on retry, order kept); a
+    request to a broker takes every batch waiting for it (:mod:`shared.kafka_fixes`)."""
+    kafka_fixes.apply()
     options = dict(
         bootstrap_servers=settings.kafka_bootstrap,
         enable_idempotence=True,

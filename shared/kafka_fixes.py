@@ -1,6 +1,8 @@
-"""A fix for aiokafka 0.14 (pinned), applied in every process that consumes.
+"""Two fixes for aiokafka 0.14 (pinned), applied in every process that runs a stage
+(:mod:`shared.runner`), makes a producer (:func:`shared.bus.make_producer`) or runs
+the enrichment app.
 
-When a consumer has no position for a partition (just assigned, no committed
+**Offset lookups on stale metadata.** When a consumer has no position for a partition (just assigned, no committed
 offset) it asks the partition's leader for an offset (``Fetcher._update_fetch_positions``).
 If that node answers "not the leader" (leadership moved: a broker died or came
 back), aiokafka logs "Failed fetch offsets", sleeps ``retry_backoff_ms`` and asks
@@ -15,6 +17,18 @@ death refreshed the metadata. (Reported upstream for the robinhood fork as
 :func:`apply` makes an offset request that fails with a stale-metadata error ask for
 a metadata refresh first, as ``_retrieve_offsets`` does; the retry then goes to the
 new leader.
+
+**A request to a node takes every batch waiting for it.** aiokafka drains a
+partition's batch only once that batch's own ``linger_ms`` has passed, so a producer
+writing to several partitions of one broker within a few milliseconds sends one
+request per partition even while a request goes to that broker anyway. The Java
+client's ``RecordAccumulator`` drains every partition of a node as soon as one of its
+batches is ready. The stories step writes its output and four changelogs per article:
+the broker's request log showed 2.8 produce requests an article from it alone. With
+the fix a request to a node also takes the head batch of every other partition it
+leads that is not muted (an idempotent producer keeps one batch in flight per
+partition) — those batches leave earlier than their linger, never later, and each
+partition's batches stay in order.
 """
 from __future__ import annotations
 
@@ -22,12 +36,15 @@ import functools
 
 from aiokafka import errors as kafka_errors
 from aiokafka.consumer.fetcher import Fetcher
+from aiokafka.producer.message_accumulator import MessageAccumulator
 
 _MARK = "_wire_refreshes_metadata"
+_DRAIN_MARK = "_wire_drains_whole_nodes"
 
 
 def apply() -> None:
-    """Patch :class:`aiokafka.consumer.fetcher.Fetcher` once per process (idempotent)."""
+    """Patch aiokafka's ``Fetcher`` and ``MessageAccumulator`` once per process (idempotent)."""
+    _drain_whole_nodes()
     original = Fetcher._proc_offset_request
     if getattr(original, _MARK, False):
         return
@@ -43,3 +60,29 @@ def apply() -> None:
 
     setattr(offset_request_refreshing_metadata, _MARK, True)
     Fetcher._proc_offset_request = offset_request_refreshing_metadata
+
+
+def _drain_whole_nodes() -> None:
+    original = MessageAccumulator.drain_by_nodes
+    if getattr(original, _DRAIN_MARK, False):
+        return
+
+    @functools.wraps(original)
+    def drain_by_nodes(self, ignore_nodes, muted_partitions=frozenset()):
+        nodes, unknown_leaders_exist = original(self, ignore_nodes, muted_partitions)
+        if nodes:  # a request goes to these nodes: the batches still lingering for them go along
+            for tp in list(self._batches):
+                if tp in muted_partitions:
+                    continue
+                leader = self._cluster.leader_for_partition(tp)
+                if leader not in nodes or tp in nodes[leader]:
+                    continue
+                batch = self._pop_batch(tp)
+                if batch.is_empty():
+                    batch.done_noack()  # as aiokafka does with an empty batch
+                else:
+                    nodes[leader][tp] = batch
+        return nodes, unknown_leaders_exist
+
+    setattr(drain_by_nodes, _DRAIN_MARK, True)
+    MessageAccumulator.drain_by_nodes = drain_by_nodes

@@ -1,13 +1,16 @@
-"""aiokafka's offset reset asked the same stale leader again and again (no metadata
-refresh on "not leader"): with the fix an offset request that fails on stale
-metadata asks for a refresh before the error goes back to its retry loop."""
+"""The two aiokafka fixes. The offset reset asked the same stale leader again and
+again (no metadata refresh on "not leader"): with the fix an offset request that
+fails on stale metadata asks for a refresh before the error goes back to its retry
+loop. The producer's drain is below."""
 from __future__ import annotations
 
 from types import SimpleNamespace
 
 import pytest
+from aiokafka import TopicPartition
 from aiokafka import errors as kafka_errors
 from aiokafka.consumer.fetcher import Fetcher
+from aiokafka.producer.message_accumulator import MessageAccumulator
 
 from shared import kafka_fixes
 
@@ -47,3 +50,54 @@ async def test_an_answer_with_an_offset_or_another_error_refreshes_nothing():
     with pytest.raises(kafka_errors.KafkaError):
         await Fetcher._proc_offset_request(fetcher(broken), 1, {"t": [(0, -1)]})
     assert broken.refreshes == 0
+
+
+# A request to a node takes every batch waiting for it, not only those whose linger has
+# passed (the stories step sent its output and its changelogs in separate requests).
+
+class Leaders:
+    """Which broker leads each partition (what the accumulator asks its cluster)."""
+
+    def __init__(self, leaders: dict[TopicPartition, int]) -> None:
+        self.leaders = leaders
+
+    def leader_for_partition(self, tp: TopicPartition) -> int:
+        return self.leaders[tp]
+
+
+OUTPUT, CHANGELOG, ELSEWHERE = TopicPartition("out", 0), TopicPartition("changelog", 0), TopicPartition("out", 1)
+
+
+async def lingering(*, ready: list[TopicPartition], waiting: list[TopicPartition]) -> MessageAccumulator:
+    """An accumulator (linger 100 ms) holding one record for each partition; those in
+    ``ready`` appended long enough ago that their linger has passed."""
+    accumulator = MessageAccumulator(Leaders({OUTPUT: 1, CHANGELOG: 1, ELSEWHERE: 2}), 16384, 0, 30,
+                                     linger_ms=100)
+    for tp in [*ready, *waiting]:
+        await accumulator.add_message(tp, b"key", b"value", timeout=1)
+    for tp in ready:
+        accumulator._batches[tp][0]._ctime -= 1.0
+    return accumulator
+
+
+async def test_a_request_to_a_broker_takes_the_batches_still_lingering_for_it():
+    kafka_fixes.apply()
+    accumulator = await lingering(ready=[OUTPUT], waiting=[CHANGELOG, ELSEWHERE])
+    nodes, _ = accumulator.drain_by_nodes(ignore_nodes=set())
+    assert {node: set(batches) for node, batches in nodes.items()} == {1: {OUTPUT, CHANGELOG}}
+    assert list(accumulator._batches) == [ELSEWHERE]  # its broker gets no request yet: it lingers on
+
+
+async def test_a_muted_partition_or_a_busy_broker_keeps_its_batches():
+    kafka_fixes.apply()
+    accumulator = await lingering(ready=[OUTPUT], waiting=[CHANGELOG])
+    nodes, _ = accumulator.drain_by_nodes(ignore_nodes=set(), muted_partitions={CHANGELOG})
+    assert {node: set(batches) for node, batches in nodes.items()} == {1: {OUTPUT}}
+    assert accumulator.drain_by_nodes(ignore_nodes={1})[0] == {}  # one request in flight per broker
+    assert list(accumulator._batches) == [CHANGELOG]
+
+
+async def test_nothing_ready_sends_nothing():
+    kafka_fixes.apply()
+    accumulator = await lingering(ready=[], waiting=[OUTPUT, CHANGELOG])
+    assert accumulator.drain_by_nodes(ignore_nodes=set())[0] == {}
