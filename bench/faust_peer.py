@@ -16,11 +16,14 @@ import uuid
 
 import faust
 
+from shared.bus import BATCH_BYTES
+
 
 def build(bootstrap: str, source: str, sink: str, messages: int, datadir: str) -> faust.App:
     app = faust.App(f"bench-faust-{uuid.uuid4().hex[:6]}", broker=f"kafka://{bootstrap}", store="memory://",
                     datadir=datadir,  # not faust's default, a folder left in the working directory
                     web_enabled=False, producer_acks=-1,  # acks=all, as the stages produce
+                    producer_max_batch_size=BATCH_BYTES,  # the stages' batch (and the aiokafka peer's)
                     consumer_auto_offset_reset="earliest", topic_partitions=3)
     source_topic = app.topic(source, key_serializer="raw", value_serializer="raw")
     sink_topic = app.topic(sink, key_serializer="raw", value_serializer="raw")
