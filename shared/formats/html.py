@@ -48,7 +48,9 @@ _RELATED_LABEL = re.compile(
     r"^(?:more|related|recommended|popular|trending|most read|top stories|latest|read next|read more|"
     r"read also|also read|you (?:may|might) also like|further reading|see also|don'?t miss|editor'?s picks)\b",
     re.I)
-_FURNITURE = [re.compile(p, re.I) for p in (
+# One pattern, its alternatives tried in one search per paragraph (ten searches were a
+# third of the paragraph pass).
+_FURNITURE = re.compile("|".join(f"(?:{p})" for p in (
     r"^(?:like this (?:story|article)\?|share (?:this|it|on|via)\b|click to share|tweet this|email this|"
     r"print this|copy link)",
     r"(?:newsletter|inbox)\b.*\b(?:sign up|subscribe)|\b(?:sign up|subscribe)\b.*\b(?:newsletter|inbox)",
@@ -63,8 +65,8 @@ _FURNITURE = [re.compile(p, re.I) for p in (
     r"^(?:have a (?:news )?tip|got a (?:news )?tip)\b",
     r"\bclick here\b",
     r"\ball rights reserved\b",
-    r"\[(\w+)\b[^\]]*\].*\[/\1\]",  # a CMS shortcode left in the text: [button …]…[/button]
-)]
+    r"\[(?P<shortcode>\w+)\b[^\]]*\].*\[/(?P=shortcode)\]",  # a CMS shortcode left in the text: [button …]…[/button]
+)), re.I)
 _MIN_BODY_WORDS = 3  # fewer is navigation debris ("Home"), not a story
 _FURNITURE_MAX_CHARS = 300  # a longer paragraph is prose even when it mentions a newsletter
 _INERT = ("script", "style", "link", "meta")
@@ -253,10 +255,11 @@ def _drop_outside_story(tree: HtmlElement) -> None:
     Only readability, trafilatura's fallback, saw these elements until now; it drops
     scripts and styles itself, and never takes a navigation bar or footer for the story
     when the page has one (output unchanged on the benchmark's 88 pages)."""
+    holders = {a for script in tree.iter("script") if script.get("type") == _JSON_LD for a in script.iterancestors()}
     for element in list(tree.iter(*_OUTSIDE_STORY)):
         if element.getparent() is None or element.get("type") == _JSON_LD:
             continue
-        if element.tag in _INERT or element.find(f'.//script[@type="{_JSON_LD}"]') is None:
+        if element.tag in _INERT or element not in holders:
             element.drop_tree()
 
 
@@ -329,7 +332,7 @@ def _split_tails(body: etree._Element) -> None:
 
 def _is_furniture(text: str) -> bool:
     line = " ".join(text.split())
-    return len(line) <= _FURNITURE_MAX_CHARS and any(p.search(line) for p in _FURNITURE)
+    return len(line) <= _FURNITURE_MAX_CHARS and _FURNITURE.search(line) is not None
 
 
 def _is_link_list(block: etree._Element) -> bool:

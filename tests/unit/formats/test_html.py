@@ -120,9 +120,17 @@ def test_canonical_url_language_and_date_come_from_the_page():
 def test_page_furniture_is_dropped():
     furniture = ["Advertisement", "Like this story? Share it with a friend!",
                  "Sign up for our newsletter to get the news in your inbox.", "Read more: Council backs tram plan",
-                 "Follow us on Facebook and Twitter", "12 Comments", "Click here to get the app"]
+                 "Follow us on Facebook and Twitter", "12 Comments", "Click here to get the app",
+                 "[button url=/subscribe]Get the app[/button]", "Filed under: Transport",
+                 "© 2024 City Post. All rights reserved."]
     body = parse_html(html_page(PROSE[0], *furniture, *PROSE[1:]), provider="City Post")[0].article.body_text
     assert body == "\n\n".join(PROSE)
+
+
+def test_a_bracketed_aside_that_is_no_shortcode_stays():
+    kept = "The council [which met on Tuesday] backed the plan, its chair said in a statement [/link]."
+    body = parse_html(html_page(PROSE[0], kept, *PROSE[1:]), provider="City Post")[0].article.body_text
+    assert kept in body
 
 
 def test_a_body_fragment_is_read_like_a_page():

@@ -73,10 +73,14 @@ def test_dropping_keeps_tails_story_text_and_json_ld():
         "<style>p {}</style><meta name='x' content='y'></head><body>"
         "<nav>Home</nav>before<script>track()</script> after"
         '<footer>Contact<script type="application/ld+json">{"@type": "DiscussionForumPosting"}</script></footer>'
-        "<article><p>Story <button>Share</button>goes on.</p><aside>Related</aside>end</article></body></html>")
+        "<article><p>Story <button>Share</button>goes on.</p><aside>Related</aside>end</article>"
+        '<nav><div>Menu<script type="application/ld+json">{"@type": "BreadcrumbList"}</script></div></nav>'
+        "</body></html>")
     _drop_outside_story(tree)
     assert tostring(tree, encoding="unicode") == (
         '<html><head><script type="application/ld+json">{"@type": "NewsArticle"}</script></head><body>'
         "before after"
         '<footer>Contact<script type="application/ld+json">{"@type": "DiscussionForumPosting"}</script></footer>'
-        "<article><p>Story goes on.</p>end</article></body></html>")
+        "<article><p>Story goes on.</p>end</article>"
+        '<nav><div>Menu<script type="application/ld+json">{"@type": "BreadcrumbList"}</script></div></nav>'
+        "</body></html>")
