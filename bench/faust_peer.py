@@ -16,10 +16,12 @@ import uuid
 
 import faust
 
+from shared import kafka_fixes
 from shared.bus import BATCH_BYTES
 
 
 def build(bootstrap: str, source: str, sink: str, messages: int, datadir: str) -> faust.App:
+    kafka_fixes.apply()  # the same patched aiokafka as the other two peers and the stories step
     app = faust.App(f"bench-faust-{uuid.uuid4().hex[:6]}", broker=f"kafka://{bootstrap}", store="memory://",
                     datadir=datadir,  # not faust's default, a folder left in the working directory
                     web_enabled=False, producer_acks=-1,  # acks=all, as the stages produce

@@ -52,6 +52,13 @@ def client_id(settings: WireSettings, service: str) -> str:
 BATCH_BYTES = 256 * 1024
 
 
+def batch_bytes(settings: WireSettings) -> int:
+    """A partition's batch: :data:`BATCH_BYTES`, never more than a topic accepts
+    (``max_record_bytes``): the broker refuses a larger batch whole, and aiokafka does
+    not split it as the Java client does. A single larger record still goes alone."""
+    return min(BATCH_BYTES, settings.max_record_bytes)
+
+
 def make_producer(settings: WireSettings, **overrides) -> AIOKafkaProducer:
     """An idempotent producer (acks=all, no duplicates on retry, order kept); a
     request to a broker takes every batch waiting for it (:mod:`shared.kafka_fixes`)."""
@@ -61,7 +68,7 @@ def make_producer(settings: WireSettings, **overrides) -> AIOKafkaProducer:
         enable_idempotence=True,
         acks="all",
         linger_ms=2,
-        max_batch_size=BATCH_BYTES,
+        max_batch_size=batch_bytes(settings),
         request_timeout_ms=30_000,
         max_request_size=settings.max_record_bytes,
     )

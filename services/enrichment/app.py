@@ -6,7 +6,7 @@ import faust
 from services.enrichment import warm_store
 from services.enrichment.settings import EnrichmentSettings
 from shared import kafka_fixes
-from shared.bus import BATCH_BYTES
+from shared.bus import batch_bytes
 from shared.topics import Topics
 
 SERVICE = "enrichment"
@@ -30,7 +30,7 @@ def create_app(settings: EnrichmentSettings) -> faust.App:
         # As the stages' producers (shared.bus.make_producer): the ~25 changelog records
         # one story writes (its buckets, membership, trend counts) leave in one request.
         producer_linger=0.002,
-        producer_max_batch_size=BATCH_BYTES,
+        producer_max_batch_size=batch_bytes(settings),
         broker_commit_every=100,
         broker_commit_interval=1.0,
         web_enabled=False,

@@ -13,6 +13,8 @@ from aiokafka.consumer.fetcher import Fetcher
 from aiokafka.producer.message_accumulator import MessageAccumulator
 
 from shared import kafka_fixes
+from shared.bus import BATCH_BYTES, batch_bytes, make_producer
+from shared.settings import WireSettings
 
 
 class Client:
@@ -101,3 +103,27 @@ async def test_nothing_ready_sends_nothing():
     kafka_fixes.apply()
     accumulator = await lingering(ready=[], waiting=[OUTPUT, CHANGELOG])
     assert accumulator.drain_by_nodes(ignore_nodes=set())[0] == {}
+
+
+async def test_a_retried_batch_is_sent_before_the_batch_queued_behind_it():
+    """A refused request puts its batch back at the head of its partition's queue; the
+    request that retries it must carry that batch, not the newer one behind it."""
+    kafka_fixes.apply()
+    accumulator = await lingering(ready=[OUTPUT], waiting=[])
+    first = accumulator.drain_by_nodes(ignore_nodes=set())[0][1][OUTPUT]
+    await accumulator.add_message(OUTPUT, b"key", b"newer", timeout=1)
+    accumulator.reenqueue(first)  # the request failed: retried, ahead of the newer record
+    nodes, _ = accumulator.drain_by_nodes(ignore_nodes=set())
+    assert nodes[1][OUTPUT] is first
+    assert len(accumulator._batches[OUTPUT]) == 1  # the newer batch waits for the next request
+
+
+async def test_a_producer_batches_up_to_256_kib_but_never_past_what_a_topic_accepts():
+    assert batch_bytes(WireSettings()) == BATCH_BYTES == 256 * 1024
+    small = WireSettings(max_record_bytes=64 * 1024)  # topics created with max.message.bytes at this size
+    assert batch_bytes(small) == 64 * 1024
+    producer = make_producer(small)
+    try:
+        assert producer._message_accumulator._batch_size == 64 * 1024
+    finally:
+        await producer.stop()
