@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from copy import deepcopy
 from itertools import islice
 from dataclasses import dataclass
 
@@ -162,8 +161,7 @@ def _extract(html: str | bytes) -> _Page:
     _lift_social_embeds(tree)
     _drop_related_link_lists(tree)
     metadata = page_metadata(tree)
-    # the byline search prunes its tree, and looks where trafilatura need not (footers, asides)
-    byline_tree = None if metadata.author else deepcopy(tree)
+    fill_author(tree, metadata)  # before the pruning: a byline may sit outside the story (a header, an aside)
     _drop_outside_story(tree)
     # Metadata read here, not by trafilatura: it would also resolve every link against
     # the page's URL (links are flattened to their text below) and read categories,
@@ -176,8 +174,6 @@ def _extract(html: str | bytes) -> _Page:
     paragraphs = _paragraphs(doc.body, {_words(t) for t in (metadata.title, headline) if t})
     if len(list(islice(_WORD.finditer(" ".join(paragraphs)), _MIN_BODY_WORDS))) < _MIN_BODY_WORDS:
         raise ParseError("no article text found in the HTML page", where="body")
-    if byline_tree is not None:
-        fill_author(byline_tree, metadata)
     return _Page(paragraphs=paragraphs, headline=headline, author=metadata.author or None,
                  published=publication_date(metadata.date, exact_date), language=language,
                  canonical=absolute_url(metadata.url))

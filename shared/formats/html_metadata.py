@@ -16,12 +16,12 @@ from urllib.parse import quote, urlsplit
 
 from htmldate import find_date
 from lxml.html import HtmlElement
-from trafilatura.htmlprocessing import prune_unwanted_nodes
-from trafilatura.metadata import (META_URL, examine_meta, extract_meta_json, extract_metainfo, extract_sitename,
-                                  extract_title, extract_url)
+from trafilatura.metadata import (META_URL, examine_meta, extract_meta_json, extract_sitename, extract_title,
+                                  extract_url)
 from trafilatura.json_metadata import normalize_authors
 from trafilatura.settings import Document, set_date_params
-from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
+
+from shared.formats.html_byline import byline
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$", re.I)
 _TITLE_SEPARATORS = r"\s+[|\-–—:·»]\s+|:\s+"
@@ -60,14 +60,13 @@ def page_metadata(tree: HtmlElement) -> Document:
 
 
 def fill_author(tree: HtmlElement, metadata: Document) -> None:
-    """Set ``metadata.author`` from the page's byline when the metadata named none.
-
-    Prunes ``tree`` in place (comment sections and the like, where a "by" is no
-    byline): call it when nothing else needs the tree, which spares the copy of the
-    whole page that trafilatura's own reader makes."""
+    """Set ``metadata.author`` from the page's byline when the metadata named none
+    (trafilatura's author rule, :func:`shared.formats.html_byline.byline`). Reads
+    ``tree`` without changing it: call it before anything prunes the page, since the
+    byline may sit where the story's text does not (a header, an aside)."""
     if metadata.author:
         return
-    author = extract_metainfo(prune_unwanted_nodes(tree, AUTHOR_DISCARD_XPATHS), AUTHOR_XPATHS, len_limit=120)
+    author = byline(tree)
     if author:
         metadata.author = normalize_authors(None, author)
         metadata.clean_and_trim()
