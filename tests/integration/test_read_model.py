@@ -24,3 +24,28 @@ async def test_newer_versions_replace_older_ones_never_the_reverse(settings):
         assert await model.recent_ids() == ["a1"]
     finally:
         await redis.aclose()
+
+
+async def test_a_live_write_is_one_transaction_and_needs_no_cached_script(settings):
+    """A Redis restarted or failed over has no scripts cached: the writes still land.
+    And a redis-py Script on the pipeline would cost a SCRIPT EXISTS round trip before
+    every transaction: the writer queues its scripts as EVAL."""
+    redis = connect(settings.redis_url)
+    keys = Keys(settings.topic_prefix)
+    model = ReadModelWriter(redis, keys)
+    live = keys.subscriptions.live("script-test")
+    try:
+        await redis.xadd(live, {"article_id": "s1", "event": "old"})
+        await redis.xadd(live, {"article_id": "other", "event": "keep"})
+        await redis.script_flush()
+        async with redis.pipeline(transaction=True) as pipe:
+            await model.stage_purge_live(pipe, "s1", [live])
+            await model.stage_live(pipe, "s1", {"uri": "u-s1", "version": "1"}, {"n": 1}, digest="d1", root="",
+                                   score_ms=1)
+            assert not pipe.scripts
+            await pipe.execute()
+        assert orjson.loads(await model.item_json("s1"))["version"] == "1"
+        assert await model.meta("s1") == {"n": 1}
+        assert [fields[b"article_id"] for _, fields in await redis.xrange(live)] == [b"other"]
+    finally:
+        await redis.aclose()
