@@ -44,9 +44,9 @@ class Sizes:
     published_items: int
 
 
-# Rounds of 600: the issue's own measure (`wire bench -n 600`). In rounds of 200 the burst's
-# edges cost 7-11 % of the rate (the pipeline filling, and the replica whose partitions got
-# fewer of the articles running dry first: 10-90 % publish rate / whole rate 0.89-0.93).
+# Rounds of 600, the size of the issue's own measure. In rounds of 200 the burst's edges cost
+# 7-11 % of the rate (the pipeline filling, and the replica whose partitions got fewer of the
+# articles running dry first: whole rate / 10-90 % publish rate 0.89-0.93).
 FULL = Sizes(peer_messages=8_000, bound_articles=300, pipeline_articles=1_800, warm_up_articles=100, rounds=3,
              ladder=(0.5, 0.7, 0.85, 1.0, 1.15, 1.3, 1.6), step_seconds=20, refinements=2, wrk_seconds=15,
              published_items=2000)

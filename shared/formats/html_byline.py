@@ -10,8 +10,10 @@ copied first: together 11 % of Wirestream's extraction on the benchmark pages.
 :func:`byline` applies the same predicates, the same regular expressions, to each
 element in one walk of the unchanged tree and gives the same answer: an element
 under a pruned one is skipped, and a candidate that would itself lose a pruned
-descendant (its text then joins differently) is read the original way, on a copy.
-``tests/unit/shared/test_html_byline.py`` holds it to trafilatura's answer on every
+descendant (its text then joins differently) is read the original way, on a copy,
+as is the whole page when a <rel> child, whose text the rule compares with "me",
+would lose one.
+``tests/unit/formats/test_html_byline.py`` holds it to trafilatura's answer on every
 benchmark page and wire sample. The expressions are transcribed from trafilatura
 (pinned in pyproject.toml); a new version's rule needs this module read again.
 """
@@ -54,6 +56,7 @@ def byline(tree: HtmlElement) -> str | None:
     pruned: set[etree._Element] = set()  # pruned elements and everything under them
     loses_text: set[etree._Element] = set()  # ancestors of a pruned subtree's top
     candidates: tuple[list, list, list] = ([], [], [])
+    rel_children: list[etree._Element] = []  # <rel> children of the first expression's tags
     for element in root.iter(etree.Element):
         parent = element.getparent()
         if parent in pruned or (parent is not None and _discarded(element)):
@@ -63,6 +66,8 @@ def byline(tree: HtmlElement) -> str | None:
             continue
         tag, attrs = element.tag, element.attrib
         cls, ident, itemprop = attrs.get("class"), attrs.get("id"), attrs.get("itemprop")
+        if tag == "rel" and parent is not None and parent.tag in _FIRST_TAGS:
+            rel_children.append(element)
         if tag == "author" or tag in _FIRST_TAGS and (
                 attrs.get("rel") == "author" or ident == "author" or cls == "author" or itemprop == "author name"
                 or attrs.get("data-testid") in ("AuthorCard", "AuthorURL") or _has_rel_me(element)
@@ -76,6 +81,8 @@ def byline(tree: HtmlElement) -> str | None:
         if (author_prop or "Byline" in attrs.get("data-component", "")
                 or ident is not None and _THIRD_ID.search(ident) or cls is not None and _THIRD_CLASS.search(cls)):
             candidates[2].append(element)
+    if any(rel in loses_text for rel in rel_children):  # its text after the pruning decides
+        return _by_xpath(tree)
     for found in candidates:
         for element in found:
             if element in loses_text:

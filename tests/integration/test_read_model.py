@@ -28,8 +28,8 @@ async def test_newer_versions_replace_older_ones_never_the_reverse(settings):
 
 async def test_a_live_write_is_one_transaction_and_needs_no_cached_script(settings):
     """A Redis restarted or failed over has no scripts cached: the writes still land.
-    And a redis-py Script on the pipeline would cost a SCRIPT EXISTS round trip before
-    every transaction: the writer queues its scripts as EVAL."""
+    The transaction holds no redis-py Script, which would cost a SCRIPT EXISTS round
+    trip before every execute: the writer queues its scripts as EVAL."""
     redis = connect(settings.redis_url)
     keys = Keys(settings.topic_prefix)
     model = ReadModelWriter(redis, keys)

@@ -102,8 +102,9 @@ class Delivery:
 
 class ReadModelWriter(ReadModel):
     """Writes of the published view. Live and killed writes are queued on a Redis
-    pipeline the caller executes (MULTI/EXEC), so an item and everything it fans out
-    to land together or not at all."""
+    pipeline the caller executes (MULTI/EXEC, no WATCH: the ``stage_*`` methods queue
+    their commands and return), so an item and everything it fans out to land
+    together or not at all."""
 
     def __init__(self, redis: Redis, keys: Keys, *, recent_size: int = 1000, live_max: int = 1000,
                  feed_size: int = 500) -> None:

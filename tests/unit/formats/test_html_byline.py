@@ -52,6 +52,10 @@ def test_same_byline_as_trafilatura_on_real_pages(path):
     # the first expression's only match is too long, the second's is taken
     (f'<span class="author-name">{"x" * 130}</span><h3 class="byl">Bo Li</h3>', "Bo Li"),
     ('<a><rel>me</rel>Cy Ho</a>', "me Cy Ho"),
+    # <rel> reads "me" only once the date in it is pruned
+    ('<a><rel>me<span class="date">1 May</span></rel>Jane Doe</a><span class="author">Bob Roe</span>', "me Jane Doe"),
+    ('<a><rel>me<time>1 May</time></rel>Jane Doe</a>', "me Jane Doe"),
+    ('<a><rel>m<time>1 May</time>e</rel>Jane Doe</a>', "me Jane Doe"),
     ('<author>Di Wu</author>', "Di Wu"),
     ('<div data-component="Byline">Ed Fox</div>', "Ed Fox"),
     ('<p>No byline anywhere.</p>', None),
