@@ -56,7 +56,10 @@ def byline(tree: HtmlElement) -> str | None:
     pruned: set[etree._Element] = set()  # pruned elements and everything under them
     loses_text: set[etree._Element] = set()  # ancestors of a pruned subtree's top
     candidates: tuple[list, list, list] = ([], [], [])
-    rel_children: list[etree._Element] = []  # <rel> children of the first expression's tags
+    # XPath rel='me' reads an element's <rel> children: found once, not per element
+    rel_children = [rel for rel in root.iter("rel") if rel.getparent() is not None
+                    and rel.getparent().tag in _FIRST_TAGS]
+    rel_me = {rel.getparent() for rel in rel_children if rel.xpath("string()") == "me"}
     for element in root.iter(etree.Element):
         parent = element.getparent()
         if parent in pruned or (parent is not None and _discarded(element)):
@@ -66,11 +69,9 @@ def byline(tree: HtmlElement) -> str | None:
             continue
         tag, attrs = element.tag, element.attrib
         cls, ident, itemprop = attrs.get("class"), attrs.get("id"), attrs.get("itemprop")
-        if tag == "rel" and parent is not None and parent.tag in _FIRST_TAGS:
-            rel_children.append(element)
         if tag == "author" or tag in _FIRST_TAGS and (
                 attrs.get("rel") == "author" or ident == "author" or cls == "author" or itemprop == "author name"
-                or attrs.get("data-testid") in ("AuthorCard", "AuthorURL") or _has_rel_me(element)
+                or attrs.get("data-testid") in ("AuthorCard", "AuthorURL") or element in rel_me
                 or cls is not None and _FIRST_CLASS.search(cls)):
             candidates[0].append(element)
         author_prop = itemprop is not None and "author" in itemprop
@@ -106,11 +107,6 @@ def _discarded(element: etree._Element) -> bool:
             or ident is not None and _DISCARD_ID.search(ident) is not None
             or cls is not None and _DISCARD_CLASS.search(cls) is not None
             or "Figure" in attrs.get("data-component", ""))
-
-
-def _has_rel_me(element: etree._Element) -> bool:
-    """XPath ``rel='me'``: a child element <rel> whose text is "me"."""
-    return any(child.tag == "rel" and child.xpath("string()") == "me" for child in element)
 
 
 def _by_xpath(tree: HtmlElement) -> str | None:
