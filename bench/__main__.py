@@ -8,9 +8,11 @@ import argparse
 import asyncio
 import importlib
 import importlib.util
+import multiprocessing
 import statistics
 import subprocess
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,8 +60,14 @@ def say(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
+def _rows_of(name: str, quick: bool) -> list[Row]:
+    return importlib.import_module(name).rows(quick)
+
+
 def component_rows(quick: bool) -> list[Row]:
-    """Rows of the component benches (translation, extraction) that are present."""
+    """Rows of the component benches (translation, extraction) that are present, each
+    in a fresh interpreter, as when run alone: nothing the harness left behind (its
+    heap, a library's thread) runs beside them."""
     rows: list[Row] = []
     for name in ("bench.translation", "bench.extraction"):
         if importlib.util.find_spec(name) is None:
@@ -67,7 +75,8 @@ def component_rows(quick: bool) -> list[Row]:
             continue
         say(f"{name}…")
         try:
-            rows += importlib.import_module(name).rows(quick)
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as fresh:
+                rows += fresh.submit(_rows_of, name, quick).result()
         except Exception as exc:  # noqa: BLE001 - another engineer's bench must not cost the table
             say(f"{name} failed, its rows are missing: {exc!r}")
     return rows
@@ -158,7 +167,7 @@ def pipeline_rows(stack, sizes: Sizes, numbers: ArticleNumbers, soak_seconds: fl
                         "MiB", "3 GiB", MEMORY_BOUND_MIB, goal=1.0, higher_is_better=False))
         rows += read_rows(url, paired.ids[0], sizes)
         if soak_seconds:
-            rows += soak_rows(url, redis_url, capacity, numbers, soak_seconds, stack_pids)
+            rows += soak_rows(url, redis_url, capacity, numbers, soak_seconds, stack_processes)
     return rows
 
 
@@ -205,16 +214,25 @@ def read_rows(url: str, article_id: str, sizes: Sizes) -> list[Row]:
 
 
 def soak_rows(url: str, redis_url: str, capacity: float, numbers: ArticleNumbers, seconds: float,
-              stack_pids) -> list[Row]:
+              stack_processes) -> list[Row]:
     say(f"soak: {seconds:.0f} s at {capacity / 2:.1f} articles/s…")
-    result = soak(url, redis_url, seconds=seconds, rate=capacity / 2, seed=SEED, numbers=numbers, pids=stack_pids)
+    result = soak(url, redis_url, seconds=seconds, rate=capacity / 2, seed=SEED, numbers=numbers,
+                  processes=stack_processes)
+    say("soak: MiB by process after the first minute → at the end: " + ", ".join(
+        f"{name} {start:.0f} → {end:.0f}" for name, (start, end) in sorted(result.by_process.items())))
+    grew, by = result.grew_most()
+    busiest, worst_s, usual_s = result.worst_minute_cpu()
     return [
         Row(f"soak {result.seconds:.0f} s: stack memory at the end", result.end_mib, "MiB", "at the start",
             result.start_mib, goal=1.10, higher_is_better=False),
         Row("soak: memory slope", result.slope_mib_per_min, "MiB/min", "–", None),
+        Row(f"soak: the process that grew most after the first minute ({grew}, "
+            f"{result.by_process[grew][0]:.0f} → {result.by_process[grew][1]:.0f} MiB)", by, "MiB", "–", None),
         Row("soak: worst p99 of a minute", result.worst_p99_ms, "ms", "bound", P99_BOUND_MS, goal=1.0,
             higher_is_better=False),
         Row("soak: host steal time in that minute", 100 * result.worst_steal, "%", "–", None),
+        Row(f"soak: CPU in that minute of the process furthest above its median minute ({busiest})", worst_s, "s",
+            "its median minute", usual_s),
         *([Row(f"soak: worst p99 of the {result.quiet_minutes} of {result.minutes} minutes with steal "
                f"< {100 * QUIET_STEAL:.0f} %", result.worst_quiet_p99_ms, "ms", "bound", P99_BOUND_MS,
                higher_is_better=False)] if result.worst_quiet_p99_ms is not None else []),
