@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
-import importlib.util
-import multiprocessing
 import statistics
 import subprocess
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.components import component_rows
 from bench.e2e import ArticleNumbers, closed_loop
 from bench.latency import KNEE_MS, steps
 from bench.memory import MemorySampler
@@ -25,7 +22,7 @@ from bench.profile import HottestProfiles
 from bench.publishing import bench_article_reads, bench_publishing
 from bench.soak import QUIET_STEAL, soak
 from bench.stack import backends, pipeline_as_wire_run
-from bench.table import Row, render
+from bench.table import Row, render, say
 
 SEED = 7  # the synthetic articles' generator: the NER bound reads the very articles the pipeline gets
 MEMORY_BOUND_MIB = 3 * 1024
@@ -54,32 +51,6 @@ FULL = Sizes(peer_messages=8_000, bound_articles=300, pipeline_articles=1_800, w
              published_items=2000)
 QUICK = Sizes(peer_messages=1_500, bound_articles=60, pipeline_articles=80, warm_up_articles=10, rounds=1,
               ladder=(0.5, 0.8, 1.1, 1.5), step_seconds=8, refinements=0, wrk_seconds=5, published_items=300)
-
-
-def say(message: str) -> None:
-    print(f"bench: {message}", file=sys.stderr, flush=True)
-
-
-def _rows_of(name: str, quick: bool) -> list[Row]:
-    return importlib.import_module(name).rows(quick)
-
-
-def component_rows(quick: bool) -> list[Row]:
-    """Rows of the component benches (translation, extraction) that are present, each
-    in a fresh interpreter, as when run alone: nothing the harness left behind (its
-    heap, a library's thread) runs beside them."""
-    rows: list[Row] = []
-    for name in ("bench.translation", "bench.extraction"):
-        if importlib.util.find_spec(name) is None:
-            say(f"{name} not present, skipped")
-            continue
-        say(f"{name}…")
-        try:
-            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as fresh:
-                rows += fresh.submit(_rows_of, name, quick).result()
-        except Exception as exc:  # noqa: BLE001 - another engineer's bench must not cost the table
-            say(f"{name} failed, its rows are missing: {exc!r}")
-    return rows
 
 
 def peer_rows(bootstrap: str, messages: int) -> list[Row]:
@@ -163,7 +134,7 @@ def pipeline_rows(stack, sizes: Sizes, numbers: ArticleNumbers, soak_seconds: fl
         else:
             rows.append(Row("knee not reached: p99 ≤ 1 s up to", max(s.rate for s in done), "articles/s",
                             "capacity", capacity))
-        rows.append(Row(f"stack memory under load, RSS summed ({memory.processes} processes)", memory.peak_mib,
+        rows.append(Row(f"stack memory under load, resident summed ({memory.processes} processes)", memory.peak_mib,
                         "MiB", "3 GiB", MEMORY_BOUND_MIB, goal=1.0, higher_is_better=False))
         rows += read_rows(url, paired.ids[0], sizes)
         if soak_seconds:
@@ -221,7 +192,7 @@ def soak_rows(url: str, redis_url: str, capacity: float, numbers: ArticleNumbers
     say("soak: MiB by process after the first minute → at the end: " + ", ".join(
         f"{name} {start:.0f} → {end:.0f}" for name, (start, end) in sorted(result.by_process.items())))
     grew, by = result.grew_most()
-    busiest, worst_s, usual_s = result.worst_minute_cpu()
+    busiest, worst_cores, usual_cores = result.worst_minute_cpu()
     return [
         Row(f"soak {result.seconds:.0f} s: stack memory at the end", result.end_mib, "MiB", "at the start",
             result.start_mib, goal=1.10, higher_is_better=False),
@@ -231,8 +202,8 @@ def soak_rows(url: str, redis_url: str, capacity: float, numbers: ArticleNumbers
         Row("soak: worst p99 of a minute", result.worst_p99_ms, "ms", "bound", P99_BOUND_MS, goal=1.0,
             higher_is_better=False),
         Row("soak: host steal time in that minute", 100 * result.worst_steal, "%", "–", None),
-        Row(f"soak: CPU in that minute of the process furthest above its median minute ({busiest})", worst_s, "s",
-            "its median minute", usual_s),
+        Row(f"soak: CPU in that minute of the process furthest above its median minute ({busiest})", worst_cores,
+            "cores", "its median minute", usual_cores),
         *([Row(f"soak: worst p99 of the {result.quiet_minutes} of {result.minutes} minutes with steal "
                f"< {100 * QUIET_STEAL:.0f} %", result.worst_quiet_p99_ms, "ms", "bound", P99_BOUND_MS,
                higher_is_better=False)] if result.worst_quiet_p99_ms is not None else []),

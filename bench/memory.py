@@ -1,7 +1,8 @@
 """The whole stack's resident memory: RSS summed over every process of the stack
 (Kafka's JVM, redis-server, the gateway, every worker replica and any process
 they start), read at one instant, sampled in the background. A child forked
-without exec counts only the pages it does not share with its parent."""
+without exec (Redis's AOF rewrite) shares its parent's pages until either writes
+one: it counts only the pages no other process maps (USS), not its parent's again."""
 from __future__ import annotations
 
 import os
@@ -14,29 +15,19 @@ import psutil
 MIB = 1024 * 1024
 
 
-def family(pid: int | None) -> list[psutil.Process]:
-    """The process ``pid`` and all its descendants; [] for None (not started) or a
-    process that is gone."""
-    if pid is None:
-        return []
-    try:
-        root = psutil.Process(pid)
-        return [root, *root.children(recursive=True)]
-    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-        return []
-
-
 def _layout(pid: int) -> tuple[bytes, ...] | None:
     """Where the process's code, stack and heap start (/proc/PID/stat fields 26, 28
-    and 47). A child forked without exec inherits them; an exec'd one gets new,
-    randomised ones. None where there is no /proc to read."""
+    and 47). A child forked without exec inherits them; an exec'd one gets new ones,
+    randomised (Linux's default address-space randomisation). None where they cannot
+    be read: no /proc, or the kernel hides them (it shows 0 or 1 then)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat:
             raw = stat.read()
     except OSError:
         return None
     fields = raw[raw.rindex(b")") + 2:].split()  # after "pid (comm) ": fields[0] is field 3
-    return fields[23], fields[25], fields[44]
+    layout = fields[23], fields[25], fields[44]
+    return None if layout[0] in (b"0", b"1") or layout[1] == b"0" else layout
 
 
 def _children_map() -> dict[int, list[int]]:
@@ -61,10 +52,13 @@ def _children_map() -> dict[int, list[int]]:
 
 def _resident(process: psutil.Process, parent: int | None) -> int:
     """The bytes ``process`` adds to the stack: its RSS; for a child forked without
-    exec (Redis's AOF rewrite, say), only its own pages (USS): the rest it shares
-    with ``parent``, which counts them already."""
+    exec (Redis's AOF rewrite, say), only the pages no other process maps (USS): the
+    rest it shares with ``parent``, which counts them already."""
     if parent is not None and (layout := _layout(process.pid)) is not None and layout == _layout(parent):
-        return process.memory_full_info().uss
+        try:
+            return process.memory_full_info().uss
+        except psutil.AccessDenied:  # its pages cannot be told apart: count them all
+            pass
     return process.memory_info().rss
 
 
@@ -83,12 +77,12 @@ def stack_rss_bytes(pids: Iterable[int | None], children: dict[int, list[int]] |
         pid, parent = todo.pop()
         if pid in seen:
             continue
+        todo.extend((child, pid) for child in children.get(pid, ()))  # counted even if this one cannot be
         try:
             total += _resident(psutil.Process(pid), parent)
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue
         seen.add(pid)
-        todo.extend((child, pid) for child in children.get(pid, ()))
     return total, len(seen)
 
 

@@ -18,29 +18,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-import psutil
-
 from bench.e2e import ArticleNumbers, Published, closed_loop
-from bench.memory import family
 from bench.ner_bound import ner_bound
-
-
-def cpu_seconds(pid: int | None) -> float:
-    """User + system CPU seconds of the process ``pid`` and its descendants, the ones
-    that have exited too (their time is in their parent's ``children_*`` once reaped,
-    e.g. a recycled parse worker); 0 for a process that is gone."""
-    total = 0.0
-    for one in family(pid):
-        try:
-            times = one.cpu_times()
-        except psutil.Error:  # exited meanwhile: its parent counts it once reaped
-            continue
-        total += times.user + times.system + times.children_user + times.children_system
-    return total
-
-
-def cpu_by_process(processes: Mapping[str, int | None]) -> dict[str, float]:
-    return {name: cpu_seconds(pid) for name, pid in processes.items()}
+from bench.processes import cpu_by_process
 
 
 @dataclass

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import statistics
 import sys
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ import psutil
 
 from bench.e2e import ArticleNumbers, open_loop
 from bench.memory import MemorySampler, rss_by_process
-from bench.paired import cpu_by_process
+from bench.processes import cpu_by_process
 from bench.stats import slope_per_minute
 
 CHUNK_S = 60.0  # fed and drained a minute at a time, so a run can be followed
@@ -42,8 +43,8 @@ def steal_share(before: tuple[float, float], after: tuple[float, float]) -> floa
 class Soak:
     seconds: float
     rate: float
-    start_mib: float  # largest sum of RSS within the first chunk
-    end_mib: float  # largest sum of RSS within the last chunk
+    start_mib: float  # largest resident sum (bench.memory) within the first chunk
+    end_mib: float  # largest resident sum within the last chunk
     slope_mib_per_min: float
     worst_p99_ms: float
     worst_steal: float  # host steal time's share in the minute with the worst p99
@@ -51,11 +52,11 @@ class Soak:
     quiet_minutes: int  # minutes with steal under QUIET_STEAL
     worst_quiet_p99_ms: float | None  # the worst p99 among those (None: no quiet minute)
     by_process: dict[str, tuple[float, float]]  # name → (MiB after the first chunk, MiB at the end)
-    cpu_by_minute: list[dict[str, float]]  # each chunk's CPU seconds by process
+    cpu_by_minute: list[dict[str, float]]  # each chunk's CPU by process, in cores
     worst_minute: int  # the index of the chunk with the worst p99
 
     def worst_minute_cpu(self) -> tuple[str, float, float]:
-        """(name, CPU seconds in the worst minute, its median over every minute) of the
+        """(name, cores it used in the worst minute, its median over every minute) of the
         process furthest above its usual CPU in the worst minute: what ran then."""
         worst = self.cpu_by_minute[self.worst_minute]
         usual = {name: statistics.median(m.get(name, 0.0) for m in self.cpu_by_minute) for name in worst}
@@ -75,19 +76,21 @@ def soak(url: str, redis_url: str, *, seconds: float, rate: float, seed: int, nu
     with MemorySampler(lambda: processes().values(), interval=1.0) as memory:
         fed, first_end, first_by_process = 0.0, None, None
         minutes: list[tuple[float, float]] = []  # (p99 ms, steal share) of each chunk
-        cpu: list[dict[str, float]] = []
+        cpu: list[dict[str, float]] = []  # each chunk's CPU by process, in cores (chunks differ in length)
         while fed < seconds:
             span = min(CHUNK_S, seconds - fed)
-            before, used = host_cpu(), cpu_by_process(processes())
+            pids = processes()
+            before, used, started = host_cpu(), cpu_by_process(pids), time.monotonic()
             result = open_loop(url, redis_url, numbers.take(max(1, round(rate * span))), seed=seed, rate=rate)
             minutes.append((result.p(99), steal_share(before, host_cpu())))
-            cpu.append({name: seconds - used.get(name, 0.0) for name, seconds in cpu_by_process(processes()).items()})
+            wall = time.monotonic() - started
+            cpu.append({name: (now - used[name]) / wall for name, now in cpu_by_process(pids).items()})
             fed += span
             first_end = first_end or memory.samples[-1][0]
             first_by_process = first_by_process or rss_by_process(processes())
-            print(f"bench: soak {fed:.0f}/{seconds:.0f} s, stack RSS {memory.samples[-1][1]:.0f} MiB, "
-                  f"p99 {result.p(99):.0f} ms, host steal {100 * minutes[-1][1]:.0f} %, CPU s "
-                  + ", ".join(f"{name} {cpu[-1][name]:.1f}" for name in sorted(cpu[-1], key=cpu[-1].get, reverse=True)),
+            print(f"bench: soak {fed:.0f}/{seconds:.0f} s, stack memory {memory.samples[-1][1]:.0f} MiB, "
+                  f"p99 {result.p(99):.0f} ms, host steal {100 * minutes[-1][1]:.0f} %, cores "
+                  + ", ".join(f"{name} {cpu[-1][name]:.2f}" for name in sorted(cpu[-1], key=cpu[-1].get, reverse=True)),
                   file=sys.stderr, flush=True)
         end_by_process = rss_by_process(processes())
     last_start = memory.samples[-1][0] - CHUNK_S

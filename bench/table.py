@@ -1,9 +1,14 @@
 """The one table ``make bench`` prints: a figure, what it is measured against (a bound
-or a peer, measured in the same run), their ratio and the goal for that ratio."""
+or a peer, measured in the same run), their ratio and the goal for that ratio; and ``say``, the progress lines on stderr."""
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
+
+
+def say(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from bench.e2e import POLL_AT_MOST, wait_published
 from shared.cache import Keys
 
-pytestmark = pytest.mark.asyncio
+pytestmark = pytest.mark.integration
 
 
 def _meta(n: int) -> bytes:
@@ -42,12 +42,32 @@ async def test_every_article_is_seen_when_published_in_reverse_of_the_push_order
     assert all(p - r == pytest.approx(60.0) for r, p in zip(published.received, published.published))
 
 
+async def _hgets(redis: Redis) -> int:
+    return int((await redis.info("commandstats")).get("cmdstat_hget", {}).get("calls", 0))
+
+
 async def test_a_missing_article_times_out_counting_all_that_were_published(own_redis):
     ids = [uuid.uuid4().hex for _ in range(10 * POLL_AT_MOST)]  # more than 0.5 s of polls ask for
     redis = Redis.from_url(own_redis.url)
     try:
         await _publish(redis, ids, list(range(1, len(ids))), every=0)  # the first one never comes
+        asked = await _hgets(redis)
         with pytest.raises(TimeoutError, match=f"only {len(ids) - 1} of {len(ids)} articles"):
             await wait_published(own_redis.url, ids, timeout=0.5)
+        # the polls asked a window each (the load the bench puts beside the pipeline), then all once
+        assert await _hgets(redis) - asked <= 4 * POLL_AT_MOST + len(ids)
     finally:
         await redis.aclose()
+
+
+async def test_articles_all_published_by_the_deadline_are_a_result_not_a_timeout(own_redis):
+    ids = [uuid.uuid4().hex for _ in range(10 * POLL_AT_MOST)]
+    redis = Redis.from_url(own_redis.url)
+    try:
+        # published after the first poll (which saw none): the window cannot catch up in 0.5 s
+        writer = asyncio.create_task(_publish(redis, ids, list(reversed(range(len(ids)))), every=0))
+        published = await wait_published(own_redis.url, ids, timeout=0.5)
+        await writer
+    finally:
+        await redis.aclose()
+    assert published.ids == ids and len(published.published) == len(ids)

@@ -8,7 +8,7 @@ import psutil
 import pytest
 
 from bench.e2e import ArticleNumbers, Published
-from bench.memory import rss_by_process, stack_rss_bytes
+from bench.memory import _layout, rss_by_process, stack_rss_bytes
 from bench.soak import Soak
 
 
@@ -25,6 +25,7 @@ def test_stack_memory_sums_each_process_and_its_descendants_once():
         assert stack_rss_bytes([parent.pid, parent.pid, None])[1] == 2  # each once; None skipped
         child = psutil.Process(parent.pid).children()[0]
         assert stack_rss_bytes([child.pid])[1] == 1
+        assert _layout(child.pid) is not None and _layout(child.pid) != _layout(parent.pid)  # exec'd: not a fork
     finally:
         for process in psutil.Process(parent.pid).children(recursive=True):
             process.kill()
@@ -93,13 +94,14 @@ def test_memory_by_process_counts_each_named_process_with_its_children():
 
 def test_the_soak_names_the_process_that_grew_most_and_the_one_busiest_in_its_worst_minute():
     result = Soak(seconds=60, rate=1, start_mib=0, end_mib=0, slope_mib_per_min=0, worst_p99_ms=0, worst_steal=0,
-                  minutes=1, quiet_minutes=1, worst_quiet_p99_ms=0,
+                  minutes=3, quiet_minutes=3, worst_quiet_p99_ms=0,
                   by_process={"kafka": (500.0, 520.0), "redis": (80.0, 150.0), "gateway": (90.0, 60.0)},
-                cpu_by_minute=[{"kafka": 5.0, "redis": 1.0}, {"kafka": 9.0, "redis": 3.0}, {"kafka": 6.0, "redis": 1.0}],
+                cpu_by_minute=[{"kafka": 0.85, "redis": 0.10}, {"kafka": 0.90, "redis": 0.30},
+                               {"kafka": 0.88, "redis": 0.10}],
                 worst_minute=1)
     assert result.grew_most() == ("redis", 70.0)
-    # kafka: 9 s against its median 6 (+3); redis: 3 against 1 (+2)
-    assert result.worst_minute_cpu() == ("kafka", 9.0, 6.0)
+    # kafka was the busiest in the worst minute, but as busy as usual; redis used three times its usual
+    assert result.worst_minute_cpu() == ("redis", 0.30, 0.10)
 
 
 def test_a_process_that_is_gone_counts_nothing():

@@ -6,7 +6,8 @@ import sys
 
 from bench.__main__ import cpu_row
 from bench.e2e import Published
-from bench.paired import Bound, Paired, Round, cpu_seconds
+from bench.paired import Bound, Paired, Round
+from bench.processes import cpu_seconds
 
 
 def published(articles: int, seconds: float) -> Published:
