@@ -53,13 +53,13 @@ class ParsePool:
     :func:`shared.formats.parse` in a worker process.
 
     ``workers`` processes (spawned, not forked: the service's threads and sockets
-    stay out of them), each replaced after ``max_tasks`` payloads to keep memory
-    in check. ``warm``: start them now (in the background), not on the first payload;
+    stay out of them), each replaced after ``max_tasks`` payloads (what a large
+    payload left in its allocator is given back then; see ``WIRE_PARSE_MAX_TASKS``). ``warm``: start them now (in the background), not on the first payload;
     without it a pool that may never be used holds no process (~100 MB each). Call
     :meth:`close` when done.
     """
 
-    def __init__(self, *, workers: int = 2, timeout_s: float = 5.0, max_tasks: int = 1000,
+    def __init__(self, *, workers: int = 2, timeout_s: float = 5.0, max_tasks: int = 10_000,
                  parse_fn: Callable[..., list[ParsedItem]] = parse, warm: bool = True) -> None:
         self.timeout_s = timeout_s
         self._parse_fn = parse_fn  # a module-level function: the workers import it by name

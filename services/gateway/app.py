@@ -34,7 +34,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         # timeout longer than the stream's blocking read.
         stream_redis = connect(settings.redis_url, timeout_s=settings.redis_timeout_s + stream.BLOCK_MS / 1000,
                                retries=settings.redis_retries, max_connections=settings.stream_max)
-        parse_pool = ParsePool(workers=settings.parse_workers, timeout_s=settings.parse_timeout_s)
+        parse_pool = ParsePool(workers=settings.parse_workers, timeout_s=settings.parse_timeout_s,
+                               max_tasks=settings.parse_max_tasks)
         await producer.start()
         keys = Keys(settings.topic_prefix)
         app.state.producer = producer

@@ -65,3 +65,24 @@ async def test_a_pool_not_warmed_holds_no_process_until_its_first_payload():
         assert worker in {child.pid for child in me.children(recursive=True)}
     finally:
         pool.close()
+
+
+async def test_a_worker_is_replaced_after_max_tasks_payloads_and_not_before():
+    pool = ParsePool(workers=1, timeout_s=30, parse_fn=slow_or_pid, max_tasks=3, warm=False)
+    try:
+        pids = [(await pool.parse(b"ok", "text/plain", provider="p"))[0] for _ in range(7)]
+    finally:
+        pool.close()
+    assert pids[0] == pids[1] == pids[2] != pids[3]
+    assert pids[3] == pids[4] == pids[5] != pids[6]
+
+
+def test_how_many_payloads_a_parse_worker_takes_is_a_setting_of_at_least_one(monkeypatch):
+    from shared.settings import WireSettings
+
+    assert WireSettings().parse_max_tasks == 10_000
+    monkeypatch.setenv("WIRE_PARSE_MAX_TASKS", "500")
+    assert WireSettings().parse_max_tasks == 500
+    monkeypatch.setenv("WIRE_PARSE_MAX_TASKS", "0")
+    with pytest.raises(ValueError):
+        WireSettings()
