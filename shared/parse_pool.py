@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import CancelledError
 from concurrent.futures.process import BrokenProcessPool
 
+import psutil
 from pebble import ProcessExpired, ProcessPool
 
 from shared.errors import ParseError, RetriableError, WireError
@@ -48,23 +49,52 @@ def _warm_up() -> None:
         pass  # only the loading mattered
 
 
+def _start_worker(max_rss_bytes: int) -> None:
+    """A worker's initializer: the warm-up, and its memory cap."""
+    _warm_up()
+    _retire_past(max_rss_bytes)
+
+
+def _retire_past(max_rss_bytes: int) -> None:
+    """Make this worker stop taking payloads once its resident memory passes
+    ``max_rss_bytes`` after one: it exits as at ``max_tasks``, between payloads (none
+    is lost), and pebble starts a fresh one. What a payload leaves behind (lxml's name
+    dictionary keeps every element and attribute name it ever saw, the allocator keeps
+    freed memory) is then given back however the payloads were crafted.
+
+    pebble (pinned) has no per-worker memory limit; its worker loop takes its tasks
+    from the module-level generator ``worker_get_next_task``, which this wraps in the
+    worker process only (``tests/unit/shared/test_parse_pool.py`` holds it to that)."""
+    from pebble.pool import process as pebble_worker
+
+    take, me = pebble_worker.worker_get_next_task, psutil.Process()
+
+    def next_task(channel, max_tasks):
+        for task in take(channel, max_tasks):
+            yield task  # the payload is parsed and its answer sent before this resumes
+            if me.memory_info().rss > max_rss_bytes:
+                return
+
+    pebble_worker.worker_get_next_task = next_task
+
+
 class ParsePool:
     """``await pool.parse(payload, content_type, provider=...)`` runs
     :func:`shared.formats.parse` in a worker process.
 
     ``workers`` processes (spawned, not forked: the service's threads and sockets
-    stay out of them), each replaced after ``max_tasks`` payloads (what a large
-    payload left in its allocator is given back then; see ``WIRE_PARSE_MAX_TASKS``). ``warm``: start them now (in the background), not on the first payload;
-    without it a pool that may never be used holds no process (~100 MB each). Call
-    :meth:`close` when done.
+    stay out of them), each replaced after ``max_tasks`` payloads or, sooner, after
+    the payload that took its resident memory past ``max_rss_mb``. ``warm``: start
+    them now (in the background), not on the first payload; without it a pool that
+    may never be used holds no process (~100 MB each). Call :meth:`close` when done.
     """
 
-    def __init__(self, *, workers: int = 2, timeout_s: float = 5.0, max_tasks: int = 10_000,
+    def __init__(self, *, workers: int = 2, timeout_s: float = 5.0, max_tasks: int = 10_000, max_rss_mb: int = 256,
                  parse_fn: Callable[..., list[ParsedItem]] = parse, warm: bool = True) -> None:
         self.timeout_s = timeout_s
         self._parse_fn = parse_fn  # a module-level function: the workers import it by name
-        self._pool = ProcessPool(max_workers=workers, max_tasks=max_tasks, initializer=_warm_up,
-                                 context=multiprocessing.get_context("spawn"))
+        self._pool = ProcessPool(max_workers=workers, max_tasks=max_tasks, initializer=_start_worker,
+                                 initargs=(max_rss_mb * 1024 * 1024,), context=multiprocessing.get_context("spawn"))
         if warm:
             self._pool.schedule(_warm_up)
 

@@ -70,11 +70,13 @@ class WireSettings(BaseSettings):
     # payload within a time budget (past it: "too complex to parse", 422 or the DLQ).
     parse_workers: int = 2
     parse_timeout_s: float = 5.0
-    # Each worker is replaced after this many payloads. Its memory is bounded without it
-    # (a 5 MiB HTML payload leaves a worker ~100 MiB larger, and more such payloads do not
-    # add to that) and flat over 6,000 ordinary ones; starting a worker costs ~0.7 s of
-    # CPU, which at 1,000 payloads was 0.7 ms of every article's.
+    # Each worker is replaced after this many payloads, or sooner after the payload that
+    # took its resident memory past parse_worker_max_mb (a worker starts at ~100 MiB, is
+    # flat over 6,000 ordinary payloads, and a 5 MiB HTML body leaves it ~100 MiB larger;
+    # crafted payloads can leave more: lxml keeps every name it saw). Starting a worker
+    # costs ~0.7 s of CPU: replaced every 1,000 payloads, that was 0.7 ms of every article's.
     parse_max_tasks: int = Field(10_000, ge=1)
+    parse_worker_max_mb: int = Field(256, ge=128)
 
     # Networks outbound HTTP (webhooks, feed polling) may reach although they are
     # private or loopback, as a JSON list of CIDRs ('["127.0.0.0/8"]'). Empty: only

@@ -35,7 +35,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         stream_redis = connect(settings.redis_url, timeout_s=settings.redis_timeout_s + stream.BLOCK_MS / 1000,
                                retries=settings.redis_retries, max_connections=settings.stream_max)
         parse_pool = ParsePool(workers=settings.parse_workers, timeout_s=settings.parse_timeout_s,
-                               max_tasks=settings.parse_max_tasks)
+                               max_tasks=settings.parse_max_tasks, max_rss_mb=settings.parse_worker_max_mb)
         await producer.start()
         keys = Keys(settings.topic_prefix)
         app.state.producer = producer

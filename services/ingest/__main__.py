@@ -37,7 +37,7 @@ def main() -> None:
         # records without a seal are parsed here, so without feeds or a drop folder the
         # workers start on the first such record instead of idling from the start.
         parse_pool = ParsePool(workers=settings.parse_workers, timeout_s=settings.parse_timeout_s,
-                               max_tasks=settings.parse_max_tasks,
+                               max_tasks=settings.parse_max_tasks, max_rss_mb=settings.parse_worker_max_mb,
                                warm=bool(settings.feeds) or settings.drop_dir is not None)
         try:
             registry = StoryRegistry(redis, keys)

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 
+import psutil
 import pytest
 
 from shared.errors import ParseError
 from shared.parse_pool import ParsePool, ParseTimeout
 
 
+_KEPT: list[bytes] = []
+
+
 def slow_or_pid(payload: bytes, content_type, *, provider: str):
-    """A stand-in parser (module level, so workers import it): sleeps on b"slow"."""
+    """A stand-in parser (module level, so workers import it): sleeps on b"slow";
+    b"grow" leaves 160 MiB behind in the worker, resident."""
     if payload == b"slow":
         time.sleep(60)
+    if payload == b"grow":
+        _KEPT.append(b"x" * (160 << 20))
     if payload == b"bad":
         raise ParseError("unreadable", where="line 3")
     return [os.getpid()]
@@ -53,7 +61,6 @@ async def test_the_real_parser_runs_in_the_pool(example_article):
 
 
 async def test_a_pool_not_warmed_holds_no_process_until_its_first_payload():
-    import psutil
 
     me = psutil.Process()
     before = {child.pid for child in me.children(recursive=True)}
@@ -77,12 +84,63 @@ async def test_a_worker_is_replaced_after_max_tasks_payloads_and_not_before():
     assert pids[3] == pids[4] == pids[5] != pids[6]
 
 
-def test_how_many_payloads_a_parse_worker_takes_is_a_setting_of_at_least_one(monkeypatch):
+async def test_a_worker_left_larger_than_its_cap_by_a_payload_is_replaced_after_answering_it():
+    # a worker (the real parsers loaded: ~100 MiB) under a 200 MiB cap
+    pool = ParsePool(workers=1, timeout_s=30, parse_fn=slow_or_pid, max_rss_mb=200, warm=False)
+    try:
+        first = (await pool.parse(b"ok", "text/plain", provider="p"))[0]
+        assert (await pool.parse(b"ok", "text/plain", provider="p"))[0] == first  # under its cap: kept
+        assert (await pool.parse(b"grow", "text/plain", provider="p"))[0] == first  # answered, then retired
+        second = (await pool.parse(b"ok", "text/plain", provider="p"))[0]
+        assert second != first and not psutil.pid_exists(first)
+        assert (await pool.parse(b"ok", "text/plain", provider="p"))[0] == second
+    finally:
+        pool.close()
+
+
+def _unseen_names(count: int) -> bytes:
+    """A small NITF story whose body holds ``count`` elements of names never seen before:
+    lxml keeps every name it has seen for the life of the process."""
+    tags = "".join(f"<n{uuid.uuid4().hex}/>" for _ in range(count))
+    return (f'<?xml version="1.0"?><nitf><head><title>Harbour strike</title></head><body><body.head><hedline>'
+            f'<hl1>Harbour strike ends</hl1></hedline></body.head><body.content><p>Dock workers returned.</p>'
+            f'{tags}</body.content></body></nitf>').encode()
+
+
+async def test_payloads_of_unseen_names_cannot_grow_a_real_parse_worker_past_its_cap():
+    pool = ParsePool(workers=1, timeout_s=30, max_rss_mb=150, warm=False)
+    me = psutil.Process()
+    try:
+        workers, peak = set(), 0
+        for _ in range(30):
+            items = await pool.parse(_unseen_names(60_000), "application/xml", provider="p")
+            assert items[0].article.headline == "Harbour strike ends"  # every payload answered
+            for worker in me.children():  # none for a moment while one is replaced
+                try:
+                    if "resource_tracker" not in " ".join(worker.cmdline()):
+                        workers.add(worker.pid)
+                        peak = max(peak, worker.memory_info().rss)
+                except psutil.NoSuchProcess:
+                    continue
+            if len(workers) > 1:
+                break
+        assert len(workers) > 1, "the worker grew by every payload and was never replaced"
+        assert peak < (150 + 40) << 20  # at most the cap and what the one payload past it added
+    finally:
+        pool.close()
+
+
+def test_how_many_payloads_and_how_much_memory_a_parse_worker_may_take_are_settings(monkeypatch):
     from shared.settings import WireSettings
 
     assert WireSettings().parse_max_tasks == 10_000
     monkeypatch.setenv("WIRE_PARSE_MAX_TASKS", "500")
     assert WireSettings().parse_max_tasks == 500
     monkeypatch.setenv("WIRE_PARSE_MAX_TASKS", "0")
+    with pytest.raises(ValueError):
+        WireSettings()
+    monkeypatch.setenv("WIRE_PARSE_MAX_TASKS", "500")
+    assert WireSettings().parse_worker_max_mb == 256
+    monkeypatch.setenv("WIRE_PARSE_WORKER_MAX_MB", "64")  # under what a worker starts with: refused
     with pytest.raises(ValueError):
         WireSettings()
