@@ -5,12 +5,13 @@ without exec (Redis's AOF rewrite) shares its parent's pages until either writes
 one: it counts only the pages no other process maps (USS), not its parent's again."""
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 
 import psutil
+
+from bench.processes import children_map, tree
 
 MIB = 1024 * 1024
 
@@ -28,26 +29,6 @@ def _layout(pid: int) -> tuple[bytes, ...] | None:
     fields = raw[raw.rindex(b")") + 2:].split()  # after "pid (comm) ": fields[0] is field 3
     layout = fields[23], fields[25], fields[44]
     return None if layout[0] in (b"0", b"1") or layout[1] == b"0" else layout
-
-
-def _children_map() -> dict[int, list[int]]:
-    """Parent pid → its children's pids, from one pass over every process (straight
-    from /proc where there is one: a third of the time psutil takes)."""
-    children: dict[int, list[int]] = {}
-    try:
-        entries = [int(name) for name in os.listdir("/proc") if name.isdigit()]
-    except OSError:
-        for process in psutil.process_iter(["ppid"]):
-            children.setdefault(process.info["ppid"], []).append(process.pid)
-        return children
-    for pid in entries:
-        try:
-            with open(f"/proc/{pid}/stat", "rb") as stat:
-                raw = stat.read()
-        except OSError:  # gone meanwhile
-            continue
-        children.setdefault(int(raw[raw.rindex(b")") + 2:].split(maxsplit=2)[1]), []).append(pid)
-    return children
 
 
 def _resident(process: psutil.Process, parent: int | None) -> int:
@@ -69,27 +50,20 @@ def stack_rss_bytes(pids: Iterable[int | None], children: dict[int, list[int]] |
     gone (or exits while being read) is skipped; None stands for a process not
     started. The process table is read once per call (or passed as ``children``),
     not once per root: the sampler runs beside the pipeline it measures."""
-    children = _children_map() if children is None else children
-    seen: set[int] = set()
-    total = 0
-    todo: list[tuple[int, int | None]] = [(pid, None) for pid in pids if pid is not None]
-    while todo:
-        pid, parent = todo.pop()
-        if pid in seen:
-            continue
-        todo.extend((child, pid) for child in children.get(pid, ()))  # counted even if this one cannot be
+    total = counted = 0
+    for pid, parent in tree(pids, children_map() if children is None else children):
         try:
             total += _resident(psutil.Process(pid), parent)
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            continue
-        seen.add(pid)
-    return total, len(seen)
+            continue  # its children still count
+        counted += 1
+    return total, counted
 
 
 def rss_by_process(processes: Mapping[str, int | None]) -> dict[str, float]:
     """Name → MiB of each of ``processes`` (name → pid) with its descendants, as
     :func:`stack_rss_bytes` counts them."""
-    children = _children_map()
+    children = children_map()
     return {name: stack_rss_bytes([pid], children)[0] / MIB for name, pid in processes.items()}
 
 
