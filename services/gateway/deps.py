@@ -103,6 +103,7 @@ class Reader:
     """Who reads: the operator (everything) or one subscription (its filter's slice)."""
 
     subscription: Subscription | None = None
+    token_sha256: str | None = None  # the read token it came with (a subscription's reader)
 
     @property
     def admin(self) -> bool:
@@ -142,9 +143,9 @@ async def get_reader(
     await refuse_if_throttled(request)
     if key_matches(given, settings.admin_key or ""):
         return Reader()
-    subscription = await store.by_token_digest(digest(given))
+    subscription = await store.by_token_digest(sha256 := digest(given))
     if subscription is not None:
-        return Reader(subscription)
+        return Reader(subscription, sha256)
     if provider_for(settings, given) is not None:
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             {"error": "forbidden", "detail": "a provider's write key cannot read; use a "

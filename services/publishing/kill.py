@@ -29,9 +29,13 @@ def plan_kill(notice: Notice, meta: dict[str, Any], snapshot: Snapshot, subscrip
     victims = [(notice, meta, stored.item if stored is not None else None)]
     # The original's kill takes every language version with it; a translation's
     # only itself. (Translation tags its items; an untagged item counts as original.)
+    # Only versions from the original's provider: another's item is never killed here.
     if stored is not None and stored.meta.get("translation_role") != "translation":
+        provider = stored.meta.get("provider", notice.provider)
         for member, other in snapshot.family:
             if member == notice.article_id or other is None or other.killed or other.item is None:
+                continue
+            if other.meta.get("provider", provider) != provider:
                 continue
             victims.append((replace(notice, article_id=member, item=kill_notice(other.item),
                                     provider=other.meta.get("provider", notice.provider),

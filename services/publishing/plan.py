@@ -70,13 +70,21 @@ def _stale(event: ArticleEvent, snapshot: Snapshot) -> bool:
 def family_root(event: ArticleEvent, snapshot: Snapshot) -> str:
     """The id of the story's original language version: what translation says, else
     the first root known among the item and the items it links as translations,
-    else the item itself (the first language version seen is the original)."""
+    else the item itself (the first language version seen is the original).
+
+    A link the provider wrote counts only to a story of the same owner (the story
+    registry's): a provider cannot join another's story, whose kill would then take
+    its item along, or be taken along by its own kill."""
     info, article_id = event.envelope.translation, event.envelope.article_id
     if info is not None and info.role == "translation" and info.of_article_id:
         return info.of_article_id
     if info is not None and info.role == "original":
         return article_id
-    return next((r for r in snapshot.roots if r), article_id)
+    owners = snapshot.owners
+    owner = owners[0] if owners else None
+    trusted = [r for i, r in enumerate(snapshot.roots)
+               if r and (i == 0 or (owner is not None and i < len(owners) and owners[i] == owner))]
+    return next(iter(trusted), article_id)
 
 
 def _release(event: ArticleEvent, item: dict[str, Any], snapshot: Snapshot, subscriptions: list[Subscription],

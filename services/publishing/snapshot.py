@@ -21,6 +21,10 @@ class Snapshot:
     # The family roots known for the item, then for each item it links as a
     # translation (None where none is known), in that order.
     roots: list[str | None] = field(default_factory=list)
+    # The story registry's owner of the item's uri, then of each uri it links as a
+    # translation (None where none is known), in that order: a link counts only
+    # between stories of one owner.
+    owners: list[str | None] = field(default_factory=list)
     # For a kill of a stored story: its language versions (id, stored state), by id.
     family: list[tuple[str, StoredItem | None]] = field(default_factory=list)
 
@@ -32,14 +36,17 @@ async def read_snapshot(event: ArticleEvent, item: dict[str, Any], *, view: Read
     version moved); for a kill, then the story's language versions.
     Raises redis errors as they come (the caller makes them retriable)."""
     article_id, keys = event.envelope.article_id, view.keys
-    linked = [article_id_for(u) for u in translation_links(item)]
+    uris = [event.article.uri, *translation_links(item)]
     async with view.redis.pipeline(transaction=False) as pipe:
         pipe.get(keys.subscriptions.version)
         view.queue_stored(pipe, article_id)
         pipe.hget(keys.embargo_events(), article_id)
-        for i in [article_id, *linked]:
-            pipe.hget(keys.article(i), "root")
-        version, row, held, *roots = await pipe.execute()
+        for uri in uris:
+            pipe.hget(keys.article(article_id_for(uri)), "root")
+        for uri in uris:
+            pipe.hget(keys.story(uri), "owner")
+        version, row, held, *found = await pipe.execute()
+    roots, owners = found[:len(uris)], found[len(uris):]
     await subscriptions.refresh(int(version or 0))
     stored = view.parse_stored(row)
     family = []
@@ -48,4 +55,5 @@ async def read_snapshot(event: ArticleEvent, item: dict[str, Any], *, view: Read
         family = [(member, await view.stored(member) if member != article_id else stored)
                   for member in await view.family_ids(stored.root or article_id)]
     return Snapshot(stored=stored, held=decode(ArticleEvent, held) if held else None,
-                    roots=[r.decode() if r else None for r in roots], family=family)
+                    roots=[r.decode() if r else None for r in roots],
+                    owners=[o.decode() if o else None for o in owners], family=family)

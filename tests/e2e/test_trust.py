@@ -6,6 +6,7 @@ webhook secret is found in clear in Redis, on Kafka or in the logs."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -181,7 +182,16 @@ def test_each_subscriber_reads_exactly_its_slice(stack):
     stack.shown.append(issued.json()["token"])
     tokens = httpx.get(f"{base}/v1/subscriptions/red-{RUN}", headers=OPERATOR).json()["tokens"]
     first_id = next(t["id"] for t in tokens if t["id"] != issued.json()["id"])
+    # a stream the first token holds open ends once it is revoked
+    connected, ended = threading.Event(), []
+    follower = threading.Thread(target=lambda: ended.append(read_sse(
+        f"{base}/v1/stream", headers=bearer(token_red), connected=connected, timeout=60,
+        until=lambda evs: any(e["event"] == "revoked" for e in evs))), daemon=True)
+    follower.start()
+    assert connected.wait(30)
     assert httpx.delete(f"{base}/v1/subscriptions/red-{RUN}/tokens/{first_id}", headers=OPERATOR).status_code == 204
+    follower.join(60)
+    assert ended and ended[0][-1]["event"] == "revoked"
     assert httpx.get(f"{base}/v1/articles/{red['id']}", headers=bearer(token_red)).status_code == 401
     assert httpx.get(f"{base}/v1/articles/{red['id']}", headers=bearer(issued.json()["token"])).status_code == 200
 
@@ -247,6 +257,24 @@ def test_a_kill_takes_the_text_off_every_subscriber_surface(stack):
                  f"/v1/feeds/kill-{RUN}.json", f"/v1/feeds/kill-{RUN}.rss", f"/v1/articles/{story['id']}/languages"):
         assert phrase not in httpx.get(f"{base}{path}", headers=bearer(token)).text, path
         assert phrase not in httpx.get(f"{base}{path}", headers=OPERATOR).text, path
+
+
+def test_a_provider_cannot_kill_another_providers_story_through_a_translation_link(stack):
+    """B names A's story as its own item's translation, then kills its item: A's story
+    stays up and is not listed among B's language versions, nor B's among A's."""
+    theirs = post(stack, KEY_A, ninjs(f"urn:trust:{RUN}:victim", "1", "The council approved the budget.")).json()
+    published(stack, theirs["id"])
+    link = [{"name": "original", "rel": "translation", "uri": theirs["uri"], "type": "text"}]
+    mine = post(stack, KEY_B, ninjs(f"urn:trust:{RUN}:linker", "1", "Der Rat billigte den Haushalt.",
+                                    associations=link)).json()
+    published(stack, mine["id"])
+    assert post(stack, KEY_B, ninjs(mine["uri"], "2", "withdrawn", pubStatus="canceled",
+                                    associations=link)).status_code == 202
+    wait_for(lambda: httpx.get(f"{stack.gateway_url}/v1/articles/{mine['id']}", headers=OPERATOR).status_code == 410,
+             timeout=90, what="B's kill to take effect")
+    assert httpx.get(f"{stack.gateway_url}/v1/articles/{theirs['id']}", headers=OPERATOR).status_code == 200
+    languages = httpx.get(f"{stack.gateway_url}/v1/articles/{theirs['id']}/languages", headers=OPERATOR)
+    assert mine["id"] not in languages.text, languages.text
 
 
 def test_the_ops_views_and_metrics_need_the_admin_key(stack):

@@ -4,7 +4,8 @@ Each event is one published item, correction or kill notice:
 ``id: <stream id>``, ``event: new|update|correction|kill``, ``data: <ninjs JSON>``.
 A client that reconnects with ``Last-Event-ID`` (browsers do it by themselves)
 gets every event after that id that is still kept (``WIRE_LIVE_STREAM_MAX`` per
-subscription); without it, events from now on.
+subscription); without it, events from now on. A stream whose token is revoked (or
+whose subscription is deleted) ends within ``RECHECK_S`` with ``event: revoked``.
 """
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ router = APIRouter(tags=["stream"])
 _STREAM_ID = re.compile(r"^\d+(-\d+)?$")
 BLOCK_MS = 2_000
 KEEPALIVE_S = 15.0
+# How often an open stream checks that its token is still valid and its subscription
+# still there: a revoked token or a deleted subscription ends the stream this soon.
+RECHECK_S = 5.0
+REVOKED = b'event: revoked\ndata: {"error": "unauthorized", "detail": "the token was revoked or the subscription deleted"}\n\n'
 
 
 def sse_event(entry_id: str, fields: dict[bytes, bytes]) -> bytes:
@@ -66,11 +71,22 @@ async def stream(request: Request, reader: ReaderDep, store: StoreDep,
         newest = await redis.xrevrange(key, count=1)
         resume = newest[0][0].decode() if newest else "0-0"
 
+    async def still_entitled() -> bool:
+        if reader.token_sha256 is None:  # the admin key: it is configuration, not revocable here
+            return True
+        now = await store.by_token_digest(reader.token_sha256)
+        return now is not None and now.name == subscription and bool(now.outputs.feeds)
+
     async def events():
         cursor = resume
         yield b"retry: 3000\n\n"
-        quiet_since = time.monotonic()
+        quiet_since = checked = time.monotonic()
         while not await request.is_disconnected():
+            if time.monotonic() - checked >= RECHECK_S:
+                checked = time.monotonic()
+                if not await still_entitled():
+                    yield REVOKED
+                    return
             # short blocks: the Redis client's socket timeout (5 s) must not cut the wait
             rows = await redis.xread({key: cursor}, count=100, block=BLOCK_MS)
             if not rows:

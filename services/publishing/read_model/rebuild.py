@@ -127,8 +127,12 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
                                       {**meta, "signal": "kill", "was_public": True}, digest="rebuilt")
                     counts["killed"] += 1
                 else:
-                    links = [article_id_for(u) for u in translation_links(item)]
                     role = meta.get("translation_role")
+                    # as publishing decides (plan.family_root): a provider's link joins
+                    # only a story of its own, never another provider's family
+                    links = [article_id_for(u) for u in translation_links(item)
+                             if role == "translation" or (u in stories and stories[u].headers.get("wire_provider")
+                                                          == meta["provider"])]
                     root = (links[0] if role == "translation" and links else article_id if role == "original"
                             else await view.root_for(article_id, links))
                     score = int(story.published_at * 1000) or int(time.time() * 1000)

@@ -168,9 +168,31 @@ def test_a_story_deferred_from_the_trends_is_counted_when_it_goes_live():
 
 def test_the_family_root_is_what_translation_says_else_what_redis_knows_else_the_item():
     e = event("urn:test:1?translation=pt")
-    assert family_root(e, Snapshot(roots=[None, "known-root"])) == "known-root"
+    assert family_root(e, Snapshot(roots=[None, "known-root"], owners=["wire", "wire"])) == "known-root"
     assert family_root(e, Snapshot(roots=[None])) == e.envelope.article_id
     e.envelope.translation = TranslationInfo(role="translation", of_article_id="the-original")
     assert family_root(e, Snapshot(roots=["known-root"])) == "the-original"
     e.envelope.translation = {"role": "original"}  # assigned as a dict, validated into the model
     assert family_root(e, Snapshot(roots=["known-root"])) == e.envelope.article_id
+
+
+def test_a_link_to_another_owners_story_does_not_join_its_family():
+    """A provider naming someone else's story as its translation stays a family of its
+    own: the other's kill does not take it, nor its kill the other's story."""
+    e = event("urn:b:1", associations=[{"rel": "translation", "uri": "urn:a:1"}])
+    theirs = Snapshot(roots=[None, "a-root"], owners=["b", "a"])
+    assert family_root(e, theirs) == e.envelope.article_id
+    assert decide(e, theirs).writes[0].root == e.envelope.article_id
+    assert family_root(e, Snapshot(roots=[None, "a-root"], owners=[None, None])) == e.envelope.article_id
+    assert family_root(e, Snapshot(roots=[None, "a-root"], owners=["a", "a"])) == "a-root"
+
+
+def test_a_kill_never_takes_another_providers_item_from_the_family():
+    original = event(version="1")
+    foreign = event("urn:other:1")
+    own = event("urn:test:1-de")
+    snapshot = Snapshot(stored=stored_of(original),
+                        family=[(foreign.envelope.article_id, stored_of(foreign, provider="other")),
+                                (own.envelope.article_id, stored_of(own))])
+    p = decide(event(version="2", signal=Signal.KILL), snapshot)
+    assert [w.article_id for w in p.writes] == [original.envelope.article_id, own.envelope.article_id]
