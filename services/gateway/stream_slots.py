@@ -5,15 +5,16 @@ A pure ASGI middleware in front of ``/v1/stream``: a stream holds its slot from 
 moment it is admitted until the response ends, however it ends (client gone,
 server shutting down, error), because the slot is released when the app call
 returns. Past a cap the request answers 503 with Retry-After at once. A stream is
-counted against its bearer token (header, or ``token``/``access_token`` in the query),
-or against its client address without one.
+counted against the token it presents (read as the reader dependency reads it), or
+against its client address without one.
 """
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from urllib.parse import parse_qs
 
+from fastapi.security.utils import get_authorization_scheme_param
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.gateway.metrics import STREAMS_OPEN
@@ -59,13 +60,14 @@ class StreamSlots:
 
 
 def _holder(scope: Scope) -> str:
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            return "token:" + hashlib.sha256(value.removeprefix(b"Bearer ")).hexdigest()
-    # A browser's EventSource cannot send headers: its token comes in the query.
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    for name in ("token", "access_token"):
-        if query.get(name):
-            return "token:" + hashlib.sha256(query[name][0].encode()).hexdigest()
+    """Whom a stream counts against: the credential exactly as the reader dependency
+    reads it (``services.gateway.deps``: a Bearer header, scheme in any case and
+    spaces stripped, else the last ``token`` in the query), so no spelling of one
+    token counts as another; the client address without one."""
+    request = Request(scope)
+    scheme, credentials = get_authorization_scheme_param(request.headers.get("authorization"))
+    token = credentials if scheme.lower() == "bearer" and credentials else request.query_params.get("token")
+    if token:
+        return "token:" + hashlib.sha256(token.encode()).hexdigest()
     client = scope.get("client")
     return f"address:{client[0] if client else 'unknown'}"

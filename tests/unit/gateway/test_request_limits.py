@@ -131,6 +131,23 @@ async def test_streams_are_capped_per_token_and_overall_and_slots_come_back():
     assert slots.in_use == 0
 
 
+async def test_no_spelling_of_one_token_gets_it_more_streams():
+    """The reader dependency accepts the Bearer scheme in any case, with extra spaces,
+    and takes the last ``token`` in the query: each of those spellings is the same
+    holder, whose cap a junk first value cannot dodge."""
+    release = asyncio.Event()
+    slots = stream_app(release)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=slots), base_url="http://gw") as client:
+        held = [asyncio.create_task(client.get("/v1/stream", headers={"Authorization": "Bearer a"})),
+                asyncio.create_task(client.get("/v1/stream", headers={"Authorization": "bearer   a "}))]
+        await eventually(lambda: slots.in_use == 2, timeout=10, interval=0.01, what="a's two streams to open")
+        for spelling in ({"headers": {"Authorization": "BEARER a"}}, {"params": [("token", "junk"), ("token", "a")]}):
+            assert (await client.get("/v1/stream", **spelling)).status_code == 503, spelling
+        release.set()
+        await asyncio.gather(*held)
+    assert slots.in_use == 0
+
+
 @pytest.mark.parametrize("path", ["/echo", "/v1/streams"])
 async def test_other_paths_are_not_counted_as_streams(path):
     slots = StreamSlots(limited_app([]), total=0, per_token=0, retry_after_s=1)
