@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from redis.asyncio import Redis
 
 from shared.cache import SubscriptionKeys  # noqa: F401 - where the key names used to live
@@ -28,6 +28,12 @@ _VOCABULARIES = {"medtop:": "http://cv.iptc.org/newscodes/mediatopic/",
                  "subj:": "http://cv.iptc.org/newscodes/subjectcode/"}
 # The ninjs 3.1 ``type`` values, so a filter on a misspelt type is refused, not silently empty.
 NinjsType = Literal["text", "audio", "video", "picture", "graphic", "composite", "component", "event", "planning"]
+# A filter is matched against every item a list request scans (up to thousands, on the
+# gateway's event loop) and every item publishing fans out: its size is bounded.
+MAX_FILTER_VALUES = 50
+MAX_KEYWORDS = 20
+Value = Annotated[str, StringConstraints(max_length=200)]
+Values = Annotated[list[Value], Field(max_length=MAX_FILTER_VALUES)]
 
 
 class SubscriptionFilter(BaseModel):
@@ -44,14 +50,14 @@ class SubscriptionFilter(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    languages: list[str] = []
-    subjects: list[str] = []
-    people: list[str] = []
-    organisations: list[str] = []
-    places: list[str] = []
-    providers: list[str] = []
+    languages: Values = []
+    subjects: Values = []
+    people: Values = []
+    organisations: Values = []
+    places: Values = []
+    providers: Values = []
     urgency: int | None = Field(None, ge=1, le=9)
-    keywords: list[str] = []
+    keywords: Annotated[list[Value], Field(max_length=MAX_KEYWORDS)] = []
     types: list[NinjsType] = []
 
     @field_validator("urgency", mode="before")
@@ -74,12 +80,15 @@ class SubscriptionFilter(BaseModel):
                 out.add(value)
             return out
 
-        words = [re.escape(k.strip()) for k in self.keywords if k.strip()]
+        # Each keyword is looked for as a substring first (casefolded): only a text that
+        # holds it pays for the word-boundary regex.
+        words = [(k.strip().casefold(), re.compile(r"\b" + re.escape(k.strip()) + r"\b", re.I))
+                 for k in self.keywords if k.strip()]
         return {
             "languages": {v.strip().casefold() for v in self.languages},
             "entities": {f: norm(getattr(self, f)) for f in ("subjects", "people", "organisations", "places")},
             "providers": {v.strip().casefold() for v in self.providers},
-            "keywords": re.compile(r"\b(?:" + "|".join(words) + r")\b", re.I) if words else None,
+            "keywords": words,
         }
 
     def matches(self, item: dict[str, Any], provider: str | None = None) -> bool:
@@ -100,8 +109,11 @@ class SubscriptionFilter(BaseModel):
             urgency = item.get("urgency")
             if not isinstance(urgency, int) or urgency > self.urgency:
                 return False
-        if c["keywords"] is not None and not c["keywords"].search(searchable_text(item)):
-            return False
+        if c["keywords"]:
+            text = searchable_text(item)
+            folded = text.casefold()
+            if not any(word in folded and pattern.search(text) for word, pattern in c["keywords"]):
+                return False
         return True
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
 from services.gateway.answers import ArticlePage, LanguageVersions
 from services.gateway.deps import ReadModelDep, ReaderDep, StoreDep
 from services.gateway.problems import ETAG_HEADER, NOT_MODIFIED, errors
 from services.gateway.routes.feeds import etag_for, not_modified
 from shared.events import article_id_for
-from shared.subscriptions import NAME_PATTERN, SubscriptionFilter
+from shared.subscriptions import MAX_FILTER_VALUES, MAX_KEYWORDS, NAME_PATTERN, SubscriptionFilter
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
 
@@ -38,10 +39,13 @@ async def list_articles(
     request: Request, read_model: ReadModelDep, reader: ReaderDep, store: StoreDep,
     uri: str | None = Query(None, min_length=1, max_length=2000,
                             description="the story with this uri (e.g. an association's)"),
-    language: list[str] = Query([], description="BCP 47 ranges, e.g. en (matches en-GB)"),
-    subject: list[str] = Query([], description="subject uri, name or literal (medtop:16000000 works)"),
-    person: list[str] = Query([]), organisation: list[str] = Query([]), place: list[str] = Query([]),
-    provider: list[str] = Query([]), keyword: list[str] = Query([], description="word or phrase in the text"),
+    language: list[str] = Query([], max_length=MAX_FILTER_VALUES, description="BCP 47 ranges, e.g. en (matches en-GB)"),
+    subject: list[str] = Query([], max_length=MAX_FILTER_VALUES,
+                               description="subject uri, name or literal (medtop:16000000 works)"),
+    person: list[str] = Query([], max_length=MAX_FILTER_VALUES),
+    organisation: list[str] = Query([], max_length=MAX_FILTER_VALUES),
+    place: list[str] = Query([], max_length=MAX_FILTER_VALUES), provider: list[str] = Query([], max_length=MAX_FILTER_VALUES),
+    keyword: list[str] = Query([], max_length=MAX_KEYWORDS, description="word or phrase in the text"),
     urgency: int | None = Query(None, ge=1, le=9, description="urgency at most this"),
     subscription: str | None = Query(None, description="only what this subscription takes", pattern=NAME_PATTERN),
     limit: int = Query(20, ge=1, le=100),
@@ -51,8 +55,11 @@ async def list_articles(
     published_at, href, item}], "next": cursor|null}`` (``item`` is the ninjs 3.1 object).
     Every filter given must match; repeated values of one filter are alternatives.
     A subscriber sees only what its subscription's filter matches."""
-    wanted = SubscriptionFilter(languages=language, subjects=subject, people=person, organisations=organisation,
-                                places=place, providers=provider, keywords=keyword, urgency=urgency)
+    try:
+        wanted = SubscriptionFilter(languages=language, subjects=subject, people=person, organisations=organisation,
+                                    places=place, providers=provider, keywords=keyword, urgency=urgency)
+    except ValidationError as exc:
+        return JSONResponse({"error": "invalid_filter", "detail": _first_problem(exc)}, 422)
     filters = [wanted]
     if subscription is not None:
         sub = await store.get(subscription)
@@ -126,3 +133,9 @@ async def languages(article_id: str, read_model: ReadModelDep, reader: ReaderDep
                          "version": other.version, "original": member == root,
                          "status": "killed" if other.killed else "live", "href": f"/v1/articles/{member}"})
     return JSONResponse({"id": article_id, "original": root, "languages": versions})
+
+
+def _first_problem(exc: ValidationError) -> str:
+    """What is wrong with a list request's filter, naming the field (not echoing input)."""
+    error = exc.errors(include_input=False)[0]
+    return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"

@@ -117,6 +117,15 @@ async def test_request_validation_answers_a_problem_naming_the_field(client, doc
     assert {tuple(e["loc"]) for e in body["errors"]} == {("body", "name"), ("body", "extra")}
 
 
+def test_the_list_filters_document_their_bounds(document):
+    """FastAPI refuses a longer list with 422 before the route scans anything, and the
+    schema tells clients (and the fuzzer) the bound."""
+    params = {p["name"]: p["schema"] for p in document["paths"]["/v1/articles"]["get"]["parameters"]}
+    assert params["keyword"]["maxItems"] == 20
+    assert all(params[name]["maxItems"] == 50 for name in ("language", "subject", "person", "organisation",
+                                                            "place", "provider"))
+
+
 async def test_http_exceptions_answer_a_problem_with_their_headers(client, document):
     answer = await client.get("/v1/subscriptions")
     assert answer.status_code == 401 and answer.headers["WWW-Authenticate"] == "Bearer"

@@ -66,6 +66,24 @@ def test_unknown_filter_fields_and_bad_urgency_are_refused():
         SubscriptionFilter(urgency=0)
 
 
+def test_a_filter_is_bounded_in_values_and_their_length():
+    """Every item a list request scans is matched against the filter, on the gateway's
+    event loop: a thousand keywords must be refused, not searched."""
+    assert SubscriptionFilter(keywords=[f"k{i}" for i in range(20)], people=["p"] * 50)
+    for spec in ({"keywords": [f"k{i}" for i in range(21)]}, {"people": ["p"] * 51}, {"places": ["x" * 201]},
+                 {"keywords": ["x" * 201]}):
+        with pytest.raises(ValidationError):
+            SubscriptionFilter(**spec)
+
+
+def test_keywords_match_whole_words_in_any_case_and_any_of_them_will_do():
+    item = {"headlines": [{"value": "STRASSE closed"}], "bodies": [{"value": "The Ελλάδα talks, (c) 2026."}]}
+    assert SubscriptionFilter(keywords=["nothing", "strasse"]).matches(item)
+    assert SubscriptionFilter(keywords=["ελλάδα"]).matches(item)
+    assert SubscriptionFilter(keywords=["Strasse Closed"]).matches(item)
+    assert not SubscriptionFilter(keywords=["strass", "talk"]).matches(item)
+
+
 @pytest.mark.parametrize("name", ["conflict-en", "a", "sport_2"])
 def test_good_names(name):
     assert Subscription(name=name).topic("t1.") == f"t1.published.{name}"
