@@ -79,7 +79,7 @@ def content_hash(article: Article) -> str:
 # KEYS[1]: story hash. ARGV: 1 event id, 2 content hash, 3 source version ('' = none), 4 hint
 # ('' / signal), 5 provider, 6 the stored version Python compared against ('' = none), 7 '1' when
 # Python found the source version older than it (shared.versions: the script never orders
-# versions itself; it answers 'retry' when the stored version moved since Python read it),
+# versions itself; it answers 'retry' and the stored version when that is not the one compared),
 # then the owners the provider may act for (itself and those it relays).
 # The first provider to submit a uri owns the story; anyone else gets 'not-owner'.
 _CLASSIFY = """
@@ -134,16 +134,18 @@ class StoryRegistry:
         """
         key, digest = self.keys.story(article.uri), content_hash(article)
         hint_arg = hint.value if hint and hint != Signal.NEW else ""
+        # First as a story never seen (one round trip for a new story, the common case); a
+        # 'retry' answer carries the stored version, compared here before the next try.
+        known = ""
         try:
             for _ in range(_ATTEMPTS):
-                known = await self.redis.hget(key, "version")
-                known = known.decode() if known is not None else ""
                 older = bool(source_version and known) and is_older(source_version, known)
                 decision, version, owner = await self._classify(
                     keys=[key], args=[event_id, digest, source_version or "", hint_arg, provider, known,
                                       "1" if older else "0", *(acts_for or [provider])])
                 if decision != b"retry":
                     return Classification(Decision(decision.decode()), version.decode(), owner.decode() or None)
+                known = version.decode()
         except (RedisConnectionError, RedisTimeoutError) as exc:
             raise RetriableError(f"story registry unreachable: {exc}") from exc
         raise RetriableError(f"story {article.uri} kept changing while it was classified")

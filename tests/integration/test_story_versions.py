@@ -35,3 +35,20 @@ async def test_racing_versions_each_get_an_answer_and_the_newest_wins(registry):
     assert all(a.decision in (Decision.UPDATE, Decision.OLDER) for a in answers)
     assert (await classify(registry, uri, "11")).version == "11"  # a re-delivery: its first answer
     assert await registry.peek(article(uri, "x"), source_version="10") is Decision.OLDER
+
+
+async def test_a_new_story_is_classified_in_one_round_trip_a_known_one_in_two(registry):
+    """The script is first asked as for a story never seen; only a known story needs the
+    second ask, with the stored version its 'retry' answered (compared in Python)."""
+    async def calls() -> int:
+        stats = await registry.redis.info("commandstats")
+        return sum(v["calls"] for k, v in stats.items() if k in ("cmdstat_evalsha", "cmdstat_eval", "cmdstat_hget"))
+
+    await classify(registry, f"urn:test:{uuid.uuid4().hex}", "1")  # the script is loaded
+    uri = f"urn:test:{uuid.uuid4().hex}"
+    before = await calls()
+    assert (await classify(registry, uri, "1")).decision is Decision.NEW
+    after_new = await calls()
+    assert (await classify(registry, uri, "2")).decision is Decision.UPDATE
+    assert (await classify(registry, uri, "1", body="late")).decision is Decision.OLDER
+    assert (after_new - before, await calls() - after_new) == (1, 4)
