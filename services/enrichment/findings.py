@@ -7,7 +7,6 @@ nouns; for other languages what needs no language model (counts, a summary).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -22,14 +21,13 @@ from services.enrichment.nlp.model import english
 from services.enrichment.nlp.quotes import Quote, read_quotes
 from services.enrichment.nlp.sources import Source, read_sources
 from services.enrichment.nlp.summary import summarise
-from services.enrichment.nlp.text import word_count
+from services.enrichment.nlp.text import sentences, word_count
 from services.enrichment.nlp.topics import Topic, classify
 from shared.events import Article
 
 # Beyond this the text is cut: the cost of NER grows with length, and the first
 # 100k characters of an article hold what a subscriber routes on.
 MAX_CHARS = 100_000
-_SENTENCE = re.compile(r"(?<=[.!?。])\s+")
 
 
 @dataclass
@@ -61,6 +59,12 @@ def article_date(article: Article, fallback: datetime) -> date:
     return fallback.date()
 
 
+def primary_language(tag: str | None) -> str:
+    """The primary subtag of a language tag, lower case ("en" for "en-GB", and for
+    the POSIX-locale spelling "en_GB" some providers send); "" for none."""
+    return (tag or "").replace("_", "-").split("-")[0].strip().lower()
+
+
 def read_article(article: Article, *, received_at: datetime) -> Findings:
     """Everything enrichment finds in ``article``. Pure: reads the article only.
 
@@ -73,7 +77,7 @@ def read_article(article: Article, *, received_at: datetime) -> Findings:
     detected = identify(text.text)
     if detected:
         findings.language, findings.language_score = detected
-    language = (article.language or findings.language or "").split("-")[0].lower()
+    language = primary_language(article.language or findings.language)
     day = article_date(article, received_at)
     if language == "en" or (not language and text.text):
         _english(findings, day)
@@ -81,7 +85,7 @@ def read_article(article: Article, *, received_at: datetime) -> Findings:
         _korean(findings, day)
     else:
         findings.notes.append(f"no entity model for language {language or 'und'}")
-        findings.summary = summarise(_SENTENCE.split(text.body))
+        findings.summary = summarise(sentences(text.body))
     return findings
 
 

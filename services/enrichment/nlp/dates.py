@@ -6,13 +6,18 @@ year, the reading nearest the article date wins, a past one counting half as far
 as a future one (news mostly reports what happened). Weekdays are the last such
 day on or before the article date ("next Monday": the one after). Also ISO dates,
 "today/yesterday/tomorrow", "last/this/next week|month|year", "in 2023", and the
-Korean forms "2024년 12월 18일", "12월 18일".
+Korean forms "2024년 12월 18일", "12월 18일". A four-digit number after a cue ("of",
+"by", "in"…) is no year when a plural or counted noun follows it inside a clause
+("a crowd of 2000 people", "won by 1999 votes"); opening a clause it still is
+("In 2023 sales rose", "but since 2020 prices have doubled").
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from services.enrichment.nlp.text import STOPWORDS
 
 MONTHS = {m: i + 1 for i, m in enumerate(
     "january february march april may june july august september october november december".split())}
@@ -35,6 +40,14 @@ _PATTERNS = [
     ("year", re.compile(r"\b(?i:mid-|(?:in|since|by|until|of|from|before|after|during|early|late|mid)\s+)" + _YEAR + r"\b")),
     ("ko_date", re.compile(r"(?:(?P<year>(?:19|20)\d\d)년\s*)?(?P<m>\d{1,2})월\s*(?P<d>\d{1,2})일")),
 ]
+# Nouns a count takes that are no regular plural: irregular plurals and units.
+COUNTED = frozenset("""people men women children police staff personnel cattle livestock feet
+km kg mm cm ft lb lbs mph kph mw kw gw mwh gwh""".split())
+_NEXT_WORD = re.compile(r"\s+(?P<word>[a-z]+)\b")
+_LAST_WORD = re.compile(r"\w+$")
+_CLAUSE_PUNCT = frozenset(".!?;:,([“\"—–")
+_TIME_CUES = frozenset(("mid", "early", "late"))  # "mid-2019 models": never a count
+_CLAUSE_OPENERS = frozenset("and but or so yet that while whereas when as because where which".split())
 
 
 @dataclass
@@ -98,6 +111,22 @@ def _resolve(kind: str, m: re.Match, article: date) -> tuple[str, str] | None:
     return None
 
 
+def _is_count(text: str, m: re.Match) -> bool:
+    """Whether the number of a cued "year" match counts things: a plural or counted
+    noun follows it, and its cue does not open a clause."""
+    following = _NEXT_WORD.match(text, m.end())
+    word = following.group("word") if following else ""
+    plural = len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
+    cue = m.group(0)[:m.start("year") - m.start()].rstrip(" -")
+    if not (word in COUNTED or plural) or word in STOPWORDS or cue[:1].isupper() or cue in _TIME_CUES:
+        return False
+    before = text[max(0, m.start() - 40):m.start()].rstrip()
+    if not before or before[-1] in _CLAUSE_PUNCT:
+        return False
+    last = _LAST_WORD.search(before)
+    return not (last and last.group(0).casefold() in _CLAUSE_OPENERS)
+
+
 def read_dates(text: str, article: date) -> list[DateMention]:
     """Every date mention of ``text`` in order, normalised against ``article``
     (the article's date). Impossible dates ("February 30") are skipped."""
@@ -106,7 +135,7 @@ def read_dates(text: str, article: date) -> list[DateMention]:
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(text):
             start = m.start("year") if kind == "year" else m.start()
-            if any(s < m.end() and start < e for s, e in taken):
+            if any(s < m.end() and start < e for s, e in taken) or (kind == "year" and _is_count(text, m)):
                 continue
             taken.append((start, m.end()))  # an impossible "February 30" is not "February" either
             try:

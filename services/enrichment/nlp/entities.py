@@ -4,7 +4,9 @@ spaCy's NER proposes spans; generic rules then correct and group them:
 
 - titles and honorifics are split off names (see :mod:`roles`);
 - names whose last word is a media word ("… Ilbo", "… Times", "… Television")
-  are organisations, never people;
+  are news organisations, never people; a word public bodies end with too
+  ("Agency", "Network", "Channel") counts only after a news word ("Xinhua News
+  Agency", not "International Atomic Energy Agency");
 - a span the gazetteer knows is a place, whatever label the model gave it
   ("Kursk" as PRODUCT), and a place name the model missed is added;
 - one-word department names that are part of a title ("Defense" in "Defense
@@ -24,8 +26,12 @@ from services.enrichment.nlp.gazetteer import Gazetteer, Place
 from services.enrichment.nlp.model import english
 from services.enrichment.nlp.roles import HONORIFICS, MODIFIERS, ROLE_NOUNS, Role, affiliation_right, role_left
 
-MEDIA_WORDS = frozenset("""Ilbo Shimbun Times News Television TV Agency Daily Post Journal Herald Broadcasting
-Network Radio Tribune Gazette Telegraph Press Chronicle Channel Wire Newswire Sinmun Nippo Today""".split())
+MEDIA_WORDS = frozenset("""Ilbo Shimbun Times News Television TV Daily Post Journal Herald Broadcasting
+Radio Tribune Gazette Telegraph Press Chronicle Newswire Sinmun Nippo Today""".split())
+# Last words that news outlets share with public bodies and firms ("Environmental
+# Protection Agency", "Rail Network"): media only right after a news word.
+SHARED_MEDIA_WORDS = frozenset("Agency Network Channel Wire".split())
+NEWS_WORDS = frozenset("News Press Presse Media Broadcasting Broadcast Television TV Radio".split())
 GENERIC_ORG_WORDS = frozenset("""party government army navy police military ministry parliament congress court
 council cabinet senate assembly administration state committee""".split())
 PLACE_NOUNS = frozenset("region province city oblast county district state prefecture area border front".split())
@@ -111,6 +117,16 @@ def _strip_titles(span: Span) -> Span:
     return doc[start:span.end]
 
 
+def is_media_name(span: Span) -> bool:
+    """Whether a name of two or more words names a news outlet by its last word:
+    a media word ("Chosun Ilbo"), or a shared one after a news word ("Yonhap News
+    Agency", "Cable News Network")."""
+    if len(span) < 2:
+        return False
+    last = span[-1].text
+    return last in MEDIA_WORDS or (last in SHARED_MEDIA_WORDS and span[-2].text in NEWS_WORDS)
+
+
 class EntityReader:
     """Reads the entities of one parsed article (``doc``) against a gazetteer."""
 
@@ -140,13 +156,12 @@ class EntityReader:
         if len(span) == 0:
             return
         place = self.gaz.lookup(span.text)
-        last = span[-1].text
         if label in ("GPE", "LOC", "FAC"):
             self._add(PLACE, span, place, source="gazetteer" if place else "ner")
         elif label in ("PRODUCT", "WORK_OF_ART", "EVENT", "LAW"):
             if place is not None:
                 self._add(PLACE, span, place, source="gazetteer")
-        elif last in MEDIA_WORDS and len(span) > 1:
+        elif is_media_name(span):
             self._add(ORGANISATION, span, media=True, source="rule")
         elif label == "PERSON":
             if place is not None and self._reads_as_place(span):

@@ -1,6 +1,10 @@
 """Direct quotes and who said them.
 
-A quote is text in double quotation marks (“…” or "…") of at least four words.
+A quote is text in quotation marks of at least four words: double (“…”, "…") or
+single curly (‘…’, the British style). A ’ inside a word is an apostrophe
+(don’t), as is one after a plural s before a lower-case word (the workers’ union),
+and a straight " right after a digit is an inch or seconds mark (a 65" screen):
+none of these opens or closes a quote.
 Its speaker is found from a speech verb next to it, in the same sentence:
 
 - after it: “…,” *they added* / “…,” *said the ministry*;
@@ -26,7 +30,11 @@ from services.enrichment.nlp.entities import Entity
 from services.enrichment.nlp.model import text_of
 from services.enrichment.nlp.roles import is_title_word
 
-_QUOTE = re.compile(r"“([^”\n]+)”|\"([^\"\n]+)\"")
+_QUOTE = re.compile(
+    r"“([^”\n]+)”"
+    r"|(?<!\d)\"((?:[^\"\n]|(?<=\d)\"(?=[ \t]*[^\W_]))+)\""
+    r"|(?<![^\W_])‘(?=[^\W_])(?!\d\ds\b)((?:[^‘’\n]|’(?=[^\W_])|(?<=s)’(?=[ \t]+[a-z]))+)’(?![^\W_])"
+)
 SPEECH_VERBS = frozenset("""
 say said says saying state stated states stating tell told tells telling add added adds adding explain
 explained explains explaining claim claimed claims claiming note noted notes noting warn warned warns
@@ -77,7 +85,8 @@ class QuoteReader:
         self._reported_speech()
         quotes = []
         for match in _QUOTE.finditer(self.text):
-            inner = match.group(1) or match.group(2)
+            group = match.lastindex
+            inner = match.group(group)
             if len(inner.split()) < 4:
                 continue
             span = self.doc.char_span(match.start(), match.end(), alignment_mode="expand")
@@ -86,8 +95,7 @@ class QuoteReader:
             speaker, via = self._speaker_after(span) or self._speaker_before(span) or (None, None)
             if speaker is not None:
                 self.spoke.append((match.start(), speaker))
-            quotes.append(Quote(inner.strip(), match.start(1) if match.group(1) else match.start(2),
-                                match.end(1) if match.group(1) else match.end(2), speaker, via))
+            quotes.append(Quote(inner.strip(), match.start(group), match.end(group), speaker, via))
         for quote in quotes:
             if quote.speaker is not None and quote.speaker.kind == "unnamed":
                 full = self._fullest(quote.speaker)

@@ -3,8 +3,9 @@
 Each body sentence scores the mean weight of its content stems (stem frequency
 in the article, relative to the most frequent) blended with a lead prior
 (1/√(position+1)): news puts the essentials first. Sentences that are too short
-or too long, questions, or mostly direct quotation are skipped, and a sentence
-sharing over half its stems with one already chosen is skipped as redundant.
+or too long (in words; a Chinese or Japanese character is half a word),
+questions, or mostly direct quotation are skipped, and a sentence sharing over
+half its stems with one already chosen is skipped as redundant.
 Three sentences for a body of eight or more, else two.
 """
 from __future__ import annotations
@@ -14,9 +15,13 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-from services.enrichment.nlp.text import stems
+from services.enrichment.nlp.text import stems, unspaced_characters, word_count
 
 MIN_WORDS, MAX_WORDS = 6, 60
+# Chinese and Japanese count a word per character but say in about two characters
+# what English says in one word (Chinese words average 1.5-2 characters): sentence
+# length limits are in English words.
+CHARACTERS_PER_WORD = 2
 LEAD_WEIGHT = 0.5
 _QUOTED = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)")
 
@@ -37,8 +42,9 @@ def summarise(sentences: list[str], *, bag: Callable[[str], list[str]] = stems,
     top = max(freq.values(), default=1)
     scored = []
     for i, (sentence, terms) in enumerate(zip(sentences, bags)):
-        n = len(sentence.split())
-        if not terms or n < min_words or n > MAX_WORDS or sentence.rstrip().endswith("?") or _quoted_share(sentence) > 0.5:
+        n = word_count(sentence) - unspaced_characters(sentence) * (1 - 1 / CHARACTERS_PER_WORD)
+        if not terms or n < min_words or n > MAX_WORDS or sentence.rstrip().endswith(("?", "？")) \
+                or _quoted_share(sentence) > 0.5:
             continue
         content = sum(freq[s] for s in set(terms)) / len(set(terms)) / top
         scored.append(((1 - LEAD_WEIGHT) * content + LEAD_WEIGHT / math.sqrt(i + 1), i))

@@ -1,4 +1,4 @@
-"""Small text helpers shared by the enrichment steps: words, stop words, stems."""
+"""Small text helpers shared by the enrichment steps: words, sentences, stop words, stems."""
 from __future__ import annotations
 
 import math
@@ -7,19 +7,48 @@ from functools import lru_cache
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-WORD = re.compile(r"[^\W_]+(?:[’'\-][^\W_]+)*")
+# Chinese characters and Japanese kana: scripts that put no space between words.
+# Each character counts as a word, as Chinese and Japanese newsrooms count length
+# (字数) and as word processors count these scripts. Hangul is written with spaces.
+_UNSPACED = "\u3005-\u3007\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f" \
+            "\U00020000-\U0003134f"
+_UNSPACED_CHARACTER = re.compile(rf"[{_UNSPACED}]")
+# Inside a word: apostrophes, hyphens, and a number's decimal or thousands separator
+# ("0.48", "1,000" are one word).
+_JOINER = r"(?:[’'\-]|(?<=\d)[.,](?=\d))"
+WORD = re.compile(rf"[^\W_]+(?:{_JOINER}[^\W_]+)*")
+_LETTERS = rf"(?:(?![{_UNSPACED}])[^\W_])+"  # slower: used only on text with such characters
+_WORD_BY_SCRIPT = re.compile(rf"[{_UNSPACED}]|{_LETTERS}(?:{_JOINER}{_LETTERS})*")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# A sentence ends at . ! ? followed by a space, or at the full-width 。！？, which
+# need none; not inside a quotation it closes (「…です。」と述べた is one sentence).
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？｡])(?![」』）〕】”’\"'])\s*")
 # Silent reading speed of adult readers of non-fiction in English (Brysbaert 2019).
 WORDS_PER_MINUTE = 238
 STOPWORDS = frozenset(STOP_WORDS) | {"’s", "'s", "mr", "mrs", "ms", "also", "said", "says", "would", "could"}
 
 
 def words(text: str) -> list[str]:
-    """The words of ``text`` (letters/digits, with inner apostrophes and hyphens)."""
-    return WORD.findall(text)
+    """The words of ``text``: runs of letters/digits with inner apostrophes and
+    hyphens (and separators inside numbers), and each Chinese character or Japanese
+    kana on its own."""
+    return (_WORD_BY_SCRIPT if _UNSPACED_CHARACTER.search(text) else WORD).findall(text)
 
 
 def word_count(text: str) -> int:
+    """How many words ``text`` has (see :func:`words`: Chinese and Japanese count by character)."""
     return len(words(text))
+
+
+def unspaced_characters(text: str) -> int:
+    """How many of ``text``'s words are Chinese characters or Japanese kana."""
+    return len(_UNSPACED_CHARACTER.findall(text))
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text`` in order, without empty ones. A cheap splitter for
+    languages without a sentence model: it also cuts after abbreviations ("Dec.")."""
+    return [s for s in _SENTENCE_END.split(text) if s.strip()]
 
 
 def reading_time_seconds(count: int) -> int:
@@ -54,4 +83,4 @@ def stem(word: str) -> str:
 
 def stems(text: str) -> list[str]:
     """Stems of the non-stop-words of ``text``, in order."""
-    return [stem(w) for w in words(text) if w.casefold() not in STOPWORDS and not w.isdigit()]
+    return [stem(w) for w in words(text) if w.casefold() not in STOPWORDS and not _NUMBER.fullmatch(w)]

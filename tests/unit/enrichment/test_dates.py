@@ -46,3 +46,10 @@ def test_impossible_dates_and_the_modal_may_are_ignored():
 def test_a_month_ahead_beats_the_same_month_long_past():
     # "the coldest months of January and February approaching", written in December
     assert values("January and February") == [("January", "2025-01", "month"), ("February", "2025-02", "month")]
+
+
+def test_a_number_that_counts_things_is_no_year():
+    assert values("A crowd of 2000 people marched and the bill passed by 1999 votes.") == []
+    assert values("In 2000 prices fell, but since 1998 profits have doubled; the mid-2019 models sold well.") == [
+        ("2000", "2000", "year"), ("1998", "1998", "year"), ("2019", "2019", "year"),
+    ]

@@ -64,3 +64,12 @@ def test_gazetteer_lookups():
     assert gaz.country_of_demonym("North Korean").cc == "KP"
     assert gaz.lookup("Kyiv").cc == "UA" and gaz.lookup("Kiev").name == "Kyiv"
     assert len({p.cc for p in gaz.by_name.values() if p.kind == "country"}) >= 190
+
+
+def test_an_agency_is_a_news_outlet_only_after_a_news_word():
+    found = read("The International Atomic Energy Agency said inspectors had left the plant. The Environmental "
+                 "Protection Agency said the water was safe. Xinhua News Agency said the talks had ended.")
+    media = {e.name: e.media for e in found.entities if e.kind == "organisation"}
+    assert media == {"International Atomic Energy Agency": False, "Environmental Protection Agency": False,
+                     "Xinhua News Agency": True}
+    assert [(s.name, s.cue) for s in found.sources] == [("Xinhua News Agency", "reported")]

@@ -1,5 +1,5 @@
-"""Language identification (Korean-aware) and Korean articles: kiwipiepy proper
-nouns, reported untyped."""
+"""Language identification (Korean-aware), the pipeline each language gets, and
+Korean articles: kiwipiepy proper nouns, reported untyped."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -15,6 +15,12 @@ KOREAN = (
     "북한이 러시아에 2차 병력을 파견할 것으로 예상된다. 세계일보에 따르면 북한 소식통은 파병이 빨라지고 있다고 말했다. "
     "박원곤 이화여대 교수는 추가 파병이 불가피하다고 설명했다. 북한 병력은 12월 18일 쿠르스크 지역에서 싸웠다."
 )
+
+
+def findings_of(body: str, language: str | None = None):
+    article = Article(uri="urn:test:lang", language=language, headlines=[TextBlock(role="main", value="Test")],
+                      bodies=[TextBlock(contentType="text/plain", value=body)])
+    return read_article(article, received_at=datetime(2024, 12, 18, tzinfo=timezone.utc))
 
 
 def test_hangul_text_is_korean_even_with_latin_names():
@@ -59,3 +65,20 @@ async def test_other_languages_get_counts_and_a_summary_but_no_entity_guesses():
     assert out.article.people == [] and out.article.subjects == []
     assert out.envelope.enrichment["wordCount"] > 20
     assert out.envelope.enrichment["notes"] == ["no entity model for language pt"]
+
+
+def test_a_language_tag_written_with_an_underscore_gets_its_pipeline():
+    findings = findings_of("Prime Minister Keir Starmer met Olaf Scholz in Berlin on Monday.", "en_GB")
+    assert findings.notes == []
+    assert {"Keir Starmer", "Olaf Scholz", "Berlin"} <= {e.name for e in findings.entities}
+
+
+def test_chinese_and_japanese_sentences_need_no_space_after_them():
+    japanese = ["政府は18日の閣議で、来年度の予算案を決定しました。", "一般会計の総額は過去最大の115兆円となりました。",
+                "野党は予算案の規模が大きすぎると批判しています。"]
+    chinese = ["国务院18日召开常务会议，审议通过了明年的预算草案。", "一般公共预算支出总额达到历史最高水平。",
+               "财政部长在记者会上表示，将继续推进财政改革。"]
+    for language, sentences, words in (("ja", japanese, 68), ("zh", chinese, 61)):
+        findings = findings_of("".join(sentences), language)
+        assert findings.summary == sentences[:2]
+        assert findings.word_count == words  # a word per character, "18" and "115" one each

@@ -38,3 +38,17 @@ def test_a_channel_of_a_person_is_a_source():
                  "confirmed it.")
     assert [s.name for s in found.sources] == ["Anna Berg\u2019s website"]
     assert found.sources[0].entity.name == "Anna Berg"
+
+
+def test_british_single_quotes_and_apostrophes_inside_them():
+    quotes = read("\u2018We don\u2019t have enough beds for the workers\u2019 families who need one,\u2019 said "
+                  "Dr Sarah Jones. It felt like the \u201890s again.").quotes
+    assert [(q.text, q.speaker.name) for q in quotes] == [
+        ("We don\u2019t have enough beds for the workers\u2019 families who need one,", "Sarah Jones")]
+
+
+def test_an_inch_mark_after_a_digit_is_no_quotation_mark():
+    quotes = read('Shops sold a 65" screen for less than $500 this week. "Prices will keep falling all year," '
+                  'said analyst Tom Reed. "The 55" model sold out in a single day," he added.').quotes
+    assert [(q.text, q.speaker.name) for q in quotes] == [
+        ("Prices will keep falling all year,", "Tom Reed"), ('The 55" model sold out in a single day,', "Tom Reed")]
