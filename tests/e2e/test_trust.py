@@ -165,6 +165,8 @@ def test_each_subscriber_reads_exactly_its_slice(stack):
                  f"/v1/articles/{red['id']}/enrichment", f"/v1/articles/{red['id']}/languages"):
         assert httpx.get(f"{base}{path}").status_code == 401, path
         assert httpx.get(f"{base}{path}", headers=bearer(KEY_A)).status_code == 403, path  # a write key
+    # trends count the whole wire: a subscription to a slice of it may not read them
+    assert httpx.get(f"{base}/v1/trends", headers=bearer(token_red)).json()["error"] == "forbidden"
 
     # An association leads to its item, through the same entitlement.
     linking = post(stack, KEY_A, ninjs(f"urn:trust:{RUN}:linking", "1", f"More on the crimson{RUN} festival.",

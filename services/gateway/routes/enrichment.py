@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from services.gateway.answers import Enrichment, Trends
 from services.gateway.deps import ReadModelDep, ReaderDep
 from services.gateway.problems import errors
+from shared.subscriptions import SubscriptionFilter
 
 router = APIRouter(tags=["enrichment"])
 
@@ -55,7 +56,11 @@ async def get_trends(
     """Trending entities: for each of the latest tumbling windows (by the articles'
     receive time), the entities named by the most stories, with their counts.
     A story counts once per entity, however many versions or copies it has; a story
-    under embargo counts only once it is released."""
+    under embargo counts only once it is released. The counts span the whole wire:
+    a subscription whose filter takes only a slice of it gets 403."""
+    if reader.subscription is not None and reader.subscription.filter != SubscriptionFilter():
+        return JSONResponse({"error": "forbidden", "detail": "trends count every story on the wire; this "
+                                                             "subscription is entitled to a slice of it only"}, 403)
     redis, keys = request.app.state.redis, request.app.state.keys
     latest = await redis.zrevrange(keys.trend_windows(), 0, windows - 1)
     answer = []
