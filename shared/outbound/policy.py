@@ -28,8 +28,11 @@ METADATA = frozenset(ip_address(a) for a in (
     "100.100.100.200",   # Alibaba Cloud
     "192.0.0.192",       # Oracle Cloud (is_global in Python's tables)
 ))
-# IPv6 prefixes that carry an IPv4 address in their low 32 bits (RFC 6052 NAT64).
-_NAT64 = (ip_network("64:ff9b::/96"), ip_network("64:ff9b:1::/48"))
+# IPv6 prefixes that carry an IPv4 address in their low 32 bits: RFC 6052 NAT64, and
+# the deprecated IPv4-compatible (::a.b.c.d, RFC 4291) and IPv4-translated
+# (::ffff:0:a.b.c.d, RFC 2765) forms, which some stacks still route.
+_EMBEDDING = (ip_network("64:ff9b::/96"), ip_network("64:ff9b:1::/48"), ip_network("::/96"),
+              ip_network("::ffff:0:0:0/96"))
 
 
 class OutboundError(Exception):
@@ -62,7 +65,7 @@ def _embedded_ipv4(ip: IPv6Address) -> IPv4Address | None:
         return ip.sixtofour
     if ip.teredo is not None:
         return ip.teredo[1]
-    if any(ip in net for net in _NAT64):
+    if any(ip in net for net in _EMBEDDING) and int(ip) & 0xFFFFFFFF > 1:  # :: and ::1 are judged as IPv6
         return IPv4Address(int(ip) & 0xFFFFFFFF)
     return None
 
@@ -75,8 +78,8 @@ def refusal_reason(ip: Address) -> str | None:
             return f"{reason} (inside {ip})"
     if ip in METADATA:
         return "a cloud metadata address"
-    for kind in ("unspecified", "loopback", "link_local", "multicast", "private"):
-        if getattr(ip, f"is_{kind}"):
+    for kind in ("unspecified", "loopback", "link_local", "site_local", "multicast", "private"):
+        if getattr(ip, f"is_{kind}", False):  # site-local: IPv6's deprecated fec0::/10
             return f"a {kind.replace('_', '-')} address"
     if not ip.is_global:
         return "a reserved address (not globally routable)"

@@ -51,6 +51,9 @@ def names(table: dict[str, list[str]]):
     ("http://224.0.0.251/hook", "multicast"),
     ("http://[64:ff9b::7f00:1]/hook", "loopback"),   # NAT64 wrapping 127.0.0.1
     ("http://[2002:a9fe:a9fe::]/hook", "metadata"),  # 6to4 wrapping 169.254.169.254
+    ("http://[::7f00:1]/hook", "loopback"),          # IPv4-compatible, deprecated
+    ("http://[::ffff:0:a00:1]/hook", "private"),     # IPv4-translated, deprecated
+    ("http://[fec0::1]/hook", "site-local"),         # IPv6 site-local, deprecated
     ("http://100.64.0.1/hook", "reserved"),
     ("http://metadata.google.internal/computeMetadata/v1/", "metadata"),
     ("http://rebound.example/hook", "private"),
