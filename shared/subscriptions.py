@@ -133,7 +133,9 @@ def searchable_text(item: dict[str, Any]) -> str:
 
 # An absolute http(s) URL whose host part urlsplit reads: the schema says what the
 # validator below accepts, so a client (and a fuzzer) can tell a valid URL up front.
-WEBHOOK_URL_PATTERN = r"^[hH][tT][tT][pP][sS]?://[A-Za-z0-9._~%!$&'()*+,;=:@-]+([/?#]|$)"
+# No user:password@ part: credentials in a URL would be kept and logged in clear (the
+# HMAC signature authenticates the wire to the receiver).
+WEBHOOK_URL_PATTERN = r"^[hH][tT][tT][pP][sS]?://[A-Za-z0-9._~%!$&'()*+,;=:-]+([/?#]|$)"
 
 
 class Webhook(BaseModel):
@@ -151,6 +153,8 @@ class Webhook(BaseModel):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("webhook url must be an absolute http(s) URL")
+        if "@" in parts.netloc:
+            raise ValueError("webhook url must not carry credentials (user:password@); the items are signed")
         return url
 
 

@@ -104,6 +104,9 @@ def test_webhook_needs_an_http_url_and_its_clear_secret_is_never_stored_or_shown
         Subscription(name="w", outputs={"webhook": {"url": "ftp://example.com/hook"}})
     with pytest.raises(ValidationError):
         Subscription(name="w", outputs={"webhook": {"url": "https://example.com/h", "secret": "short"}})
+    for with_credentials in ("https://user:pass@example.com/hook", "https://token@example.com/hook"):
+        with pytest.raises(ValidationError, match="credentials|pattern"):
+            Subscription(name="w", outputs={"webhook": {"url": with_credentials}})
 
 
 def test_a_types_filter_keeps_only_items_of_those_types():
