@@ -4,20 +4,28 @@ Agencies put editors' notes ("Eds: …", "NOT FOR PUBLICATION", "Note to editors
 keyword lines and slug lines among the paragraphs of a story. Published as body
 text they would reach readers, so they are moved out: notes to ``edNote``, keywords
 to subjects, the slug to ``slugline``. A line is only moved when it starts with
-such a label (or says it is not for publication), never for words inside a sentence.
+such a label (or opens by saying it is not for publication, or is a short notice
+that says so), never for words inside a sentence.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
+from shared.formats.sentences import ends_like_a_sentence
+
 # "not for publication" in the languages of the wires this pipeline reads
 # (en, no/da, sv, de, fr, es, pt).
-_NOT_FOR_PUBLICATION = re.compile(
-    r"\b(?:not\s+for\s+(?:publication|pub)|ikke\s+(?:for|til)\s+(?:publisering|publicering|offentliggj\w+)"
+_NO_PUBLICATION = (
+    r"(?:not\s+for\s+(?:publication|pub)|ikke\s+(?:for|til)\s+(?:publisering|publicering|offentliggj\w+)"
     r"|ej\s+för\s+publicering|inte\s+för\s+publicering|nicht\s+zur\s+veröffentlichung"
-    r"|pas\s+pour\s+publication|ne\s+pas\s+publier|no\s+(?:para\s+)?publicar|não\s+(?:para\s+)?publicar)\b",
-    re.I)
+    r"|pas\s+pour\s+publication|ne\s+pas\s+publier|no\s+(?:para\s+)?publicar|não\s+(?:para\s+)?publicar)\b")
+# A notice opens with the words, or with a label of up to three words and a colon or
+# dash ("Embargoed - not for publication …"); inside a sentence they are story text.
+_NOT_FOR_PUBLICATION = re.compile(
+    rf"^\W{{0,3}}(?:[^\W\d_][\w'’]*(?:\s+[\w'’]+){{0,2}}\s*[:|\-–—]\s*)?{_NO_PUBLICATION}", re.I)
+_SAYS_NO_PUBLICATION = re.compile(rf"\b{_NO_PUBLICATION}", re.I)
+_NOTICE_WORDS = 6  # "PHOTO NOT FOR PUBLICATION": a line this short without a sentence's end is a notice
 _EDITOR_LABEL = re.compile(
     r"^\W{0,3}(?:eds?|editors?|editor'?s?\s+notes?|ed\.?\s+notes?|note\s+to\s+editors|notes?\s+to\s+editors"
     r"|editorial\s+note|til\s+redaksjonen|till\s+redaktionen|an\s+die\s+redaktion|note\s+aux\s+rédactions"
@@ -54,7 +62,7 @@ def split_desk_notes(paragraphs: list[str]) -> DeskNotes:
     for paragraph in paragraphs:
         text = paragraph.strip()
         short = len(text) <= _LONGEST_NOTE
-        if short and (_EDITOR_LABEL.match(text) or _NOT_FOR_PUBLICATION.search(text)):
+        if short and (_EDITOR_LABEL.match(text) or _is_publication_notice(text)):
             desk.notes.append(text)
         elif short and (found := _KEYWORD_LABEL.match(text)):
             desk.keywords += [k.strip() for k in re.split(r"[,;]", found.group(1)) if k.strip()]
@@ -63,3 +71,12 @@ def split_desk_notes(paragraphs: list[str]) -> DeskNotes:
         else:
             desk.paragraphs.append(paragraph)
     return desk
+
+
+def _is_publication_notice(text: str) -> bool:
+    """A line that opens with "not for publication" (after at most a short label), or a
+    notice of a few words that says so without ending like a sentence."""
+    if _NOT_FOR_PUBLICATION.match(text):
+        return True
+    return (len(text.split()) <= _NOTICE_WORDS and not ends_like_a_sentence(text)
+            and _SAYS_NO_PUBLICATION.search(text) is not None)

@@ -4,12 +4,16 @@ per item or entry, with feedparser.
 feedparser is handed only what :func:`parse_xml` has already accepted (so the
 entity checks apply and its forgiving, slower fallback parser is never needed),
 and only as a stream: given bytes or a string it would try them as a file name
-or a URL and read that instead.
+or a URL and read that instead. HTML's named entities (``&eacute;`` in an RSS 0.91
+feed that names Netscape's DTD) are handed to it as numeric character references:
+it reads no DTD, so it would drop them.
 """
 from __future__ import annotations
 
 import io
+import re
 import time
+from html.entities import html5
 from typing import Any
 
 import feedparser
@@ -21,6 +25,10 @@ from shared.formats.ninjs_json import ninjs_uri, plain_body, provider_slug, stor
 from shared.formats.xmlsafe import block_paragraphs, local_name, parse_html, parse_xml, text_paragraphs, xpath_of
 
 _ROOTS = {"rss": "rss", "RDF": "rss", "feed": "atom"}
+# A named entity reference, or a CDATA section / comment whose text is literal and
+# is passed over whole. Linear: parse_xml has accepted the document, so each of them ends.
+_REFERENCE = re.compile(rb"<!\[CDATA\[.*?\]\]>|<!--.*?-->|&([A-Za-z][A-Za-z0-9]{1,31});", re.S)
+_XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
 
 
 def parse_feed(payload: bytes, *, provider: str) -> list[ParsedItem]:
@@ -44,7 +52,7 @@ def parse_feed(payload: bytes, *, provider: str) -> list[ParsedItem]:
     if kind is None:
         raise ParseError(f"root element is <{local_name(root)}>, not <rss> or <feed>", where=xpath_of(root))
     try:
-        feed = feedparser.parse(io.BytesIO(payload), resolve_relative_uris=False)
+        feed = feedparser.parse(io.BytesIO(numeric_references(payload)), resolve_relative_uris=False)
     except Exception as exc:  # feedparser's internals raise assorted types; the payload is what failed
         raise ParseError(f"feed cannot be read: {exc}", where=xpath_of(root)) from exc
     channel = feed.get("feed", {})
@@ -55,16 +63,35 @@ def parse_feed(payload: bytes, *, provider: str) -> list[ParsedItem]:
     return items
 
 
+def numeric_references(payload: bytes) -> bytes:
+    """``payload`` with each reference to one of HTML's named entities (other than
+    XML's own five) written as numeric character references, outside CDATA sections
+    and comments. Declares and expands nothing: a reference HTML does not name stays
+    as it was. Works on the bytes of any encoding where ``&``, ``;`` and ASCII
+    letters are single bytes; in UTF-16/32 nothing matches and the payload is unchanged."""
+    def numeric(m: re.Match[bytes]) -> bytes:
+        name = m.group(1)
+        if name is None or name in _XML_ENTITIES:
+            return m.group(0)
+        chars = html5.get(f"{name.decode('ascii')};")
+        return "".join(f"&#{ord(c)};" for c in chars).encode("ascii") if chars else m.group(0)
+
+    return _REFERENCE.sub(numeric, payload)
+
+
 def _read_entry(entry: Any, channel: Any, slug: str, kind: str) -> ParsedItem | None:
     headline = " ".join(_text(entry.get("title", ""), entry.get("title_detail")).split())
     summary, summary_detail = entry.get("summary", ""), entry.get("summary_detail")
     contents = [c for c in entry.get("content", []) if c.get("value")]
     paragraphs = _paragraphs(*(contents[0]["value"], contents[0]) if contents else (summary, summary_detail))
+    # feedparser copies the content into the summary when an entry has none of its own.
+    deck = " ".join(_paragraphs(summary, summary_detail)) if contents else ""
+    if deck.split() == " ".join(paragraphs).split():
+        deck = ""
     if not headline and not paragraphs:
         return None
     link, guid = entry.get("link", ""), entry.get("id", "")
     uri = ninjs_uri(guid or link, slug) if (guid or link) else story_uri(slug, kind, headline, *paragraphs[:1])
-    deck = " ".join(_paragraphs(summary, summary_detail)) if contents else ""
     authors = [a for a in entry.get("authors", []) if a.get("name")]
     detail = entry.get("title_detail") or entry.get("summary_detail") or {}
     language = detail.get("language") or channel.get("language")

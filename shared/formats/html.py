@@ -36,6 +36,7 @@ from shared.events import Article, TextBlock
 from shared.formats.base import ParsedItem
 from shared.formats.html_metadata import (absolute_url, declared_language, fill_author, page_headline,
                                           page_metadata, publication_date, published_timestamp)
+from shared.formats.sentences import CLOSERS, SENTENCE_MARKS, ends_like_a_sentence
 
 MAX_PAGE_BYTES = 20_000_000  # trafilatura's own MAX_FILE_SIZE: larger pages are refused, not truncated
 
@@ -52,7 +53,6 @@ _RELATED_LABEL = re.compile(
 _FURNITURE = re.compile("|".join(f"(?:{p})" for p in (
     r"^(?:like this (?:story|article)\?|share (?:this|it|on|via)\b|click to share|tweet this|email this|"
     r"print this|copy link)",
-    r"(?:newsletter|inbox)\b.*\b(?:sign up|subscribe)|\b(?:sign up|subscribe)\b.*\b(?:newsletter|inbox)",
     r"^[\W_]*(?:advertisement|advertising|sponsored(?: content)?|story continues below(?: advertisement)?)[\W_]*$",
     r"^(?:read more|related(?: post| article| story| stories| content| coverage)?|see more|see also|also read|"
     r"more|don'?t miss|recommended(?: for you)?|you (?:may|might) also like|also on \S+|more from \S+|watch)"
@@ -62,10 +62,20 @@ _FURNITURE = re.compile("|".join(f"(?:{p})" for p in (
     r"^follow\b.{0,80}\b(?:on|at)\b.{0,40}(?:facebook|twitter|instagram|youtube|linkedin)",
     r"^(?:filed under|posted in|tags?|categories|category)\s*:",
     r"^(?:have a (?:news )?tip|got a (?:news )?tip)\b",
-    r"\bclick here\b",
-    r"\ball rights reserved\b",
     r"\[(?P<shortcode>\w+)\b[^\]]*\].*\[/(?P=shortcode)\]",  # a CMS shortcode left in the text: [button …]…[/button]
 )), re.I)
+# Pitches a story may also quote or report ("…its newsletter, which residents can sign up
+# for…", "publishers said all rights reserved…"): furniture only when they open a sentence
+# ("… every month. Click here for more information.") or sit in a short line that does not
+# end like a sentence ("City Post 2024 | All rights reserved").
+_PITCHES = "|".join(f"(?:{p})" for p in (
+    r"(?:newsletter|inbox)\b.*\b(?:sign up|subscribe)|(?:sign up|subscribe)\b.*\b(?:newsletter|inbox)",
+    r"click here\b",
+    r"all rights reserved\b",
+))
+_PITCH = re.compile(rf"(?:^|(?<=[{SENTENCE_MARKS}] )|(?<=[{SENTENCE_MARKS}][{CLOSERS}] ))(?:{_PITCHES})", re.I)
+_ANY_PITCH = re.compile(rf"\b(?:{_PITCHES})", re.I)
+_PITCH_LINE_WORDS = 12  # a line this short that ends like no sentence is a label or a notice
 _MIN_BODY_WORDS = 3  # fewer is navigation debris ("Home"), not a story
 _FURNITURE_MAX_CHARS = 300  # a longer paragraph is prose even when it mentions a newsletter
 _INERT = ("script", "style", "link", "meta")
@@ -328,7 +338,12 @@ def _split_tails(body: etree._Element) -> None:
 
 def _is_furniture(text: str) -> bool:
     line = " ".join(text.split())
-    return len(line) <= _FURNITURE_MAX_CHARS and _FURNITURE.search(line) is not None
+    if len(line) > _FURNITURE_MAX_CHARS:
+        return False
+    if _FURNITURE.search(line) is not None or _PITCH.search(line) is not None:
+        return True
+    short = len(line.split()) < _PITCH_LINE_WORDS and not ends_like_a_sentence(line)
+    return short and _ANY_PITCH.search(line) is not None
 
 
 def _is_link_list(block: etree._Element) -> bool:

@@ -18,8 +18,8 @@ from shared.formats.base import ParsedItem
 from shared.formats.ninjs_json import ninjs_datetime, ninjs_uri, plain_body, provider_slug
 from shared.formats.desk_notes import split_desk_notes
 from shared.formats.nitf import read_story
-from shared.formats.xmlsafe import (attr, block_paragraphs, local_name, parse_html, parse_xml, text_of,
-                                    text_paragraphs, xpath_of)
+from shared.formats.xmlsafe import (attr, block_paragraphs, local_name, parse_html, parse_xml, story_markup,
+                                    text_of, text_paragraphs, xpath_of)
 
 _SUBJECT_CODES = "http://cv.iptc.org/newscodes/subjectcode/"
 _MEDIA = {"photo": "picture", "picture": "picture", "image": "picture", "logo": "picture",
@@ -159,12 +159,9 @@ def _content_text(content: etree._Element) -> list[str]:
     kind = attr(content.find("{*}MimeType"), "FormalName").lower()
     if kind.startswith(("image/", "video/", "audio/", "text/css")):
         return []
-    for child in data:
-        if local_name(child) == "nitf":
-            return read_story(child).paragraphs
-        if local_name(child):
-            body = child.find(".//{*}body") if local_name(child) == "html" else child
-            return block_paragraphs(body if body is not None else child)
+    if any(local_name(child) for child in data):
+        markup = story_markup(data)
+        return read_story(markup).paragraphs if local_name(markup) == "nitf" else block_paragraphs(markup)
     text = data.text or ""
     root = parse_html(text) if "html" in kind else None
     return block_paragraphs(root) if root is not None else text_paragraphs(text)

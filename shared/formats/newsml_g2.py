@@ -23,8 +23,8 @@ from shared.formats.g2_media import (MEDIA_TYPES, item_type, local_code, member_
                                      renditions)
 from shared.formats.ninjs_json import ninjs_datetime, ninjs_uri, plain_body, provider_slug, story_uri
 from shared.formats.nitf import photo_associations, read_story
-from shared.formats.xmlsafe import (attr, block_paragraphs, local_name, parse_html, parse_xml, text_of,
-                                    text_paragraphs, xpath_of)
+from shared.formats.xmlsafe import (attr, block_paragraphs, local_name, parse_html, parse_xml, story_markup,
+                                    text_of, text_paragraphs, xpath_of)
 
 _CODES = {"medtop": "http://cv.iptc.org/newscodes/mediatopic/", "subj": "http://cv.iptc.org/newscodes/subjectcode/"}
 _KINDS = {"person": "people", "organisation": "organisations", "organization": "organisations",
@@ -233,16 +233,12 @@ def _body(item: etree._Element) -> tuple[DeskNotes, list[dict[str, Any]]]:
     for holder in item.iterfind("{*}contentSet/*"):
         kind, desk, photos = local_name(holder), DeskNotes(), []
         if kind == "inlineXML":
-            for child in holder:
-                if local_name(child) == "nitf":
-                    story = read_story(child)
-                    desk, photos = story.desk, story.photos
-                elif local_name(child):
-                    body = child.find(".//{*}body") if local_name(child) == "html" else child
-                    desk = split_desk_notes(block_paragraphs(body if body is not None else child))
-                    photos = _figures(child)
-                if desk.paragraphs:
-                    break
+            markup = story_markup(holder)
+            if local_name(markup) == "nitf":
+                story = read_story(markup)
+                desk, photos = story.desk, story.photos
+            else:
+                desk, photos = split_desk_notes(block_paragraphs(markup)), _figures(markup)
         elif kind == "inlineData":
             text = holder.text or ""
             root = parse_html(text) if "html" in attr(holder, "contenttype") else None

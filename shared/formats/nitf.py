@@ -20,6 +20,7 @@ from shared.events import Article, Signal, TextBlock
 from shared.formats.base import ParsedItem
 from shared.formats.desk_notes import DeskNotes, split_desk_notes
 from shared.formats.ninjs_json import ninjs_datetime, ninjs_uri, plain_body, provider_slug, story_uri
+from shared.formats.sentences import ends_like_a_sentence
 from shared.formats.xmlsafe import attr, block_paragraphs, gather_text, local_name, parse_xml, text_of, xpath_of
 
 _SUBJECT_CODES = "http://cv.iptc.org/newscodes/subjectcode/"
@@ -115,7 +116,8 @@ def parse_nitf(payload: bytes, *, provider: str) -> list[ParsedItem]:
     In: the raw XML bytes and the provider name. Out: one ParsedItem with uri from
     ``doc-id/@id-string`` (kept when it is a URI, else ``urn:wirestream:{provider}:{id}``;
     a content hash when there is no doc-id), version from ``du-key/@version``,
-    headline (``hl1``, ``title``, else a first body line of at most 160 characters),
+    headline (``hl1``, ``title``, else a first body line of at most 160 characters, which
+    stays in the body too when it is a full sentence),
     deck (``descriptions`` role "deck"), byline, dateline (``located``),
     plain-text body, urgency (``ed-urg``), dates (``date.issue``, ``date.release``
     when later, ``date.expire``, ``pubdata/@date.publication``), ``doc.copyright``,
@@ -134,7 +136,10 @@ def parse_nitf(payload: bytes, *, provider: str) -> list[ParsedItem]:
         raise ParseError(f"root element is <{local_name(root)}>, not <nitf>", where=xpath_of(root))
     story = read_story(root)
     if not story.headline and story.paragraphs and len(story.paragraphs[0]) <= _HEADLINE_CHARS:
-        story.headline = story.paragraphs.pop(0)  # wires that leave <title> and <hl1> empty lead with it
+        # Wires that leave <title> and <hl1> empty lead with the headline; a lead that is a
+        # full sentence is also the story's first paragraph, so it stays in the body.
+        lead = story.paragraphs[0]
+        story.headline = lead if ends_like_a_sentence(lead) else story.paragraphs.pop(0)
     if not story.headline and not story.paragraphs:
         raise ParseError("NITF document has neither headline nor body", where="/nitf/body")
     docdata = root.find("{*}head/{*}docdata")

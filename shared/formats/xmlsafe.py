@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from html.entities import html5 as _HTML5
 
 from lxml import etree, html
 
@@ -84,26 +85,24 @@ def decode_for_scan(payload: bytes) -> str:
     """The payload as text, decoded well enough to look at its markup: by BOM, by
     the UTF-16/32 byte pattern of ``<``, by the XML declaration, else as UTF-8.
     Undecodable bytes become U+FFFD; never raises."""
-    codec = "utf-8"
-    for bom, name in _BOMS:
-        if payload.startswith(bom):
-            codec = name
-            break
-    else:
-        for prefix, name in _NO_BOM:
-            if payload.startswith(prefix):
-                codec = name
-                break
-        else:
-            if m := _DECLARED.match(payload):
-                try:
-                    codec = codecs.lookup(m.group(1).decode("ascii")).name
-                except LookupError:
-                    codec = "utf-8"
+    codec = bom_codec(payload) or next((name for prefix, name in _NO_BOM if payload.startswith(prefix)), None)
+    if codec is None:
+        codec = "utf-8"
+        if m := _DECLARED.match(payload):
+            try:
+                codec = codecs.lookup(m.group(1).decode("ascii")).name
+            except LookupError:
+                codec = "utf-8"
     try:
         return payload.decode(codec, errors="replace")
     except LookupError:  # a codec Python knows by name but cannot use for bytes
         return payload.decode("utf-8", errors="replace")
+
+
+def bom_codec(payload: bytes) -> str | None:
+    """The codec a byte-order mark at the start of ``payload`` names (one that strips
+    the mark when decoding), or None when there is none."""
+    return next((name for bom, name in _BOMS if payload.startswith(bom)), None)
 
 
 def _refuse_entity_declarations(text: str) -> None:
@@ -177,17 +176,19 @@ def local_name(element: object) -> str:
 
 
 def text_of(element: etree._Element | None) -> str:
-    """The element's text (descendants included, entity references left out) with
-    runs of whitespace collapsed to one space; "" for None."""
+    """The element's text (descendants included, HTML's named entities as their
+    characters, other entity references left out) with runs of whitespace collapsed
+    to one space; "" for None."""
     if element is None:
         return ""
     return _squash(gather_text(element))
 
 
 def gather_text(element: etree._Element, skip: frozenset[str] = frozenset(), depth: int = 0) -> str:
-    """Raw text of ``element`` and its descendants, leaving out comments, PIs,
-    unexpanded entity references and the subtrees whose local names are in ``skip``;
-    ``<br>`` becomes a newline. Stops descending 200 levels down."""
+    """Raw text of ``element`` and its descendants, leaving out comments, PIs, the
+    subtrees whose local names are in ``skip`` and entity references other than
+    HTML's named ones (see :func:`entity_text`); ``<br>`` becomes a newline. Stops
+    descending 200 levels down."""
     parts = [element.text or ""]
     for child in element:
         name = local_name(child)
@@ -195,8 +196,34 @@ def gather_text(element: etree._Element, skip: frozenset[str] = frozenset(), dep
             parts.append("\n")
         elif name and name not in skip and depth < 200:
             parts.append(gather_text(child, skip, depth + 1))
+        elif not name:
+            parts.append(entity_text(child))
         parts.append(child.tail or "")
     return "".join(parts)
+
+
+def entity_text(node: object) -> str:
+    """The characters of an entity reference lxml kept unexpanded (``&eacute;`` in a
+    document whose DTD is named but never loaded): HTML's named entities are what
+    such DTDs (NITF, RSS 0.91) define them as; any other name, and any node that is
+    no entity reference, gives ""."""
+    if not isinstance(node, etree._Entity):
+        return ""
+    return _HTML5.get(f"{node.name};", "")
+
+
+def story_markup(holder: etree._Element) -> etree._Element:
+    """The element that holds the story in a wrapper of inline markup (NewsML-G2
+    ``inlineXML``, NewsML 1.2 ``DataContent``): its ``<nitf>`` child, else the
+    ``<body>`` of its ``<html>`` child (the ``<html>`` when it has none), else the
+    wrapper itself, so that several sibling elements (``<p>``s side by side) are all
+    read. Never raises."""
+    children = [c for c in holder if local_name(c)]
+    for name in ("nitf", "html"):
+        if (found := next((c for c in children if local_name(c) == name), None)) is not None:
+            body = found.find(".//{*}body") if name == "html" else None
+            return body if body is not None else found
+    return holder
 
 
 def attr(element: etree._Element | None, name: str) -> str:
@@ -232,6 +259,14 @@ _FURNITURE = frozenset({"head", "title", "script", "style", "noscript", "templat
                         "media", "h1", "hl1", "nav", "iframe", "object", "img", "note"})
 _BREAK = "\u2029"  # PARAGRAPH SEPARATOR, never collapsed as whitespace by _squash
 _BLOCKS = frozenset({"div", "section", "article", "body", "table", "ul", "ol", "dl", "block", "body.content"})
+# Elements inside a line of text (HTML's phrasing elements, NITF's inline markup): text
+# beside paragraph elements runs on through them.
+_INLINE = frozenset({
+    "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font", "i", "ins", "kbd",
+    "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
+    "chron", "classifier", "copyrite", "event", "frac", "function", "lang", "location", "money", "num",
+    "object.title", "org", "person", "postaddr", "pronounce", "virtloc", "city", "country", "region", "sublocation",
+    "state", "alt-code", "delivery.point", "postcode", "numer", "denom", "frac-sep"})
 
 
 def block_paragraphs(element: etree._Element) -> list[str]:
@@ -240,37 +275,68 @@ def block_paragraphs(element: etree._Element) -> list[str]:
     In: the body element (``<body>``, ``<body.content>``, ``<section>``…).
     Out: one string per paragraph element (``p``, ``li``, ``blockquote``, NITF
     ``hl2``, a table row with its cells joined by " | "…) in document order, each
-    with whitespace collapsed. Headline repeats (``h1``/``hl1``), figures, captions,
-    media and scripts are left out. A body with no paragraph elements at all is
-    split at its block elements and line breaks instead. Linear in the size of the
-    tree; never raises.
+    with whitespace collapsed; text that sits beside paragraph elements, directly in
+    a container (with its inline markup), is a paragraph of its own, split at
+    ``<br>``. Headline repeats (``h1``/``hl1``), figures, captions, media and scripts
+    are left out. A body with no paragraph elements at all is split at its block
+    elements and line breaks instead. Never raises.
     """
     found: list[str] = []
     if local_name(element) in _PARAGRAPHS:
         if text := _paragraph_text(element):
             found.append(text)
-    else:
-        _collect(element, found, 0)
+        return found
+    _, loose = _collect(element, found, 0)
     if not found:
-        found = [line for line in (_squash(part) for part in _loose_text(element, 0).split(_BREAK)) if line]
+        found = _split(loose)
     return found
 
 
-def _collect(element: etree._Element, found: list[str], depth: int) -> bool:
-    """Append the paragraphs under ``element``; True when its subtree held any
-    paragraph element (so an outer ``blockquote`` of ``p``s is a container)."""
+def _collect(element: etree._Element, found: list[str], depth: int) -> tuple[bool, str]:
+    """Append the paragraphs under ``element``, if its subtree holds any paragraph
+    element; return whether it does, and its text with a break mark at every
+    ``<br>`` and block boundary (what its parent reads when it does not).
+
+    In a container that holds paragraph elements, the text outside them (its own
+    text, its inline children, the tails of its children) is a paragraph of its own
+    where it stands, split at breaks; other elements without paragraph elements in
+    them stay out of it.
+    """
     held = False
+    loose = [element.text or ""]  # this element's text, breaks marked
+    pending = [element.text or ""]  # the same since the last paragraph written
     for child in element:
         name = local_name(child)
-        if not name or name in _FURNITURE or depth > 200:
-            continue
-        inner = _collect(child, found, depth + 1)
-        if name in _PARAGRAPHS:
-            if not inner and (text := _paragraph_text(child)):
-                found.append(text)
-            held = True
-        held = held or inner
-    return held
+        if name == "br":
+            loose.append(_BREAK)
+            pending.append(_BREAK)
+        elif not name:
+            loose.append(entity_text(child))
+            pending.append(entity_text(child))
+        elif name not in _FURNITURE and depth <= 200:
+            inner: list[str] = []
+            child_held, child_loose = _collect(child, inner, depth + 1)
+            if name in _PARAGRAPHS and not child_held:
+                text = _paragraph_text(child)
+                inner = [text] if text else []
+            loose.append(f"{_BREAK}{child_loose}{_BREAK}" if name in _BLOCKS or name in _PARAGRAPHS else child_loose)
+            if child_held or name in _PARAGRAPHS:
+                found += _split("".join(pending))
+                found += inner
+                pending = []
+                held = True
+            else:  # any other element without paragraph elements (a dateline box) stays out, as before
+                pending.append(child_loose if name in _INLINE else _BREAK)
+        loose.append(child.tail or "")
+        pending.append(child.tail or "")
+    if held:
+        found += _split("".join(pending))
+    return held, "".join(loose)
+
+
+def _split(text: str) -> list[str]:
+    """Text with break marks as its non-empty paragraphs, whitespace collapsed."""
+    return [line for line in (_squash(part) for part in text.split(_BREAK)) if line]
 
 
 def _paragraph_text(element: etree._Element) -> str:
@@ -278,21 +344,6 @@ def _paragraph_text(element: etree._Element) -> str:
         cells = (_squash(gather_text(c, _FURNITURE)) for c in element if local_name(c) in ("td", "th"))
         return " | ".join(c for c in cells if c)
     return _squash(gather_text(element, _FURNITURE))
-
-
-def _loose_text(element: etree._Element, depth: int) -> str:
-    """Text with a break mark at every ``<br>`` and block boundary (a newline in the
-    markup is only whitespace)."""
-    parts = [element.text or ""]
-    for child in element:
-        name = local_name(child)
-        if name == "br":
-            parts.append(_BREAK)
-        elif name and name not in _FURNITURE and depth < 200:
-            text = _loose_text(child, depth + 1)
-            parts.append(f"{_BREAK}{text}{_BREAK}" if name in _BLOCKS or name in _PARAGRAPHS else text)
-        parts.append(child.tail or "")
-    return "".join(parts)
 
 
 def _squash(text: str) -> str:

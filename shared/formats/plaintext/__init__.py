@@ -18,6 +18,7 @@ from shared.errors import ParseError
 from shared.events import Article, TextBlock
 from shared.formats.base import ParsedItem
 from shared.formats.plaintext.story import Story, read_story
+from shared.formats.xmlsafe import bom_codec
 
 __all__ = ["parse_plaintext", "parse_text", "read_story", "Story"]
 
@@ -82,15 +83,37 @@ def _photo(article_uri: str, number: int, caption: str, credit: str) -> dict[str
 
 
 def parse_text(payload: bytes, *, provider: str, charset: str | None = None) -> list[ParsedItem]:
-    """Bytes of a scraped page → one ParsedItem. Raises ParseError for bytes that are
-    not valid in ``charset`` (default UTF-8), naming the line and byte."""
-    encoding = charset or "utf-8"
+    """Bytes of a scraped page → one ParsedItem.
+
+    The bytes are decoded in ``charset`` when one is declared, and must be valid in it.
+    Without one: in the encoding a byte-order mark names, else as UTF-8, else in the
+    encoding charset detection finds likeliest (cp1252 or Latin-1 text from an older
+    site). Raises :class:`ParseError` for bytes not valid in the declared charset or,
+    without one, not text in any encoding (naming the line and byte where UTF-8 failed),
+    for an unknown charset (``where`` = "Content-Type"), and as :func:`parse_plaintext` does.
+    """
+    text = _decode(payload, charset)
+    return [ParsedItem(article=parse_plaintext(text, provider=provider), source_format="text")]
+
+
+def _decode(payload: bytes, charset: str | None) -> str:
+    encoding = charset or bom_codec(payload) or "utf-8"
     try:
-        text = payload.decode(encoding)
+        return payload.decode(encoding)
     except LookupError as exc:
         raise ParseError(f"unknown charset {encoding!r}", where="Content-Type") from exc
     except UnicodeDecodeError as exc:
+        if charset is None and encoding == "utf-8" and (detected := _detected(payload)) is not None:
+            return detected
         line = payload[: exc.start].count(b"\n") + 1
         raise ParseError(f"payload is not valid {encoding}: {exc.reason}",
                          where=f"line {line}, byte {exc.start}") from exc
-    return [ParsedItem(article=parse_plaintext(text, provider=provider), source_format="text")]
+
+
+def _detected(payload: bytes) -> str | None:
+    """The payload decoded in the encoding charset_normalizer (trafilatura's detector)
+    finds likeliest; None when it finds the bytes no text."""
+    from charset_normalizer import from_bytes  # loaded only for the pages that need it
+
+    best = from_bytes(payload).best()
+    return str(best) if best is not None else None

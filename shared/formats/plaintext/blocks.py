@@ -10,13 +10,31 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-_WORD = re.compile(r"\w+")
-_SENTENCE_END = re.compile(r"[.!?…。！？](?:[\"”’'»)\]]*)(?=\s|$)")
-_TERMINAL = re.compile(r"[.!?…。！？:;][\"”’'»)\]]*$")
+from shared.formats.sentences import CLOSERS, SENTENCE_MARKS
+
+
+def _combining_marks() -> str:
+    """The combining marks of the Basic Multilingual Plane (Indic vowel signs, Arabic and
+    Hebrew points, accents written apart) as the ranges of a character class. ``\\w``
+    leaves them out, which would cut "दिल्ली" into three words."""
+    ranges: list[list[int]] = []
+    for code in range(0x300, 0x10000):
+        if unicodedata.category(chr(code)).startswith("M"):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    return "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+
+
+_WORD = re.compile(rf"[\w{_combining_marks()}]+")
+_SENTENCE_END = re.compile(rf"[{SENTENCE_MARKS}][{CLOSERS}]*(?=\s|$)")
+_TERMINAL = re.compile(rf"[{SENTENCE_MARKS}:;][{CLOSERS}]*$")
 _SYMBOLS = re.compile(r"[|•»«›‹>/\\©®™#@+=*_~^<]")
 # Scripts written without spaces: a "word" is a run of several characters there.
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")

@@ -6,10 +6,11 @@ import re
 from collections.abc import Callable
 
 from shared.formats.plaintext.blocks import Block, is_prose, word_count
+from shared.formats.sentences import FULL_STOPS
 
 # How far before the story a headline may sit (bylines, dates, ads, captions in between).
 HEADLINE_WINDOW = 10
-_NOT_A_TITLE_END = re.compile(r"[.,;:…]$")
+_NOT_A_TITLE_END = re.compile(rf"[{FULL_STOPS},;:،؛]$")
 
 
 def is_title_like(text: str) -> bool:
@@ -44,4 +45,4 @@ def find_headline(blocks: list[Block], start: int, skip: Callable[[int], bool]) 
 def is_deck(text: str, body: list[str]) -> bool:
     """A standfirst after the headline: a short line without a final period, shorter
     than the story's longest paragraph."""
-    return bool(body) and len(text) <= 250 and not text.endswith((".", "…")) and len(text) < max(map(len, body))
+    return bool(body) and len(text) <= 250 and not text.endswith(tuple(FULL_STOPS)) and len(text) < max(map(len, body))

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from shared.formats.sentences import ends_like_a_sentence
+
 _MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 _MONTH = r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _DATES = (
@@ -25,9 +27,23 @@ _FURNITURE = [
     re.compile(r"^(?:share(?: this| on| via|$)|follow us|follow (?:@|on )|click here|subscribe\b|sign up\b|"
                r"(?:get|download) (?:our|the) app|read more\b|email this|print this|copy link)", re.I),
     re.compile(r"^(?:facebook|twitter|x|linkedin|whatsapp|email|print)$", re.I),
-    re.compile(r"^(?:updated|last updated|published|posted|modified)\b.{0,50}\d.{0,20}$", re.I),
     re.compile(r"^-?\d{1,3}(?:\.\d+)?\s*°?\s*[FC]$"),  # a weather widget's temperature
 ]
+# An update stamp: the keyword, then at once a date or time ("Updated 10:32 a.m.",
+# "Posted 2 hours ago", "Last updated 18/12/2024", "Posted on Oktober 27, 2015"), on a
+# short line; "Published in 1925, the novel…" names no date.
+_ANY_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_WHEN = "|".join((
+    r"\d{1,2}[:.]\d{2}",  # a time
+    r"\d{1,4}[-./]\d{1,2}[-./]\d{1,4}",  # a numeric date
+    rf"\d{{1,2}}(?:st|nd|rd|th)?\s+{_ANY_MONTH}", rf"{_ANY_MONTH},?\s+\d{{1,4}}\b",
+    r"[^\W\d_]{3,}\.?\s+\d{1,2},?\s+\d{4}\b", r"\d{1,2}\.?\s+[^\W\d_]{3,}\.?,?\s+\d{4}\b",  # any language's month
+    r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\b", r"yesterday\b", r"today\b",
+    r"(?:\d+|an?)\s*(?:[smhdw]|secs?|seconds?|mins?|minutes?|hrs?|hours?|days?|weeks?|months?)\s+ago\b",
+))
+_UPDATE_STAMP = re.compile(
+    rf"^(?:updated|last updated|published|posted|modified)\b\s*[:\-–—|]?\s*(?:(?:on|at)\b\s*)?[:\-–—|]?\s*"
+    rf"(?:{_WHEN}).{{0,60}}$", re.I)
 _BY_LINE = re.compile(
     rf"^by[:\s]\s*(?P<name>[^\[\](),<>@|\d]+?)(?:\s*,\s*(?P<title>[^\[\](),<>@|\d.]{{1,40}}?))?"
     rf"(?:\s*[|,]?\s*[\[(<]?\s*(?P<email>{_EMAIL})\s*[\])>]?)?\s*$", re.I)
@@ -54,7 +70,10 @@ class Byline:
 def is_furniture(line: str) -> bool:
     """A line with no letters, an ad marker, a share/follow prompt, an update stamp
     or a weather reading: never story text, on any site."""
-    return not any(c.isalpha() for c in line) or any(p.search(line) for p in _FURNITURE)
+    if not any(c.isalpha() for c in line) or any(p.search(line) for p in _FURNITURE):
+        return True
+    sentence = len(line.split()) >= 6 and ends_like_a_sentence(line)  # "Published in 1925, the novel…"
+    return _UPDATE_STAMP.search(line) is not None and not sentence
 
 
 def date_line(line: str) -> str | None:

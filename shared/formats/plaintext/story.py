@@ -14,7 +14,11 @@ from shared.formats.plaintext.headline import find_headline, is_deck, is_title_l
 # example page); farther away they belong to other stories on the page.
 SIGNAL_REACH = 6
 _MID_SENTENCE = re.compile(r"[^\W\d_,]{2}$|,$")
-_INVISIBLE = str.maketrans("", "", "\u200b\u200c\u200d\u2060\ufeff")
+# Zero-width characters and bidirectional marks (LRM, RLM, embeddings, overrides,
+# isolates, the Arabic letter mark): they shape how a line shows, not what it says, and
+# ".\u200f" still ends a sentence.
+_INVISIBLE = str.maketrans("", "", "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                                   "\u2066\u2067\u2068\u2069\u061c")
 
 
 @dataclass

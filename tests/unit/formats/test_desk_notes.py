@@ -32,3 +32,21 @@ def test_keyword_and_slug_lines_are_metadata():
     desk = split_desk_notes(["KEYWORDS: Election, Norway; Storting", "SLUG: norway-election", "Text."])
     assert desk.keywords == ["Election", "Norway", "Storting"] and desk.slug == "norway-election"
     assert desk.paragraphs == ["Text."] and desk.ed_note() is None
+
+
+@pytest.mark.parametrize("line", [
+    "The memo, stamped not for publication, was later posted online by a former aide.",
+    "El juez ordenó no publicar los nombres de los menores.",
+    "Le tribunal a demandé aux journaux de ne pas publier la photo.",
+    "Das Papier war nicht zur Veröffentlichung bestimmt, sagte der Sprecher.",
+])
+def test_not_for_publication_inside_a_sentence_is_story_text(line):
+    desk = split_desk_notes([line])
+    assert desk.paragraphs == [line] and desk.notes == []
+
+
+@pytest.mark.parametrize("line", [
+    "PHOTO NOT FOR PUBLICATION", "Embargoed - not for publication before 1400 GMT", "** No publicar **",
+])
+def test_a_short_notice_line_is_still_a_note(line):
+    assert split_desk_notes([line]).notes == [line]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from shared.errors import ParseError
-from shared.formats.feeds import parse_feed
+from shared.formats.feeds import numeric_references, parse_feed
 from shared.ninjs import ninjs_errors
 
 WIRES = Path(__file__).resolve().parents[2] / "fixtures" / "wires"
@@ -74,3 +74,44 @@ def test_unreadable_feeds(payload, where):
     with pytest.raises(ParseError) as caught:
         parse_feed(payload, provider="x")
     assert caught.value.where == where
+
+
+def test_named_html_entities_survive_an_rss_091_feed():
+    # feedparser drops the entities when the DOCTYPE follows the XML declaration on its line.
+    payload = (b'<?xml version="1.0"?><!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN"\n'
+               b'  "http://my.netscape.com/publish/formats/rss-0.91.dtd">\n'
+               b'<rss version="0.91"><channel><title>T</title>'
+               b"<item><title>Caf&eacute; prices</title><link>https://x.example/cafe</link>"
+               b"<description>Caf&eacute; prices rose&nbsp;5% &amp; more here.</description></item>"
+               b"</channel></rss>")
+    [item] = parse_feed(payload, provider="x")
+    assert item.article.headline == "Café prices"
+    assert item.article.body_text == "Café prices rose\u00a05% & more here."
+
+
+@pytest.mark.parametrize("payload", [
+    b'<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>T</title><item>'
+    b"<title>Ferry</title><guid>urn:x:1</guid><content:encoded><![CDATA[<p>The ferry sails at noon.</p>"
+    b"<p>Tickets are on sale.</p>]]></content:encoded></item></channel></rss>",
+    b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><id>urn:x:1</id><title>Ferry</title>'
+    b'<content type="html">&lt;p&gt;The ferry sails at noon.&lt;/p&gt;&lt;p&gt;Tickets are on sale.&lt;/p&gt;'
+    b"</content></entry></feed>",
+], ids=["rss-content-encoded", "atom-content"])
+def test_an_entry_with_only_content_has_no_summary(payload):
+    [item] = parse_feed(payload, provider="x")
+    assert item.article.body_text == "The ferry sails at noon.\n\nTickets are on sale."
+    assert item.article.descriptions == []
+
+
+def test_a_summary_of_its_own_stays_a_description():
+    payload = (b'<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><item>'
+               b"<title>Ferry</title><description>Noon sailing.</description><content:encoded><![CDATA["
+               b"<p>The ferry sails at noon.</p>]]></content:encoded></item></channel></rss>")
+    [item] = parse_feed(payload, provider="x")
+    assert [d.value for d in item.article.descriptions] == ["Noon sailing."]
+
+
+def test_only_named_html_references_outside_cdata_become_numeric():
+    payload = b"<x a='&eacute;'>&eacute;&amp;&bogus;<![CDATA[&eacute;]]><!-- &eacute; -->&NotEqualTilde;</x>"
+    assert numeric_references(payload) == (
+        b"<x a='&#233;'>&#233;&amp;&bogus;<![CDATA[&eacute;]]><!-- &eacute; -->&#8770;&#824;</x>")

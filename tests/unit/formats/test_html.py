@@ -127,6 +127,26 @@ def test_page_furniture_is_dropped():
     assert body == "\n\n".join(PROSE)
 
 
+@pytest.mark.parametrize("kept", [
+    "The council also mentioned its weekly newsletter, which residents can still sign up for online at no cost.",
+    "\u201cJust click here and the money is yours,\u201d the fraudulent message told its victims, police said.",
+    "Publishers said all rights reserved by authors under the old contracts would pass to the estates.",
+])
+def test_a_sentence_that_mentions_furniture_words_stays(kept):
+    body = parse_html(html_page(PROSE[0], kept, *PROSE[1:]), provider="City Post")[0].article.body_text
+    assert kept in body
+
+
+@pytest.mark.parametrize("furniture", [
+    "Get the magazine delivered every month. Click here for more information.",
+    "Get the latest updates right in your inbox. Subscribe to our newsletters.",
+    "City Post 2024 | All rights reserved",
+])
+def test_a_pitch_that_opens_a_sentence_or_a_short_line_is_furniture(furniture):
+    body = parse_html(html_page(PROSE[0], furniture, *PROSE[1:]), provider="City Post")[0].article.body_text
+    assert body == "\n\n".join(PROSE)
+
+
 def test_a_bracketed_aside_that_is_no_shortcode_stays():
     kept = "The council [which met on Tuesday] backed the plan, its chair said in a statement [/link]."
     body = parse_html(html_page(PROSE[0], kept, *PROSE[1:]), provider="City Post")[0].article.body_text

@@ -110,3 +110,10 @@ def test_unreadable_newsml(payload, where):
     with pytest.raises(ParseError) as caught:
         parse_newsml12(payload, provider="wire")
     assert caught.value.where == where
+
+
+def test_data_content_with_sibling_paragraphs_keeps_every_one():
+    nitf = NITF_ITEM[NITF_ITEM.index("<nitf>"):NITF_ITEM.index("</nitf>") + len("</nitf>")]
+    payload = _item().decode().replace(nitf, "<p>One.</p><p>Two.</p><p>Three.</p>")
+    [item] = parse_newsml12(payload.replace("application/nitf+xml", "application/xhtml+xml").encode(), provider="wire")
+    assert item.article.body_text == "One.\n\nTwo.\n\nThree."

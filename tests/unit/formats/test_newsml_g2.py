@@ -165,3 +165,11 @@ def test_editors_notes_and_keyword_lines_in_a_g2_body_are_not_body_text():
     assert item.article.body_text == "The budget passed."
     assert item.article.edNote == "Sent twice / NOT FOR PUBLICATION: embargo agreed with the ministry"
     assert {"name": "tax"} in item.article.subjects
+
+
+def test_inline_xml_with_sibling_paragraphs_keeps_every_one():
+    payload = (b'<newsItem guid="urn:x:11"><contentMeta><headline>H</headline></contentMeta><contentSet>'
+               b'<inlineXML contenttype="application/xhtml+xml"><p>One.</p><p>Two.</p><p>Three.</p></inlineXML>'
+               b"</contentSet></newsItem>")
+    [item] = parse_newsml_g2(payload, provider="wire")
+    assert item.article.body_text == "One.\n\nTwo.\n\nThree."

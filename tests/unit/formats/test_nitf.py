@@ -166,3 +166,10 @@ def test_a_long_first_line_is_no_headline():
     payload = f"<nitf><head><title/></head><body><body.content><p>{paragraph}</p></body.content></body></nitf>"
     [item] = parse_nitf(payload.encode(), provider="wire")
     assert item.article.headline == "" and item.article.body_text == paragraph.strip()
+
+
+def test_a_lead_sentence_read_as_the_headline_stays_in_the_body():
+    lead, rest = "Dock workers return to work on Monday.", "Unions accepted the port's offer late on Sunday."
+    payload = f"<nitf><head><title/></head><body><body.content><p>{lead}</p><p>{rest}</p></body.content></body></nitf>"
+    [item] = parse_nitf(payload.encode(), provider="wire")
+    assert item.article.headline == lead and item.article.body_text == f"{lead}\n\n{rest}"

@@ -11,7 +11,8 @@ from jsonschema import Draft202012Validator
 
 from shared.errors import ParseError
 from shared.events import Article
-from shared.formats.plaintext import parse_plaintext
+from shared.formats.plaintext import parse_plaintext, parse_text
+from shared.formats.plaintext.signals import is_furniture
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURE = (ROOT / "tests/fixtures/korea-daily-2024-12-18.txt").read_text(encoding="utf-8")
@@ -176,12 +177,45 @@ def test_update_stamp_is_dropped_but_not_the_creation_date() -> None:
     assert article.contentCreated is None and "Updated" not in article.body_text
 
 
+def test_a_sentence_that_opens_like_an_update_stamp_is_story_text() -> None:
+    sentence = "Published in 1925, the novel has sold 20 million copies."
+    assert not is_furniture(sentence)
+    text = OTHER_SITE.replace("ADVERTISEMENT", sentence)
+    assert sentence in paragraphs(parse_plaintext(text, provider="x"))
+
+
+@pytest.mark.parametrize("line", ["Posted 2 hours ago", "Updated on Monday 14:05 GMT", "Last updated 18/12/2024",
+                                  "Updated 10:32 a.m."])
+def test_update_stamps_are_furniture(line: str) -> None:
+    assert is_furniture(line)
+
+
 @pytest.mark.parametrize(("ending", "credit"), [("[Yonhap]", "Yonhap"), ("/ AP Photo", "AP Photo")])
 def test_other_caption_credit_forms(ending: str, credit: str) -> None:
     text = f"Headline of a story\nThe minister speaks in Seoul on Monday. {ending}\nThe story's only paragraph, told at length."
     article = parse_plaintext(text, provider="x")
     assert article.associations[0]["by"] == credit
     assert paragraphs(article) == ["The story's only paragraph, told at length."]
+
+
+CAFE = ("Café owners in Montréal call the new terrace rules “unfair”\n"
+        "The city’s cafés must close their terraces at ten from next month, the council decided on Tuesday.\n"
+        "Owners said the rule would cost them €2,000 a month – or more in a warm summer, they said.\n")
+
+
+@pytest.mark.parametrize("payload", [
+    CAFE.encode("cp1252"), CAFE.encode("utf-16"), b"\xef\xbb\xbf" + CAFE.encode("utf-8"), CAFE.encode("utf-8"),
+], ids=["cp1252", "utf-16-bom", "utf-8-bom", "utf-8"])
+def test_text_without_a_declared_charset_is_decoded(payload: bytes) -> None:
+    [item] = parse_text(payload, provider="x")
+    assert item.article.headline == "Café owners in Montréal call the new terrace rules “unfair”"
+    assert "€2,000 a month – or more" in item.article.body_text
+
+
+def test_a_declared_charset_is_held_to() -> None:
+    with pytest.raises(ParseError, match="not valid utf-8") as caught:
+        parse_text(CAFE.encode("cp1252"), provider="x", charset="utf-8")
+    assert caught.value.where == "line 1, byte 3"
 
 
 # ---- what cannot be read ----------------------------------------------------

@@ -162,6 +162,39 @@ def test_the_page_parses_to_a_clean_article() -> None:
         assert junk not in article.body_text
 
 
+HINDI = [
+    "दैनिक समाचार", "होम", "देश", "दुनिया", "खेल", "मनोरंजन",
+    "दिल्ली में भारी बारिश से जनजीवन प्रभावित, कई इलाकों में जलभराव",
+    "राजधानी दिल्ली में बुधवार सुबह से हो रही भारी बारिश के कारण कई इलाकों में पानी भर गया और यातायात बुरी तरह"
+    " प्रभावित हुआ।",
+    "मौसम विभाग ने अगले दो दिनों तक और बारिश होने का अनुमान जताया है तथा लोगों को घरों में रहने की सलाह दी है।",
+    "नगर निगम के अधिकारियों ने बताया कि जलभराव वाले इलाकों से पानी निकालने के लिए पंपों को तैनात किया गया है।",
+    "हमारे बारे में", "संपर्क करें", "गोपनीयता नीति", "© 2024 दैनिक समाचार। सर्वाधिकार सुरक्षित।",
+]
+ARABIC = [  # each paragraph ends with a right-to-left mark after its full stop
+    "الأخبار اليومية", "الرئيسية", "سياسة", "اقتصاد", "رياضة",
+    "أمطار غزيرة تغمر شوارع العاصمة وتعطل حركة المرور",
+    "غمرت الأمطار الغزيرة التي هطلت منذ صباح الأربعاء شوارع العاصمة وأدت إلى تعطل حركة المرور في عدد كبير من"
+    " الأحياء.\u200f",
+    "وتوقعت هيئة الأرصاد الجوية استمرار هطول الأمطار خلال اليومين المقبلين ودعت المواطنين إلى البقاء في منازلهم.\u200f",
+    "وقال مسؤولون في البلدية إن فرق الطوارئ تعمل على سحب المياه من الأحياء المتضررة منذ ساعات الصباح الأولى.\u200f",
+    "من نحن", "اتصل بنا", "سياسة الخصوصية",
+]
+
+
+@pytest.mark.parametrize(("page", "headline", "body"), [(HINDI, 6, slice(7, 10)), (ARABIC, 5, slice(6, 9))],
+                         ids=["hindi-danda", "arabic-rlm"])
+def test_sentences_of_other_scripts_end_like_sentences(page: list[str], headline: int, body: slice) -> None:
+    story = read_story("\n".join(page))
+    assert story.headline == page[headline]
+    assert story.body == [line.replace("\u200f", "") for line in page[body]]
+
+
+def test_words_keep_their_combining_marks() -> None:
+    assert word_count("दिल्ली में बारिश") == 3 and word_count("naïve café") == 2
+    assert is_prose("हमारे बारे में " * 4 + "जानकारी है।") and not is_title_like("यह एक छोटा वाक्य है।")
+
+
 @pytest.mark.parametrize("n", range(40))
 def test_synthetic_pages_keep_headline_deck_byline_and_every_paragraph(n: int) -> None:
     from services.cli.synthetic import synthetic_article

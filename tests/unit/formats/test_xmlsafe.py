@@ -126,3 +126,25 @@ def test_root_name_and_xpath():
     assert root_name("<3 hearts") is None
     root = parse_xml(b"<m><set><item/><item><x/></item></set></m>")
     assert xpath_of(root[0][1][0]) == "/m/set/item[2]/x"
+
+
+def test_named_html_entities_the_dtd_would_define_keep_their_character():
+    # The DTD is never loaded, so lxml keeps &eacute; as an entity node; its character is
+    # still the text. A name HTML does not know stays out, as before.
+    payload = (b'<!DOCTYPE nitf SYSTEM "nitf-3-3.dtd"><nitf><body><body.head><hedline><hl1>Caf&eacute; society'
+               b"</hl1></hedline></body.head><body.content><p>Caf&eacute;&nbsp;prices &uuml;ber &made-up; all.</p>"
+               b"</body.content></body></nitf>")
+    [item] = parse_nitf(payload, provider="wire")
+    assert item.article.headline == "Café society"
+    assert item.article.body_text == "Café\u00a0prices über all."
+    loose = parse_xml(b'<!DOCTYPE x SYSTEM "x.dtd"><x>na&iuml;ve<br/>r&eacute;sum&eacute;</x>')
+    assert block_paragraphs(loose) == ["naïve", "résumé"]
+
+
+def test_text_beside_paragraph_elements_is_kept_split_at_breaks():
+    root = parse_html("<p>First</p>Second <b>paragraph</b><br><br>Third<p>Fourth</p>")
+    assert block_paragraphs(root) == ["First", "Second paragraph", "Third", "Fourth"]
+    section = parse_xml(b'<section xmlns="http://www.w3.org/1999/xhtml"><h2>Sub</h2>Intro text<p>Body.</p>'
+                        b"<blockquote><p>Quoted.</p>Said the mayor.</blockquote><div>Box</div>"
+                        b"Closing <em>line</em></section>")
+    assert block_paragraphs(section) == ["Sub", "Intro text", "Body.", "Quoted.", "Said the mayor.", "Closing line"]
