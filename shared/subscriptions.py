@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 from redis.asyncio import Redis
 
 from shared.cache import SubscriptionKeys  # noqa: F401 - where the key names used to live
@@ -29,11 +29,24 @@ _VOCABULARIES = {"medtop:": "http://cv.iptc.org/newscodes/mediatopic/",
 # The ninjs 3.1 ``type`` values, so a filter on a misspelt type is refused, not silently empty.
 NinjsType = Literal["text", "audio", "video", "picture", "graphic", "composite", "component", "event", "planning"]
 # A filter is matched against every item a list request scans (up to thousands, on the
-# gateway's event loop) and every item publishing fans out: its size is bounded.
+# gateway's event loop) and every item publishing fans out: its size is bounded. The
+# bounds hold for what a client submits; a subscription read back from Redis or Kafka
+# (validated with context {"stored": True}) is taken as stored, so one saved before a
+# bound existed still loads (and can be replaced or deleted) instead of failing every read.
 MAX_FILTER_VALUES = 50
 MAX_KEYWORDS = 20
-Value = Annotated[str, StringConstraints(max_length=200)]
-Values = Annotated[list[Value], Field(max_length=MAX_FILTER_VALUES)]
+MAX_VALUE_CHARS = 200
+Value = Annotated[str, StringConstraints(max_length=MAX_VALUE_CHARS)]  # a list query parameter's value
+STORED = {"stored": True}
+
+
+def _bounded_list(limit: int) -> Any:
+    return Field([], json_schema_extra={"maxItems": limit, "items": {"type": "string", "maxLength": MAX_VALUE_CHARS}})
+
+
+def submitted(info: ValidationInfo) -> bool:
+    """Whether the model is being validated from a client's input (not read back as stored)."""
+    return not (info.context or {}).get("stored")
 
 
 class SubscriptionFilter(BaseModel):
@@ -50,15 +63,26 @@ class SubscriptionFilter(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    languages: Values = []
-    subjects: Values = []
-    people: Values = []
-    organisations: Values = []
-    places: Values = []
-    providers: Values = []
+    languages: list[str] = _bounded_list(MAX_FILTER_VALUES)
+    subjects: list[str] = _bounded_list(MAX_FILTER_VALUES)
+    people: list[str] = _bounded_list(MAX_FILTER_VALUES)
+    organisations: list[str] = _bounded_list(MAX_FILTER_VALUES)
+    places: list[str] = _bounded_list(MAX_FILTER_VALUES)
+    providers: list[str] = _bounded_list(MAX_FILTER_VALUES)
     urgency: int | None = Field(None, ge=1, le=9)
-    keywords: Annotated[list[Value], Field(max_length=MAX_KEYWORDS)] = []
+    keywords: list[str] = _bounded_list(MAX_KEYWORDS)
     types: list[NinjsType] = []
+
+    @field_validator("languages", "subjects", "people", "organisations", "places", "providers", "keywords")
+    @classmethod
+    def _bounded(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        limit = MAX_KEYWORDS if info.field_name == "keywords" else MAX_FILTER_VALUES
+        if submitted(info):
+            if len(values) > limit:
+                raise ValueError(f"at most {limit} values")
+            if any(len(v) > MAX_VALUE_CHARS for v in values):
+                raise ValueError(f"a value has at most {MAX_VALUE_CHARS} characters")
+        return values
 
     @field_validator("urgency", mode="before")
     @classmethod
@@ -82,7 +106,7 @@ class SubscriptionFilter(BaseModel):
 
         # Each keyword is looked for as a substring first (casefolded): only a text that
         # holds it pays for the word-boundary regex.
-        words = [(k.strip().casefold(), re.compile(r"\b" + re.escape(k.strip()) + r"\b", re.I))
+        words = [(_fold(k.strip()), re.compile(r"\b" + re.escape(k.strip()) + r"\b", re.I))
                  for k in self.keywords if k.strip()]
         return {
             "languages": {v.strip().casefold() for v in self.languages},
@@ -111,10 +135,16 @@ class SubscriptionFilter(BaseModel):
                 return False
         if c["keywords"]:
             text = searchable_text(item)
-            folded = text.casefold()
+            folded = _fold(text)
             if not any(word in folded and pattern.search(text) for word, pattern in c["keywords"]):
                 return False
         return True
+
+
+def _fold(text: str) -> str:
+    """Case-folded so that whatever ``re.I`` matches also folds equal: Turkish dotted
+    İ and dotless ı, which ``re.I`` pairs with i and I, fold to plain i."""
+    return text.casefold().replace("\u0307", "").replace("ı", "i")
 
 
 def _entity_values(entity: Any) -> set[str]:
@@ -136,12 +166,14 @@ def searchable_text(item: dict[str, Any]) -> str:
 # No user:password@ part: credentials in a URL would be kept and logged in clear (the
 # HMAC signature authenticates the wire to the receiver).
 WEBHOOK_URL_PATTERN = r"^[hH][tT][tT][pP][sS]?://[A-Za-z0-9._~%!$&'()*+,;=:-]+([/?#]|$)"
+_WEBHOOK_URL = re.compile(WEBHOOK_URL_PATTERN)
 
 
 class Webhook(BaseModel):
     # python-re: the pattern means in pydantic what it means to JSON Schema validators
     model_config = ConfigDict(extra="forbid", regex_engine="python-re")
-    url: str = Field(pattern=WEBHOOK_URL_PATTERN, description="absolute http(s) URL the items are POSTed to")
+    url: str = Field(json_schema_extra={"pattern": WEBHOOK_URL_PATTERN},
+                     description="absolute http(s) URL the items are POSTed to")
     # Shared secret of the HMAC signature, as a client gives it (generated when not
     # given). Never stored: the store keeps it sealed (shared.credentials.SecretBox).
     secret: str | None = Field(None, min_length=16, max_length=256, exclude=True)
@@ -149,12 +181,14 @@ class Webhook(BaseModel):
 
     @field_validator("url")
     @classmethod
-    def _http_url(cls, url: str) -> str:
+    def _http_url(cls, url: str, info: ValidationInfo) -> str:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("webhook url must be an absolute http(s) URL")
-        if "@" in parts.netloc:
+        if submitted(info) and "@" in parts.netloc:
             raise ValueError("webhook url must not carry credentials (user:password@); the items are signed")
+        if submitted(info) and not _WEBHOOK_URL.match(url):
+            raise ValueError(f"webhook url must match {WEBHOOK_URL_PATTERN}")
         return url
 
 
@@ -215,11 +249,12 @@ class SubscriptionStore:
 
     async def all(self) -> list[Subscription]:
         raw = await self.redis.hgetall(self.keys.all)
-        return sorted((Subscription.model_validate_json(v) for v in raw.values()), key=lambda s: s.name)
+        return sorted((Subscription.model_validate_json(v, context=STORED) for v in raw.values()),
+                      key=lambda s: s.name)
 
     async def get(self, name: str) -> Subscription | None:
         raw = await self.redis.hget(self.keys.all, name)
-        return Subscription.model_validate_json(raw) if raw else None
+        return Subscription.model_validate_json(raw, context=STORED) if raw else None
 
     async def by_token_digest(self, sha256: str) -> Subscription | None:
         """The subscription whose read token has this SHA-256 (None: unknown or revoked)."""

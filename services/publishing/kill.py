@@ -29,13 +29,15 @@ def plan_kill(notice: Notice, meta: dict[str, Any], snapshot: Snapshot, subscrip
     victims = [(notice, meta, stored.item if stored is not None else None)]
     # The original's kill takes every language version with it; a translation's
     # only itself. (Translation tags its items; an untagged item counts as original.)
-    # Only versions from the original's provider: another's item is never killed here.
+    # Only machine translations and versions of the same owner (the story registry's,
+    # whoever relayed the latest version): another provider's item is never killed here.
     if stored is not None and stored.meta.get("translation_role") != "translation":
-        provider = stored.meta.get("provider", notice.provider)
+        owner = snapshot.owners[0] if snapshot.owners else None
         for member, other in snapshot.family:
             if member == notice.article_id or other is None or other.killed or other.item is None:
                 continue
-            if other.meta.get("provider", provider) != provider:
+            if other.meta.get("translation_role") != "translation" and (
+                    owner is None or snapshot.family_owners.get(member) != owner):
                 continue
             victims.append((replace(notice, article_id=member, item=kill_notice(other.item),
                                     provider=other.meta.get("provider", notice.provider),

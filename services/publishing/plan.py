@@ -27,6 +27,7 @@ from services.publishing.actions import Plan, Rules, TrendCount, Write, deliveri
 from services.publishing.retraction import kill_notice, retracted_meta
 from services.publishing.snapshot import Snapshot
 from shared.events import ArticleEvent, Signal
+from shared.identity import NotOwner
 from shared.subscriptions import Subscription
 from shared.tracing import child_traceparent
 from shared.versions import is_older
@@ -39,8 +40,12 @@ def plan(event: ArticleEvent, snapshot: Snapshot, subscriptions: list[Subscripti
     (it is published whatever its ``embargoedUntil`` says, and leaves the queue)."""
     signal, article_id, version = event.envelope.signal, event.envelope.article_id, event.article.version
     held = snapshot.held
+    if _replaces_a_machine_translation(event, snapshot) and not releasing:
+        raise NotOwner(f"{event.article.uri} is a machine translation of another story; "
+                       f"{event.envelope.provider!r} may not replace or kill it")
     if releasing:
-        out = Plan(signal, "stale", count=0) if _stale(event, snapshot) else _release(
+        out = Plan(signal, "stale", count=0) if _stale(event, snapshot) or _replaces_a_machine_translation(
+            event, snapshot) else _release(
             event, item, snapshot, subscriptions, rules, now, started)
         out.records.append(released_copy(rules.embargoed_topic, event))
         out.drop_held = (article_id, version)
@@ -55,6 +60,16 @@ def plan(event: ArticleEvent, snapshot: Snapshot, subscriptions: list[Subscripti
         out.drop_held = (article_id, None)
         out.records.append(released_copy(rules.embargoed_topic, held))
     return out
+
+
+def _replaces_a_machine_translation(event: ArticleEvent, snapshot: Snapshot) -> bool:
+    """A machine translation's uri is derived from its original's (``…:translation:fr``)
+    and registered to no provider: a provider's item at that uri would replace or kill
+    another provider's translation. Such an event is refused (NotOwner: to the DLQ with
+    the reason), or dropped as stale when it was held under embargo meanwhile."""
+    stored, info = snapshot.stored, event.envelope.translation
+    return (stored is not None and stored.meta.get("translation_role") == "translation"
+            and (info is None or info.role != "translation"))
 
 
 def _stale(event: ArticleEvent, snapshot: Snapshot) -> bool:

@@ -27,6 +27,9 @@ class Snapshot:
     owners: list[str | None] = field(default_factory=list)
     # For a kill of a stored story: its language versions (id, stored state), by id.
     family: list[tuple[str, StoredItem | None]] = field(default_factory=list)
+    # The story registry's owner of each of those versions' uris (absent: none known,
+    # as for a machine translation, which no provider submitted).
+    family_owners: dict[str, str] = field(default_factory=dict)
 
 
 async def read_snapshot(event: ArticleEvent, item: dict[str, Any], *, view: ReadModel,
@@ -54,6 +57,14 @@ async def read_snapshot(event: ArticleEvent, item: dict[str, Any], *, view: Read
     if kill and stored is not None and not stored.killed:
         family = [(member, await view.stored(member) if member != article_id else stored)
                   for member in await view.family_ids(stored.root or article_id)]
+    family_owners = {}
+    if family:
+        members = [(member, other.meta["uri"]) for member, other in family if other is not None and other.meta.get("uri")]
+        async with view.redis.pipeline(transaction=False) as pipe:
+            for _, uri in members:
+                pipe.hget(keys.story(uri), "owner")
+            found_owners = await pipe.execute()
+        family_owners = {member: o.decode() for (member, _), o in zip(members, found_owners) if o}
     return Snapshot(stored=stored, held=decode(ArticleEvent, held) if held else None,
                     roots=[r.decode() if r else None for r in roots],
-                    owners=[o.decode() if o else None for o in owners], family=family)
+                    owners=[o.decode() if o else None for o in owners], family=family, family_owners=family_owners)

@@ -33,6 +33,7 @@ METADATA = frozenset(ip_address(a) for a in (
 # (::ffff:0:a.b.c.d, RFC 2765) forms, which some stacks still route.
 _EMBEDDING = (ip_network("64:ff9b::/96"), ip_network("64:ff9b:1::/48"), ip_network("::/96"),
               ip_network("::ffff:0:0:0/96"))
+_COMPATIBLE = ip_network("::/96")  # holds :: and ::1 too, which are judged as IPv6
 
 
 class OutboundError(Exception):
@@ -65,7 +66,7 @@ def _embedded_ipv4(ip: IPv6Address) -> IPv4Address | None:
         return ip.sixtofour
     if ip.teredo is not None:
         return ip.teredo[1]
-    if any(ip in net for net in _EMBEDDING) and int(ip) & 0xFFFFFFFF > 1:  # :: and ::1 are judged as IPv6
+    if any(ip in net for net in _EMBEDDING) and not (ip in _COMPATIBLE and int(ip) <= 1):
         return IPv4Address(int(ip) & 0xFFFFFFFF)
     return None
 

@@ -11,7 +11,7 @@ from services.gateway.deps import ReadModelDep, ReaderDep, StoreDep
 from services.gateway.problems import ETAG_HEADER, NOT_MODIFIED, errors
 from services.gateway.routes.feeds import etag_for, not_modified
 from shared.events import article_id_for
-from shared.subscriptions import MAX_FILTER_VALUES, MAX_KEYWORDS, NAME_PATTERN, SubscriptionFilter
+from shared.subscriptions import MAX_FILTER_VALUES, MAX_KEYWORDS, NAME_PATTERN, SubscriptionFilter, Value
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
 
@@ -39,13 +39,13 @@ async def list_articles(
     request: Request, read_model: ReadModelDep, reader: ReaderDep, store: StoreDep,
     uri: str | None = Query(None, min_length=1, max_length=2000,
                             description="the story with this uri (e.g. an association's)"),
-    language: list[str] = Query([], max_length=MAX_FILTER_VALUES, description="BCP 47 ranges, e.g. en (matches en-GB)"),
-    subject: list[str] = Query([], max_length=MAX_FILTER_VALUES,
+    language: list[Value] = Query([], max_length=MAX_FILTER_VALUES, description="BCP 47 ranges, e.g. en (matches en-GB)"),
+    subject: list[Value] = Query([], max_length=MAX_FILTER_VALUES,
                                description="subject uri, name or literal (medtop:16000000 works)"),
-    person: list[str] = Query([], max_length=MAX_FILTER_VALUES),
-    organisation: list[str] = Query([], max_length=MAX_FILTER_VALUES),
-    place: list[str] = Query([], max_length=MAX_FILTER_VALUES), provider: list[str] = Query([], max_length=MAX_FILTER_VALUES),
-    keyword: list[str] = Query([], max_length=MAX_KEYWORDS, description="word or phrase in the text"),
+    person: list[Value] = Query([], max_length=MAX_FILTER_VALUES),
+    organisation: list[Value] = Query([], max_length=MAX_FILTER_VALUES),
+    place: list[Value] = Query([], max_length=MAX_FILTER_VALUES), provider: list[Value] = Query([], max_length=MAX_FILTER_VALUES),
+    keyword: list[Value] = Query([], max_length=MAX_KEYWORDS, description="word or phrase in the text"),
     urgency: int | None = Query(None, ge=1, le=9, description="urgency at most this"),
     subscription: str | None = Query(None, description="only what this subscription takes", pattern=NAME_PATTERN),
     limit: int = Query(20, ge=1, le=100),

@@ -72,9 +72,10 @@ async def stream(request: Request, reader: ReaderDep, store: StoreDep,
         resume = newest[0][0].decode() if newest else "0-0"
 
     async def still_entitled() -> bool:
-        if reader.token_sha256 is None:  # the admin key: it is configuration, not revocable here
-            return True
-        now = await store.by_token_digest(reader.token_sha256)
+        if reader.token_sha256 is None:  # the admin key: only the subscription can go
+            now = await store.get(subscription)
+        else:
+            now = await store.by_token_digest(reader.token_sha256)
         return now is not None and now.name == subscription and bool(now.outputs.feeds)
 
     async def events():

@@ -29,7 +29,7 @@ from shared.cloudevents import read_headers
 from shared.codec import decode
 from shared.events import ArticleEvent, article_id_for
 from services.publishing.read_model.writer import ReadModelWriter
-from shared.subscriptions import Subscription, SubscriptionStore
+from shared.subscriptions import STORED, Subscription, SubscriptionStore
 from shared.topics import Topics
 
 
@@ -101,7 +101,7 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
         subs_latest: dict[str, bytes | None] = {}
         for record in await read_to_end(settings.kafka_bootstrap, settings.subscriptions_topic):
             subs_latest[record.key.decode()] = record.value
-        subscriptions = [Subscription.model_validate_json(v) for v in subs_latest.values() if v]
+        subscriptions = [Subscription.model_validate_json(v, context=STORED) for v in subs_latest.values() if v]
         await SubscriptionStore(redis, keys.prefix).restore(subscriptions)
         counts["subscriptions"] = len(subscriptions)
 

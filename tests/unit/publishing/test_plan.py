@@ -5,6 +5,7 @@ import time
 from dataclasses import replace
 
 import orjson
+import pytest
 
 from services.publishing.actions import Rules
 from services.publishing.plan import family_root, plan
@@ -12,6 +13,7 @@ from services.publishing.snapshot import Snapshot
 from shared.cache import Keys
 from shared.events import (Article, ArticleEvent, EnrichmentInfo, Envelope, Signal, TextBlock, TranslationInfo,
                            article_id_for, utcnow)
+from shared.identity import NotOwner
 from shared.read_model import StoredItem
 from shared.subscriptions import Outputs, Subscription, SubscriptionFilter, Webhook
 
@@ -187,12 +189,33 @@ def test_a_link_to_another_owners_story_does_not_join_its_family():
     assert family_root(e, Snapshot(roots=[None, "a-root"], owners=["a", "a"])) == "a-root"
 
 
-def test_a_kill_never_takes_another_providers_item_from_the_family():
+def test_a_kill_never_takes_another_owners_item_from_the_family():
+    """The family's members go with the original when they are machine translations or
+    have its owner in the story registry, whoever sent their latest version (a relay)."""
     original = event(version="1")
-    foreign = event("urn:other:1")
-    own = event("urn:test:1-de")
-    snapshot = Snapshot(stored=stored_of(original),
-                        family=[(foreign.envelope.article_id, stored_of(foreign, provider="other")),
-                                (own.envelope.article_id, stored_of(own))])
+    foreign, own, relayed, machine = (event("urn:other:1"), event("urn:test:1-de"), event("urn:test:1-fr"),
+                                      event("urn:test:1:translation:pt"))
+    ids = {e.article.uri: e.envelope.article_id for e in (foreign, own, relayed, machine)}
+    snapshot = Snapshot(stored=stored_of(original, provider="relay"), owners=["wire"],
+                        family=[(ids["urn:other:1"], stored_of(foreign, provider="other")),
+                                (ids["urn:test:1-de"], stored_of(own)),
+                                (ids["urn:test:1-fr"], stored_of(relayed, provider="relay")),
+                                (ids["urn:test:1:translation:pt"], stored_of(machine, translation_role="translation"))],
+                        family_owners={ids["urn:other:1"]: "other", ids["urn:test:1-de"]: "wire",
+                                       ids["urn:test:1-fr"]: "wire"})
     p = decide(event(version="2", signal=Signal.KILL), snapshot)
-    assert [w.article_id for w in p.writes] == [original.envelope.article_id, own.envelope.article_id]
+    assert [w.article_id for w in p.writes] == [original.envelope.article_id, ids["urn:test:1-de"],
+                                                ids["urn:test:1-fr"], ids["urn:test:1:translation:pt"]]
+
+
+def test_a_provider_item_never_replaces_or_kills_a_machine_translation():
+    """Its uri (``…:translation:pt``) is derived from the original's and owned by no
+    provider: another provider's item there goes to the DLQ as not-owner."""
+    translation = event("urn:test:1:translation:pt")
+    stored = Snapshot(stored=stored_of(translation, translation_role="translation"))
+    for squatter in (event("urn:test:1:translation:pt", version="99"),
+                     event("urn:test:1:translation:pt", version="99", signal=Signal.KILL)):
+        with pytest.raises(NotOwner):
+            decide(squatter, stored)
+    translation.envelope.translation = TranslationInfo(role="translation", of_article_id="the-original")
+    assert decide(translation, stored).outcome in ("published", "duplicate")

@@ -54,6 +54,8 @@ def names(table: dict[str, list[str]]):
     ("http://[::7f00:1]/hook", "loopback"),          # IPv4-compatible, deprecated
     ("http://[::ffff:0:a00:1]/hook", "private"),     # IPv4-translated, deprecated
     ("http://[fec0::1]/hook", "site-local"),         # IPv6 site-local, deprecated
+    ("http://[64:ff9b::1]/hook", "private"),         # NAT64 wrapping 0.0.0.1
+    ("http://[::ffff:0:0.0.0.0]/hook", "unspecified"),
     ("http://100.64.0.1/hook", "reserved"),
     ("http://metadata.google.internal/computeMetadata/v1/", "metadata"),
     ("http://rebound.example/hook", "private"),

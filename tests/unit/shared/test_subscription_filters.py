@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from shared.subscriptions import Subscription, SubscriptionFilter
+from shared.subscriptions import STORED, Outputs, Subscription, SubscriptionFilter, Webhook
 
 CONFLICT = "http://cv.iptc.org/newscodes/mediatopic/16000000"
 ITEM = {
@@ -82,6 +82,22 @@ def test_keywords_match_whole_words_in_any_case_and_any_of_them_will_do():
     assert SubscriptionFilter(keywords=["ελλάδα"]).matches(item)
     assert SubscriptionFilter(keywords=["Strasse Closed"]).matches(item)
     assert not SubscriptionFilter(keywords=["strass", "talk"]).matches(item)
+    turkish = {"headlines": [{"value": "DIYARBAKIR and İZMİR"}]}
+    for word in ("Diyarbakır", "İzmir", "izmir"):
+        assert SubscriptionFilter(keywords=[word]).matches(turkish), word
+
+
+def test_a_subscription_stored_before_the_bounds_still_loads():
+    """The bounds hold for what a client submits; one saved before them is read back
+    (publishing and the gateway keep working, the operator can replace or delete it)."""
+    stored = Subscription.model_construct(name="old", filter=SubscriptionFilter.model_construct(
+        keywords=[f"k{i}" for i in range(30)], people=["p" * 300]), outputs=Outputs.model_construct(
+        topic=True, feeds=True, webhook=Webhook.model_construct(url="https://u:p@example.com/hook")))
+    raw = stored.model_dump_json()
+    with pytest.raises(ValidationError):
+        Subscription.model_validate_json(raw)
+    loaded = Subscription.model_validate_json(raw, context=STORED)
+    assert len(loaded.filter.keywords) == 30 and loaded.outputs.webhook.url == "https://u:p@example.com/hook"
 
 
 @pytest.mark.parametrize("name", ["conflict-en", "a", "sport_2"])
