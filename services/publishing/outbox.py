@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from urllib.parse import quote
 
 import httpx
 import orjson
@@ -214,10 +215,22 @@ class WebhookWorker:
             BREAKER_OPEN.labels(self.name).set(0)
 
 
+def _header_value(raw: bytes) -> str:
+    """A stored field as an HTTP header value: a uri may hold any character
+    (``urn:x:café``, a Hangul guid) but a header only printable ASCII, so the rest
+    is percent-encoded as UTF-8, the IRI-to-URI mapping of RFC 3987 (an ASCII uri
+    is sent unchanged)."""
+    return quote(raw.decode("utf-8", "replace"), safe=_PRINTABLE_ASCII)
+
+
+_PRINTABLE_ASCII = "".join(chr(c) for c in range(0x21, 0x7F))
+
+
 def _headers(fields: dict[bytes, bytes], *, redelivery: bool = False) -> dict[str, str]:
-    return {"X-Wire-Redelivery": "true" if redelivery else "false","X-Wire-Signal": fields[b"signal"].decode(), "X-Wire-Article-Id": fields[b"article_id"].decode(),
-            "X-Wire-Uri": fields[b"uri"].decode(), "X-Wire-Version": fields[b"version"].decode(),
-            "X-Wire-Delivery": f"{fields[b'uri'].decode()}@{fields[b'version'].decode()}:{fields[b'signal'].decode()}"}
+    signal, uri, version = (_header_value(fields[k]) for k in (b"signal", b"uri", b"version"))
+    return {"X-Wire-Redelivery": "true" if redelivery else "false", "X-Wire-Signal": signal,
+            "X-Wire-Article-Id": _header_value(fields[b"article_id"]), "X-Wire-Uri": uri, "X-Wire-Version": version,
+            "X-Wire-Delivery": f"{uri}@{version}:{signal}"}
 
 
 class WebhookDispatcher:

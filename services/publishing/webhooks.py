@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import random
 import time
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ TIMESTAMP = "X-Wire-Timestamp"
 # What the delivery log keeps of an answer: enough to debug a receiver, too little
 # to turn a webhook into a way of reading an internal service.
 EXCERPT_BYTES = 256
+log = logging.getLogger(__name__)
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -119,6 +121,9 @@ async def post(client: OutboundClient, url: str, secret: str, body: bytes, *,
     except (httpx.HTTPError, OutboundError) as exc:
         return failed(Outcome.RETRY if getattr(exc, "retriable", True) else Outcome.REJECTED,
                       f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a delivery that can never be made must not stop the outbox
+        log.warning("webhook delivery failed unexpectedly", extra={"error": repr(exc)}, exc_info=True)
+        return failed(Outcome.REJECTED, f"{type(exc).__name__}: {exc}")
     elapsed = (time.perf_counter() - started) * 1000
     outcome = outcome_of(answer.status)
     excerpt = answer.body[:EXCERPT_BYTES].decode("utf-8", "replace")

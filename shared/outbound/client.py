@@ -92,6 +92,8 @@ class OutboundClient:
             request = self._http.build_request(method, url, headers=headers, content=content)
         except httpx.InvalidURL as exc:
             raise OutboundRefused(f"invalid URL: {exc}") from exc
+        except (UnicodeEncodeError, ValueError) as exc:  # e.g. a header value that is not ASCII
+            raise OutboundRefused(f"request cannot be sent: {exc}") from exc
         if request.url.scheme not in ("http", "https"):
             raise OutboundRefused(f"scheme {request.url.scheme!r} is not http(s)")
         return request

@@ -141,6 +141,19 @@ async def test_a_redelivered_item_is_not_sent_twice_and_a_correction_is(publishi
         assert [r["headers"]["x-wire-redelivery"] for r in requests] == ["false", "false"]
 
 
+async def test_a_uri_that_is_not_ascii_is_delivered_and_the_next_item_follows(publishing):
+    """A header holds only ASCII: a uri such as a Hangul guid goes percent-encoded
+    (UTF-8, as RFC 3987 maps an IRI), and it must not stop the deliveries after it."""
+    with Receiver() as receiver:
+        await publishing.subscribe("unicode", receiver.url)
+        await publishing.publish(article_event("urn:test:webhook:café:기사"), article_event("urn:test:webhook:after"))
+        await eventually(lambda: len(receiver.delivered) >= 2, timeout=60)
+        requests = await requests_before_sentinel(publishing, receiver)
+        assert [r["headers"]["x-wire-uri"] for r in requests] == [
+            "urn:test:webhook:caf%C3%A9:%EA%B8%B0%EC%82%AC", "urn:test:webhook:after"]
+        assert "urn:test:webhook:café:기사".encode() in requests[0]["body"]
+
+
 async def test_a_subscription_made_while_running_applies_to_the_next_item(publishing):
     with Receiver() as receiver:
         before = article_event("urn:test:webhook:before")
