@@ -265,11 +265,15 @@ class SubscriptionStore:
         return sub if sub is not None and any(t.sha256 == sha256 for t in sub.tokens) else None
 
     async def put(self, subscription: Subscription) -> None:
-        """Store ``subscription`` (and index its read tokens, forgetting revoked ones)."""
+        """Store ``subscription`` (and index its read tokens, forgetting revoked ones).
+        A changed filter empties its live stream: the events there were chosen by the
+        old filter, and a narrowed one must not be replayed from them."""
         before = await self.get(subscription.name)
         gone = {t.sha256 for t in before.tokens} - {t.sha256 for t in subscription.tokens} if before else set()
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(self.keys.all, subscription.name, subscription.model_dump_json())
+            if before is not None and before.filter != subscription.filter:
+                pipe.delete(self.keys.live(subscription.name))
             if gone:
                 pipe.hdel(self.keys.tokens, *gone)
             if subscription.tokens:

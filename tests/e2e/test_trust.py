@@ -259,6 +259,34 @@ def test_a_kill_takes_the_text_off_every_subscriber_surface(stack):
                  f"/v1/feeds/kill-{RUN}.json", f"/v1/feeds/kill-{RUN}.rss", f"/v1/articles/{story['id']}/languages"):
         assert phrase not in httpx.get(f"{base}{path}", headers=bearer(token)).text, path
         assert phrase not in httpx.get(f"{base}{path}", headers=OPERATOR).text, path
+    # a subscriber that never had the story does not learn that it was killed, nor its uri
+    later = subscribe(stack, f"kill-later-{RUN}", types=["text"])
+    for path in (f"/v1/articles/{story['id']}", f"/v1/articles/{story['id']}/languages"):
+        answer = httpx.get(f"{base}{path}", headers=bearer(later))
+        assert answer.status_code == 404 and story["uri"] not in answer.text, (path, answer.text)
+
+
+def test_a_narrowed_filter_narrows_the_feed_and_stream_history_too(stack):
+    """An operator downgrades a subscriber: what the old filter let through stays
+    neither in its feed nor replayable from its live stream."""
+    name, base = f"narrow-{RUN}", stack.gateway_url
+    token = subscribe(stack, name, keywords=[f"amber{RUN}", f"cobalt{RUN}"])
+    story = post(stack, KEY_A, ninjs(f"urn:trust:{RUN}:narrow", "1", f"The amber{RUN} report is out.")).json()
+    published(stack, story["id"])
+    feed = f"{base}/v1/feeds/{name}.json"
+    wait_for(lambda: story["uri"] in httpx.get(feed, headers=bearer(token)).text, timeout=60, what="the feed entry")
+    read_sse(f"{base}/v1/stream?since=0-0", headers=bearer(token), until=lambda evs: any(
+        story["uri"] in e["data"] for e in evs))
+
+    answer = httpx.put(f"{base}/v1/subscriptions/{name}", headers=OPERATOR, timeout=30, json={
+        "filter": {"keywords": [f"cobalt{RUN}"]},
+        "outputs": {"topic": True, "feeds": True, "webhook": {"url": "http://127.0.0.1:9/hook"}}})
+    assert answer.status_code == 200, answer.text
+    assert story["uri"] not in httpx.get(feed, headers=bearer(token)).text
+    later = post(stack, KEY_A, ninjs(f"urn:trust:{RUN}:cobalt", "1", f"The cobalt{RUN} report is out.")).json()
+    events = read_sse(f"{base}/v1/stream?since=0-0", headers=bearer(token), until=lambda evs: any(
+        later["uri"] in e["data"] for e in evs))
+    assert not any(story["uri"] in e["data"] for e in events)
 
 
 def test_a_provider_cannot_kill_another_providers_story_through_a_translation_link(stack):

@@ -114,8 +114,7 @@ async def languages(article_id: str, read_model: ReadModelDep, reader: ReaderDep
     """Every language version of a story (the original and its translations), with
     whether each is live or killed."""
     stored = await read_model.stored(article_id)
-    if stored is None or not (reader.may_read(stored.item, stored.meta.get("provider"))
-                              or (stored.killed and reader.saw_killed(stored.meta))):
+    if stored is None or not _may_see(reader, stored):
         return JSONResponse({"error": "not_found", "detail": f"no published article with id {article_id!r}"}, 404)
     root = stored.root or article_id
     versions = []
@@ -123,10 +122,18 @@ async def languages(article_id: str, read_model: ReadModelDep, reader: ReaderDep
         other = await read_model.stored(member)
         if other is None or other.item is None:
             continue
-        if not (reader.may_read(other.item, other.meta.get("provider"))
-                or (other.killed and reader.saw_killed(other.meta))):
+        if not _may_see(reader, other):
             continue
         versions.append({"id": member, "uri": other.item["uri"], "language": other.item.get("language"),
                          "version": other.version, "original": member == root,
                          "status": "killed" if other.killed else "live", "href": f"/v1/articles/{member}"})
     return JSONResponse({"id": article_id, "original": root, "languages": versions})
+
+
+def _may_see(reader, stored) -> bool:
+    """A live version: what the reader may read. A killed one holds only its kill
+    notice (uri, version, status), which any filter would pass: only a reader whose
+    entitlement took the story before its kill learns of it."""
+    if stored.killed:
+        return reader.saw_killed(stored.meta)
+    return reader.may_read(stored.item, stored.meta.get("provider"))

@@ -170,7 +170,9 @@ async def feed(request: Request, name: Annotated[str, Path(pattern=NAME_PATTERN)
     ids = [i for i, _ in await read_model.newest(SubscriptionKeys(read_model.keys.prefix).items(name),
                                                  before=None, count=limit)]
     base = str(request.base_url).rstrip("/")
-    entries = [entry_of(i, item, meta, base) for i, item, meta in await read_model.entries(ids)]
+    # the subscription's filter as it is now: a narrowed filter narrows the feed's history too
+    entries = [entry_of(i, item, meta, base) for i, item, meta in await read_model.entries(ids)
+               if sub.filter.matches(item, meta.get("provider"))]
     title, url = f"Wirestream: {name}", f"{base}/v1/feeds/{name}.{kind}"
     if kind == "rss":
         body = render_rss(title, url, entries)
