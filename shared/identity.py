@@ -19,6 +19,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from shared.cache import Keys
 from shared.errors import RetriableError, WireError
 from shared.events import Article, Signal
+from shared.translation_uris import original_of
 from shared.versions import is_older
 
 # Rounds of read-then-decide a classification gets while other submissions of the
@@ -132,6 +133,10 @@ class StoryRegistry:
         owner or a provider relaying for it) is decided NOT_OWNER and recorded nowhere.
         Raises RetriableError when Redis is unreachable.
         """
+        translated = await self._translation_owner(article.uri)
+        if translated is not None and translated not in (acts_for or [provider]):
+            return Classification(Decision.NOT_OWNER, "", f"{translated or 'nobody yet'}, as the original's "
+                                                          "machine translation")
         key, digest = self.keys.story(article.uri), content_hash(article)
         hint_arg = hint.value if hint and hint != Signal.NEW else ""
         # First as a story never seen (one round trip for a new story, the common case); a
@@ -154,6 +159,9 @@ class StoryRegistry:
                    acts_for: list[str] | None = None) -> Decision | None:
         """NOT_OWNER when the story belongs to a provider outside ``acts_for``, DUPLICATE
         or OLDER when the registry already knows better, else None. Read-only."""
+        translated = await self._translation_owner(article.uri)
+        if acts_for is not None and translated is not None and translated not in acts_for:
+            return Decision.NOT_OWNER
         known_hash, known_version, owner = await self.redis.hmget(self.keys.story(article.uri), "hash", "version",
                                                                   "owner")
         if known_hash is None:
@@ -167,4 +175,17 @@ class StoryRegistry:
         if same_version and known_hash.decode() == content_hash(article):
             return Decision.DUPLICATE
         return None
+
+    async def _translation_owner(self, uri: str) -> str | None:
+        """For a uri that machine translation derives from an original's (``…:translation:pt``):
+        the original's owner, "" when it has none yet; None for any other uri. Such a uri
+        belongs to its original, so only that owner (or a relay for it) may send to it."""
+        original = original_of(uri)
+        if original is None:
+            return None
+        try:
+            owner = await self.redis.hget(self.keys.story(original), "owner")
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            raise RetriableError(f"story registry unreachable: {exc}") from exc
+        return owner.decode() if owner else ""
 

@@ -9,6 +9,7 @@ import pytest
 
 from shared.events import Signal
 from shared.identity import Decision
+from shared.translation_uris import translation_uri
 from tests.story_helpers import article
 
 pytestmark = pytest.mark.integration
@@ -37,3 +38,26 @@ async def test_only_the_owner_or_its_relay_changes_a_story(registry):
     killed = await registry.classify(article(uri, "relayed"), event_id="k1", source_version="3", hint=Signal.KILL,
                                      provider="ap", acts_for=["ap"])
     assert killed.decision is Decision.KILL
+
+
+@pytest.mark.parametrize("original", ["urn:test:{id}", "https://wire.example/{id}?page=2#top"])
+async def test_a_machine_translations_uri_belongs_to_its_originals_owner(registry, original):
+    """translation writes ``…:translation:pt`` beside the original: another provider that
+    sends an item there first (even before the original exists) would replace what the
+    original links to as its Portuguese version."""
+    original = original.format(id=uuid.uuid4().hex)
+    squat = translation_uri(original, "pt")
+    early = await registry.classify(article(squat, "forged"), event_id="s0", source_version="1", hint=None,
+                                    provider="dpa", acts_for=["dpa"])
+    assert early.decision is Decision.NOT_OWNER
+    await registry.classify(article(original, "v1"), event_id="o1", source_version="1", hint=None,
+                            provider="ap", acts_for=["ap"])
+    for provider, acts_for in (("dpa", ["dpa"]), ("dpa", None)):
+        refused = await registry.classify(article(squat, "forged"), event_id=f"s-{acts_for}", source_version="1",
+                                          hint=None, provider=provider, acts_for=acts_for)
+        assert refused.decision is Decision.NOT_OWNER and "ap" in refused.owner
+    assert await registry.peek(article(squat, "forged"), source_version="1", acts_for=["dpa"]) is Decision.NOT_OWNER
+    assert await registry.peek(article(squat, "forged"), source_version="1", acts_for=["ap"]) is None
+    relayed = await registry.classify(article(squat, "a relay's own translation"), event_id="r1", source_version="1",
+                                      hint=None, provider="aggregator", acts_for=["aggregator", "ap"])
+    assert relayed.decision is Decision.NEW
