@@ -24,10 +24,11 @@ from services.cli.stack.redis import LocalRedis
 from shared.cache import Keys
 from shared.cloudevents import read_headers
 from shared.inbound import submission_record
+from shared.read_model import READ_BUDGET_BYTES
 from shared.topics import Topics
 from tests.e2e.client import ADMIN, wait_published
 from tests.kafka_helpers import produce
-from tests.publishing_helpers import read_sse
+from tests.publishing_helpers import article_event, read_sse, record_of
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -287,6 +288,29 @@ def test_a_narrowed_filter_narrows_the_feed_and_stream_history_too(stack):
     events = read_sse(f"{base}/v1/stream?since=0-0", headers=bearer(token), until=lambda evs: any(
         later["uri"] in e["data"] for e in evs))
     assert not any(story["uri"] in e["data"] for e in events)
+
+
+def test_a_list_page_of_large_items_ends_early_and_the_cursor_reaches_every_one(stack):
+    """Items are bounded one by one, a page of them is not: a provider's large items
+    must not make one list request load hundreds of MiB on the gateway's event loop."""
+    tag = f"bulky{RUN}"
+    events = [article_event(f"urn:trust:{RUN}:bulky:{n}", body=f"{tag} " + "filler " * 120_000) for n in range(12)]
+    topic = Topics(stack.prefix).publishing_input(stack.translates)
+    asyncio.run(produce(stack.kafka, topic, [record_of(e) for e in events]))
+    for e in events:
+        published(stack, e.envelope.article_id)
+    seen, cursor, pages = [], None, 0
+    while True:
+        answer = httpx.get(f"{stack.gateway_url}/v1/articles", headers=OPERATOR, timeout=30,
+                           params={"keyword": tag, "limit": 100, **({"cursor": cursor} if cursor else {})})
+        assert answer.status_code == 200
+        assert len(answer.content) <= READ_BUDGET_BYTES + 1024 * 1024, len(answer.content)
+        page = answer.json()
+        seen += [i["uri"] for i in page["items"]]
+        pages, cursor = pages + 1, page["next"]
+        if cursor is None:
+            break
+    assert pages >= 2 and sorted(seen) == sorted(e.article.uri for e in events)
 
 
 def test_a_provider_cannot_kill_another_providers_story_through_a_translation_link(stack):

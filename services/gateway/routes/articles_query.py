@@ -10,6 +10,7 @@ from services.gateway.deps import ReadModelDep, ReaderDep, StoreDep
 from services.gateway.problems import ETAG_HEADER, NOT_MODIFIED, errors
 from services.gateway.routes.feeds import etag_for, not_modified
 from shared.events import article_id_for
+from shared.read_model import READ_BUDGET_BYTES
 from shared.subscriptions import MAX_FILTER_VALUES, MAX_KEYWORDS, NAME_PATTERN, SubscriptionFilter, Value
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
@@ -74,22 +75,25 @@ async def list_articles(
     etag = etag_for(await read_model.changes(), request.url.query, filters[-1].model_dump_json())
     if (cached := not_modified(request, etag)) is not None:
         return cached
-    found, scanned, exhausted = [], 0, False
-    while len(found) < limit and scanned < MAX_SCANNED:
+    found, scanned, budget, exhausted = [], 0, READ_BUDGET_BYTES, False
+    while len(found) < limit and scanned < MAX_SCANNED and budget > 0:
         page = await read_model.newest(read_model.index, before=position, count=PAGE_SCAN)
         if not page:
             exhausted = True
             break
+        looked, size = await read_model.within([i for i, _ in page], budget)
+        budget -= size
         scores = dict(page)
-        for article_id, item, meta in await read_model.entries([i for i, _ in page]):
+        for article_id, item, meta in await read_model.entries(looked):
             if all(f.matches(item, meta.get("provider")) for f in filters):
                 found.append((article_id, scores[article_id], item, meta))
                 if len(found) == limit:
                     break
         # resume after the last item looked at (or the last one returned on a full page)
-        position = (found[-1][1], found[-1][0]) if len(found) == limit else (page[-1][1], page[-1][0])
-        scanned += len(page)
-        if len(page) < PAGE_SCAN and len(found) < limit:
+        last = page[len(looked) - 1]
+        position = (found[-1][1], found[-1][0]) if len(found) == limit else (last[1], last[0])
+        scanned += len(looked)
+        if len(page) < PAGE_SCAN and len(looked) == len(page) and len(found) < limit:
             exhausted = True
             break
     items = [{"id": i, "uri": item["uri"], "version": item.get("version", "1"), "signal": meta.get("signal", "new"),
