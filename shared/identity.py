@@ -116,11 +116,44 @@ return {d, v, owner or ARGV[5]}
 """
 
 
+# A story's entry restored from Kafka (:meth:`StoryRegistry.restore`) records this event
+# (never an ingest event id, which is "<uuid>#<index>") and this content hash: what was
+# last submitted is not on Kafka (published items carry enrichment's additions, kill
+# notices no text), and it is no sha256 hex digest, so no submission ever matches it. The
+# next re-send of the story then counts as an update and flows (publishing tells an
+# identical item from a changed one) rather than being dropped as a duplicate of a hash
+# that may not be the one of the content last sent.
+RESTORED_EVENT = "restored"
+UNKNOWN_CONTENT = "unknown"
+
+
+class Restored(StrEnum):
+    FILLED = "filled"  # there was no entry: written whole
+    RAISED = "raised"  # an older version's entry: now at the version given, its owner kept
+    KEPT = "kept"      # the entry had that version or a newer one: left as it was
+
+
+# KEYS[1]: story hash. ARGV: 1 the stored version Python compared against ('' = none), 2 event,
+# 3 content hash, 4 version, 5 decision, 6 owner, 7 '1' when Python found the stored version
+# older than ARGV[4] (or none). Writes only while the stored version is the one compared (else
+# 'retry' and the stored version); an owner is only ever filled in, never replaced.
+_RESTORE = """
+local s = redis.call('HMGET', KEYS[1], 'version', 'owner')
+if (s[1] or '') ~= ARGV[1] then return {'retry', s[1] or '', s[2] or ''} end
+if ARGV[7] == '1' then
+  redis.call('HSET', KEYS[1], 'event', ARGV[2], 'hash', ARGV[3], 'version', ARGV[4], 'decision', ARGV[5])
+end
+if not s[2] then redis.call('HSET', KEYS[1], 'owner', ARGV[6]) end
+return {'done', s[1] or '', s[2] or ARGV[6]}
+"""
+
+
 class StoryRegistry:
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
         self._classify = redis.register_script(_CLASSIFY)
+        self._restore = redis.register_script(_RESTORE)
 
     async def classify(self, article: Article, *, event_id: str, source_version: str | None,
                        hint: Signal | None, provider: str = "", acts_for: list[str] | None = None) -> Classification:
@@ -175,6 +208,33 @@ class StoryRegistry:
         if same_version and known_hash.decode() == content_hash(article):
             return Decision.DUPLICATE
         return None
+
+    async def restore(self, uri: str, *, owner: str, version: str, killed: bool) -> tuple[Restored, str]:
+        """Give ``uri`` back the entry Redis lost (``wire rebuild-read-model``): ``owner``,
+        ``version`` (a kill's when ``killed``) and :data:`UNKNOWN_CONTENT` as its hash, so
+        that its owner's next change classifies as before and anyone else's as NOT_OWNER.
+
+        An entry already at ``version`` or a newer one is kept as it is; an older one takes
+        ``version``. The owner of an entry is never replaced (one missing is filled in).
+        Returns what was done and the entry's owner now (not ``owner`` when the entry had
+        another). Raises RetriableError when Redis is unreachable or the entry kept changing.
+        """
+        key, known = self.keys.story(uri), ""
+        decision = Decision.KILL if killed else Decision.UPDATE
+        try:
+            for _ in range(_ATTEMPTS):
+                newer = not known or is_older(known, version)
+                answer, stored_version, stored_owner = await self._restore(
+                    keys=[key], args=[known, RESTORED_EVENT, UNKNOWN_CONTENT, version, decision.value, owner,
+                                      "1" if newer else "0"])
+                if answer == b"retry":
+                    known = stored_version.decode()
+                    continue
+                done = Restored.KEPT if not newer else Restored.RAISED if known else Restored.FILLED
+                return done, stored_owner.decode()
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            raise RetriableError(f"story registry unreachable: {exc}") from exc
+        raise RetriableError(f"story {uri} kept changing while it was restored")
 
     async def _translation_owner(self, uri: str) -> str | None:
         """For a uri that machine translation derives from an original's (``…:translation:pt``):

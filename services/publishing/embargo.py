@@ -40,9 +40,12 @@ def embargo_until(item: dict) -> float | None:
         return None
 
 
-def held_copy(topic: str, event: ArticleEvent) -> Outgoing:
-    """The durable copy of a held event on ``articles.embargoed`` (keyed by uri)."""
-    return Outgoing(topic=topic, key=event.article.uri.encode(), value=encode(event), headers=[])
+def held_copy(topic: str, event: ArticleEvent, *, owner: str | None = None) -> Outgoing:
+    """The durable copy of a held event on ``articles.embargoed`` (keyed by uri), with
+    ``owner``, the story registry's owner of the uri, as its ``wire_owner`` header (the
+    rebuild gives it back to the registry)."""
+    headers = [("wire_owner", owner.encode())] if owner else []
+    return Outgoing(topic=topic, key=event.article.uri.encode(), value=encode(event), headers=headers)
 
 
 def released_copy(topic: str, event: ArticleEvent) -> Outgoing:

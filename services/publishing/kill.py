@@ -41,7 +41,8 @@ def plan_kill(notice: Notice, meta: dict[str, Any], snapshot: Snapshot, subscrip
                 continue
             victims.append((replace(notice, article_id=member, item=kill_notice(other.item),
                                     provider=other.meta.get("provider", notice.provider),
-                                    role=other.meta.get("translation_role")),
+                                    role=other.meta.get("translation_role"),
+                                    owner=snapshot.family_owners.get(member)),
                             {**retracted_meta(other.meta), "signal": Signal.KILL.value,
                              "published_at": meta["published_at"]},
                             other.item))

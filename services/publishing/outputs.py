@@ -34,6 +34,9 @@ class Notice:
     traceparent: str
     # "original" or "translation" when translation said so (kept for the rebuild)
     role: str | None = None
+    # The story registry's owner of the uri (not a relay that sent this version; none for
+    # a machine translation): the rebuild gives it back to the registry after Redis lost it.
+    owner: str | None = None
 
     @property
     def uri(self) -> str:
@@ -65,8 +68,9 @@ class Notice:
             id=event_id(key),
             extra={"wire_article_id": self.article_id, "wire_signal": self.signal.value,
                    "wire_provider": self.provider, "wire_received_at": self.received_at,
-                   "wire_published_at": repr(self.published_at),
-                   **({"wire_translation_role": self.role} if self.role else {}), **(extra or {})},
+                   "wire_published_at": repr(self.published_at), "wire_version": self.version,
+                   **({"wire_translation_role": self.role} if self.role else {}),
+                   **({"wire_owner": self.owner} if self.owner else {}), **(extra or {})},
         )
 
     def record(self, topic: str, **headers) -> Outgoing:

@@ -54,7 +54,8 @@ def plan(event: ArticleEvent, snapshot: Snapshot, subscriptions: list[Subscripti
         return Plan(signal, "stale")
     until = embargo_until(item)
     if signal is not Signal.KILL and until is not None and until > now:
-        return Plan(signal, "embargoed", hold=(event, until), records=[held_copy(rules.embargoed_topic, event)])
+        return Plan(signal, "embargoed", hold=(event, until),
+                    records=[held_copy(rules.embargoed_topic, event, owner=_owner(snapshot))])
     out = _release(event, item, snapshot, subscriptions, rules, now, started)
     if held is not None:  # superseded (or killed) before its embargo ended
         out.drop_held = (article_id, None)
@@ -80,6 +81,11 @@ def _stale(event: ArticleEvent, snapshot: Snapshot) -> bool:
     if stored.is_newer_than_me(event.article.version):
         return True
     return stored.killed and event.envelope.signal is not Signal.KILL and event.article.version == stored.version
+
+
+def _owner(snapshot: Snapshot) -> str | None:
+    """The story registry's owner of the event's uri (None when it has none)."""
+    return snapshot.owners[0] if snapshot.owners else None
 
 
 def family_root(event: ArticleEvent, snapshot: Snapshot) -> str:
@@ -108,7 +114,7 @@ def _release(event: ArticleEvent, item: dict[str, Any], snapshot: Snapshot, subs
     notice = Notice(article_id=env.article_id, item=item, signal=env.signal, provider=env.provider,
                     published_at=now, received_at=env.received_at.isoformat(),
                     traceparent=child_traceparent(env.traceparent),
-                    role=env.translation.role if env.translation else None)
+                    role=env.translation.role if env.translation else None, owner=_owner(snapshot))
     meta = published_meta(event, now, started)
     if notice.signal is Signal.KILL or item.get("pubStatus") == "canceled":
         killed = replace(notice, signal=Signal.KILL, item=kill_notice(item))

@@ -1,9 +1,10 @@
 """What publishing writes, run in-process against the session's real Kafka and
 redis-server: embargoes, corrections, kills with their translations, stale
-versions, and the rebuild of the read model from Kafka."""
+versions, and the rebuild of the read model (and of the story registry) from Kafka."""
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import datetime, timezone
 
 import orjson
@@ -11,14 +12,18 @@ import pytest
 
 from services.cli.rebuild import rebuild
 from services.publishing.embargo import EmbargoQueue
+from services.publishing.outputs import Notice
 from services.publishing.settings import PublishingSettings
 from shared.cache import Keys
 from shared.cloudevents import read_headers
-from shared.events import Signal, article_id_for
+from shared.events import ArticleEvent, Signal, article_id_for
+from shared.identity import Classification, Decision, StoryRegistry
 from shared.read_model import ReadModel
 from shared.subscriptions import SubscriptionKeys, subscription_record
+from shared.topics import COMPACTED, Topics, ensure_topics
 from tests.kafka_helpers import committed, produce, read_topic
 from tests.publishing_helpers import SPORT, article_event
+from tests.story_helpers import article
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -165,7 +170,8 @@ async def test_the_read_model_is_rebuilt_from_kafka_after_redis_lost_it(publishi
     assert await view.stored(live[0].envelope.article_id) is None
 
     counts = await rebuild(pub_settings)
-    assert counts == {"subscriptions": 1, "live": 3, "killed": 1, "embargoed": 1, "skipped_newer_in_redis": 0}
+    assert counts == {"subscriptions": 1, "live": 3, "killed": 1, "embargoed": 1, "skipped_newer_in_redis": 0,
+                      "registry_restored": 5, "registry_owner_conflicts": 0}
     for article_id, was in before.items():
         now = await view.stored(article_id)
         assert now.item == was.item and now.killed == was.killed and now.version == was.version
@@ -173,4 +179,99 @@ async def test_the_read_model_is_rebuilt_from_kafka_after_redis_lost_it(publishi
     assert [s.name for s in await publishing.store.all()] == ["all"]
     assert (await EmbargoQueue(publishing.redis, view.keys.prefix, topic="").held(
         later.envelope.article_id)).article.uri == "urn:test:rebuild:later"
-    assert await rebuild(pub_settings) == {**counts, "embargoed": 1}  # again: same result, nothing breaks
+    # again: same result, nothing breaks
+    assert await rebuild(pub_settings) == {**counts, "embargoed": 1, "registry_restored": 0}
+
+
+async def sent(registry: StoryRegistry, uri: str, provider: str, *, version: str, kill: bool = False,
+               acts_for: list[str] | None = None, **fields) -> tuple[Classification, ArticleEvent]:
+    """What ingest makes of ``provider`` sending ``uri`` at ``version``: the registry's
+    verdict, and the event publishing then gets."""
+    event = article_event(uri, version=version, signal=Signal.KILL if kill else Signal.NEW, **fields)
+    verdict = await registry.classify(event.article, event_id=uuid.uuid4().hex, source_version=version,
+                                      hint=Signal.KILL if kill else None, provider=provider,
+                                      acts_for=acts_for or [provider])
+    event.article.version, event.envelope.provider = verdict.version, provider
+    event.envelope.signal = verdict.decision.signal
+    return verdict, event
+
+
+async def attempt(registry: StoryRegistry, uri: str, provider: str, *, version: str, body: str = "defaced",
+                  kill: bool = False, acts_for: list[str] | None = None) -> tuple[Decision, str, str | None]:
+    """``provider`` sends ``uri``: the registry's (decision, version, owner)."""
+    verdict = await registry.classify(article(uri, body), event_id=uuid.uuid4().hex, source_version=version,
+                                      hint=Signal.KILL if kill else None, provider=provider,
+                                      acts_for=acts_for or [provider])
+    return verdict.decision, verdict.version, verdict.owner
+
+
+async def test_after_a_rebuild_another_provider_still_cannot_replace_or_kill_a_story(publishing, pub_settings,
+                                                                                     registry):
+    """Redis lost the story registry with the read model. Before the rebuild gave it
+    back, the first provider to send a story's uri again became its owner: "dpa" could
+    send "ap"'s story at version 999, or kill it, and "ap"'s own updates were refused."""
+    relay = ["aggregator", "ap"]  # the aggregator relays ap's copy: its version names ap as owner
+    story, killed, held = (f"urn:ap:{name}:{uuid.uuid4().hex[:6]}" for name in ("story", "killed", "held"))
+    flows = [await sent(registry, story, "ap", version="1"),
+             await sent(registry, story, "aggregator", version="2", acts_for=relay),
+             await sent(registry, killed, "ap", version="1"),
+             await sent(registry, killed, "ap", version="2", kill=True),
+             await sent(registry, held, "ap", version="1", embargoedUntil=iso(time.time() + 3600))]
+    assert [v.decision for v, _ in flows] == [Decision.NEW, Decision.UPDATE, Decision.NEW, Decision.KILL,
+                                              Decision.NEW]
+    await publishing.publish(*(event for _, event in flows))
+    records = await published(pub_settings, expect=5)  # killed: its item, the kill notice, the tombstone
+    assert {(uri, h["wire_provider"], h.get("wire_owner")) for uri, _, h in records} == {
+        (story, "ap", "ap"), (story, "aggregator", "ap"), (killed, "ap", "ap")}
+    [copy] = await read_topic(pub_settings.kafka_bootstrap, pub_settings.embargoed_topic, expect=1)
+    assert read_headers(copy.headers)["wire_owner"] == "ap"
+    await publishing.stop()
+
+    lost = [k async for k in publishing.redis.scan_iter(match=f"{pub_settings.topic_prefix}*")]
+    await publishing.redis.delete(*lost)
+    assert await registry.peek(article(story, "defaced"), source_version="999", acts_for=["dpa"]) is None
+
+    counts = await rebuild(pub_settings)
+    assert (counts["registry_restored"], counts["registry_owner_conflicts"]) == (3, 0)
+    for uri, version in ((story, "2"), (killed, "2"), (held, "1")):
+        for kill in (False, True):
+            assert await attempt(registry, uri, "dpa", version="999", kill=kill) == (Decision.NOT_OWNER, version, "ap")
+        assert await registry.peek(article(uri, "defaced"), source_version="999",
+                                   acts_for=["dpa"]) is Decision.NOT_OWNER
+    # what was last sent is not on Kafka: the same item re-sent is an update (it flows), never dropped
+    again, _ = await sent(registry, story, "aggregator", version="2", acts_for=relay)
+    assert (again.decision, again.version, again.owner) == (Decision.UPDATE, "2", "ap")
+    assert await attempt(registry, story, "ap", version="1") == (Decision.OLDER, "2", "ap")
+    assert await attempt(registry, story, "aggregator", version="3", acts_for=relay) == (Decision.UPDATE, "3", "ap")
+    entry = await registry.redis.hmget(registry.keys.story(killed), "owner", "version", "decision")
+    assert entry == [b"ap", b"2", b"kill"]  # killed at its kill's version: "1" re-sent is older
+    assert await attempt(registry, killed, "ap", version="1") == (Decision.OLDER, "2", "ap")
+
+
+async def test_a_rebuild_fills_missing_registry_entries_and_never_replaces_an_owner(pub_settings, registry):
+    """Redis kept some entries (or got some back before the rebuild): an entry at the
+    same or a newer version is left as it is, an older one takes Kafka's version and
+    keeps its owner, and an owner that is not Kafka's (someone sent the uri between
+    the loss and the rebuild) is never replaced, only counted."""
+    topic = Topics(pub_settings.topic_prefix).published
+    await ensure_topics(pub_settings.kafka_bootstrap, {topic: COMPACTED}, partitions=2)
+    uris = {name: f"urn:ap:{name}:{uuid.uuid4().hex[:6]}" for name in ("missing", "newer", "older", "taken")}
+    await produce(pub_settings.kafka_bootstrap, topic, [
+        (uri.encode(), notice.body, notice.headers())
+        for uri in uris.values()
+        for notice in [Notice(article_id=article_id_for(uri), item=article_event(uri, version="2").article.to_ninjs(),
+                              signal=Signal.UPDATE, provider="aggregator", published_at=time.time(),
+                              received_at=iso(time.time()), traceparent="", owner="ap")]])
+    assert (await attempt(registry, uris["newer"], "ap", version="5", body="kept"))[0] is Decision.NEW
+    assert (await attempt(registry, uris["older"], "ap", version="1"))[0] is Decision.NEW
+    assert (await attempt(registry, uris["taken"], "dpa", version="999"))[0] is Decision.NEW
+
+    counts = await rebuild(pub_settings)
+    assert (counts["registry_restored"], counts["registry_owner_conflicts"]) == (2, 1)
+
+    async def entry(name):
+        return await registry.redis.hmget(registry.keys.story(uris[name]), "owner", "version")
+
+    assert [await entry(name) for name in uris] == [[b"ap", b"2"], [b"ap", b"5"], [b"ap", b"2"], [b"dpa", b"999"]]
+    assert await registry.peek(article(uris["newer"], "kept"), source_version="5") is Decision.DUPLICATE
+    assert await attempt(registry, uris["missing"], "dpa", version="999") == (Decision.NOT_OWNER, "2", "ap")

@@ -4,11 +4,14 @@ rebuild-read-model`` runs :func:`rebuild`).
 Reads, to their current end: ``wire.subscriptions`` (the subscriptions),
 ``articles.published`` (the latest version of every story; a kill notice followed
 by a tombstone means killed) and ``articles.embargoed`` (items still waiting for
-their embargo). It then writes back every subscription, every live item (with its
-language family and the feeds of the subscriptions that take it), every killed item
-(410), and the embargo queue. Webhooks, topics and live streams are not replayed:
-subscribers already had those. Safe to run while publishing runs (a newer version
-in Redis is never replaced) and to run twice.
+their embargo). It then writes back the story registry's entry of every story (its
+owner and latest version: :mod:`services.publishing.read_model.registry`), every
+subscription, every live item (with its language family and the feeds of the
+subscriptions that take it), every killed item (410), and the embargo queue.
+Webhooks, topics and live streams are not replayed: subscribers already had those.
+Safe to run while publishing runs (a newer version in Redis is never replaced, nor
+a registry entry's owner) and to run twice. ``WIRE_RELAYS`` must be ingest's: it
+tells a relay from an owner in records published before they named the owner.
 """
 from __future__ import annotations
 
@@ -28,7 +31,9 @@ from shared.cache import Keys, connect
 from shared.cloudevents import read_headers
 from shared.codec import decode
 from shared.events import ArticleEvent, article_id_for
+from services.publishing.read_model.registry import Provenance, restore_owners
 from services.publishing.read_model.writer import ReadModelWriter
+from shared.identity import StoryRegistry
 from shared.subscriptions import STORED, Subscription, SubscriptionStore
 from shared.topics import Topics
 
@@ -67,6 +72,8 @@ class Story:
     item: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     killed: bool = False
+    # Every record of the uri, for its registry entry.
+    provenance: Provenance = field(default_factory=Provenance)
 
     @property
     def published_at(self) -> float:
@@ -77,18 +84,41 @@ class Story:
 
 
 def latest_stories(records) -> dict[str, Story]:
+    """``articles.published``'s records (offset order) as the last word on each uri."""
     stories: dict[str, Story] = {}
     for record in records:
         uri = record.key.decode() if record.key else None
         if uri is None:
             continue
-        story = stories.setdefault(uri, Story())
+        story, headers = stories.setdefault(uri, Story()), read_headers(record.headers)
         if record.value is None:
-            story.killed = True
-            continue
-        story.item, story.headers = orjson.loads(record.value), read_headers(record.headers)
-        story.killed = story.item.get("pubStatus") == "canceled" or story.headers.get("wire_signal") == "kill"
+            # a tombstone alone (compaction took the kill notice) still says whose and which
+            story.killed, story.headers = True, story.headers or headers
+            version = headers.get("wire_version")
+        else:
+            story.item, story.headers = orjson.loads(record.value), headers
+            story.killed = story.item.get("pubStatus") == "canceled" or headers.get("wire_signal") == "kill"
+            version = str(story.item.get("version", "1"))
+        story.provenance.saw(version=version, sender=headers.get("wire_provider"), owner=headers.get("wire_owner"),
+                             killed=story.killed, role=headers.get("wire_translation_role"))
     return stories
+
+
+def held_copies(records, provenance: dict[str, Provenance]) -> dict[str, ArticleEvent | None]:
+    """``articles.embargoed``'s records (offset order) as the last copy held of each uri
+    (None: released); every copy is also added to its story's ``provenance``. Raises
+    MalformedEvent for a record that is no ArticleEvent."""
+    held: dict[str, ArticleEvent | None] = {}
+    for record in records:
+        uri = record.key.decode()
+        event = held[uri] = decode(ArticleEvent, record.value) if record.value is not None else None
+        if event is not None:
+            info = event.envelope.translation
+            provenance.setdefault(uri, Provenance()).saw(
+                version=event.article.version, sender=event.envelope.provider,
+                owner=read_headers(record.headers).get("wire_owner"), killed=False,
+                role=info.role if info is not None else None)
+    return held
 
 
 async def rebuild(settings: PublishingSettings) -> dict[str, int]:
@@ -96,7 +126,8 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
     topics = Topics(settings.topic_prefix)
     keys = Keys(settings.topic_prefix)
     redis = connect(settings.redis_url)
-    counts = {"subscriptions": 0, "live": 0, "killed": 0, "embargoed": 0, "skipped_newer_in_redis": 0}
+    counts = {"subscriptions": 0, "live": 0, "killed": 0, "embargoed": 0, "skipped_newer_in_redis": 0,
+              "registry_restored": 0, "registry_owner_conflicts": 0}
     try:
         subs_latest: dict[str, bytes | None] = {}
         for record in await read_to_end(settings.kafka_bootstrap, settings.subscriptions_topic):
@@ -107,9 +138,15 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
 
         view, sub_keys = ReadModelWriter(redis, keys), keys.subscriptions
         stories = latest_stories(await read_to_end(settings.kafka_bootstrap, topics.published))
+        provenance = {uri: story.provenance for uri, story in stories.items()}
+        held = held_copies(await read_to_end(settings.kafka_bootstrap, settings.embargoed_topic), provenance)
+        counts.update(await restore_owners(StoryRegistry(redis, keys), provenance, acts_for=settings.acts_for))
+        owners = {uri: seen.owner_under(settings.acts_for) for uri, seen in provenance.items()}
+
         for uri, story in sorted(stories.items(), key=lambda kv: kv[1].published_at):
             article_id = story.headers.get("wire_article_id") or article_id_for(uri)
-            item = story.item or {"uri": uri, "pubStatus": "canceled"}
+            item = story.item or {"uri": uri, "version": story.headers.get("wire_version", "1"),
+                                  "pubStatus": "canceled"}
             stored = await view.stored(article_id)
             if stored is not None and stored.is_newer_than_me(str(item.get("version", "1"))):
                 counts["skipped_newer_in_redis"] += 1
@@ -127,12 +164,12 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
                                       {**meta, "signal": "kill", "was_public": True}, digest="rebuilt")
                     counts["killed"] += 1
                 else:
-                    role = meta.get("translation_role")
+                    role, owner = meta.get("translation_role"), owners.get(uri)
                     # as publishing decides (plan.family_root): a provider's link joins
-                    # only a story of its own, never another provider's family
+                    # only a story of the same owner, never another provider's family
                     links = [article_id_for(u) for u in translation_links(item)
-                             if role == "translation" or (u in stories and stories[u].headers.get("wire_provider")
-                                                          == meta["provider"])]
+                             if role == "translation" or (u in stories and owner is not None
+                                                          and owners.get(u) == owner)]
                     root = (links[0] if role == "translation" and links else article_id if role == "original"
                             else await view.root_for(article_id, links))
                     score = int(story.published_at * 1000) or int(time.time() * 1000)
@@ -144,13 +181,9 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
                 await pipe.execute()
 
         queue = EmbargoQueue(redis, keys.prefix, topic=settings.embargoed_topic)
-        held: dict[str, bytes | None] = {}
-        for record in await read_to_end(settings.kafka_bootstrap, settings.embargoed_topic):
-            held[record.key.decode()] = record.value
-        for uri, value in held.items():
-            if value is None:
+        for event in held.values():
+            if event is None:
                 continue
-            event = decode(ArticleEvent, value)
             stored = await view.stored(event.envelope.article_id)
             version = event.article.version
             if stored is not None and (stored.version == version or stored.is_newer_than_me(version)):

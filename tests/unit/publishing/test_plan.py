@@ -219,3 +219,34 @@ def test_a_provider_item_never_replaces_or_kills_a_machine_translation():
             decide(squatter, stored)
     translation.envelope.translation = TranslationInfo(role="translation", of_article_id="the-original")
     assert decide(translation, stored).outcome in ("published", "duplicate")
+
+
+def headers_of(record) -> dict[str, str]:
+    return {k: v.decode() for k, v in record.headers}
+
+
+def test_the_records_name_the_story_registry_owner_not_the_relay_that_sent_the_version():
+    """What the rebuild gives back to the registry when Redis lost it (the owner; a
+    tombstone's version, for when compaction has taken the kill notice)."""
+    relayed = event(version="2", signal=Signal.UPDATE)
+    relayed.envelope.provider = "relay"
+    p = decide(relayed, Snapshot(owners=["wire"]))
+    assert {(headers_of(r)["wire_provider"], headers_of(r)["wire_owner"], headers_of(r)["wire_version"])
+            for r in p.records} == {("relay", "wire", "2")}
+    kill = decide(event(version="3", signal=Signal.KILL), Snapshot(stored=stored_of(event()), owners=["wire"]))
+    tombstone = kill.records[1]
+    assert tombstone.value is None and headers_of(tombstone)["wire_owner"] == "wire"
+    assert headers_of(tombstone)["wire_version"] == "3"
+    assert "wire_owner" not in headers_of(decide(event()).records[0])  # no owner known: none named
+    [copy] = decide(event(embargoedUntil="2999-01-01T00:00:00Z"), Snapshot(owners=["wire"])).records
+    assert headers_of(copy) == {"wire_owner": "wire"}
+
+
+def test_a_machine_translation_killed_with_its_original_names_no_owner():
+    original = event(version="1")
+    machine = event("urn:test:1:translation:pt")
+    snapshot = Snapshot(stored=stored_of(original, translation_role="original"), owners=["wire"],
+                        family=[(machine.envelope.article_id, stored_of(machine, translation_role="translation"))])
+    p = decide(event(version="2", signal=Signal.KILL), snapshot)
+    owners = {r.key.decode(): headers_of(r).get("wire_owner") for r in p.records}
+    assert owners == {"urn:test:1": "wire", "urn:test:1:translation:pt": None}
