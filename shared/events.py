@@ -43,12 +43,16 @@ class Signal(StrEnum):
 
 
 class TextBlock(BaseModel):
-    """A ninjs headline, description or body: a value with a role and a media type."""
+    """A ninjs headline, description or body: a value with a role and a media type.
+    ``charCount`` / ``wordCount`` (integers in ninjs 3.1) belong to bodies only, as the
+    source counted them: whoever rewrites ``value`` must drop or recount them."""
 
     model_config = ConfigDict(extra="forbid")
     role: str | None = None
     contentType: str | None = None
     value: str
+    charCount: int | None = None
+    wordCount: int | None = None
 
 
 class Article(BaseModel):

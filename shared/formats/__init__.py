@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from shared.errors import ParseError, UnsupportedFormat
 from shared.formats.base import ParsedItem
+from shared.formats.encoding import xml_as_utf8
 
 Parser = Callable[..., list[ParsedItem]]
 
@@ -62,6 +63,9 @@ def content_type_for(file_name: str) -> str:
 # Formats whose items always carry their own version number (a ninjs parser sets
 # its own, since ninjs' version is optional).
 VERSIONED = {"newsml-g2", "newsml-1.2"}
+# Formats that are XML: the transport's charset decides how their bytes are read
+# (before their own declaration), so they are handed to their parser as UTF-8.
+XML_FORMATS = {"newsml-g2", "nitf", "newsml-1.2", "rss", "atom"}
 
 
 def media_type(content_type: str | None) -> tuple[str, str | None]:
@@ -100,6 +104,8 @@ def parser_for(fmt: str) -> Parser:
 def parse(payload: bytes, content_type: str | None, *, provider: str) -> list[ParsedItem]:
     """Every news item in ``payload`` (one for most formats, one per entry for feeds).
 
+    A charset in ``content_type`` is how plain text and XML are read (a byte-order
+    mark still comes first; see :mod:`shared.formats.encoding`).
     Raises UnsupportedFormat for a media type or payload no parser reads and
     ParseError (with where it went wrong) for a payload that cannot be read.
     """
@@ -107,8 +113,12 @@ def parse(payload: bytes, content_type: str | None, *, provider: str) -> list[Pa
         raise ParseError("the body is empty", where="line 1")
     fmt = format_of(payload, content_type)
     _, charset = media_type(content_type)
-    items = parser_for(fmt)(payload, provider=provider, charset=charset) if fmt == "text" else \
-        parser_for(fmt)(payload, provider=provider)
+    if fmt == "text":
+        items = parser_for(fmt)(payload, provider=provider, charset=charset)
+    elif fmt in XML_FORMATS:
+        items = parser_for(fmt)(xml_as_utf8(payload, charset), provider=provider)
+    else:
+        items = parser_for(fmt)(payload, provider=provider)
     if not items:
         raise ParseError(f"no news item found in this {fmt} payload")
     for item in items:

@@ -10,9 +10,9 @@ whatever the schema does not allow (extension properties, a rendition's "title",
 number where a string belongs) is left out, so the Article always validates.
 
 ``places[].geoJSON`` is kept when it is valid GeoJSON by the schema ``shared.ninjs``
-serves for the remote reference (and left out if it cannot serve it). One loss is
-forced by the model, not by ninjs: ``bodies[].charCount`` / ``wordCount`` are left
-out because :class:`TextBlock` forbids extra fields.
+serves for the remote reference (and left out if it cannot serve it).
+``bodies[].charCount`` / ``wordCount`` are kept as the source counted them; a
+plain-text body made from an HTML or XML one carries none.
 """
 from __future__ import annotations
 
@@ -169,9 +169,6 @@ def _read_item(item: dict[str, Any], slug: str, prefix: str) -> ParsedItem:
     if data is _DROP:  # cannot happen with a string uri; kept as a guard
         raise ParseError("ninjs item cannot be read as ninjs 3.1", where=f"field {prefix}uri")
     bodies = data.get("bodies", [])
-    for block in bodies:
-        block.pop("charCount", None)
-        block.pop("wordCount", None)
     if bodies and (plain := _plain_text(bodies)):
         bodies.append({"role": "main", "contentType": "text/plain", "value": plain})
     try:

@@ -26,44 +26,38 @@ number, only to make the check the pre-check makes.
 """
 from __future__ import annotations
 
-import codecs
 import re
 from html.entities import html5 as _HTML5
 
 from lxml import etree, html
 
 from shared.errors import ParseError
+from shared.formats.encoding import decode_for_scan, xml_as_utf8
 from shared.formats.xmlbounds import bounded_tree
 
 REFUSED = "XML declares entities (DOCTYPE/ENTITY); refused for safety"
 
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: it starts with the same two bytes
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-_NO_BOM = ((b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"),
-           (b"\x00<\x00", "utf-16-be"), (b"<\x00", "utf-16-le"))
-_DECLARED = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
 _SPACE = re.compile(r"[ \t\r\n]*")
 _DOCTYPE_END = re.compile(r"\]\s*>")
 _ENTITY = re.compile(r"<!ENTITY", re.I)
 _ROOT = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)(?=[\s/>])")
 _BLANKS = re.compile(r"[ \t\r\n\f\v]+")
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
 def parse_xml(payload: bytes) -> etree._Element:
     """Parse an XML payload safely and return its root element.
 
-    In: the raw bytes (any encoding the document declares or its BOM shows).
-    Out: the root element; entity references are left unexpanded.
-    Raises :class:`ParseError` when a DOCTYPE declares an entity (``where`` = the
-    line of the declaration), when the XML is not well-formed (``where`` = the
-    line lxml reports) and (as ``TooComplex``) past the bounds of
-    :mod:`shared.formats.xmlbounds`; never anything else.
+    In: the raw bytes, in the encoding their BOM or declaration names, read as
+    :func:`shared.formats.encoding.xml_as_utf8` reads labels (UTF-8 bytes under a
+    Latin-1 declaration are UTF-8). Out: the root element; entity references are
+    left unexpanded. Raises :class:`ParseError` when a DOCTYPE declares an entity
+    (``where`` = the line of the declaration), when the bytes are not valid in the
+    encoding or the XML is not well-formed (``where`` = the line) and (as
+    ``TooComplex``) past the bounds of :mod:`shared.formats.xmlbounds`; never
+    anything else.
     """
+    payload = xml_as_utf8(payload)  # what the checks below read is what lxml reads
     text = decode_for_scan(payload)
     _refuse_entity_declarations(text)
     try:
@@ -79,30 +73,6 @@ def parse_xml(payload: bytes) -> etree._Element:
     if dtd is not None and any(True for _ in dtd.iterentities()):
         raise ParseError(REFUSED, where=f"line {_line_of(text, text.find('DOCTYPE'))}")
     return root
-
-
-def decode_for_scan(payload: bytes) -> str:
-    """The payload as text, decoded well enough to look at its markup: by BOM, by
-    the UTF-16/32 byte pattern of ``<``, by the XML declaration, else as UTF-8.
-    Undecodable bytes become U+FFFD; never raises."""
-    codec = bom_codec(payload) or next((name for prefix, name in _NO_BOM if payload.startswith(prefix)), None)
-    if codec is None:
-        codec = "utf-8"
-        if m := _DECLARED.match(payload):
-            try:
-                codec = codecs.lookup(m.group(1).decode("ascii")).name
-            except LookupError:
-                codec = "utf-8"
-    try:
-        return payload.decode(codec, errors="replace")
-    except LookupError:  # a codec Python knows by name but cannot use for bytes
-        return payload.decode("utf-8", errors="replace")
-
-
-def bom_codec(payload: bytes) -> str | None:
-    """The codec a byte-order mark at the start of ``payload`` names (one that strips
-    the mark when decoding), or None when there is none."""
-    return next((name for bom, name in _BOMS if payload.startswith(bom)), None)
 
 
 def _refuse_entity_declarations(text: str) -> None:
@@ -275,11 +245,12 @@ def block_paragraphs(element: etree._Element) -> list[str]:
     In: the body element (``<body>``, ``<body.content>``, ``<section>``…).
     Out: one string per paragraph element (``p``, ``li``, ``blockquote``, NITF
     ``hl2``, a table row with its cells joined by " | "…) in document order, each
-    with whitespace collapsed; text that sits beside paragraph elements, directly in
-    a container (with its inline markup), is a paragraph of its own, split at
-    ``<br>``. Headline repeats (``h1``/``hl1``), figures, captions, media and scripts
-    are left out. A body with no paragraph elements at all is split at its block
-    elements and line breaks instead. Never raises.
+    with whitespace collapsed (a ``pre`` keeps its lines: see :func:`_preformatted`);
+    text that sits beside paragraph elements, directly in a container (with its
+    inline markup), is a paragraph of its own, split at ``<br>``. Headline repeats
+    (``h1``/``hl1``), figures, captions, media and scripts are left out. A body with
+    no paragraph elements at all is split at its block elements and line breaks
+    instead. Never raises.
     """
     found: list[str] = []
     if local_name(element) in _PARAGRAPHS:
@@ -340,10 +311,20 @@ def _split(text: str) -> list[str]:
 
 
 def _paragraph_text(element: etree._Element) -> str:
-    if local_name(element) == "tr":
+    name = local_name(element)
+    if name == "tr":
         cells = (_squash(gather_text(c, _FURNITURE)) for c in element if local_name(c) in ("td", "th"))
         return " | ".join(c for c in cells if c)
+    if name == "pre":
+        return _preformatted(gather_text(element, _FURNITURE))
     return _squash(gather_text(element, _FURNITURE))
+
+
+def _preformatted(text: str) -> str:
+    """Preformatted text (a results table) as one paragraph that keeps its lines and
+    the spaces that align them, as the HTML reader keeps it: trailing blanks and blank
+    lines left out, so it stays one paragraph of the body."""
+    return "\n".join(line.rstrip() for line in _LINE_BREAK.split(text) if line.strip())
 
 
 def _squash(text: str) -> str:

@@ -18,7 +18,7 @@ from shared.errors import ParseError
 from shared.events import Article, TextBlock
 from shared.formats.base import ParsedItem
 from shared.formats.plaintext.story import Story, read_story
-from shared.formats.xmlsafe import bom_codec
+from shared.formats.encoding import bom_codec, codec_for, decode
 
 __all__ = ["parse_plaintext", "parse_text", "read_story", "Story"]
 
@@ -85,10 +85,12 @@ def _photo(article_uri: str, number: int, caption: str, credit: str) -> dict[str
 def parse_text(payload: bytes, *, provider: str, charset: str | None = None) -> list[ParsedItem]:
     """Bytes of a scraped page → one ParsedItem.
 
-    The bytes are decoded in ``charset`` when one is declared, and must be valid in it.
-    Without one: in the encoding a byte-order mark names, else as UTF-8, else in the
-    encoding charset detection finds likeliest (cp1252 or Latin-1 text from an older
-    site). Raises :class:`ParseError` for bytes not valid in the declared charset or,
+    The bytes are decoded in the encoding a byte-order mark names, else in ``charset``
+    when one is declared (read as :func:`shared.formats.encoding.codec_for` reads it:
+    Latin-1 and ASCII as windows-1252, a single-byte charset on UTF-8 bytes as
+    UTF-8), and must be valid in it. Without either: as UTF-8, else in the encoding
+    charset detection finds likeliest (cp1252 or Latin-1 text from an older site).
+    Raises :class:`ParseError` for bytes not valid in the declared charset or,
     without one, not text in any encoding (naming the line and byte where UTF-8 failed),
     for an unknown charset (``where`` = "Content-Type"), and as :func:`parse_plaintext` does.
     """
@@ -97,11 +99,11 @@ def parse_text(payload: bytes, *, provider: str, charset: str | None = None) -> 
 
 
 def _decode(payload: bytes, charset: str | None) -> str:
-    encoding = charset or bom_codec(payload) or "utf-8"
     try:
-        return payload.decode(encoding)
+        encoding = bom_codec(payload) or (codec_for(charset, payload) if charset else "utf-8")
+        return decode(payload, encoding)
     except LookupError as exc:
-        raise ParseError(f"unknown charset {encoding!r}", where="Content-Type") from exc
+        raise ParseError(f"unknown charset {charset!r}", where="Content-Type") from exc
     except UnicodeDecodeError as exc:
         if charset is None and encoding == "utf-8" and (detected := _detected(payload)) is not None:
             return detected

@@ -228,3 +228,32 @@ def test_a_ninjs_picture_stays_a_picture_with_its_renditions(name):
     assert article.type == "picture" and article.renditions
     assert article.renditions[0]["contentType"] == "image/jpeg" and article.renditions[0]["width"] == 3543
     assert ninjs_errors(article.to_ninjs()) == []
+
+
+def test_body_character_and_word_counts_are_kept():
+    item = {"uri": "urn:x:counts", "headlines": [{"value": "H", "charCount": 1}],
+            "bodies": [{"role": "html5", "contentType": "text/html", "value": "<p>Two words</p>", "charCount": 9,
+                        "wordCount": 2},
+                       {"contentType": "text/plain", "value": "Two words", "charcount": "9", "wordCount": 2.0},
+                       {"value": "Odd", "charCount": 1.5, "wordCount": "one"}]}
+    [parsed] = parse_ninjs(orjson.dumps(item), provider="wire")
+    ninjs = parsed.article.to_ninjs()
+    assert ninjs_errors(ninjs) == []
+    assert ninjs["headlines"] == [{"value": "H"}]  # 3.1 has no counts on headlines
+    assert ninjs["bodies"] == [
+        {"role": "html5", "contentType": "text/html", "value": "<p>Two words</p>", "charCount": 9, "wordCount": 2},
+        {"contentType": "text/plain", "value": "Two words", "charCount": 9, "wordCount": 2},
+        {"value": "Odd"}]  # what is no integer is left out
+
+
+def test_a_plain_body_made_from_html_carries_no_counts_of_the_html():
+    item = {"uri": "urn:x:made", "bodies": [{"contentType": "text/html", "value": "<p>Two words</p>", "charCount": 9}]}
+    [parsed] = parse_ninjs(orjson.dumps(item), provider="wire")
+    assert parsed.article.to_ninjs()["bodies"][1] == {"role": "main", "contentType": "text/plain", "value": "Two words"}
+
+
+def test_the_tt_example_keeps_its_counts():
+    [item] = parse_ninjs((EXAMPLES / "3.0" / "tt_text_image_3.json").read_bytes(), provider="tt")
+    ninjs = item.article.to_ninjs()
+    assert [b.get("charCount") for b in ninjs["bodies"]] == [985, 1170, 1170, 1170]
+    assert ninjs_errors(ninjs) == []

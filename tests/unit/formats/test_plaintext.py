@@ -253,3 +253,21 @@ def test_random_text_gives_article_or_parse_error() -> None:
         except ParseError:
             continue
         assert isinstance(article, Article) and article.headline and article.body_text
+
+
+@pytest.mark.parametrize("charset", ["iso-8859-1", "latin1", "us-ascii", "windows-1252"])
+def test_a_latin1_or_ascii_label_reads_windows_1252(charset: str) -> None:
+    [item] = parse_text(CAFE.encode("cp1252"), provider="x", charset=charset)
+    assert item.article.headline == "Café owners in Montréal call the new terrace rules “unfair”"
+    assert "€2,000 a month – or more" in item.article.body_text
+
+
+@pytest.mark.parametrize("charset", ["iso-8859-1", "windows-1252", "iso-8859-2"])
+def test_utf8_bytes_under_a_single_byte_label_are_read_as_utf8(charset: str) -> None:
+    [item] = parse_text(CAFE.encode("utf-8"), provider="x", charset=charset)
+    assert item.article.headline == "Café owners in Montréal call the new terrace rules “unfair”"
+
+
+def test_a_byte_order_mark_comes_before_the_declared_charset() -> None:
+    [item] = parse_text(CAFE.encode("utf-16"), provider="x", charset="iso-8859-1")
+    assert item.article.headline == "Café owners in Montréal call the new terrace rules “unfair”"

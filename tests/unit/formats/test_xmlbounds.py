@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from shared.errors import ParseError
 from shared.formats import parse
 from shared.formats.xmlbounds import TooComplex, XmlBounds, bounded_tree
 from shared.formats.xmlsafe import parse_xml
@@ -52,3 +53,36 @@ def test_the_default_bounds_refuse_a_million_elements():
 def test_bounds_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("WIRE_XML_MAX_DEPTH", "7")
     assert XmlBounds().max_depth == 7
+
+
+# Reading a payload in its declared or sent charset re-encodes it as UTF-8 for lxml;
+# the entity checks and the bounds still see every document.
+CHARSETS = [("application/xml; charset=iso-8859-1", "latin-1", None),
+            ("application/xml", "latin-1", "ISO-8859-1"),
+            ("application/xml", "utf-8", "ISO-8859-1"),
+            ("application/xml; charset=utf-16", "utf-16", None)]
+
+
+def _document(body: str, encoding: str, declared: str | None, doctype: str = "") -> bytes:
+    declaration = f'<?xml version="1.0" encoding="{declared}"?>\n' if declared else ""
+    return f"{declaration}{doctype}<nitf><body><body.content>{body}</body.content></body></nitf>".encode(encoding)
+
+
+@pytest.mark.parametrize("content_type, encoding, declared", CHARSETS)
+def test_entity_declarations_are_refused_in_any_charset(content_type, encoding, declared):
+    payload = _document("<p>Café &e;</p>", encoding, declared, '<!DOCTYPE nitf [<!ENTITY e "boom">]>')
+    with pytest.raises(ParseError, match="declares entities"):
+        parse(payload, content_type, provider="attacker")
+
+
+@pytest.mark.parametrize("content_type, encoding, declared", CHARSETS)
+def test_the_bounds_hold_in_any_charset(content_type, encoding, declared):
+    with pytest.raises(TooComplex, match="elements"):
+        parse(_document("<p>Café</p>" + "<i/>" * 100_001, encoding, declared), content_type, provider="attacker")
+
+
+def test_lines_are_counted_in_the_document_as_sent():
+    payload = '<?xml version="1.0" encoding="ISO-8859-1"?>\n<nitf>\n<p>Café</nitf>'.encode("latin-1")
+    with pytest.raises(ParseError) as refused:
+        parse(payload, "application/xml", provider="wire")
+    assert refused.value.where == "line 3"

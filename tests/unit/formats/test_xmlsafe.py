@@ -148,3 +148,20 @@ def test_text_beside_paragraph_elements_is_kept_split_at_breaks():
                         b"<blockquote><p>Quoted.</p>Said the mayor.</blockquote><div>Box</div>"
                         b"Closing <em>line</em></section>")
     assert block_paragraphs(section) == ["Sub", "Intro text", "Body.", "Quoted.", "Said the mayor.", "Closing line"]
+
+
+def test_preformatted_text_keeps_its_lines():
+    # A results table in <pre> keeps one line per row, as the HTML reader keeps it.
+    root = parse_xml(b"<body.content><p>Men's   100m final:</p><pre>\n1. Noah Lyles (USA)      9.79  \r\n"
+                     b"2. Kishane Thompson (JAM) 9.79\n\n3. Fred <b>Kerley</b> (USA)      9.81\n</pre>"
+                     b"<p>Next</p></body.content>")
+    assert block_paragraphs(root) == ["Men's 100m final:",
+                                      "1. Noah Lyles (USA)      9.79\n2. Kishane Thompson (JAM) 9.79\n"
+                                      "3. Fred Kerley (USA)      9.81", "Next"]
+
+
+def test_preformatted_text_alone_or_in_html_keeps_its_lines():
+    assert block_paragraphs(parse_xml(b"<pre>a  b\n c\n</pre>")) == ["a  b\n c"]
+    assert block_paragraphs(parse_html("<div><pre>Team   Pts\nArsenal 50</pre>Loose</div>")) == \
+        ["Team   Pts\nArsenal 50", "Loose"]
+    assert block_paragraphs(parse_html("<pre> \n\t\n</pre>")) == []
