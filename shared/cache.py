@@ -1,6 +1,8 @@
 """Redis client helpers and the key names shared by the services that use Redis."""
 from __future__ import annotations
 
+import hashlib
+
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
@@ -64,6 +66,13 @@ class Keys:
         return f"{self.prefix}authfail:{address}:{minute}"
 
     def feed_cursor(self, url: str) -> str:
+        """Hash: a polled feed's cursor (etag, last_modified, last_polled, last_error…).
+        Named by a digest of the URL: the URL may carry the feed's credentials."""
+        return f"{self.prefix}feed:sha256:{hashlib.sha256(url.encode()).hexdigest()}"
+
+    def legacy_feed_cursor(self, url: str) -> str:
+        """The cursor's name before it was a digest (the URL in clear): read once by
+        the poller, which takes its validators over and deletes it."""
         return f"{self.prefix}feed:{url}"
 
     # --- the read model (publishing writes, the gateway reads) --------------------

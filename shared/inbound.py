@@ -96,10 +96,13 @@ class RecordTooLarge(WireError):
 class Submission:
     """What happened to one submitted payload: each item's identity and whether it
     is new work, an exact duplicate or an older version (both of which are not sent).
-    ``parsed``: what the parser returned, to travel sealed beside the payload."""
+    ``parsed``: what the parser returned, to travel sealed beside the payload.
+    ``refused``: the uris of items that change another provider's story (only filled
+    when read with ``partial``; otherwise such an item refuses the whole payload)."""
 
     items: list[SubmittedItem] = field(default_factory=list)
     parsed: list[ParsedItem] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
 
     @property
     def sent(self) -> list[SubmittedItem]:
@@ -115,28 +118,37 @@ async def parse_here(payload: bytes, content_type: str | None, *, provider: str)
 
 
 async def read_submission(payload: bytes, content_type: str, *, provider: str, registry: StoryRegistry,
-                          parse_with: Parse = parse_here, acts_for: list[str] | None = None) -> Submission:
+                          parse_with: Parse = parse_here, acts_for: list[str] | None = None,
+                          partial: bool = False) -> Submission:
     """Parse ``payload`` (with ``parse_with``, e.g. a ParsePool's) and look up each
     item's story: new work, an exact duplicate or an older version.
 
-    Raises UnsupportedFormat / ParseError for unreadable input and NotOwner when an
-    item changes a story owned by a provider outside ``acts_for`` (default: the
-    provider alone).
+    An item that changes a story owned by a provider outside ``acts_for`` (default:
+    the provider alone) refuses the whole payload: NotOwner, the gateway's 403. With
+    ``partial`` (ingest's pollers, which have nobody to answer) such items are listed
+    in ``refused`` instead and the others go on: a payload sent with them has ingest
+    dead-letter them (not-owner) while its other items flow.
+
+    Raises UnsupportedFormat / ParseError for unreadable input, NotOwner as above.
     """
     submission = Submission(parsed=await parse_with(payload, content_type, provider=provider))
-    refused = []
     for item in submission.parsed:
         article = item.article
         known = await registry.peek(article, source_version=item.source_version, acts_for=acts_for or [provider])
         if known is Decision.NOT_OWNER:
-            refused.append(article.uri)
+            submission.refused.append(article.uri)
             continue
         status = {Decision.DUPLICATE: "duplicate", Decision.OLDER: "stale"}.get(known, "accepted")
         submission.items.append(SubmittedItem.of(uri=article.uri, format=item.source_format, status=status,
                                                  version=item.source_version or None))
-    if refused:
-        raise NotOwner(f"provider {provider!r} may not change stories another provider owns: {', '.join(refused)}")
+    if submission.refused and not partial:
+        raise not_owner(provider, submission.refused)
     return submission
+
+
+def not_owner(provider: str, uris: list[str]) -> NotOwner:
+    """The error naming the items of ``provider`` that change stories another provider owns."""
+    return NotOwner(f"provider {provider!r} may not change stories another provider owns: {', '.join(uris)}")
 
 
 async def send_submission(submission: Submission, payload: bytes, content_type: str, *, provider: str,
@@ -197,9 +209,11 @@ async def submit(payload: bytes, content_type: str, *, provider: str, producer: 
                  registry: StoryRegistry, topic: str, source: str, traceparent: str | None = None,
                  timeout_s: float = 10.0, parse_with: Parse = parse_here,
                  acts_for: list[str] | None = None) -> Submission:
-    """:func:`read_submission` then :func:`send_submission` (for ingest's pollers)."""
+    """:func:`read_submission` (partial: items changing another provider's story are
+    listed in ``refused``, the others go on) then :func:`send_submission` — for
+    ingest's pollers, where one foreign item must not hold a whole feed back."""
     submission = await read_submission(payload, content_type, provider=provider, registry=registry,
-                                       parse_with=parse_with, acts_for=acts_for)
+                                       parse_with=parse_with, acts_for=acts_for, partial=True)
     await send_submission(submission, payload, content_type, provider=provider, producer=producer, topic=topic,
                           source=source, traceparent=traceparent, timeout_s=timeout_s)
     return submission

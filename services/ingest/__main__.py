@@ -43,9 +43,12 @@ def main() -> None:
             registry = StoryRegistry(redis, keys)
 
             async def submit_polled(payload: bytes, content_type: str, provider: str):
+                # whose stories the provider may change as ingest will judge it (a relay's too),
+                # so that what the poller refuses is what ingest would dead-letter
                 return await submit(payload, content_type, provider=provider, producer=producer, registry=registry,
                                     topic=topics.inbound, source=f"wirestream/ingest/{provider}",
-                                    timeout_s=settings.kafka_timeout_s, parse_with=parse_pool.parse)
+                                    timeout_s=settings.kafka_timeout_s, parse_with=parse_pool.parse,
+                                    acts_for=settings.acts_for(provider))
 
             async with feed_client(settings) as client:
                 await asyncio.gather(

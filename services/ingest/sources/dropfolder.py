@@ -10,6 +10,13 @@ and moved through directory descriptors opened the same way, so ``processed/`` o
 ``failed/`` being a symlink stops the watcher instead of moving files elsewhere; the
 error file is created exclusively, so nothing pre-placed under its name is written
 through.
+
+A file with items of another provider's stories is sent with them when it holds new
+work (ingest dead-letters them, the others flow) and goes to ``failed/`` when it holds
+nothing else. A store outage (Redis, Kafka) leaves the files in place and the watcher
+waits for the store, backing off; an error nobody foresaw leaves that one file in
+place and the scan goes on. Nothing stops ingest but a symlinked ``processed/`` or
+``failed/`` at start.
 """
 from __future__ import annotations
 
@@ -24,14 +31,17 @@ from pathlib import Path
 from prometheus_client import Counter
 
 from services.ingest.sources.feeds import Submit
-from shared.errors import WireError
+from shared.errors import WireError, is_outage
 from shared.formats import content_type_for
-from shared.inbound import KafkaUnavailable
+from shared.heartbeat import record_error
+from shared.inbound import KafkaUnavailable, not_owner
 from shared.stopping import sleep_until
 
 log = logging.getLogger(__name__)
 FILES = Counter("wire_ingest_drop_files_total", "Drop-folder files by outcome", ["outcome"])
 OUTCOMES = ("processed", "failed")
+# Longest wait between scans while a store is unreachable.
+MAX_OUTAGE_WAIT_S = 30.0
 _NOFOLLOW_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 
 
@@ -135,8 +145,10 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
     """Submit every settled regular file in ``folder`` once. Returns counts per outcome.
     A file is left in place when Kafka is unavailable, to be tried at the next scan.
     Entries that are not regular files are counted as "skipped" and logged once per
-    name in ``reported``. Raises UnsafeDropFolder before touching any file when
-    ``processed/`` or ``failed/`` is not a real folder."""
+    name in ``reported``. A file that fails in a way nobody foresaw is left in place
+    (counted "deferred") and the scan goes on. Raises UnsafeDropFolder before touching
+    any file when ``processed/`` or ``failed/`` is not a real folder, and a store
+    outage (``is_outage``) as it meets one: the files not yet submitted stay."""
     counts = {"submitted": 0, "failed": 0, "deferred": 0, "skipped": 0}
     reported = set() if reported is None else reported
     folder_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
@@ -156,7 +168,12 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
                 if time.time() - entry.stat(follow_symlinks=False).st_mtime < settle_s:
                     continue
                 payload = _read_regular(folder_fd, entry.name, max_bytes)
-                await submit(payload, content_type_for(entry.name), provider)
+                submission = await submit(payload, content_type_for(entry.name), provider)
+                if submission.refused:
+                    if not submission.sent:  # nothing else in it: refused whole, with the reason
+                        raise not_owner(provider, submission.refused)
+                    log.warning("drop-folder items refused: they change another provider's story",
+                                extra={"file": entry.name, "refused": submission.refused[:20]})
             except NotRegularFile as exc:
                 counts["skipped"] += 1
                 if entry.name not in reported:
@@ -169,6 +186,8 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
                 counts["deferred"] += 1
                 continue
             except (WireError, OSError) as exc:
+                if is_outage(exc):
+                    raise  # a store down (wrapped in our error): no fault of the file
                 if isinstance(exc, FileNotFoundError):
                     continue  # taken away between listing and reading: nothing to move
                 moved = _move(folder_fd, entry.name, targets["failed"])
@@ -177,6 +196,14 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
                 log.warning("drop-folder file refused", extra={"file": entry.name, "reason": reason.strip()})
                 counts["failed"] += 1
                 FILES.labels("failed").inc()
+                continue
+            except Exception as exc:  # noqa: BLE001 - one file must not stop the others
+                if is_outage(exc):
+                    raise  # the store is down for every file: the watcher waits for it
+                counts["deferred"] += 1
+                record_error("ingest", exc)
+                log.error("drop-folder file not submitted: unforeseen error, left in place",
+                          extra={"file": entry.name, "error": repr(exc)}, exc_info=True)
                 continue
             _move(folder_fd, entry.name, targets["processed"])
             counts["submitted"] += 1
@@ -191,15 +218,28 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
 async def watch_drop_folder(folder: Path | None, stop: asyncio.Event, *, interval_s: float, **deps) -> None:
     """Scan ``folder`` every ``interval_s`` until ``stop``. Refuses to start (raises
     UnsafeDropFolder) when ``processed/`` or ``failed/`` is a symlink; if one becomes
-    a symlink later, scans pause with an error logged until it is fixed."""
+    a symlink later, scans pause with an error logged until it is fixed. While a store
+    is unreachable the scans wait for it, twice as long each time up to
+    MAX_OUTAGE_WAIT_S; any other failure is logged and the next scan comes as usual."""
     if folder is None:
         return
     folder.mkdir(parents=True, exist_ok=True)
     check_drop_folder(folder)
     reported: set[str] = set()
+    wait = interval_s
     while not stop.is_set():
         try:
             await scan_drop_folder(folder, reported=reported, **deps)
+            wait = interval_s
         except (UnsafeDropFolder, OSError) as exc:  # never let a bad folder stop ingest
             log.error("drop folder not scanned", extra={"folder": str(folder), "error": str(exc)})
-        await sleep_until(stop, interval_s)
+        except Exception as exc:  # noqa: BLE001 - a store outage, or worse: ingest goes on
+            record_error("ingest", exc)
+            if is_outage(exc):
+                wait = min(wait * 2, max(interval_s, MAX_OUTAGE_WAIT_S))
+                log.warning("drop folder waits: a store is unreachable",
+                            extra={"folder": str(folder), "error": repr(exc), "retry_in_s": wait})
+            else:
+                log.error("drop folder scan failed", extra={"folder": str(folder), "error": repr(exc)},
+                          exc_info=True)
+        await sleep_until(stop, wait)

@@ -4,12 +4,20 @@ Every fetch goes through the outbound guard (``shared.outbound``): a feed (or a
 redirect it answers with) that leads to an internal address is refused, the body is
 capped as received and decoded, and one deadline covers the whole poll. Nothing of a
 refused or oversized answer is submitted or stored.
+
+A feed server is not trusted with more than its feed: validators it answers with are
+kept only when they can be sent back as they are, an item of another provider's story
+is refused alone (the rest of the feed goes on), and a failure nobody foresaw is
+recorded in that feed's cursor, never let out to stop the other feeds or ingest. The
+feed's URL may carry its credentials: the cursor is named by a digest of it, and logs
+and stored errors show it redacted (``shared.outbound.redact``).
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+import traceback
 from collections.abc import Awaitable, Callable
 
 import httpx
@@ -18,24 +26,55 @@ from redis.asyncio import Redis
 
 from services.ingest.settings import FeedSource, IngestSettings
 from shared.cache import Keys
-from shared.errors import WireError
+from shared.errors import WireError, is_outage
+from shared.heartbeat import record_error
 from shared.inbound import Submission
 from shared.outbound import (OutboundClient, OutboundError, OutboundLimits, OutboundPolicy, OutboundRefused,
                              ResponseTooLarge)
+from shared.outbound.redact import redact_library_logs, redact_text, redact_url
 from shared.stopping import sleep_until
 
 log = logging.getLogger(__name__)
 POLLS = Counter("wire_ingest_feed_polls_total", "Feed polls by outcome", ["outcome"])
+REFUSED = Counter("wire_ingest_feed_items_refused_total", "Feed items refused: they change another provider's story")
+CRASHES = Counter("wire_ingest_feed_crashes_total", "Feed polls ended by an unforeseen error, by whether a store "
+                  "was unreachable", ["outage"])
+# Longest wait between polls of a feed that keeps failing in an unforeseen way
+# (its own interval when that is longer).
+MAX_BACKOFF_S = 300.0
+# A validator longer than this is no ETag or date a server means to have sent back.
+VALIDATOR_MAX_CHARS = 1024
 
 Submit = Callable[[bytes, str, str], Awaitable[Submission]]
 
 
 def feed_client(settings: IngestSettings) -> OutboundClient:
-    """The guarded client feed polling uses, with the settings' limits."""
+    """The guarded client feed polling uses, with the settings' limits. httpx logs each
+    request's URL at INFO: from here on it logs it redacted."""
+    redact_library_logs()
     return OutboundClient(OutboundPolicy.allowing(settings.outbound_allowed_networks),
                           OutboundLimits(deadline_s=settings.feed_timeout_s, max_bytes=settings.feed_max_bytes,
                                          max_raw_bytes=settings.feed_max_bytes),
                           user_agent="Wirestream feed poller")
+
+
+class FeedPollCrashed(WireError):
+    """A poll ended by an error nobody foresaw (recorded for ``wire status``; its
+    message names the feed redacted and the original error)."""
+
+    code = "feed_poll_crashed"
+
+
+def usable_validator(value: str | bytes | None) -> str:
+    """``value`` when it can be sent back as a request header as it is — printable
+    ASCII, at most VALIDATOR_MAX_CHARS — else "". The feed server chooses its ETag and
+    Last-Modified; one that cannot be sent back would fail every later poll of the
+    feed, and a validator is only an optimisation: without one the feed is fetched whole."""
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")  # a not-ASCII byte becomes U+FFFD: refused below
+    if not value or len(value) > VALIDATOR_MAX_CHARS or not (value.isascii() and value.isprintable()):
+        return ""
+    return value
 
 
 async def poll_feed(feed: FeedSource, *, client: OutboundClient, redis: Redis, keys: Keys,
@@ -45,15 +84,20 @@ async def poll_feed(feed: FeedSource, *, client: OutboundClient, redis: Redis, k
     address, also via a redirect), "too_large" or "unreadable".
 
     The cursor (ETag, Last-Modified) advances only after Kafka acknowledged the
-    submission, so a crash re-fetches rather than skips. Never raises for a bad feed.
+    submission, so a crash re-fetches rather than skips. Items that change another
+    provider's story are refused alone: the cursor's ``items_refused`` and
+    ``last_error`` name them, the rest of the feed goes on (ingest dead-letters the
+    refused ones when the feed is sent with them). Never raises for a bad feed; Redis
+    errors (and whatever ``submit`` raises beyond the errors named) do raise.
     """
     cursor_key = keys.feed_cursor(feed.url)
-    etag, modified = await redis.hmget(cursor_key, "etag", "last_modified")
+    shown = redact_url(feed.url)
+    etag, modified = map(usable_validator, await redis.hmget(cursor_key, "etag", "last_modified"))
     headers = {}
     if etag:
-        headers["If-None-Match"] = etag.decode()
+        headers["If-None-Match"] = etag
     if modified:
-        headers["If-Modified-Since"] = modified.decode()
+        headers["If-Modified-Since"] = modified
     outcome = "submitted"
     try:
         answer = await client.fetch("GET", feed.url, headers=headers, follow_redirects=True)
@@ -64,33 +108,94 @@ async def poll_feed(feed: FeedSource, *, client: OutboundClient, redis: Redis, k
             await redis.hset(cursor_key, "last_error", f"fetch failed: HTTP {answer.status}")
         else:
             submission = await submit(answer.body, answer.headers.get("content-type", ""), feed.provider)
-            cursor = {"etag": answer.headers.get("etag", ""),
-                      "last_modified": answer.headers.get("last-modified", ""),
-                      "items_sent": len(submission.sent), "last_error": ""}
+            refused = submission.refused
+            cursor = {"feed": shown,
+                      "etag": usable_validator(answer.headers.get("etag")),
+                      "last_modified": usable_validator(answer.headers.get("last-modified")),
+                      "items_sent": len(submission.sent), "items_refused": len(refused),
+                      "last_error": (f"not-owner: {len(refused)} item(s) change another provider's story, "
+                                     f"refused: {', '.join(refused)}"[:500] if refused else "")}
             await redis.hset(cursor_key, mapping=cursor)
+            if refused:
+                REFUSED.inc(len(refused))
+                log.warning("feed items refused: they change another provider's story",
+                            extra={"feed": shown, "refused": refused[:20], "sent": len(submission.sent)})
     except (httpx.HTTPError, OutboundError) as exc:
         outcome = ("refused" if isinstance(exc, OutboundRefused) else
                    "too_large" if isinstance(exc, ResponseTooLarge) else "fetch_failed")
-        await redis.hset(cursor_key, "last_error", f"{outcome.replace('_', ' ')}: {type(exc).__name__}: {exc}"[:500])
+        error = f"{outcome.replace('_', ' ')}: {type(exc).__name__}: {exc}"
+        await redis.hset(cursor_key, "last_error", redact_text(error, feed.url)[:500])
     except WireError as exc:
         outcome = "unreadable"
-        await redis.hset(cursor_key, "last_error", f"{exc.code}: {exc}")
+        await redis.hset(cursor_key, "last_error", redact_text(f"{exc.code}: {exc}", feed.url)[:500])
     await redis.hset(cursor_key, "last_polled", str(time.time()))
     POLLS.labels(outcome).inc()
     if outcome not in ("submitted", "not_modified"):
-        log.warning("feed poll failed", extra={"feed": feed.url, "outcome": outcome})
+        log.warning("feed poll failed", extra={"feed": shown, "outcome": outcome})
     return outcome
 
 
+async def take_over_legacy_cursor(feed: FeedSource, *, redis: Redis, keys: Keys) -> None:
+    """Move the validators of a cursor kept under the feed's URL in clear (before
+    cursors were named by a digest) to its cursor, unless that has its own, and delete
+    the old key: its very name holds the URL's credentials."""
+    legacy = keys.legacy_feed_cursor(feed.url)
+    etag, modified = await redis.hmget(legacy, "etag", "last_modified")
+    if etag is None and modified is None:
+        return
+    cursor_key = keys.feed_cursor(feed.url)
+    if await redis.hmget(cursor_key, "etag", "last_modified") == [None, None]:
+        await redis.hset(cursor_key, mapping={"feed": redact_url(feed.url), "etag": usable_validator(etag),
+                                              "last_modified": usable_validator(modified)})
+    await redis.delete(legacy)
+
+
+async def record_crash(feed: FeedSource, exc: Exception, *, redis: Redis, keys: Keys) -> None:
+    """Log an unforeseen failure of polling ``feed`` (redacted) and, when Redis lets
+    it, make it the feed's ``last_error``. Never raises."""
+    outage = is_outage(exc)
+    CRASHES.labels(str(outage).lower()).inc()
+    shown = redact_url(feed.url)
+    error = redact_text(f"{type(exc).__name__}: {exc}", feed.url)
+    record_error("ingest", FeedPollCrashed(f"feed {shown}: {error}"))
+    if outage:  # Redis or Kafka down: no fault of the feed, and no cursor to write to
+        log.warning("feed not polled: a store is unreachable", extra={"feed": shown, "error": error})
+        return
+    log.error("feed poll crashed", extra={"feed": shown, "error": error,
+                                          "traceback": redact_text("".join(traceback.format_exception(exc)),
+                                                                   feed.url)})
+    try:
+        await redis.hset(keys.feed_cursor(feed.url), mapping={"last_error": f"crashed: {error}"[:500],
+                                                              "last_polled": str(time.time())})
+    except Exception as again:  # noqa: BLE001 - the log above already says what happened
+        log.warning("feed failure not recorded in its cursor", extra={"feed": shown, "error": repr(again)})
+
+
 async def poll_feeds_forever(feeds: list[FeedSource], stop: asyncio.Event, *, client: OutboundClient,
-                             **deps) -> None:
-    """Poll every feed at its own interval until ``stop`` is set."""
+                             redis: Redis, keys: Keys, submit: Submit) -> None:
+    """Poll every feed at its own interval until ``stop`` is set. A feed whose poll
+    fails in a way nobody foresaw (a Redis outage included) has it logged and recorded
+    and is polled again later, backing off while it keeps failing; the other feeds
+    and ingest go on. Never raises but for cancellation."""
     if not feeds:
         return
     next_due = {feed.url: 0.0 for feed in feeds}
+    failures = {feed.url: 0 for feed in feeds}
+    taken_over: set[str] = set()
     while not stop.is_set():
         for feed in feeds:
-            if time.monotonic() >= next_due[feed.url]:
-                await poll_feed(feed, client=client, **deps)
-                next_due[feed.url] = time.monotonic() + feed.interval_s
+            if stop.is_set() or time.monotonic() < next_due[feed.url]:
+                continue
+            delay = feed.interval_s
+            try:
+                if feed.url not in taken_over:
+                    await take_over_legacy_cursor(feed, redis=redis, keys=keys)
+                    taken_over.add(feed.url)
+                await poll_feed(feed, client=client, redis=redis, keys=keys, submit=submit)
+                failures[feed.url] = 0
+            except Exception as exc:  # noqa: BLE001 - one feed must never stop the others, nor ingest
+                failures[feed.url] += 1
+                delay = min(feed.interval_s * 2 ** (failures[feed.url] - 1), max(feed.interval_s, MAX_BACKOFF_S))
+                await record_crash(feed, exc, redis=redis, keys=keys)
+            next_due[feed.url] = time.monotonic() + delay
         await sleep_until(stop, 1.0)

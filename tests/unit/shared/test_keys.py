@@ -24,3 +24,11 @@ def test_the_names_stay_what_existing_data_uses():
 def test_a_registry_can_be_had_from_a_key_prefix():
     assert Keys.with_key_prefix(Keys("t.").prefix).embargo_due() == Keys("t.").embargo_due()
     assert SubscriptionKeys(Keys("t.").prefix).all == Keys("t.").subscriptions.all
+
+
+def test_a_feed_cursor_is_named_by_a_digest_of_the_url_never_the_url():
+    keys, url = Keys("t1."), "https://bob:s3cret@wire.example/rss?apikey=TOPSECRET"
+    name = keys.feed_cursor(url)
+    assert name.startswith("t1.wire:feed:sha256:") and "s3cret" not in name and "TOPSECRET" not in name
+    assert name == keys.feed_cursor(url) != keys.feed_cursor(url + "&x=1")
+    assert keys.legacy_feed_cursor(url) == f"t1.wire:feed:{url}"  # read once, to take an old cursor over

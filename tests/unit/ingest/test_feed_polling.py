@@ -1,0 +1,189 @@
+"""The feed poller against hostile feed servers (local HTTP peers built in each test):
+validators it must not send back, one foreign item in a feed, credentials in the
+feed's URL, and failures nobody foresaw. Redis is an in-memory double of the few hash
+commands the poller uses; Kafka a producer double that records what was sent
+(``tests.unit.ingest.helpers``)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from services.ingest.handlers import ingest
+from services.ingest.settings import FeedSource, IngestSettings
+from services.ingest.sources.feeds import feed_client, poll_feed, poll_feeds_forever
+from shared.cache import Keys
+from shared.events import ArticleReceived, utcnow
+from shared.inbound import Submission, submit
+from shared.outbound import OutboundClient, OutboundLimits, OutboundPolicy
+from tests.outbound_helpers import peer, text_answer
+from tests.unit.ingest.helpers import DownRedis, MemoryRedis, Owners, RecordingProducer, raw_answer, rss
+
+SECRETS = ("s3cret", "TOPSECRET")
+
+
+def client() -> OutboundClient:
+    return OutboundClient(OutboundPolicy.allowing(["127.0.0.0/8"]), OutboundLimits(deadline_s=5), user_agent="test")
+
+
+async def accept_all(body, content_type, provider):
+    return Submission()
+
+
+async def test_a_validator_that_is_not_printable_ascii_is_never_sent_back():
+    seen: list[dict] = []
+    redis, keys = MemoryRedis(), Keys("t.")
+    answer = raw_answer(rss("g1"), b'ETag: "caf\xc3\xa9"', b"Last-Modified: Mon, 03 Mar 2025 \xe2\x80\x8b11:00 GMT",
+                        seen=seen)
+    with peer(answer) as server:
+        feed = FeedSource(url=server.url("/rss"), provider="ap")
+        async with client() as http:
+            outcomes = [await poll_feed(feed, client=http, redis=redis, keys=keys, submit=accept_all)
+                        for _ in range(2)]
+    assert outcomes == ["submitted", "submitted"]
+    assert "If-None-Match" not in seen[1] and "If-Modified-Since" not in seen[1]
+    cursor = await redis.hgetall(keys.feed_cursor(feed.url))
+    assert cursor[b"etag"] == b"" and cursor[b"last_modified"] == b"" and cursor[b"last_error"] == b""
+
+
+async def test_a_bad_validator_already_in_the_cursor_is_dropped_not_sent():
+    """A cursor written before the validators were checked (the crash loop at every
+    restart): its not-ASCII ETag is ignored, the feed is fetched in full."""
+    seen: list[dict] = []
+    redis, keys = MemoryRedis(), Keys("t.")
+    with peer(raw_answer(rss("g1"), b'ETag: "v2"', seen=seen)) as server:
+        feed = FeedSource(url=server.url("/rss"), provider="ap")
+        await redis.hset(keys.feed_cursor(feed.url), mapping={"etag": '"caf\xe9"'.encode(), "last_modified": b""})
+        async with client() as http:
+            outcome = await poll_feed(feed, client=http, redis=redis, keys=keys, submit=accept_all)
+    assert outcome == "submitted" and "If-None-Match" not in seen[0]
+    assert (await redis.hgetall(keys.feed_cursor(feed.url)))[b"etag"] == b'"v2"'
+
+
+async def test_a_foreign_item_is_refused_and_the_rest_of_the_feed_goes_on():
+    redis, keys, producer = MemoryRedis(), Keys("t."), RecordingProducer()
+    registry = Owners("urn:wirestream:ap:g-squatted")
+    body = rss("g1", "g2", "g-squatted", "g3")
+
+    async def submit_polled(payload, content_type, provider):
+        return await submit(payload, content_type, provider=provider, producer=producer, registry=registry,
+                            topic="t.wire.inbound", source="test")
+
+    with peer(raw_answer(body, b'ETag: "v1"')) as server:
+        feed = FeedSource(url=server.url("/rss"), provider="ap")
+        async with client() as http:
+            first = await poll_feed(feed, client=http, redis=redis, keys=keys, submit=submit_polled)
+            second = await poll_feed(feed, client=http, redis=redis, keys=keys, submit=submit_polled)
+    # the payload goes on whole: ingest sends its own items on and dead-letters the foreign one
+    assert (first, second) == ("submitted", "not_modified")
+    assert producer.sent == [body]
+    cursor = await redis.hgetall(keys.feed_cursor(feed.url))
+    assert cursor[b"etag"] == b'"v1"' and cursor[b"items_sent"] == b"3" and cursor[b"items_refused"] == b"1"
+    assert b"not-owner" in cursor[b"last_error"] and b"urn:wirestream:ap:g-squatted" in cursor[b"last_error"]
+
+
+async def test_ingest_dead_letters_the_refused_item_of_a_polled_feed_and_lets_the_rest_flow():
+    """What the poller counts on when it sends a feed with a refused item in it."""
+    body = rss("g1", "g-squatted")
+    received = ArticleReceived(event_id="e1", article_id="a1", uri="urn:wirestream:ap:g1", provider="ap",
+                               content_type="application/rss+xml", received_at=utcnow(), traceparent="",
+                               payload=body)
+    events, not_owner = await ingest(received, registry=Owners("urn:wirestream:ap:g-squatted"))
+    assert [e.article.uri for e in events] == ["urn:wirestream:ap:g1"]
+    assert not_owner is not None and "urn:wirestream:ap:g-squatted (owned by mallory)" in str(not_owner)
+
+
+async def test_a_feed_of_foreign_items_only_sends_nothing_and_still_advances():
+    redis, keys, producer = MemoryRedis(), Keys("t."), RecordingProducer()
+
+    async def submit_polled(payload, content_type, provider):
+        return await submit(payload, content_type, provider=provider, producer=producer,
+                            registry=Owners("urn:wirestream:ap:g1"), topic="t.wire.inbound", source="test")
+
+    with peer(raw_answer(rss("g1"), b'ETag: "v1"')) as server:
+        feed = FeedSource(url=server.url("/rss"), provider="ap")
+        async with client() as http:
+            outcome = await poll_feed(feed, client=http, redis=redis, keys=keys, submit=submit_polled)
+    assert outcome == "submitted" and producer.sent == []
+    cursor = await redis.hgetall(keys.feed_cursor(feed.url))
+    assert cursor[b"etag"] == b'"v1"' and b"urn:wirestream:ap:g1" in cursor[b"last_error"]
+
+
+async def test_credentials_in_the_feed_url_are_kept_out_of_redis_keys_cursor_and_logs(caplog):
+    redis, keys = MemoryRedis(), Keys("t.")
+    caplog.set_level(logging.DEBUG)
+    with peer(text_answer(b"down", status=500)) as server:
+        url = server.url("/rss?apikey=TOPSECRET&lang=en").replace("://", "://bob:s3cret@")
+        feed = FeedSource(url=url, provider="ap")
+        async with feed_client(IngestSettings(outbound_allowed_networks=["127.0.0.0/8"])) as http:
+            outcome = await poll_feed(feed, client=http, redis=redis, keys=keys, submit=accept_all)
+    assert outcome == "fetch_failed"
+    stored = repr(redis.hashes)
+    assert not any(secret in stored for secret in SECRETS), stored
+    logged = "\n".join(f"{r.getMessage()} {vars(r)}" for r in caplog.records)
+    assert not any(secret in logged for secret in SECRETS), logged
+    warning = next(r for r in caplog.records if r.getMessage() == "feed poll failed")
+    assert warning.feed == f"http://***@127.0.0.1:{server.port}/rss?apikey=***&lang=***"
+
+
+async def test_a_cursor_under_the_old_clear_text_key_is_taken_over_once_and_removed():
+    seen: list[dict] = []
+    redis, keys, stop = MemoryRedis(), Keys("t."), asyncio.Event()
+    with peer(raw_answer(rss("g1"), b'ETag: "v1"', seen=seen)) as server:
+        url = server.url("/rss").replace("://", "://bob:s3cret@")
+        old_key = f"t.wire:feed:{url}"
+        await redis.hset(old_key, mapping={"etag": b'"v1"', "last_modified": b""})
+        asyncio.get_running_loop().call_later(0.5, stop.set)
+        async with client() as http:
+            await asyncio.wait_for(poll_feeds_forever([FeedSource(url=url, provider="ap")], stop, client=http,
+                                                      redis=redis, keys=keys, submit=accept_all), timeout=10)
+    assert [request["If-None-Match"] for request in seen] == ['"v1"']  # one poll, answered 304
+    assert old_key not in redis.hashes
+    assert redis.hashes[keys.feed_cursor(url)]["etag"] == b'"v1"'
+    assert keys.feed_cursor(url) != old_key and "s3cret" not in keys.feed_cursor(url)
+
+
+async def test_one_feed_failing_in_an_unforeseen_way_does_not_stop_the_others(caplog):
+    redis, keys, stop = MemoryRedis(), Keys("t."), asyncio.Event()
+    polled: list[str] = []
+
+    async def submit_polled(payload, content_type, provider):
+        polled.append(provider)
+        if provider == "broken":
+            raise RuntimeError("nobody saw this coming")
+        stop.set()
+        return Submission()
+
+    with peer(raw_answer(rss("g1"))) as server:
+        broken = FeedSource(url=server.url("/a.rss?apikey=TOPSECRET"), provider="broken")
+        fine = FeedSource(url=server.url("/b.rss"), provider="fine")
+        async with client() as http:
+            await asyncio.wait_for(poll_feeds_forever([broken, fine], stop, client=http, redis=redis, keys=keys,
+                                                      submit=submit_polled), timeout=10)
+    assert polled == ["broken", "fine"]
+    cursor = await redis.hgetall(keys.feed_cursor(broken.url))
+    assert b"RuntimeError: nobody saw this coming" in cursor[b"last_error"]
+    failure = next(r for r in caplog.records if r.getMessage() == "feed poll crashed")
+    assert failure.feed == f"http://127.0.0.1:{server.port}/a.rss?apikey=***"
+
+
+async def test_a_redis_outage_does_not_end_the_polling_loop():
+    stop = asyncio.Event()
+    with peer(raw_answer(rss("g1"))) as server:
+        feed = FeedSource(url=server.url("/rss"), provider="ap", interval_s=0.05)
+        asyncio.get_running_loop().call_later(0.5, stop.set)
+        async with client() as http:
+            await asyncio.wait_for(poll_feeds_forever([feed], stop, client=http, redis=DownRedis(), keys=Keys(),
+                                                      submit=accept_all), timeout=10)
+    assert stop.is_set()
+
+
+@pytest.mark.parametrize("header", [b'ETag: "' + b"x" * 5000 + b'"', b'ETag: "tab\there"'])
+async def test_other_unusable_validators_are_dropped(header):
+    redis, keys = MemoryRedis(), Keys("t.")
+    with peer(raw_answer(rss("g1"), header)) as server:
+        feed = FeedSource(url=server.url("/rss"), provider="ap")
+        async with client() as http:
+            await poll_feed(feed, client=http, redis=redis, keys=keys, submit=accept_all)
+    assert (await redis.hgetall(keys.feed_cursor(feed.url)))[b"etag"] == b""
