@@ -45,6 +45,9 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # httpx logs each request's full URL at INFO; a webhook URL may carry its secret in
+    # the path (https://hooks.example/services/T0/B0/<secret>), so only its warnings pass
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
     logging.Formatter.converter = __import__("time").gmtime
 
 
