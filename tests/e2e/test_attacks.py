@@ -94,8 +94,13 @@ def test_a_50mb_body_is_refused_before_the_key_is_checked(pipeline, example_arti
         assert answer.json()["error"] == "payload_too_large"
 
 
-def test_a_bulk_of_a_million_tiny_entries_is_refused_without_memory_growth(pipeline, example_article):
-    body = orjson.dumps({"articles": [{"contentType": "text/plain", "body": "x"}] * 1_000_000})
+def tiny_bulk(entries: int) -> bytes:
+    return orjson.dumps({"articles": [{"contentType": "text/plain", "body": "x"}] * entries})
+
+
+def test_a_bulk_of_a_million_tiny_entries_is_refused_by_its_size_without_memory_growth(pipeline, example_article):
+    body = tiny_bulk(1_000_000)
+    assert len(body) > 5 * MB  # the byte cap (WIRE_MAX_BODY_BYTES) answers before the entries are counted
 
     def attack():
         return httpx.post(f"{pipeline.gateway_url}/v1/articles/bulk", content=body, timeout=60,
@@ -103,11 +108,27 @@ def test_a_bulk_of_a_million_tiny_entries_is_refused_without_memory_growth(pipel
 
     answer = under_attack(pipeline, example_article, attack)  # checks resident memory
     assert answer.status_code == 413
+    assert answer.json()["error"] == "payload_too_large"
 
 
-def test_a_bulk_over_the_entry_count_within_the_byte_cap_is_refused(pipeline):
-    body = orjson.dumps({"articles": [{"contentType": "text/plain", "body": "x"}] * 501})
-    answer = httpx.post(f"{pipeline.gateway_url}/v1/articles/bulk", content=body, timeout=30,
+def test_a_bulk_of_120000_tiny_entries_within_the_byte_cap_is_refused_by_count_without_memory_growth(
+        pipeline, example_article):
+    # nearly as many entries as fit under the byte cap: the count (WIRE_MAX_BULK_ARTICLES, 500)
+    # is what refuses them, before any model of an entry is built
+    body = tiny_bulk(120_000)
+    assert len(body) < 5 * MB
+
+    def attack():
+        return httpx.post(f"{pipeline.gateway_url}/v1/articles/bulk", content=body, timeout=60,
+                          headers={**AUTH, "Content-Type": "application/json"})
+
+    answer = under_attack(pipeline, example_article, attack)  # checks resident memory
+    assert answer.status_code == 413
+    assert answer.json()["error"] == "too_many_articles"
+
+
+def test_a_bulk_one_over_the_entry_count_is_refused(pipeline):
+    answer = httpx.post(f"{pipeline.gateway_url}/v1/articles/bulk", content=tiny_bulk(501), timeout=30,
                         headers={**AUTH, "Content-Type": "application/json"})
     assert answer.status_code == 413
     assert answer.json()["error"] == "too_many_articles"

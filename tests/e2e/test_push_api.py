@@ -45,26 +45,31 @@ def test_bulk_submission_answers_each_article(pipeline):
         wait_published(pipeline.gateway_url, accepted["body"]["id"])
 
 
+def _four_articles(url: str, key: str, first: int) -> list[httpx.Response]:
+    return [httpx.post(f"{url}/v1/articles", content=synthetic_article(first + n, words=60), timeout=10,
+                       headers={"Authorization": f"Bearer {key}", "Content-Type": "text/plain"})
+            for n in range(4)]
+
+
 def test_per_feed_keys_and_rate_limit(pipeline, tmp_path):
     port = free_port()
     gateway = ChildProcess("gateway-limited", [sys.executable, "-m", "services.gateway"], cwd=REPO,
                            log_path=tmp_path / "gateway.log",
                            env={**pipeline.base_env, "WIRE_PORT": str(port), "WIRE_RATE_LIMIT_PER_MINUTE": "3",
-                                "WIRE_API_KEYS": '{"key-ap": "ap", "key-dpa": "dpa"}'})
+                                "WIRE_API_KEYS": '{"key-ap": "ap", "key-dpa": "dpa", "key-afp": "afp"}'})
     gateway.start()
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: _ready(url), timeout=30, what="waiting for the limited gateway", process=gateway)
-        statuses = []
-        for n in range(4):
-            answer = httpx.post(f"{url}/v1/articles", content=synthetic_article(8200 + n, words=60),
-                                headers={"Authorization": "Bearer key-ap", "Content-Type": "text/plain"}, timeout=10)
-            statuses.append(answer.status_code)
-        assert statuses[:3] == [202, 202, 202]
-        if statuses[3] == 202:  # the minute turned over mid-test: the fourth is in a new window
-            pytest.skip("minute boundary crossed")
-        assert statuses[3] == 429
-        assert 1 <= int(answer.headers["Retry-After"]) <= 61
+        answers = _four_articles(url, "key-ap", 8200)
+        if answers[3].status_code == 202:
+            # The limit's window is the clock's minute, and it turned over during the four
+            # posts. Once more with a key whose budget is untouched: four posts take well
+            # under a minute, so the window cannot turn over twice.
+            answers = _four_articles(url, "key-afp", 8210)
+        assert [a.status_code for a in answers] == [202, 202, 202, 429]
+        assert answers[3].json()["error"] == "rate_limited"
+        assert 1 <= int(answers[3].headers["Retry-After"]) <= 61
         # another feed's key has its own budget, and the provider follows the key
         other = httpx.post(f"{url}/v1/articles", content=synthetic_article(8300, words=60),
                            headers={"Authorization": "Bearer key-dpa", "Content-Type": "text/plain"}, timeout=10)

@@ -126,7 +126,12 @@ async def _bulk_fits(request: Request, settings: SettingsDep) -> None:
 
 @router.post("/bulk", status_code=207, dependencies=[Depends(_bulk_fits)], responses={
     207: {"model": BulkAnswer, "description": "each article's own status and answer"},
-    **errors(400, 401, 403, 413, 422, 429, 503, notes={400: "the body is not JSON"})})
+    **errors(400, 401, 403, 413, 422, 429, 503,
+             notes={400: "the body's bytes are not text (not UTF-8, nor the UTF-16/32 JSON allows): `bad_request`",
+                    413: "over the size limit (`payload_too_large`) or more entries than `WIRE_MAX_BULK_ARTICLES` "
+                         "(`too_many_articles`)",
+                    422: "the body is not JSON or does not fit the schema: `invalid_request`, with `errors` naming "
+                         "each field (type `json_invalid` for JSON that does not parse)"})})
 async def submit_bulk(request: Request, submission: BulkSubmission, provider: RateLimitedProvider,
                       settings: SettingsDep, producer: ProducerDep, topics: TopicsDep) -> JSONResponse:
     """Submit many articles in one request. Each is handled exactly like a single

@@ -34,6 +34,12 @@ router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"], dependenc
 # schema itself says which names can exist.
 NameInPath = Annotated[str, Path(pattern=NAME_PATTERN, description="the subscription's name")]
 _WITH_BODY = (400, 413, 422)
+# What FastAPI answers for a body it cannot read (the handlers in problems.py shape it):
+# bytes json.loads cannot decode are 400, text that is no JSON is 422 like any invalid field.
+_BODY_NOTES = {400: "the body's bytes are not text (not UTF-8, nor the UTF-16/32 JSON allows): `bad_request`",
+               422: "the body is not JSON or does not fit the schema: `invalid_request`, with `errors` naming each "
+                    "field (type `json_invalid` for JSON that does not parse); or the webhook URL is refused: "
+                    "`webhook_url_refused`"}
 
 
 class SubscriptionSpec(BaseModel):
@@ -124,7 +130,7 @@ def _seal_webhook(outputs: Outputs, current: Subscription | None, settings) -> s
     201: {"model": SubscriptionView, "description": "created; the only answer that shows its read token and the "
                                                     "webhook secret",
           "headers": {"Location": {"schema": {"type": "string"}}}},
-    **errors(*_WITH_BODY, 409, notes={400: "the body is not JSON", 409: "the name is taken (PUT replaces)"})})
+    **errors(*_WITH_BODY, 409, notes={**_BODY_NOTES, 409: "the name is taken (PUT replaces)"})})
 async def create_subscription(request: Request, spec: NewSubscription, store: StoreDep,
                               producer: ProducerDep, settings: SettingsDep) -> JSONResponse:
     """Create a subscription. 409 when the name is taken. The answer is the only one
@@ -171,7 +177,7 @@ async def get_subscription(request: Request, name: NameInPath, store: StoreDep, 
 @router.put("/{name}", responses={
     200: {"model": SubscriptionView, "description": "replaced"},
     201: {"model": SubscriptionView, "description": "created"},
-    **errors(*_WITH_BODY, notes={400: "the body is not JSON"})})
+    **errors(*_WITH_BODY, notes=_BODY_NOTES)})
 async def replace_subscription(request: Request, name: NameInPath, spec: SubscriptionSpec, store: StoreDep,
                                producer: ProducerDep, settings: SettingsDep) -> JSONResponse:
     """Create or replace a subscription; its read tokens stay valid. A webhook given

@@ -12,6 +12,7 @@ from services.gateway.settings import GatewaySettings
 from shared.cache import Keys
 
 ADMIN = {"Authorization": "Bearer dev-admin-key"}
+PROVIDER = {"Authorization": "Bearer dev-key"}
 PROBLEM_REF = "#/components/schemas/Problem"
 # Answers whose body is not a Problem, on purpose.
 OWN_BODIES = {("/readyz", "get", "503")}
@@ -133,11 +134,32 @@ async def test_http_exceptions_answer_a_problem_with_their_headers(client, docum
     assert answer.json()["error"] == "unauthorized"
 
 
-async def test_body_that_is_not_json_answers_400_problem(client, document):
-    answer = await client.post("/v1/subscriptions", headers={**ADMIN, "Content-Type": "application/json"},
-                               content=b"\xff\xfe{")
-    assert answer.status_code in (400, 422)
+ROUTES_WITH_A_JSON_BODY = [("POST", "/v1/subscriptions", "/v1/subscriptions", ADMIN),
+                           ("PUT", "/v1/subscriptions/x", "/v1/subscriptions/{name}", ADMIN),
+                           ("POST", "/v1/articles/bulk", "/v1/articles/bulk", PROVIDER)]
+
+
+@pytest.mark.parametrize("method, path, documented, key", ROUTES_WITH_A_JSON_BODY,
+                         ids=[f"{m} {d}" for m, _, d, _ in ROUTES_WITH_A_JSON_BODY])
+@pytest.mark.parametrize("body, status, error", [
+    (b"{not json", 422, "invalid_request"),  # text that is no JSON: a validation error like any other
+    (b"not json at all", 422, "invalid_request"),
+    (b"\xff\xfe{", 400, "bad_request"),  # a UTF-16 byte-order mark, then no UTF-16
+    ('{"name": "caf\xe9"}'.encode("latin-1"), 400, "bad_request"),  # not UTF-8
+], ids=["broken-json", "plain-text", "broken-utf16", "latin-1"])
+async def test_an_unreadable_json_body_answers_the_status_and_code_the_document_gives(
+        client, document, method, path, documented, key, body, status, error):
+    # FastAPI reads the body before any dependency runs: the key is not what is tested
+    answer = await client.request(method, path, headers={**key, "Content-Type": "application/json"}, content=body)
+    assert answer.status_code == status, answer.text
     _is_problem(document, answer.json())
+    assert answer.json()["error"] == error
+    if status == 422:
+        assert [e["type"] for e in answer.json()["errors"]] == ["json_invalid"]
+    description = document["paths"][documented][method.lower()]["responses"][str(status)]["description"]
+    assert f"`{error}`" in description
+    if status == 422:
+        assert "`json_invalid`" in description
 
 
 @pytest.mark.parametrize("path, allowed", [("/v1/articles", "GET, POST"), ("/v1/articles/bulk", "POST"),
