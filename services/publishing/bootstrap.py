@@ -89,7 +89,8 @@ async def serve(settings: PublishingSettings, stop: asyncio.Event) -> None:
                          catch_up_with=None if settings.translates else topics.group(Topics.enriched_reader(True)))
     try:
         await asyncio.gather(runner.run(stop), watch_subscriptions(),
-                             release_loop(embargo, release, stop, poll_s=settings.embargo_poll_s))
+                             release_loop(embargo, release, stop, poll_s=settings.embargo_poll_s,
+                                          lease_ms=settings.lease_ms))
     finally:
         await dispatcher.close()
         await client.aclose()
