@@ -22,6 +22,7 @@ from services.cli.stack.kafka import BROKER_HEAP, LocalKafka
 from services.cli.stack.pipeline import Pipeline, default_replicas, partitions_for
 from services.cli.stack.processes import REPO
 from services.cli.stack.redis import LocalRedis
+from shared.settings import WireSettings
 from shared.topics import Topics, ensure_topics
 
 
@@ -89,7 +90,8 @@ def run_stack(argv: list[str] | None = None) -> int:
               f"(data in {kafka.data_dir})", flush=True)
         kafka.start()
         asyncio.run(ensure_topics(kafka.bootstrap, Topics(), partitions=int(env["WIRE_TOPIC_PARTITIONS"]),
-                                  replication=int(env["WIRE_TOPIC_REPLICATION"])))
+                                  replication=int(env["WIRE_TOPIC_REPLICATION"]),
+                                  max_record_bytes=WireSettings().max_record_bytes))
         counts = ", ".join(f"{service} ×{count}" for service, count in pipeline.replicas.items())
         print(f"wire: starting {counts} and the gateway", flush=True)
         pipeline.start()

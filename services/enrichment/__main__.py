@@ -61,7 +61,8 @@ def faust_topics(settings: EnrichmentSettings, app: faust.App | None) -> dict[in
 
 async def _create_topics(settings: EnrichmentSettings, app: faust.App | None) -> None:
     # a short request timeout: a dead broker is retried (prepare_kafka) rather than waited on
-    common = dict(replication=settings.topic_replication, request_timeout_ms=10_000)
+    common = dict(replication=settings.topic_replication, request_timeout_ms=10_000,
+                  max_record_bytes=settings.max_record_bytes)
     await ensure_topics(settings.kafka_bootstrap, Topics(settings.topic_prefix),
                         partitions=settings.topic_partitions, **common)
     for partitions, wanted in faust_topics(settings, app).items():

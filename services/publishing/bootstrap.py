@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 async def serve(settings: PublishingSettings, stop: asyncio.Event) -> None:
     """Run publishing until ``stop`` is set, then finish the batch in hand and close."""
     topics = Topics(settings.topic_prefix)
-    sizing = dict(partitions=settings.topic_partitions, replication=settings.topic_replication)
+    sizing = dict(partitions=settings.topic_partitions, replication=settings.topic_replication,
+                  max_record_bytes=settings.max_record_bytes)
     await ensure_topics(settings.kafka_bootstrap, topics, **sizing)
     await ensure_topics(settings.kafka_bootstrap, settings.own_topics(), **sizing)
     redis = connect(settings.redis_url)

@@ -36,8 +36,8 @@ def main() -> None:
     topics = Topics(settings.topic_prefix)
 
     async def serve(stop: asyncio.Event) -> None:
-        await ensure_topics(settings.kafka_bootstrap, topics,
-                            partitions=settings.topic_partitions, replication=settings.topic_replication)
+        await ensure_topics(settings.kafka_bootstrap, topics, partitions=settings.topic_partitions,
+                            replication=settings.topic_replication, max_record_bytes=settings.max_record_bytes)
         redis = connect(settings.redis_url)
         translation = Translation.build(settings, redis)
         try:
