@@ -15,13 +15,22 @@ import re
 import time
 from html.entities import html5
 from typing import Any
+from urllib.parse import quote
 
 import feedparser
+
+from lxml import etree
 
 from shared.errors import ParseError
 from shared.events import Article, TextBlock
 from shared.formats.base import ParsedItem
+from shared.formats.bylines import Byline, agency_sources, split_byline
+from shared.formats.desk_notes import split_desk_notes
+from shared.formats.feed_media import has_summary, item_media
+from shared.formats.furniture import is_furniture
+from shared.formats.html_metadata import absolute_url
 from shared.formats.ninjs_json import ninjs_uri, plain_body, provider_slug, story_uri
+from shared.formats.nitf import photo_associations
 from shared.formats.xmlsafe import block_paragraphs, local_name, parse_html, parse_xml, text_paragraphs, xpath_of
 
 _ROOTS = {"rss": "rss", "RDF": "rss", "feed": "atom"}
@@ -29,6 +38,7 @@ _ROOTS = {"rss": "rss", "RDF": "rss", "feed": "atom"}
 # is passed over whole. Linear: parse_xml has accepted the document, so each of them ends.
 _REFERENCE = re.compile(rb"<!\[CDATA\[.*?\]\]>|<!--.*?-->|&([A-Za-z][A-Za-z0-9]{1,31});", re.S)
 _XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
+_IPTC_SCHEME = re.compile(r"https?://cv\.iptc\.org/newscodes/([\w-]+)/?", re.I)
 
 
 def parse_feed(payload: bytes, *, provider: str) -> list[ParsedItem]:
@@ -37,11 +47,17 @@ def parse_feed(payload: bytes, *, provider: str) -> list[ParsedItem]:
     In: the raw XML bytes and the provider name. Out: per item with a title or a
     text: uri from guid / id (kept when a URI, else ``urn:wirestream:{provider}:{id}``),
     else from the link, else a content hash; headline from the title; body from
-    the content (else the summary) with HTML reduced to paragraphs, the summary
+    the content (else the summary) with HTML reduced to paragraphs, furniture
+    (:func:`~shared.formats.furniture.is_furniture`) left out and editors' notes,
+    keyword and slug lines moved to edNote, subjects and slugline; the summary
     kept as description role "summary" when a content exists; published / updated
-    as firstCreated / versionCreated; author(s) as ``by`` and ``people``; categories
-    as subjects (name only); language from ``xml:lang`` or the channel's
-    ``<language>``; the feed's or item's rights as copyrightNotice. A well-formed
+    as firstCreated / versionCreated; author(s) as ``by`` (without "By") and
+    ``people`` (split, :func:`~shared.formats.bylines.split_byline`), the agencies
+    they name as infoSources; categories as subjects (with a uri when their domain or
+    scheme is a web address); enclosures and Media RSS pictures, video and audio as
+    associations with renditions (:mod:`shared.formats.feed_media`); language from
+    ``xml:lang`` or the channel's ``<language>``; the feed's or item's rights as
+    copyrightNotice. A well-formed
     feed without items gives an empty list. ``source_format`` is "rss" or "atom".
     Raises :class:`ParseError` for unsafe or malformed XML (``where`` = "line N")
     and for a root that is not ``rss``, ``rdf:RDF`` or ``feed`` (``where`` = its path).
@@ -56,9 +72,13 @@ def parse_feed(payload: bytes, *, provider: str) -> list[ParsedItem]:
     except Exception as exc:  # feedparser's internals raise assorted types; the payload is what failed
         raise ParseError(f"feed cannot be read: {exc}", where=xpath_of(root)) from exc
     channel = feed.get("feed", {})
+    entries = feed.get("entries", [])
+    elements = [e for e in root.iter() if local_name(e) == ("entry" if kind == "atom" else "item")]
+    if len(elements) != len(entries):  # not one element per entry: no media rather than another item's
+        elements = [None] * len(entries)
     items = []
-    for entry in feed.get("entries", []):
-        if (item := _read_entry(entry, channel, slug, kind)) is not None:
+    for entry, element in zip(entries, elements):
+        if (item := _read_entry(entry, element, channel, slug, kind)) is not None:
             items.append(item)
     return items
 
@@ -79,11 +99,15 @@ def numeric_references(payload: bytes) -> bytes:
     return _REFERENCE.sub(numeric, payload)
 
 
-def _read_entry(entry: Any, channel: Any, slug: str, kind: str) -> ParsedItem | None:
+def _read_entry(entry: Any, element: etree._Element | None, channel: Any, slug: str, kind: str) -> ParsedItem | None:
     headline = " ".join(_text(entry.get("title", ""), entry.get("title_detail")).split())
     summary, summary_detail = entry.get("summary", ""), entry.get("summary_detail")
+    if element is not None and not has_summary(element):
+        summary = ""  # feedparser's stand-in: a picture's caption (media:description), which is no story text
     contents = [c for c in entry.get("content", []) if c.get("value")]
-    paragraphs = _paragraphs(*(contents[0]["value"], contents[0]) if contents else (summary, summary_detail))
+    text, text_detail = (contents[0]["value"], contents[0]) if contents else (summary, summary_detail)
+    desk = split_desk_notes(_paragraphs(text, text_detail))
+    paragraphs = desk.paragraphs
     # feedparser copies the content into the summary when an entry has none of its own.
     deck = " ".join(_paragraphs(summary, summary_detail)) if contents else ""
     if deck.split() == " ".join(paragraphs).split():
@@ -92,7 +116,7 @@ def _read_entry(entry: Any, channel: Any, slug: str, kind: str) -> ParsedItem | 
         return None
     link, guid = entry.get("link", ""), entry.get("id", "")
     uri = ninjs_uri(guid or link, slug) if (guid or link) else story_uri(slug, kind, headline, *paragraphs[:1])
-    authors = [a for a in entry.get("authors", []) if a.get("name")]
+    authors = [(split_byline(a["name"]), a) for a in entry.get("authors", []) if a.get("name")]
     detail = entry.get("title_detail") or entry.get("summary_detail") or {}
     language = detail.get("language") or channel.get("language")
     rights = entry.get("rights") or channel.get("rights")
@@ -103,12 +127,16 @@ def _read_entry(entry: Any, channel: Any, slug: str, kind: str) -> ParsedItem | 
         versionCreated=_stamp(dict.get(entry, "updated_parsed") or entry.get("published_parsed")),
         language=language or None,
         copyrightNotice=" ".join(rights.split()) if rights else None,
-        by=" and ".join(a["name"] for a in authors) or entry.get("author") or None,
+        by=" and ".join(b.text for b, _ in authors if b.text) or entry.get("author") or None,
+        edNote=desk.ed_note(),
+        slugline=desk.slug or None,
         headlines=[TextBlock(role="main", value=headline)] if headline else [],
         descriptions=[TextBlock(role="summary", contentType="text/plain", value=deck)] if deck else [],
         bodies=plain_body(paragraphs),
-        people=[_person(a) for a in authors],
-        subjects=[{"name": n} for n in dict.fromkeys(t.get("term") or t.get("label") for t in entry.get("tags", [])) if n],
+        people=[person for byline, author in authors for person in _people(byline, author)],
+        infoSources=agency_sources(a for b, _ in authors for a in b.affiliations),
+        subjects=_subjects(entry.get("tags", []), desk.keywords),
+        associations=photo_associations(uri, item_media(element)) if element is not None else [],
         altIds=[{"role": "link", "value": link}] if link and uri != link else [],
     )
     return ParsedItem(article=article, source_format=kind, signal=None)
@@ -123,18 +151,53 @@ def _text(value: str, detail: Any) -> str:
 
 
 def _paragraphs(value: str, detail: Any) -> list[str]:
+    """A content or summary as paragraphs, without the furniture feeds add ("The post …
+    appeared first on …", "Continue reading", share prompts)."""
     kind = (detail or {}).get("type") or "text/html"  # RSS descriptions are HTML unless said otherwise
     if "html" in kind:
         root = parse_html(value)
-        return block_paragraphs(root) if root is not None else []
-    return text_paragraphs(value)
+        paragraphs = block_paragraphs(root) if root is not None else []
+    else:
+        paragraphs = text_paragraphs(value)
+    return [p for p in paragraphs if not is_furniture(p)]
 
 
-def _person(author: Any) -> dict[str, Any]:
-    person: dict[str, Any] = {"name": author["name"], "rel": "author"}
-    if email := author.get("email"):
-        person["contactInfo"] = [{"type": "email", "role": "work", "value": email}]
-    return person
+def _people(byline: Byline, author: Any) -> list[dict[str, Any]]:
+    """The authors an entry's author names; the e-mail stays with a name that is one person."""
+    people = byline.people()
+    if len(people) == 1 and (email := author.get("email")):
+        people[0]["contactInfo"] = [{"type": "email", "role": "work", "value": email}]
+    return people
+
+
+def _subjects(tags: list[Any], keywords: list[str]) -> list[dict[str, str]]:
+    """Categories as subjects (named by label, else term), coded with a uri when their
+    domain / scheme is a web address; then the body's keyword lines."""
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    for tag in tags:
+        term, label = (tag.get("term") or "").strip(), (tag.get("label") or "").strip()
+        if not (name := label or term):
+            continue
+        subject = {"name": name}
+        if term and (uri := _category_uri((tag.get("scheme") or "").strip(), term)):
+            subject["uri"] = uri
+        found.setdefault((name, subject.get("uri", "")), subject)
+    for keyword in keywords:
+        found.setdefault((keyword, ""), {"name": keyword})
+    return list(found.values())
+
+
+def _category_uri(scheme: str, term: str) -> str | None:
+    """The uri of a category in a scheme that is a web address: an IPTC NewsCodes scheme
+    gives the code's uri as G2 and NITF subjects have it
+    (``http://cv.iptc.org/newscodes/subjectcode/16000000``), any other scheme + term."""
+    if iptc := _IPTC_SCHEME.fullmatch(scheme):
+        return f"http://cv.iptc.org/newscodes/{iptc.group(1)}/{term}" if re.fullmatch(r"[\w.-]+", term) else None
+    if not absolute_url(scheme):
+        return None
+    joined = scheme + quote(term, safe="-._~") if scheme.endswith(("/", "#", "=", ":")) else \
+        f"{scheme}/{quote(term, safe='-._~')}"
+    return absolute_url(joined)
 
 
 def _stamp(parsed: time.struct_time | None) -> str | None:

@@ -71,17 +71,27 @@ def _rendition(remote: etree._Element, fallback: str) -> dict[str, Any] | None:
     if not href:
         return None
     name = local_code(attr(remote, "rendition")) or attr(remote, "renditionuri").rstrip("/").rpartition("/")[2]
-    rendition: dict[str, Any] = {"name": name or fallback, "href": href}
-    texts = (("contentType", "contenttype"), ("format", "format"), ("aspectRatio", "videoaspectratio"),
-             ("videoCodec", "videocodec"))
+    rendition = media_rendition(name or fallback, href, attr(remote, "contenttype"), width=attr(remote, "width"),
+                                height=attr(remote, "height"), sizeInBytes=attr(remote, "size"))
+    texts = (("format", "format"), ("aspectRatio", "videoaspectratio"), ("videoCodec", "videocodec"))
     rendition.update({target: value for target, source in texts if (value := attr(remote, source))})
-    for target, source in (("width", "width"), ("height", "height"), ("sizeInBytes", "size")):
-        if (value := attr(remote, source)).isdigit() and len(value) < 16:
-            rendition[target] = int(value)
     if (rate := _number(attr(remote, "videoframerate"))) is not None:
         rendition["frameRate"] = rate
     if (duration := _seconds(remote, rate)) is not None:
         rendition["duration"] = duration
+    return rendition
+
+
+def media_rendition(name: str, href: str, content_type: str = "", **counts: str) -> dict[str, Any]:
+    """A ninjs rendition: ``name``, ``href``, ``contentType`` when given, and each of
+    ``counts`` (width, height, sizeInBytes, duration in whole seconds…) whose value is
+    a whole number of at most 15 digits; any other value is left out."""
+    rendition: dict[str, Any] = {"name": name, "href": href}
+    if content_type:
+        rendition["contentType"] = content_type
+    for key, value in counts.items():
+        if value.isascii() and value.isdigit() and len(value) < 16:
+            rendition[key] = int(value)
     return rendition
 
 

@@ -36,7 +36,7 @@ from shared.events import Article, TextBlock
 from shared.formats.base import ParsedItem
 from shared.formats.html_metadata import (absolute_url, declared_language, fill_author, page_headline,
                                           page_metadata, publication_date, published_timestamp)
-from shared.formats.sentences import CLOSERS, SENTENCE_MARKS, ends_like_a_sentence
+from shared.formats.furniture import is_furniture
 
 MAX_PAGE_BYTES = 20_000_000  # trafilatura's own MAX_FILE_SIZE: larger pages are refused, not truncated
 
@@ -48,36 +48,7 @@ _RELATED_LABEL = re.compile(
     r"^(?:more|related|recommended|popular|trending|most read|top stories|latest|read next|read more|"
     r"read also|also read|you (?:may|might) also like|further reading|see also|don'?t miss|editor'?s picks)\b",
     re.I)
-# One pattern, its alternatives tried in one search per paragraph (ten searches were a
-# third of the paragraph pass).
-_FURNITURE = re.compile("|".join(f"(?:{p})" for p in (
-    r"^(?:like this (?:story|article)\?|share (?:this|it|on|via)\b|click to share|tweet this|email this|"
-    r"print this|copy link)",
-    r"^[\W_]*(?:advertisement|advertising|sponsored(?: content)?|story continues below(?: advertisement)?)[\W_]*$",
-    r"^(?:read more|related(?: post| article| story| stories| content| coverage)?|see more|see also|also read|"
-    r"more|don'?t miss|recommended(?: for you)?|you (?:may|might) also like|also on \S+|more from \S+|watch)"
-    r"\b\s*(?:[:.|\-–—]|\.\.\.|…|$)",
-    r"^\s*\d*\s*comments?\s*$",
-    r"^(?:tell us what you think|leave a (?:comment|reply)|join the (?:conversation|discussion))",
-    r"^follow\b.{0,80}\b(?:on|at)\b.{0,40}(?:facebook|twitter|instagram|youtube|linkedin)",
-    r"^(?:filed under|posted in|tags?|categories|category)\s*:",
-    r"^(?:have a (?:news )?tip|got a (?:news )?tip)\b",
-    r"\[(?P<shortcode>\w+)\b[^\]]*\].*\[/(?P=shortcode)\]",  # a CMS shortcode left in the text: [button …]…[/button]
-)), re.I)
-# Pitches a story may also quote or report ("…its newsletter, which residents can sign up
-# for…", "publishers said all rights reserved…"): furniture only when they open a sentence
-# ("… every month. Click here for more information.") or sit in a short line that does not
-# end like a sentence ("City Post 2024 | All rights reserved").
-_PITCHES = "|".join(f"(?:{p})" for p in (
-    r"(?:newsletter|inbox)\b.*\b(?:sign up|subscribe)|(?:sign up|subscribe)\b.*\b(?:newsletter|inbox)",
-    r"click here\b",
-    r"all rights reserved\b",
-))
-_PITCH = re.compile(rf"(?:^|(?<=[{SENTENCE_MARKS}] )|(?<=[{SENTENCE_MARKS}][{CLOSERS}] ))(?:{_PITCHES})", re.I)
-_ANY_PITCH = re.compile(rf"\b(?:{_PITCHES})", re.I)
-_PITCH_LINE_WORDS = 12  # a line this short that ends like no sentence is a label or a notice
 _MIN_BODY_WORDS = 3  # fewer is navigation debris ("Home"), not a story
-_FURNITURE_MAX_CHARS = 300  # a longer paragraph is prose even when it mentions a newsletter
 _INERT = ("script", "style", "link", "meta")
 _OUTSIDE_STORY = (*_INERT, "aside", "footer", "nav", "svg", "iframe", "noscript", "button", "input", "select")
 _JSON_LD = "application/ld+json"
@@ -309,12 +280,12 @@ def _paragraphs(body: etree._Element, titles: set[str]) -> list[str]:
         if (is_h1 and not seen_h1) or (index == 0 and _words(_plain(block)) in titles):
             seen_h1 = seen_h1 or is_h1  # the headline repeated above the story
             continue
-        if block.tag in ("p", "head") and _is_furniture(_plain(block)):
+        if block.tag in ("p", "head") and is_furniture(_plain(block)):
             continue
         if block.tag == "list":
             if _is_link_list(block):
                 continue
-            for item in [i for i in block if _is_furniture(_plain(i))]:
+            for item in [i for i in block if is_furniture(_plain(i))]:
                 block.remove(item)
         if block.tag == "ref":  # a bare link at the top level of the body: keep its text only
             block.tag = "p"
@@ -334,16 +305,6 @@ def _split_tails(body: etree._Element) -> None:
             paragraph = etree.Element("p")
             paragraph.text, block.tail = block.tail.strip(), None
             block.addnext(paragraph)
-
-
-def _is_furniture(text: str) -> bool:
-    line = " ".join(text.split())
-    if len(line) > _FURNITURE_MAX_CHARS:
-        return False
-    if _FURNITURE.search(line) is not None or _PITCH.search(line) is not None:
-        return True
-    short = len(line.split()) < _PITCH_LINE_WORDS and not ends_like_a_sentence(line)
-    return short and _ANY_PITCH.search(line) is not None
 
 
 def _is_link_list(block: etree._Element) -> bool:

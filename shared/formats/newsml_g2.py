@@ -11,6 +11,7 @@ namespace reads the same.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from lxml import etree
@@ -18,6 +19,8 @@ from lxml import etree
 from shared.errors import ParseError
 from shared.events import Article, Signal, TextBlock
 from shared.formats.base import ParsedItem
+from shared.formats.bylines import agency_sources, split_byline
+from shared.formats.datelines import dateline_place
 from shared.formats.desk_notes import DeskNotes, split_desk_notes
 from shared.formats.g2_media import (MEDIA_TYPES, item_type, local_code, member_associations, ref_uri,
                                      renditions)
@@ -32,6 +35,14 @@ _KINDS = {"person": "people", "organisation": "organisations", "organization": "
 _KILLED = {"canceled", "cancelled", "withdrawn"}
 _SIGNALS = {"correction": Signal.CORRECTION, "update": Signal.UPDATE}
 _ITEMS = ("newsItem", "packageItem")
+# Creator and contributor role codes (IPTC crol:/ctrol:, and providers' own) → ninjs people ``rel``.
+_ROLES = {**dict.fromkeys(("writer", "author", "reporter", "correspondent", "journalist", "columnist"), "author"),
+          **dict.fromkeys(("photographer", "photog", "photo"), "photographer"),
+          **dict.fromkeys(("videographer", "cameraman", "cameraoperator", "camera", "videojournalist"), "videographer"),
+          **dict.fromkeys(("editor", "copyeditor", "subeditor", "photoeditor"), "editor"),
+          **dict.fromkeys(("capwriter", "captionwriter", "descrwriter", "descriptionwriter"), "caption-writer"),
+          **dict.fromkeys(("illustrator", "graphicartist", "artist", "graphics"), "illustrator"),
+          "translator": "translator", "producer": "producer"}
 
 
 def parse_newsml_g2(payload: bytes, *, provider: str) -> list[ParsedItem]:
@@ -43,7 +54,9 @@ def parse_newsml_g2(payload: bytes, *, provider: str) -> list[ParsedItem]:
     video, audio; composite for a package), dates from itemMeta, ``pubStatus``
     (stat:canceled or stat:withdrawn → "canceled" and signal KILL), signal
     CORRECTION / UPDATE from ``<signal qcode="sig:correction|sig:update"/>``,
-    headlines, descriptions (a picture's caption), slugline, byline and creators,
+    headlines, descriptions (a picture's caption), slugline, byline (without "By") and
+    creators and contributors as people with their role as ``rel`` (authors split from
+    the byline when there are none; its agencies as infoSources), dateline place,
     edNote, subjects (``medtop:`` and ``subj:`` qcodes as IPTC uris; people,
     organisations and places by their ``cpnat:`` type), language, urgency, embargo,
     rightsInfo; for text the body of ``inlineXML`` (XHTML or NITF) or ``inlineData``
@@ -116,8 +129,9 @@ def _read_item(item: etree._Element, slug: str, media: dict[str, etree._Element]
         if not headlines and not desk.paragraphs:
             raise ParseError("newsItem has neither headline nor body", where=xpath_of(item))
         associations = _with_renditions(photo_associations(uri, photos), media)
-    creators = [text_of(c.find("{*}name")) or attr(c, "literal") for c in content.iterfind("{*}creator")]
-    creators = [c for c in creators if c]
+    creators, contributors = _credited(content, "creator", "author"), _credited(content, "contributor", "contributor")
+    byline = split_byline(text_of(content.find("{*}by")))
+    info_sources = [c for c in (_concept(s, role=True) for s in content.iterfind("{*}infoSource")) if c]
     entities = _entities(item, content)
     rights = _child(item, "rightsInfo")
     holder = _child(rights, "copyrightHolder")
@@ -138,17 +152,18 @@ def _read_item(item: etree._Element, slug: str, media: dict[str, etree._Element]
         usageTerms=text_of(rights.find("{*}usageTerms")) or None,
         edNote=desk.ed_note(text_of(meta.find("{*}edNote"))),
         language=attr(content.find("{*}language"), "tag") or attr(item, "xml:lang") or None,
-        by=text_of(content.find("{*}by")) or " and ".join(creators) or text_of(content.find("{*}creditline")) or None,
+        by=byline.text or " and ".join(p["name"] for p in creators) or text_of(content.find("{*}creditline")) or None,
         slugline=text_of(content.find("{*}slugline")) or desk.slug or None,
-        located=text_of(content.find("{*}located/{*}name")) or text_of(content.find("{*}dateline")) or None,
+        located=text_of(content.find("{*}located/{*}name")) or dateline_place(text_of(content.find("{*}dateline")))
+        or None,
         headlines=headlines,
         descriptions=descriptions,
         bodies=plain_body(desk.paragraphs),
-        people=[{"name": name, "rel": "author"} for name in creators] + entities.pop("people", []),
+        people=(creators or byline.people()) + contributors + entities.pop("people", []),
         organisations=entities.pop("organisations", []),
         places=entities.pop("places", []),
         subjects=entities.pop("subjects", []) + [{"name": k} for k in dict.fromkeys(keywords)],
-        infoSources=[c for c in (_concept(s, role=True) for s in content.iterfind("{*}infoSource")) if c],
+        infoSources=info_sources + agency_sources(byline.affiliations, known=info_sources),
         altIds=[{"role": local_code(attr(a, "type")) or "altId", "value": text_of(a)}
                 for a in content.iterfind("{*}altId") if text_of(a)],
         renditions=item_renditions,
@@ -157,6 +172,18 @@ def _read_item(item: etree._Element, slug: str, media: dict[str, etree._Element]
         **entities,
     )
     return ParsedItem(article=article, source_format="newsml-g2", signal=_signal(meta, pub_status))
+
+
+def _credited(content: etree._Element, tag: str, default_rel: str) -> list[dict[str, str]]:
+    """The named ``creator``s or ``contributor``s of an item as ninjs people, ``rel``
+    from their role (:data:`_ROLES`; a role it does not list as its code; no role:
+    ``default_rel``)."""
+    people = []
+    for element in content.iterfind(f"{{*}}{tag}"):
+        if name := text_of(element.find("{*}name")) or attr(element, "literal"):
+            code = local_code(attr(element, "role"))
+            people.append({"name": name, "rel": _ROLES.get(re.sub(r"[\W_]", "", code).lower(), code or default_rel)})
+    return people
 
 
 def _child(element: etree._Element, name: str) -> etree._Element:

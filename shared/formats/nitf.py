@@ -18,7 +18,10 @@ from lxml import etree
 from shared.errors import ParseError
 from shared.events import Article, Signal, TextBlock
 from shared.formats.base import ParsedItem
+from shared.formats.bylines import agency_sources, split_byline
+from shared.formats.datelines import dateline_place
 from shared.formats.desk_notes import DeskNotes, split_desk_notes
+from shared.formats.g2_media import media_rendition
 from shared.formats.ninjs_json import ninjs_datetime, ninjs_uri, plain_body, provider_slug, story_uri
 from shared.formats.sentences import ends_like_a_sentence
 from shared.formats.xmlsafe import attr, block_paragraphs, gather_text, local_name, parse_xml, text_of, xpath_of
@@ -39,6 +42,7 @@ class Story:
     deck: str = ""
     by: str = ""
     authors: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # the agencies the byline names
     located: str = ""
     paragraphs: list[str] = field(default_factory=list)
     photos: list[dict[str, Any]] = field(default_factory=list)
@@ -48,8 +52,10 @@ class Story:
 def read_story(nitf: etree._Element) -> Story:
     """Read the story in a NITF ``<nitf>`` (or bare ``<body>``/``<body.content>``) element.
 
-    Out: headline (``hl1``, else ``head/title``), deck (``hl2`` in the hedline), byline (``person``
-    names, else the byline text without its title or a leading "By"), dateline place,
+    Out: headline (``hl1``, else ``head/title``), deck (``hl2`` in the hedline), byline (its text
+    without its title or a leading "By"; authors from its ``person`` names, else split from
+    its text, :func:`~shared.formats.bylines.split_byline`; the agencies it or its title
+    names), dateline place (:func:`~shared.formats.datelines.dateline_place`),
     the paragraphs of every ``body.content`` (subheads included, media and notes left
     out; editors' notes, keyword and slug lines moved to ``desk``, with the text of
     ``<note>``s of class "editorsnote" or type "npa", not for publication) and the
@@ -62,15 +68,20 @@ def read_story(nitf: etree._Element) -> Story:
         story.headline = text_of(hedline.find("{*}hl1"))
         story.deck = " ".join(filter(None, (text_of(h) for h in hedline.findall("{*}hl2"))))
     story.headline = story.headline or text_of(nitf.find("{*}head/{*}title"))
+    bys = []
     for byline in nitf.iterfind(".//{*}body.head/{*}byline"):
-        people = [name for name in (text_of(p) for p in byline.iter("{*}person")) if name]
-        story.authors += people or [_without_by(" ".join(gather_text(byline, frozenset({"byttl"})).split()))]
-    story.authors = [a for a in story.authors if a]
-    story.by = " and ".join(story.authors)
+        said = split_byline(" ".join(gather_text(byline, frozenset({"byttl"})).split()))
+        named = [name for name in (text_of(p) for p in byline.iter("{*}person")) if name]
+        titled = [a for title in byline.iter("{*}byttl") for a in split_byline(text_of(title)).affiliations]
+        story.authors += named or said.names
+        story.sources += [*said.affiliations, *titled]
+        bys.append(" and ".join(named) or said.text)
+    story.authors = list(dict.fromkeys(a for a in story.authors if a))
+    story.sources = list(dict.fromkeys(story.sources))
+    story.by = " and ".join(b for b in bys if b)
     if (dateline := nitf.find(".//{*}body.head/{*}dateline")) is not None:
-        place = text_of(dateline.find("{*}location")) or " ".join(
-            gather_text(dateline, frozenset({"story.date"})).split())
-        story.located = place.strip(" ,.-–—")
+        story.located = dateline_place(text_of(dateline.find("{*}location")) or " ".join(
+            gather_text(dateline, frozenset({"story.date"})).split()))
     contents = [nitf] if local_name(nitf) == "body.content" else list(nitf.iter("{*}body.content"))
     paragraphs, notes = [], []
     for content in contents:
@@ -97,14 +108,9 @@ def _media(media: etree._Element) -> dict[str, Any] | None:
         source = attr(reference, "source")
         if not source or ninjs_uri(source, "x") != source:  # an id of the sender's, not a link
             continue
-        rendition: dict[str, Any] = {"name": attr(reference, "name") or ("source" if number == 1 else
-                                                                          f"rendition-{number}"), "href": source}
-        if kind_of := attr(reference, "mime-type"):
-            rendition["contentType"] = kind_of
-        for size in ("width", "height"):
-            if (value := attr(reference, size)).isdigit() and len(value) < 16:
-                rendition[size] = int(value)
-        renditions.append(rendition)
+        name = attr(reference, "name") or ("source" if number == 1 else f"rendition-{number}")
+        renditions.append(media_rendition(name, source, attr(reference, "mime-type"),
+                                          width=attr(reference, "width"), height=attr(reference, "height")))
     return {"source": attr(first, "source"), "type": attr(first, "mime-type"), "kind": kind,
             "caption": text_of(media.find("{*}media-caption")), "credit": text_of(media.find("{*}media-producer")),
             "renditions": renditions}
@@ -118,7 +124,8 @@ def parse_nitf(payload: bytes, *, provider: str) -> list[ParsedItem]:
     a content hash when there is no doc-id), version from ``du-key/@version``,
     headline (``hl1``, ``title``, else a first body line of at most 160 characters, which
     stays in the body too when it is a full sentence),
-    deck (``descriptions`` role "deck"), byline, dateline (``located``),
+    deck (``descriptions`` role "deck"), byline (``by``, authors as ``people``, agencies as
+    ``infoSources`` role "source"), dateline place (``located``),
     plain-text body, urgency (``ed-urg``), dates (``date.issue``, ``date.release``
     when later, ``date.expire``, ``pubdata/@date.publication``), ``doc.copyright``,
     ``ed-msg`` and the body's editors' notes (edNote), keyword lines (subjects), a slug
@@ -163,6 +170,7 @@ def parse_nitf(payload: bytes, *, provider: str) -> list[ParsedItem]:
         descriptions=[TextBlock(role="deck", contentType="text/plain", value=story.deck)] if story.deck else [],
         bodies=plain_body(story.paragraphs),
         people=[{"name": name, "rel": "author"} for name in story.authors] + _named(docdata, "person"),
+        infoSources=agency_sources(story.sources),
         organisations=_named(docdata, "org"),
         places=_places(docdata),
         subjects=_subjects(root, docdata, attr(docdata.find("{*}du-key"), "key"))
@@ -201,10 +209,6 @@ def photo_associations(article_uri: str, photos: list[dict[str, Any]]) -> list[d
             item["descriptions"] = [{"role": "caption", "contentType": "text/plain", "value": photo["caption"]}]
         found.append(item)
     return found
-
-
-def _without_by(text: str) -> str:
-    return re.sub(r"^(?:by|av|von|par|por|door)\s+", "", text.strip(), flags=re.I).strip()
 
 
 def _version(docdata: etree._Element) -> str:

@@ -115,3 +115,119 @@ def test_only_named_html_references_outside_cdata_become_numeric():
     payload = b"<x a='&eacute;'>&eacute;&amp;&bogus;<![CDATA[&eacute;]]><!-- &eacute; -->&NotEqualTilde;</x>"
     assert numeric_references(payload) == (
         b"<x a='&#233;'>&#233;&amp;&bogus;<![CDATA[&eacute;]]><!-- &eacute; -->&#8770;&#824;</x>")
+
+
+_RSS = ('<?xml version="1.0"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+        "<channel><title>Wire</title><item><title>Quake hits coast</title><guid>urn:x:quake</guid>{item}"
+        "</item></channel></rss>")
+
+
+def _rss_item(item: str) -> dict:
+    [parsed] = parse_feed(_RSS.format(item=item).encode(), provider="wire")
+    ninjs = parsed.article.to_ninjs()
+    assert ninjs_errors(ninjs) == []
+    return ninjs
+
+
+def test_a_creator_line_of_several_authors_is_split_without_its_by():
+    ninjs = _rss_item("<dc:creator>By Jane Doe and John Roe, Reuters</dc:creator><description>Text.</description>")
+    assert ninjs["people"] == [{"name": "Jane Doe", "rel": "author"}, {"name": "John Roe", "rel": "author"}]
+    assert ninjs["by"] == "Jane Doe and John Roe, Reuters"
+    assert ninjs["infoSources"] == [{"name": "Reuters", "role": "source"}]
+
+
+def test_several_atom_authors_keep_their_email_when_each_is_one_person():
+    payload = (b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><id>urn:x:1</id><title>H</title>'
+               b"<author><name>Marie Curie</name><email>mc@example.org</email></author>"
+               b"<author><name>By Pierre Curie &amp; Paul Langevin</name><email>desk@example.org</email></author>"
+               b"<summary>Text.</summary></entry></feed>")
+    [item] = parse_feed(payload, provider="x")
+    assert item.article.people == [
+        {"name": "Marie Curie", "rel": "author", "contactInfo": [{"type": "email", "role": "work",
+                                                                  "value": "mc@example.org"}]},
+        {"name": "Pierre Curie", "rel": "author"}, {"name": "Paul Langevin", "rel": "author"}]
+    assert item.article.by == "Marie Curie and Pierre Curie & Paul Langevin"
+
+
+def test_enclosures_and_media_content_become_associations_with_renditions():
+    ninjs = _rss_item(
+        '<description>Text.</description><enclosure url="https://ex.com/a.jpg" length="12345" type="image/jpeg"/>'
+        '<media:content url="https://ex.com/b.jpg" medium="image" width="800" height="600">'
+        "<media:description>Rescuers at work</media:description><media:credit>Jane Doe/Reuters</media:credit>"
+        '<media:thumbnail url="https://ex.com/b-small.jpg" width="80" height="60"/></media:content>'
+        '<media:content url="https://ex.com/c.mp4" medium="video" type="video/mp4" fileSize="999" duration="65"/>'
+        '<media:content url="javascript:alert(1)" medium="image"/>'
+        '<enclosure url="https://ex.com/b.jpg" type="image/jpeg"/>'  # the same picture again
+        '<enclosure url="https://ex.com/report.pdf" type="application/pdf"/>')
+    first, clip, second = ninjs["associations"]  # Media RSS first, then enclosures
+    assert first == {"name": "photo-1", "rel": "photo", "type": "picture", "uri": "https://ex.com/b.jpg",
+                     "renditions": [{"name": "source", "href": "https://ex.com/b.jpg", "width": 800, "height": 600},
+                                    {"name": "thumbnail", "href": "https://ex.com/b-small.jpg", "width": 80,
+                                     "height": 60}],
+                     "by": "Jane Doe/Reuters",
+                     "descriptions": [{"role": "caption", "contentType": "text/plain", "value": "Rescuers at work"}]}
+    assert clip["type"] == "video" and clip["rel"] == "video" and clip["renditions"] == [
+        {"name": "source", "href": "https://ex.com/c.mp4", "contentType": "video/mp4", "sizeInBytes": 999,
+         "duration": 65}]
+    assert second["uri"] == "https://ex.com/a.jpg" and second["renditions"] == [
+        {"name": "source", "href": "https://ex.com/a.jpg", "contentType": "image/jpeg", "sizeInBytes": 12345}]
+
+
+def test_a_media_group_is_one_picture_in_several_renditions_with_the_item_credit():
+    ninjs = _rss_item(
+        "<description>Text.</description><media:credit role=\"photographer\">Pat Photo</media:credit>"
+        '<media:group><media:content url="https://ex.com/big.jpg" type="image/jpeg" width="2000"/>'
+        '<media:content url="https://ex.com/small.jpg" type="image/jpeg" width="400"/>'
+        '<media:description type="html">&lt;b&gt;Rescuers&lt;/b&gt; at work</media:description></media:group>')
+    [photo] = ninjs["associations"]
+    assert [r["href"] for r in photo["renditions"]] == ["https://ex.com/big.jpg", "https://ex.com/small.jpg"]
+    assert photo["by"] == "Pat Photo" and photo["descriptions"][0]["value"] == "Rescuers at work"
+
+
+def test_an_atom_enclosure_link_and_a_lone_thumbnail_are_pictures():
+    payload = (b'<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/"><title>T</title>'
+               b"<entry><id>urn:x:1</id><title>H</title><summary>Text.</summary>"
+               b'<link rel="alternate" href="https://ex.com/1"/><link rel="enclosure" href="https://ex.com/1.mp3" '
+               b'type="audio/mpeg" length="42"/></entry>'
+               b"<entry><id>urn:x:2</id><title>H2</title><summary>Text.</summary>"
+               b'<media:thumbnail url="https://ex.com/2.jpg"/></entry></feed>')
+    first, second = parse_feed(payload, provider="x")
+    [audio] = first.article.associations
+    assert audio["type"] == "audio" and audio["renditions"][0]["href"] == "https://ex.com/1.mp3"
+    [picture] = second.article.associations
+    assert picture["type"] == "picture" and picture["renditions"] == [{"name": "thumbnail",
+                                                                       "href": "https://ex.com/2.jpg"}]
+
+
+def test_a_category_with_a_domain_is_a_coded_subject():
+    ninjs = _rss_item("<description>Text.</description>"
+                      '<category domain="http://cv.iptc.org/newscodes/subjectcode/">16000000</category>'
+                      '<category domain="https://ex.com/tags/">Quakes &amp; Tsunamis</category>'
+                      '<category domain="desk">Science</category><category>Asia</category>')
+    assert ninjs["subjects"] == [
+        {"name": "16000000", "uri": "http://cv.iptc.org/newscodes/subjectcode/16000000"},
+        {"name": "Quakes & Tsunamis", "uri": "https://ex.com/tags/Quakes%20%26%20Tsunamis"},
+        {"name": "Science"}, {"name": "Asia"}]
+
+
+def test_feed_boilerplate_and_desk_lines_leave_the_body():
+    ninjs = _rss_item(
+        "<description>A strong quake hit.</description><content:encoded><![CDATA["
+        "<p>A strong quake hit the coast on Tuesday, officials said.</p><p>Eds: Adds casualty figures.</p>"
+        "<p>No tsunami warning was issued.</p><p>Continue reading &#8230;</p>"
+        '<p>The post <a href="https://ex.com/a">Quake hits coast</a> appeared first on Wire.</p>]]>'
+        "</content:encoded>")
+    assert ninjs["bodies"][0]["value"] == ("A strong quake hit the coast on Tuesday, officials said.\n\n"
+                                           "No tsunami warning was issued.")
+    assert ninjs["edNote"] == "Eds: Adds casualty figures."
+
+
+def test_a_picture_caption_is_no_story_text():
+    payload = (b'<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>T</title><item>'
+               b"<title>Quake hits coast</title><guid>urn:x:1</guid>"
+               b'<media:content url="https://ex.com/b.jpg" medium="image"><media:description>Rescuers at work'
+               b"</media:description></media:content></item></channel></rss>")
+    [item] = parse_feed(payload, provider="x")
+    assert item.article.bodies == [] and item.article.descriptions == []
+    assert item.article.associations[0]["descriptions"][0]["value"] == "Rescuers at work"

@@ -173,3 +173,59 @@ def test_inline_xml_with_sibling_paragraphs_keeps_every_one():
                b"</contentSet></newsItem>")
     [item] = parse_newsml_g2(payload, provider="wire")
     assert item.article.body_text == "One.\n\nTwo.\n\nThree."
+
+
+CREDITED = """<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="urn:x:credits" version="2">
+  <itemMeta><itemClass qcode="ninat:text"/><versionCreated>2024-03-01T10:00:00Z</versionCreated></itemMeta>
+  <contentMeta>{meta}<headline>Storm</headline><language tag="en"/></contentMeta>
+  <contentSet><inlineXML contenttype="application/xhtml+xml"><html xmlns="http://www.w3.org/1999/xhtml"><body>
+    <p>A storm hit.</p></body></html></inlineXML></contentSet></newsItem>"""
+
+
+def _credited(meta: str) -> dict:
+    [item] = parse_newsml_g2(CREDITED.format(meta=meta).encode(), provider="wire")
+    ninjs = item.article.to_ninjs()
+    assert ninjs_errors(ninjs) == []
+    return ninjs
+
+
+def test_creators_and_contributors_keep_their_roles():
+    ninjs = _credited('<creator role="crol:writer"><name>Jane Doe</name></creator>'
+                      '<contributor role="crol:editor"><name>Ed Itor</name></contributor>'
+                      '<creator role="crol:photographer"><name>Pat Photo</name></creator>'
+                      '<creator literal="kt"><name>Kari Tuomi</name></creator>'
+                      '<contributor role="ctrol:descrWriter"><name>sp/lrc</name></contributor>'
+                      '<contributor role="rolecode:TechnicalOrigin"><name>ZDF</name></contributor>'
+                      '<contributor qcode="pers:CK"/>'
+                      '<by>By Jane Doe and Pat Photo</by>')
+    assert ninjs["people"] == [
+        {"name": "Jane Doe", "rel": "author"}, {"name": "Pat Photo", "rel": "photographer"},
+        {"name": "Kari Tuomi", "rel": "author"}, {"name": "Ed Itor", "rel": "editor"},
+        {"name": "sp/lrc", "rel": "caption-writer"}, {"name": "ZDF", "rel": "TechnicalOrigin"}]
+    assert ninjs["by"] == "Jane Doe and Pat Photo"
+
+
+def test_without_creators_the_by_line_names_the_authors_and_the_agency():
+    ninjs = _credited("<by>By Jane Doe and John Roe, Reuters</by>")
+    assert ninjs["people"] == [{"name": "Jane Doe", "rel": "author"}, {"name": "John Roe", "rel": "author"}]
+    assert ninjs["infoSources"] == [{"name": "Reuters", "role": "source"}]
+    assert ninjs["by"] == "Jane Doe and John Roe, Reuters"
+
+
+def test_a_by_line_agency_already_an_info_source_is_not_repeated():
+    ninjs = _credited('<infoSource role="isrol:origcont"><name>Reuters</name></infoSource>'
+                      "<by>Jane Doe, Reuters</by>")
+    assert ninjs["infoSources"] == [{"name": "Reuters", "role": "origcont"}]
+
+
+@pytest.mark.parametrize("dateline, place", [
+    ("MIAMI, March 1", "MIAMI"),
+    ("KYIV, Ukraine, March 1 (Reuters) -", "KYIV, Ukraine"),
+])
+def test_located_from_the_dateline_is_its_place(dateline, place):
+    assert _credited(f"<dateline>{dateline}</dateline>")["located"] == place
+
+
+def test_contributors_alone_leave_the_authors_to_the_by_line():
+    ninjs = _credited('<contributor role="crol:editor"><name>Ed Itor</name></contributor><by>By Jane Doe</by>')
+    assert ninjs["people"] == [{"name": "Jane Doe", "rel": "author"}, {"name": "Ed Itor", "rel": "editor"}]

@@ -173,3 +173,50 @@ def test_a_lead_sentence_read_as_the_headline_stays_in_the_body():
     payload = f"<nitf><head><title/></head><body><body.content><p>{lead}</p><p>{rest}</p></body.content></body></nitf>"
     [item] = parse_nitf(payload.encode(), provider="wire")
     assert item.article.headline == lead and item.article.body_text == f"{lead}\n\n{rest}"
+
+
+def test_a_results_table_in_pre_keeps_one_line_per_row():
+    rows = "1. Noah Lyles (USA)      9.79\n2. Kishane Thompson (JAM) 9.79\n3. Fred Kerley (USA)      9.81"
+    payload = (f"<nitf><body><body.head><hedline><hl1>Results</hl1></hedline></body.head><body.content>"
+               f"<p>Men's 100m final:</p><pre>{rows}\n</pre></body.content></body></nitf>")
+    [item] = parse_nitf(payload.encode(), provider="wire")
+    assert item.article.body_text == f"Men's 100m final:\n\n{rows}"
+    assert ninjs_errors(item.article.to_ninjs()) == []
+
+
+def _story_head(head: str) -> bytes:
+    return (f"<nitf><body><body.head><hedline><hl1>Storm</hl1></hedline>{head}</body.head>"
+            "<body.content><p>A storm hit.</p></body.content></body></nitf>").encode()
+
+
+def test_a_byline_of_several_authors_and_an_agency_is_split():
+    [item] = parse_nitf(_story_head("<byline>By Jane Doe and John Roe, Reuters</byline>"), provider="wire")
+    ninjs = item.article.to_ninjs()
+    assert ninjs["people"] == [{"name": "Jane Doe", "rel": "author"}, {"name": "John Roe", "rel": "author"}]
+    assert ninjs["infoSources"] == [{"name": "Reuters", "role": "source"}]
+    assert ninjs["by"] == "Jane Doe and John Roe, Reuters" and ninjs_errors(ninjs) == []
+
+
+def test_an_agency_in_the_byline_title_is_the_source_and_the_title_no_author():
+    [item] = parse_nitf(_story_head("<byline>By JANE DOE<byttl>Associated Press Writer</byttl></byline>"),
+                        provider="wire")
+    assert item.article.people == [{"name": "JANE DOE", "rel": "author"}] and item.article.by == "JANE DOE"
+    assert item.article.infoSources == [{"name": "Associated Press", "role": "source"}]
+
+
+def test_a_byline_of_agencies_names_no_person():
+    [item] = parse_nitf(SAMPLE, provider="NTB")
+    assert item.article.by == "NTB-AFP-DPA" and item.article.people == []
+    assert [s["name"] for s in item.article.infoSources] == ["NTB", "AFP", "DPA"]
+
+
+@pytest.mark.parametrize("dateline, place", [
+    ("MIAMI, Oct. 3 (Reuters) -", "MIAMI"),
+    ("WASHINGTON, D.C., Jan 5", "WASHINGTON, D.C."),
+    ("PARIS (AFP) -", "PARIS"),
+    ("KYIV, Ukraine, March 1", "KYIV, Ukraine"),
+    ("<location>HELSINKI</location>, <story.date norm='20240517'>May 17</story.date>", "HELSINKI"),
+])
+def test_located_is_the_dateline_place_without_date_or_agency(dateline, place):
+    [item] = parse_nitf(_story_head(f"<dateline>{dateline}</dateline>"), provider="wire")
+    assert item.article.located == place

@@ -1,0 +1,65 @@
+"""The place of a wire dateline.
+
+A dateline says where and when a story was filed, and often for whom: "MIAMI, Oct. 3
+(Reuters) -", "BERLIN, 3. März (dpa) -", "PARIS (AFP) -", "WASHINGTON, D.C., Jan 5".
+ninjs ``located`` is the place alone. The place is what comes before the first comma
+or dash that a date follows (a month name or abbreviation in the wires' languages, a
+day number, a weekday, a numeric date), or before a parenthesised agency.
+"""
+from __future__ import annotations
+
+import re
+
+from shared.formats.bylines import is_agency
+
+_MONTHS = "|".join((
+    # en
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
+    r"|nov(?:ember)?|dec(?:ember)?",
+    # de, nl, no/da, sv
+    r"j[äa]n(?:ner)?|januar[iy]?|februar[iy]?|m[äa]rz|maerz|maart|marts?|mars|mai|maj|mei|juni|juli|augusti?"
+    r"|augustus|okt(?:ober)?|dez(?:ember)?|desember|december",
+    # fr
+    r"janv(?:ier)?|f[ée]vr?(?:ier)?|avr(?:il)?|juin|juil(?:let)?|ao[uû]t|sept(?:embre)?|oct(?:obre)?|nov(?:embre)?"
+    r"|d[ée]c(?:embre)?",
+    # es, pt, it
+    r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|se(?:p|t)tiembre|octubre|noviembre|diciembre|janeiro"
+    r"|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro|gennaio|febbraio|aprile|maggio"
+    r"|giugno|luglio|settembre|ottobre|dicembre",
+))
+_WEEKDAYS = "|".join((
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.",
+    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag",
+    r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche",
+    r"lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bado|domingo|segunda-feira|ter[çc]a-feira|quarta-feira"
+    r"|quinta-feira|sexta-feira|luned[iì]|marted[iì]|mercoled[iì]|gioved[iì]|venerd[iì]",
+    r"mandag|tirsdag|onsdag|torsdag|fredag|l[øö]rdag|s[øö]ndag|måndag|tisdag",
+))
+_DATE = (rf"(?:(?:{_MONTHS})\.?\s+\d"  # Oct. 3, March 1
+         # 3. März, le 3 mars, 3 de marzo
+         rf"|(?:(?:le|el|den|am|the)\s+)?\d{{1,2}}(?:st|nd|rd|th|er|º)?\.?\s+(?:de\s+)?(?:{_MONTHS})\b"
+         rf"|\d{{1,4}}[./-]\d{{1,2}}\b"  # 2024-03-01, 3.1.
+         rf"|(?:{_WEEKDAYS})(?!\w))")
+# A comma or dash with a date after it: where the place ends.
+_DATE_CUT = re.compile(rf"(?:\s*,|\s+[-–—]|[-–—]\s)\s*(?={_DATE})", re.I)
+_STARTS_WITH_DATE = re.compile(_DATE, re.I)
+# A parenthesised credit: an agency anywhere, anything at the end of the line.
+_PARENTHESES = re.compile(r"\s*\(([^()]{1,60})\)")
+_EDGES = " ,;:-–—"  # a full stop stays: it ends an abbreviation ("WASHINGTON, D.C.", "ST. LOUIS, Mo.")
+
+
+def dateline_place(dateline: str) -> str:
+    """The place of a dateline ("MIAMI, Oct. 3 (Reuters) -" → "MIAMI", "KYIV, Ukraine,
+    March 1" → "KYIV, Ukraine", "PARIS (AFP) -" → "PARIS"); "" when it names no place
+    (a date alone). Never raises."""
+    text = " ".join(dateline.split())[:400]  # a dateline is short; the cap keeps the search linear
+    if _STARTS_WITH_DATE.match(text):
+        return ""
+    for found in _PARENTHESES.finditer(text):
+        at_end = not text[found.end():].strip(_EDGES + ".")
+        if at_end or is_agency(found.group(1)):
+            text = text[:found.start()]
+            break
+    if found := _DATE_CUT.search(text):
+        text = text[:found.start()]
+    return text.strip(_EDGES)
