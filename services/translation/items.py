@@ -16,6 +16,7 @@ from typing import Any
 
 from services.translation.engines.base import RULE_BASED_GIST, Provenance
 from shared.events import Article, ArticleEvent, StageNote, TranslationInfo, TranslationLink, article_id_for
+from shared.translation_uris import translation_uri
 
 STAGE = "translation"
 _QUALITY_WORDS = {RULE_BASED_GIST: "rule-based gist: for understanding, not for publication without editing"}
@@ -32,22 +33,6 @@ class Rendering:
     memory_hits: int = 0
     names_protected: list[str] = field(default_factory=list)
     names_lost: list[str] = field(default_factory=list)
-
-
-def translation_uri(uri: str, language: str) -> str:
-    """The uri of ``uri``'s translation into ``language``, still a valid URI.
-
-    URNs get ``:translation:<lang>`` appended to their name, because RFC 8141
-    ignores ``?+``/``?=``/``#`` parts when comparing URNs (a fragment would make the
-    translation "equal" to its original); other URIs get a ``translation=<lang>``
-    query parameter before any fragment.
-    """
-    tag = language.strip().lower()
-    if uri[:4].lower() == "urn:":
-        cut = min((i for i in (uri.find("?+"), uri.find("?="), uri.find("#")) if i >= 0), default=len(uri))
-        return f"{uri[:cut]}:translation:{tag}{uri[cut:]}"
-    base, hash_mark, fragment = uri.partition("#")
-    return f"{base}{'&' if '?' in base else '?'}translation={tag}{hash_mark}{fragment}"
 
 
 def machine_note(provenance: Provenance, *, source: str, target: str, original_note: str | None) -> str:

