@@ -1,7 +1,8 @@
 """Findings written into the article (ninjs fields) and its envelope.
 
-ninjs 3.1 has fields for language, people, organisations, places, subjects,
-infoSources and descriptions; everything else (quotes, entity roles, confidences
+ninjs 3.1 has fields for language, people (those the story mentions or quotes, and
+those its credit lines name as contributors or editors), organisations, places,
+subjects, infoSources and descriptions; everything else (quotes, entity roles, confidences
 and offsets, dates mentioned, keywords, word count, reading time, and later the
 story cluster) goes to ``envelope.enrichment``, served by
 ``GET /v1/articles/{id}/enrichment``. What the provider already sent is kept:
@@ -39,8 +40,13 @@ def _place_fields(entity: Entity) -> dict[str, Any]:
 
 
 def _merge(existing: list[dict[str, Any]], found: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    names = {str(e.get("name", "")).casefold() for e in existing}
-    return existing + [f for f in found if f["name"].casefold() not in names]
+    """``existing`` followed by each of ``found`` whose name is not there yet."""
+    merged, names = list(existing), {str(e.get("name", "")).casefold() for e in existing}
+    for item in found:
+        if item["name"].casefold() not in names:
+            names.add(item["name"].casefold())
+            merged.append(item)
+    return merged
 
 
 def write_ninjs(findings: Findings, article: Article) -> None:
@@ -57,7 +63,8 @@ def write_ninjs(findings: Findings, article: Article) -> None:
             orgs.append(item)
         elif entity.kind == PLACE:
             places.append({**item, **_place_fields(entity)})
-    article.people = _merge(article.people, people)
+    contributors = [{"name": c.name, "rel": c.rel} for c in findings.text.contributors]
+    article.people = _merge(article.people, people + contributors)
     article.organisations = _merge(article.organisations, orgs)
     article.places = _merge(article.places, places)
     article.infoSources = _merge(article.infoSources, [{"name": s.name, "role": "cited"} for s in findings.sources])

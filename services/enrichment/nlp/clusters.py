@@ -1,8 +1,11 @@
 """Story clusters: near-duplicate articles share a cluster id (MinHash LSH).
 
 An article's text (headline and body, lower-cased words) is cut into 5-word
-shingles and summarised by a 128-permutation MinHash. The signature is split into
-``BANDS`` bands of ``ROWS`` rows (datasketch's optimum for a Jaccard threshold of
+shingles and summarised by a 128-permutation MinHash. In scripts written without
+spaces between words (Chinese, Japanese, Thai, Lao, Myanmar, Khmer) each character
+counts as a word, so a shingle there is five characters: a whole clause taken as one
+"word" would make any edit change every shingle of its sentence. The signature is
+split into ``BANDS`` bands of ``ROWS`` rows (datasketch's optimum for a Jaccard threshold of
 ``THRESHOLD``); each band hashes to a bucket key. Two articles land in a common
 bucket with probability 1-(1-s^ROWS)^BANDS for Jaccard similarity s: ≈1 for a
 lightly edited copy (s≥0.85), ≈0 for different stories (s≤0.3).
@@ -26,17 +29,33 @@ import numpy as np
 from datasketch import MinHash
 from datasketch.lsh import _optimal_param
 
+from services.enrichment.nlp.text import UNSPACED
 from shared.events import article_id_for
 
 SHINGLE_WORDS = 5
 NUM_PERM = 128
 THRESHOLD = 0.7
 BANDS, ROWS = _optimal_param(THRESHOLD, NUM_PERM, 0.5, 0.5)
+# Chinese and Japanese (as word counts treat them), and Thai, Lao, Myanmar and Khmer,
+# whose spaces fall between phrases, not words.
+_BY_CHARACTER = UNSPACED + "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
+_HAS_BY_CHARACTER = re.compile(rf"[{_BY_CHARACTER}]")
+# Space-separated text keeps exactly these words: its bucket keys are stored in the
+# story tables, and copies arriving after a deploy must still find their story.
 _WORD = re.compile(r"\w+")
+_WORD_OR_CHARACTER = re.compile(rf"[{_BY_CHARACTER}]|(?:(?![{_BY_CHARACTER}])\w)+")
+
+
+def shingle_words(text: str) -> list[str]:
+    """The words shingles are made of: ``\\w+`` runs, and each character of the
+    scripts written without spaces (marks included) on its own."""
+    return (_WORD_OR_CHARACTER if _HAS_BY_CHARACTER.search(text) else _WORD).findall(text)
 
 
 def shingles(text: str) -> set[bytes]:
-    words = _WORD.findall(text.casefold())
+    """The ``SHINGLE_WORDS``-word shingles of ``text`` (lower-cased), or the whole
+    text as one when it is shorter."""
+    words = shingle_words(text.casefold())
     if len(words) < SHINGLE_WORDS:
         return {" ".join(words).encode()} if words else set()
     return {" ".join(words[i:i + SHINGLE_WORDS]).encode() for i in range(len(words) - SHINGLE_WORDS + 1)}

@@ -3,7 +3,9 @@
 The headline, decks, plain-text body, photo captions and credits are joined into
 one text (blank lines between), so the model sees each name once in context;
 every offset found in it is reported against the field it came from
-(``bodies[0]``, ``associations[0].descriptions[0]``…).
+(``bodies[0]``, ``associations[0].descriptions[0]``…). The body's closing credit
+lines ("(Reporting by …; Editing by …)") are left out of it: the people they name
+are the story's contributors, kept apart, not people it mentions.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from services.enrichment.nlp.credits import Contributor, split_credits
 from shared.events import Article
 
 _TAG = re.compile(r"<[^>]+>")
@@ -35,6 +38,7 @@ class ArticleText:
 
     text: str = ""
     segments: list[Segment] = field(default_factory=list)
+    contributors: list[Contributor] = field(default_factory=list)  # from the body's credit lines
 
     def add(self, path: str, kind: str, value: str) -> None:
         value = value.strip()
@@ -70,7 +74,8 @@ def plain(value: str, content_type: str | None) -> str:
 
 
 def article_text(article: Article) -> ArticleText:
-    """The text enrichment analyses: headline, decks, the first body, captions, credits."""
+    """The text enrichment analyses: headline, decks, the first body (without its
+    closing credit lines, whose people go to ``contributors``), captions, credits."""
     doc = ArticleText()
     for i, block in enumerate(article.headlines):
         doc.add(f"headlines[{i}]", "headline", block.value)
@@ -80,7 +85,8 @@ def article_text(article: Article) -> ArticleText:
     bodies = [i for i, b in enumerate(article.bodies) if b.contentType in (None, "text/plain")] or \
         list(range(min(1, len(article.bodies))))
     for i in bodies[:1]:
-        doc.add(f"bodies[{i}]", "body", plain(article.bodies[i].value, article.bodies[i].contentType))
+        story, doc.contributors = split_credits(plain(article.bodies[i].value, article.bodies[i].contentType))
+        doc.add(f"bodies[{i}]", "body", story)
     for a, association in enumerate(article.associations):
         for d, block in enumerate(association.get("descriptions") or []):
             if isinstance(block, dict) and isinstance(block.get("value"), str):

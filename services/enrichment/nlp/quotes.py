@@ -5,19 +5,22 @@ single curly (‘…’, the British style). A ’ inside a word is an apostroph
 (don’t), as is one after a plural s before a lower-case word (the workers’ union),
 and a straight " right after a digit is an inch or seconds mark (a 65" screen):
 none of these opens or closes a quote.
-Its speaker is found from a speech verb next to it, in the same sentence:
+Its speaker is found from a speech verb or an attribution ("according to") next to
+it, in the same sentence:
 
-- after it: “…,” *they added* / “…,” *said the ministry*;
+- after it: “…,” *they added* / “…,” *said the ministry* / “…,” *according to Paul
+  Dales*;
 - before it: *Professor Park … explained,* “…” — the phrase before the verb, back
-  to the clause boundary, is the speaker;
+  to the clause boundary, is the speaker; *According to Paul Dales,* “…” — the phrase
+  after the attribution, up to the clause boundary;
 - a participle after a comma (*he raised doubts…, stating,* “…”) takes the subject
   that opens the sentence.
 
 A speaker phrase holding a person (after any titles) is that person; one that
-opens with an organisation is it; "he"/"she" is the person mentioned last, "they"
-the group that spoke last ("the sources revealed…"); anything else is an unnamed
-speaker ("sources familiar with North Korean affairs"), and a shorter phrase
-("the sources") joins the longer one whose words contain it.
+opens with an organisation is it; "he"/"she" ("him"/"her") is the person mentioned
+last, "they" ("them") the group that spoke last ("the sources revealed…"); anything
+else is an unnamed speaker ("sources familiar with North Korean affairs"), and a
+shorter phrase ("the sources") joins the longer one whose words contain it.
 """
 from __future__ import annotations
 
@@ -49,10 +52,15 @@ conclude concluded describe described told report reported reports
 _SPEECH_VERB = re.compile(r"\b(?:" + "|".join(sorted(SPEECH_VERBS, key=len, reverse=True)) + r")\b", re.I)
 _SKIP = frozenset("""have has had is was were are been be will would also reportedly later then further
 previously recently again once not n't just already""".split())
+# Phrases that attribute a quote as a speech verb does, naming the speaker after them.
+ATTRIBUTIONS = (("according", "to"), ("in", "the", "words", "of"))
 _BOUNDARY = frozenset(",;:—–()“”\"")
+# Where a speaker named after a verb or attribution ends: "said the ministry in a statement".
+_PHRASE_ENDS = frozenset(("in", "on", "at", "to"))
 _DETERMINERS = ("the ", "a ", "an ", "some ", "several ", "two ", "three ")
 _PERSON_PRONOUNS = frozenset(("he", "she"))
 _GROUP_PRONOUNS = frozenset(("they", "we"))
+_OBJECT_PRONOUNS = {"him": "he", "her": "she", "them": "they", "us": "we"}  # "according to her"
 
 
 @dataclass
@@ -134,9 +142,9 @@ class QuoteReader:
         window = [t for t in doc[i:min(len(doc), i + 10)] if not t.is_sent_start or t.i == i]
         if not window:
             return None
-        if window[0].lower_ in SPEECH_VERBS:  # “…,” said the ministry
-            end = next((t.i for t in window[1:] if t.is_punct or t.lower_ in ("in", "on", "at", "to")), window[-1].i + 1)
-            return self._resolve(doc[window[0].i + 1:end]) if end > window[0].i + 1 else None
+        named_from = self._attribution_end(i) or (i + 1 if window[0].lower_ in SPEECH_VERBS else None)
+        if named_from is not None:  # “…,” said the ministry / “…,” according to Paul Dales
+            return self._phrase_after(named_from, window[-1].i + 1)
         for t in window[1:6]:
             if t.lower_ in SPEECH_VERBS:  # “…,” they added
                 return self._resolve(doc[i:t.i])
@@ -145,7 +153,14 @@ class QuoteReader:
     def _speaker_before(self, span: Span):
         doc = self.doc
         sent_start = doc[span.start].sent.start
-        verb = next((j for j in range(span.start - 1, sent_start - 1, -1) if doc[j].lower_ in SPEECH_VERBS), None)
+        verb = None
+        for j in range(span.start - 1, sent_start - 1, -1):  # the nearest cue wins
+            if doc[j].lower_ in SPEECH_VERBS:
+                verb = j
+                break
+            named_from = self._attribution_end(j)
+            if named_from is not None:  # According to Paul Dales, “…”
+                return self._phrase_after(named_from, span.start)
         if verb is None:
             return None
         if doc[verb].lower_.endswith("ing") and verb > 0 and doc[verb - 1].text == ",":
@@ -154,6 +169,20 @@ class QuoteReader:
             return self._resolve(doc[subject.i:subject.i + 1]) if subject is not None else None
         phrase = self._phrase_before(verb)
         return self._resolve(phrase) if phrase is not None else None
+
+    def _attribution_end(self, i: int) -> int | None:
+        """Where the speaker's name starts when an attribution ("according to") starts at token ``i``."""
+        for cue in ATTRIBUTIONS:
+            if tuple(t.lower_ for t in self.doc[i:i + len(cue)]) == cue:
+                return i + len(cue)
+        return None
+
+    def _phrase_after(self, start: int, limit: int):
+        """The speaker named from token ``start`` to the first boundary (before ``limit``)."""
+        doc = self.doc
+        end = next((j for j in range(start, limit) if doc[j].is_punct or doc[j].lower_ in _PHRASE_ENDS
+                    or (j > start and doc[j].is_sent_start)), limit)
+        return self._resolve(doc[start:end]) if end > start else None
 
     def _phrase_before(self, verb: int) -> Span | None:
         doc = self.doc
@@ -175,7 +204,7 @@ class QuoteReader:
         entity = self._entity_at(head.idx)
         if entity is not None and (entity.kind == "person" or head.i == tokens[0].i or head.lower_ == "the"):
             return Speaker(entity.name, entity.kind, entity), None
-        word = tokens[0].lower_
+        word = _OBJECT_PRONOUNS.get(tokens[0].lower_, tokens[0].lower_)
         if len(tokens) == 1 and word in _PERSON_PRONOUNS:
             person = self._last_person(tokens[0].idx)
             return (Speaker(person.name, "person", person), tokens[0].text) if person else (None, None)

@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-from services.enrichment.nlp.text import stems, unspaced_characters, word_count
+from services.enrichment.nlp.text import QUESTION_MARKS, stems, unspaced_characters, word_count
 
 MIN_WORDS, MAX_WORDS = 6, 60
 # Chinese and Japanese count a word per character but say in about two characters
@@ -43,7 +43,7 @@ def summarise(sentences: list[str], *, bag: Callable[[str], list[str]] = stems,
     scored = []
     for i, (sentence, terms) in enumerate(zip(sentences, bags)):
         n = word_count(sentence) - unspaced_characters(sentence) * (1 - 1 / CHARACTERS_PER_WORD)
-        if not terms or n < min_words or n > MAX_WORDS or sentence.rstrip().endswith(("?", "？")) \
+        if not terms or n < min_words or n > MAX_WORDS or sentence.rstrip().endswith(QUESTION_MARKS) \
                 or _quoted_share(sentence) > 0.5:
             continue
         content = sum(freq[s] for s in set(terms)) / len(set(terms)) / top

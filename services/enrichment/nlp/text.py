@@ -3,35 +3,57 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from functools import lru_cache
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from shared.formats.plaintext.blocks import combining_marks
+from shared.formats.sentences import SENTENCE_MARKS
+
 # Chinese characters and Japanese kana: scripts that put no space between words.
 # Each character counts as a word, as Chinese and Japanese newsrooms count length
 # (字数) and as word processors count these scripts. Hangul is written with spaces.
-_UNSPACED = "\u3005-\u3007\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f" \
-            "\U00020000-\U0003134f"
-_UNSPACED_CHARACTER = re.compile(rf"[{_UNSPACED}]")
+UNSPACED = "\u3005-\u3007\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f" \
+           "\U00020000-\U0003134f"
+_UNSPACED_CHARACTER = re.compile(rf"[{UNSPACED}]")
 # Inside a word: apostrophes, hyphens, and a number's decimal or thousands separator
 # ("0.48", "1,000" are one word).
 _JOINER = r"(?:[’'\-]|(?<=\d)[.,](?=\d))"
-WORD = re.compile(rf"[^\W_]+(?:{_JOINER}[^\W_]+)*")
-_LETTERS = rf"(?:(?![{_UNSPACED}])[^\W_])+"  # slower: used only on text with such characters
-_WORD_BY_SCRIPT = re.compile(rf"[{_UNSPACED}]|{_LETTERS}(?:{_JOINER}{_LETTERS})*")
+# Combining marks (Indic vowel signs and viramas, Arabic harakat, Thai vowels, accents
+# written apart) belong to the word they sit in, though \w leaves them out: "दिल्ली"
+# is one word, not three. Letters and marks never overlap, so this cannot backtrack.
+_MARKS = combining_marks()
+
+
+def _run(letter: str) -> str:
+    return rf"{letter}+(?:[{_MARKS}]+{letter}*)*"
+
+
+_LETTERS = _run(r"[^\W_]")
+WORD = re.compile(rf"{_LETTERS}(?:{_JOINER}{_LETTERS})*")
+_SPACED_LETTERS = _run(rf"(?:(?![{UNSPACED}])[^\W_])")  # slower: used only on text with such characters
+_WORD_BY_SCRIPT = re.compile(rf"[{UNSPACED}]|{_SPACED_LETTERS}(?:{_JOINER}{_SPACED_LETTERS})*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-# A sentence ends at . ! ? followed by a space, or at the full-width 。！？, which
-# need none; not inside a quotation it closes (「…です。」と述べた is one sentence).
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？｡])(?![」』）〕】”’\"'])\s*")
+# Sentence ends are the shared marks (Latin, Devanagari danda, Arabic question mark,
+# Urdu, Ethiopic, full-width). A full-width mark ends a sentence with no space after it,
+# but not inside a quotation it closes (「…です。」と述べた is one sentence); the others
+# need a space after them ("2.5", "U.S.A"). The ellipsis is left out: in news copy it
+# mostly stands for words cut from a quotation ("We will … fight on").
+_FULL_WIDTH_ENDS = "".join(m for m in SENTENCE_MARKS if unicodedata.east_asian_width(m) in "WF") + "｡"
+_SPACED_ENDS = "".join(m for m in SENTENCE_MARKS if m not in _FULL_WIDTH_ENDS and m != "…")
+_SENTENCE_END = re.compile(rf"(?<=[{re.escape(_SPACED_ENDS)}])\s+"
+                           rf"|(?<=[{re.escape(_FULL_WIDTH_ENDS)}])(?![」』）〕】”’\"'])\s*")
+QUESTION_MARKS = ("?", "？", "؟")
 # Silent reading speed of adult readers of non-fiction in English (Brysbaert 2019).
 WORDS_PER_MINUTE = 238
 STOPWORDS = frozenset(STOP_WORDS) | {"’s", "'s", "mr", "mrs", "ms", "also", "said", "says", "would", "could"}
 
 
 def words(text: str) -> list[str]:
-    """The words of ``text``: runs of letters/digits with inner apostrophes and
-    hyphens (and separators inside numbers), and each Chinese character or Japanese
-    kana on its own."""
+    """The words of ``text``: runs of letters/digits (with the combining marks inside
+    them) with inner apostrophes and hyphens (and separators inside numbers), and each
+    Chinese character or Japanese kana on its own."""
     return (_WORD_BY_SCRIPT if _UNSPACED_CHARACTER.search(text) else WORD).findall(text)
 
 

@@ -1,11 +1,13 @@
 """Story clusters: MinHash LSH over plain mappings (the worker uses faust tables)."""
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
 from services.enrichment.clustering import cluster_story
-from services.enrichment.nlp.clusters import BANDS, ROWS, StoryIndex, bucket_keys, signature, similarity
+from services.enrichment.nlp.clusters import BANDS, ROWS, StoryIndex, bucket_keys, shingles, signature, similarity
 from shared.events import article_id_for
 from tests.unit.enrichment.samples import TOPICS
 from tests.unit.shared.test_events import sample_event
@@ -14,6 +16,31 @@ EXAMPLE = (Path(__file__).parents[2] / "fixtures" / "korea-daily-2024-12-18.txt"
 EDITED = EXAMPLE.replace("imminent", "likely soon").replace("significantly", "sharply").replace(
     "A South Korean", "One South Korean")
 DAY = 86400.0
+# Short stories in scripts written without spaces between words, each with a copy
+# carrying two small edits, and another story on a similar subject.
+UNSPACED = {
+    "zh": ("国务院总理周二在北京主持召开常务会议，研究部署进一步扩大内需的措施。会议指出，今年以来经济运行总体平稳，"
+           "但外部环境依然复杂严峻。会议决定加大对中小企业的金融支持力度，并推出一批重大基础设施项目，"
+           "以稳定就业和促进消费。各地方政府需尽快落实相关政策。\n\n"
+           "会议还听取了关于防汛抗旱工作的汇报，要求有关部门加强监测预警，做好应急物资储备，确保人民群众生命财产安全。",
+           ("周二", "周三"), ("一批重大", "多项重大"),
+           "中国人民银行周五宣布下调金融机构存款准备金率零点五个百分点，释放长期资金约一万亿元。"
+           "央行表示，此举旨在保持流动性合理充裕，降低企业融资成本，支持实体经济发展。"),
+    "ja": ("政府は十八日の臨時閣議で、一般会計の総額が過去最大となる来年度予算案を決定しました。"
+           "防衛費や少子化対策の費用が大きく膨らみ、国債の新規発行額も増える見通しです。"
+           "財務大臣は記者会見で、財政の健全化も同時に進めていくと述べました。\n\n"
+           "野党は、歳出の拡大に見合う財源の確保が不十分だとして、国会で政府の姿勢をただす方針です。",
+           ("十八日", "十九日"), ("過去最大", "過去最高"),
+           "日本銀行は十九日の金融政策決定会合で、短期金利の誘導目標を引き上げることを決めました。"
+           "物価の上昇が続いていることから、大規模な金融緩和の修正をさらに進める形です。"),
+    "th": ("รัฐบาลไทยประกาศมาตรการใหม่เพื่อช่วยเหลือเกษตรกรที่ได้รับผลกระทบจากภัยแล้ง "
+           "นายกรัฐมนตรีกล่าวว่ารัฐบาลจะจัดสรรงบประมาณเพิ่มเติมให้แก่จังหวัดทางภาคตะวันออกเฉียงเหนือ "
+           "เกษตรกรหลายพันครอบครัวจะได้รับเงินชดเชยภายในสิ้นเดือนนี้ "
+           "ฝ่ายค้านวิจารณ์ว่ามาตรการดังกล่าวล่าช้าเกินไปและไม่เพียงพอ",
+           ("หลายพัน", "หลายหมื่น"), ("ล่าช้าเกินไป", "ช้าเกินไป"),
+           "ธนาคารแห่งประเทศไทยมีมติคงอัตราดอกเบี้ยนโยบายไว้ที่ระดับเดิม "
+           "เนื่องจากเศรษฐกิจยังฟื้นตัวไม่เต็มที่และอัตราเงินเฟ้ออยู่ในระดับต่ำ"),
+}
 
 
 def index(horizon_s: float = 7 * DAY) -> StoryIndex:
@@ -98,3 +125,34 @@ async def test_the_read_step_sends_the_bucket_keys_the_stories_step_would_work_o
     cluster_story(here, index(), sent)
     cluster_story(there, index())
     assert here.envelope.enrichment["storyCluster"] == there.envelope.enrichment["storyCluster"]
+
+
+def jaccard(a: str, b: str) -> float:
+    return len(shingles(a) & shingles(b)) / len(shingles(a) | shingles(b))
+
+
+def test_near_copies_in_scripts_without_spaces_share_a_cluster():
+    for language, (story, (a, b), (c, d), other) in UNSPACED.items():
+        corrected = story.replace(a, b)
+        edited = corrected.replace(c, d)
+        assert story != corrected != edited
+        # Was under 0.1: each clause was one "word", so any edit changed all its shingles.
+        assert jaccard(story, edited) > 0.8 and similarity(story, edited) > 0.7, language
+        assert jaccard(story, other) < 0.05 and similarity(story, other) < 0.2, language
+        # Two edits in a story this short are at the LSH threshold (a hit is likely, not
+        # certain, in any language); a one-edit correction is well above it.
+        stories = index()
+        first = stories.assign(f"urn:{language}:1", keys(story), 1000.0)
+        assert stories.assign(f"urn:{language}:2", keys(corrected), 1010.0).cluster == first.cluster, language
+        assert stories.assign(f"urn:{language}:3", keys(other), 1020.0).cluster != first.cluster, language
+
+
+def test_space_separated_text_keeps_its_shingles_and_bucket_keys():
+    # Bucket keys are stored in the story tables: a tokeniser change that moved the keys of
+    # space-separated text would stop copies arriving after a deploy from finding their story.
+    for text in (EXAMPLE, "Don’t stop: 1,000 co-workers’ votes in São Paulo_2024 — “fine”.",
+                 "भारत के प्रधानमंत्री ने नई दिल्ली में एक बैठक की।", "Правительство объявило о новых мерах."):
+        words = re.findall(r"\w+", text.casefold())
+        assert shingles(text) == {" ".join(words[i:i + 5]).encode() for i in range(len(words) - 4)}
+    digest = hashlib.sha256(",".join(keys(EXAMPLE)).encode()).hexdigest()[:16]
+    assert digest == "6e696bb5a8caf793"  # the keys as stored before character shingles were added

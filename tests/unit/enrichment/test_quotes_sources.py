@@ -52,3 +52,23 @@ def test_an_inch_mark_after_a_digit_is_no_quotation_mark():
                   'said analyst Tom Reed. "The 55" model sold out in a single day," he added.').quotes
     assert [(q.text, q.speaker.name) for q in quotes] == [
         ("Prices will keep falling all year,", "Tom Reed"), ('The 55" model sold out in a single day,', "Tom Reed")]
+
+
+def test_according_to_names_the_speaker_after_or_before_the_quote():
+    quotes = read("Mortgage rates rose again on Tuesday. "
+                  "\u201cThe economy is weaker than the bank thinks it is,\u201d according to Paul Dales, an "
+                  "economist at Capital Economics. "
+                  "According to Maria Lopez, the chief executive of Northwind, \u201cprices will keep rising "
+                  "for another year.\u201d "
+                  "\u201cWe have not seen a winter like this one,\u201d according to her. "
+                  "\"The rules were broken more than once,\" according to officials familiar with the plan. "
+                  "\u201cNobody should have to wait that long for a bed,\u201d in the words of Tom Reed.").quotes
+    assert [(q.speaker.name if q.speaker else None, q.speaker.kind if q.speaker else None, q.via) for q in quotes] == [
+        ("Paul Dales", "person", None), ("Maria Lopez", "person", None), ("Maria Lopez", "person", "her"),
+        ("officials familiar with the plan", "unnamed", None), ("Tom Reed", "person", None)]
+
+
+def test_a_speech_verb_next_to_the_quote_wins_over_an_earlier_according_to():
+    quotes = read("According to the report, prices rose, and Tom Reed said: \u201cNobody saw this "
+                  "coming at all.\u201d").quotes
+    assert [q.speaker.name for q in quotes] == ["Tom Reed"]

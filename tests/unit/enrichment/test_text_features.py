@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from services.enrichment.nlp.keywords import read_keywords
 from services.enrichment.nlp.summary import summarise
-from services.enrichment.nlp.text import reading_time_seconds, stem, word_count
+from services.enrichment.nlp.text import reading_time_seconds, sentences, stem, word_count, words
 
 
 def test_keywords_are_repeated_common_noun_phrases_not_names():
@@ -51,3 +51,49 @@ def test_summary_of_sentences_written_without_spaces():
 
 def test_a_number_with_separators_is_one_word():
     assert word_count("Emerging market stocks rose 0.48% to 1,052 points.") == 8
+
+
+def test_vowel_signs_and_diacritics_stay_inside_their_word():
+    # Indic vowel signs and viramas, Arabic harakat, Thai vowel marks and a decomposed
+    # accent are combining marks, not word breaks.
+    assert words("भारत के प्रधानमंत्री ने नई दिल्ली में बैठक की।") == [
+        "भारत", "के", "प्रधानमंत्री", "ने", "नई", "दिल्ली", "में", "बैठक", "की"]
+    assert words("தமிழ்நாடு அரசு புதிய திட்டத்தை அறிவித்தது") == [
+        "தமிழ்நாடு", "அரசு", "புதிய", "திட்டத்தை", "அறிவித்தது"]
+    assert word_count("وَقَالَ الْوَزِيرُ إِنَّ الْخُطَّةَ سَتَنْجَحُ") == 5
+    assert words("รัฐบาลไทย ประกาศ มาตรการ") == ["รัฐบาลไทย", "ประกาศ", "มาตรการ"]
+    assert words("Cafe\u0301 owners don’t agree") == ["Cafe\u0301", "owners", "don’t", "agree"]
+    assert words("東京のカフェ\u3099") == ["東", "京", "の", "カ", "フ", "ェ", "\u3099"]  # kana as before
+
+
+def test_sentences_end_at_the_marks_of_each_script():
+    hindi = ("भारत के प्रधानमंत्री ने बैठक की। बैठक में कई मुख्यमंत्री शामिल हुए। "
+             "क्या योजना सफल होगी? विपक्ष ने आलोचना की॥ अंत")
+    assert [s.strip() for s in sentences(hindi)] == [
+        "भारत के प्रधानमंत्री ने बैठक की।", "बैठक में कई मुख्यमंत्री शामिल हुए।", "क्या योजना सफल होगी?",
+        "विपक्ष ने आलोचना की॥", "अंत"]
+    arabic = "أعلنت الحكومة عن خطة جديدة. هل ستنجح الخطة؟ يرى خبراء أن التنفيذ صعب."
+    assert [s.strip() for s in sentences(arabic)] == [
+        "أعلنت الحكومة عن خطة جديدة.", "هل ستنجح الخطة؟", "يرى خبراء أن التنفيذ صعب."]
+    assert len(sentences("حکومت نے نئی پالیسی کا اعلان کیا۔ وزیر نے کہا کہ یہ اچھی ہے۔")) == 2  # Urdu
+    assert len(sentences("መንግሥት አዲስ ዕቅድ አወጣ። ሚኒስትሩ ተናገሩ።")) == 2  # Amharic
+
+
+def test_latin_and_full_width_sentence_ends_are_unchanged():
+    assert sentences("Prices rose. Did they? Yes! “We will … fight on,” he said. Next") == [
+        "Prices rose.", "Did they?", "Yes!", "“We will … fight on,” he said.", "Next"]
+    assert sentences("It fell 2.5 percent.Then") == ["It fell 2.5 percent.Then"]  # no space, no end
+    assert sentences("「必要です。」と述べた。次の文です！最後？") == ["「必要です。」と述べた。", "次の文です！", "最後？"]
+
+
+def test_a_story_in_hindi_gets_a_summary_and_a_long_arabic_question_is_left_out():
+    hindi = ("भारत के प्रधानमंत्री ने मंगलवार को नई दिल्ली में एक बैठक की। "
+             "बैठक में कई राज्यों के मुख्यमंत्री शामिल हुए। "
+             "उन्होंने बाढ़ राहत के लिए नई योजना की घोषणा की। "
+             "सरकार ने प्रभावित परिवारों को मुआवजा देने का वादा किया।")
+    chosen = summarise(sentences(hindi))
+    assert len(chosen) == 2 and chosen[0].startswith("भारत के प्रधानमंत्री") and all(s.endswith("।") for s in chosen)
+    arabic = ["أعلنت الحكومة المصرية يوم الثلاثاء عن خطة جديدة لدعم الاقتصاد.",
+              "هل ستنجح الخطة الجديدة في خفض الأسعار خلال العام المقبل؟",
+              "وقال وزير المالية إن الخطة ستوفر آلاف الوظائف الجديدة في المصانع."]
+    assert summarise(arabic) == [arabic[0], arabic[2]]
