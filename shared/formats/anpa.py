@@ -24,6 +24,8 @@ from datetime import datetime
 from shared.errors import ParseError
 from shared.events import Article, Signal, TextBlock
 from shared.formats.base import ParsedItem
+from shared.formats.bylines import agency_sources, read_bylines, split_byline
+from shared.formats.datelines import dateline_place, opening_dateline
 from shared.formats.ninjs_json import plain_body, provider_slug, story_uri
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -34,7 +36,6 @@ _HEADER = re.compile(
 _HEADER_END = re.compile(r"\d{1,2}-\d{1,2}\s+\d{1,5}\s*$")
 _TRAILER = re.compile(r"(?P<desk>[A-Z]{2,5}-[A-Z]{2})-(?P<mm>\d\d)-(?P<dd>\d\d)-(?P<yy>\d\d)\s+"
                       r"(?P<hh>\d\d)(?P<mi>\d\d)\s*(?P<zone>[A-Z]{1,4})\s*<?")
-_DATELINE = re.compile(r"(?P<place>[A-Z][A-Z .'’-]{1,40}(?:, [A-Z][A-Za-z. ]{1,30})?) \([A-Za-z ]{1,20}\) [_—-] ")
 _PRIORITY = {"f": 1, "b": 2, "u": 3, "r": 5, "d": 7}
 _CATEGORY = {"a": "Domestic", "e": "Entertainment", "f": "Financial", "i": "International", "k": "Commentary",
              "l": "Lifestyle", "p": "Politics", "s": "Sports", "t": "Travel", "v": "Advisory", "w": "Washington"}
@@ -49,12 +50,17 @@ def parse_anpa(payload: bytes, *, provider: str) -> list[ParsedItem]:
 
     In: the raw bytes (ASCII / UTF-8, else read as Latin-1) and the provider name.
     Out: one ParsedItem per message: urgency from the priority (f 1, b 2, u 3,
-    r 5, d 7), the category as a subject, slugline from the keyword, headline, byline,
-    Eds notes (``edNote``), plain-text body, dateline place (``located``) and the
-    trailer's time as versionCreated (and firstCreated for a first version). The uri hashes provider, keyword, filing date and
-    take ("1stAdd"), so every version of a take shares it; "NthLd"/"Writethru"
-    give version N+1 and signal UPDATE, "Correction" CORRECTION, "Kill" KILL. A take
-    ending in (MORE) is ``representationType`` "partial".
+    r 5, d 7), the category as a subject, slugline from the keyword, headline, byline
+    (the "By" lines ending in "=", read by :func:`~shared.formats.bylines.read_bylines`,
+    names in capitals in title case: ``by``, authors as ``people``, the agencies they or
+    a title line such as "Associated Press Writer=" name as ``infoSources``), Eds notes
+    (``edNote``), plain-text body, the place of the dateline opening it (``located``,
+    :func:`~shared.formats.datelines.opening_dateline`; the dateline stays in the text)
+    and the trailer's time as versionCreated (and firstCreated for a first version).
+    The uri hashes provider, keyword, filing date and take ("1stAdd"), so every
+    version of a take shares it; "NthLd"/"Writethru" give version N+1 and signal
+    UPDATE, "Correction" CORRECTION, "Kill" KILL. A take ending in (MORE) is
+    ``representationType`` "partial".
     An add take, which has no headline line, is headed by its keyword line.
     Raises :class:`ParseError` (``where`` = "line N") for a payload that does not
     start with SOH, a header that is not ANPA's, or a message with neither a
@@ -130,7 +136,8 @@ def _read_message(chunk: str, first_line: int, slug: str) -> ParsedItem:
     uri = story_uri(slug, "anpa", keyword.lower(), m["date"], story.year, add.group(1) if add else "")
     lead = re.search(r"(\d{1,4})(?:st|nd|rd|th)\s*-?\s*(?:Ld|Lead|Writethru|Sub)", version_words, re.I)
     signal = _signal(version_words)
-    place = _DATELINE.match(paragraphs[0]) if paragraphs else None
+    place = dateline_place(opening_dateline(paragraphs[0])) if paragraphs else ""
+    byline = read_bylines(story.bylines).title_cased()
     category = m["category"].lower()
     article = Article(
         uri=uri,
@@ -141,13 +148,14 @@ def _read_message(chunk: str, first_line: int, slug: str) -> ParsedItem:
         pubStatus="canceled" if signal is Signal.KILL else "usable",
         urgency=_PRIORITY.get(m["priority"].lower()),
         edNote=" ".join(story.notes) or None,
-        by=story.by or None,
+        by=byline.text or None,
         slugline=keyword,
-        located=place["place"] if place else None,
+        located=place or None,
         headlines=[TextBlock(role="main", value=_typography(headline))],
         descriptions=[TextBlock(role="summary", contentType="text/plain", value=_typography(s)) for s in story.summary],
         bodies=plain_body(paragraphs),
-        people=[{"name": story.by, "rel": "author"}] if story.by else [],
+        people=byline.people(),
+        infoSources=agency_sources([*byline.affiliations, *story.agencies]),
         subjects=[{"literal": category, **({"name": _CATEGORY[category]} if category in _CATEGORY else {})}],
         altIds=[{"role": "anpa-story-number", "value": m["service"] + m["number"]}],
     )
@@ -158,7 +166,9 @@ class _Story:
     """What the lines after STX say, read one line at a time."""
 
     def __init__(self) -> None:
-        self.headline, self.by, self.repeat = "", "", ""
+        self.headline, self.repeat = "", ""
+        self.bylines: list[str] = []
+        self.agencies: list[str] = []  # named by byline title lines
         self.summary: list[str] = []
         self.notes: list[str] = []
         self.body: list[str] = []
@@ -186,9 +196,10 @@ class _Story:
             self.repeat = self.repeat or re.sub(r",\s*\d{1,5}$", "", value)  # "^BC-Storm-Coast, 1st Add,98<"
             return
         if byline:
-            if not self.by and re.match(r"by\s", value, re.I):
-                name = value[3:].strip()
-                self.by = name.title() if name.isupper() else name
+            if re.match(r"by\b", value, re.I):
+                self.bylines.append(value)
+            else:  # a byline's title line ("Associated Press Writer"): only its agency counts
+                self.agencies += split_byline(value).affiliations
         elif not self.headline:
             self.headline = value
         elif _EDS.search(value):

@@ -82,6 +82,24 @@ class Byline:
         """The agencies as ninjs ``infoSources`` (:func:`agency_sources`)."""
         return agency_sources(self.affiliations)
 
+    def title_cased(self) -> Byline:
+        """The byline with each name set in capitals, as text wires and some sites set
+        them ("JANE DOE and JOHN ROE, AP"), in title case ("Jane Doe and John Roe, AP"),
+        in ``names`` and ``text``; name particles in lower case ("Ludwig van Beethoven"),
+        an "AND" between names too. Agencies and title stay as written ("AP" is no "Ap")."""
+        if not any(name.isupper() for name in self.names):
+            return self
+        pieces, at = [], 0
+        for name in self.names:  # each name is a piece of the text, in order
+            found = self.text.find(name, at)
+            if found < 0:
+                continue
+            gap = self.text[at:found]
+            pieces += [gap.lower() if at and gap.isupper() else gap, _title_case(name)]
+            at = found + len(name)
+        pieces.append(self.text[at:])
+        return Byline("".join(pieces), tuple(map(_title_case, self.names)), self.affiliations, self.title)
+
 
 def split_byline(text: str) -> Byline:
     """Read one byline.
@@ -228,6 +246,14 @@ def _split_names(text: str) -> list[str]:
         pieces = [p.strip(" ,") for p in _WEAK_AND.split(part)]
         found += pieces if len(pieces) > 1 and all(_is_name(p, words=2) for p in pieces) else [part]
     return found
+
+
+def _title_case(name: str) -> str:
+    """A name set in capitals in title case, particles after the first word in lower case."""
+    if not name.isupper():
+        return name
+    words = name.title().split(" ")
+    return " ".join(w.lower() if n and w.lower() in _PARTICLES else w for n, w in enumerate(words))
 
 
 def _is_name(text: str, words: int = 1) -> bool:

@@ -4,7 +4,9 @@ A dateline says where and when a story was filed, and often for whom: "MIAMI, Oc
 (Reuters) -", "BERLIN, 3. März (dpa) -", "PARIS (AFP) -", "WASHINGTON, D.C., Jan 5".
 ninjs ``located`` is the place alone. The place is what comes before the first comma
 or dash that a date follows (a month name or abbreviation in the wires' languages, a
-day number, a weekday, a numeric date), or before a parenthesised agency.
+day number, a weekday, a numeric date), or before a parenthesised agency. Text wires
+(ANPA, IPTC 7901) have no dateline field: the story's first paragraph opens with it
+("ROTTERDAM, Netherlands (WS) — Dock workers…"), and :func:`opening_dateline` finds it.
 """
 from __future__ import annotations
 
@@ -46,6 +48,11 @@ _STARTS_WITH_DATE = re.compile(_DATE, re.I)
 # A parenthesised credit: an agency anywhere, anything at the end of the line.
 _PARENTHESES = re.compile(r"\s*\(([^()]{1,60})\)")
 _EDGES = " ,;:-–—"  # a full stop stays: it ends an abbreviation ("WASHINGTON, D.C.", "ST. LOUIS, Mo.")
+# A dateline opening a paragraph: up to 80 characters, a parenthesised credit and a dash
+# ("-", "--", "–", "—", or ANPA's "_"). Without the credit a sentence opening with a name
+# and a dash ("NASA — the agency said") would read as one.
+_OPENING = re.compile(r"(?P<head>[^\W\d_][^\n]{0,80}?)\s*\([^()\n]{1,40}\)\s*[-–—_]{1,2}(?=\s|$)")
+_DATE_WORDS = 5  # "le 3 mars 2024": the most words a date between place and credit takes
 
 
 def dateline_place(dateline: str) -> str:
@@ -63,3 +70,25 @@ def dateline_place(dateline: str) -> str:
     if found := _DATE_CUT.search(text):
         text = text[:found.start()]
     return text.strip(_EDGES)
+
+
+def opening_dateline(paragraph: str) -> str:
+    """The dateline a story's first paragraph opens with, as text wires send it, up to
+    and including its dash ("ROTTERDAM, Netherlands (WS) — Dock workers…" →
+    "ROTTERDAM, Netherlands (WS) —"; "BERLIN, 3. März (dpa) - Die…"); "" when the
+    paragraph opens with none. A dateline is a place (capitalised words; short lower-case
+    ones such as "am", "de" between them), maybe a date, a parenthesised credit and a
+    dash. Its place is :func:`dateline_place`; the story's text starts after it. Never raises.
+    """
+    found = _OPENING.match(paragraph[:200])
+    if found is None:
+        return ""
+    head = " ".join(found["head"].split())
+    place = dateline_place(found.group(0))  # with its credit, so "FRANKFURT (ODER) (dpa)" keeps "(ODER)"
+    date = head[len(place):].strip(_EDGES)
+    words = place.replace(",", " ").split()
+    if not (place[:1].isupper() and len(words) <= 6 and all(not w[:1].islower() or len(w) <= 3 for w in words)):
+        return ""
+    if date and not (_STARTS_WITH_DATE.match(date) and len(date.split()) <= _DATE_WORDS):
+        return ""
+    return found.group(0)

@@ -25,6 +25,7 @@ from shared.errors import ParseError
 from shared.events import Article, TextBlock
 from shared.formats.anpa import ZONES, indented_paragraphs, wire_text
 from shared.formats.base import ParsedItem
+from shared.formats.datelines import dateline_place, opening_dateline
 from shared.formats.ninjs_json import plain_body, provider_slug, story_uri
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -42,8 +43,10 @@ def parse_iptc7901(payload: bytes, *, provider: str) -> list[ParsedItem]:
     In: the raw bytes (UTF-8, else read as Latin-1) and the provider name. Out: one
     ParsedItem per message: urgency from the priority digit, the subject category
     as a subject, slugline from the keyword line, edNote from parenthesised notes,
-    headline, plain-text body, dateline place and the closing time stamp as
-    firstCreated/versionCreated; the source and message number go to ``altIds``.
+    headline, plain-text body, the place of the dateline opening the body as ``located``
+    (:func:`~shared.formats.datelines.opening_dateline`; the dateline stays in the text)
+    and the closing time stamp as firstCreated/versionCreated; the source and message
+    number go to ``altIds``.
     The uri hashes provider, keyword (else headline) and date, so a repeat of a
     story keeps it. 7901 says nothing of updates: the signal is None.
     Raises :class:`ParseError` (``where`` = "line N") when the payload does not
@@ -86,8 +89,7 @@ def _read_message(message: str, zczc_line: int, slug: str) -> ParsedItem:
         raise ParseError("IPTC 7901 message has no headline", where=f"line {header_line + 1}")
     body, stamp = _closing(rest[len(headline_lines):])
     paragraphs = indented_paragraphs(body)
-    place = re.match(r"(?P<place>[A-Z][\w .'’-]{1,40}?),? (?:[A-Z][a-z]{2,8}\.? \d{1,2} )?\([\w ]{1,20}\) [-–—] ",
-                     paragraphs[0]) if paragraphs else None
+    place = dateline_place(opening_dateline(paragraphs[0])) if paragraphs else ""
     category = m["category"].lower()
     article = Article(
         uri=story_uri(slug, "iptc7901", (keyword or headline).lower(), stamp[:10] if stamp else ""),
@@ -96,7 +98,7 @@ def _read_message(message: str, zczc_line: int, slug: str) -> ParsedItem:
         urgency=int(m["priority"]),
         edNote="; ".join(notes) or None,
         slugline=keyword or None,
-        located=place["place"] if place else None,
+        located=place or None,
         headlines=[TextBlock(role="main", value=headline)],
         bodies=plain_body(paragraphs),
         subjects=[{"literal": category}],

@@ -15,6 +15,8 @@ from lxml import etree
 from shared.errors import ParseError
 from shared.events import Article, Signal, TextBlock
 from shared.formats.base import ParsedItem
+from shared.formats.bylines import agency_sources, read_bylines, split_byline
+from shared.formats.datelines import dateline_place
 from shared.formats.ninjs_json import ninjs_datetime, ninjs_uri, plain_body, provider_slug
 from shared.formats.desk_notes import split_desk_notes
 from shared.formats.nitf import read_story
@@ -37,7 +39,10 @@ def parse_newsml12(payload: bytes, *, provider: str) -> list[ParsedItem]:
     revision of a story has one uri; the full identifier stays in ``altIds``),
     version from ``RevisionId``, ``FirstCreated`` / ``ThisRevisionCreated``,
     ``Status`` (Canceled → "canceled" and signal KILL; Withheld / Embargoed →
-    "withheld"), urgency, headline, deck (SubHeadLine), byline, dateline,
+    "withheld"), urgency, headline, deck (SubHeadLine), byline (the ``ByLine``s,
+    read by :func:`~shared.formats.bylines.read_bylines`: ``by``, authors as ``people``,
+    the agencies they or a ``ByLineTitle`` name as ``infoSources`` after the source
+    parties), dateline place (``located``, :func:`~shared.formats.datelines.dateline_place`),
     slugline, copyright line, language, genres, subject codes and keyword
     metadata, the body of the Body component (NITF via :func:`read_story`, XHTML or
     text) and media components as associations. A revision that says it updates
@@ -90,6 +95,10 @@ def _read_item(item: etree._Element, slug: str) -> ParsedItem:
     if not holder and (m := _COPYRIGHT.match(copyright_line)):
         holder = m["holder"]
     urgency = attr(management.find("{*}Urgency"), "FormalName")
+    byline = read_bylines(_lines(text_parts, "ByLine"))
+    titled = [a for title in _lines(text_parts, "ByLineTitle") for a in split_byline(title).affiliations]
+    parties = [{"name": name, "role": "source"} for name in
+               dict.fromkeys(attr(p, "FormalName") for p in item.iterfind(".//{*}Source/{*}Party")) if name]
     article = Article(
         uri=uri,
         version=version,
@@ -102,17 +111,17 @@ def _read_item(item: etree._Element, slug: str) -> ParsedItem:
         copyrightHolder=holder or None,
         copyrightNotice=copyright_line or None,
         language=attr(item.find(".//{*}DescriptiveMetadata/{*}Language"), "FormalName") or None,
-        by=_line(text_parts, "ByLine") or None,
+        by=byline.text or None,
         slugline=_line(text_parts, "SlugLine") or desk.slug or None,
         edNote=desk.ed_note(),
-        located=_line(text_parts, "DateLine") or None,
+        located=dateline_place(_line(text_parts, "DateLine")) or None,
         headlines=[TextBlock(role="main", value=headline)] if headline else [],
         descriptions=[TextBlock(role=role, contentType="text/plain", value=value)
                       for role, value in (("deck", deck), ("contact", contact)) if value],
         bodies=plain_body(paragraphs),
+        people=byline.people(),
         subjects=_subjects(item) + [{"name": k} for k in dict.fromkeys(desk.keywords)],
-        infoSources=[{"name": name, "role": "source"} for name in
-                     dict.fromkeys(attr(p, "FormalName") for p in item.iterfind(".//{*}Source/{*}Party")) if name],
+        infoSources=parties + agency_sources([*byline.affiliations, *titled], known=parties),
         associations=_media(uri, components),
         altIds=[{"role": "PublicIdentifier", "value": public}] if public else [],
         **({"genres": genres} if (genres := [{"name": g} for g in dict.fromkeys(
@@ -134,11 +143,15 @@ def _role(component: etree._Element) -> str:
 
 def _line(components: list[etree._Element], name: str) -> str:
     """The first news line ``name`` among the components' own NewsLines."""
+    return next(iter(_lines(components, name)), "")
+
+
+def _lines(components: list[etree._Element], name: str) -> list[str]:
+    """The news lines ``name`` of the first component whose own NewsLines have one."""
     for component in components:
-        for line in component.iterfind(f"{{*}}NewsLines/{{*}}{name}"):
-            if value := text_of(line):
-                return value
-    return ""
+        if found := [v for v in map(text_of, component.iterfind(f"{{*}}NewsLines/{{*}}{name}")) if v]:
+            return found
+    return []
 
 
 def _component_text(components: list[etree._Element], wanted: Any) -> list[str]:

@@ -17,6 +17,7 @@ from typing import Any
 from shared.errors import ParseError
 from shared.events import Article, TextBlock
 from shared.formats.base import ParsedItem
+from shared.formats.bylines import agency_sources
 from shared.formats.plaintext.story import Story, read_story
 from shared.formats.encoding import bom_codec, codec_for, decode
 
@@ -28,8 +29,9 @@ def parse_plaintext(text: str, *, provider: str) -> Article:
 
     In: the page text (one paragraph a line; blank and whitespace-only lines ignored)
     and the provider's name, used for the stable ``urn:wirestream:{provider}:{hash}`` uri.
-    Out: headline, deck (``descriptions`` role "deck"), one plain-text body, byline and
-    author (``by``, ``people``), photo captions as ``associations``, and
+    Out: headline, deck (``descriptions`` role "deck"), one plain-text body, byline
+    (``by``: its authors, else its agencies), authors (``people``), the agencies it names
+    (``infoSources`` role "source"), photo captions as ``associations``, and
     ``contentCreated`` from the date line nearest the headline. Page furniture is dropped.
     Raises :class:`ParseError` (``where`` = "line N" or "provider") when the text is
     empty, holds only furniture, has no title-like line before its story, or no body
@@ -54,11 +56,12 @@ def parse_plaintext(text: str, *, provider: str) -> Article:
         uri=uri,
         type="text",
         contentCreated=story.created,
-        by=" and ".join(story.authors) or None,
+        by=" and ".join(story.authors or story.agencies) or None,
         headlines=[TextBlock(role="main", value=story.headline)],
         descriptions=[TextBlock(role="deck", contentType="text/plain", value=story.deck)] if story.deck else [],
         bodies=[TextBlock(role="main", contentType="text/plain", value="\n\n".join(story.body))],
         people=_people(story.authors, story.email),
+        infoSources=agency_sources(story.agencies),
         associations=[_photo(uri, n, caption, credit) for n, (caption, credit) in enumerate(story.captions, 1)],
     )
 

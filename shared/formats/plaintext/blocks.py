@@ -18,7 +18,7 @@ from functools import lru_cache
 from shared.formats.sentences import CLOSERS, SENTENCE_MARKS
 
 
-def _combining_marks() -> str:
+def combining_marks() -> str:
     """The combining marks of the Basic Multilingual Plane (Indic vowel signs, Arabic and
     Hebrew points, accents written apart) as the ranges of a character class. ``\\w``
     leaves them out, which would cut "दिल्ली" into three words."""
@@ -32,7 +32,7 @@ def _combining_marks() -> str:
     return "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
 
 
-_WORD = re.compile(rf"[\w{_combining_marks()}]+")
+_WORD = re.compile(rf"[\w{combining_marks()}]+")
 _SENTENCE_END = re.compile(rf"[{SENTENCE_MARKS}][{CLOSERS}]*(?=\s|$)")
 _TERMINAL = re.compile(rf"[{SENTENCE_MARKS}:;][{CLOSERS}]*$")
 _SYMBOLS = re.compile(r"[|•»«›‹>/\\©®™#@+=*_~^<]")

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from shared.formats.bylines import split_byline
 from shared.formats.sentences import ends_like_a_sentence
 
 _MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
@@ -65,6 +66,7 @@ _CREDIT_PREFIX = re.compile(r"^(?:photos?|images?|pictures?|credit)\s*(?:by\b|:)
 class Byline:
     authors: list[str]
     email: str | None
+    agencies: tuple[str, ...] = ()  # the agencies the byline or its title names ("By Jane Doe, Reuters")
 
 
 def is_furniture(line: str) -> bool:
@@ -93,8 +95,10 @@ def date_line(line: str) -> str | None:
 
 
 def byline(line: str) -> Byline | None:
-    """Authors (and e-mail) of a byline such as "By Jane Doe, Staff Writer [jd@x.com]",
-    or of an e-mail line alone (no authors); None when the line is not one."""
+    """Authors, agencies and e-mail of a byline such as "By Jane Doe, Staff Writer
+    [jd@x.com]" (names split and agencies told from people as every format's are, by
+    :func:`~shared.formats.bylines.split_byline`; names in capitals in title case), or
+    of an e-mail line alone (no authors); None when the line is not one."""
     if len(line) > 200:  # a byline is short; the cap also keeps the patterns linear
         return None
     if m := _EMAIL_LINE.match(line):
@@ -102,9 +106,9 @@ def byline(line: str) -> Byline | None:
     m = _BY_LINE.match(line) or _NAME_TITLE.match(line)
     if not m or not _is_name(m["name"]):
         return None
-    name = m["name"].title() if m["name"].isupper() else m["name"]
-    authors = [n for n in re.split(r"\s+(?:and|&)\s+", name, flags=re.I) if n]
-    return Byline(authors, m.groupdict().get("email"))
+    said = split_byline(m["name"]).title_cased()
+    titled = split_byline(title).affiliations if (title := m.groupdict().get("title")) else ()
+    return Byline(list(said.names), m.groupdict().get("email"), tuple(dict.fromkeys(said.affiliations + titled)))
 
 
 def _is_name(text: str) -> bool:

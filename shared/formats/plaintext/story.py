@@ -30,6 +30,7 @@ class Story:
     headline_line: int | None = None
     deck: str | None = None
     authors: list[str] = field(default_factory=list)
+    agencies: list[str] = field(default_factory=list)  # the byline's ("By Jane Doe, Reuters")
     email: str | None = None
     captions: list[tuple[str, str]] = field(default_factory=list)
     created: str | None = None
@@ -126,7 +127,8 @@ def _recover_signals(story: Story, blocks: list[Block], kinds: list[str | None],
         if kinds[j] == "date" and (found := signals.date_line(line)):
             dates.append((abs(j - head), found))
         elif kinds[j] == "byline" and (byline := signals.byline(line)):
-            story.authors = story.authors or byline.authors
+            if not (story.authors or story.agencies):  # the first byline that names someone
+                story.authors, story.agencies = byline.authors, list(byline.agencies)
             story.email = story.email or byline.email
         elif kinds[j] == "caption" and head < j <= last and (pair := signals.caption(line)):
             story.captions.append(pair)

@@ -85,3 +85,28 @@ def test_unreadable_anpa(payload, where):
     with pytest.raises(ParseError) as caught:
         parse_anpa(payload, provider="wire")
     assert caught.value.where == where
+
+
+def test_a_byline_of_two_authors_and_an_agency_title():
+    [item] = parse_anpa(_message("r a BC-Storm-Florida 10-03 0040", "^Storm nears Florida coast<",
+                                 "^By JANE DOE and JOHN ROE=", "^Associated Press Writers=",
+                                 "\t   MIAMI, Oct. 3 (AP) _ The storm gained strength."), provider="wire")
+    ninjs = item.article.to_ninjs()
+    assert ninjs_errors(ninjs) == []
+    assert ninjs["by"] == "Jane Doe and John Roe"
+    assert ninjs["people"] == [{"name": "Jane Doe", "rel": "author"}, {"name": "John Roe", "rel": "author"}]
+    assert ninjs["infoSources"] == [{"name": "Associated Press", "role": "source"}]
+    assert ninjs["located"] == "MIAMI"  # a dated dateline: the place without its date
+    assert item.article.body_text == "MIAMI, Oct. 3 (AP) — The storm gained strength."
+
+
+def test_a_byline_title_without_an_agency_names_no_source():
+    [item] = parse_anpa((WIRES / "anpa-harbour-strike.anpa").read_bytes(), provider="Wirestream")
+    assert item.article.people == [{"name": "Marta Okonkwo", "rel": "author"}] and item.article.infoSources == []
+
+
+def test_a_byline_of_the_agency_alone_names_no_author():
+    [item] = parse_anpa(_message("r a BC-Ferry-Fire 05-15 0040", "^Fire on ferry<", "^By The Associated Press=",
+                                 "\t   Fire broke out."), provider="wire")
+    assert item.article.by == "The Associated Press" and item.article.people == []
+    assert item.article.infoSources == [{"name": "The Associated Press", "role": "source"}]

@@ -98,3 +98,23 @@ def test_a_credit_line_names_its_reporters_not_its_editors():
     byline = split_byline("Reporting by Jane Doe and John Roe; Additional reporting by Max Mustermann; "
                           "Editing by Ed Itor")
     assert byline.names == ("Jane Doe", "John Roe", "Max Mustermann")
+
+
+@pytest.mark.parametrize("text, by, names", [
+    ("By MARTA OKONKWO", "Marta Okonkwo", ["Marta Okonkwo"]),
+    ("By JANE DOE and JOHN ROE, AP", "Jane Doe and John Roe, AP", ["Jane Doe", "John Roe"]),
+    ("JANE DOE AND JOHN ROE", "Jane Doe and John Roe", ["Jane Doe", "John Roe"]),
+    ("Jane Doe and JOHN ROE", "Jane Doe and John Roe", ["Jane Doe", "John Roe"]),
+    ("LUDWIG VAN BEETHOVEN", "Ludwig van Beethoven", ["Ludwig van Beethoven"]),
+    ("SEAN O'NEIL & ANNA-LENA BERG", "Sean O'Neil & Anna-Lena Berg", ["Sean O'Neil", "Anna-Lena Berg"]),
+    ("Jane Doe, CNN", "Jane Doe, CNN", ["Jane Doe"]),  # nothing in capitals: as it was
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_names_set_in_capitals_read_in_title_case(text, by, names):
+    byline = split_byline(text).title_cased()
+    assert byline.text == by and list(byline.names) == names
+
+
+def test_title_case_leaves_agencies_and_title_as_written():
+    byline = split_byline("JANE DOE, AP Business Writer").title_cased()
+    assert byline.affiliations == ("AP",) and byline.title == "AP Business Writer"
+    assert split_byline("NTB-AFP-DPA").title_cased().affiliations == ("NTB", "AFP", "DPA")

@@ -1,9 +1,9 @@
-"""dateline_place: a wire dateline in, the place it was filed from out."""
+"""dateline_place, opening_dateline: a wire dateline (or a paragraph it opens) in, its place out."""
 from __future__ import annotations
 
 import pytest
 
-from shared.formats.datelines import dateline_place
+from shared.formats.datelines import dateline_place, opening_dateline
 
 
 @pytest.mark.parametrize("dateline, place", [
@@ -37,3 +37,33 @@ def test_the_place_is_cut_from_date_and_agency(dateline, place):
 
 def test_a_parenthesised_part_of_a_place_name_that_is_no_agency_stays():
     assert dateline_place("FRANKFURT (ODER), March 1") == "FRANKFURT (ODER)"
+
+
+@pytest.mark.parametrize("paragraph, dateline, place", [
+    ("ROTTERDAM, Netherlands (WS) — Dock workers.", "ROTTERDAM, Netherlands (WS) —", "ROTTERDAM, Netherlands"),
+    ("ROTTERDAM, May 15 (Wirestream) - Dock workers went back.", "ROTTERDAM, May 15 (Wirestream) -", "ROTTERDAM"),
+    ("WASHINGTON (AP) _ The Senate voted.", "WASHINGTON (AP) _", "WASHINGTON"),
+    ("MIAMI, Oct. 3 (Reuters) -- The storm grew.", "MIAMI, Oct. 3 (Reuters) --", "MIAMI"),
+    ("KYIV, Ukraine, March 1 (AP) — Drones hit.", "KYIV, Ukraine, March 1 (AP) —", "KYIV, Ukraine"),
+    ("BERLIN, 3. März (dpa) - Die Regierung hat.", "BERLIN, 3. März (dpa) -", "BERLIN"),
+    ("Berlin/Paris (dpa) - Die Minister trafen sich.", "Berlin/Paris (dpa) -", "Berlin/Paris"),
+    ("Frankfurt am Main (dpa) – Die Börse.", "Frankfurt am Main (dpa) –", "Frankfurt am Main"),
+    ("ST. LOUIS, Mo., Jan. 5 (AP) — Snow fell.", "ST. LOUIS, Mo., Jan. 5 (AP) —", "ST. LOUIS, Mo."),
+    ("FRANKFURT (ODER), March 1 (dpa) - Text.", "FRANKFURT (ODER), March 1 (dpa) -", "FRANKFURT (ODER)"),
+    ("FRANKFURT (ODER) (dpa) - Text.", "FRANKFURT (ODER) (dpa) -", "FRANKFURT (ODER)"),
+], ids=lambda v: v[:24] if isinstance(v, str) else None)
+def test_a_dateline_opening_a_paragraph_is_found(paragraph, dateline, place):
+    assert opening_dateline(paragraph) == dateline and dateline_place(opening_dateline(paragraph)) == place
+
+
+@pytest.mark.parametrize("paragraph", [
+    "Dock workers (WS) — went back to work on Wednesday.",  # no place: a sentence
+    "Shares of the company rose (AAPL) - sharply.",
+    "ROTTERDAM, Netherlands — Dock workers went back.",  # no credit: a dash alone is no dateline
+    "Oct. 3 (Reuters) - The storm grew.",  # a date, no place
+    "ROTTERDAM, which the union called a disgrace (WS) — text.",
+    "The minister (CDU) said so.",
+    "",
+])
+def test_a_paragraph_without_an_opening_dateline(paragraph):
+    assert opening_dateline(paragraph) == ""

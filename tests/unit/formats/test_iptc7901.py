@@ -56,3 +56,23 @@ def test_unreadable_7901(payload, where):
     with pytest.raises(ParseError) as caught:
         parse_iptc7901(payload, provider="wire")
     assert caught.value.where == where
+
+
+def _located(first_line: str) -> str | None:
+    message = f"ZCZC\nWSA0001 4 pol 0010\nSTORM/\nStorm nears coast =\n\n   {first_line}\nNNNN\n"
+    [item] = parse_iptc7901(message.encode(), provider="wire")
+    assert item.article.body_text == first_line  # the dateline stays in the text
+    return item.article.located
+
+
+@pytest.mark.parametrize("first_line, place", [
+    ("ROTTERDAM, May 15 (WS) - Dock workers went back to work.", "ROTTERDAM"),
+    ("Berlin (dpa) - Die Regierung hat beschlossen.", "Berlin"),
+    ("KYIV, Ukraine, May 15 (WS) - Drones hit the capital.", "KYIV, Ukraine"),
+    ("BERLIN, 3. März (dpa) - Die Regierung hat beschlossen.", "BERLIN"),
+    ("MIAMI, Oct. 3 (Reuters) -- The storm gained strength.", "MIAMI"),
+    ("ST. LOUIS, Mo., May 15 (WS) - Snow fell.", "ST. LOUIS, Mo."),
+    ("Dock workers (WS) - went back to work.", None),
+])
+def test_the_dateline_opening_the_body_gives_the_place(first_line, place):
+    assert _located(first_line) == place

@@ -117,3 +117,46 @@ def test_data_content_with_sibling_paragraphs_keeps_every_one():
     payload = _item().decode().replace(nitf, "<p>One.</p><p>Two.</p><p>Three.</p>")
     [item] = parse_newsml12(payload.replace("application/nitf+xml", "application/xhtml+xml").encode(), provider="wire")
     assert item.article.body_text == "One.\n\nTwo.\n\nThree."
+
+
+LINES_ITEM = """<NewsML Version="1.2"><NewsItem>
+  <Identification><NewsIdentifier><ProviderId>wire.example.org</ProviderId><DateId>20241003</DateId>
+    <NewsItemId>storm</NewsItemId><RevisionId>1</RevisionId>
+    <PublicIdentifier>urn:newsml:wire.example.org:20241003:storm:1</PublicIdentifier>
+  </NewsIdentifier></Identification>
+  <NewsComponent>
+    <NewsLines><HeadLine>Storm nears Florida coast</HeadLine>{lines}</NewsLines>
+    <AdministrativeMetadata>{sources}</AdministrativeMetadata>
+    <ContentItem><MimeType FormalName="text/plain"/><DataContent>The storm gained strength.</DataContent></ContentItem>
+  </NewsComponent>
+</NewsItem></NewsML>"""
+
+
+def _lines_item(lines: str, sources: str = "") -> dict:
+    [item] = parse_newsml12(LINES_ITEM.format(lines=lines, sources=sources).encode(), provider="wire")
+    ninjs = item.article.to_ninjs()
+    assert ninjs_errors(ninjs) == []
+    return ninjs
+
+
+def test_the_byline_is_split_into_authors_and_agency_and_the_dateline_read_for_its_place():
+    ninjs = _lines_item("<ByLine>By Jane Doe and John Roe, Reuters</ByLine>"
+                        "<DateLine>MIAMI, Oct. 3 (Reuters) -</DateLine>")
+    assert ninjs["by"] == "Jane Doe and John Roe, Reuters"
+    assert ninjs["people"] == [{"name": "Jane Doe", "rel": "author"}, {"name": "John Roe", "rel": "author"}]
+    assert ninjs["infoSources"] == [{"name": "Reuters", "role": "source"}]
+    assert ninjs["located"] == "MIAMI"
+
+
+def test_a_byline_agency_joins_the_source_parties_once():
+    ninjs = _lines_item("<ByLine>Jane Doe | AFP</ByLine><ByLineTitle>Reuters Correspondent</ByLineTitle>",
+                        '<Source><Party FormalName="AFP"/></Source>')
+    assert ninjs["by"] == "Jane Doe | AFP" and ninjs["people"] == [{"name": "Jane Doe", "rel": "author"}]
+    assert ninjs["infoSources"] == [{"name": "AFP", "role": "source"}, {"name": "Reuters", "role": "source"}]
+
+
+def test_every_byline_of_the_item_names_its_authors():
+    ninjs = _lines_item("<ByLine>By Jane Doe</ByLine><ByLine>By John Roe, AP</ByLine>")
+    assert ninjs["by"] == "Jane Doe and John Roe, AP"
+    assert [p["name"] for p in ninjs["people"]] == ["Jane Doe", "John Roe"]
+    assert ninjs["infoSources"] == [{"name": "AP", "role": "source"}]

@@ -165,6 +165,22 @@ def test_other_site_parses_sensibly() -> None:
     validate(article)
 
 
+@pytest.mark.parametrize(("line", "by", "authors", "sources"), [
+    ("By JANE DOE and JOHN ROE", "Jane Doe and John Roe", ["Jane Doe", "John Roe"], []),
+    ("By Jane Doe, Reuters", "Jane Doe", ["Jane Doe"], ["Reuters"]),
+    ("By Jane Doe, AP Business Writer", "Jane Doe", ["Jane Doe"], ["AP"]),
+    ("By Reuters", "Reuters", [], ["Reuters"]),  # an agency is no author
+    ("By Reuters Staff", "Reuters", [], ["Reuters"]),
+])
+def test_bylines_are_split_as_every_format_splits_them(line: str, by: str, authors: list[str],
+                                                       sources: list[str]) -> None:
+    article = parse_plaintext(OTHER_SITE.replace("By Jane Doe, Staff Writer", line), provider="x")
+    assert article.by == by and [p["name"] for p in article.people] == authors
+    assert article.infoSources == [{"name": s, "role": "source"} for s in sources]
+    assert line not in article.body_text
+    validate(article)
+
+
 @pytest.mark.parametrize("line", ["Dec. 18, 2024", "2024-12-18", "Published: December 18, 2024 at 9:05 a.m.", "18 December 2024"])
 def test_common_date_lines_set_content_created(line: str) -> None:
     text = f"{line}\nHeadline of a story\nA paragraph of the story, long enough to be body text."
