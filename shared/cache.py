@@ -131,8 +131,13 @@ class Keys:
         return f"{self.prefix}trends:{start}"
 
     def trend_released(self, start: int) -> str:
-        """Sorted set of entity → count of stories released from embargo in that window."""
+        """Sorted set of entity → what publishing adds to enrichment's counts of that window:
+        +1 per story released from embargo, −1 per counted story killed since."""
         return f"{self.prefix}trends-released:{start}"
+
+    def trend_killed_stories(self) -> str:
+        """Set of the killed story uris whose trend counts were taken back (once each)."""
+        return f"{self.prefix}trends-killed"
 
     def trend_released_stories(self) -> str:
         """Set of the story uris whose deferred trend counts were added."""

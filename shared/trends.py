@@ -5,7 +5,9 @@ Enrichment counts each story once per entity it names, in tumbling windows of th
 story's receive time (a faust table, copied to Redis). A story under embargo must
 not show in the trends before its release, so enrichment leaves it out and marks
 it (``trendsDeferred``); publishing counts it when it goes live, into a sorted set
-of its own per window, which the gateway adds to enrichment's.
+of its own per window, which the gateway adds to enrichment's. A killed story's
+counts are taken back there too (:func:`take_back`): publishing keeps, with each
+story, what was counted for it (:data:`COUNTED`).
 """
 from __future__ import annotations
 
@@ -19,6 +21,10 @@ from shared.events import EnrichmentInfo
 
 # The EnrichmentInfo field that marks a story's trend counts as deferred.
 DEFERRED = "trendsDeferred"
+# The read model's meta field that says what the trends counted for a story (its
+# entities and receive time), carried from version to version, so a kill can take
+# exactly that back.
+COUNTED = "trend_counted"
 
 
 def trend_keys(enrichment: EnrichmentInfo) -> list[str]:
@@ -51,3 +57,33 @@ async def count_released(redis: Redis, keys: Keys, *, uri: str, enrichment: Enri
         pipe.zadd(keys.trend_windows(), {f"{start}:{end}": start})
         await pipe.execute()
     return True
+
+
+def counted(enrichment: EnrichmentInfo, received_at: datetime) -> dict:
+    """The :data:`COUNTED` record of a story counted with ``enrichment`` at ``received_at``."""
+    return {"entities": trend_keys(enrichment), "at": received_at.timestamp()}
+
+
+# KEYS: 1 the set of stories taken back, 2 the window's sorted set, 3 the set of windows.
+# ARGV: 1 uri, 2 ttl, 3 "start:end", 4 start, 5.. entities. Once per uri, all or nothing.
+_TAKE_BACK = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+for i = 5, #ARGV do redis.call('ZINCRBY', KEYS[2], -1, ARGV[i]) end
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
+return 1
+"""
+
+
+async def take_back(redis: Redis, keys: Keys, *, uri: str, record: dict, window_s: int, keep_s: int) -> bool:
+    """Subtract a killed story's counts (its :data:`COUNTED` ``record``) from the window
+    they were counted in, once per uri: a killed story's entities leave the trends.
+    Returns whether it was taken back now."""
+    entities, at = record.get("entities") or [], float(record.get("at", 0))
+    start, end = window_of(at, window_s)
+    ttl = int(end + keep_s - time.time())
+    if not entities or ttl <= 0:
+        return False
+    done = await redis.eval(_TAKE_BACK, 3, keys.trend_killed_stories(), keys.trend_released(start),
+                            keys.trend_windows(), uri, ttl, f"{start}:{end}", start, *entities)
+    return bool(done)

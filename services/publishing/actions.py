@@ -63,6 +63,7 @@ class Plan:
     hold: tuple[ArticleEvent, float] | None = None           # into the embargo queue until then
     drop_held: tuple[str, str | None] | None = None          # (article id, only if still this version)
     trend_count: TrendCount | None = None
+    trend_takebacks: list[tuple[str, dict]] = field(default_factory=list)  # (uri, what was counted): killed
     fanout: list[str] = field(default_factory=list)         # subscription names it was routed to
     latency: tuple[str, float] | None = None                 # (language, seconds received → published)
 

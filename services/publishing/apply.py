@@ -12,7 +12,7 @@ from services.publishing.metrics import FANOUT, ITEMS
 from services.publishing.read_model import ReadModelWriter
 from shared.bus import Outgoing
 from shared.telemetry import END_TO_END_SECONDS
-from shared.trends import count_released
+from shared.trends import count_released, take_back
 
 Produce = Callable[[Sequence[Outgoing]], Awaitable[None]]
 
@@ -50,6 +50,9 @@ async def apply(plan: Plan, *, writer: ReadModelWriter, embargo: EmbargoQueue, t
         t = plan.trend_count
         await count_released(writer.redis, writer.keys, uri=t.uri, enrichment=t.enrichment,
                              received_at=t.received_at, window_s=trends.window_s, keep_s=trends.keep_s)
+    for uri, record in plan.trend_takebacks:
+        await take_back(writer.redis, writer.keys, uri=uri, record=record, window_s=trends.window_s,
+                        keep_s=trends.keep_s)
     if plan.latency is not None:
         END_TO_END_SECONDS.labels(plan.latency[0]).observe(plan.latency[1])
     if produce is not None:

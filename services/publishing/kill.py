@@ -14,6 +14,7 @@ from services.publishing.retraction import kill_notice, retracted_meta
 from services.publishing.snapshot import Snapshot
 from shared.events import Signal
 from shared.subscriptions import Subscription
+from shared.trends import COUNTED
 
 
 def plan_kill(notice: Notice, meta: dict[str, Any], snapshot: Snapshot, subscriptions: list[Subscription],
@@ -27,6 +28,7 @@ def plan_kill(notice: Notice, meta: dict[str, Any], snapshot: Snapshot, subscrip
         return Plan(Signal.KILL, "duplicate", records=kafka_records(
             notice, had_it, published_topic=rules.published_topic, topic_prefix=rules.topic_prefix))
     victims = [(notice, meta, stored.item if stored is not None else None)]
+    stored_metas = [stored.meta if stored is not None else {}]
     # The original's kill takes every language version with it; a translation's
     # only itself. (Translation tags its items; an untagged item counts as original.)
     # Only machine translations and versions of the same owner (the story registry's,
@@ -46,7 +48,11 @@ def plan_kill(notice: Notice, meta: dict[str, Any], snapshot: Snapshot, subscrip
                             {**retracted_meta(other.meta), "signal": Signal.KILL.value,
                              "published_at": meta["published_at"]},
                             other.item))
+            stored_metas.append(other.meta)
     out = Plan(Signal.KILL, "killed", count=len(victims))
+    # what the trends counted for each, taken back (a story never public was not counted)
+    out.trend_takebacks = [(victim.uri, was[COUNTED]) for (victim, _, before), was in zip(victims, stored_metas)
+                           if before is not None and COUNTED in was]
     live_streams = [rules.keys.live(s.name) for s in subscriptions if s.outputs.feeds]
     for victim, victim_meta, before in victims:
         had_it = [s for s in subscriptions if s.filter.matches(before, victim.provider)] if before is not None else []

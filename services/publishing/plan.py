@@ -30,6 +30,7 @@ from shared.events import ArticleEvent, Signal
 from shared.identity import NotOwner
 from shared.subscriptions import Subscription
 from shared.tracing import child_traceparent
+from shared.trends import COUNTED, counted
 from shared.versions import is_older
 
 
@@ -88,6 +89,19 @@ def _owner(snapshot: Snapshot) -> str | None:
     return snapshot.owners[0] if snapshot.owners else None
 
 
+def _trend_counted(event: ArticleEvent, snapshot: Snapshot) -> dict[str, Any]:
+    """What the trends counted for this story, kept in its meta for a kill to take back:
+    enrichment counts a story the first time it sees its uri, publishing a story held
+    by its embargo when it is released — either way the version first published here
+    (a machine translation is not counted). Later versions carry it on."""
+    stored, env = snapshot.stored, event.envelope
+    if stored is not None:
+        return {COUNTED: stored.meta[COUNTED]} if COUNTED in stored.meta else {}
+    if env.translation is not None and env.translation.role == "translation":
+        return {}
+    return {COUNTED: counted(env.enrichment, env.received_at)}
+
+
 def family_root(event: ArticleEvent, snapshot: Snapshot) -> str:
     """The id of the story's original language version: what translation says, else
     the first root known among the item and the items it links as translations,
@@ -116,6 +130,7 @@ def _release(event: ArticleEvent, item: dict[str, Any], snapshot: Snapshot, subs
                     traceparent=child_traceparent(env.traceparent),
                     role=env.translation.role if env.translation else None, owner=_owner(snapshot))
     meta = published_meta(event, now, started)
+    meta.update(_trend_counted(event, snapshot))
     if notice.signal is Signal.KILL or item.get("pubStatus") == "canceled":
         killed = replace(notice, signal=Signal.KILL, item=kill_notice(item))
         return plan_kill(killed, retracted_meta(meta), snapshot, subscriptions, rules)

@@ -243,10 +243,15 @@ def test_an_embargoed_story_shows_nowhere_until_release_then_everywhere(stack):
 def test_a_kill_takes_the_text_off_every_subscriber_surface(stack):
     token = subscribe(stack, f"kill-{RUN}", keywords=[f"scarlet{RUN}"])
     phrase = f"scarlet{RUN} dossier names the informant"
-    story = post(stack, KEY_A, ninjs(f"urn:trust:{RUN}:kill", "1", f"The {phrase} in full.")).json()
+    story = post(stack, KEY_A, ninjs(f"urn:trust:{RUN}:kill", "1", "Chancellor Olaf Scholz met Prime Minister "
+                                     f"Giorgia Meloni in Rome on Tuesday. The {phrase} in full.")).json()
     published(stack, story["id"])
     base = stack.gateway_url
     read_sse(f"{base}/v1/stream?since=0-0", headers=bearer(token), until=lambda evs: any(phrase in e["data"] for e in evs))
+    enrichment = httpx.get(f"{base}/v1/articles/{story['id']}/enrichment", headers=OPERATOR).json()["enrichment"]
+    entities = {f"{e['type']}\t{e['name']}" for e in enrichment["entities"]}
+    assert entities, enrichment
+    wait_for(lambda: entities <= set(_trend_counts(stack)), timeout=60, what="the story's entities in the trends")
 
     assert post(stack, KEY_A, ninjs(story["uri"], "2", "withdrawn", pubStatus="canceled")).status_code == 202
     wait_for(lambda: httpx.get(f"{base}/v1/articles/{story['id']}", headers=bearer(token)).status_code == 410,
@@ -256,6 +261,8 @@ def test_a_kill_takes_the_text_off_every_subscriber_surface(stack):
     assert not any(phrase in e["data"] for e in events)
     notice = next(orjson.loads(e["data"]) for e in events if e["event"] == "kill")
     assert notice == {"uri": story["uri"], "version": "2", "pubStatus": "canceled"}
+    # no other story of this stack names them: once the kill took its counts back, they are gone
+    wait_for(lambda: not entities & set(_trend_counts(stack)), timeout=60, what="the killed story's trend counts")
     for path in (f"/v1/articles/{story['id']}", f"/v1/articles/{story['id']}/enrichment", "/v1/articles",
                  f"/v1/feeds/kill-{RUN}.json", f"/v1/feeds/kill-{RUN}.rss", f"/v1/articles/{story['id']}/languages"):
         assert phrase not in httpx.get(f"{base}{path}", headers=bearer(token)).text, path

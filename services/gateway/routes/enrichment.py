@@ -75,7 +75,7 @@ async def get_trends(
 async def _top(redis, keys, start: int, *, limit: int, kind: str | None) -> list[dict]:
     """The ``limit`` entities (of ``kind``) named by most stories in the window starting
     at ``start``: enrichment's counts plus those of stories released from embargo since,
-    most first, ties by name. Summed in Redis with the counts negated, so the range in
+    less those of stories killed since, most first, ties by name. Summed in Redis with the counts negated, so the range in
     ascending order is that ranking and only the rows needed are read (a busy window
     holds thousands of entities; sorting all of them for each request held the event loop)."""
     union = f"{keys.trend_window(start)}:top:{uuid.uuid4().hex}"
@@ -88,6 +88,8 @@ async def _top(redis, keys, start: int, *, limit: int, kind: str | None) -> list
         while len(entities) < limit:
             rows = await redis.zrange(union, offset, offset + chunk - 1, withscores=True)
             for raw, negated in rows:
+                if negated >= 0:  # what is left was counted only by stories killed since
+                    return entities
                 found, _, name = raw.decode().partition("\t")
                 if kind is None or found == kind:
                     entities.append({"type": found, "name": name, "count": int(-negated)})

@@ -16,6 +16,7 @@ from shared.events import (Article, ArticleEvent, EnrichmentInfo, Envelope, Sign
 from shared.identity import NotOwner
 from shared.read_model import StoredItem
 from shared.subscriptions import Outputs, Subscription, SubscriptionFilter, Webhook
+from shared.trends import COUNTED
 
 KEYS = Keys("t.").subscriptions
 RULES = Rules(keys=KEYS, published_topic="t.articles.published", topic_prefix="t.",
@@ -166,6 +167,22 @@ def test_a_story_deferred_from_the_trends_is_counted_when_it_goes_live():
     e.envelope.enrichment = EnrichmentInfo(entities=[{"type": "person", "name": "Kim"}], trendsDeferred=True)
     assert decide(e).trend_count.uri == e.article.uri
     assert decide(event()).trend_count is None
+
+
+def test_what_the_trends_counted_is_kept_with_the_story_and_a_kill_takes_it_back():
+    first = event()
+    first.envelope.enrichment = EnrichmentInfo(entities=[{"type": "person", "name": "Kim"}])
+    counted = decide(first).writes[0].meta[COUNTED]
+    assert counted == {"entities": ["person\tKim"], "at": first.envelope.received_at.timestamp()}
+    update = event(version="2")  # names someone else: the trends counted the first version
+    update.envelope.enrichment = EnrichmentInfo(entities=[{"type": "person", "name": "Lee"}])
+    assert decide(update, Snapshot(stored=stored_of(first, **{COUNTED: counted}))).writes[0].meta[COUNTED] == counted
+    translation = event("urn:test:1?translation=pt")
+    snapshot = Snapshot(stored=stored_of(first, translation_role="original", **{COUNTED: counted}),
+                        family=[(translation.envelope.article_id, stored_of(translation, translation_role="translation"))])
+    kill = decide(event(version="3", signal=Signal.KILL), snapshot)
+    assert kill.count == 2 and kill.trend_takebacks == [(first.article.uri, counted)]
+    assert decide(event(signal=Signal.KILL)).trend_takebacks == []  # never public, never counted
 
 
 def test_the_family_root_is_what_translation_says_else_what_redis_knows_else_the_item():
