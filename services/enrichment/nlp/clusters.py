@@ -30,7 +30,6 @@ from datasketch import MinHash
 from datasketch.lsh import _optimal_param
 
 from services.enrichment.nlp.text import UNSPACED
-from shared.events import article_id_for
 
 SHINGLE_WORDS = 5
 NUM_PERM = 128
@@ -82,6 +81,14 @@ def similarity(a: str, b: str) -> float:
     return float(np.mean(signature(a) == signature(b)))
 
 
+def cluster_id_for(uri: str) -> str:
+    """The id of the cluster story ``uri`` founds: derived from it, deterministic (a
+    re-delivery gets the same), but not its article id, which every member's readers
+    would otherwise learn — the founder may be another provider's story, outside their
+    slice or still under embargo."""
+    return "c" + hashlib.sha256(f"story-cluster:{uri}".encode()).hexdigest()[:19]
+
+
 @dataclass
 class Assignment:
     cluster: str
@@ -119,7 +126,7 @@ class StoryIndex:
             cluster = min(votes, key=lambda c: (-votes[c], c))
             first = True
         else:
-            cluster, first = article_id_for(uri), True
+            cluster, first = cluster_id_for(uri), True
         members, buckets = self.evictors
         if known is None or float(known["at"]) < at:
             self.members[uri] = {"cluster": cluster, "at": at}

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from services.enrichment.clustering import cluster_story
-from services.enrichment.nlp.clusters import BANDS, ROWS, StoryIndex, bucket_keys, shingles, signature, similarity
-from shared.events import article_id_for
+from services.enrichment.nlp.clusters import (BANDS, ROWS, StoryIndex, bucket_keys, cluster_id_for, shingles, signature,
+                                              similarity)
 from tests.unit.enrichment.samples import TOPICS
 from tests.unit.shared.test_events import sample_event
 
@@ -61,11 +61,11 @@ def test_parameters_and_similarity():
 def test_copies_share_a_cluster_named_after_the_first_story():
     stories = index()
     first = stories.assign("urn:a:1", keys(EXAMPLE), 1000.0)
-    assert first.cluster == article_id_for("urn:a:1") and first.first_seen
+    assert first.cluster == cluster_id_for("urn:a:1") and first.first_seen
     copy = stories.assign("urn:b:7", keys(EDITED), 1010.0)
     assert copy.cluster == first.cluster and copy.first_seen and copy.matched_buckets >= 1
     other = stories.assign("urn:a:2", keys(" ".join(TOPICS["15000000"])), 1020.0)
-    assert other.cluster == article_id_for("urn:a:2")
+    assert other.cluster == cluster_id_for("urn:a:2")
 
 
 def test_assigning_again_is_idempotent_and_versions_keep_their_cluster():
@@ -81,9 +81,9 @@ def test_old_stories_stop_attracting_copies_and_are_evicted():
     stories = index(horizon_s=DAY)
     stories.assign("urn:a:1", keys(EXAMPLE), 0.0)
     late = stories.assign("urn:b:1", keys(EDITED), 2 * DAY)
-    assert late.cluster == article_id_for("urn:b:1")
+    assert late.cluster == cluster_id_for("urn:b:1")
     assert "urn:a:1" not in stories.members
-    assert all(entry["cluster"] != article_id_for("urn:a:1") for entry in stories.buckets.values())
+    assert all(entry["cluster"] != cluster_id_for("urn:a:1") for entry in stories.buckets.values())
 
 
 def test_eviction_resumes_from_recovered_state():
@@ -100,7 +100,7 @@ def test_cluster_story_notes_the_cluster_in_the_envelope():
     event.article.bodies[0].value = EXAMPLE
     stories = index()
     cluster_story(event, stories)
-    assert event.envelope.enrichment["storyCluster"]["id"] == article_id_for(event.article.uri)
+    assert event.envelope.enrichment["storyCluster"]["id"] == cluster_id_for(event.article.uri) != event.envelope.article_id
     assert stories.members[event.article.uri]["at"] == datetime(2024, 12, 18, tzinfo=timezone.utc).timestamp()
 
 
