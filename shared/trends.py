@@ -75,15 +75,13 @@ return 1
 """
 
 
-async def take_back(redis: Redis, keys: Keys, *, uri: str, record: dict, window_s: int, keep_s: int) -> bool:
-    """Subtract a killed story's counts (its :data:`COUNTED` ``record``) from the window
-    they were counted in, once per uri: a killed story's entities leave the trends.
-    Returns whether it was taken back now."""
+def stage_take_back(pipe, keys: Keys, *, uri: str, record: dict, window_s: int, keep_s: int) -> None:
+    """Queue on ``pipe`` (the kill's own Redis transaction, so the two land together) the
+    subtraction of a killed story's counts (its :data:`COUNTED` ``record``) from the
+    window they were counted in, once per uri: a killed story's entities leave the trends."""
     entities, at = record.get("entities") or [], float(record.get("at", 0))
     start, end = window_of(at, window_s)
     ttl = int(end + keep_s - time.time())
-    if not entities or ttl <= 0:
-        return False
-    done = await redis.eval(_TAKE_BACK, 3, keys.trend_killed_stories(), keys.trend_released(start),
-                            keys.trend_windows(), uri, ttl, f"{start}:{end}", start, *entities)
-    return bool(done)
+    if entities and ttl > 0:
+        pipe.eval(_TAKE_BACK, 3, keys.trend_killed_stories(), keys.trend_released(start), keys.trend_windows(),
+                  uri, ttl, f"{start}:{end}", start, *entities)

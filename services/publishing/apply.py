@@ -12,7 +12,7 @@ from services.publishing.metrics import FANOUT, ITEMS
 from services.publishing.read_model import ReadModelWriter
 from shared.bus import Outgoing
 from shared.telemetry import END_TO_END_SECONDS
-from shared.trends import count_released, take_back
+from shared.trends import count_released, stage_take_back
 
 Produce = Callable[[Sequence[Outgoing]], Awaitable[None]]
 
@@ -33,6 +33,9 @@ async def apply(plan: Plan, *, writer: ReadModelWriter, embargo: EmbargoQueue, t
         await embargo.hold(*plan.hold)
     if plan.writes:
         async with writer.redis.pipeline(transaction=True) as pipe:
+            for uri, record in plan.trend_takebacks:  # with the kill, or not at all
+                stage_take_back(pipe, writer.keys, uri=uri, record=record, window_s=trends.window_s,
+                                keep_s=trends.keep_s)
             for w in plan.writes:
                 await writer.stage_purge_live(pipe, w.article_id, w.purge_live)
                 if w.killed:
@@ -50,9 +53,6 @@ async def apply(plan: Plan, *, writer: ReadModelWriter, embargo: EmbargoQueue, t
         t = plan.trend_count
         await count_released(writer.redis, writer.keys, uri=t.uri, enrichment=t.enrichment,
                              received_at=t.received_at, window_s=trends.window_s, keep_s=trends.keep_s)
-    for uri, record in plan.trend_takebacks:
-        await take_back(writer.redis, writer.keys, uri=uri, record=record, window_s=trends.window_s,
-                        keep_s=trends.keep_s)
     if plan.latency is not None:
         END_TO_END_SECONDS.labels(plan.latency[0]).observe(plan.latency[1])
     if produce is not None:

@@ -143,8 +143,11 @@ def _release(event: ArticleEvent, item: dict[str, Any], snapshot: Snapshot, subs
     write = Write(article_id=env.article_id, item=item, meta=meta, digest=notice.digest, entry=notice.entry(),
                   deliveries=deliveries(notice, subscriptions, chosen, rules.keys, known=stored is not None),
                   root=family_root(event, snapshot), score_ms=int(now * 1000))
-    trend = (TrendCount(event.article.uri, env.enrichment, env.received_at)
-             if env.enrichment.trendsDeferred else None)  # held out of the trends until it went live
+    # held out of the trends until it went live; also when an earlier version was (enrichment
+    # counts a uri once, when it first sees it: a later version without an embargo is not counted)
+    held = snapshot.held
+    deferred = env.enrichment.trendsDeferred or (held is not None and held.envelope.enrichment.trendsDeferred)
+    trend = TrendCount(event.article.uri, env.enrichment, env.received_at) if deferred else None
     return Plan(notice.signal, "published", records=records, writes=[write], trend_count=trend,
                 fanout=[s.name for s in subscriptions if s.name in chosen],
                 latency=(event.article.language or "und", now - env.received_at.timestamp()))

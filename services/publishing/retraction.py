@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.trends import COUNTED
+
 # KEYS: the live streams to purge. ARGV[1]: the killed article id.
 # Scans each stream (capped at WIRE_LIVE_STREAM_MAX entries) and deletes the story's entries.
 PURGE_LIVE = """
@@ -36,5 +38,6 @@ def kill_notice(item: dict[str, Any]) -> dict[str, Any]:
 
 def retracted_meta(meta: dict[str, Any]) -> dict[str, Any]:
     """The read model's pipeline data of a killed item, without what enrichment found
-    in its text (entities, quotes, summary…)."""
-    return {k: v for k, v in meta.items() if k != "enrichment"}
+    in its text (entities, quotes, summary…) nor the entities the trends counted for it
+    (taken back in the kill's own transaction)."""
+    return {k: v for k, v in meta.items() if k not in ("enrichment", COUNTED)}

@@ -183,6 +183,18 @@ def test_what_the_trends_counted_is_kept_with_the_story_and_a_kill_takes_it_back
     kill = decide(event(version="3", signal=Signal.KILL), snapshot)
     assert kill.count == 2 and kill.trend_takebacks == [(first.article.uri, counted)]
     assert decide(event(signal=Signal.KILL)).trend_takebacks == []  # never public, never counted
+    assert COUNTED not in kill.writes[0].meta  # the entities leave the read model with the kill
+
+
+def test_a_version_that_overtakes_a_held_deferred_one_is_counted_at_publication():
+    """v1 under embargo was left out of the trends; enrichment counts a uri only the first
+    time, so v2 (no embargo) came uncounted and unmarked: publishing counts it."""
+    held = event(embargoedUntil="2999-01-01T00:00:00Z")
+    held.envelope.enrichment = EnrichmentInfo(entities=[{"type": "person", "name": "Kim"}], trendsDeferred=True)
+    v2 = event(version="2")
+    v2.envelope.enrichment = EnrichmentInfo(entities=[{"type": "person", "name": "Kim"}])
+    p = decide(v2, Snapshot(held=held))
+    assert p.trend_count is not None and p.writes[0].meta[COUNTED]["entities"] == ["person\tKim"]
 
 
 def test_the_family_root_is_what_translation_says_else_what_redis_knows_else_the_item():
