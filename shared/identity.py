@@ -168,8 +168,7 @@ class StoryRegistry:
         """
         translated = await self._translation_owner(article.uri)
         if translated is not None and translated not in (acts_for or [provider]):
-            return Classification(Decision.NOT_OWNER, "", f"{translated or 'nobody yet'}, as the original's "
-                                                          "machine translation")
+            return Classification(Decision.NOT_OWNER, "", translated or None)
         key, digest = self.keys.story(article.uri), content_hash(article)
         hint_arg = hint.value if hint and hint != Signal.NEW else ""
         # First as a story never seen (one round trip for a new story, the common case); a
@@ -237,9 +236,11 @@ class StoryRegistry:
         raise RetriableError(f"story {uri} kept changing while it was restored")
 
     async def _translation_owner(self, uri: str) -> str | None:
-        """For a uri that machine translation derives from an original's (``…:translation:pt``):
-        the original's owner, "" when it has none yet; None for any other uri. Such a uri
-        belongs to its original, so only that owner (or a relay for it) may send to it."""
+        """For a uri that machine translation derives from an original's: the original's
+        owner, the only one (with its relays) who may send to it; None for any other uri.
+        A URN's ``…:translation:pt`` is reserved even before its original exists ("": no
+        one may send to it); a URL ending in ``?translation=pt`` may be a site's own page,
+        so it is claimed only once its original has an owner."""
         original = original_of(uri)
         if original is None:
             return None
@@ -247,5 +248,7 @@ class StoryRegistry:
             owner = await self.redis.hget(self.keys.story(original), "owner")
         except (RedisConnectionError, RedisTimeoutError) as exc:
             raise RetriableError(f"story registry unreachable: {exc}") from exc
-        return owner.decode() if owner else ""
+        if owner:
+            return owner.decode()
+        return "" if uri[:4].lower() == "urn:" else None
 

@@ -4,10 +4,13 @@ way back: such a uri belongs to its original's owner, never to whoever sends it 
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 # A language tag as translation writes it (``pt``, ``zh-hant``, ``sr-latn-rs``).
 _TAG = r"[a-z]{2,8}(?:-[a-z0-9]{1,8})*"
-_URN = re.compile(rf"^(urn:.+):translation:({_TAG})((?:\?[+=]|#).*)?$", re.I | re.S)
+_URN_MARK = ":translation:"
+_MARKS_TRIED = 8
+_URN_TAIL = re.compile(rf"({_TAG})((?:\?[+=]|#).*)?$", re.I | re.S)
 _QUERY = re.compile(rf"^(.*?)([?&])translation=({_TAG})$", re.I | re.S)
 
 
@@ -31,10 +34,16 @@ def original_of(uri: str) -> str | None:
     """The original whose machine translation would have ``uri``, or None when
     :func:`translation_uri` cannot have made it."""
     if uri[:4].lower() == "urn:":
-        found = _URN.match(uri)
-        original, tag = (f"{found[1]}{found[3] or ''}", found[2]) if found else (None, None)
-    else:
-        base, hash_mark, fragment = uri.partition("#")
-        found = _QUERY.match(base)
-        original, tag = (f"{found[1]}{hash_mark}{fragment}", found[3]) if found else (None, None)
-    return original if original is not None and translation_uri(original, tag) == uri else None
+        # The mark translation_uri added may be followed by the original's own
+        # "#…:translation:…": each mark is tried (the first few: a longer chain is no
+        # uri translation made), the first whose round trip holds wins.
+        for mark in islice(re.finditer(re.escape(_URN_MARK), uri), _MARKS_TRIED):
+            tail = _URN_TAIL.match(uri, mark.end())
+            if tail and translation_uri(original := f"{uri[:mark.start()]}{tail[2] or ''}", tail[1]) == uri:
+                return original
+        return None
+    base, hash_mark, fragment = uri.partition("#")
+    found = _QUERY.match(base)
+    if found and translation_uri(original := f"{found[1]}{hash_mark}{fragment}", found[3]) == uri:
+        return original
+    return None

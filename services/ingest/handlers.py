@@ -38,7 +38,8 @@ async def ingest(received: ArticleReceived, *, registry: StoryRegistry, acts_for
                                           provider=received.provider, acts_for=acts_for)
         if verdict.decision is Decision.NOT_OWNER:
             IGNORED.labels(verdict.decision.value).inc()
-            refused.append(f"{article.uri} (owned by {verdict.owner})")
+            refused.append(f"{article.uri} (owned by {verdict.owner})" if verdict.owner else
+                           f"{article.uri} (a machine translation's uri, reserved for its original's owner)")
             continue
         if not verdict.decision.flows:
             IGNORED.labels(verdict.decision.value).inc()
