@@ -135,6 +135,8 @@ class WebhookWorker:
             sub = self.subscription
             if sub.outputs.webhook is None:
                 break  # the webhook was removed from the subscription meanwhile
+            if not _still_taken(sub, fields):
+                break  # queued under a filter since narrowed: the subscriber is no longer entitled to it
             result = await post(self.client, sub.outputs.webhook.url, signing_secret(sub.outputs.webhook, self.settings),
                                 fields[b"body"],
                                 headers=_headers(fields, redelivery=in_flight_before or attempt > 1))
@@ -215,6 +217,16 @@ class WebhookWorker:
             BREAKER_OPEN.labels(self.name).set(0)
 
 
+def _still_taken(sub: Subscription, fields: dict[bytes, bytes]) -> bool:
+    """Whether ``sub``'s filter, as it is now, still takes an outbox entry queued under
+    its filter then. A kill notice goes to whoever was sent the story; an entry from
+    before entries named their provider is delivered as it was queued."""
+    provider = fields.get(b"provider")
+    if provider is None or fields.get(b"signal") == b"kill":
+        return True
+    return sub.filter.matches(orjson.loads(fields[b"body"]), provider.decode())
+
+
 def _header_value(raw: bytes) -> str:
     """A stored field as an HTTP header value: a uri may hold any character
     (``urn:x:café``, a Hangul guid) but a header only printable ASCII, so the rest
@@ -227,10 +239,13 @@ _PRINTABLE_ASCII = "".join(chr(c) for c in range(0x21, 0x7F))
 
 
 def _headers(fields: dict[bytes, bytes], *, redelivery: bool = False) -> dict[str, str]:
-    signal, uri, version = (_header_value(fields[k]) for k in (b"signal", b"uri", b"version"))
+    signal, uri, version, article_id = (_header_value(fields[k]) for k in (b"signal", b"uri", b"version",
+                                                                           b"article_id"))
+    # The delivery id names the story by its article id (a digest of its exact uri): two
+    # uris whose header forms are equal ("café" and "caf%C3%A9") never share one.
     return {"X-Wire-Redelivery": "true" if redelivery else "false", "X-Wire-Signal": signal,
-            "X-Wire-Article-Id": _header_value(fields[b"article_id"]), "X-Wire-Uri": uri, "X-Wire-Version": version,
-            "X-Wire-Delivery": f"{uri}@{version}:{signal}"}
+            "X-Wire-Article-Id": article_id, "X-Wire-Uri": uri, "X-Wire-Version": version,
+            "X-Wire-Delivery": f"{article_id}@{version}:{signal}"}
 
 
 class WebhookDispatcher:

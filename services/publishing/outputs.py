@@ -84,7 +84,7 @@ class Notice:
         """The fields of this notice in a subscription's live stream and webhook outbox
         (the read model's write adds the item itself as "body")."""
         return {"signal": self.signal.value, "article_id": self.article_id, "uri": self.uri,
-                "version": self.version, "published_at": repr(self.published_at)}
+                "version": self.version, "published_at": repr(self.published_at), "provider": self.provider}
 
 
 def kafka_records(notice: Notice, subscriptions: list[Subscription], *, published_topic: str,

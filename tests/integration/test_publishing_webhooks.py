@@ -8,7 +8,7 @@ import pytest
 from services.publishing.settings import PublishingSettings
 from shared.cache import Keys
 from shared.cloudevents import read_headers
-from shared.events import Signal
+from shared.events import Signal, article_id_for
 from shared.read_model import ReadModel
 from tests.kafka_helpers import read_topic
 from tests.outbound_helpers import bomb_answer, drip_answer, gzip_bomb, peer, rss_mb, text_answer
@@ -123,7 +123,7 @@ async def test_pending_deliveries_survive_a_restart(publishing):
         [resent] = await requests_before_sentinel(publishing, receiver)
         # read back from the pending list after the restart: flagged as a possible repeat
         assert resent["headers"]["x-wire-redelivery"] == "true"
-        assert resent["headers"]["x-wire-delivery"] == "urn:test:webhook:restart@1:new"
+        assert resent["headers"]["x-wire-delivery"] == f"{article_id_for('urn:test:webhook:restart')}@1:new"
 
 
 async def test_a_redelivered_item_is_not_sent_twice_and_a_correction_is(publishing):
@@ -152,6 +152,8 @@ async def test_a_uri_that_is_not_ascii_is_delivered_and_the_next_item_follows(pu
         assert [r["headers"]["x-wire-uri"] for r in requests] == [
             "urn:test:webhook:caf%C3%A9:%EA%B8%B0%EC%82%AC", "urn:test:webhook:after"]
         assert "urn:test:webhook:café:기사".encode() in requests[0]["body"]
+        # its delivery id is not that of an ASCII uri spelled as its header form
+        assert requests[0]["headers"]["x-wire-delivery"] == f"{article_id_for('urn:test:webhook:café:기사')}@1:new"
 
 
 async def test_a_subscription_made_while_running_applies_to_the_next_item(publishing):
