@@ -41,11 +41,14 @@ _MARKS = re.escape(SENTENCE_MARKS)
 _FULL_WIDTH = "。！？｡"
 _CJK_CLOSERS = "」』）〕】〉》"
 # A mark with its closers before a space, or a full-width mark straight before the next
-# sentence (not before a closer: 「…です。」と述べた is one sentence).
-_BOUNDARY = re.compile(rf"(?P<mark>[{_MARKS}]+)(?P<close>[{CLOSERS}]*)\s+"
-                       rf"|[{_FULL_WIDTH}]+(?=[^{_CJK_CLOSERS}{CLOSERS}{_FULL_WIDTH}\s])")
+# sentence (not before a closer: 「…です。」と述べた is one sentence). A run of marks is
+# tried once, from its first mark, and never given back: a provider's "!!!…" or "。。。…"
+# without a space after it would otherwise be rescanned from each of its marks.
+_BOUNDARY = re.compile(rf"(?<![{_MARKS}])(?P<mark>[{_MARKS}]++)(?P<close>[{CLOSERS}]*+)\s+"
+                       rf"|(?<![{_FULL_WIDTH}])[{_FULL_WIDTH}]++(?=[^{_CJK_CLOSERS}{CLOSERS}{_FULL_WIDTH}\s])")
 _CLAUSE = re.compile(r"(?<=[;；])\s*")
 _OPENERS = "\"“‘'«„‚([{¿¡-–— "
+_NEXT = re.compile(rf"[{re.escape(_OPENERS)}]*+(.?)", re.S)  # what the next sentence starts with
 _LETTER = re.compile(r"[^\W\d_]")
 _DOTTED = re.compile(r"(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,2}")  # U.S, D.C, p.m, e.g, Ph.D
 # Chinese characters and kana carry about three Latin letters' worth of text each, Hangul
@@ -68,30 +71,51 @@ Call = Callable[[list[str]], Awaitable[list[str]]]
 
 def split_sentences(text: str, keep: Iterable[str] = ()) -> list[str]:
     """The sentences of ``text`` (one line, whitespace already folded), stripped, in
-    order; ``[text]`` when it has one. ``keep``: names no cut may fall inside."""
+    order; ``[text]`` when it has one. ``keep``: names no cut may fall inside.
+
+    Linear in ``text``: a run of marks is read once, and each boundary is judged from
+    the text next to it, not from all of its sentence."""
     names = [n for n in keep if _BOUNDARY.search(n)]
-    spans = [(m.start(), m.end()) for n in names for m in re.finditer(re.escape(n), text)]
-    sentences, start = [], 0
+    spans = sorted((m.start(), m.end()) for n in names for m in re.finditer(re.escape(n), text))
+    sentences, start, letter = [], 0, _LETTER.search(text)
+    kept, inside = 0, 0  # spans opened before the cut; the furthest any of them reaches
     for boundary in _BOUNDARY.finditer(text):
         cut = boundary.end()
-        if any(a < cut < b for a, b in spans) or not _ends(text, start, boundary):
+        while kept < len(spans) and spans[kept][0] < cut:
+            inside = max(inside, spans[kept][1])
+            kept += 1
+        if inside > cut or not _ends(text, start, boundary, letter):
             continue
         sentences.append(text[start:cut].strip())
         start = cut
+        letter = _LETTER.search(text, start)
     sentences.append(text[start:].strip())
     return [s for s in sentences if s]
 
 
-def _ends(text: str, start: int, boundary: re.Match[str]) -> bool:
-    following = text[boundary.end():].lstrip(_OPENERS)
-    if following[:1].islower() or not _LETTER.search(text, start, boundary.start() + 1):
+def _ends(text: str, start: int, boundary: re.Match[str], letter: re.Match[str] | None) -> bool:
+    """Whether ``boundary`` ends the sentence begun at ``start`` (``letter``: the first
+    letter from there on)."""
+    following = _NEXT.match(text, boundary.end())[1]
+    if following.islower() or letter is None or letter.start() > boundary.start():
         return False  # "p.m. in", '"Why?" she asked'; "1." numbering a list
     if boundary.group("mark") != "." or boundary.group("close"):
         return True
-    word = (text[start:boundary.start()].split() or [""])[-1].lstrip(_OPENERS)
+    word = _last_word(text, start, boundary.start()).lstrip(_OPENERS)
     if word.casefold() in NEVER_FINAL or _DOTTED.fullmatch(word) or (len(word) == 1 and word.isupper()):
         return False
-    return not (word.casefold() in BEFORE_NUMBER and following[:1].isdigit())
+    return not (word.casefold() in BEFORE_NUMBER and following.isdigit())
+
+
+def _last_word(text: str, start: int, end: int) -> str:
+    """The last whitespace-separated word of ``text[start:end]``, "" when none; found
+    from ``end`` backwards, so a sentence is not split into words again at each full stop."""
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    begin = end
+    while begin > start and not text[begin - 1].isspace():
+        begin -= 1
+    return text[begin:end]
 
 
 def join_sentences(translations: list[str]) -> str:

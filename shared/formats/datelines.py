@@ -51,8 +51,14 @@ _EDGES = " ,;:-–—"  # a full stop stays: it ends an abbreviation ("WASHINGTO
 # A dateline opening a paragraph: up to 80 characters, a parenthesised credit and a dash
 # ("-", "--", "–", "—", or ANPA's "_"). Without the credit a sentence opening with a name
 # and a dash ("NASA — the agency said") would read as one.
-_OPENING = re.compile(r"(?P<head>[^\W\d_][^\n]{0,80}?)\s*\([^()\n]{1,40}\)\s*[-–—_]{1,2}(?=\s|$)")
+_OPENING = re.compile(r"(?P<head>[^\W\d_][^\n]{0,80}?)\s*\((?P<credit>[^()\n]{1,40})\)\s*[-–—_]{1,2}(?=\s|$)")
 _DATE_WORDS = 5  # "le 3 mars 2024": the most words a date between place and credit takes
+# Before a credit that is no agency, only a place in capitals is one: "Senator Jane Doe
+# (D-Mass.) —", "Tesla Inc (TSLA.O) -" open sentences. A stock's code ("TSLA.O", "BP.L") is
+# no credit, and a desk's slug ("UPDATE 2 (Adds quotes) -", "BREAKING (AP) —") no place.
+_STOCK_CODE = re.compile(r"[A-Z0-9]{1,8}\.[A-Z]{1,3}")
+_SLUGS = frozenset("""UPDATE UPDATED REFILE RPT REPEAT CORRECTED CORRECTION CLARIFIED EXCLUSIVE BREAKING URGENT
+    FLASH BULLETIN ADVISORY DEVELOPING ANALYSIS FACTBOX PREVIEW WRAPUP TIMELINE""".split())
 
 
 def dateline_place(dateline: str) -> str:
@@ -77,11 +83,13 @@ def opening_dateline(paragraph: str) -> str:
     and including its dash ("ROTTERDAM, Netherlands (WS) — Dock workers…" →
     "ROTTERDAM, Netherlands (WS) —"; "BERLIN, 3. März (dpa) - Die…"); "" when the
     paragraph opens with none. A dateline is a place (capitalised words; short lower-case
-    ones such as "am", "de" between them), maybe a date, a parenthesised credit and a
-    dash. Its place is :func:`dateline_place`; the story's text starts after it. Never raises.
+    ones such as "am", "de" between them; its first word in capitals unless an agency is
+    credited: "Berlin (dpa) -" but "ROTTERDAM (WS) —"), maybe a date, a parenthesised
+    credit and a dash; no desk's slug ("UPDATE 2") nor a stock's code ("(TSLA.O)"). Its
+    place is :func:`dateline_place`; the story's text starts after it. Never raises.
     """
     found = _OPENING.match(paragraph[:200])
-    if found is None:
+    if found is None or _STOCK_CODE.fullmatch(found["credit"].strip()):
         return ""
     head = " ".join(found["head"].split())
     place = dateline_place(found.group(0))  # with its credit, so "FRANKFURT (ODER) (dpa)" keeps "(ODER)"
@@ -89,6 +97,18 @@ def opening_dateline(paragraph: str) -> str:
     words = place.replace(",", " ").split()
     if not (place[:1].isupper() and len(words) <= 6 and all(not w[:1].islower() or len(w) <= 3 for w in words)):
         return ""
+    if _SLUGS.intersection(re.split(r"[-/]", words[0])):
+        return ""
+    if not (_in_capitals(words[0]) or is_agency(found["credit"])):
+        return ""
     if date and not (_STARTS_WITH_DATE.match(date) and len(date.split()) <= _DATE_WORDS):
         return ""
     return found.group(0)
+
+
+def _in_capitals(word: str) -> bool:
+    """True for a word written in capitals as wire datelines are ("ROTTERDAM", "ST.",
+    "O'HARE"), one lower-case letter allowed inside ("McALLEN", "DeKALB")."""
+    letters = [c for c in word if c.isalpha()]
+    return bool(letters) and letters[0].isupper() and letters[-1].isupper() \
+        and sum(c.islower() for c in letters) <= 1

@@ -36,10 +36,19 @@ _LEAD = " \t-—–("  # what may open a credit paragraph: "--With assistance fr
 _TRAILING_BRACKETS = re.compile(r"\(([^()]*)\)\s*\Z")
 # Copyright lines a page may carry after the credits ("© Reuters"): cut with them.
 _NOTICE = re.compile(r"©|\(c\)|copyright\b", re.I)
+# The subject and the place end on something other than a space (a place of spaces alone,
+# "from  .", is matched by its first two), and every run of spaces is taken whole: a run is
+# read once, not again from each of its spaces (else quadratic, or worse: 100 kB of spaces
+# after a sentence held the worker for 18 s).
 _CONTRIBUTED = re.compile(
-    r"(?:^|(?<=[.!?”\"]\s))(?P<who>[^.!?\n]+?)\s+contributed\s+(?:to\s+(?:this|the)\s+(?:report|story|article)"
-    r"|(?:additional\s+)?reporting|research)(?:\s+(?:from|in)\s+[^.!?\n]+)?\s*\.?\s*\Z", re.M)
+    r"(?:^|(?<=[.!?”\"]\s))(?P<who>[^.!?\n]*?[^.!?\s])\s++contributed\s++"
+    r"(?:to\s++(?:this|the)\s++(?:report|story|article)|(?:additional\s++)?reporting|research)"
+    r"(?:\s++(?:from|in)(?:\s++[^.!?\n]*?[^.!?\s]|\s\n*+[^\S\n]))?\s*+\.?\s*+\Z", re.M)
+# A closing "… contributed to this report." is a sentence of a few names: it is looked for
+# in the story's last characters only, whatever the story before it.
+CONTRIBUTED_CHARS = 2000
 _AND = re.compile(r"\s*,\s*|\s+(?:and|y|e|&)\s+")
+_SPACES = re.compile(r"\s+")
 _AT = frozenset("in from en em desde".split())  # "Jane Doe in Tokyo", "Marcela Ayres, em Brasília"
 _PARTICLES = frozenset("van von de da del der den dos das di du la le bin al el ibn".split())
 # A story closes with one or two credit blocks ("… contributed." then "(Editing by …)");
@@ -76,7 +85,7 @@ def _closing_credits(story: str) -> tuple[int, list[Contributor]] | None:
     line = story.rfind("\n") + 1
     if people := _role_clauses(story[line:]):
         return line, people
-    sentence = _CONTRIBUTED.search(story, line)
+    sentence = _CONTRIBUTED.search(story, max(line, len(story) - CONTRIBUTED_CHARS))
     if sentence and (people := _contributed(sentence.group("who"))):
         return sentence.start(), people
     return None
@@ -111,7 +120,7 @@ def _role_clauses(text: str) -> list[Contributor] | None:
 def _contributed(who: str) -> list[Contributor] | None:
     """The people of the subject of "… contributed to this report" (a descriptor
     before each name dropped: "Associated Press writer Jane Doe" → "Jane Doe")."""
-    names = [_trailing_name(_without_place(part.split())) for part in _AND.split(who.strip())]
+    names = [_trailing_name(_without_place(part.split())) for part in _parts(who.strip())]
     return [Contributor(name, CONTRIBUTOR) for name in names if name] or None
 
 
@@ -119,7 +128,7 @@ def _names(text: str) -> list[str] | None:
     """The names of a role clause ("Jane Doe in Tokyo and John Roe"); None when a part
     is neither a name nor a place."""
     names = []
-    for part in _AND.split(text):
+    for part in _parts(text):
         words = _without_place(part.split())
         if not words or (len(words) == 1 and _capitalised(words[0])):
             continue  # a place listed after another ("in Tokyo, Seoul and Beijing")
@@ -129,13 +138,22 @@ def _names(text: str) -> list[str] | None:
     return names or None
 
 
+def _parts(text: str) -> list[str]:
+    """``text`` split at its commas and "and"s, each run of spaces folded to one first:
+    the split then never tries each space of a long run in turn."""
+    return _AND.split(_SPACES.sub(" ", text))
+
+
 def _without_place(words: list[str]) -> list[str]:
     """``words`` without a closing "in <Place>" (capitalised words only, so "in Tokyo
-    showed that…" is no place)."""
-    for k, word in enumerate(words):
-        rest = words[k + 1:]
-        if word.casefold() in _AT and rest and _capitalised(rest[-1]) \
-                and all(_capitalised(w) or w in _PARTICLES for w in rest):
+    showed that…" is no place): the first "in" that only such words follow."""
+    if not words or not _capitalised(words[-1]):
+        return words
+    place = len(words) - 1  # where the capitalised words (and particles) that end ``words`` start
+    while place > 0 and (_capitalised(words[place - 1]) or words[place - 1] in _PARTICLES):
+        place -= 1
+    for k in range(max(place - 1, 0), len(words) - 1):
+        if words[k].casefold() in _AT:
             return words[:k]
     return words
 

@@ -65,6 +65,22 @@ def test_story_text_that_only_looks_like_a_credit_is_kept(tail):
     assert credits(STORY + tail) == (STORY + tail, [])
 
 
+# Bodies a provider could send, sized so that rescanning a run of spaces from each of its
+# spaces, from each place a closing sentence may start, takes minutes (18 s for 100 kB of
+# spaces; 24 s for 1,750 characters with a place ending in spaces): read once, each takes
+# milliseconds. No time is asserted; a regression shows as a test that runs into pytest's timeout.
+@pytest.mark.parametrize("body, story, people", [
+    ("The minister spoke." + " " * 200_000 + "x", None, []),
+    ("The minister spoke." + " " * 200_000 + "x. Jane Doe contributed to this report.",
+     "The minister spoke." + " " * 200_000 + "x.", [("Jane Doe", "contributor")]),
+    ('A " ' * 60 + "Jane Doe contributed reporting from Kyiv" + " " * 1_700 + "x!", None, []),
+    ('"Yes" ' * 40_000 + "x", None, []),
+    ("Prices fell. (Reporting by Jane" + " " * 200_000 + "Doe)", "Prices fell.", [("Jane Doe", "contributor")]),
+], ids=["spaces", "spaces-before-credits", "place-ending-in-spaces", "quotes", "spaces-in-a-name"])
+def test_a_hostile_body_is_read_in_one_pass(body, story, people):
+    assert credits(body) == (story or body, people)
+
+
 def read(body: str, language: str | None = None) -> tuple[Article, dict]:
     article = Article(uri="urn:test:credits", language=language,
                       headlines=[TextBlock(role="main", value="Bank raises rates")],

@@ -67,3 +67,28 @@ def test_a_dateline_opening_a_paragraph_is_found(paragraph, dateline, place):
 ])
 def test_a_paragraph_without_an_opening_dateline(paragraph):
     assert opening_dateline(paragraph) == ""
+
+
+@pytest.mark.parametrize("paragraph", [
+    "Senator Jane Doe (D-Mass.) — who chairs the committee, disagreed.",  # a name and a party
+    "Tesla Inc (TSLA.O) - Tesla said on Monday it would cut prices.",  # a company and its stock
+    "IBM (IBM.N) - Shares rose 3%.",  # in capitals, but a stock's code is no credit
+    "Apple (AAPL) — Shares fell 3%.",
+    "UPDATE 2 (Adds quotes) - The storm grew.",  # a desk's slug
+    "REFILE-UPDATE 1 (Adds detail) - The storm grew.",
+    "BREAKING (AP) — The storm grew.",
+    "St. Louis (WS) — Snow fell.",  # not in capitals, and WS is no agency
+])
+def test_a_name_or_slug_before_a_parenthesis_and_a_dash_is_no_dateline(paragraph):
+    assert opening_dateline(paragraph) == ""
+
+
+@pytest.mark.parametrize("paragraph, place", [
+    ("McALLEN, Texas (WS) — A truck crashed.", "McALLEN, Texas"),  # capitals as AP writes them
+    ("DeKALB, Ill. (WS) — Snow fell.", "DeKALB, Ill."),
+    ("A CORUÑA (WS) — Llovió.", "A CORUÑA"),
+    ("Paris, le 3 mars (AFP) - Le gouvernement a décidé.", "Paris"),  # any place before an agency
+    ("Washington (CNN) — The Senate voted.", "Washington"),
+])
+def test_a_place_in_capitals_or_before_an_agency_is_a_dateline(paragraph, place):
+    assert dateline_place(opening_dateline(paragraph)) == place
