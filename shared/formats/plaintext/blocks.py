@@ -18,6 +18,7 @@ from functools import lru_cache
 from shared.formats.sentences import CLOSERS, SENTENCE_MARKS
 
 
+@lru_cache(maxsize=1)
 def combining_marks() -> str:
     """The combining marks of the Basic Multilingual Plane (Indic vowel signs, Arabic and
     Hebrew points, accents written apart) as the ranges of a character class. ``\\w``
