@@ -98,15 +98,16 @@ def tiny_bulk(entries: int) -> bytes:
     return orjson.dumps({"articles": [{"contentType": "text/plain", "body": "x"}] * entries})
 
 
+def bulk_post(pipeline, body: bytes):
+    """The attack: ``body`` POSTed to the bulk route with a write key."""
+    return lambda: httpx.post(f"{pipeline.gateway_url}/v1/articles/bulk", content=body, timeout=60,
+                              headers={**AUTH, "Content-Type": "application/json"})
+
+
 def test_a_bulk_of_a_million_tiny_entries_is_refused_by_its_size_without_memory_growth(pipeline, example_article):
     body = tiny_bulk(1_000_000)
     assert len(body) > 5 * MB  # the byte cap (WIRE_MAX_BODY_BYTES) answers before the entries are counted
-
-    def attack():
-        return httpx.post(f"{pipeline.gateway_url}/v1/articles/bulk", content=body, timeout=60,
-                          headers={**AUTH, "Content-Type": "application/json"})
-
-    answer = under_attack(pipeline, example_article, attack)  # checks resident memory
+    answer = under_attack(pipeline, example_article, bulk_post(pipeline, body))  # checks resident memory
     assert answer.status_code == 413
     assert answer.json()["error"] == "payload_too_large"
 
@@ -117,12 +118,7 @@ def test_a_bulk_of_120000_tiny_entries_within_the_byte_cap_is_refused_by_count_w
     # is what refuses them, before any model of an entry is built
     body = tiny_bulk(120_000)
     assert len(body) < 5 * MB
-
-    def attack():
-        return httpx.post(f"{pipeline.gateway_url}/v1/articles/bulk", content=body, timeout=60,
-                          headers={**AUTH, "Content-Type": "application/json"})
-
-    answer = under_attack(pipeline, example_article, attack)  # checks resident memory
+    answer = under_attack(pipeline, example_article, bulk_post(pipeline, body))  # checks resident memory
     assert answer.status_code == 413
     assert answer.json()["error"] == "too_many_articles"
 
