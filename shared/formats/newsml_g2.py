@@ -11,7 +11,6 @@ namespace reads the same.
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from lxml import etree
@@ -19,13 +18,14 @@ from lxml import etree
 from shared.errors import ParseError
 from shared.events import Article, Signal, TextBlock
 from shared.formats.base import ParsedItem
-from shared.formats.bylines import agency_sources, split_byline
+from shared.formats.bylines import Byline, agency_sources, split_byline
 from shared.formats.datelines import dateline_place
-from shared.formats.desk_notes import DeskNotes, split_desk_notes
+from shared.formats.desk_notes import split_desk_notes
 from shared.formats.g2_media import (MEDIA_TYPES, item_type, local_code, member_associations, ref_uri,
                                      renditions)
+from shared.formats.g2_parties import item_parties, unnamed
 from shared.formats.ninjs_json import ninjs_datetime, ninjs_uri, plain_body, provider_slug, story_uri
-from shared.formats.nitf import photo_associations, read_story
+from shared.formats.nitf import Story, photo_associations, read_story
 from shared.formats.xmlsafe import (attr, block_paragraphs, local_name, parse_html, parse_xml, story_markup,
                                     text_of, text_paragraphs, xpath_of)
 
@@ -35,14 +35,6 @@ _KINDS = {"person": "people", "organisation": "organisations", "organization": "
 _KILLED = {"canceled", "cancelled", "withdrawn"}
 _SIGNALS = {"correction": Signal.CORRECTION, "update": Signal.UPDATE}
 _ITEMS = ("newsItem", "packageItem")
-# Creator and contributor role codes (IPTC crol:/ctrol:, and providers' own) → ninjs people ``rel``.
-_ROLES = {**dict.fromkeys(("writer", "author", "reporter", "correspondent", "journalist", "columnist"), "author"),
-          **dict.fromkeys(("photographer", "photog", "photo"), "photographer"),
-          **dict.fromkeys(("videographer", "cameraman", "cameraoperator", "camera", "videojournalist"), "videographer"),
-          **dict.fromkeys(("editor", "copyeditor", "subeditor", "photoeditor"), "editor"),
-          **dict.fromkeys(("capwriter", "captionwriter", "descrwriter", "descriptionwriter"), "caption-writer"),
-          **dict.fromkeys(("illustrator", "graphicartist", "artist", "graphics"), "illustrator"),
-          "translator": "translator", "producer": "producer"}
 
 
 def parse_newsml_g2(payload: bytes, *, provider: str) -> list[ParsedItem]:
@@ -55,12 +47,14 @@ def parse_newsml_g2(payload: bytes, *, provider: str) -> list[ParsedItem]:
     (stat:canceled or stat:withdrawn → "canceled" and signal KILL), signal
     CORRECTION / UPDATE from ``<signal qcode="sig:correction|sig:update"/>``,
     headlines, descriptions (a picture's caption), slugline, byline (without "By") and
-    creators and contributors as people with their role as ``rel`` (authors split from
-    the byline when there are none; its agencies as infoSources), dateline place,
+    creators and contributors (:mod:`~shared.formats.g2_parties`: people with their role
+    as ``rel``, organisations as infoSources; authors split from the byline when no
+    creator is a person; its agencies as infoSources), dateline place,
     edNote, subjects (``medtop:`` and ``subj:`` qcodes as IPTC uris; people,
     organisations and places by their ``cpnat:`` type), language, urgency, embargo,
     rightsInfo; for text the body of ``inlineXML`` (XHTML or NITF) or ``inlineData``
-    as plain-text paragraphs (editors' notes, keyword and slug lines moved out); for
+    as plain-text paragraphs (editors' notes, keyword and slug lines moved out; a NITF
+    body's headline, deck, byline and dateline used where the item has none); for
     media its renditions; for a package its members as associations. An item of a
     message that carries only a guid, referenced by a package of the message, is a
     reference, not an item of its own; a package without a guid gets a uri from its
@@ -113,7 +107,7 @@ def _read_item(item: etree._Element, slug: str, media: dict[str, etree._Element]
     pub_status = "canceled" if status in _KILLED else ("withheld" if status == "withheld" else "usable")
     headlines = _blocks(content.iterfind("{*}headline"), first_role="main")
     descriptions = _blocks(content.iterfind("{*}description"), first_role="summary")
-    desk, photos, associations, item_renditions = DeskNotes(), [], [], []
+    story, associations, item_renditions = Story(), [], []
     if kind == "composite":
         associations = member_associations(item, slug, carried or {})
         if not associations:
@@ -123,15 +117,23 @@ def _read_item(item: etree._Element, slug: str, media: dict[str, etree._Element]
         if not (headlines or descriptions or item_renditions):
             raise ParseError(f"{kind} item has neither headline, description nor rendition", where=xpath_of(item))
     else:
-        desk, photos = _body(item)
-        if desk.paragraphs and headlines and desk.paragraphs[0] == headlines[0].value:
-            desk.paragraphs = desk.paragraphs[1:]  # bodies often repeat the headline as their first line
-        if not headlines and not desk.paragraphs:
+        story = _body(item)  # a NITF body's own headline, deck, byline and dateline fill in what the item lacks
+        if not headlines and story.headline:
+            headlines = [TextBlock(role="main", value=story.headline)]
+        if not descriptions and story.deck:
+            descriptions = [TextBlock(role="deck", contentType="text/plain", value=story.deck)]
+        if story.desk.paragraphs and headlines and story.desk.paragraphs[0] == headlines[0].value:
+            story.desk.paragraphs = story.desk.paragraphs[1:]  # bodies often repeat the headline as their first line
+        if not headlines and not story.desk.paragraphs:
             raise ParseError("newsItem has neither headline nor body", where=xpath_of(item))
-        associations = _with_renditions(photo_associations(uri, photos), media)
-    creators, contributors = _credited(content, "creator", "author"), _credited(content, "contributor", "contributor")
+        associations = _with_renditions(photo_associations(uri, story.photos), media)
+    desk = story.desk
+    parties = item_parties(item, content)
     byline = split_byline(text_of(content.find("{*}by")))
+    if not byline.text and not parties.authors:  # the item names no author: its NITF body's byline may
+        byline = Byline(story.by, tuple(story.authors), tuple(story.sources))
     info_sources = [c for c in (_concept(s, role=True) for s in content.iterfind("{*}infoSource")) if c]
+    sources = info_sources + unnamed(parties.sources, known=info_sources)
     entities = _entities(item, content)
     rights = _child(item, "rightsInfo")
     holder = _child(rights, "copyrightHolder")
@@ -152,18 +154,18 @@ def _read_item(item: etree._Element, slug: str, media: dict[str, etree._Element]
         usageTerms=text_of(rights.find("{*}usageTerms")) or None,
         edNote=desk.ed_note(text_of(meta.find("{*}edNote"))),
         language=attr(content.find("{*}language"), "tag") or attr(item, "xml:lang") or None,
-        by=byline.text or " and ".join(p["name"] for p in creators) or text_of(content.find("{*}creditline")) or None,
+        by=byline.text or parties.by or text_of(content.find("{*}creditline")) or None,
         slugline=text_of(content.find("{*}slugline")) or desk.slug or None,
         located=text_of(content.find("{*}located/{*}name")) or dateline_place(text_of(content.find("{*}dateline")))
-        or None,
+        or story.located or None,
         headlines=headlines,
         descriptions=descriptions,
         bodies=plain_body(desk.paragraphs),
-        people=(creators or byline.people()) + contributors + entities.pop("people", []),
+        people=(parties.authors or byline.people()) + parties.contributors + entities.pop("people", []),
         organisations=entities.pop("organisations", []),
         places=entities.pop("places", []),
         subjects=entities.pop("subjects", []) + [{"name": k} for k in dict.fromkeys(keywords)],
-        infoSources=info_sources + agency_sources(byline.affiliations, known=info_sources),
+        infoSources=sources + agency_sources(byline.affiliations, known=sources),
         altIds=[{"role": local_code(attr(a, "type")) or "altId", "value": text_of(a)}
                 for a in content.iterfind("{*}altId") if text_of(a)],
         renditions=item_renditions,
@@ -172,18 +174,6 @@ def _read_item(item: etree._Element, slug: str, media: dict[str, etree._Element]
         **entities,
     )
     return ParsedItem(article=article, source_format="newsml-g2", signal=_signal(meta, pub_status))
-
-
-def _credited(content: etree._Element, tag: str, default_rel: str) -> list[dict[str, str]]:
-    """The named ``creator``s or ``contributor``s of an item as ninjs people, ``rel``
-    from their role (:data:`_ROLES`; a role it does not list as its code; no role:
-    ``default_rel``)."""
-    people = []
-    for element in content.iterfind(f"{{*}}{tag}"):
-        if name := text_of(element.find("{*}name")) or attr(element, "literal"):
-            code = local_code(attr(element, "role"))
-            people.append({"name": name, "rel": _ROLES.get(re.sub(r"[\W_]", "", code).lower(), code or default_rel)})
-    return people
 
 
 def _child(element: etree._Element, name: str) -> etree._Element:
@@ -254,25 +244,25 @@ def _asserted_name(item: etree._Element, concept: etree._Element) -> str:
     return ""
 
 
-def _body(item: etree._Element) -> tuple[DeskNotes, list[dict[str, Any]]]:
-    """Paragraphs (with the desk's lines apart) and pictures of the first inline
-    content that has any text."""
+def _body(item: etree._Element) -> Story:
+    """The story of the first inline content that has any text: its paragraphs (with
+    the desk's lines apart) and pictures; of NITF also its headline, deck, byline and
+    dateline (:func:`~shared.formats.nitf.read_story`)."""
     for holder in item.iterfind("{*}contentSet/*"):
-        kind, desk, photos = local_name(holder), DeskNotes(), []
+        kind, story = local_name(holder), Story()
         if kind == "inlineXML":
             markup = story_markup(holder)
             if local_name(markup) == "nitf":
                 story = read_story(markup)
-                desk, photos = story.desk, story.photos
             else:
-                desk, photos = split_desk_notes(block_paragraphs(markup)), _figures(markup)
+                story = Story(desk=split_desk_notes(block_paragraphs(markup)), photos=_figures(markup))
         elif kind == "inlineData":
             text = holder.text or ""
             root = parse_html(text) if "html" in attr(holder, "contenttype") else None
-            desk = split_desk_notes(block_paragraphs(root) if root is not None else text_paragraphs(text))
-        if desk.paragraphs:
-            return desk, photos
-    return DeskNotes(), []
+            story = Story(desk=split_desk_notes(block_paragraphs(root) if root is not None else text_paragraphs(text)))
+        if story.desk.paragraphs:
+            return story
+    return Story()
 
 
 def _figures(markup: etree._Element) -> list[dict[str, str]]:

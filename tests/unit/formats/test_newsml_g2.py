@@ -229,3 +229,37 @@ def test_located_from_the_dateline_is_its_place(dateline, place):
 def test_contributors_alone_leave_the_authors_to_the_by_line():
     ninjs = _credited('<contributor role="crol:editor"><name>Ed Itor</name></contributor><by>By Jane Doe</by>')
     assert ninjs["people"] == [{"name": "Jane Doe", "rel": "author"}, {"name": "Ed Itor", "rel": "editor"}]
+
+
+NITF_INLINE = """<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="urn:x:nitf-inline" version="1">
+  <itemMeta><itemClass qcode="ninat:text"/><versionCreated>2024-03-01T10:00:00Z</versionCreated></itemMeta>
+  <contentMeta>{meta}<language tag="nb"/></contentMeta>
+  <contentSet><inlineXML contenttype="application/nitf+xml"><nitf><body>
+    <body.head><hedline><hl1>Brann på ferje</hl1><hl2>Alle er i sikkerhet</hl2></hedline>
+      <byline>Av <person>Ola Hansen</person>, NTB</byline>
+      <dateline><location>BERGEN</location></dateline></body.head>
+    <body.content><p>Det brant i maskinrommet.</p></body.content></body></nitf></inlineXML></contentSet></newsItem>"""
+
+
+def _nitf_inline(meta: str = "") -> dict:
+    [item] = parse_newsml_g2(NITF_INLINE.format(meta=meta).encode(), provider="wire")
+    ninjs = item.article.to_ninjs()
+    assert ninjs_errors(ninjs) == []
+    return ninjs
+
+
+def test_an_inline_nitfs_headline_byline_and_dateline_fill_in_what_the_item_lacks():
+    ninjs = _nitf_inline()
+    assert ninjs["headlines"] == [{"role": "main", "value": "Brann på ferje"}]
+    assert ninjs["descriptions"] == [{"role": "deck", "contentType": "text/plain", "value": "Alle er i sikkerhet"}]
+    assert ninjs["by"] == "Ola Hansen" and ninjs["people"] == [{"name": "Ola Hansen", "rel": "author"}]
+    assert ninjs["infoSources"] == [{"name": "NTB", "role": "source"}]
+    assert ninjs["located"] == "BERGEN"
+
+
+def test_the_items_own_headline_creators_and_place_win_over_an_inline_nitfs():
+    ninjs = _nitf_inline('<creator role="crol:writer"><name>Kari Lie</name></creator>'
+                         '<located><name>Oslo</name></located><headline>Fire on a ferry</headline>')
+    assert ninjs["headlines"] == [{"role": "main", "value": "Fire on a ferry"}]
+    assert ninjs["by"] == "Kari Lie" and ninjs["people"] == [{"name": "Kari Lie", "rel": "author"}]
+    assert "infoSources" not in ninjs and ninjs["located"] == "Oslo"
