@@ -15,17 +15,18 @@ from lxml import etree
 from shared.errors import ParseError
 from shared.events import Article, Signal, TextBlock
 from shared.formats.base import ParsedItem
-from shared.formats.bylines import agency_sources, read_bylines, split_byline
+from shared.formats.bylines import Byline, agency_sources, read_bylines, split_byline
 from shared.formats.datelines import dateline_place
 from shared.formats.ninjs_json import ninjs_datetime, ninjs_uri, plain_body, provider_slug
 from shared.formats.desk_notes import split_desk_notes
-from shared.formats.nitf import read_story
+from shared.formats.nitf import Story, read_head, read_story
 from shared.formats.xmlsafe import (attr, block_paragraphs, local_name, parse_html, parse_xml, story_markup,
                                     text_of, text_paragraphs, xpath_of)
 
 _SUBJECT_CODES = "http://cv.iptc.org/newscodes/subjectcode/"
 _MEDIA = {"photo": "picture", "picture": "picture", "image": "picture", "logo": "picture",
           "graphic": "graphic", "video": "video", "audio": "audio"}
+_BODY = {"body", "main", "maintext"}
 _NOT_BODY = {"headline", "subheadline", "contact", "stylesheet", "caption"}
 _STATUS = {"canceled": "canceled", "cancelled": "canceled", "withheld": "withheld", "embargoed": "withheld"}
 _COPYRIGHT = re.compile(r"^(?:copyright|\(c\)|©)\s*(?:\d{4}[,\s]+)?(?P<holder>.*?)(?:[,\s]+\d{4})?\.?$", re.I)
@@ -45,8 +46,13 @@ def parse_newsml12(payload: bytes, *, provider: str) -> list[ParsedItem]:
     parties), dateline place (``located``, :func:`~shared.formats.datelines.dateline_place`),
     slugline, copyright line, language, genres, subject codes and keyword
     metadata, the body of the Body component (NITF via :func:`read_story`, XHTML or
-    text) and media components as associations. A revision that says it updates
-    an earlier one (``PreviousRevision`` > 0) gives signal UPDATE.
+    text) and media components as associations. A wrapped NITF fills in what the
+    wrapper leaves out: its headline, deck, byline (authors, agencies), dateline place
+    and editors' notes (:func:`~shared.formats.nitf.read_story`), and what its head
+    says (:func:`~shared.formats.nitf.read_head`: urgency, language, dates, copyright,
+    slugline, edNote; its people, organisations, places, subjects and doc-id join the
+    wrapper's). A revision that says it updates an earlier one (``PreviousRevision`` >
+    0) gives signal UPDATE.
     Raises :class:`ParseError` for unsafe or malformed XML (``where`` = "line N"),
     another root, no NewsItem, an item with no identifier, or an item with neither
     headline nor body (``where`` = an XPath-ish location).
@@ -80,13 +86,20 @@ def _read_item(item: etree._Element, slug: str) -> ParsedItem:
     status = _STATUS.get(attr(management.find("{*}Status"), "FormalName").lower(), "usable")
     components = list(item.iter("{*}NewsComponent"))
     text_parts = [c for c in components if _role(c) not in _MEDIA]
-    headline = _line(text_parts, "HeadLine") or " ".join(_component_text(text_parts, lambda role: role == "headline"))
+    nitf = _wrapped_nitf(text_parts)
+    story, head = (read_story(nitf), read_head(nitf)) if nitf is not None else (Story(), {})
+    headline = _line(text_parts, "HeadLine") or " ".join(_component_text(text_parts, lambda role: role == "headline")) \
+        or story.headline
     deck = _line(text_parts, "SubHeadLine")
-    paragraphs = _component_text(text_parts, lambda role: role in ("body", "main", "maintext")) or \
+    paragraphs = _component_text(text_parts, _BODY.__contains__) or \
         _component_text(text_parts, lambda role: role not in _NOT_BODY)
     desk = split_desk_notes(paragraphs)
     paragraphs = desk.paragraphs
-    deck = deck or "\n\n".join(_component_text(text_parts, lambda role: role == "subheadline"))
+    # what read_story moved out of a wrapped NITF's body (its <note>s, keyword and slug lines)
+    desk.notes[:0] = story.desk.notes
+    desk.keywords[:0] = story.desk.keywords
+    desk.slug = desk.slug or story.desk.slug
+    deck = deck or "\n\n".join(_component_text(text_parts, lambda role: role == "subheadline")) or story.deck
     contact = "\n\n".join(_component_text(text_parts, lambda role: role == "contact"))
     if not headline and not paragraphs:
         raise ParseError("NewsItem has neither headline nor body", where=xpath_of(item))
@@ -96,38 +109,67 @@ def _read_item(item: etree._Element, slug: str) -> ParsedItem:
         holder = m["holder"]
     urgency = attr(management.find("{*}Urgency"), "FormalName")
     byline = read_bylines(_lines(text_parts, "ByLine"))
+    if not byline.text:  # the wrapped NITF's byline, when the wrapper has none
+        byline = Byline(story.by, tuple(story.authors), tuple(story.sources))
     titled = [a for title in _lines(text_parts, "ByLineTitle") for a in split_byline(title).affiliations]
     parties = [{"name": name, "role": "source"} for name in
                dict.fromkeys(attr(p, "FormalName") for p in item.iterfind(".//{*}Source/{*}Party")) if name]
-    article = Article(
-        uri=uri,
-        version=version,
-        firstCreated=ninjs_datetime(text_of(management.find("{*}FirstCreated"))),
-        versionCreated=ninjs_datetime(text_of(management.find("{*}ThisRevisionCreated"))),
-        embargoedUntil=ninjs_datetime(text_of(management.find("{*}StatusWillChange/{*}DateAndTime")))
+    subjects = _subjects(item)
+    genres = [{"name": g} for g in dict.fromkeys(
+        attr(e, "FormalName") for e in item.iterfind(".//{*}DescriptiveMetadata/{*}Genre")) if g]
+    own = {
+        "uri": uri,
+        "version": version,
+        "firstCreated": ninjs_datetime(text_of(management.find("{*}FirstCreated"))),
+        "versionCreated": ninjs_datetime(text_of(management.find("{*}ThisRevisionCreated"))),
+        "embargoedUntil": ninjs_datetime(text_of(management.find("{*}StatusWillChange/{*}DateAndTime")))
         if status == "withheld" else None,
-        pubStatus=status,
-        urgency=int(urgency) if urgency.isdigit() and 1 <= int(urgency) <= 9 else None,
-        copyrightHolder=holder or None,
-        copyrightNotice=copyright_line or None,
-        language=attr(item.find(".//{*}DescriptiveMetadata/{*}Language"), "FormalName") or None,
-        by=byline.text or None,
-        slugline=_line(text_parts, "SlugLine") or desk.slug or None,
-        edNote=desk.ed_note(),
-        located=dateline_place(_line(text_parts, "DateLine")) or None,
-        headlines=[TextBlock(role="main", value=headline)] if headline else [],
-        descriptions=[TextBlock(role=role, contentType="text/plain", value=value)
-                      for role, value in (("deck", deck), ("contact", contact)) if value],
-        bodies=plain_body(paragraphs),
-        people=byline.people(),
-        subjects=_subjects(item) + [{"name": k} for k in dict.fromkeys(desk.keywords)],
-        infoSources=parties + agency_sources([*byline.affiliations, *titled], known=parties),
-        associations=_media(uri, components),
-        altIds=[{"role": "PublicIdentifier", "value": public}] if public else [],
-        **({"genres": genres} if (genres := [{"name": g} for g in dict.fromkeys(
-            attr(e, "FormalName") for e in item.iterfind(".//{*}DescriptiveMetadata/{*}Genre")) if g]) else {}),
-    )
+        "pubStatus": status,
+        "urgency": int(urgency) if urgency.isdigit() and 1 <= int(urgency) <= 9 else None,
+        "copyrightHolder": holder or None,
+        "copyrightNotice": copyright_line or None,
+        "language": attr(item.find(".//{*}DescriptiveMetadata/{*}Language"), "FormalName") or None,
+        "by": byline.text or None,
+        "slugline": _line(text_parts, "SlugLine") or head.get("slugline") or desk.slug or None,
+        "edNote": desk.ed_note(head.get("edNote")),
+        "located": dateline_place(_line(text_parts, "DateLine")) or story.located or None,
+        "headlines": [TextBlock(role="main", value=headline)] if headline else [],
+        "descriptions": [TextBlock(role=role, contentType="text/plain", value=value)
+                         for role, value in (("deck", deck), ("contact", contact)) if value],
+        "bodies": plain_body(paragraphs),
+        "people": byline.people() + head.get("people", []),
+        "subjects": subjects + _unknown(head.get("subjects", []), known=subjects)
+        + [{"name": k} for k in dict.fromkeys(desk.keywords)],
+        "infoSources": parties + agency_sources([*byline.affiliations, *titled], known=parties),
+        "associations": _media(uri, components),
+        "altIds": ([{"role": "PublicIdentifier", "value": public}] if public else []) + head.get("altIds", []),
+        "genres": genres,
+    }
+    if holder or copyright_line:  # holder and notice go together: the wrapper's, or else the NITF's
+        head = {k: v for k, v in head.items() if k not in ("copyrightHolder", "copyrightNotice")}
+    # The wrapper's own metadata wins; what only the wrapped NITF's head says is kept.
+    article = Article(**{**head, **{key: value for key, value in own.items() if value}})
     return ParsedItem(article=article, source_format="newsml-1.2", signal=_signal(status, revision))
+
+
+def _wrapped_nitf(components: list[etree._Element]) -> etree._Element | None:
+    """The ``<nitf>`` that the story's component wraps (a Body component's first,
+    else any text component's), or None."""
+    for wanted in (_BODY.__contains__, lambda role: role not in _NOT_BODY):
+        for component in components:
+            if wanted(_role(component)):
+                for data in component.iterfind("{*}ContentItem/{*}DataContent"):
+                    if local_name(markup := story_markup(data)) == "nitf":
+                        return markup
+    return None
+
+
+def _unknown(entities: list[dict[str, Any]], known: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``entities`` none of ``known`` has: the same uri, else the same name (without case)."""
+    def key(entity: dict[str, Any]) -> str:
+        return entity.get("uri") or str(entity.get("name", "")).casefold()
+    seen = {key(entity) for entity in known}
+    return [entity for entity in entities if key(entity) not in seen]
 
 
 def _signal(status: str, revision: etree._Element | None) -> Signal | None:

@@ -48,6 +48,10 @@ class Story:
     photos: list[dict[str, Any]] = field(default_factory=list)
     desk: DeskNotes = field(default_factory=DeskNotes)  # editors' notes, keywords, slug found in the body
 
+    def people(self) -> list[dict[str, str]]:
+        """The authors as ninjs ``people`` with rel "author"."""
+        return [{"name": name, "rel": "author"} for name in self.authors]
+
 
 def read_story(nitf: etree._Element) -> Story:
     """Read the story in a NITF ``<nitf>`` (or bare ``<body>``/``<body.content>``) element.
@@ -149,39 +153,59 @@ def parse_nitf(payload: bytes, *, provider: str) -> list[ParsedItem]:
         story.headline = lead if ends_like_a_sentence(lead) else story.paragraphs.pop(0)
     if not story.headline and not story.paragraphs:
         raise ParseError("NITF document has neither headline nor body", where="/nitf/body")
-    docdata = root.find("{*}head/{*}docdata")
-    if docdata is None:
-        docdata = etree.Element("docdata")
+    docdata = _docdata(root)
     doc_id = attr(docdata.find("{*}doc-id"), "id-string")
     first = story.paragraphs[0] if story.paragraphs else ""
     uri = ninjs_uri(doc_id, slug) if doc_id else story_uri(slug, "nitf", story.headline, first)
     status = _STATUS.get(attr(docdata, "management-status").lower(), "usable")
-    article = Article(
-        uri=uri,
-        version=_version(docdata),
-        pubStatus=status,
-        language=_language(root),
-        urgency=_urgency(attr(docdata.find("{*}urgency"), "ed-urg")),
-        edNote=story.desk.ed_note(attr(docdata.find("{*}ed-msg"), "info")),
-        slugline=attr(docdata.find("{*}du-key"), "key") or story.desk.slug or None,
-        by=story.by or None,
-        located=story.located or None,
-        headlines=[TextBlock(role="main", value=story.headline)] if story.headline else [],
-        descriptions=[TextBlock(role="deck", contentType="text/plain", value=story.deck)] if story.deck else [],
-        bodies=plain_body(story.paragraphs),
-        people=[{"name": name, "rel": "author"} for name in story.authors] + _named(docdata, "person"),
-        infoSources=agency_sources(story.sources),
-        organisations=_named(docdata, "org"),
-        places=_places(docdata),
-        subjects=_subjects(root, docdata, attr(docdata.find("{*}du-key"), "key"))
-        + [{"name": k} for k in dict.fromkeys(story.desk.keywords)],
-        associations=photo_associations(uri, story.photos),
-        altIds=[{"role": "doc-id", "value": doc_id}] if doc_id else [],
-        genres=[{"name": kind} for kind in [attr(root.find("{*}head/{*}tobject"), "tobject.type")] if kind],
-        **_dates(root, docdata),
-        **_copyright(docdata.find("{*}doc.copyright")),
-    )
+    head = read_head(root)
+    article = Article(**{
+        **head,
+        "uri": uri,
+        "version": _version(docdata),
+        "pubStatus": status,
+        "edNote": story.desk.ed_note(head.get("edNote")),
+        "slugline": head.get("slugline") or story.desk.slug or None,
+        "by": story.by or None,
+        "located": story.located or None,
+        "headlines": [TextBlock(role="main", value=story.headline)] if story.headline else [],
+        "descriptions": [TextBlock(role="deck", contentType="text/plain", value=story.deck)] if story.deck else [],
+        "bodies": plain_body(story.paragraphs),
+        "people": story.people() + head.get("people", []),
+        "infoSources": agency_sources(story.sources),
+        "subjects": head.get("subjects", []) + [{"name": k} for k in dict.fromkeys(story.desk.keywords)],
+        "associations": photo_associations(uri, story.photos),
+    })
     return [ParsedItem(article=article, source_format="nitf", signal=Signal.KILL if status == "canceled" else None)]
+
+
+def read_head(nitf: etree._Element) -> dict[str, Any]:
+    """The ninjs fields the ``head`` of a NITF document gives, only those it has, so a
+    format that wraps NITF (NewsML 1.2) can let its own metadata win: language
+    (``xml:lang``, ``baselang``), urgency (``ed-urg``), edNote (``ed-msg``), slugline
+    (``du-key``), people and organisations (``identified-content``), places (``evloc``,
+    ``identified-content/location``), subjects (``tobject.subject`` codes, ``key-list``
+    keywords but the slug), genres (``tobject.type``), altIds (``doc-id``), dates
+    (``date.issue``, ``date.release`` when later, as embargo, ``date.expire``,
+    ``pubdata/@date.publication``) and ``doc.copyright``. Never raises."""
+    docdata = _docdata(nitf)
+    doc_id = attr(docdata.find("{*}doc-id"), "id-string")
+    slug = attr(docdata.find("{*}du-key"), "key")
+    fields = {
+        "language": _language(nitf),
+        "urgency": _urgency(attr(docdata.find("{*}urgency"), "ed-urg")),
+        "edNote": attr(docdata.find("{*}ed-msg"), "info"),
+        "slugline": slug,
+        "people": _named(docdata, "person"),
+        "organisations": _named(docdata, "org"),
+        "places": _places(docdata),
+        "subjects": _subjects(nitf, docdata, slug),
+        "altIds": [{"role": "doc-id", "value": doc_id}] if doc_id else [],
+        "genres": [{"name": kind} for kind in [attr(nitf.find("{*}head/{*}tobject"), "tobject.type")] if kind],
+        **_dates(nitf, docdata),
+        **_copyright(docdata.find("{*}doc.copyright")),
+    }
+    return {key: value for key, value in fields.items() if value}
 
 
 def photo_associations(article_uri: str, photos: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -209,6 +233,11 @@ def photo_associations(article_uri: str, photos: list[dict[str, Any]]) -> list[d
             item["descriptions"] = [{"role": "caption", "contentType": "text/plain", "value": photo["caption"]}]
         found.append(item)
     return found
+
+
+def _docdata(nitf: etree._Element) -> etree._Element:
+    docdata = nitf.find("{*}head/{*}docdata")
+    return docdata if docdata is not None else etree.Element("docdata")  # an empty stand-in keeps lookups simple
 
 
 def _version(docdata: etree._Element) -> str:

@@ -160,3 +160,91 @@ def test_every_byline_of_the_item_names_its_authors():
     assert ninjs["by"] == "Jane Doe and John Roe, AP"
     assert [p["name"] for p in ninjs["people"]] == ["Jane Doe", "John Roe"]
     assert ninjs["infoSources"] == [{"name": "AP", "role": "source"}]
+
+
+WRAPPED_NITF = """<NewsML Version="1.2"><NewsItem>
+  <Identification><NewsIdentifier><ProviderId>wire.example.org</ProviderId><DateId>20240517</DateId>
+    <NewsItemId>ferry</NewsItemId><RevisionId PreviousRevision="0" Update="N">1</RevisionId>
+    <PublicIdentifier>urn:newsml:wire.example.org:20240517:ferry:1</PublicIdentifier>
+  </NewsIdentifier></Identification>
+  <NewsManagement><NewsItemType FormalName="News"/><FirstCreated>20240517T093100+0200</FirstCreated>
+    <ThisRevisionCreated>20240517T100200+0200</ThisRevisionCreated><Status FormalName="Usable"/>
+    {urgency}</NewsManagement>
+  <NewsComponent>
+    {lines}
+    <DescriptiveMetadata>{language}<SubjectCode><Subject FormalName="16000000"/></SubjectCode>
+    </DescriptiveMetadata>
+    <ContentItem><MimeType FormalName="application/nitf+xml"/><DataContent>
+      <nitf xml:lang="fi"><head>
+        <tobject tobject.type="News"><tobject.subject tobject.subject.refnum="16000000"
+          tobject.subject.matter="unrest, conflicts and war"/><tobject.subject tobject.subject.refnum="04005000"
+          tobject.subject.matter="energy and resource"/></tobject>
+        <docdata management-status="usable">
+          <doc-id id-string="NTB-2024-ferry"/><urgency ed-urg="4"/>
+          <date.expire norm="20240617T000000Z"/>
+          <du-key key="ferjebrann" version="1"/><ed-msg info="Updated casualty figures"/>
+          <doc.copyright year="2024" holder="NTB"/>
+          <identified-content><person>Kari Nordmann</person><org>Fjord Line</org><location>Bergen</location>
+          </identified-content>
+          <key-list><keyword key="ferry"/></key-list>
+        </docdata></head>
+      <body><body.head><hedline><hl1>Brann på ferje</hl1><hl2>Alle passasjerer er i sikkerhet</hl2></hedline>
+        <byline><person>Ola Hansen</person> og <person>Kari Lie</person><byttl>NTB</byttl></byline>
+        <dateline><location>BERGEN</location>, <story.date>17. mai</story.date></dateline></body.head>
+      <body.content><p>Det brant i maskinrommet på ferja.</p><p>Alle passasjerer er i sikkerhet.</p>
+        <note noteclass="editorsnote"><p>Bilder kommer.</p></note>
+      </body.content></body></nitf>
+    </DataContent></ContentItem>
+  </NewsComponent>
+</NewsItem></NewsML>"""
+
+
+def _wrapped(lines: str = "", urgency: str = "", language: str = "") -> dict:
+    payload = WRAPPED_NITF.format(lines=lines, urgency=urgency, language=language)
+    [item] = parse_newsml12(payload.encode(), provider="wire")
+    ninjs = item.article.to_ninjs()
+    assert ninjs_errors(ninjs) == []
+    return ninjs
+
+
+def test_a_wrapped_nitf_gives_what_the_wrapper_leaves_out():
+    ninjs = _wrapped()
+    assert ninjs["headlines"] == [{"role": "main", "value": "Brann på ferje"}]
+    assert ninjs["descriptions"] == [{"role": "deck", "contentType": "text/plain",
+                                      "value": "Alle passasjerer er i sikkerhet"}]
+    assert ninjs["by"] == "Ola Hansen and Kari Lie"
+    assert ninjs["people"] == [{"name": "Ola Hansen", "rel": "author"}, {"name": "Kari Lie", "rel": "author"},
+                               {"name": "Kari Nordmann"}]
+    assert ninjs["infoSources"] == [{"name": "NTB", "role": "source"}]
+    assert ninjs["located"] == "BERGEN"
+    assert ninjs["urgency"] == 4 and ninjs["language"] == "fi" and ninjs["slugline"] == "ferjebrann"
+    assert ninjs["edNote"] == "Updated casualty figures / Bilder kommer."
+    assert ninjs["copyrightHolder"] == "NTB" and ninjs["copyrightNotice"] == "Copyright 2024 NTB"
+    assert ninjs["organisations"] == [{"name": "Fjord Line"}] and ninjs["places"] == [{"name": "Bergen"}]
+    assert ninjs["subjects"] == [{"uri": "http://cv.iptc.org/newscodes/subjectcode/16000000"},
+                                 {"name": "energy and resource",
+                                  "uri": "http://cv.iptc.org/newscodes/subjectcode/04005000"},
+                                 {"name": "ferry"}]
+    assert ninjs["genres"] == [{"name": "News"}] and ninjs["expires"] == "2024-06-17T00:00:00Z"
+    assert ninjs["altIds"] == [{"role": "PublicIdentifier", "value": "urn:newsml:wire.example.org:20240517:ferry:1"},
+                               {"role": "doc-id", "value": "NTB-2024-ferry"}]
+    # the wrapper's identity and dates are its own
+    assert ninjs["uri"] == "urn:newsml:wire.example.org:20240517:ferry" and ninjs["version"] == "1"
+    assert ninjs["firstCreated"] == "2024-05-17T09:31:00+02:00"
+    assert ninjs["bodies"][0]["value"] == "Det brant i maskinrommet på ferja.\n\nAlle passasjerer er i sikkerhet."
+
+
+def test_the_wrappers_own_metadata_wins_over_the_wrapped_nitfs():
+    ninjs = _wrapped(lines="<NewsLines><HeadLine>Fire on a ferry</HeadLine><SubHeadLine>All safe</SubHeadLine>"
+                           "<ByLine>By Jane Doe, Reuters</ByLine><DateLine>OSLO, May 17 (Reuters) -</DateLine>"
+                           "<SlugLine>FERRY-FIRE</SlugLine><CopyrightLine>Copyright 2024 Reuters</CopyrightLine>"
+                           "</NewsLines>",
+                     urgency='<Urgency FormalName="2"/>', language='<Language FormalName="en"/>')
+    assert ninjs["headlines"] == [{"role": "main", "value": "Fire on a ferry"}]
+    assert ninjs["descriptions"][0]["value"] == "All safe"
+    assert ninjs["by"] == "Jane Doe, Reuters"
+    assert ninjs["people"] == [{"name": "Jane Doe", "rel": "author"}, {"name": "Kari Nordmann"}]
+    assert ninjs["infoSources"] == [{"name": "Reuters", "role": "source"}]
+    assert ninjs["located"] == "OSLO" and ninjs["slugline"] == "FERRY-FIRE"
+    assert ninjs["urgency"] == 2 and ninjs["language"] == "en"
+    assert ninjs["copyrightHolder"] == "Reuters" and ninjs["copyrightNotice"] == "Copyright 2024 Reuters"
