@@ -52,6 +52,54 @@ def test_closing_credits_are_cut_off_with_their_people(tail, expected):
     assert credits(STORY + tail) == (STORY, expected)
 
 
+GESCHICHTE = ("BERLIN, 4. März (Reuters) - Die Bundesregierung hat ihre Wachstumsprognose gesenkt, "
+              "Finanzminister Christian Lindner sprach von einer schwierigen Lage.\n\nDie Börsen gaben nach.")
+HISTOIRE = ("PARIS, 4 mars (Reuters) - La Banque de France a relevé ses prévisions de croissance, a déclaré "
+            "son gouverneur François Villeroy de Galhau.\n\nLes marchés ont reculé après l'annonce.")
+
+
+@pytest.mark.parametrize("story, tail, expected", [
+    # Reuters' French desk: a role before each name, or the reporter's name alone first
+    (HISTOIRE, " (Reportage de Jane Doe; Édité par John Roe)", [("Jane Doe", "contributor"), ("John Roe", "editor")]),
+    (HISTOIRE, "\n\n(Rédigé par Jean-Stéphane Brosse, édité par Blandine Hénault)",
+     [("Jean-Stéphane Brosse", "contributor"), ("Blandine Hénault", "editor")]),
+    (HISTOIRE, "\n\n(François Revilla, édité par Yves Clarisse)",
+     [("François Revilla", "contributor"), ("Yves Clarisse", "editor")]),
+    (HISTOIRE, "\n\n(Reportage Ingrid Melander et Marc Leroux à Bruxelles, avec Michel Rose; "
+               "version française Tangi Salaün, édité par Sophie Louet)",
+     [("Ingrid Melander", "contributor"), ("Marc Leroux", "contributor"), ("Michel Rose", "contributor"),
+      ("Tangi Salaün", "translator"), ("Sophie Louet", "editor")]),
+    (HISTOIRE, " (Service France, édité par Sophie Louet)", [("Sophie Louet", "editor")]),  # a desk is no one
+    # Reuters' German desk, with the newsroom's contact sentence (and its own brackets) inside
+    (GESCHICHTE, " (Berichterstattung von Jane Doe; Redigiert von John Roe)",
+     [("Jane Doe", "contributor"), ("John Roe", "editor")]),
+    (GESCHICHTE, "\n\n(Reporter: Andreas Rinke und Holger Hansen in Berlin, Mitarbeit: Anna Schmidt; "
+                 "geschrieben von Max Weber; redigiert von Scot W. Stevenson. Bei Rückfragen wenden Sie sich an "
+                 "unsere Redaktion unter berlin.newsroom@thomsonreuters.com (für Politik und Konjunktur) oder "
+                 "frankfurt.newsroom@thomsonreuters.com (für Unternehmen und Märkte).)",
+     [("Andreas Rinke", "contributor"), ("Holger Hansen", "contributor"), ("Anna Schmidt", "contributor"),
+      ("Max Weber", "contributor"), ("Scot W. Stevenson", "editor")]),
+], ids=["fr-roles", "fr-redige", "fr-name-first", "fr-avec-version", "fr-desk", "de-berichterstattung",
+        "de-reporter-contact"])
+def test_french_and_german_credits_are_cut_off_with_their_people(story, tail, expected):
+    assert credits(story + tail) == (story, expected)
+
+
+@pytest.mark.parametrize("story, tail", [
+    (HISTOIRE, " (Emmanuel Macron, avec Olaf Scholz)"),  # "avec" alone credits no one
+    (HISTOIRE, "\n\nAvec Emmanuel Macron et Olaf Scholz à Berlin"),
+    (HISTOIRE, " (Reportage de France 2)"),
+    (HISTOIRE, " (avec Reuters)"),
+    (HISTOIRE, " (Emmanuel Macron, Olaf Scholz)"),  # names without a role
+    (GESCHICHTE, " (Quelle: Statistisches Bundesamt)"),
+    (GESCHICHTE, " (Reporter: die Kollegen vor Ort, redigiert von der Zentrale)"),
+    (GESCHICHTE, " (siehe auch (a) und (b))"),
+    (GESCHICHTE, " (Fragen an Jane Doe unter presse@example.org)"),  # a contact alone credits no one
+])
+def test_french_and_german_story_text_that_only_looks_like_a_credit_is_kept(story, tail):
+    assert credits(story + tail) == (story + tail, [])
+
+
 @pytest.mark.parametrize("tail", [
     " (as reported by the Financial Times)",
     " (Reuters)",
@@ -76,7 +124,20 @@ def test_story_text_that_only_looks_like_a_credit_is_kept(tail):
     ('A " ' * 60 + "Jane Doe contributed reporting from Kyiv" + " " * 1_700 + "x!", None, []),
     ('"Yes" ' * 40_000 + "x", None, []),
     ("Prices fell. (Reporting by Jane" + " " * 200_000 + "Doe)", "Prices fell.", [("Jane Doe", "contributor")]),
-], ids=["spaces", "spaces-before-credits", "place-ending-in-spaces", "quotes", "spaces-in-a-name"])
+    # brackets, separators and role words in bulk, for the bracket matching and the French and German roles
+    ("(" * 200_000 + ")", None, []),
+    ("x" + ")" * 200_000, None, []),
+    ("Prix. (" + "a(b)" * 50_000 + ")", None, []),
+    ("Prix. " + "(x)" * 66_000 + "))", None, []),
+    ("; avec " * 30_000 + "x", None, []),
+    ("Reporter: " * 20_000 + "x", None, []),
+    ("Prix. (" + "Édité par " * 20_000 + "Jane Doe)", None, []),
+    ("Prix. (Reportage" + " " * 200_000 + "Jean Dupont, édité par Yves Clarisse)", "Prix.",
+     [("Jean Dupont", "contributor"), ("Yves Clarisse", "editor")]),
+    ("Prix. (Reporter: Jane Doe. " + "@" * 200_000 + ")", "Prix.", [("Jane Doe", "contributor")]),
+], ids=["spaces", "spaces-before-credits", "place-ending-in-spaces", "quotes", "spaces-in-a-name",
+        "openings", "closings", "nested", "many-brackets", "avec", "reporter", "edite", "spaces-after-reportage",
+        "at-signs"])
 def test_a_hostile_body_is_read_in_one_pass(body, story, people):
     assert credits(body) == (story or body, people)
 
@@ -106,6 +167,15 @@ def test_credited_people_are_contributors_not_mentioned_or_trending():
     assert not any(p["rel"] == "mentioned" and p["name"] in ("Ana Ruiz", "John Roe", "Tom Reed")
                    for p in article.people)
     assert not any("Reporting" in s or "contributed" in s for s in enrichment["summary"])
+
+
+def test_a_german_storys_credits_are_its_contributors_and_editor_not_people_it_mentions():
+    article, enrichment = read(GESCHICHTE + "\n\n(Reporter: Andreas Rinke; redigiert von Scot W. Stevenson)",
+                               language="de")
+    assert {"name": "Andreas Rinke", "rel": "contributor"} in article.people
+    assert {"name": "Scot W. Stevenson", "rel": "editor"} in article.people
+    assert not {e["name"] for e in enrichment["entities"]} & {"Andreas Rinke", "Scot W. Stevenson"}
+    assert not any("redigiert" in s for s in enrichment["summary"])
 
 
 def test_credits_of_a_story_in_another_language_are_contributors_too():
