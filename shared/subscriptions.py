@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from redis.asyncio import Redis
 
 from shared.cache import SubscriptionKeys  # noqa: F401 - where the key names used to live
+from shared.outbound.redact import url_reference
 from shared.topics import Topics
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
@@ -170,14 +171,30 @@ _WEBHOOK_URL = re.compile(WEBHOOK_URL_PATTERN)
 
 
 class Webhook(BaseModel):
+    """Where a subscription's items are POSTed, and the secret they are signed with.
+
+    The URL may itself be a secret (``https://hooks.slack.com/services/T0/B0/XXXX``), so
+    it is kept like the signing secret: the gateway seals it (``sealed_url``) and keeps
+    in ``url`` only its :func:`~shared.outbound.redact.url_reference`, which is all
+    that is stored, put on Kafka or shown. A webhook stored before URLs were sealed
+    has its URL in ``url`` and no ``sealed_url``."""
+
     # python-re: the pattern means in pydantic what it means to JSON Schema validators
     model_config = ConfigDict(extra="forbid", regex_engine="python-re")
     url: str = Field(json_schema_extra={"pattern": WEBHOOK_URL_PATTERN},
-                     description="absolute http(s) URL the items are POSTed to")
+                     description="absolute http(s) URL the items are POSTed to; shown (and stored) only as its "
+                                 "reference: scheme, host and a SHA-256 of the whole URL. Sending that reference "
+                                 "back keeps the URL it names")
     # Shared secret of the HMAC signature, as a client gives it (generated when not
     # given). Never stored: the store keeps it sealed (shared.credentials.SecretBox).
     secret: str | None = Field(None, min_length=16, max_length=256, exclude=True)
     sealed_secret: str | None = Field(None, description="set by the server; never shown")
+    sealed_url: str | None = Field(None, description="set by the server; never shown")
+
+    @property
+    def reference(self) -> str:
+        """What names this webhook's URL without its secret (see :func:`url_reference`)."""
+        return self.url if self.sealed_url else url_reference(self.url)
 
     @field_validator("url")
     @classmethod
@@ -224,10 +241,11 @@ class Subscription(BaseModel):
         return Topics(prefix).subscription(self.name)
 
     def public(self) -> dict[str, Any]:
-        """The subscription as the API shows it: no webhook secret, tokens by id only."""
+        """The subscription as the API shows it: no webhook secret, the webhook URL by its
+        reference, tokens by id only."""
         data = self.model_dump(mode="json")
         if data["outputs"]["webhook"]:
-            data["outputs"]["webhook"] = {"url": data["outputs"]["webhook"]["url"], "secret": "********"}
+            data["outputs"]["webhook"] = {"url": self.outputs.webhook.reference, "secret": "********"}
         data["tokens"] = [{"id": t.id, "created_at": t.created_at} for t in self.tokens]
         return data
 

@@ -9,6 +9,9 @@ restart loses nothing (a receiver may see an item twice: ``X-Wire-Delivery`` is
 stable, dedupe on it). Every attempt is written to the delivery log. After
 ``webhook_breaker_threshold`` deliveries in a row failed for good, the endpoint is
 paused for ``webhook_breaker_cooldown_s`` (circuit breaker) and its items wait.
+Before each POST the worker makes sure it holds the subscription as it is now (one
+read of the version counter): an entry queued under a filter narrowed since is
+dropped, however recently the change was made.
 
 With several publishing replicas every one runs a worker per subscription, but
 only the holder of the subscription's lease (:mod:`services.publishing.lease`) delivers: one
@@ -23,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import replace
 from urllib.parse import quote
 
 import httpx
@@ -32,10 +36,11 @@ from redis.exceptions import ResponseError
 from services.publishing.metrics import BREAKER_OPEN, WEBHOOK_ATTEMPTS, WEBHOOK_DEAD, WEBHOOK_SECONDS
 from services.publishing.settings import PublishingSettings
 from shared.credentials import signing_secret
-from services.publishing.webhooks import Attempt, Outcome, backoff_s, post
+from shared.outbound.redact import without_url
+from services.publishing.webhooks import Attempt, Outcome, backoff_s, post, target_url
 from services.publishing.lease import Lease, process_identity
 from shared.stopping import sleep_until
-from shared.subscriptions import Subscription, SubscriptionKeys
+from shared.subscriptions import Subscription, SubscriptionKeys, SubscriptionStore
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +55,10 @@ class WebhookWorker:
     def __init__(self, subscription: Subscription, *, redis, keys: SubscriptionKeys, client: httpx.AsyncClient,
                  dead_letter, settings: PublishingSettings, owner: str | None = None) -> None:
         self.subscription = subscription  # replaced in place when the subscription changes
+        self.version: int | None = None  # the subscriptions' version ``subscription`` is known to be of
         self.redis = redis
         self.keys = keys
+        self.store = SubscriptionStore(redis, keys.p)
         self.client = client
         self.dead_letter = dead_letter  # async (subscription, fields, attempt, reason) -> None
         self.settings = settings
@@ -132,14 +139,16 @@ class WebhookWorker:
             if not await self.lease.still_held():
                 return  # another replica owns the queue now: it re-reads the entry
             attempt += 1
-            sub = self.subscription
-            if sub.outputs.webhook is None:
-                break  # the webhook was removed from the subscription meanwhile
+            sub = await self._current()
+            if sub is None or sub.outputs.webhook is None:
+                break  # the subscription or its webhook was removed meanwhile
             if not _still_taken(sub, fields):
                 break  # queued under a filter since narrowed: the subscriber is no longer entitled to it
-            result = await post(self.client, sub.outputs.webhook.url, signing_secret(sub.outputs.webhook, self.settings),
-                                fields[b"body"],
+            url = target_url(sub.outputs.webhook, self.settings)
+            result = await post(self.client, url, signing_secret(sub.outputs.webhook, self.settings), fields[b"body"],
                                 headers=_headers(fields, redelivery=in_flight_before or attempt > 1))
+            # an error may quote the URL, which may hold the webhook's secret
+            result = replace(result, error=without_url(result.error, url)) if result.error else result
             WEBHOOK_ATTEMPTS.labels(self.name, result.outcome.value).inc()
             WEBHOOK_SECONDS.labels(self.name).observe(result.duration_ms / 1000)
             last = attempt >= self.settings.webhook_max_attempts
@@ -166,6 +175,18 @@ class WebhookWorker:
             if await sleep_until(stop, delay):
                 return  # stopping: the entry stays pending
         await self._acknowledge(entry_id)
+
+    async def _current(self) -> Subscription | None:
+        """The subscription as it is now (None: deleted), re-read when the subscriptions'
+        version moved since the copy in hand: a filter narrowed a moment ago applies to
+        the very next POST, not only once publishing's cache reloads."""
+        version = await self.store.version()
+        if version != self.version:
+            current = await self.store.get(self.name)
+            if current is None:
+                return None
+            self.subscription, self.version = current, version
+        return self.subscription
 
     async def _acknowledge(self, entry_id: bytes) -> None:
         if await self.lease.fenced(_ACK, [self.keys.outbox(self.name)], [GROUP, entry_id]) is None:
@@ -270,7 +291,9 @@ class WebhookDispatcher:
                 await self.redis.delete(self.keys.outbox(name))
         for name, sub in wanted.items():
             if name in self.workers and not self.workers[name][2].done():
-                self.workers[name][0].subscription = sub
+                worker = self.workers[name][0]
+                # of a version the worker cannot tell from its own copy's: it re-reads before its next POST
+                worker.subscription, worker.version = sub, None
                 continue
             worker = WebhookWorker(sub, redis=self.redis, keys=self.keys, client=self.client,
                                    dead_letter=self.dead_letter, settings=self.settings)
@@ -299,12 +322,14 @@ class WebhookDispatcher:
 
 def kafka_dead_letter(producer, topic: str):
     """The dead-letter function of the workers: the body to ``topic`` (keyed by uri)
-    with the reason in ``wire_dlq_*`` headers, like the stages' DLQs."""
+    with the reason in ``wire_dlq_*`` headers, like the stages' DLQs. The webhook is
+    named by the subscription and ``wire_dlq_webhook``, its URL's reference (scheme,
+    host, SHA-256): the URL itself may hold the secret."""
 
     async def dead_letter(sub: Subscription, fields, attempt: int, result: Attempt, reason: str) -> None:
         reasons = {
             "wire_dlq_stage": "publishing.webhook", "wire_dlq_subscription": sub.name,
-            "wire_dlq_url": sub.outputs.webhook.url if sub.outputs.webhook else "",
+            "wire_dlq_webhook": sub.outputs.webhook.reference if sub.outputs.webhook else "",
             "wire_dlq_reason": reason, "wire_dlq_http_status": str(result.status or ""),
             "wire_dlq_error_message": (result.error or "")[:2000], "wire_dlq_attempts": str(attempt),
             "wire_dlq_failed_at": str(time.time()), "wire_signal": fields[b"signal"].decode(),

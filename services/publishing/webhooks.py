@@ -24,6 +24,7 @@ from enum import StrEnum
 
 import httpx
 
+from shared.credentials import SecretBox
 from shared.outbound import DeadlineExceeded, OutboundClient, OutboundError, OutboundRefused
 
 SIGNATURE = "X-Wire-Signature"
@@ -57,6 +58,16 @@ class Outcome(StrEnum):
     DELIVERED = "delivered"   # 2xx
     RETRY = "retry"           # network error, timeout, 5xx, 408, 429
     REJECTED = "rejected"     # any other answer: retrying cannot help
+
+
+def target_url(webhook, settings) -> str:
+    """The URL in clear a webhook's items are POSTed to (``webhook`` is a
+    :class:`shared.subscriptions.Webhook`; ``settings`` carries ``secret_key``): opened
+    from its seal, or as stored before URLs were sealed. Raises ValueError when it was
+    sealed with another ``WIRE_SECRET_KEY``."""
+    if webhook.sealed_url:
+        return SecretBox(settings.secret_key).open(webhook.sealed_url)
+    return webhook.url
 
 
 def outcome_of(status: int | None) -> Outcome:

@@ -5,10 +5,16 @@ or ``?apikey=…``), so it is never logged, stored as a key or shown as written:
 user info, every query value and the fragment become ``***``. Scheme, host, port,
 path and the query's names stay, so an operator can still tell feeds apart. A
 secret inside the path cannot be told from an ordinary path and is kept.
+
+A webhook URL may be its own secret (``https://hooks.slack.com/services/T0/B0/XXXX``):
+where one is stored, logged or put on Kafka it is named by :func:`url_reference`,
+which keeps no path at all.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 MASK = "***"
@@ -50,6 +56,37 @@ def redact_text(text: str, url: str) -> str:
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, MASK)
     return text
+
+
+def url_reference(url: str) -> str:
+    """What names a URL whose path or query may be its secret: its scheme, host and
+    port, and the first 16 hex digits of the SHA-256 of the whole URL, which tells
+    it from the other URLs of that host (``https://hooks.example.com/... sha256:1f2e...``;
+    an operator holding the URL computes the same with ``printf %s URL | sha256sum``).
+    Never raises: a string that does not parse as a URL keeps only its digest."""
+    reference = f"sha256:{hashlib.sha256(url.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rpartition("@")[2]
+    except ValueError:
+        return f"{MASK} {reference}"
+    if not parts.scheme or not host:
+        return f"{MASK} {reference}"
+    return f"{parts.scheme}://{host}/... {reference}"
+
+
+def is_url_reference(text: str) -> bool:
+    """Whether ``text`` is what :func:`url_reference` makes of a URL."""
+    return _REFERENCE.search(text) is not None
+
+
+_REFERENCE = re.compile(r"^\S*/\.\.\. sha256:[0-9a-f]{16}$")
+
+
+def without_url(text: str, url: str) -> str:
+    """``text`` (an error message, say) with ``url`` named by its :func:`url_reference`
+    and the secret pieces :func:`redact_text` knows masked wherever they appear alone."""
+    return redact_text(text.replace(url, url_reference(url)), url)
 
 
 class RedactUrlArguments(logging.Filter):

@@ -1,8 +1,9 @@
 """Trust boundaries end to end, on a stack of its own (real Kafka, a redis-server of
 its own, every service as a process): providers own their stories, subscribers read
 only what their subscription matches, embargoed and killed text reaches no
-subscriber, the ops views need the admin key — and afterwards no key, token or
-webhook secret is found in clear in Redis, on Kafka or in the logs."""
+subscriber, the ops views need the admin key — and afterwards no key, token,
+webhook secret or secret-bearing webhook URL is found in clear in Redis, on Kafka or
+in the logs."""
 from __future__ import annotations
 
 import asyncio
@@ -39,6 +40,9 @@ KEYS = {f"key-a-{uuid.uuid4().hex}": "prov-a", f"key-b-{uuid.uuid4().hex}": "pro
 KEY_A, KEY_B, KEY_RELAY = KEYS
 ADMIN_KEY = f"admin-{uuid.uuid4().hex}"
 SECRET_KEY = f"sealing-{uuid.uuid4().hex}"
+# A Slack-style webhook URL: the receiver's secret is in its path and its query.
+HOOK_PATH_SECRET, HOOK_QUERY_SECRET = f"T0{uuid.uuid4().hex}", f"sig{uuid.uuid4().hex}"
+WEBHOOK_URL = f"http://127.0.0.1:9/services/{HOOK_PATH_SECRET}?token={HOOK_QUERY_SECRET}"
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -93,13 +97,13 @@ def published(stack, article_id: str, *, version: str | None = None, timeout: fl
 def subscribe(stack, name: str, **filter_spec) -> str:
     answer = httpx.post(f"{stack.gateway_url}/v1/subscriptions", headers=OPERATOR, timeout=30,
                         json={"name": name, "filter": filter_spec,
-                              "outputs": {"topic": True, "feeds": True,
-                                          "webhook": {"url": "http://127.0.0.1:9/hook"}}})
+                              "outputs": {"topic": True, "feeds": True, "webhook": {"url": WEBHOOK_URL}}})
     assert answer.status_code == 201, answer.text
     made = answer.json()
     stack.shown += [made["token"], made["outputs"]["webhook"]["secret"]]
-    assert httpx.get(f"{stack.gateway_url}/v1/subscriptions/{name}", headers=OPERATOR).json()[
-        "outputs"]["webhook"]["secret"] == "********"
+    shown = httpx.get(f"{stack.gateway_url}/v1/subscriptions/{name}", headers=OPERATOR)
+    assert shown.json()["outputs"]["webhook"]["secret"] == "********"
+    assert HOOK_PATH_SECRET not in shown.text and HOOK_QUERY_SECRET not in shown.text
     return made["token"]
 
 
@@ -288,7 +292,7 @@ def test_a_narrowed_filter_narrows_the_feed_and_stream_history_too(stack):
 
     answer = httpx.put(f"{base}/v1/subscriptions/{name}", headers=OPERATOR, timeout=30, json={
         "filter": {"keywords": [f"cobalt{RUN}"]},
-        "outputs": {"topic": True, "feeds": True, "webhook": {"url": "http://127.0.0.1:9/hook"}}})
+        "outputs": {"topic": True, "feeds": True, "webhook": {"url": WEBHOOK_URL}}})
     assert answer.status_code == 200, answer.text
     assert story["uri"] not in httpx.get(feed, headers=bearer(token)).text
     later = post(stack, KEY_A, ninjs(f"urn:trust:{RUN}:cobalt", "1", f"The cobalt{RUN} report is out.")).json()
@@ -397,7 +401,7 @@ async def _read_all(bootstrap: str, topics: list[str], *, timeout: float = 30, u
 
 async def test_no_key_token_or_webhook_secret_is_kept_in_clear(stack):
     """Runs last in this module: scans what the tests above left behind."""
-    secrets = [*KEYS, ADMIN_KEY, SECRET_KEY, *stack.shown]
+    secrets = [*KEYS, ADMIN_KEY, SECRET_KEY, HOOK_PATH_SECRET, HOOK_QUERY_SECRET, *stack.shown]
     assert len(stack.shown) >= 8  # tokens and webhook secrets were shown (and so are worth looking for)
     client = redis_sync.Redis.from_url(stack.redis_url)
     stored = []

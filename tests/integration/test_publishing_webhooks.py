@@ -9,6 +9,7 @@ from services.publishing.settings import PublishingSettings
 from shared.cache import Keys
 from shared.cloudevents import read_headers
 from shared.events import Signal, article_id_for
+from shared.outbound.redact import url_reference
 from shared.read_model import ReadModel
 from tests.kafka_helpers import read_topic
 from tests.outbound_helpers import bomb_answer, drip_answer, gzip_bomb, peer, rss_mb, text_answer
@@ -59,6 +60,27 @@ async def test_400_is_not_retried_and_the_failure_is_logged_and_dead_lettered(pu
     assert dead.key == b"urn:test:webhook:refused"
     assert reasons["wire_dlq_reason"] == "rejected" and reasons["wire_dlq_http_status"] == "400"
     assert reasons["wire_dlq_subscription"] == "refuses" and reasons["wire_dlq_attempts"] == "1"
+
+
+async def test_a_dead_lettered_delivery_names_its_webhook_without_the_secret_its_url_holds(publishing, pub_settings):
+    """A Slack-style webhook URL is itself the credential (its path and its query): the
+    DLQ record lets an operator tell which webhook failed (subscription, host, a digest
+    of the URL) but holds no piece of the URL's secret."""
+    path_secret, query_secret = "Xq7pLr2Vt9Wb4Nc8Ys1Kd6Hf", "tok-Zm3Rj8Qw5Ev1Tu"
+    with Receiver(default=400) as receiver:
+        url = receiver.url.replace("/hook", f"/services/T0/B0/{path_secret}?token={query_secret}")
+        await publishing.subscribe("slackish", url)
+        await publishing.publish(article_event("urn:test:webhook:slackish"))
+        await eventually(lambda: publishing.log("slackish"))
+        assert len(receiver.requests) == 1  # the sealed URL was used: the receiver got the POST
+    [dead] = await read_topic(pub_settings.kafka_bootstrap, pub_settings.webhook_dlq_topic, expect=1)
+    reasons = read_headers(dead.headers)
+    assert reasons["wire_dlq_subscription"] == "slackish" and reasons["wire_dlq_reason"] == "rejected"
+    assert reasons["wire_dlq_webhook"] == url_reference(url)
+    assert reasons["wire_dlq_webhook"].startswith(f"http://127.0.0.1:{receiver.port}/... sha256:")
+    kept = [dead.key, dead.value, repr(dead.headers).encode(), repr(await publishing.log("slackish")).encode()]
+    for secret in (path_secret, query_secret):
+        assert not any(secret.encode() in part for part in kept), secret
 
 
 async def test_last_attempt_goes_to_the_dlq_and_429_retry_after_is_honoured(publishing, pub_settings):

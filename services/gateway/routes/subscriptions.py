@@ -3,7 +3,10 @@ each one's webhook delivery log.
 
 A change is written to the compacted Kafka topic ``wire.subscriptions`` (the
 durable copy ``wire rebuild-read-model`` restores from) and then to Redis, whose
-version counter publishing watches: it applies to the next published item.
+version counter publishing checks as it writes each item: once the change is
+answered, no item reaches the subscription by the filter it replaced. A webhook's
+URL and secret are stored sealed (the URL may hold the receiver's secret); the API
+shows the URL by its reference only.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from services.gateway.deps import AdminOnly, ProducerDep, SettingsDep, StoreDep
 from services.gateway.webhook_check import refuse_unreachable_webhook
 from services.gateway.problems import errors
 from shared.credentials import SecretBox, digest, new_read_token, new_webhook_secret
+from shared.outbound.redact import is_url_reference, url_reference
 from shared.subscriptions import (NAME_PATTERN, Outputs, ReadToken, Subscription, SubscriptionFilter,
                                   SubscriptionStore, now_iso, subscription_record)
 from shared.topics import COMPACTED, Topics, ensure_topics
@@ -108,20 +112,31 @@ def _issue_token() -> tuple[str, ReadToken]:
 
 
 def _seal_webhook(outputs: Outputs, current: Subscription | None, settings) -> str | None:
-    """Seal the webhook's secret in place (the clear one is never stored). Returns the
-    secret when the server generated it, for the one answer that shows it; a webhook
-    given without a secret keeps the current one."""
+    """Seal the webhook's URL and secret in place (neither is stored in clear: a URL may
+    hold the receiver's secret). Returns the secret when the server generated it, for
+    the one answer that shows it; a webhook given without a secret keeps the current
+    one, and one given the URL reference the API showed keeps the URL it names."""
     webhook = outputs.webhook
     if webhook is None:
         return None
+    box = SecretBox(settings.secret_key)
+    kept = current.outputs.webhook if current is not None else None
+    if kept is not None and webhook.url == kept.reference:
+        webhook.sealed_url = kept.sealed_url or box.seal(kept.url)
+    elif is_url_reference(webhook.url):
+        raise HTTPException(422, {"error": "webhook_url_refused",
+                                  "detail": "the webhook url is the reference of a URL this subscription does not "
+                                            "have; send the URL itself"})
+    else:
+        webhook.sealed_url = box.seal(webhook.url)
+        webhook.url = url_reference(webhook.url)
     generated = None
     if webhook.secret is None:
-        kept = current.outputs.webhook if current is not None else None
         if kept is not None and kept.sealed_secret:
             webhook.sealed_secret = kept.sealed_secret
             return None
         webhook.secret = generated = new_webhook_secret()
-    webhook.sealed_secret = SecretBox(settings.secret_key).seal(webhook.secret)
+    webhook.sealed_secret = box.seal(webhook.secret)
     webhook.secret = None
     return generated
 
