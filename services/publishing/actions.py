@@ -65,6 +65,7 @@ class Plan:
     trend_count: TrendCount | None = None
     trend_takebacks: list[tuple[str, dict]] = field(default_factory=list)  # (uri, what was counted): killed
     fanout: list[str] = field(default_factory=list)         # subscription names it was routed to
+    routed_by: int | None = None                             # the subscriptions' version it was routed by
     latency: tuple[str, float] | None = None                 # (language, seconds received → published)
 
 

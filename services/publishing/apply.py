@@ -1,6 +1,11 @@
 """Perform a :class:`~services.publishing.actions.Plan`: the embargo queue, the read
 model (one Redis transaction), the deferred trend counts and the metrics. The Kafka
-records are returned for the runner to produce before it commits the offset."""
+records are returned for the runner to produce before it commits the offset.
+
+A plan routed by the subscriptions of version ``routed_by`` lands only while that is
+still their version: a filter narrowed since (the gateway has already emptied the
+subscriber's live stream) must not get an item it no longer takes. Otherwise nothing
+is written and :class:`SubscriptionsChanged` is raised: read and decide again."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
@@ -15,6 +20,12 @@ from shared.telemetry import END_TO_END_SECONDS
 from shared.trends import count_released, stage_take_back
 
 Produce = Callable[[Sequence[Outgoing]], Awaitable[None]]
+
+
+class SubscriptionsChanged(Exception):
+    """The subscriptions changed after the plan was routed by them: nothing of it was
+    written (a kill may have taken its trend counts back already, which happens once
+    per uri: the kill decided again does not take them twice)."""
 
 
 @dataclass(frozen=True)
@@ -36,15 +47,24 @@ async def apply(plan: Plan, *, writer: ReadModelWriter, embargo: EmbargoQueue, t
             for uri, record in plan.trend_takebacks:  # with the kill, or not at all
                 stage_take_back(pipe, writer.keys, uri=uri, record=record, window_s=trends.window_s,
                                 keep_s=trends.keep_s)
+            writes = []  # where each write's answer is among the transaction's
             for w in plan.writes:
                 await writer.stage_purge_live(pipe, w.article_id, w.purge_live)
+                writes.append(len(pipe))
                 if w.killed:
                     await writer.stage_killed(pipe, w.article_id, w.item, w.meta, digest=w.digest, entry=w.entry,
-                                              deliveries=w.deliveries)
+                                              deliveries=w.deliveries, routed_by=plan.routed_by)
                 else:
                     await writer.stage_live(pipe, w.article_id, w.item, w.meta, digest=w.digest, root=w.root,
-                                            score_ms=w.score_ms, entry=w.entry, deliveries=w.deliveries)
-            await pipe.execute()
+                                            score_ms=w.score_ms, entry=w.entry, deliveries=w.deliveries,
+                                            routed_by=plan.routed_by)
+            answers = await pipe.execute()
+        if any(answers[i] == -1 for i in writes):  # all or none: the scripts ran in one transaction
+            raise SubscriptionsChanged()
+    elif plan.routed_by is not None and plan.outcome == "duplicate":
+        # nothing to write, but records for the subscriptions' topics: routed by them as they are?
+        if int(await writer.redis.get(writer.keys.subscriptions.version) or 0) != plan.routed_by:
+            raise SubscriptionsChanged()
     if plan.count:
         ITEMS.labels(plan.signal.value, plan.outcome).inc(plan.count)
     for name in plan.fanout:

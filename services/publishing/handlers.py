@@ -5,7 +5,9 @@ deployment that does not translate) in; the published item
 Read it in three steps: :func:`~services.publishing.snapshot.read_snapshot` (what
 Redis holds about the story), :func:`~services.publishing.plan.plan` (pure: what
 to write and produce) and :func:`~services.publishing.apply.apply` (does it). The
-Kafka records come back to the runner, which produces them before it commits.
+Kafka records come back to the runner, which produces them before it commits. When
+a subscription changed between the read and the write, the write is refused and the
+three steps run again with the subscriptions as they are now.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from services.publishing.actions import Rules
-from services.publishing.apply import Produce, TrendWindows, apply
+from services.publishing.apply import Produce, SubscriptionsChanged, TrendWindows, apply
 from services.publishing.embargo import EmbargoQueue
 from services.publishing.links import link_associations
 from services.publishing.outputs import SERVICE
@@ -34,6 +36,10 @@ from shared.ninjs import ensure_valid
 from shared.stage import read_article_event
 
 __all__ = ["SERVICE", "Publisher"]
+
+# Rounds of reading, deciding and writing one item while the subscriptions keep
+# changing under it, before it is handed back to the runner's retry policy.
+ROUTING_ROUNDS = 10
 
 
 @asynccontextmanager
@@ -81,8 +87,17 @@ class Publisher:
     async def _publish(self, event: ArticleEvent, item: dict, *, started: float | None = None,
                        releasing: bool = False, produce: Produce | None = None) -> list[Outgoing]:
         async with self.lock(event.envelope.article_id), _redis_errors_retriable():
-            snapshot = await read_snapshot(event, item, view=self.view, subscriptions=self.subscriptions)
-            decided = plan(event, snapshot, self.subscriptions.all, item=item, rules=self.rules, now=time.time(),
-                           started=started, releasing=releasing)
-            return await apply(decided, writer=self.view, embargo=self.embargo, trends=self.trends,
-                               produce=produce)
+            for _ in range(ROUTING_ROUNDS):
+                snapshot = await read_snapshot(event, item, view=self.view, subscriptions=self.subscriptions)
+                # the list and its version as one (a reload replaces both at once, never between these)
+                subscriptions, version = self.subscriptions.all, self.subscriptions.version
+                decided = plan(event, snapshot, subscriptions, item=item, rules=self.rules, now=time.time(),
+                               started=started, releasing=releasing)
+                decided.routed_by = version
+                try:
+                    return await apply(decided, writer=self.view, embargo=self.embargo, trends=self.trends,
+                                       produce=produce)
+                except SubscriptionsChanged:
+                    continue  # a subscription changed while this item was routed: route it again
+            raise RetriableError(f"the subscriptions changed {ROUTING_ROUNDS} times while {event.article.uri} "
+                                 "was routed")

@@ -1,6 +1,8 @@
 """Publishing's view of the subscriptions: reloaded from Redis whenever their
 version counter moved, so a change made through the gateway applies to the very
-next item, with no restart."""
+next item, with no restart. An item routed by this view while a change landed is
+not written by it (its write checks the version it was routed by) but routed again:
+see :mod:`services.publishing.apply`."""
 from __future__ import annotations
 
 import asyncio

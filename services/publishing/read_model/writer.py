@@ -35,13 +35,18 @@ redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[6]) - 1)
 return 1
 """
 
-# KEYS: 1 item hash, 2 recent list, 3 index, 4 family set, 5 change counter, then per
-# delivery: its feed (sorted set), live stream, webhook outbox.
+# KEYS: 1 item hash, 2 recent list, 3 index, 4 family set, 5 change counter, 6 the
+# subscriptions' version counter, then per delivery: its feed (sorted set), live stream,
+# webhook outbox.
 # ARGV: 1 id, 2 version, 3 item, 4 meta, 5 digest, 6 root, 7 score ms, 8 recent size,
-# 9 state, 10 live stream max, 11 feed size, 12 n entry fields, 13.. field/value
-# pairs, then per delivery: feed mode (a add, r remove, n none), live 0/1, outbox 0/1.
+# 9 state, 10 live stream max, 11 feed size, 12 n entry fields, 13 the subscriptions'
+# version the deliveries were chosen by ('' none), 14.. field/value pairs, then per
+# delivery: feed mode (a add, r remove, n none), live 0/1, outbox 0/1.
 # The item (ARGV[3]) is the "body" of every stream entry: sent once, written N times.
+# Writes nothing and returns -1 when the subscriptions changed since they were chosen
+# (a narrowed filter must not get an item routed by the old one: decide again).
 _WRITE = """
+if ARGV[13] ~= '' and (redis.call('GET', KEYS[6]) or '0') ~= ARGV[13] then return -1 end
 local id, state = ARGV[1], ARGV[9]
 if state == 'live' then
   redis.call('HSET', KEYS[1], 'version', ARGV[2], 'item', ARGV[3], 'meta', ARGV[4], 'digest', ARGV[5],
@@ -60,11 +65,11 @@ end
 redis.call('INCR', KEYS[5])
 local n = tonumber(ARGV[12])
 local entry = {}
-for i = 13, 12 + 2 * n do entry[#entry + 1] = ARGV[i] end
+for i = 14, 13 + 2 * n do entry[#entry + 1] = ARGV[i] end
 entry[#entry + 1] = 'body'
 entry[#entry + 1] = ARGV[3]
-local a = 13 + 2 * n
-local k = 6
+local a = 14 + 2 * n
+local k = 7
 local feed_size = tonumber(ARGV[11])
 while a + 2 <= #ARGV do
   local mode, live, outbox = ARGV[a], ARGV[a + 1], ARGV[a + 2]
@@ -138,30 +143,35 @@ class ReadModelWriter(ReadModel):
 
     async def stage_live(self, pipe, article_id: str, item: dict[str, Any], meta: dict[str, Any], *, digest: str,
                          root: str, score_ms: int, entry: dict[str, str] | None = None,
-                         deliveries: list[Delivery] = ()) -> None:
+                         deliveries: list[Delivery] = (), routed_by: int | None = None) -> None:
         """Queue (one script call) the writes that make ``item`` the live version of
-        ``article_id``, and its ``deliveries`` (``entry`` fields + the item as "body")."""
+        ``article_id``, and its ``deliveries`` (``entry`` fields + the item as "body").
+        With ``routed_by`` (the subscriptions' version the deliveries were chosen by),
+        the script writes nothing and returns -1 if the subscriptions changed since."""
         await self._stage(pipe, article_id, item, meta, digest=digest, root=root, score_ms=score_ms, state=LIVE,
-                          entry=entry, deliveries=deliveries)
+                          entry=entry, deliveries=deliveries, routed_by=routed_by)
 
     async def stage_killed(self, pipe, article_id: str, notice: dict[str, Any], meta: dict[str, Any], *,
-                           digest: str, entry: dict[str, str] | None = None, deliveries: list[Delivery] = ()) -> None:
+                           digest: str, entry: dict[str, str] | None = None, deliveries: list[Delivery] = (),
+                           routed_by: int | None = None) -> None:
         """Queue the writes that mark ``article_id`` killed (410 Gone), drop it from
-        every list, and deliver the kill ``notice``."""
+        every list, and deliver the kill ``notice`` (``routed_by`` as for :meth:`stage_live`)."""
         await self._stage(pipe, article_id, notice, meta, digest=digest, root="", score_ms=0, state=KILLED,
-                          entry=entry, deliveries=deliveries)
+                          entry=entry, deliveries=deliveries, routed_by=routed_by)
 
     async def stage_purge_live(self, pipe, article_id: str, streams: list[str]) -> None:
         """Queue the removal of ``article_id``'s entries from the live ``streams``."""
         if streams:
             pipe.eval(PURGE_LIVE, len(streams), *streams, article_id)
 
-    async def _stage(self, pipe, article_id, item, meta, *, digest, root, score_ms, state, entry, deliveries) -> None:
+    async def _stage(self, pipe, article_id, item, meta, *, digest, root, score_ms, state, entry, deliveries,
+                     routed_by) -> None:
         keys = [self.keys.article(article_id), self.keys.recent(), self.keys.published(),
-                self.keys.family(root or article_id), self.keys.changes()]
+                self.keys.family(root or article_id), self.keys.changes(), self.keys.subscriptions.version]
         fields = [x for kv in (entry or {}).items() for x in kv]
         args = [article_id, item.get("version", "1"), orjson.dumps(item), orjson.dumps(meta, default=str), digest,
-                root, score_ms, self.recent_size, state, self.live_max, self.feed_size, len(fields) // 2, *fields]
+                root, score_ms, self.recent_size, state, self.live_max, self.feed_size, len(fields) // 2,
+                "" if routed_by is None else str(routed_by), *fields]
         for d in deliveries:
             keys += [d.feed or keys[0], d.live or keys[0], d.outbox or keys[0]]
             args += [d.feed_mode if d.feed else "n", 1 if d.live else 0, 1 if d.outbox else 0]

@@ -1,0 +1,171 @@
+"""A narrowed filter takes effect for every item routed after the gateway acknowledged
+it, on the session's real redis-server (and real HTTP for the webhook): the change
+may land while publishing is between reading the subscriptions for an item and
+writing it, or while a webhook worker still holds the subscription as it was.
+
+The moment is made exact, not waited for: publishing's own cache, subclassed only to
+make the admin's change (a real write through ``SubscriptionStore.put``, as the
+gateway's ``PUT`` makes it) right after publishing read the subscriptions for the
+item. A downgraded subscriber must then get none of it: no live-stream event (the
+gateway has just emptied that stream), no feed entry, no webhook delivery, no record
+on its topic."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiokafka.structs import ConsumerRecord
+
+from services.publishing.embargo import EmbargoQueue
+from services.publishing.handlers import Publisher
+from services.publishing.outbox import WebhookWorker
+from services.publishing.outputs import Notice
+from services.publishing.read_model import Delivery, ReadModelWriter
+from services.publishing.settings import PublishingSettings
+from services.publishing.subscriptions import SubscriptionCache
+from shared.cache import Keys, connect
+from shared.cloudevents import read_headers
+from shared.events import Signal
+from shared.outbound import OutboundClient, OutboundLimits, OutboundPolicy
+from shared.subscriptions import Subscription, SubscriptionFilter, SubscriptionStore
+from shared.topics import Topics
+from tests.publishing_helpers import SPORT, Receiver, article_event, record_of
+from tests.waiting import eventually
+
+pytestmark = pytest.mark.integration
+
+WHOLE_WIRE = SubscriptionFilter()
+NARROWED = SubscriptionFilter(subjects=[SPORT])  # the downgraded customer keeps sport only
+
+
+class ChangedRightAfterRead(SubscriptionCache):
+    """Publishing's subscription cache; ``change`` (once) is the admin's change, landing
+    right after publishing read the subscriptions for an item, before it is written."""
+
+    def __init__(self, store: SubscriptionStore, change=None) -> None:
+        super().__init__(store)
+        self.change = change
+
+    async def refresh(self, version: int | None = None) -> bool:
+        reloaded = await super().refresh(version)
+        if self.change is not None:
+            change, self.change = self.change, None
+            await change()
+        return reloaded
+
+
+@pytest.fixture
+def pub_settings(settings) -> PublishingSettings:
+    return PublishingSettings(**{**settings.model_dump(), "outbound_allowed_networks": ["127.0.0.0/8"]},
+                              webhook_backoff_s=0.05, webhook_backoff_max_s=0.2)
+
+
+@pytest.fixture
+async def redis(pub_settings):
+    client = connect(pub_settings.redis_url)
+    yield client
+    await client.aclose()
+
+
+def publisher_on(redis, settings: PublishingSettings, cache: SubscriptionCache) -> Publisher:
+    keys = Keys(settings.topic_prefix)
+    return Publisher(view=ReadModelWriter(redis, keys), subscriptions=cache, settings=settings,
+                     embargo=EmbargoQueue(redis, keys.prefix, topic=settings.embargoed_topic),
+                     published_topic=Topics(settings.topic_prefix).published)
+
+
+def consumed(event, offset: int = 0) -> ConsumerRecord:
+    """``event`` as the consume loop hands it to publishing."""
+    key, value, headers = record_of(event)
+    return ConsumerRecord("articles.translated", 0, offset, 0, 0, key, value, None, len(key), len(value), headers)
+
+
+async def surfaces(redis, settings, name: str, article_id: str) -> dict[str, bool]:
+    """Whether ``article_id`` is on each of subscription ``name``'s Redis surfaces."""
+    keys = Keys(settings.topic_prefix).subscriptions
+    in_stream = {key: any(f.get(b"article_id") == article_id.encode() for _, f in await redis.xrange(key))
+                 for key in (keys.live(name), keys.outbox(name))}
+    return {"live": in_stream[keys.live(name)], "outbox": in_stream[keys.outbox(name)],
+            "feed": await redis.zscore(keys.items(name), article_id) is not None}
+
+
+def on_topic_of(records, name: str) -> bool:
+    return any(read_headers(r.headers).get("wire_subscription") == name for r in records)
+
+
+async def test_an_item_routed_while_the_filter_is_narrowed_reaches_none_of_the_old_slice(redis, pub_settings):
+    store = SubscriptionStore(redis, Keys(pub_settings.topic_prefix).prefix)
+    webhook = {"webhook": {"url": "http://127.0.0.1:9/hook"}}
+    downgraded = Subscription(name="downgraded", filter=WHOLE_WIRE, outputs=webhook)
+    await store.put(downgraded)
+    await store.put(Subscription(name="everything", filter=WHOLE_WIRE, outputs=webhook))
+    cache = ChangedRightAfterRead(store)
+    publisher = publisher_on(redis, pub_settings, cache)
+    await publisher.handle(consumed(article_event("urn:test:narrowing:warm-up")))  # the cache is warm
+    assert [s.name for s in cache.all] == ["downgraded", "everything"]
+
+    cache.change = lambda: store.put(downgraded.model_copy(update={"filter": NARROWED}))
+    conflict = article_event("urn:test:narrowing:conflict")  # the old filter takes it, the new one does not
+    records = await publisher.handle(consumed(conflict, offset=1))
+
+    article_id = conflict.envelope.article_id
+    assert await surfaces(redis, pub_settings, "downgraded", article_id) == {
+        "live": False, "outbox": False, "feed": False}
+    assert not on_topic_of(records, "downgraded")
+    # published all the same, to the subscription whose filter still takes it
+    assert await surfaces(redis, pub_settings, "everything", article_id) == {"live": True, "outbox": True,
+                                                                             "feed": True}
+    assert on_topic_of(records, "everything")
+
+
+async def test_a_redelivered_item_routed_while_the_filter_is_narrowed_is_not_put_on_its_topic(redis, pub_settings):
+    store = SubscriptionStore(redis, Keys(pub_settings.topic_prefix).prefix)
+    downgraded = Subscription(name="downgraded", filter=WHOLE_WIRE)
+    await store.put(downgraded)
+    cache = ChangedRightAfterRead(store)
+    publisher = publisher_on(redis, pub_settings, cache)
+    conflict = article_event("urn:test:narrowing:again")
+    assert on_topic_of(await publisher.handle(consumed(conflict)), "downgraded")  # taken by the filter then
+
+    cache.change = lambda: store.put(downgraded.model_copy(update={"filter": NARROWED}))
+    # Kafka delivers the same record again (a restart before the offset was committed)
+    again = await publisher.handle(consumed(conflict, offset=1))
+    assert again and not on_topic_of(again, "downgraded")
+
+
+async def test_a_queued_delivery_the_narrowed_filter_excludes_is_not_sent_by_a_worker_holding_the_old_copy(
+        redis, pub_settings):
+    """The webhook worker was handed the subscription before the change (publishing's
+    cache reloads it within a second or with the next item); the entry queued under
+    the old filter must not be POSTed after the gateway acknowledged the new one."""
+    keys = Keys(pub_settings.topic_prefix)
+    store, writer = SubscriptionStore(redis, keys.prefix), ReadModelWriter(redis, keys)
+    with Receiver() as receiver:
+        held = Subscription(name="downgraded", filter=WHOLE_WIRE, outputs={"webhook": {"url": receiver.url}})
+        await store.put(held)
+        queued = [article_event("urn:test:narrowing:queued"),
+                  article_event("urn:test:narrowing:sentinel", subjects=(SPORT,))]  # the new filter takes this
+        for event in queued:  # written as publishing writes them, routed by the old filter
+            notice = Notice(article_id=event.envelope.article_id, item=event.article.to_ninjs(), signal=Signal.NEW,
+                            provider="test-wire", published_at=0.0, received_at="", traceparent="")
+            async with redis.pipeline(transaction=True) as pipe:
+                await writer.stage_live(pipe, notice.article_id, notice.item, {}, digest=notice.digest, root="",
+                                        score_ms=1, entry=notice.entry(),
+                                        deliveries=[Delivery(outbox=keys.subscriptions.outbox("downgraded"))])
+                await pipe.execute()
+        await store.put(held.model_copy(update={"filter": NARROWED}))  # acknowledged to the admin
+
+        client = OutboundClient(OutboundPolicy.allowing(["127.0.0.0/8"]), OutboundLimits(deadline_s=5),
+                                user_agent="test")
+        worker = WebhookWorker(held, redis=redis, keys=keys.subscriptions, client=client, settings=pub_settings,
+                               dead_letter=None)
+        stop = asyncio.Event()
+        task = asyncio.create_task(worker.run(stop))
+        try:
+            await eventually(lambda: receiver.delivered, timeout=30, what="the sentinel at the receiver")
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 30)
+            await client.aclose()
+    assert [r["headers"]["x-wire-uri"] for r in receiver.requests] == ["urn:test:narrowing:sentinel"]
+
