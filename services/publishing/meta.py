@@ -8,6 +8,10 @@ from typing import Any
 from shared.events import ArticleEvent, Stage
 from shared.tracing import trace_id
 
+# Set in a story's COUNTED record (shared.trends) when publishing, not enrichment, counted
+# it, at the end of its embargo: those counts are publishing's to restore after Redis lost them.
+RELEASED = "released"
+
 
 def published_meta(event: ArticleEvent, published_at: float, started: float | None = None) -> dict[str, Any]:
     """The meta of ``event`` published at ``published_at`` (``started``: when publishing

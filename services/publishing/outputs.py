@@ -18,6 +18,11 @@ from shared.stage import event_id
 from shared.subscriptions import Subscription
 
 SERVICE = "publishing"
+# The header of a live item's ``articles.published`` record that says what the trends
+# counted for its story (its meta's COUNTED, as JSON): what a rebuild of the read model
+# gives back to the story so that a later kill still takes the counts back. Never on a
+# kill notice, nor on a subscription's topic.
+TREND_COUNTED = "wire_trend_counted"
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,8 @@ class Notice:
     # The story registry's owner of the uri (not a relay that sent this version; none for
     # a machine translation): the rebuild gives it back to the registry after Redis lost it.
     owner: str | None = None
+    # What the trends counted for the story (see TREND_COUNTED); None on a kill notice.
+    trend_counted: dict[str, Any] | None = None
 
     @property
     def uri(self) -> str:
@@ -91,8 +98,10 @@ def kafka_records(notice: Notice, subscriptions: list[Subscription], *, publishe
                   topic_prefix: str) -> list[Outgoing]:
     """``articles.published`` (keyed by uri; a kill notice is followed by a tombstone)
     and one record per subscription with a topic output."""
-    records = [notice.record(published_topic)]
-    if notice.signal is Signal.KILL:
+    kill = notice.signal is Signal.KILL
+    counted = {TREND_COUNTED: orjson.dumps(notice.trend_counted).decode()} if notice.trend_counted and not kill else {}
+    records = [notice.record(published_topic, extra=counted or None)]
+    if kill:
         records.append(notice.tombstone(published_topic))
     for sub in subscriptions:
         if sub.outputs.topic:

@@ -21,7 +21,7 @@ from typing import Any
 
 from services.publishing.embargo import embargo_until, held_copy, released_copy
 from services.publishing.kill import plan_kill
-from services.publishing.meta import published_meta
+from services.publishing.meta import RELEASED, published_meta
 from services.publishing.outputs import Notice, kafka_records
 from services.publishing.actions import Plan, Rules, TrendCount, Write, deliveries
 from services.publishing.retraction import kill_notice, retracted_meta
@@ -89,17 +89,19 @@ def _owner(snapshot: Snapshot) -> str | None:
     return snapshot.owners[0] if snapshot.owners else None
 
 
-def _trend_counted(event: ArticleEvent, snapshot: Snapshot) -> dict[str, Any]:
+def _trend_counted(event: ArticleEvent, snapshot: Snapshot, *, deferred: bool) -> dict[str, Any]:
     """What the trends counted for this story, kept in its meta for a kill to take back:
     enrichment counts a story the first time it sees its uri, publishing a story held
-    by its embargo when it is released — either way the version first published here
-    (a machine translation is not counted). Later versions carry it on."""
+    by its embargo (``deferred``) when it is released — either way the version first
+    published here (a machine translation is not counted). Later versions carry it on.
+    Publishing's own counts are marked ``released``: a rebuild of the read model counts
+    them again (Redis lost them with it), enrichment's are enrichment's to restore."""
     stored, env = snapshot.stored, event.envelope
     if stored is not None:
         return {COUNTED: stored.meta[COUNTED]} if COUNTED in stored.meta else {}
     if env.translation is not None and env.translation.role == "translation":
         return {}
-    return {COUNTED: counted(env.enrichment, env.received_at)}
+    return {COUNTED: {**counted(env.enrichment, env.received_at), **({RELEASED: True} if deferred else {})}}
 
 
 def family_root(event: ArticleEvent, snapshot: Snapshot) -> str:
@@ -125,14 +127,19 @@ def family_root(event: ArticleEvent, snapshot: Snapshot) -> str:
 def _release(event: ArticleEvent, item: dict[str, Any], snapshot: Snapshot, subscriptions: list[Subscription],
              rules: Rules, now: float, started: float | None) -> Plan:
     env = event.envelope
+    # held out of the trends until it went live; also when an earlier version was (enrichment
+    # counts a uri once, when it first sees it: a later version without an embargo is not counted)
+    held = snapshot.held
+    deferred = bool(env.enrichment.trendsDeferred or (held is not None and held.envelope.enrichment.trendsDeferred))
+    meta = published_meta(event, now, started)
+    meta.update(_trend_counted(event, snapshot, deferred=deferred))
     notice = Notice(article_id=env.article_id, item=item, signal=env.signal, provider=env.provider,
                     published_at=now, received_at=env.received_at.isoformat(),
                     traceparent=child_traceparent(env.traceparent),
-                    role=env.translation.role if env.translation else None, owner=_owner(snapshot))
-    meta = published_meta(event, now, started)
-    meta.update(_trend_counted(event, snapshot))
+                    role=env.translation.role if env.translation else None, owner=_owner(snapshot),
+                    trend_counted=meta.get(COUNTED))
     if notice.signal is Signal.KILL or item.get("pubStatus") == "canceled":
-        killed = replace(notice, signal=Signal.KILL, item=kill_notice(item))
+        killed = replace(notice, signal=Signal.KILL, item=kill_notice(item), trend_counted=None)
         return plan_kill(killed, retracted_meta(meta), snapshot, subscriptions, rules)
     matched = [s for s in subscriptions if s.filter.matches(item, env.provider)]
     records = kafka_records(notice, matched, published_topic=rules.published_topic, topic_prefix=rules.topic_prefix)
@@ -143,10 +150,6 @@ def _release(event: ArticleEvent, item: dict[str, Any], snapshot: Snapshot, subs
     write = Write(article_id=env.article_id, item=item, meta=meta, digest=notice.digest, entry=notice.entry(),
                   deliveries=deliveries(notice, subscriptions, chosen, rules.keys, known=stored is not None),
                   root=family_root(event, snapshot), score_ms=int(now * 1000))
-    # held out of the trends until it went live; also when an earlier version was (enrichment
-    # counts a uri once, when it first sees it: a later version without an embargo is not counted)
-    held = snapshot.held
-    deferred = env.enrichment.trendsDeferred or (held is not None and held.envelope.enrichment.trendsDeferred)
     trend = TrendCount(event.article.uri, env.enrichment, env.received_at) if deferred else None
     return Plan(notice.signal, "published", records=records, writes=[write], trend_count=trend,
                 fanout=[s.name for s in subscriptions if s.name in chosen],

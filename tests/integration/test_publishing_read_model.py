@@ -16,11 +16,13 @@ from services.publishing.outputs import Notice
 from services.publishing.settings import PublishingSettings
 from shared.cache import Keys
 from shared.cloudevents import read_headers
-from shared.events import ArticleEvent, Signal, article_id_for
+from services.gateway.routes.enrichment import _top
+from shared.events import ArticleEvent, EnrichmentInfo, Signal, article_id_for
 from shared.identity import Classification, Decision, StoryRegistry
 from shared.read_model import ReadModel
 from shared.subscriptions import SubscriptionKeys, subscription_record
 from shared.topics import COMPACTED, Topics, ensure_topics
+from shared.trends import window_of
 from tests.kafka_helpers import committed, produce, read_topic
 from tests.publishing_helpers import SPORT, article_event
 from tests.story_helpers import article
@@ -171,7 +173,7 @@ async def test_the_read_model_is_rebuilt_from_kafka_after_redis_lost_it(publishi
 
     counts = await rebuild(pub_settings)
     assert counts == {"subscriptions": 1, "live": 3, "killed": 1, "embargoed": 1, "skipped_newer_in_redis": 0,
-                      "registry_restored": 5, "registry_owner_conflicts": 0}
+                      "registry_restored": 5, "registry_owner_conflicts": 0, "trends_released": 0}
     for article_id, was in before.items():
         now = await view.stored(article_id)
         assert now.item == was.item and now.killed == was.killed and now.version == was.version
@@ -181,6 +183,70 @@ async def test_the_read_model_is_rebuilt_from_kafka_after_redis_lost_it(publishi
         later.envelope.article_id)).article.uri == "urn:test:rebuild:later"
     # again: same result, nothing breaks
     assert await rebuild(pub_settings) == {**counts, "embargoed": 1, "registry_restored": 0}
+
+
+def named(uri: str, person: str, *, deferred: bool = False, **fields) -> ArticleEvent:
+    """A story naming ``person``, as enrichment hands it on (``deferred``: left out of
+    enrichment's trend counts by its embargo, for publishing to count at its release)."""
+    event = article_event(uri, **fields)
+    event.envelope.enrichment = EnrichmentInfo(entities=[{"type": "person", "name": person}],
+                                               trendsDeferred=deferred or None)
+    return event
+
+
+async def trending(redis, keys: Keys, window_s: int, *events: ArticleEvent) -> dict[str, int]:
+    """The people /v1/trends ranks in the windows of ``events``, with their counts."""
+    starts = {window_of(e.envelope.received_at.timestamp(), window_s)[0] for e in events}
+    return {e["name"]: e["count"] for start in starts
+            for e in await _top(redis, keys, start, limit=50, kind="person")}
+
+
+async def test_a_story_killed_after_the_rebuild_leaves_the_trends(publishing, pub_settings):
+    """Redis lost the read model and the trend windows with it. The rebuild gives every
+    live story back what the trends counted for it, and puts back publishing's own
+    counts of stories released from embargo: a kill after the rebuild takes the story's
+    entities out of /v1/trends as it did before."""
+    redis, keys = publishing.redis, Keys(pub_settings.topic_prefix)
+    view = ReadModel(redis, keys)
+    counted = named("urn:test:trends:counted", "Ana Lima")  # enrichment counted it
+    released = named("urn:test:trends:released", "Ben Okafor", deferred=True,  # publishing counts it, at release
+                     embargoedUntil=iso(time.time() + 2))
+
+    async def enrichment_copies_its_table():
+        """What enrichment's copier writes from its table, which counts the first story."""
+        start, end = window_of(counted.envelope.received_at.timestamp(), pub_settings.trend_window_s)
+        await redis.zadd(keys.trend_window(start), {"person\tAna Lima": 1})
+        await redis.zadd(keys.trend_windows(), {f"{start}:{end}": start})
+
+    await enrichment_copies_its_table()
+    await publishing.publish(counted, released)
+    before = {"Ana Lima": 1, "Ben Okafor": 1}
+    await eventually(lambda: _trending_now(redis, keys, pub_settings, before, counted, released), timeout=60,
+                     what="both stories in the trends, the second once released")
+    await publishing.stop()
+
+    lost = [k async for k in redis.scan_iter(match=f"{pub_settings.topic_prefix}*")]
+    await redis.delete(*lost)
+    counts = await rebuild(pub_settings)
+    await enrichment_copies_its_table()  # enrichment's part is enrichment's to copy again
+    assert await trending(redis, keys, pub_settings.trend_window_s, counted, released) == before
+    assert (counts["live"], counts["trends_released"]) == (2, 1)
+
+    publishing.start()
+    await publishing.publish(named("urn:test:trends:counted", "Ana Lima", signal=Signal.KILL),
+                             named("urn:test:trends:released", "Ben Okafor", signal=Signal.KILL))
+    for event in (counted, released):
+        await eventually(lambda event=event: _killed(view, event.envelope.article_id), timeout=60)
+    assert await trending(redis, keys, pub_settings.trend_window_s, counted, released) == {}
+
+
+async def _trending_now(redis, keys, settings, expected: dict[str, int], *events) -> bool:
+    return await trending(redis, keys, settings.trend_window_s, *events) == expected
+
+
+async def _killed(view: ReadModel, article_id: str) -> bool:
+    stored = await view.stored(article_id)
+    return stored is not None and stored.killed
 
 
 async def sent(registry: StoryRegistry, uri: str, provider: str, *, version: str, kill: bool = False,

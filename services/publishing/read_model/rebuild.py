@@ -6,9 +6,13 @@ Reads, to their current end: ``wire.subscriptions`` (the subscriptions),
 by a tombstone means killed) and ``articles.embargoed`` (items still waiting for
 their embargo). It then writes back the story registry's entry of every story (its
 owner and latest version: :mod:`services.publishing.read_model.registry`), every
-subscription, every live item (with its language family and the feeds of the
-subscriptions that take it), every killed item (410), and the embargo queue.
-Webhooks, topics and live streams are not replayed: subscribers already had those.
+subscription, every live item (with its language family, the feeds of the
+subscriptions that take it, and what the trends counted for it, so that a kill after
+the rebuild still takes those counts back), every killed item (410), the trend
+counts publishing itself added for stories released from embargo, and the embargo
+queue. Webhooks, topics and live streams are not replayed: subscribers already had
+those. Enrichment's trend windows are not written here: enrichment's table is their
+source, and it copies them to Redis itself.
 Safe to run while publishing runs (a newer version in Redis is never replaced, nor
 a registry entry's owner) and to run twice. ``WIRE_RELAYS`` must be ingest's: it
 tells a relay from an owner in records published before they named the owner.
@@ -25,17 +29,19 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from services.publishing.embargo import EmbargoQueue, embargo_until
-from services.publishing.outputs import translation_links
+from services.publishing.meta import RELEASED
+from services.publishing.outputs import TREND_COUNTED, translation_links
 from services.publishing.settings import PublishingSettings
 from shared.cache import Keys, connect
 from shared.cloudevents import read_headers
 from shared.codec import decode
-from shared.events import ArticleEvent, article_id_for
+from shared.events import ArticleEvent, EnrichmentInfo, article_id_for
 from services.publishing.read_model.registry import Provenance, restore_owners
 from services.publishing.read_model.writer import ReadModelWriter
 from shared.identity import StoryRegistry
 from shared.subscriptions import STORED, Subscription, SubscriptionStore
 from shared.topics import Topics
+from shared.trends import COUNTED, count_released
 
 
 async def read_to_end(bootstrap: str, topic: str) -> list:
@@ -127,7 +133,7 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
     keys = Keys(settings.topic_prefix)
     redis = connect(settings.redis_url)
     counts = {"subscriptions": 0, "live": 0, "killed": 0, "embargoed": 0, "skipped_newer_in_redis": 0,
-              "registry_restored": 0, "registry_owner_conflicts": 0}
+              "registry_restored": 0, "registry_owner_conflicts": 0, "trends_released": 0}
     try:
         subs_latest: dict[str, bytes | None] = {}
         for record in await read_to_end(settings.kafka_bootstrap, settings.subscriptions_topic):
@@ -158,6 +164,9 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
                     "published_at": _iso(story.published_at), "rebuilt": True}
             if story.headers.get("wire_translation_role"):
                 meta["translation_role"] = story.headers["wire_translation_role"]
+            trend_counted = _trend_counted(story) if not story.killed else None
+            if trend_counted is not None:
+                meta[COUNTED] = trend_counted
             async with redis.pipeline(transaction=True) as pipe:
                 if story.killed:
                     await view.stage_killed(pipe, article_id, {**item, "pubStatus": "canceled"},
@@ -179,6 +188,8 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
                             pipe.zadd(sub_keys.items(sub.name), {article_id: score})
                     counts["live"] += 1
                 await pipe.execute()
+            if trend_counted is not None and trend_counted.get(RELEASED):
+                counts["trends_released"] += await _count_released(redis, keys, uri, trend_counted, settings)
 
         queue = EmbargoQueue(redis, keys.prefix, topic=settings.embargoed_topic)
         for event in held.values():
@@ -193,6 +204,31 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
     finally:
         await redis.aclose()
     return counts
+
+
+def _trend_counted(story: Story) -> dict[str, Any] | None:
+    """What the trends counted for ``story`` as its latest record says (None: a record
+    from before records said it, or a story not counted)."""
+    raw = story.headers.get(TREND_COUNTED)
+    if not raw:
+        return None
+    try:
+        record = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    return record if isinstance(record, dict) and isinstance(record.get("entities"), list) else None
+
+
+async def _count_released(redis, keys: Keys, uri: str, record: dict[str, Any], settings: PublishingSettings) -> int:
+    """Count again, once per uri, a story publishing counted at the end of its embargo
+    (its ``record``): those counts lived only in Redis. Returns 1 when counted now."""
+    entities = [{"type": kind, "name": name}
+                for kind, _, name in (str(key).partition("\t") for key in record["entities"])]
+    counted_now = await count_released(
+        redis, keys, uri=uri, enrichment=EnrichmentInfo(entities=entities),
+        received_at=datetime.fromtimestamp(float(record.get("at", 0)), timezone.utc),
+        window_s=settings.trend_window_s, keep_s=settings.trend_window_s * settings.trend_windows_kept)
+    return int(counted_now)
 
 
 def _iso(ts: float) -> str | None:

@@ -197,6 +197,28 @@ def test_a_version_that_overtakes_a_held_deferred_one_is_counted_at_publication(
     assert p.trend_count is not None and p.writes[0].meta[COUNTED]["entities"] == ["person\tKim"]
 
 
+def test_what_the_trends_counted_travels_on_articles_published_for_a_rebuild_but_never_with_a_kill():
+    """``articles.published`` keeps what the trends counted for a live story (the rebuild
+    gives it back to the read model); a subscriber's topic never carries it, nor does
+    any kill notice, whose story's entities must leave every surface."""
+    first = event()
+    first.envelope.enrichment = EnrichmentInfo(entities=[{"type": "person", "name": "Kim"}])
+    published = decide(first)
+    headers = {r.topic: dict(r.headers) for r in published.records}
+    assert orjson.loads(headers["t.articles.published"]["wire_trend_counted"]) == published.writes[0].meta[COUNTED]
+    assert "wire_trend_counted" not in headers["t.published.conflict"]
+    snapshot = Snapshot(stored=stored_of(first, **{COUNTED: published.writes[0].meta[COUNTED]}))
+    kill = decide(event(version="2", signal=Signal.KILL), snapshot)
+    assert all("wire_trend_counted" not in dict(r.headers) for r in kill.records)
+
+
+def test_counts_publishing_added_at_the_end_of_an_embargo_are_marked_as_its_own():
+    held = event()
+    held.envelope.enrichment = EnrichmentInfo(entities=[{"type": "person", "name": "Kim"}], trendsDeferred=True)
+    assert decide(held, releasing=True).writes[0].meta[COUNTED]["released"] is True
+    assert "released" not in decide(event()).writes[0].meta[COUNTED]  # enrichment counted that one
+
+
 def test_the_family_root_is_what_translation_says_else_what_redis_knows_else_the_item():
     e = event("urn:test:1?translation=pt")
     assert family_root(e, Snapshot(roots=[None, "known-root"], owners=["wire", "wire"])) == "known-root"
