@@ -114,7 +114,7 @@ def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryT
     @app.timer(interval=settings.trend_flush_interval_s)
     async def copy_trends() -> None:
         """Copy changed trend counts to Redis, where the gateway serves them."""
-        await copier.copy(tables.take_dirty())
+        await copier.copy(tables.take_dirty(), everything=tables.all_counts)
         for name, size in tables.sizes().items():
             TABLE_KEYS.labels(name).set(size)
 

@@ -64,8 +64,12 @@ class StoryTables:
         self.index.recovered()
 
     async def _trends_recovered(self) -> None:
-        for (key, (start, end)), count in list(self.trends.table.data.items()):
-            self.dirty[(start, end, key)] = count
+        self.dirty.update(self.all_counts())
+
+    def all_counts(self) -> dict[tuple[float, float, str], int]:
+        """Every count the table holds, as (window start, window end, entity key) → count:
+        what Redis needs again after it lost its copy."""
+        return {(start, end, key): count for (key, (start, end)), count in list(self.trends.table.data.items())}
 
     def count(self, keys: list[str], at: float) -> None:
         """Count one article for each entity key, in the window of ``at``. Must run

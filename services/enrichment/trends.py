@@ -3,12 +3,14 @@
 The table is the source of truth; Redis holds a copy the gateway can read without
 talking to the worker. Counts are written as absolute values (ZADD), so copying
 the same window twice, or after a restart, changes nothing. A window's keys expire
-when the table forgets it.
+when the table forgets it. Only changed counts are copied, except when Redis lost
+its copy (the index of windows is gone while the table has counts): then all of them.
 """
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -52,9 +54,14 @@ class TrendCopier:
         self.pending: dict[tuple[float, float, str], int] = {}
         self._warned = False
 
-    async def copy(self, counts: dict[tuple[float, float, str], int]) -> None:
+    async def copy(self, counts: dict[tuple[float, float, str], int],
+                   everything: Callable[[], dict[tuple[float, float, str], int]] | None = None) -> None:
+        """Copy ``counts`` (and what failed before). ``everything`` gives every count the
+        table holds, copied too when Redis has no windows index (it lost its copy)."""
         self.pending.update(counts)
         try:
+            if everything is not None and not await self.redis.exists(self.keys.trend_windows()):
+                self.pending.update(everything())
             await copy_trends(self.redis, self.keys, self.pending, keep_s=self.keep_s)
         except (RedisError, OSError) as exc:
             if not self._warned:

@@ -58,18 +58,46 @@ async def test_tables_survive_a_restart_exactly(settings, tmp_path):
         # …and the trend counts go on from where they were (3 stories name Park Won-gon).
         redis = Redis.from_url(settings.redis_url)
         try:
-            async def park_count() -> float:
-                total = 0.0  # summed over windows: the hour may turn between the three stories
-                for member in await redis.zrange(Keys(settings.topic_prefix).trend_windows(), 0, -1):
-                    start = int(member.decode().split(":")[0])
-                    window = Keys(settings.topic_prefix).trend_window(start)
-                    total += await redis.zscore(window, "person\tPark Won-gon") or 0.0
-                return total
-
             async def counted_three_times() -> bool:
-                return await park_count() == 3
+                return await trend_count(redis, settings, PARK) == 3
 
             await eventually(counted_three_times, timeout=30, what="Park Won-gon counted in 3 stories")
+        finally:
+            await redis.aclose()
+
+
+PARK = "person\tPark Won-gon"
+
+
+async def trend_count(redis: Redis, settings, entity: str) -> float:
+    """What Redis says the trends counted for ``entity``, summed over its windows (the
+    hour may turn between stories)."""
+    keys, total = Keys(settings.topic_prefix), 0.0
+    for member in await redis.zrange(keys.trend_windows(), 0, -1):
+        total += await redis.zscore(keys.trend_window(int(member.decode().split(":")[0])), entity) or 0.0
+    return total
+
+
+async def test_trend_counts_come_back_after_redis_lost_them(settings, tmp_path):
+    """Redis is a copy of the worker's table: after it lost the trend windows (a restart
+    without persistence), the worker copies them again, with no new story to prompt it."""
+    now = time.time()
+    with Worker(settings, tmp_path) as worker:
+        await send(settings, [event_for(EXAMPLE, "local", now), event_for(synthetic_article(2, words=200), "local", now)])
+        assert len(await enriched(settings, expect=2)) == 2
+        redis = Redis.from_url(settings.redis_url)
+        try:
+            async def counted_once() -> bool:
+                return await trend_count(redis, settings, PARK) == 1
+
+            await eventually(counted_once, timeout=30, what="Park Won-gon counted")
+            keys = Keys(settings.topic_prefix)
+            windows = [keys.trend_window(int(m.decode().split(":")[0]))
+                       for m in await redis.zrange(keys.trend_windows(), 0, -1)]
+            await redis.delete(keys.trend_windows(), *windows)  # what a Redis loss does to them
+            assert await trend_count(redis, settings, PARK) == 0
+            await eventually(counted_once, timeout=30, what="Park Won-gon counted again after the loss")
+            assert worker.process.alive()
         finally:
             await redis.aclose()
 
