@@ -34,7 +34,7 @@ from services.enrichment.nlp.model import text_of
 from services.enrichment.nlp.roles import is_title_word
 
 _QUOTE = re.compile(
-    r"“([^”\n]+)”"
+    r"“([^“”\n]+)”"  # not across another opening mark: a run of them is read once
     r"|(?<!\d)\"((?:[^\"\n]|(?<=\d)\"(?=[ \t]*[^\W_]))+)\""
     r"|(?<![^\W_])‘(?=[^\W_])(?!\d\ds\b)((?:[^‘’\n]|’(?=[^\W_])|(?<=s)’(?=[ \t]+[a-z]))+)’(?![^\W_])"
 )

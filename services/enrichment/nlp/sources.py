@@ -19,7 +19,9 @@ from services.enrichment.nlp.model import ORG_HEADS, text_of
 MEDIA_CHANNELS = ("Telegram", "website", "web site", "statement", "Twitter", "X account", "Facebook", "Instagram",
                   "YouTube", "TikTok", "Weibo", "blog", "channel", "account", "press release", "newsletter",
                   "podcast", "report", "broadcast", "feed", "page", "social media")
-_CHANNEL = re.compile(r"(?P<owner>(?:[A-Z][\w.\-]*\s?){1,4}?)[’']s\s+(?:official\s+|own\s+)?(?P<channel>"
+# The owner starts a word and each of its words is taken whole (possessive ``*+``): the
+# words of a run of capitals could otherwise be split in every way (time ~ length⁵).
+_CHANNEL = re.compile(r"(?<![\w.\-])(?P<owner>(?:[A-Z][\w.\-]*+\s?){1,4}?)[’']s\s+(?:official\s+|own\s+)?(?P<channel>"
                       + "|".join(re.escape(c) for c in MEDIA_CHANNELS) + r")\b")
 _CUES = (
     ("according to", re.compile(r"\baccording to\s+(?:the\s+)?", re.I)),
