@@ -70,6 +70,29 @@ def serve_metrics(port: int, host: str = "127.0.0.1") -> int | None:
     return server.server_port
 
 
+# ISO 639-1: the languages a metric label may name. A label is a time series kept for the
+# life of the process, so one taken from a provider's text (an article's ``language``)
+# must come from a bounded set: any other tag is counted as "other".
+_ISO_639_1 = frozenset("""
+aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz
+ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik
+io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml
+mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd
+se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi
+vo wa wo xh yi yo za zh zu
+""".split())
+OTHER_LANGUAGE = "other"
+
+
+def language_label(tag: str | None) -> str:
+    """The metric label of a language tag: its primary subtag when that is an ISO 639-1
+    code ("pt" for "pt-BR", "en" for "en_GB"), "und" for none, else "other"."""
+    if not tag:
+        return "und"
+    primary = tag.replace("_", "-").split("-", 1)[0].strip().lower()
+    return primary if primary in _ISO_639_1 else OTHER_LANGUAGE
+
+
 PROCESSED = Counter(
     "wire_stage_processed_total", "Messages a stage handled successfully", ["stage"]
 )

@@ -16,7 +16,7 @@ from services.publishing.embargo import EmbargoQueue
 from services.publishing.metrics import FANOUT, ITEMS
 from services.publishing.read_model import ReadModelWriter
 from shared.bus import Outgoing
-from shared.telemetry import END_TO_END_SECONDS
+from shared.telemetry import END_TO_END_SECONDS, language_label
 from shared.trends import count_released, stage_take_back
 
 Produce = Callable[[Sequence[Outgoing]], Awaitable[None]]
@@ -74,7 +74,7 @@ async def apply(plan: Plan, *, writer: ReadModelWriter, embargo: EmbargoQueue, t
         await count_released(writer.redis, writer.keys, uri=t.uri, enrichment=t.enrichment,
                              received_at=t.received_at, window_s=trends.window_s, keep_s=trends.keep_s)
     if plan.latency is not None:
-        END_TO_END_SECONDS.labels(plan.latency[0]).observe(plan.latency[1])
+        END_TO_END_SECONDS.labels(language_label(plan.latency[0])).observe(plan.latency[1])
     if produce is not None:
         await produce(plan.records)
     if plan.drop_held is not None:

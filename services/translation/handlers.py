@@ -23,6 +23,7 @@ from services.translation.names import protected_names
 from services.translation.routing import Router
 from services.translation.segments import source_segments, translated_fields
 from shared.events import ArticleEvent, Signal, StageNote
+from shared.telemetry import language_label
 
 NO_ENGINE = "no_engine"
 ENGINE_FAILED = "engine_failed"
@@ -107,5 +108,5 @@ async def translate_article(event: ArticleEvent, *, targets: list[str], router: 
 
 
 def _note(code: str, source: str, target: str, detail: str, **data) -> StageNote:
-    UNTRANSLATED.labels(f"{source}-{target}", code).inc()
+    UNTRANSLATED.labels(f"{language_label(source)}-{language_label(target)}", code).inc()
     return StageNote(stage=STAGE, code=code, detail=detail, data={"source": source, "target": target, **data})
