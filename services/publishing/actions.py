@@ -22,6 +22,7 @@ class Rules:
     published_topic: str
     topic_prefix: str
     embargoed_topic: str
+    recipients_max: int = 256  # see services.publishing.recipients
 
 
 @dataclass(frozen=True)

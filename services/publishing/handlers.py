@@ -58,7 +58,8 @@ class Publisher:
         self.embargo = embargo
         self.settings = settings
         self.rules = Rules(keys=view.keys.subscriptions, published_topic=published_topic,
-                           topic_prefix=settings.topic_prefix, embargoed_topic=embargo.topic)
+                           topic_prefix=settings.topic_prefix, embargoed_topic=embargo.topic,
+                           recipients_max=settings.recipients_max)
         self.trends = TrendWindows(window_s=settings.trend_window_s,
                                    keep_s=settings.trend_window_s * settings.trend_windows_kept)
         # The consume loop (several stories at once) and the embargo scheduler both

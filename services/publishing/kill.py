@@ -1,8 +1,14 @@
 """The plan of a kill: the story off every surface and, when it is the original,
 every language version of it with it; a kill notice to every subscription that had
-it, on webhooks, topics and the live stream; a tombstone on ``articles.published``.
-A re-delivered kill writes nothing again and only re-produces its Kafka records
-(the subscriptions notified are kept in the read model's meta). Pure."""
+it, on webhooks, topics and the live stream (its feed only loses the item); a
+tombstone on ``articles.published``.
+
+"Had it": was sent any version of it, as the version's meta remembers
+(:mod:`services.publishing.recipients`; a filter narrowed since does not matter), or
+takes it by its filter now; each language version by its own meta. A subscription
+deleted since gets nothing. A re-delivered kill writes nothing again and only
+re-produces its Kafka records (the subscriptions notified are kept in the read
+model's meta). Pure."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -10,6 +16,7 @@ from typing import Any
 
 from services.publishing.actions import Plan, Rules, Write, deliveries
 from services.publishing.outputs import Notice, kafka_records
+from services.publishing.recipients import RECIPIENTS, had_it
 from services.publishing.retraction import kill_notice, retracted_meta
 from services.publishing.snapshot import Snapshot
 from shared.events import Signal
@@ -24,9 +31,10 @@ def plan_kill(notice: Notice, meta: dict[str, Any], snapshot: Snapshot, subscrip
     if stored is not None and stored.killed:  # killed already (re-delivered, or by its original)
         if stored.digest != notice.digest or not stored.meta.get("was_public"):
             return Plan(Signal.KILL, "duplicate", records=[notice.tombstone(rules.published_topic)])
-        had_it = [s for s in subscriptions if s.name in stored.meta.get("notified", [])]
+        notified = stored.meta.get("notified", [])
         return Plan(Signal.KILL, "duplicate", records=kafka_records(
-            notice, had_it, published_topic=rules.published_topic, topic_prefix=rules.topic_prefix))
+            replace(notice, recipients=notified), [s for s in subscriptions if s.name in notified],
+            published_topic=rules.published_topic, topic_prefix=rules.topic_prefix))
     victims = [(notice, meta, stored.item if stored is not None else None)]
     stored_metas = [stored.meta if stored is not None else {}]
     # The original's kill takes every language version with it; a translation's
@@ -54,18 +62,20 @@ def plan_kill(notice: Notice, meta: dict[str, Any], snapshot: Snapshot, subscrip
     out.trend_takebacks = [(victim.uri, was[COUNTED]) for (victim, _, before), was in zip(victims, stored_metas)
                            if before is not None and COUNTED in was]
     live_streams = [rules.keys.live(s.name) for s in subscriptions if s.outputs.feeds]
-    for victim, victim_meta, before in victims:
-        had_it = [s for s in subscriptions if s.filter.matches(before, victim.provider)] if before is not None else []
+    for (victim, victim_meta, before), was in zip(victims, stored_metas):
+        # whoever was sent any version (a filter narrowed since included), by its own meta
+        notified = [s.name for s in had_it(was, before, victim.provider, subscriptions)]
         if before is None:  # never public: nothing to take back, let compaction forget it
             out.records.append(victim.tombstone(rules.published_topic))
         else:
-            out.records += kafka_records(victim, had_it, published_topic=rules.published_topic,
-                                         topic_prefix=rules.topic_prefix)
-        notified = [s.name for s in had_it]
+            victim = replace(victim, recipients=notified)
+            out.records += kafka_records(victim, [s for s in subscriptions if s.name in notified],
+                                         published_topic=rules.published_topic, topic_prefix=rules.topic_prefix)
         out.fanout += notified
+        kept = {k: v for k, v in victim_meta.items() if k != RECIPIENTS}  # "notified" says it from now on
         out.writes.append(Write(
             article_id=victim.article_id, item=victim.item, digest=victim.digest, entry=victim.entry(),
-            meta={**victim_meta, "was_public": before is not None, "notified": notified},
+            meta={**kept, "was_public": before is not None, "notified": notified},
             deliveries=deliveries(victim, subscriptions, set(notified), rules.keys, known=True),
             killed=True, purge_live=live_streams))
     return out

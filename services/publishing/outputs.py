@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from services.publishing.recipients import RECIPIENTS_HEADER, Recipients, header_value
 from shared.bus import Outgoing
 from shared.cloudevents import event_headers
 from shared.events import Signal, Stage
@@ -44,6 +45,9 @@ class Notice:
     owner: str | None = None
     # What the trends counted for the story (see TREND_COUNTED); None on a kill notice.
     trend_counted: dict[str, Any] | None = None
+    # Who had the story (see services.publishing.recipients): a live item's recipients so
+    # far, a kill notice's subscriptions notified; None: not said.
+    recipients: Recipients | None = None
 
     @property
     def uri(self) -> str:
@@ -84,8 +88,14 @@ class Notice:
         return Outgoing(topic=topic, key=self.uri.encode(), value=self.body, headers=self.headers(**headers))
 
     def tombstone(self, topic: str) -> Outgoing:
-        """The null-valued record that lets compaction forget a killed story."""
-        return Outgoing(topic=topic, key=self.uri.encode(), value=None, headers=self.headers(suffix=":tombstone"))
+        """The null-valued record that lets compaction forget a killed story (it says who
+        was notified, as the kill notice it follows, for when compaction took that)."""
+        return Outgoing(topic=topic, key=self.uri.encode(), value=None,
+                        headers=self.headers(suffix=":tombstone", extra=self.who_had_it()))
+
+    def who_had_it(self) -> dict[str, str]:
+        """The header saying who had the story (none when not said)."""
+        return {RECIPIENTS_HEADER: header_value(self.recipients)} if self.recipients is not None else {}
 
     def entry(self) -> dict[str, str]:
         """The fields of this notice in a subscription's live stream and webhook outbox
@@ -97,10 +107,11 @@ class Notice:
 def kafka_records(notice: Notice, subscriptions: list[Subscription], *, published_topic: str,
                   topic_prefix: str) -> list[Outgoing]:
     """``articles.published`` (keyed by uri; a kill notice is followed by a tombstone)
-    and one record per subscription with a topic output."""
+    and one record per subscription with a topic output. Only ``articles.published``
+    says what the trends counted and who had the story (for a rebuild)."""
     kill = notice.signal is Signal.KILL
     counted = {TREND_COUNTED: orjson.dumps(notice.trend_counted).decode()} if notice.trend_counted and not kill else {}
-    records = [notice.record(published_topic, extra=counted or None)]
+    records = [notice.record(published_topic, extra={**counted, **notice.who_had_it()} or None)]
     if kill:
         records.append(notice.tombstone(published_topic))
     for sub in subscriptions:

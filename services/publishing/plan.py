@@ -9,10 +9,12 @@ read or written here (:mod:`services.publishing.apply` performs a plan). The rul
   and so is a non-kill re-delivery of the version that was killed;
 - an item under embargo (not a kill) is held until ``embargoedUntil``;
 - a kill (or ``pubStatus`` canceled) takes the story off every surface — and, for
-  an original, every language version of it — and tells whoever had it;
+  an original, every language version of it — and tells whoever had any version
+  of it (:mod:`services.publishing.kill`);
 - anything else is published: the read model, the matching subscriptions' feeds,
-  live streams and webhook outboxes, and the Kafka records; the same item again
-  (same digest) is recognised and fans out no second time.
+  live streams and webhook outboxes, and the Kafka records, and the story's meta
+  adds them to who had it (:mod:`services.publishing.recipients`); the same item
+  again (same digest) is recognised and fans out no second time.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from services.publishing.kill import plan_kill
 from services.publishing.meta import RELEASED, published_meta
 from services.publishing.outputs import Notice, kafka_records
 from services.publishing.actions import Plan, Rules, TrendCount, Write, deliveries
+from services.publishing.recipients import RECIPIENTS, among_recipients, known, recipients_after
 from services.publishing.retraction import kill_notice, retracted_meta
 from services.publishing.snapshot import Snapshot
 from shared.events import ArticleEvent, Signal
@@ -142,10 +145,18 @@ def _release(event: ArticleEvent, item: dict[str, Any], snapshot: Snapshot, subs
         killed = replace(notice, signal=Signal.KILL, item=kill_notice(item), trend_counted=None)
         return plan_kill(killed, retracted_meta(meta), snapshot, subscriptions, rules)
     matched = [s for s in subscriptions if s.filter.matches(item, env.provider)]
-    records = kafka_records(notice, matched, published_topic=rules.published_topic, topic_prefix=rules.topic_prefix)
     stored = snapshot.stored
     if stored is not None and stored.digest == notice.digest:
-        return Plan(notice.signal, "duplicate", records=records)
+        # the records of the first time, again: to the subscriptions it went to then that
+        # still take it (a filter widened since did not get its webhook or feed entry either)
+        again = replace(notice, recipients=known(stored.meta))
+        return Plan(notice.signal, "duplicate", records=kafka_records(
+            again, among_recipients(stored.meta, matched), published_topic=rules.published_topic,
+            topic_prefix=rules.topic_prefix))
+    meta[RECIPIENTS] = recipients_after(stored.meta if stored is not None else None, matched, subscriptions,
+                                        most=rules.recipients_max)
+    notice = replace(notice, recipients=meta[RECIPIENTS])
+    records = kafka_records(notice, matched, published_topic=rules.published_topic, topic_prefix=rules.topic_prefix)
     chosen = {s.name for s in matched}
     write = Write(article_id=env.article_id, item=item, meta=meta, digest=notice.digest, entry=notice.entry(),
                   deliveries=deliveries(notice, subscriptions, chosen, rules.keys, known=stored is not None),

@@ -1,6 +1,8 @@
 """Publishing settings (environment first, prefix WIRE_) and the names of its topics."""
 from __future__ import annotations
 
+from pydantic import Field
+
 from shared.settings import WireSettings
 from shared.topics import COMPACTED, Topics
 
@@ -29,6 +31,9 @@ class PublishingSettings(WireSettings):
     live_stream_max: int = 1_000
     feed_size: int = 500
     delivery_log_size: int = 1_000
+    # Names of the subscriptions a story reached kept with it, for its kill to reach them
+    # all; past this many, its kill goes to every subscription (services/publishing/recipients.py).
+    recipients_max: int = Field(256, ge=1)
     # The trend windows, as enrichment's (same variables): a story released from
     # embargo is counted into the window of its receive time.
     # Where subscribers reach the gateway: associations link to their items there.

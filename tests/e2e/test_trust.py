@@ -28,7 +28,7 @@ from shared.inbound import submission_record
 from shared.read_model import READ_BUDGET_BYTES
 from shared.topics import Topics
 from tests.e2e.client import ADMIN, wait_published
-from tests.kafka_helpers import produce
+from tests.kafka_helpers import produce, read_topic
 from tests.publishing_helpers import article_event, read_sse, record_of
 from tests.waiting import wait_for
 
@@ -299,6 +299,33 @@ def test_a_narrowed_filter_narrows_the_feed_and_stream_history_too(stack):
     events = read_sse(f"{base}/v1/stream?since=0-0", headers=bearer(token), until=lambda evs: any(
         later["uri"] in e["data"] for e in evs))
     assert not any(story["uri"] in e["data"] for e in events)
+
+
+def test_a_kill_reaches_a_subscriber_downgraded_after_it_had_the_story(stack):
+    """A downgraded customer may still run a story it had in its own CMS: the story's
+    kill reaches it on its live stream and its topic, and its API says 410 Gone, though
+    its filter no longer takes the story."""
+    name, base = f"downgraded-{RUN}", stack.gateway_url
+    token = subscribe(stack, name, keywords=[f"umber{RUN}", f"teal{RUN}"])
+    story = post(stack, KEY_A, ninjs(f"urn:trust:{RUN}:downgraded", "1", f"The umber{RUN} memo leaked.")).json()
+    published(stack, story["id"])
+    read_sse(f"{base}/v1/stream?since=0-0", headers=bearer(token), until=lambda evs: any(
+        story["uri"] in e["data"] for e in evs))
+    answer = httpx.put(f"{base}/v1/subscriptions/{name}", headers=OPERATOR, timeout=30, json={
+        "filter": {"keywords": [f"teal{RUN}"]},
+        "outputs": {"topic": True, "feeds": True, "webhook": {"url": WEBHOOK_URL}}})
+    assert answer.status_code == 200, answer.text
+
+    assert post(stack, KEY_A, ninjs(story["uri"], "2", "withdrawn", pubStatus="canceled")).status_code == 202
+    wait_for(lambda: httpx.get(f"{base}/v1/articles/{story['id']}", headers=bearer(token)).status_code == 410,
+             timeout=90, what="the kill to reach the downgraded subscriber")
+    events = read_sse(f"{base}/v1/stream?since=0-0", headers=bearer(token),
+                      until=lambda evs: any(e["event"] == "kill" for e in evs))
+    assert [orjson.loads(e["data"]) for e in events] == [
+        {"uri": story["uri"], "version": "2", "pubStatus": "canceled"}]
+    topic = asyncio.run(read_topic(stack.kafka, Topics(stack.prefix).subscription(name), expect=2, timeout=60))
+    assert [(r.key.decode(), read_headers(r.headers)["wire_signal"]) for r in topic] == [
+        (story["uri"], "new"), (story["uri"], "kill")]
 
 
 def test_a_list_page_of_large_items_ends_early_and_the_cursor_reaches_every_one(stack):

@@ -118,6 +118,28 @@ async def test_an_item_routed_while_the_filter_is_narrowed_reaches_none_of_the_o
     assert on_topic_of(records, "everything")
 
 
+async def test_a_story_routed_again_away_from_a_narrowed_filter_does_not_count_it_among_who_had_it(
+        redis, pub_settings):
+    """The story's kill goes to every subscriber it was sent to: the one whose filter was
+    narrowed while the story was routed was sent nothing, so it is not told of the kill
+    either (nor learns that the story existed)."""
+    store = SubscriptionStore(redis, Keys(pub_settings.topic_prefix).prefix)
+    downgraded = Subscription(name="downgraded", filter=WHOLE_WIRE, outputs={"webhook": {"url": "http://127.0.0.1:9/"}})
+    await store.put(downgraded)
+    await store.put(Subscription(name="everything", filter=WHOLE_WIRE))
+    cache = ChangedRightAfterRead(store)
+    publisher = publisher_on(redis, pub_settings, cache)
+    cache.change = lambda: store.put(downgraded.model_copy(update={"filter": NARROWED}))
+    conflict = article_event("urn:test:narrowing:killed")
+    assert not on_topic_of(await publisher.handle(consumed(conflict)), "downgraded")
+
+    killed = await publisher.handle(consumed(article_event(conflict.article.uri, version="2", signal=Signal.KILL),
+                                             offset=1))
+    assert not on_topic_of(killed, "downgraded") and on_topic_of(killed, "everything")
+    assert await surfaces(redis, pub_settings, "downgraded", conflict.envelope.article_id) == {
+        "live": False, "outbox": False, "feed": False}
+
+
 async def test_a_redelivered_item_routed_while_the_filter_is_narrowed_is_not_put_on_its_topic(redis, pub_settings):
     store = SubscriptionStore(redis, Keys(pub_settings.topic_prefix).prefix)
     downgraded = Subscription(name="downgraded", filter=WHOLE_WIRE)

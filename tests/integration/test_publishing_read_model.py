@@ -16,11 +16,12 @@ from services.publishing.outputs import Notice
 from services.publishing.settings import PublishingSettings
 from shared.cache import Keys
 from shared.cloudevents import read_headers
+from services.gateway.deps import Reader
 from services.gateway.routes.enrichment import _top
 from shared.events import ArticleEvent, EnrichmentInfo, Signal, article_id_for
 from shared.identity import Classification, Decision, StoryRegistry
 from shared.read_model import ReadModel
-from shared.subscriptions import SubscriptionKeys, subscription_record
+from shared.subscriptions import SubscriptionFilter, SubscriptionKeys, subscription_record
 from shared.topics import COMPACTED, Topics, ensure_topics
 from shared.trends import window_of
 from tests.kafka_helpers import committed, produce, read_topic
@@ -183,6 +184,38 @@ async def test_the_read_model_is_rebuilt_from_kafka_after_redis_lost_it(publishi
         later.envelope.article_id)).article.uri == "urn:test:rebuild:later"
     # again: same result, nothing breaks
     assert await rebuild(pub_settings) == {**counts, "embargoed": 1, "registry_restored": 0}
+
+
+async def test_a_kill_after_the_rebuild_still_reaches_a_subscriber_downgraded_before_it(publishing, pub_settings):
+    """Redis lost who had each story with the read model. ``articles.published`` says it
+    (``wire_recipients``): after the rebuild, a story killed still reaches the customer
+    downgraded after it had the story, and one killed before still answers it 410."""
+    sub = await publishing.subscribe("downgraded", None)  # the whole wire, for now
+    narrowed = sub.model_copy(update={"filter": SubscriptionFilter(subjects=[SPORT])})
+    view = ReadModel(publishing.redis, Keys(pub_settings.topic_prefix))
+    live, killed = article_event("urn:test:reach:live"), article_event("urn:test:reach:killed")
+    await publishing.publish(live, killed)
+    await eventually(lambda: _live_count(publishing, "downgraded", 2))
+    await publishing.store.put(narrowed)  # as the gateway's PUT: Redis, then wire.subscriptions
+    await produce(pub_settings.kafka_bootstrap, pub_settings.subscriptions_topic,
+                  [(b"downgraded", subscription_record(narrowed), [])])
+    await publishing.publish(article_event("urn:test:reach:killed", version="2", signal=Signal.KILL))
+    await eventually(lambda: _killed(view, killed.envelope.article_id))
+    await publishing.stop()
+
+    lost = [k async for k in publishing.redis.scan_iter(match=f"{pub_settings.topic_prefix}*")]
+    await publishing.redis.delete(*lost)
+    await rebuild(pub_settings)
+    assert Reader(subscription=narrowed).saw_killed((await view.stored(killed.envelope.article_id)).meta)
+
+    publishing.start()
+    await publishing.publish(article_event("urn:test:reach:live", version="2", signal=Signal.KILL))
+    await eventually(lambda: _kills(publishing, "downgraded", 1), timeout=60, what="the kill on its live stream")
+    topic = await read_topic(pub_settings.kafka_bootstrap, f"{pub_settings.topic_prefix}published.downgraded",
+                             expect=4)
+    assert sorted((r.key.decode(), read_headers(r.headers)["wire_signal"]) for r in topic) == [
+        ("urn:test:reach:killed", "kill"), ("urn:test:reach:killed", "new"),
+        ("urn:test:reach:live", "kill"), ("urn:test:reach:live", "new")]
 
 
 def named(uri: str, person: str, *, deferred: bool = False, **fields) -> ArticleEvent:

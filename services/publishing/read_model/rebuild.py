@@ -7,12 +7,18 @@ by a tombstone means killed) and ``articles.embargoed`` (items still waiting for
 their embargo). It then writes back the story registry's entry of every story (its
 owner and latest version: :mod:`services.publishing.read_model.registry`), every
 subscription, every live item (with its language family, the feeds of the
-subscriptions that take it, and what the trends counted for it, so that a kill after
-the rebuild still takes those counts back), every killed item (410), the trend
-counts publishing itself added for stories released from embargo, and the embargo
-queue. Webhooks, topics and live streams are not replayed: subscribers already had
-those. Enrichment's trend windows are not written here: enrichment's table is their
-source, and it copies them to Redis itself.
+subscriptions that take it, what the trends counted for it, so that a kill after the
+rebuild still takes those counts back, and the subscriptions it reached, so that
+such a kill still reaches a subscriber whose filter was narrowed since), every
+killed item (410, with the subscriptions its kill was sent to: they see 410, the
+others 404), the trend counts publishing itself added for stories released from
+embargo, and the embargo queue. Webhooks, topics and live streams are not replayed:
+subscribers already had those. Enrichment's trend windows are not written here:
+enrichment's table is their source, and it copies them to Redis itself.
+What the records do not say cannot be restored: a story whose latest record predates
+``wire_recipients`` is rebuilt without them (its kill goes only to the
+subscriptions whose filter takes it then), and a killed story's digest is not
+kept (its kill re-delivered afterwards re-notifies no one).
 Safe to run while publishing runs (a newer version in Redis is never replaced, nor
 a registry entry's owner) and to run twice. ``WIRE_RELAYS`` must be ingest's: it
 tells a relay from an owner in records published before they named the owner.
@@ -31,6 +37,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from services.publishing.embargo import EmbargoQueue, embargo_until
 from services.publishing.meta import RELEASED
 from services.publishing.outputs import TREND_COUNTED, translation_links
+from services.publishing.recipients import RECIPIENTS, RECIPIENTS_HEADER, from_header
 from services.publishing.settings import PublishingSettings
 from shared.cache import Keys, connect
 from shared.cloudevents import read_headers
@@ -167,10 +174,15 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
             trend_counted = _trend_counted(story) if not story.killed else None
             if trend_counted is not None:
                 meta[COUNTED] = trend_counted
+            had_it = from_header(story.headers.get(RECIPIENTS_HEADER))
+            if had_it is not None and not story.killed:
+                meta[RECIPIENTS] = had_it
             async with redis.pipeline(transaction=True) as pipe:
                 if story.killed:
+                    notified = {"notified": had_it} if isinstance(had_it, list) else {}
                     await view.stage_killed(pipe, article_id, {**item, "pubStatus": "canceled"},
-                                      {**meta, "signal": "kill", "was_public": True}, digest="rebuilt")
+                                            {**meta, "signal": "kill", "was_public": True, **notified},
+                                            digest="rebuilt")
                     counts["killed"] += 1
                 else:
                     role, owner = meta.get("translation_role"), owners.get(uri)

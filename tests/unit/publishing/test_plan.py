@@ -43,8 +43,8 @@ def event(uri: str = "urn:test:1", *, version: str = "1", signal: Signal = Signa
 
 
 def decide(e: ArticleEvent, snapshot: Snapshot = Snapshot(), subscriptions=SUBSCRIPTIONS, **kw):
-    return plan(e, snapshot, subscriptions, item=e.article.to_ninjs(), rules=RULES, now=kw.pop("now", time.time()),
-                **kw)
+    return plan(e, snapshot, subscriptions, item=e.article.to_ninjs(), rules=kw.pop("rules", RULES),
+                now=kw.pop("now", time.time()), **kw)
 
 
 def stored_of(e: ArticleEvent, *, killed: bool = False, digest: str = "other", **meta) -> StoredItem:
