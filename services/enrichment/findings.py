@@ -3,19 +3,21 @@
 :func:`read_article` runs the steps of :mod:`services.enrichment.nlp` that fit the
 article's language: the full English set (entities, quotes, sources, topics,
 keywords, summary, dates); for Korean, kiwipiepy's sentences and untyped proper
-nouns; for other languages what needs no language model (counts, a summary).
+nouns; for Thai, newmm's words for keywords and a summary (no entities: no Thai
+NER model is installed); for other languages what needs no language model
+(counts, a summary).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from services.enrichment.nlp import korean
+from services.enrichment.nlp import korean, thai
 from services.enrichment.nlp.dates import DateMention, read_dates
 from services.enrichment.nlp.document import ArticleText, article_text
 from services.enrichment.nlp.entities import Entity, read_entities
 from services.enrichment.nlp.gazetteer import gazetteer
-from services.enrichment.nlp.keywords import Keyword, read_keywords
+from services.enrichment.nlp.keywords import Keyword, read_keywords, read_thai_keywords
 from services.enrichment.nlp.language import identify
 from services.enrichment.nlp.model import english
 from services.enrichment.nlp.quotes import Quote, read_quotes
@@ -83,6 +85,8 @@ def read_article(article: Article, *, received_at: datetime) -> Findings:
         _english(findings, day)
     elif language == "ko":
         _korean(findings, day)
+    elif language == "th":
+        _thai(findings)
     else:
         findings.notes.append(f"no entity model for language {language or 'und'}")
         findings.summary = summarise(sentences(text.body))
@@ -113,3 +117,12 @@ def _korean(findings: Findings, day: date) -> None:
     findings.summary = summarise(korean.sentences(body), bag=korean.noun_stems, min_words=3)
     findings.dates = read_dates(findings.text.text, day)
     findings.notes.append("Korean proper nouns are untyped: no typed Korean NER model is installed")
+
+
+def _thai(findings: Findings) -> None:
+    text = findings.text
+    headline = " ".join(s.text for s in text.of_kind("headline"))
+    body = text.body or text.text
+    findings.keywords = read_thai_keywords(f"{headline}\n{body}")
+    findings.summary = summarise(thai.sentences(body), bag=thai.content_words)
+    findings.notes.append("no entity model for language th")

@@ -36,7 +36,8 @@ def summarise(sentences: list[str], *, bag: Callable[[str], list[str]] = stems,
               min_words: int = MIN_WORDS) -> list[str]:
     """The chosen sentences (2–3) of ``sentences`` (the body's, in order); fewer
     when the body has fewer usable sentences. ``bag`` gives a sentence's content
-    terms (English stems by default; Korean nouns for Korean)."""
+    terms (English stems by default; Korean nouns for Korean, Thai content
+    words for Thai)."""
     bags = [bag(s) for s in sentences]
     freq = Counter(term for terms in bags for term in terms)
     top = max(freq.values(), default=1)

@@ -8,12 +8,15 @@ from functools import lru_cache
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from services.enrichment.nlp import thai
 from shared.formats.plaintext.blocks import combining_marks
 from shared.formats.sentences import SENTENCE_MARKS
 
 # Chinese characters and Japanese kana: scripts that put no space between words.
 # Each character counts as a word, as Chinese and Japanese newsrooms count length
 # (字数) and as word processors count these scripts. Hangul is written with spaces.
+# Thai, also written without spaces between words, is cut into dictionary words
+# (:mod:`thai`).
 UNSPACED = "\u3005-\u3007\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f" \
            "\U00020000-\U0003134f"
 _UNSPACED_CHARACTER = re.compile(rf"[{UNSPACED}]")
@@ -52,13 +55,24 @@ STOPWORDS = frozenset(STOP_WORDS) | {"’s", "'s", "mr", "mrs", "ms", "also", "s
 
 def words(text: str) -> list[str]:
     """The words of ``text``: runs of letters/digits (with the combining marks inside
-    them) with inner apostrophes and hyphens (and separators inside numbers), and each
-    Chinese character or Japanese kana on its own."""
+    them) with inner apostrophes and hyphens (and separators inside numbers), each
+    Chinese character or Japanese kana on its own, and Thai as newmm segments it."""
+    if not thai.has_thai(text):
+        return _words_outside_thai(text)
+    found, last = [], 0
+    for run in thai.THAI_RUN.finditer(text):
+        found += _words_outside_thai(text[last:run.start()]) + thai.words(run.group())
+        last = run.end()
+    return found + _words_outside_thai(text[last:])
+
+
+def _words_outside_thai(text: str) -> list[str]:
     return (_WORD_BY_SCRIPT if _UNSPACED_CHARACTER.search(text) else WORD).findall(text)
 
 
 def word_count(text: str) -> int:
-    """How many words ``text`` has (see :func:`words`: Chinese and Japanese count by character)."""
+    """How many words ``text`` has (see :func:`words`: Chinese and Japanese count by
+    character, Thai by dictionary word)."""
     return len(words(text))
 
 
