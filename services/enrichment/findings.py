@@ -73,8 +73,7 @@ def read_article(article: Article, *, received_at: datetime) -> Findings:
     Raises nothing for odd text (an empty article gives empty findings); errors
     from the models themselves propagate (the agent dead-letters the article)."""
     text = article_text(article)
-    if len(text.text) > MAX_CHARS:
-        text.text = text.text[:MAX_CHARS]
+    text.bound(MAX_CHARS)  # what is read, the word count included
     findings = Findings(text=text, word_count=word_count(text.body or text.text))
     detected = identify(text.text)
     if detected:

@@ -59,6 +59,15 @@ class ArticleText:
         self.segments.append(Segment(path, kind, len(self.text), value))
         self.text += value
 
+    def bound(self, chars: int) -> None:
+        """Keep the first ``chars`` characters: of the joined text and of the segments
+        (the body too: the language tools read it, and some are slower than linear)."""
+        if len(self.text) <= chars:
+            return
+        self.text = self.text[:chars]
+        self.segments = [s if s.end <= chars else Segment(s.path, s.kind, s.start, s.text[:chars - s.start])
+                         for s in self.segments if s.start < chars]
+
     def segment_at(self, offset: int) -> Segment:
         starts = [s.start for s in self.segments]
         return self.segments[max(0, bisect.bisect_right(starts, offset) - 1)]

@@ -55,3 +55,16 @@ def test_a_body_of_punctuation_runs_is_read_and_the_story_in_it_found():
         (e.kind, e.name) for e in found.entities}
     assert found.text.text.endswith("Shares in Microsoft rose 4 per cent in New York.")  # same length: offsets hold
     assert len(found.text.text) == len("Test\n\n" + body)
+
+
+def test_a_huge_korean_body_is_read_only_as_far_as_the_bound():
+    """kiwipiepy took 4 s per 160,000 characters, and a 5 MiB item holds 1.7 million:
+    every language tool reads the first MAX_CHARS characters, the body included."""
+    from services.enrichment.findings import MAX_CHARS
+    paragraph = "서울시는 월요일 새로운 교통 정책을 발표했다. 시민들은 버스 요금 인상에 반대했다.\n\n"
+    article = Article(uri="urn:test:ko-huge", language="ko", headlines=[TextBlock(role="main", value="교통 정책")],
+                      bodies=[TextBlock(contentType="text/plain", value=paragraph * 12_000)])
+    findings = read_article(article, received_at=datetime(2025, 3, 3, tzinfo=timezone.utc))
+    assert len(findings.text.text) <= MAX_CHARS and len(findings.text.body) <= MAX_CHARS
+    assert "버스" in {k.text for k in findings.keywords} or "요금" in {k.text for k in findings.keywords}
+    assert 0 < findings.word_count < len(paragraph.split()) * 12_000
