@@ -38,8 +38,9 @@ def build_engines(settings: TranslationSettings) -> dict[str, Engine]:
     if apertium.modes:
         engines["apertium"] = apertium
     if settings.libretranslate_url:
+        key = settings.libretranslate_api_key
         engines["libretranslate"] = LibreTranslateEngine(
-            settings.libretranslate_url, api_key=settings.libretranslate_api_key,
+            settings.libretranslate_url, api_key=key.get_secret_value() if key else None,
             model=settings.libretranslate_model, timeout_s=settings.libretranslate_timeout_s,
             batch_size=settings.libretranslate_batch)
     return engines

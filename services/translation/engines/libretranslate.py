@@ -6,12 +6,20 @@ of the same length, so a batch is one request (split in chunks of ``batch_size``
 A connection error, a timeout, 429 or 5xx is EngineUnavailable (retried, then the
 pair is dead-lettered); any other 4xx (unsupported language, bad key) is
 EngineFailed: asking again will not help.
+
+The configured URL may carry credentials (``https://user:pass@host``, ``?api_key=…``,
+a token in a reverse proxy's path) and the API key is one: translated items name the
+server by its scheme, host and port only, and no error (logged, retried, put on the
+DLQ) carries the URL's user info, path or query, or the key.
 """
 from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from services.translation.engines.base import NEURAL, EngineFailed, EngineUnavailable, Pair, Provenance
+from shared.outbound.redact import name_library_urls, url_origin, without_url_secrets
 
 
 class LibreTranslateEngine:
@@ -19,20 +27,31 @@ class LibreTranslateEngine:
     placeholder = "X{}X"
 
     def __init__(self, url: str, *, api_key: str | None = None, model: str = "argos",
-                 timeout_s: float = 30.0, batch_size: int = 50) -> None:
-        self.url = url.rstrip("/")
-        self.api_key = api_key
+                 timeout_s: float = 30.0, batch_size: int = 50,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        """``url``: the server's base URL (its path and query are kept: ``/translate``
+        goes after the path); ``transport``: httpx's default unless given. Raises
+        ValueError, naming the URL by its origin only, when it is no absolute http(s) URL."""
+        self._url = url
+        self._api_key = api_key
+        self.origin = url_origin(url)
+        self._endpoint = _translate_endpoint(url)
         self.model = model
         self.batch_size = max(1, batch_size)
-        self._client = httpx.AsyncClient(base_url=self.url, timeout=timeout_s)
+        self._client = httpx.AsyncClient(timeout=timeout_s, transport=transport)
+        # httpx logs each request's URL at INFO (configure_logging holds it at WARNING,
+        # a test or a library user may not): from here on it names it by its reference
+        name_library_urls()
 
     def supports(self, pair: Pair) -> bool:
         # The server knows its languages; a pair it lacks is refused with a 400 (EngineFailed).
         return True
 
     def provenance(self, pair: Pair) -> Provenance:
+        # The label travels in every translated item (Kafka, the read model, subscribers):
+        # the origin names the server, the rest of the URL may be its credentials.
         return Provenance(engine=self.name, model=f"{self.model} ({pair})", quality=NEURAL,
-                          label=f"LibreTranslate at {self.url}")
+                          label=f"LibreTranslate at {self.origin}")
 
     async def translate(self, segments: list[str], pair: Pair) -> list[str]:
         out: list[str] = []
@@ -42,20 +61,26 @@ class LibreTranslateEngine:
 
     async def _request(self, chunk: list[str], pair: Pair) -> list[str]:
         body = {"q": chunk, "source": pair.source, "target": pair.target, "format": "text"}
-        if self.api_key:
-            body["api_key"] = self.api_key
+        if self._api_key:
+            body["api_key"] = self._api_key
+        # httpx's errors may quote the request URL (and their chain would print it in a
+        # traceback): each becomes our error with its text scrubbed, and nothing chained.
         try:
-            answer = await self._client.post("/translate", json=body)
+            answer = await self._client.post(self._endpoint, json=body)
         except httpx.TransportError as exc:  # refused, reset, timed out
-            raise EngineUnavailable(f"LibreTranslate at {self.url} unreachable: {exc!r}") from exc
+            raise EngineUnavailable(f"LibreTranslate at {self.origin} unreachable: {self._described(exc)}") from None
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # too many redirects, undecodable answer
+            raise EngineFailed(f"LibreTranslate at {self.origin} failed: {self._described(exc)}") from None
         if answer.status_code == 429 or answer.status_code >= 500:
-            raise EngineUnavailable(f"LibreTranslate answered {answer.status_code}: {_error_of(answer)}")
+            raise EngineUnavailable(f"LibreTranslate answered {answer.status_code}: {self._error_of(answer)}")
         if answer.status_code != 200:
-            raise EngineFailed(f"LibreTranslate refused {pair.arrow} ({answer.status_code}): {_error_of(answer)}")
+            raise EngineFailed(f"LibreTranslate refused {pair.arrow} ({answer.status_code}): "
+                               f"{self._error_of(answer)}")
         try:
             translated = answer.json()["translatedText"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise EngineFailed(f"LibreTranslate answer has no translatedText: {answer.text[:200]!r}") from exc
+        except (ValueError, KeyError, TypeError):
+            raise EngineFailed(f"LibreTranslate answer has no translatedText: "
+                               f"{self._scrubbed(answer.text)[:200]!r}") from None
         if isinstance(translated, str) and len(chunk) == 1:
             translated = [translated]
         if not isinstance(translated, list) or len(translated) != len(chunk) \
@@ -66,9 +91,31 @@ class LibreTranslateEngine:
     async def aclose(self) -> None:
         await self._client.aclose()
 
+    def _scrubbed(self, text: str) -> str:
+        """``text`` without the URL's secret pieces or the API key (a server or a proxy
+        in front of it may echo the request it refuses)."""
+        return without_url_secrets(text, self._url, shown=self.origin,
+                                   secrets=[self._api_key] if self._api_key else [])
 
-def _error_of(answer: httpx.Response) -> str:
+    def _described(self, exc: Exception) -> str:
+        return self._scrubbed(f"{type(exc).__name__}: {exc}")
+
+    def _error_of(self, answer: httpx.Response) -> str:
+        try:
+            error = str(answer.json().get("error", answer.text))
+        except (ValueError, AttributeError):  # not JSON, or JSON that is no object
+            error = answer.text
+        return self._scrubbed(error)[:300]
+
+
+def _translate_endpoint(url: str) -> str:
+    """``url`` with ``/translate`` after its path, its query kept (an ``api_key`` may
+    travel there), its fragment dropped. httpx's ``base_url`` would put the path
+    after the query (``?api_key=K/translate``)."""
     try:
-        return str(answer.json().get("error", answer.text))[:300]
+        parts = urlsplit(url.strip())
     except ValueError:
-        return answer.text[:300]
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"the LibreTranslate URL ({url_origin(url)}) is not an absolute http(s) URL")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") + "/translate", parts.query, ""))
