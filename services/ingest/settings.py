@@ -3,20 +3,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import SettingsConfigDict
 
 from shared.settings import WireSettings
 
 
 class FeedSource(BaseModel):
-    """An RSS/Atom feed to poll: WIRE_FEEDS='[{"url": "...", "provider": "ap", "interval_s": 60}]'."""
+    """An RSS/Atom feed to poll: WIRE_FEEDS='[{"url": "...", "provider": "ap", "interval_s": 60}]'.
 
-    url: str
+    The URL may carry the feed's credentials (user info, query, a token in the path):
+    it stays out of the repr and of validation errors, and the poller names it by
+    its ``url_reference`` (``shared.outbound.redact``)."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    url: str = Field(repr=False)
     provider: str
     interval_s: float = 60.0
 
 
 class IngestSettings(WireSettings):
+    # A refused WIRE_FEEDS is not echoed in the error (printed, and kept as the
+    # heartbeat's last error, when ingest dies at start): it holds the feeds' URLs.
+    model_config = SettingsConfigDict(hide_input_in_errors=True)
+
     feeds: list[FeedSource] = []
     # One deadline for a whole feed fetch (redirects included) and the largest feed
     # accepted, as received and decoded (the gateway's body limit, by default).

@@ -8,9 +8,15 @@ refused or oversized answer is submitted or stored.
 A feed server is not trusted with more than its feed: validators it answers with are
 kept only when they can be sent back as they are, an item of another provider's story
 is refused alone (the rest of the feed goes on), and a failure nobody foresaw is
-recorded in that feed's cursor, never let out to stop the other feeds or ingest. The
-feed's URL may carry its credentials: the cursor is named by a digest of it, and logs
-and stored errors show it redacted (``shared.outbound.redact``).
+recorded in that feed's cursor, never let out to stop the other feeds or ingest.
+
+The feed's URL may carry its credentials, in its user info, its query or its path
+(``https://wire.example/feeds/<token>/rss``): nothing the poller logs or stores shows
+more of it than its ``url_reference`` — scheme, host and the first 16 hex digits of
+the URL's SHA-256 (``shared.outbound.redact``) — beside the feed's provider. The
+cursor's key is the whole digest (``Keys.feed_cursor``), so an operator tells the
+feeds apart by host, provider and digest, and finds a configured feed's cursor with
+``printf %s URL | sha256sum``. Errors quoting the URL have its secret pieces masked.
 """
 from __future__ import annotations
 
@@ -31,7 +37,7 @@ from shared.heartbeat import record_error
 from shared.inbound import Submission
 from shared.outbound import (OutboundClient, OutboundError, OutboundLimits, OutboundPolicy, OutboundRefused,
                              ResponseTooLarge)
-from shared.outbound.redact import redact_library_logs, redact_text, redact_url
+from shared.outbound.redact import name_library_urls, url_reference, without_url_secrets
 from shared.stopping import sleep_until
 
 log = logging.getLogger(__name__)
@@ -50,8 +56,8 @@ Submit = Callable[[bytes, str, str], Awaitable[Submission]]
 
 def feed_client(settings: IngestSettings) -> OutboundClient:
     """The guarded client feed polling uses, with the settings' limits. httpx logs each
-    request's URL at INFO: from here on it logs it redacted."""
-    redact_library_logs()
+    request's URL at INFO: from here on it logs the URL's reference instead."""
+    name_library_urls()
     return OutboundClient(OutboundPolicy.allowing(settings.outbound_allowed_networks),
                           OutboundLimits(deadline_s=settings.feed_timeout_s, max_bytes=settings.feed_max_bytes,
                                          max_raw_bytes=settings.feed_max_bytes),
@@ -60,7 +66,7 @@ def feed_client(settings: IngestSettings) -> OutboundClient:
 
 class FeedPollCrashed(WireError):
     """A poll ended by an error nobody foresaw (recorded for ``wire status``; its
-    message names the feed redacted and the original error)."""
+    message names the feed by its reference and gives the original error, scrubbed)."""
 
     code = "feed_poll_crashed"
 
@@ -91,7 +97,7 @@ async def poll_feed(feed: FeedSource, *, client: OutboundClient, redis: Redis, k
     errors (and whatever ``submit`` raises beyond the errors named) do raise.
     """
     cursor_key = keys.feed_cursor(feed.url)
-    shown = redact_url(feed.url)
+    shown = url_reference(feed.url)
     etag, modified = map(usable_validator, await redis.hmget(cursor_key, "etag", "last_modified"))
     headers = {}
     if etag:
@@ -109,8 +115,7 @@ async def poll_feed(feed: FeedSource, *, client: OutboundClient, redis: Redis, k
         else:
             submission = await submit(answer.body, answer.headers.get("content-type", ""), feed.provider)
             refused = submission.refused
-            cursor = {"feed": shown,
-                      "etag": usable_validator(answer.headers.get("etag")),
+            cursor = {"etag": usable_validator(answer.headers.get("etag")),
                       "last_modified": usable_validator(answer.headers.get("last-modified")),
                       "items_sent": len(submission.sent), "items_refused": len(refused),
                       "last_error": (f"not-owner: {len(refused)} item(s) change another provider's story, "
@@ -119,56 +124,76 @@ async def poll_feed(feed: FeedSource, *, client: OutboundClient, redis: Redis, k
             if refused:
                 REFUSED.inc(len(refused))
                 log.warning("feed items refused: they change another provider's story",
-                            extra={"feed": shown, "refused": refused[:20], "sent": len(submission.sent)})
+                            extra={"feed": shown, "provider": feed.provider, "refused": refused[:20],
+                                   "sent": len(submission.sent)})
     except (httpx.HTTPError, OutboundError) as exc:
         outcome = ("refused" if isinstance(exc, OutboundRefused) else
                    "too_large" if isinstance(exc, ResponseTooLarge) else "fetch_failed")
         error = f"{outcome.replace('_', ' ')}: {type(exc).__name__}: {exc}"
-        await redis.hset(cursor_key, "last_error", redact_text(error, feed.url)[:500])
+        await redis.hset(cursor_key, "last_error", without_url_secrets(error, feed.url)[:500])
     except WireError as exc:
         outcome = "unreadable"
-        await redis.hset(cursor_key, "last_error", redact_text(f"{exc.code}: {exc}", feed.url)[:500])
-    await redis.hset(cursor_key, "last_polled", str(time.time()))
+        await redis.hset(cursor_key, "last_error", without_url_secrets(f"{exc.code}: {exc}", feed.url)[:500])
+    # what names the feed, at every poll: it replaces what an older poller wrote there
+    await redis.hset(cursor_key, mapping={"feed": shown, "provider": feed.provider, "last_polled": str(time.time())})
     POLLS.labels(outcome).inc()
     if outcome not in ("submitted", "not_modified"):
-        log.warning("feed poll failed", extra={"feed": shown, "outcome": outcome})
+        log.warning("feed poll failed", extra={"feed": shown, "provider": feed.provider, "outcome": outcome})
     return outcome
 
 
 async def take_over_legacy_cursor(feed: FeedSource, *, redis: Redis, keys: Keys) -> None:
-    """Move the validators of a cursor kept under the feed's URL in clear (before
-    cursors were named by a digest) to its cursor, unless that has its own, and delete
-    the old key: its very name holds the URL's credentials."""
+    """Clear what older pollers left of ``feed``'s URL in Redis: a cursor kept under
+    the URL in clear (before cursors were named by a digest) has its validators moved
+    to the feed's cursor, unless that has its own, and is deleted whatever it holds
+    (its very name holds the URL's credentials); the cursor's ``feed`` and
+    ``last_error``, written with the URL's path in clear, are rewritten without it.
+    Raises what Redis raises."""
     legacy = keys.legacy_feed_cursor(feed.url)
-    etag, modified = await redis.hmget(legacy, "etag", "last_modified")
-    if etag is None and modified is None:
-        return
     cursor_key = keys.feed_cursor(feed.url)
-    if await redis.hmget(cursor_key, "etag", "last_modified") == [None, None]:
-        await redis.hset(cursor_key, mapping={"feed": redact_url(feed.url), "etag": usable_validator(etag),
-                                              "last_modified": usable_validator(modified)})
-    await redis.delete(legacy)
+    old = await redis.hgetall(legacy)
+    if old:
+        etag, modified = old.get(b"etag"), old.get(b"last_modified")
+        if (etag is not None or modified is not None) \
+                and await redis.hmget(cursor_key, "etag", "last_modified") == [None, None]:
+            await redis.hset(cursor_key, mapping={"etag": usable_validator(etag),
+                                                  "last_modified": usable_validator(modified)})
+        await redis.delete(legacy)
+    shown, error = await redis.hmget(cursor_key, "feed", "last_error")
+    cleaned = {}
+    if shown is not None and shown != url_reference(feed.url).encode():
+        cleaned["feed"] = url_reference(feed.url)
+    if error:
+        scrubbed = without_url_secrets(error.decode("utf-8", "replace"), feed.url)
+        if scrubbed.encode() != error:
+            cleaned["last_error"] = scrubbed
+    if cleaned:
+        await redis.hset(cursor_key, mapping=cleaned)
 
 
 async def record_crash(feed: FeedSource, exc: Exception, *, redis: Redis, keys: Keys) -> None:
-    """Log an unforeseen failure of polling ``feed`` (redacted) and, when Redis lets
-    it, make it the feed's ``last_error``. Never raises."""
+    """Log an unforeseen failure of polling ``feed`` (named by its reference, the
+    error scrubbed of the URL's secrets) and, when Redis lets it, make it the feed's
+    ``last_error``. Never raises."""
     outage = is_outage(exc)
     CRASHES.labels(str(outage).lower()).inc()
-    shown = redact_url(feed.url)
-    error = redact_text(f"{type(exc).__name__}: {exc}", feed.url)
-    record_error("ingest", FeedPollCrashed(f"feed {shown}: {error}"))
+    shown = url_reference(feed.url)
+    error = without_url_secrets(f"{type(exc).__name__}: {exc}", feed.url)
+    record_error("ingest", FeedPollCrashed(f"feed {shown} ({feed.provider}): {error}"))
     if outage:  # Redis or Kafka down: no fault of the feed, and no cursor to write to
-        log.warning("feed not polled: a store is unreachable", extra={"feed": shown, "error": error})
+        log.warning("feed not polled: a store is unreachable",
+                    extra={"feed": shown, "provider": feed.provider, "error": error})
         return
-    log.error("feed poll crashed", extra={"feed": shown, "error": error,
-                                          "traceback": redact_text("".join(traceback.format_exception(exc)),
-                                                                   feed.url)})
+    log.error("feed poll crashed", extra={
+        "feed": shown, "provider": feed.provider, "error": error,
+        "traceback": without_url_secrets("".join(traceback.format_exception(exc)), feed.url)})
     try:
         await redis.hset(keys.feed_cursor(feed.url), mapping={"last_error": f"crashed: {error}"[:500],
                                                               "last_polled": str(time.time())})
     except Exception as again:  # noqa: BLE001 - the log above already says what happened
-        log.warning("feed failure not recorded in its cursor", extra={"feed": shown, "error": repr(again)})
+        log.warning("feed failure not recorded in its cursor",
+                    extra={"feed": shown, "provider": feed.provider,
+                           "error": without_url_secrets(repr(again), feed.url)})
 
 
 async def poll_feeds_forever(feeds: list[FeedSource], stop: asyncio.Event, *, client: OutboundClient,
@@ -182,6 +207,15 @@ async def poll_feeds_forever(feeds: list[FeedSource], stop: asyncio.Event, *, cl
     next_due = {feed.url: 0.0 for feed in feeds}
     failures = {feed.url: 0 for feed in feeds}
     taken_over: set[str] = set()
+    # Every old cursor goes before the first poll (a slow feed holds the loop for up to
+    # its timeout, and an old key's very name holds its URL in clear); one that fails
+    # here is tried again, and recorded, before that feed's poll.
+    for feed in feeds:
+        try:
+            await take_over_legacy_cursor(feed, redis=redis, keys=keys)
+            taken_over.add(feed.url)
+        except Exception:  # noqa: BLE001 - retried in the loop, where a failure is recorded
+            pass
     while not stop.is_set():
         for feed in feeds:
             if stop.is_set() or time.monotonic() < next_due[feed.url]:

@@ -59,13 +59,16 @@ class Owners:
 
 
 class RecordingProducer:
-    """Kafka acknowledging every record at once; ``sent`` holds the values."""
+    """Kafka acknowledging every record at once; ``sent`` holds the values, ``records``
+    each record's topic, key, value and headers."""
 
     def __init__(self) -> None:
         self.sent: list[bytes] = []
+        self.records: list[tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]] = []
 
     async def send(self, topic, value, *, key, headers):
         self.sent.append(value)
+        self.records.append((topic, key, value, list(headers or [])))
         done = asyncio.get_running_loop().create_future()
         done.set_result(None)
         return done

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 
 import pytest
 
@@ -15,12 +16,30 @@ from services.ingest.settings import FeedSource, IngestSettings
 from services.ingest.sources.feeds import feed_client, poll_feed, poll_feeds_forever
 from shared.cache import Keys
 from shared.events import ArticleReceived, utcnow
+from shared.heartbeat import last_error
 from shared.inbound import Submission, submit
 from shared.outbound import OutboundClient, OutboundLimits, OutboundPolicy
+from shared.outbound.redact import redact_url, url_reference
 from tests.outbound_helpers import peer, text_answer
 from tests.unit.ingest.helpers import DownRedis, MemoryRedis, Owners, RecordingProducer, raw_answer, rss
 
-SECRETS = ("s3cret", "TOPSECRET")
+# A feed's credentials: a password, a query key, and a token in its path, which
+# redact_url would keep (https://wire.example/feeds/<token>/rss).
+PATH_TOKEN = "feedtoken-9d41c7"
+SECRETS = ("s3cret", "TOPSECRET", PATH_TOKEN)
+
+
+def with_credentials(server, path: str = f"/feeds/{PATH_TOKEN}/rss?apikey=TOPSECRET&lang=en") -> str:
+    return server.url(path).replace("://", "://bob:s3cret@")
+
+
+def leaks(*texts: str) -> list[str]:
+    return [text for text in texts if any(secret in text for secret in SECRETS)]
+
+
+def logged(caplog) -> list[str]:
+    """Every record as an operator reads it: the message and every field of it."""
+    return [f"{r.getMessage()} {vars(r)}" for r in caplog.records]
 
 
 def client() -> OutboundClient:
@@ -114,17 +133,40 @@ async def test_credentials_in_the_feed_url_are_kept_out_of_redis_keys_cursor_and
     redis, keys = MemoryRedis(), Keys("t.")
     caplog.set_level(logging.DEBUG)
     with peer(text_answer(b"down", status=500)) as server:
-        url = server.url("/rss?apikey=TOPSECRET&lang=en").replace("://", "://bob:s3cret@")
+        url = with_credentials(server)
         feed = FeedSource(url=url, provider="ap")
         async with feed_client(IngestSettings(outbound_allowed_networks=["127.0.0.0/8"])) as http:
             outcome = await poll_feed(feed, client=http, redis=redis, keys=keys, submit=accept_all)
     assert outcome == "fetch_failed"
-    stored = repr(redis.hashes)
-    assert not any(secret in stored for secret in SECRETS), stored
-    logged = "\n".join(f"{r.getMessage()} {vars(r)}" for r in caplog.records)
-    assert not any(secret in logged for secret in SECRETS), logged
+    assert server.requests == [f"GET /feeds/{PATH_TOKEN}/rss?apikey=TOPSECRET&lang=en"]
+    assert leaks(repr(redis.hashes), *logged(caplog)) == []
+    # the feed is named by its host and a digest of its URL, the cursor's key by the whole digest
     warning = next(r for r in caplog.records if r.getMessage() == "feed poll failed")
-    assert warning.feed == f"http://***@127.0.0.1:{server.port}/rss?apikey=***&lang=***"
+    assert (warning.feed, warning.provider) == (url_reference(url), "ap")
+    assert warning.feed.startswith(f"http://127.0.0.1:{server.port}/... sha256:")
+    assert keys.feed_cursor(url).partition("sha256:")[2].startswith(warning.feed.rpartition("sha256:")[2])
+    cursor = await redis.hgetall(keys.feed_cursor(url))
+    assert cursor[b"feed"] == url_reference(url).encode() and cursor[b"provider"] == b"ap"
+
+
+async def test_a_polled_feed_puts_none_of_its_url_on_kafka_or_in_its_cursor(caplog):
+    redis, keys, producer = MemoryRedis(), Keys("t."), RecordingProducer()
+    caplog.set_level(logging.DEBUG)
+
+    async def submit_polled(payload, content_type, provider):
+        return await submit(payload, content_type, provider=provider, producer=producer, registry=Owners(),
+                            topic="t.wire.inbound", source=f"wirestream/ingest/{provider}")
+
+    with peer(raw_answer(rss("g1", "g2"), b'ETag: "v1"')) as server:
+        url = with_credentials(server)
+        async with client() as http:
+            outcome = await poll_feed(FeedSource(url=url, provider="ap"), client=http, redis=redis, keys=keys,
+                                      submit=submit_polled)
+    assert outcome == "submitted" and len(producer.records) == 1
+    shown = [f"{topic} {key!r} {value!r} {headers!r}" for topic, key, value, headers in producer.records]
+    assert leaks(*shown, repr(redis.hashes), *logged(caplog)) == []
+    cursor = await redis.hgetall(keys.feed_cursor(url))
+    assert cursor[b"feed"] == url_reference(url).encode() and cursor[b"etag"] == b'"v1"'
 
 
 async def test_a_cursor_under_the_old_clear_text_key_is_taken_over_once_and_removed():
@@ -165,7 +207,66 @@ async def test_one_feed_failing_in_an_unforeseen_way_does_not_stop_the_others(ca
     cursor = await redis.hgetall(keys.feed_cursor(broken.url))
     assert b"RuntimeError: nobody saw this coming" in cursor[b"last_error"]
     failure = next(r for r in caplog.records if r.getMessage() == "feed poll crashed")
-    assert failure.feed == f"http://127.0.0.1:{server.port}/a.rss?apikey=***"
+    assert failure.feed == url_reference(broken.url) and failure.provider == "broken"
+
+
+async def test_an_unforeseen_error_quoting_the_feed_s_path_is_recorded_without_it(caplog):
+    """The error a submit (or a library) raises may quote the URL, or its path alone,
+    in another spelling than the configured one."""
+    redis, keys, stop = MemoryRedis(), Keys("t."), asyncio.Event()
+
+    async def submit_polled(payload, content_type, provider):
+        stop.set()
+        raise RuntimeError(f"no handler for /feeds/{PATH_TOKEN}/rss (bob:s3cret, key TOPSECRET)")
+
+    with peer(raw_answer(rss("g1"))) as server:
+        feed = FeedSource(url=with_credentials(server), provider="ap")
+        async with client() as http:
+            await asyncio.wait_for(poll_feeds_forever([feed], stop, client=http, redis=redis, keys=keys,
+                                                      submit=submit_polled), timeout=10)
+    failure = next(r for r in caplog.records if r.getMessage() == "feed poll crashed")
+    assert failure.error == "RuntimeError: no handler for *** (***, key ***)"
+    assert "Traceback" in failure.traceback and "RuntimeError" in failure.traceback
+    status = last_error()  # what the heartbeat puts in Redis for `wire status`
+    assert status["error_class"] == "FeedPollCrashed" and url_reference(feed.url) in status["message"]
+    cursor = await redis.hgetall(keys.feed_cursor(feed.url))
+    assert cursor[b"last_error"].startswith(b"crashed: RuntimeError: no handler for *** (")
+    assert leaks(repr(redis.hashes), repr(status), *logged(caplog)) == []
+
+
+async def test_what_older_pollers_left_in_clear_is_cleared_before_the_first_poll():
+    """Cursors under the URL in clear (with or without validators), and a digest-named
+    cursor whose ``feed`` and ``last_error`` an older poller wrote with the path in clear."""
+    redis, keys, stop = MemoryRedis(), Keys("t."), asyncio.Event()
+    keys_at_first_request: list[str] = []
+
+    def answer(h):
+        if not keys_at_first_request:
+            keys_at_first_request.extend(redis.hashes)
+        raw_answer(rss("g1"), b'ETag: "v1"')(h)
+
+    with peer(answer) as server:
+        first = FeedSource(url=with_credentials(server, f"/feeds/{PATH_TOKEN}/a.rss"), provider="ap")
+        second = FeedSource(url=with_credentials(server, f"/feeds/{PATH_TOKEN}/b.rss"), provider="afp")
+        await redis.hset(keys.legacy_feed_cursor(first.url), mapping={"etag": b'"v1"', "last_modified": b""})
+        # a feed that never answered well: no validators, only its failure and its URL
+        await redis.hset(keys.legacy_feed_cursor(second.url),
+                         mapping={"feed": redact_url(second.url).encode(), "last_error": b"fetch failed: HTTP 500"})
+        await redis.hset(keys.feed_cursor(second.url), mapping={
+            "feed": redact_url(second.url).encode(), "etag": b'"v1"',
+            "last_error": f"fetch failed: ConnectError: {redact_url(second.url)} refused".encode()})
+        asyncio.get_running_loop().call_later(0.5, stop.set)
+        async with client() as http:
+            await asyncio.wait_for(poll_feeds_forever([first, second], stop, client=http, redis=redis, keys=keys,
+                                                      submit=accept_all), timeout=10)
+    assert sorted(keys_at_first_request) == sorted([keys.feed_cursor(first.url), keys.feed_cursor(second.url)])
+    assert sorted(redis.hashes) == sorted(keys_at_first_request)
+    assert leaks(repr(redis.hashes)) == []
+    assert redis.hashes[keys.feed_cursor(first.url)]["etag"] == b'"v1"'  # taken over: the poll was a 304
+    assert server.requests == [f"GET /feeds/{PATH_TOKEN}/a.rss", f"GET /feeds/{PATH_TOKEN}/b.rss"]
+    old = redis.hashes[keys.feed_cursor(second.url)]
+    assert old["feed"] == url_reference(second.url).encode()
+    assert old["last_error"] == f"fetch failed: ConnectError: {url_reference(second.url)} refused".encode()
 
 
 async def test_a_redis_outage_does_not_end_the_polling_loop():
