@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -81,24 +82,27 @@ def content_hash(article: Article) -> str:
 # ('' / signal), 5 provider, 6 the stored version Python compared against ('' = none), 7 '1' when
 # Python found the source version older than it (shared.versions: the script never orders
 # versions itself; it answers 'retry' and the stored version when that is not the one compared),
-# then the owners the provider may act for (itself and those it relays).
-# The first provider to submit a uri owns the story; anyone else gets 'not-owner'.
+# 8 the uri's configured owner ('' = none; Python has checked the provider may act for it), then
+# the owners the provider may act for (itself and those it relays).
+# The first provider to submit a uri owns the story; anyone else gets 'not-owner'. A configured
+# owner owns its uris whoever sent them first (one who took a uri before the configuration did
+# loses it at the owner's next submission).
 _CLASSIFY = """
 local s = redis.call('HMGET', KEYS[1], 'event', 'hash', 'version', 'decision', 'owner')
 local event, hash, version, decision, owner = s[1], s[2], s[3], s[4], s[5]
 if event == ARGV[1] then return {decision, version, owner or ''} end
 if (version or '') ~= ARGV[6] then return {'retry', version or '', owner or ''} end
-if event and owner then
+if event and owner and ARGV[8] == '' then
   local allowed = false
-  for i = 8, #ARGV do if ARGV[i] == owner then allowed = true end end
+  for i = 9, #ARGV do if ARGV[i] == owner then allowed = true end end
   if not allowed then return {'not-owner', version, owner} end
 end
 local src, hint = ARGV[3], ARGV[4]
 local d, v
+if ARGV[8] ~= '' then owner = ARGV[8] elseif not event then owner = ARGV[5] end
 if not event then
   v = (src ~= '' and src) or '1'
   d = (hint == 'kill' and 'kill') or 'new'
-  owner = ARGV[5]
 elseif hint == 'kill' then
   d = 'kill'; v = (src ~= '' and src) or version
 elseif src ~= '' then
@@ -148,10 +152,24 @@ return {'done', s[1] or '', s[2] or ARGV[6]}
 """
 
 
+class UriOwners:
+    """Who owns a uri by configuration (``WIRE_URI_OWNERS``): the provider whose prefix
+    it starts with, compared without case (the longest prefix wins), else None."""
+
+    def __init__(self, prefixes: Mapping[str, Sequence[str]] | None = None) -> None:
+        self._prefixes = sorted(((p.strip().casefold(), provider) for provider, ps in (prefixes or {}).items()
+                                 for p in ps), key=lambda pair: -len(pair[0]))
+
+    def owner(self, uri: str) -> str | None:
+        folded = uri.casefold()
+        return next((provider for prefix, provider in self._prefixes if folded.startswith(prefix)), None)
+
+
 class StoryRegistry:
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: Redis, keys: Keys, uri_owners: Mapping[str, Sequence[str]] | None = None) -> None:
         self.redis = redis
         self.keys = keys
+        self.configured = UriOwners(uri_owners)
         self._classify = redis.register_script(_CLASSIFY)
         self._restore = redis.register_script(_RESTORE)
 
@@ -166,9 +184,10 @@ class StoryRegistry:
         owner or a provider relaying for it) is decided NOT_OWNER and recorded nowhere.
         Raises RetriableError when Redis is unreachable.
         """
-        translated = await self._translation_owner(article.uri)
-        if translated is not None and translated not in (acts_for or [provider]):
-            return Classification(Decision.NOT_OWNER, "", translated or None)
+        reserved = await self._reserved_owner(article.uri)
+        if reserved is not None and reserved not in (acts_for or [provider]):
+            return Classification(Decision.NOT_OWNER, "", reserved or None)
+        configured = self.configured.owner(article.uri)
         key, digest = self.keys.story(article.uri), content_hash(article)
         hint_arg = hint.value if hint and hint != Signal.NEW else ""
         # First as a story never seen (one round trip for a new story, the common case); a
@@ -179,7 +198,7 @@ class StoryRegistry:
                 older = bool(source_version and known) and is_older(source_version, known)
                 decision, version, owner = await self._classify(
                     keys=[key], args=[event_id, digest, source_version or "", hint_arg, provider, known,
-                                      "1" if older else "0", *(acts_for or [provider])])
+                                      "1" if older else "0", configured or "", *(acts_for or [provider])])
                 if decision != b"retry":
                     return Classification(Decision(decision.decode()), version.decode(), owner.decode() or None)
                 known = version.decode()
@@ -191,8 +210,8 @@ class StoryRegistry:
                    acts_for: list[str] | None = None) -> Decision | None:
         """NOT_OWNER when the story belongs to a provider outside ``acts_for``, DUPLICATE
         or OLDER when the registry already knows better, else None. Read-only."""
-        translated = await self._translation_owner(article.uri)
-        if acts_for is not None and translated is not None and translated not in acts_for:
+        reserved = await self._reserved_owner(article.uri)
+        if acts_for is not None and reserved is not None and reserved not in acts_for:
             return Decision.NOT_OWNER
         known_hash, known_version, owner = await self.redis.hmget(self.keys.story(article.uri), "hash", "version",
                                                                   "owner")
@@ -235,6 +254,13 @@ class StoryRegistry:
             raise RetriableError(f"story registry unreachable: {exc}") from exc
         raise RetriableError(f"story {uri} kept changing while it was restored")
 
+    async def _reserved_owner(self, uri: str) -> str | None:
+        """Who alone may send to ``uri`` whoever sent it first: the provider configured
+        for its prefix (``WIRE_URI_OWNERS``), else, for a machine translation's uri, its
+        original's owner (:meth:`_translation_owner`); None for any other uri."""
+        configured = self.configured.owner(uri)
+        return configured if configured is not None else await self._translation_owner(uri)
+
     async def _translation_owner(self, uri: str) -> str | None:
         """For a uri that machine translation derives from an original's: the original's
         owner, the only one (with its relays) who may send to it; None for any other uri.
@@ -244,6 +270,8 @@ class StoryRegistry:
         original = original_of(uri)
         if original is None:
             return None
+        if (configured := self.configured.owner(original)) is not None:
+            return configured
         try:
             owner = await self.redis.hget(self.keys.story(original), "owner")
         except (RedisConnectionError, RedisTimeoutError) as exc:

@@ -100,6 +100,11 @@ class WireSettings(BaseSettings):
     # Providers allowed to update, correct or kill stories other providers own
     # (aggregators re-sending agency copy): '{"aggregator": ["ap", "dpa"]}'.
     relays: dict[str, list[str]] = {}
+    # Uri prefixes only one provider (and its relays) may send stories under, compared
+    # without case: '{"ap": ["urn:newsml:ap.org:", "https://apnews.com/"]}'. Elsewhere the
+    # first provider to send a uri owns it, so without this another provider could take
+    # a predictable uri (one from the agency's public feed) first and lock the agency out.
+    uri_owners: dict[str, list[str]] = {}
     # Seals webhook secrets at rest (gateway and publishing must share it). Unset: a
     # development key, which the gateway accepts only while it listens on loopback.
     secret_key: str | None = None
@@ -128,6 +133,20 @@ class WireSettings(BaseSettings):
         if any(not t or not t.replace("-", "").isalnum() for t in tags):
             raise ValueError(f"target languages must be BCP 47 tags like 'pt' or 'pt-BR', got {value}")
         return tags
+
+    @field_validator("uri_owners")
+    @classmethod
+    def _prefixes(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        claimed: dict[str, str] = {}
+        for provider, prefixes in value.items():
+            for prefix in prefixes:
+                if len(prefix.strip()) < 4 or ":" not in prefix:
+                    raise ValueError(f"WIRE_URI_OWNERS: {prefix!r} of {provider!r} is no uri prefix "
+                                     "(a scheme and more, e.g. 'urn:newsml:ap.org:' or 'https://apnews.com/')")
+                other = claimed.setdefault(prefix.strip().casefold(), provider)
+                if other != provider:
+                    raise ValueError(f"WIRE_URI_OWNERS: {prefix!r} is given to both {other!r} and {provider!r}")
+        return value
 
     @property
     def translates(self) -> bool:

@@ -40,7 +40,7 @@ def main() -> None:
                                max_tasks=settings.parse_max_tasks, max_rss_mb=settings.parse_worker_max_mb,
                                warm=bool(settings.feeds) or settings.drop_dir is not None)
         try:
-            registry = StoryRegistry(redis, keys)
+            registry = StoryRegistry(redis, keys, settings.uri_owners)
 
             async def submit_polled(payload: bytes, content_type: str, provider: str):
                 # whose stories the provider may change as ingest will judge it (a relay's too),

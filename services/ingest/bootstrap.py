@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 def build_runner(settings: WireSettings, redis: Redis, *, parse_with: Parse = parse_here) -> StageRunner:
     topics = Topics(settings.topic_prefix)
-    registry = StoryRegistry(redis, Keys(settings.topic_prefix))
+    registry = StoryRegistry(redis, Keys(settings.topic_prefix), settings.uri_owners)
     withdrawals = Withdrawals(redis, settings.topic_prefix)
     seal = PayloadSeal(settings.secret_key, max_record_bytes=settings.max_record_bytes)
 

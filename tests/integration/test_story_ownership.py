@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from shared.events import Signal
-from shared.identity import Decision
+from shared.identity import Decision, StoryRegistry
 from shared.translation_uris import translation_uri
 from tests.story_helpers import article
 
@@ -76,3 +76,49 @@ async def test_a_url_that_only_looks_like_a_translations_is_free_until_its_origi
     refused = await registry.classify(article(other, "forged"), event_id="u2", source_version="1", hint=None,
                                       provider="dpa", acts_for=["dpa"])
     assert (refused.decision, refused.owner) == (Decision.NOT_OWNER, "ap")
+
+
+AP_URIS = {"ap": ["https://apnews.com/", "urn:newsml:ap.org:"]}
+
+
+async def classify(registry, uri: str, text: str, provider: str, *, event: str, version: str,
+                   acts_for: list[str] | None = None):
+    return await registry.classify(article(uri, text), event_id=event, source_version=version, hint=None,
+                                   provider=provider, acts_for=acts_for or [provider])
+
+
+async def test_a_configured_prefix_is_its_providers_alone_whoever_sends_first(settings, registry):
+    """Squatting: another provider copies the agency's next uri from its public feed and
+    sends it first. With WIRE_URI_OWNERS the uri is the agency's: the squatter is refused
+    and records nothing, in any spelling of the prefix, and for the translation's uri too."""
+    owned = StoryRegistry(registry.redis, registry.keys, uri_owners=AP_URIS)
+    uri = f"https://apnews.com/article/{uuid.uuid4().hex}"
+    for spelling in (uri, uri.replace("https://apnews.com", "HTTPS://APNews.com"), translation_uri(uri, "pt")):
+        taken = await classify(owned, spelling, "copied", "squatter", event=f"s-{spelling}", version="1")
+        assert (taken.decision, taken.owner) == (Decision.NOT_OWNER, "ap")
+        assert await owned.peek(article(spelling, "copied"), source_version="1",
+                                acts_for=["squatter"]) is Decision.NOT_OWNER
+    first = await classify(owned, uri, "the story", "ap", event="a1", version="1")
+    assert (first.decision, first.version, first.owner) == (Decision.NEW, "1", "ap")
+    relayed = await classify(owned, f"urn:newsml:ap.org:{uuid.uuid4().hex}", "relayed", "aggregator",
+                             event="r1", version="1", acts_for=["aggregator", "ap"])
+    assert (relayed.decision, relayed.owner) == (Decision.NEW, "ap")  # the agency's, not the relay's
+    other = await classify(owned, f"https://example.com/{uuid.uuid4().hex}", "own", "squatter", event="o1",
+                           version="1")
+    assert (other.decision, other.owner) == (Decision.NEW, "squatter")  # elsewhere: first come
+
+
+async def test_a_uri_taken_before_the_prefix_was_configured_goes_back_to_its_provider(settings, registry):
+    uri = f"urn:newsml:ap.org:{uuid.uuid4().hex}"
+    squatted = await classify(registry, uri, "copied", "squatter", event="s1", version="1")
+    assert (squatted.decision, squatted.owner) == (Decision.NEW, "squatter")
+    refused = await classify(registry, uri, "the story", "ap", event="a1", version="2")
+    assert refused.decision is Decision.NOT_OWNER  # without the configuration: locked out
+
+    owned = StoryRegistry(registry.redis, registry.keys, uri_owners=AP_URIS)
+    back = await classify(owned, uri, "the story", "ap", event="a2", version="2")
+    assert (back.decision, back.version, back.owner) == (Decision.UPDATE, "2", "ap")
+    again = await classify(owned, uri, "defaced", "squatter", event="s2", version="3")
+    assert (again.decision, again.owner) == (Decision.NOT_OWNER, "ap")
+    assert (await classify(registry, uri, "defaced", "squatter", event="s3", version="3")).decision \
+        is Decision.NOT_OWNER  # recorded: even a registry without the configuration now says the agency's

@@ -153,7 +153,7 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
         stories = latest_stories(await read_to_end(settings.kafka_bootstrap, topics.published))
         provenance = {uri: story.provenance for uri, story in stories.items()}
         held = held_copies(await read_to_end(settings.kafka_bootstrap, settings.embargoed_topic), provenance)
-        counts.update(await restore_owners(StoryRegistry(redis, keys), provenance, acts_for=settings.acts_for))
+        counts.update(await restore_owners(StoryRegistry(redis, keys, settings.uri_owners), provenance, acts_for=settings.acts_for))
         owners = {uri: seen.owner_under(settings.acts_for) for uri, seen in provenance.items()}
 
         for uri, story in sorted(stories.items(), key=lambda kv: kv[1].published_at):

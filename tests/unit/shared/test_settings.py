@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from services.gateway.settings import GatewaySettings
 from shared.settings import WireSettings
@@ -48,3 +49,12 @@ def test_every_service_knows_whether_the_deployment_translates(monkeypatch):
     assert stage_inputs(topics, False) == {"ingest": "x.wire.inbound", "enrichment": "x.articles.ingested",
                                            "publishing": "x.articles.enriched"}
     assert Topics.enriched_reader(True) == "translation" and Topics.enriched_reader(False) == "publishing"
+
+
+def test_uri_owners_must_be_uri_prefixes_given_to_one_provider_each():
+    settings = WireSettings(uri_owners={"ap": ["https://apnews.com/", "urn:newsml:ap.org:"]})
+    assert settings.uri_owners["ap"] == ["https://apnews.com/", "urn:newsml:ap.org:"]
+    with pytest.raises(ValidationError, match="no uri prefix"):
+        WireSettings(uri_owners={"ap": ["h"]})
+    with pytest.raises(ValidationError, match="both 'ap' and 'dpa'"):
+        WireSettings(uri_owners={"ap": ["urn:newsml:ap.org:"], "dpa": ["URN:NEWSML:AP.ORG:"]})
