@@ -23,12 +23,14 @@ class Rules:
     topic_prefix: str
     embargoed_topic: str
     recipients_max: int = 256  # see services.publishing.recipients
+    family_max: int = 64       # language versions a provider's links gather in one story
 
 
 @dataclass(frozen=True)
 class Write:
     """One read-model write: ``article_id`` becomes live (or killed) with ``item``,
-    delivered to ``deliveries``; a kill first purges ``purge_live`` of the story."""
+    delivered to ``deliveries``; a kill first purges ``purge_live`` of the story.
+    ``family_full``: the root of the full family the item was kept out of."""
 
     article_id: str
     item: dict[str, Any]
@@ -40,6 +42,7 @@ class Write:
     root: str = ""
     score_ms: int = 0
     purge_live: list[str] = field(default_factory=list)
+    family_full: str = ""
 
 
 @dataclass(frozen=True)

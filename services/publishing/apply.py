@@ -8,6 +8,7 @@ subscriber's live stream) must not get an item it no longer takes. Otherwise not
 is written and :class:`SubscriptionsChanged` is raised: read and decide again."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from shared.telemetry import END_TO_END_SECONDS, language_label
 from shared.trends import count_released, stage_take_back
 
 Produce = Callable[[Sequence[Outgoing]], Awaitable[None]]
+log = logging.getLogger(__name__)
 
 
 class SubscriptionsChanged(Exception):
@@ -65,6 +67,10 @@ async def apply(plan: Plan, *, writer: ReadModelWriter, embargo: EmbargoQueue, t
         # nothing to write, but records for the subscriptions' topics: routed by them as they are?
         if int(await writer.redis.get(writer.keys.subscriptions.version) or 0) != plan.routed_by:
             raise SubscriptionsChanged()
+    for w in plan.writes:
+        if w.family_full:
+            log.warning("language family full: published as an original of its own",
+                        extra={"article_uri": w.item.get("uri"), "stage": "publishing", "family": w.family_full})
     if plan.count:
         ITEMS.labels(plan.signal.value, plan.outcome).inc(plan.count)
     for name in plan.fanout:

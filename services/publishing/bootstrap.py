@@ -10,7 +10,7 @@ import httpx
 
 from services.publishing.embargo import EmbargoQueue, release_loop
 from services.publishing.handlers import SERVICE, Publisher
-from services.publishing.outbox import WebhookDispatcher, kafka_dead_letter
+from services.publishing.webhook_workers import WebhookDispatcher, kafka_dead_letter
 from services.publishing.settings import PublishingSettings
 from services.publishing.subscriptions import SubscriptionCache
 from shared.batching import PerStory
@@ -61,7 +61,8 @@ async def serve(settings: PublishingSettings, stop: asyncio.Event) -> None:
 
     cache = SubscriptionCache(SubscriptionStore(redis, keys.prefix), on_change=subscriptions_changed)
     embargo = EmbargoQueue(redis, keys.prefix, topic=settings.embargoed_topic)
-    view = ReadModelWriter(redis, keys, live_max=settings.live_stream_max, feed_size=settings.feed_size)
+    view = ReadModelWriter(redis, keys, live_max=settings.live_stream_max, feed_size=settings.feed_size,
+                           live_per_story=settings.live_entries_per_story)
     publisher = Publisher(view=view, subscriptions=cache, embargo=embargo, settings=settings,
                           published_topic=topics.published)
 

@@ -59,7 +59,9 @@ class Publisher:
         self.settings = settings
         self.rules = Rules(keys=view.keys.subscriptions, published_topic=published_topic,
                            topic_prefix=settings.topic_prefix, embargoed_topic=embargo.topic,
-                           recipients_max=settings.recipients_max)
+                           recipients_max=settings.recipients_max, family_max=settings.family_max)
+        # the most language versions a kill walks: a full family and its machine translations
+        self.family_walk = settings.family_max + len(settings.target_languages)
         self.trends = TrendWindows(window_s=settings.trend_window_s,
                                    keep_s=settings.trend_window_s * settings.trend_windows_kept)
         # The consume loop (several stories at once) and the embargo scheduler both
@@ -89,7 +91,8 @@ class Publisher:
                        releasing: bool = False, produce: Produce | None = None) -> list[Outgoing]:
         async with self.lock(event.envelope.article_id), _redis_errors_retriable():
             for _ in range(ROUTING_ROUNDS):
-                snapshot = await read_snapshot(event, item, view=self.view, subscriptions=self.subscriptions)
+                snapshot = await read_snapshot(event, item, view=self.view, subscriptions=self.subscriptions,
+                                               family_walk=self.family_walk)
                 # the list and its version as one (a reload replaces both at once, never between these)
                 subscriptions, version = self.subscriptions.all, self.subscriptions.version
                 decided = plan(event, snapshot, subscriptions, item=item, rules=self.rules, now=time.time(),

@@ -1,5 +1,6 @@
 """The plan of a kill: the story off every surface and, when it is the original,
-every language version of it with it; a kill notice to every subscription that had
+every language version of it with it (as many as the snapshot walked: a family is
+capped, see :mod:`services.publishing.snapshot`); a kill notice to every subscription that had
 it, on webhooks, topics and the live stream (its feed only loses the item); a
 tombstone on ``articles.published``.
 
@@ -61,7 +62,9 @@ def plan_kill(notice: Notice, meta: dict[str, Any], snapshot: Snapshot, subscrip
     # what the trends counted for each, taken back (a story never public was not counted)
     out.trend_takebacks = [(victim.uri, was[COUNTED]) for (victim, _, before), was in zip(victims, stored_metas)
                            if before is not None and COUNTED in was]
-    live_streams = [rules.keys.live(s.name) for s in subscriptions if s.outputs.feeds]
+    # the streams its entries may be in: every subscription's (one with feeds off since keeps
+    # its history); each costs the purge one lookup of what the story's writes remembered there
+    live_streams = [rules.keys.live(s.name) for s in subscriptions]
     for (victim, victim_meta, before), was in zip(victims, stored_metas):
         # whoever was sent any version (a filter narrowed since included), by its own meta
         notified = [s.name for s in had_it(was, before, victim.provider, subscriptions)]
@@ -77,5 +80,6 @@ def plan_kill(notice: Notice, meta: dict[str, Any], snapshot: Snapshot, subscrip
             article_id=victim.article_id, item=victim.item, digest=victim.digest, entry=victim.entry(),
             meta={**kept, "was_public": before is not None, "notified": notified},
             deliveries=deliveries(victim, subscriptions, set(notified), rules.keys, known=True),
-            killed=True, purge_live=live_streams))
+            # never public: no stream had it, nothing to purge
+            killed=True, purge_live=live_streams if before is not None else []))
     return out

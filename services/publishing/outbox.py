@@ -9,9 +9,20 @@ restart loses nothing (a receiver may see an item twice: ``X-Wire-Delivery`` is
 stable, dedupe on it). Every attempt is written to the delivery log. After
 ``webhook_breaker_threshold`` deliveries in a row failed for good, the endpoint is
 paused for ``webhook_breaker_cooldown_s`` (circuit breaker) and its items wait.
+Whatever goes wrong within one attempt (an answer no parser expected, a URL sealed
+under another key) is a failed attempt like a 503: retried, then dead-lettered with
+the error; the worker never dies on an entry only to read it again.
 Before each POST the worker makes sure it holds the subscription as it is now (one
 read of the version counter): an entry queued under a filter narrowed since is
 dropped, however recently the change was made.
+
+An outbox holds about ``outbox_max`` entries at most: past that, the newest but the
+one being delivered go to the webhook DLQ (reason ``outbox_full``) and leave it,
+checked before every attempt and every second of a wait (Retry-After, backoff, an
+open circuit); it may pass the bound by what arrives during one attempt. A receiver
+that stays down or slow cannot fill Redis for everyone, and nothing leaves the
+outbox unrecorded: every entry is delivered, refused, dropped for a filter narrowed
+since, or dead-lettered with its reason.
 
 With several publishing replicas every one runs a worker per subscription, but
 only the holder of the subscription's lease (:mod:`services.publishing.lease`) delivers: one
@@ -49,6 +60,10 @@ GROUP = b"webhooks"
 # new holder's "pending" entries are exactly those its predecessor left in flight.
 CONSUMER = b"publishing"
 _ACK = "redis.call('XACK', KEYS[2], ARGV[2], ARGV[3]) redis.call('XDEL', KEYS[2], ARGV[3]) return 1"
+# Longest sleep between two looks at the outbox's length while a worker waits.
+SHED_EVERY_S = 1.0
+# Overflowing entries dead-lettered per look (then it looks again).
+SHED_BATCH = 100
 
 
 class WebhookWorker:
@@ -65,6 +80,8 @@ class WebhookWorker:
         self.name = subscription.name
         self.failures = 0
         self.open_until = 0.0
+        self._in_hand: bytes | None = None  # the entry being delivered
+        self._shed: set[bytes] = set()      # entries of the batch in hand dead-lettered as overflow
         self.lease = Lease(redis, keys.outbox_lease(self.name), owner=owner or process_identity(settings.replica),
                            ttl_ms=settings.lease_ms)
 
@@ -106,12 +123,15 @@ class WebhookWorker:
                 cursor = b"0"
                 continue
             entries = batch[0][1] if batch else []
+            self._shed.clear()
             if cursor == b"0" and not entries:
                 cursor = b">"  # the backlog is done: from now on only new entries
                 continue
             for entry_id, fields in entries:
                 if stop.is_set():
                     return
+                if entry_id in self._shed:  # read with the batch, since gone to the DLQ as overflow
+                    continue
                 if not fields:  # deleted from the stream while pending
                     await self.redis.xack(outbox, GROUP, entry_id)
                     continue
@@ -131,24 +151,21 @@ class WebhookWorker:
         """Deliver one outbox entry under the retry policy, then acknowledge it. A POST
         that may repeat an earlier one (a retry, or an entry left in flight by a dead
         or restarted holder) says so with ``X-Wire-Redelivery: true``."""
-        attempt = 0
+        attempt, self._in_hand = 0, entry_id
         while True:
             await self._wait_while_open(stop)
             if stop.is_set():
                 return  # stays pending: re-read on the next start
             if not await self.lease.still_held():
                 return  # another replica owns the queue now: it re-reads the entry
+            await self._shed_overflow()
             attempt += 1
             sub = await self._current()
             if sub is None or sub.outputs.webhook is None:
                 break  # the subscription or its webhook was removed meanwhile
             if not _still_taken(sub, fields):
                 break  # queued under a filter since narrowed: the subscriber is no longer entitled to it
-            url = target_url(sub.outputs.webhook, self.settings)
-            result = await post(self.client, url, signing_secret(sub.outputs.webhook, self.settings), fields[b"body"],
-                                headers=_headers(fields, redelivery=in_flight_before or attempt > 1))
-            # an error may quote the URL, which may hold the webhook's secret
-            result = replace(result, error=without_url(result.error, url)) if result.error else result
+            result = await self._attempt(sub, fields, redelivery=in_flight_before or attempt > 1)
             WEBHOOK_ATTEMPTS.labels(self.name, result.outcome.value).inc()
             WEBHOOK_SECONDS.labels(self.name).observe(result.duration_ms / 1000)
             last = attempt >= self.settings.webhook_max_attempts
@@ -172,9 +189,58 @@ class WebhookWorker:
             if result.retry_after is not None:
                 delay = min(max(delay, result.retry_after), self.settings.webhook_retry_after_max_s)
             await self._log(fields, attempt, result, "retrying", retry_in_s=round(delay, 3))
-            if await sleep_until(stop, delay):
+            if await self._pause(stop, delay):
                 return  # stopping: the entry stays pending
         await self._acknowledge(entry_id)
+
+    async def _attempt(self, sub: Subscription, fields: dict[bytes, bytes], *, redelivery: bool) -> Attempt:
+        """One signed POST of the entry to ``sub``'s webhook. Never raises: whatever goes
+        wrong on the way (a URL or secret sealed under another key, an answer no parser
+        expected) is a failed attempt with the error, retried and in the end dead-lettered,
+        rather than a worker that dies on the entry and reads it again forever."""
+        started, url = time.perf_counter(), None
+        try:
+            url = target_url(sub.outputs.webhook, self.settings)
+            result = await post(self.client, url, signing_secret(sub.outputs.webhook, self.settings),
+                                fields[b"body"], headers=_headers(fields, redelivery=redelivery))
+        except Exception as exc:  # noqa: BLE001 - one entry's failure must not stop the outbox
+            log.warning("webhook attempt failed unexpectedly", exc_info=True,
+                        extra={"subscription": self.name, "article_uri": field_text(fields, b"uri")})
+            result = Attempt(Outcome.RETRY, None, f"unexpected: {type(exc).__name__}: {exc}"[:300], None,
+                             (time.perf_counter() - started) * 1000)
+        # an error may quote the URL, which may hold the webhook's secret
+        return replace(result, error=without_url(result.error, url)) if result.error and url else result
+
+    async def _pause(self, stop: asyncio.Event, seconds: float) -> bool:
+        """Wait ``seconds`` (a backoff, a Retry-After, an open circuit), keeping the outbox
+        within its bound meanwhile. Returns True when ``stop`` was set."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if await sleep_until(stop, min(left, SHED_EVERY_S)):
+                return True
+            await self._shed_overflow()
+        return stop.is_set()
+
+    async def _shed_overflow(self) -> None:
+        """Dead-letter (reason ``outbox_full``) the newest entries past ``outbox_max``
+        (never the one being delivered) and take them out of the outbox; those read with
+        the batch in hand are skipped when their turn comes. One queued under a filter
+        narrowed since leaves without a DLQ record, as it would have at its turn."""
+        outbox, most = self.keys.outbox(self.name), self.settings.outbox_max
+        while (excess := await self.redis.xlen(outbox) - most) > 0:
+            newest = await self.redis.xrevrange(outbox, count=min(excess, SHED_BATCH))
+            overflow = [(i, f) for i, f in reversed(newest) if i != self._in_hand]
+            sub = await self._current()
+            if not overflow or sub is None or sub.outputs.webhook is None or not await self.lease.still_held():
+                return
+            full = Attempt(Outcome.REJECTED, None, f"outbox full: more than {most} entries queued", None, 0.0)
+            for entry_id, fields in overflow:
+                if _still_taken(sub, fields):
+                    await self._log(fields, 0, full, "dead_lettered")
+                    await self._dead_letter(fields, 0, full, "outbox_full")
+                if not await self._acknowledge(entry_id):
+                    return  # the lease is lost: the new holder sees to the rest
+                self._shed.add(entry_id)
 
     async def _current(self) -> Subscription | None:
         """The subscription as it is now (None: deleted), re-read when the subscriptions'
@@ -188,10 +254,13 @@ class WebhookWorker:
             self.subscription, self.version = current, version
         return self.subscription
 
-    async def _acknowledge(self, entry_id: bytes) -> None:
+    async def _acknowledge(self, entry_id: bytes) -> bool:
+        """Take the entry out of the outbox under the lease; False when the lease was lost."""
         if await self.lease.fenced(_ACK, [self.keys.outbox(self.name)], [GROUP, entry_id]) is None:
             log.warning("lease lost before the acknowledgement; the new holder delivers again",
                         extra={"subscription": self.name, "entry": entry_id.decode()})
+            return False
+        return True
 
     async def _dead_letter(self, fields, attempt: int, result: Attempt, reason: str) -> None:
         WEBHOOK_DEAD.labels(self.name, reason).inc()
@@ -204,8 +273,9 @@ class WebhookWorker:
                 await asyncio.sleep(1.0)
 
     async def _log(self, fields, attempt: int, result: Attempt, outcome: str, **extra) -> None:
-        entry = {"at": time.time(), "article_id": fields[b"article_id"].decode(), "uri": fields[b"uri"].decode(),
-                 "version": fields[b"version"].decode(), "signal": fields[b"signal"].decode(), "attempt": attempt,
+        entry = {"at": time.time(), "article_id": field_text(fields, b"article_id"),
+                 "uri": field_text(fields, b"uri"), "version": field_text(fields, b"version"),
+                 "signal": field_text(fields, b"signal"), "attempt": attempt,
                  "outcome": outcome, "http_status": result.status, "error": result.error,
                  "duration_ms": round(result.duration_ms, 2), **extra}
         await self.redis.xadd(self.keys.log(self.name), {"entry": orjson.dumps(entry)},
@@ -232,7 +302,7 @@ class WebhookWorker:
     async def _wait_while_open(self, stop: asyncio.Event) -> None:
         wait = self.open_until - time.time()
         if wait > 0:
-            await sleep_until(stop, wait)
+            await self._pause(stop, wait)
             # half-open: the next attempt decides
             await self.redis.hset(self.keys.breaker(self.name), "state", "half-open")
             BREAKER_OPEN.labels(self.name).set(0)
@@ -241,11 +311,21 @@ class WebhookWorker:
 def _still_taken(sub: Subscription, fields: dict[bytes, bytes]) -> bool:
     """Whether ``sub``'s filter, as it is now, still takes an outbox entry queued under
     its filter then. A kill notice goes to whoever was sent the story; an entry from
-    before entries named their provider is delivered as it was queued."""
+    before entries named their provider, or whose body is not a ninjs object, is
+    delivered (or dead-lettered) as it was queued."""
     provider = fields.get(b"provider")
     if provider is None or fields.get(b"signal") == b"kill":
         return True
-    return sub.filter.matches(orjson.loads(fields[b"body"]), provider.decode())
+    try:
+        return sub.filter.matches(orjson.loads(fields[b"body"]), provider.decode())
+    except Exception:  # noqa: BLE001 - publishing wrote it: never expected, and never a reason to stop
+        log.warning("outbox entry not readable by the filter", exc_info=True, extra={"subscription": sub.name})
+        return True
+
+
+def field_text(fields: dict[bytes, bytes], name: bytes) -> str:
+    """A stored field as text ('' when absent): the log and the DLQ describe any entry."""
+    return fields.get(name, b"").decode("utf-8", "replace")
 
 
 def _header_value(raw: bytes) -> str:
@@ -260,82 +340,10 @@ _PRINTABLE_ASCII = "".join(chr(c) for c in range(0x21, 0x7F))
 
 
 def _headers(fields: dict[bytes, bytes], *, redelivery: bool = False) -> dict[str, str]:
-    signal, uri, version, article_id = (_header_value(fields[k]) for k in (b"signal", b"uri", b"version",
-                                                                           b"article_id"))
+    signal, uri, version, article_id = (_header_value(fields.get(k, b"")) for k in (b"signal", b"uri", b"version",
+                                                                                    b"article_id"))
     # The delivery id names the story by its article id (a digest of its exact uri): two
     # uris whose header forms are equal ("café" and "caf%C3%A9") never share one.
     return {"X-Wire-Redelivery": "true" if redelivery else "false", "X-Wire-Signal": signal,
             "X-Wire-Article-Id": article_id, "X-Wire-Uri": uri, "X-Wire-Version": version,
             "X-Wire-Delivery": f"{article_id}@{version}:{signal}"}
-
-
-class WebhookDispatcher:
-    """Starts a worker per subscription that has a webhook, and stops or updates the
-    workers when the subscriptions change."""
-
-    def __init__(self, *, redis, keys: SubscriptionKeys, client: httpx.AsyncClient, dead_letter,
-                 settings: PublishingSettings) -> None:
-        self.redis, self.keys, self.client = redis, keys, client
-        self.dead_letter, self.settings = dead_letter, settings
-        self.workers: dict[str, tuple[WebhookWorker, asyncio.Event, asyncio.Task]] = {}
-
-    async def sync(self, subscriptions: list[Subscription]) -> None:
-        wanted = {s.name: s for s in subscriptions if s.outputs.webhook is not None}
-        for name in list(self.workers):
-            if name not in wanted:
-                worker, stop, task = self.workers.pop(name)
-                stop.set()
-                task.cancel()
-                # the subscription (or its webhook) is gone: so are its pending deliveries
-                await asyncio.gather(task, return_exceptions=True)
-                await self.redis.delete(self.keys.outbox(name))
-        for name, sub in wanted.items():
-            if name in self.workers and not self.workers[name][2].done():
-                worker = self.workers[name][0]
-                # of a version the worker cannot tell from its own copy's: it re-reads before its next POST
-                worker.subscription, worker.version = sub, None
-                continue
-            worker = WebhookWorker(sub, redis=self.redis, keys=self.keys, client=self.client,
-                                   dead_letter=self.dead_letter, settings=self.settings)
-            stop = asyncio.Event()
-            task = asyncio.create_task(self._supervise(worker, stop), name=f"webhook:{name}")
-            self.workers[name] = (worker, stop, task)
-
-    async def _supervise(self, worker: WebhookWorker, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await worker.run(stop)
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - e.g. a Redis hiccup: start the worker again
-                log.error("webhook worker failed, restarting", extra={"subscription": worker.name,
-                                                                      "error": repr(exc)})
-                await sleep_until(stop, 1.0)
-
-    async def close(self) -> None:
-        for _, stop, task in self.workers.values():
-            stop.set()
-        await asyncio.gather(*(task for _, _, task in self.workers.values()), return_exceptions=True)
-
-
-
-def kafka_dead_letter(producer, topic: str):
-    """The dead-letter function of the workers: the body to ``topic`` (keyed by uri)
-    with the reason in ``wire_dlq_*`` headers, like the stages' DLQs. The webhook is
-    named by the subscription and ``wire_dlq_webhook``, its URL's reference (scheme,
-    host, SHA-256): the URL itself may hold the secret."""
-
-    async def dead_letter(sub: Subscription, fields, attempt: int, result: Attempt, reason: str) -> None:
-        reasons = {
-            "wire_dlq_stage": "publishing.webhook", "wire_dlq_subscription": sub.name,
-            "wire_dlq_webhook": sub.outputs.webhook.reference if sub.outputs.webhook else "",
-            "wire_dlq_reason": reason, "wire_dlq_http_status": str(result.status or ""),
-            "wire_dlq_error_message": (result.error or "")[:2000], "wire_dlq_attempts": str(attempt),
-            "wire_dlq_failed_at": str(time.time()), "wire_signal": fields[b"signal"].decode(),
-            "wire_article_id": fields[b"article_id"].decode(),
-        }
-        await producer.send_and_wait(topic, fields[b"body"], key=fields[b"uri"],
-                                     headers=[(k, v.encode()) for k, v in reasons.items()])
-
-    return dead_letter

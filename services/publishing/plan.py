@@ -14,7 +14,10 @@ read or written here (:mod:`services.publishing.apply` performs a plan). The rul
 - anything else is published: the read model, the matching subscriptions' feeds,
   live streams and webhook outboxes, and the Kafka records, and the story's meta
   adds them to who had it (:mod:`services.publishing.recipients`); the same item
-  again (same digest) is recognised and fans out no second time.
+  again (same digest) is recognised and fans out no second time;
+- an item a provider links as a language version of a story whose family holds
+  ``family_max`` versions already is published as an original of its own, with a
+  note saying so: a family's size, which its kill and ``/languages`` walk, stays bounded.
 """
 from __future__ import annotations
 
@@ -24,12 +27,12 @@ from typing import Any
 from services.publishing.embargo import embargo_until, held_copy, released_copy
 from services.publishing.kill import plan_kill
 from services.publishing.meta import RELEASED, published_meta
-from services.publishing.outputs import Notice, kafka_records
+from services.publishing.outputs import SERVICE, Notice, kafka_records
 from services.publishing.actions import Plan, Rules, TrendCount, Write, deliveries
 from services.publishing.recipients import RECIPIENTS, among_recipients, known, recipients_after
 from services.publishing.retraction import kill_notice, retracted_meta
 from services.publishing.snapshot import Snapshot
-from shared.events import ArticleEvent, Signal
+from shared.events import ArticleEvent, Signal, StageNote
 from shared.identity import NotOwner
 from shared.subscriptions import Subscription
 from shared.tracing import child_traceparent
@@ -127,6 +130,22 @@ def family_root(event: ArticleEvent, snapshot: Snapshot) -> str:
     return next(iter(trusted), article_id)
 
 
+def _family_with_room(event: ArticleEvent, snapshot: Snapshot, family_max: int) -> tuple[str, StageNote | None]:
+    """The story's family root (:func:`family_root`), unless the item would join, by its
+    own links, a family that is full: then the item itself, and the note that says why.
+    Translation's tag always counts (its machine translations, one per target language,
+    must go with their original's kill)."""
+    root, article_id = family_root(event, snapshot), event.envelope.article_id
+    joining = event.envelope.translation is None and not (snapshot.roots and snapshot.roots[0])
+    size = snapshot.family_sizes.get(root, 0) if joining else 0
+    if root == article_id or size < family_max:
+        return root, None
+    return article_id, StageNote(stage=SERVICE, code="family_full",
+                                 detail=f"its story has {size} language versions, at most {family_max} are "
+                                        "linked: published as an original of its own",
+                                 data={"family": root, "size": size})
+
+
 def _release(event: ArticleEvent, item: dict[str, Any], snapshot: Snapshot, subscriptions: list[Subscription],
              rules: Rules, now: float, started: float | None) -> Plan:
     env = event.envelope
@@ -155,12 +174,15 @@ def _release(event: ArticleEvent, item: dict[str, Any], snapshot: Snapshot, subs
             topic_prefix=rules.topic_prefix))
     meta[RECIPIENTS] = recipients_after(stored.meta if stored is not None else None, matched, subscriptions,
                                         most=rules.recipients_max)
+    root, refused = _family_with_room(event, snapshot, rules.family_max)
+    if refused is not None:
+        meta["notes"] = [*meta.get("notes", []), refused.model_dump()]
     notice = replace(notice, recipients=meta[RECIPIENTS])
     records = kafka_records(notice, matched, published_topic=rules.published_topic, topic_prefix=rules.topic_prefix)
     chosen = {s.name for s in matched}
     write = Write(article_id=env.article_id, item=item, meta=meta, digest=notice.digest, entry=notice.entry(),
                   deliveries=deliveries(notice, subscriptions, chosen, rules.keys, known=stored is not None),
-                  root=family_root(event, snapshot), score_ms=int(now * 1000))
+                  root=root, score_ms=int(now * 1000), family_full=refused.data["family"] if refused else "")
     trend = TrendCount(event.article.uri, env.enrichment, env.received_at) if deferred else None
     return Plan(notice.signal, "published", records=records, writes=[write], trend_count=trend,
                 fanout=[s.name for s in subscriptions if s.name in chosen],

@@ -3,7 +3,8 @@ still read.
 
 The kill notice itself carries only the story's uri, version and ``pubStatus``;
 the live streams (the SSE history a client can replay with ``Last-Event-ID``) lose
-every earlier entry of the story; the read model keeps no enrichment of it.
+every earlier entry of the story, found by the ids its writes remembered; the read
+model keeps no enrichment of it.
 """
 from __future__ import annotations
 
@@ -11,20 +12,26 @@ from typing import Any
 
 from shared.trends import COUNTED
 
-# KEYS: the live streams to purge. ARGV[1]: the killed article id.
-# Scans each stream (capped at WIRE_LIVE_STREAM_MAX entries) and deletes the story's entries.
+# A story's item hash remembers its entries in each live stream: the field
+# ``live:<stream key>``, the entry ids newest last, space-separated (the read model's
+# write keeps them, :mod:`services.publishing.read_model.writer`). A kill deletes
+# exactly those: scanning the streams for the story would make every kill, even of a
+# uri never published, read every subscriber's whole history (items included).
+# KEYS[1]: the killed story's item hash; KEYS[2..]: the live streams to purge of it.
+# Deletes the entries remembered for each, then forgets every remembered entry (those
+# of a stream not named went with a deleted subscription). Returns how many it deleted.
 PURGE_LIVE = """
 local removed = 0
-for _, key in ipairs(KEYS) do
-  for _, entry in ipairs(redis.call('XRANGE', key, '-', '+')) do
-    local fields = entry[2]
-    for i = 1, #fields, 2 do
-      if fields[i] == 'article_id' and fields[i + 1] == ARGV[1] then
-        redis.call('XDEL', key, entry[1])
-        removed = removed + 1
-      end
-    end
+for i = 2, #KEYS do
+  local ids = redis.call('HGET', KEYS[1], 'live:' .. KEYS[i])
+  if ids then
+    local list = {}
+    for id in string.gmatch(ids, '%S+') do list[#list + 1] = id end
+    removed = removed + redis.call('XDEL', KEYS[i], unpack(list))
   end
+end
+for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if string.sub(field, 1, 5) == 'live:' then redis.call('HDEL', KEYS[1], field) end
 end
 return removed
 """

@@ -25,15 +25,27 @@ class PublishingSettings(WireSettings):
     # endpoint is paused for the cool-down (its items wait in its outbox meanwhile).
     webhook_breaker_threshold: int = 3
     webhook_breaker_cooldown_s: float = 60.0
+    # Entries one webhook outbox holds (each holds its item): past this, the newest not
+    # yet started on go to the webhook DLQ with reason "outbox_full" (a receiver that
+    # keeps answering 503 with Retry-After: 300 takes ~25 min an entry; the wire does not wait).
+    outbox_max: int = Field(10_000, ge=1)
     # How often the embargo scheduler looks for items due for release.
     embargo_poll_s: float = 0.5
     # Entries kept per subscription: live stream (SSE resume window), feed, delivery log.
     live_stream_max: int = 1_000
     feed_size: int = 500
     delivery_log_size: int = 1_000
+    # Entries of one story kept per live stream (its latest versions): the ids its kill
+    # deletes, remembered with the story. A newer version past this many deletes the
+    # story's oldest entry there (superseded N times over: nothing a replay needs).
+    live_entries_per_story: int = Field(32, ge=1)
     # Names of the subscriptions a story reached kept with it, for its kill to reach them
     # all; past this many, its kill goes to every subscription (services/publishing/recipients.py).
     recipients_max: int = Field(256, ge=1)
+    # Language versions one story's family holds: an item a provider links to a full one
+    # is published as an original of its own (its kill, and /languages, walk the family).
+    # Machine translations always join their original's.
+    family_max: int = Field(64, ge=1)
     # The trend windows, as enrichment's (same variables): a story released from
     # embargo is counted into the window of its receive time.
     # Where subscribers reach the gateway: associations link to their items there.

@@ -2,6 +2,7 @@
 :class:`Snapshot` that :func:`services.publishing.plan.plan` decides from."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +11,10 @@ from services.publishing.subscriptions import SubscriptionCache
 from shared.codec import decode
 from shared.events import ArticleEvent, Signal, article_id_for
 from shared.read_model import ReadModel, StoredItem
+
+log = logging.getLogger(__name__)
+# SSCAN rounds one walk of a story's language versions may take (each asks for the rest).
+_WALK_ROUNDS = 8
 
 
 @dataclass(frozen=True)
@@ -30,13 +35,19 @@ class Snapshot:
     # The story registry's owner of each of those versions' uris (absent: none known,
     # as for a machine translation, which no provider submitted).
     family_owners: dict[str, str] = field(default_factory=dict)
+    # For an item in no family yet that links to stories which are: how many language
+    # versions each of their families has (a full one takes no more).
+    family_sizes: dict[str, int] = field(default_factory=dict)
 
 
 async def read_snapshot(event: ArticleEvent, item: dict[str, Any], *, view: ReadModel,
-                        subscriptions: SubscriptionCache) -> Snapshot:
+                        subscriptions: SubscriptionCache, family_walk: int = 80) -> Snapshot:
     """Read, in one round trip, the subscriptions' version, the stored item, a held
     embargoed version and the family roots (the subscriptions reload when their
-    version moved); for a kill, then the story's language versions.
+    version moved); then, for an item joining a family, that family's size, and for a
+    kill, up to ``family_walk`` of the story's language versions (one round trip each
+    way, whatever the family's size: a bigger one, from before families were capped,
+    is walked no further and the kill says so in the log).
     Raises redis errors as they come (the caller makes them retriable)."""
     article_id, keys = event.envelope.article_id, view.keys
     uris = [event.article.uri, *translation_links(item)]
@@ -55,8 +66,23 @@ async def read_snapshot(event: ArticleEvent, item: dict[str, Any], *, view: Read
     family = []
     kill = event.envelope.signal is Signal.KILL or item.get("pubStatus") == "canceled"
     if kill and stored is not None and not stored.killed:
-        family = [(member, await view.stored(member) if member != article_id else stored)
-                  for member in await view.family_ids(stored.root or article_id)]
+        members = await _family_ids(view, stored.root or article_id, most=family_walk, uri=event.article.uri)
+        async with view.redis.pipeline(transaction=False) as pipe:
+            for member in members:
+                view.queue_stored(pipe, member)
+            rows = await pipe.execute()
+        family = [(member, view.parse_stored(row) if member != article_id else stored)
+                  for member, row in zip(members, rows)]
+    family_sizes = {}
+    # not in a family yet, untagged by translation (whose tag names the family), and
+    # linking to stories that are: the families it may join
+    linked = not kill and event.envelope.translation is None and roots and not roots[0]
+    joining = sorted({r.decode() for r in roots[1:] if r}) if linked else []
+    if joining:
+        async with view.redis.pipeline(transaction=False) as pipe:
+            for root in joining:
+                pipe.scard(keys.family(root))
+            family_sizes = dict(zip(joining, await pipe.execute()))
     family_owners = {}
     if family:
         members = [(member, other.meta["uri"]) for member, other in family if other is not None and other.meta.get("uri")]
@@ -67,4 +93,21 @@ async def read_snapshot(event: ArticleEvent, item: dict[str, Any], *, view: Read
         family_owners = {member: o.decode() for (member, _), o in zip(members, found_owners) if o}
     return Snapshot(stored=stored, held=decode(ArticleEvent, held) if held else None,
                     roots=[r.decode() if r else None for r in roots],
-                    owners=[o.decode() if o else None for o in owners], family=family, family_owners=family_owners)
+                    owners=[o.decode() if o else None for o in owners], family=family, family_owners=family_owners,
+                    family_sizes=family_sizes)
+
+
+async def _family_ids(view: ReadModel, root: str, *, most: int, uri: str) -> list[str]:
+    """Up to ``most`` ids of the language versions of the story ``root`` (sorted), read
+    with SSCAN: a family is capped when it grows (``WIRE_FAMILY_MAX``), but one that grew
+    before is not read whole into one kill."""
+    key, found, cursor = view.keys.family(root), set(), 0
+    for _ in range(_WALK_ROUNDS):
+        cursor, ids = await view.redis.sscan(key, cursor, count=most)
+        found.update(i.decode() for i in ids)
+        if cursor == 0 or len(found) >= most:
+            break
+    if cursor != 0 or len(found) > most:
+        log.warning("language family larger than a kill walks: the rest stays live",
+                    extra={"article_uri": uri, "stage": "publishing", "family": root, "walked": most})
+    return sorted(found)[:most]

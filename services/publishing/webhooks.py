@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import logging
 import random
+import re
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -81,19 +82,22 @@ def outcome_of(status: int | None) -> Outcome:
 
 def retry_after_s(value: str | None, *, now: float | None = None) -> float | None:
     """Seconds to wait from a Retry-After header (delay-seconds or an HTTP date);
-    None when absent or unreadable."""
+    None when absent or unreadable. Never raises: the value is the receiver's to
+    choose, and httpx decodes a header that is not ASCII as Latin-1 (``\xb2`` is "²",
+    which ``str.isdigit`` takes and ``float`` refuses)."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if _DELAY_SECONDS.fullmatch(value):
+        return float(value)  # inf past a float's range: the caller caps the wait
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        return None if when is None else max(0.0, when.timestamp() - (now or time.time()))
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - (now or time.time()))
+
+
+_DELAY_SECONDS = re.compile(r"[0-9]+")  # ASCII digits only (RFC 9110 delay-seconds)
 
 
 def backoff_s(attempt: int, *, base: float, cap: float) -> float:

@@ -8,9 +8,11 @@ import pytest
 from services.publishing.settings import PublishingSettings
 from shared.cache import Keys
 from shared.cloudevents import read_headers
+from shared.credentials import SecretBox
 from shared.events import Signal, article_id_for
 from shared.outbound.redact import url_reference
 from shared.read_model import ReadModel
+from shared.subscriptions import Subscription
 from tests.kafka_helpers import read_topic
 from tests.outbound_helpers import bomb_answer, drip_answer, gzip_bomb, peer, rss_mb, text_answer
 from tests.publishing_helpers import Publishing, Receiver, article_event, requests_before_sentinel
@@ -251,3 +253,109 @@ async def test_a_dripping_answer_ends_at_the_deadline_and_is_retried(publishing,
     assert entry["outcome"] == "retrying" and entry["http_status"] is None
     assert entry["error"].startswith("timeout:") and f"{pub_settings.webhook_timeout_s:g} s" in entry["error"]
     assert entry["duration_ms"] < pub_settings.webhook_timeout_s * 1000 + 5000  # a generous guard
+
+
+async def _dead_lettered(settings, count: int) -> list:
+    dead = await read_topic(settings.kafka_bootstrap, settings.webhook_dlq_topic, expect=count, timeout=1)
+    return dead if len(dead) >= count else []
+
+
+async def test_a_retry_after_that_is_no_ascii_number_costs_an_attempt_and_the_deliveries_go_on(publishing,
+                                                                                                 pub_settings):
+    """``Retry-After: \xb2`` (httpx reads the byte as "²", a digit to ``str.isdigit``,
+    nothing to ``float``) once made the worker die on the entry and read it again every
+    second, forever, counting no attempt. It is ignored: the backoff applies."""
+    with Receiver([503] * 4, retry_after="\xb2") as receiver:
+        await publishing.subscribe("odd", receiver.url)
+        await publishing.publish(article_event("urn:test:webhook:odd"))
+        [dead] = await eventually(lambda: _dead_lettered(pub_settings, 1), timeout=60, what="the entry in the DLQ")
+        requests = await requests_before_sentinel(publishing, receiver)  # the next item is delivered
+        assert [r["status"] for r in requests] == [503] * 4
+    reasons = read_headers(dead.headers)
+    assert dead.key == b"urn:test:webhook:odd"
+    assert (reasons["wire_dlq_reason"], reasons["wire_dlq_attempts"]) == ("exhausted", "4")
+    log = [e for e in await publishing.log("odd") if e["uri"] == "urn:test:webhook:odd"]
+    assert [(e["outcome"], e["http_status"]) for e in log] == [("retrying", 503)] * 3 + [("dead_lettered", 503)]
+
+
+async def test_a_delivery_failing_in_a_way_no_one_expected_is_retried_then_dead_lettered(publishing, pub_settings):
+    """A webhook secret sealed under another ``WIRE_SECRET_KEY`` (a key rotated without
+    resealing) cannot sign: each attempt fails, is counted, and the entry ends in the
+    DLQ with the error, rather than stopping the subscription's outbox for good."""
+    with Receiver() as receiver:
+        secret = "a-test-secret-of-some-length"
+        await publishing.store.put(Subscription(name="resealed", filter={}, outputs={"webhook": {
+            "url": receiver.url, "secret": secret, "sealed_secret": SecretBox("another-deployment").seal(secret)}}))
+        await publishing.publish(*(article_event(f"urn:test:webhook:resealed:{i}") for i in (1, 2)))
+        dead = await eventually(lambda: _dead_lettered(pub_settings, 2), timeout=60, what="both entries in the DLQ")
+        assert receiver.requests == []
+    assert sorted(d.key for d in dead) == [b"urn:test:webhook:resealed:1", b"urn:test:webhook:resealed:2"]
+    for record in dead:
+        reasons = read_headers(record.headers)
+        assert (reasons["wire_dlq_reason"], reasons["wire_dlq_attempts"]) == ("exhausted", "4")
+        assert reasons["wire_dlq_error_message"].startswith(
+            "unexpected: ValueError: webhook secret sealed with another")
+    log = await publishing.log("resealed")
+    assert [e["outcome"] for e in log] == (["retrying"] * 3 + ["dead_lettered"]) * 2
+
+
+async def test_an_outbox_past_its_bound_sends_the_newest_entries_to_the_dlq(pub_settings):
+    """A receiver answering 503 with Retry-After: 300 takes one entry in 25 minutes: the
+    outbox keeps ``outbox_max`` entries, the rest go to the DLQ (reason outbox_full)
+    while the worker waits. Every item is in one of the two, none in both."""
+    bounded = pub_settings.model_copy(update={"outbox_max": 3})
+    service = Publishing(bounded)
+    service.start()
+    try:
+        with Receiver(default=503, retry_after="300") as receiver:
+            await service.subscribe("slow", receiver.url)
+            uris = [f"urn:test:webhook:full:{i}" for i in range(8)]
+            await service.publish(*(article_event(uri) for uri in uris))
+            view = ReadModel(service.redis, Keys(bounded.topic_prefix))
+            for uri in uris:
+                await eventually(lambda uri=uri: view.stored(article_id_for(uri)), what=f"{uri} published")
+            await eventually(lambda: _queued(service.store, "slow", 3), timeout=60, what="the outbox back to its bound")
+            dead = await read_topic(bounded.kafka_bootstrap, bounded.webhook_dlq_topic, expect=5)
+            queued = [f[b"uri"] for _, f in await service.redis.xrange(service.store.keys.outbox("slow"))]
+            assert len(receiver.requests) == 1  # the first entry, waiting out its Retry-After
+        assert len(dead) == 5 and len(queued) == 3
+        assert sorted([d.key for d in dead] + queued) == sorted(uri.encode() for uri in uris)
+        for record in dead:
+            reasons = read_headers(record.headers)
+            assert (reasons["wire_dlq_reason"], reasons["wire_dlq_subscription"]) == ("outbox_full", "slow")
+            assert reasons["wire_dlq_attempts"] == "0"
+        assert sum(e["outcome"] == "dead_lettered" for e in await service.log("slow")) == 5
+    finally:
+        await service.stop()
+        await service.redis.aclose()
+
+
+async def _queued(store, name: str, count: int) -> bool:
+    return (await store.webhook_status(name))["queued"] == count
+
+
+async def test_a_backlog_past_the_bound_read_in_one_batch_is_delivered_or_dead_lettered_never_both(pub_settings):
+    """A replica takes over an outbox already past its bound (the lease was another's
+    while the items came) and reads it in one batch: the newest past the bound go to the
+    DLQ, and the worker does not deliver them when their turn in the batch comes."""
+    bounded = pub_settings.model_copy(update={"outbox_max": 3})
+    service = Publishing(bounded)
+    service.start()
+    try:
+        with Receiver() as receiver:
+            lease = service.store.keys.outbox_lease("backlog")
+            await service.redis.set(lease, "another-replica#0", px=120_000)  # no worker of ours delivers
+            await service.subscribe("backlog", receiver.url)
+            uris = [f"urn:test:webhook:backlog:{i}" for i in range(8)]
+            await service.publish(*(article_event(uri) for uri in uris))
+            await eventually(lambda: _queued(service.store, "backlog", 8), timeout=60, what="the backlog queued")
+            queued = [f[b"uri"] for _, f in await service.redis.xrange(service.store.keys.outbox("backlog"))]
+            await service.redis.delete(lease)  # the other replica is gone: ours takes the queue over
+            dead = await eventually(lambda: _dead_lettered(bounded, 5), timeout=60, what="the overflow in the DLQ")
+            delivered = await requests_before_sentinel(service, receiver)
+        assert sorted(d.key for d in dead) == sorted(queued[3:])  # the newest five
+        assert [r["headers"]["x-wire-uri"].encode() for r in delivered] == queued[:3]
+        assert {read_headers(d.headers)["wire_dlq_reason"] for d in dead} == {"outbox_full"}
+    finally:
+        await service.stop()
+        await service.redis.aclose()

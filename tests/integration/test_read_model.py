@@ -5,7 +5,7 @@ import orjson
 import pytest
 
 from shared.cache import Keys, connect
-from services.publishing.read_model import ReadModelWriter
+from services.publishing.read_model import Delivery, ReadModelWriter
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +35,10 @@ async def test_a_live_write_is_one_transaction_and_needs_no_cached_script(settin
     model = ReadModelWriter(redis, keys)
     live = keys.subscriptions.live("script-test")
     try:
-        await redis.xadd(live, {"article_id": "s1", "event": "old"})
+        async with redis.pipeline(transaction=True) as pipe:  # an earlier version of s1, on its live stream
+            await model.stage_live(pipe, "s1", {"uri": "u-s1", "version": "0"}, {"n": 0}, digest="d0", root="",
+                                   score_ms=0, entry={"article_id": "s1"}, deliveries=[Delivery(live=live)])
+            await pipe.execute()
         await redis.xadd(live, {"article_id": "other", "event": "keep"})
         await redis.script_flush()
         async with redis.pipeline(transaction=True) as pipe:

@@ -193,6 +193,9 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
                                                           and owners.get(u) == owner)]
                     root = (links[0] if role == "translation" and links else article_id if role == "original"
                             else await view.root_for(article_id, links))
+                    if role is None and root != article_id and await _full(redis, keys.family(root), article_id,
+                                                                           settings.family_max):
+                        root = article_id  # as publishing decided: a full family takes no more links
                     score = int(story.published_at * 1000) or int(time.time() * 1000)
                     await view.stage_live(pipe, article_id, item, meta, digest="rebuilt", root=root, score_ms=score)
                     for sub in subscriptions:
@@ -241,6 +244,15 @@ async def _count_released(redis, keys: Keys, uri: str, record: dict[str, Any], s
         received_at=datetime.fromtimestamp(float(record.get("at", 0)), timezone.utc),
         window_s=settings.trend_window_s, keep_s=settings.trend_window_s * settings.trend_windows_kept)
     return int(counted_now)
+
+
+async def _full(redis, family: str, article_id: str, most: int) -> bool:
+    """Whether ``family`` holds ``most`` language versions already, ``article_id`` not among them."""
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.sismember(family, article_id)
+        pipe.scard(family)
+        member, size = await pipe.execute()
+    return not member and size >= most
 
 
 def _iso(ts: float) -> str | None:

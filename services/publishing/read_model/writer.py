@@ -40,14 +40,32 @@ return 1
 # webhook outbox.
 # ARGV: 1 id, 2 version, 3 item, 4 meta, 5 digest, 6 root, 7 score ms, 8 recent size,
 # 9 state, 10 live stream max, 11 feed size, 12 n entry fields, 13 the subscriptions'
-# version the deliveries were chosen by ('' none), 14.. field/value pairs, then per
-# delivery: feed mode (a add, r remove, n none), live 0/1, outbox 0/1.
+# version the deliveries were chosen by ('' none), 14 entries of the story kept per live
+# stream, 15.. field/value pairs, then per delivery: feed mode (a add, r remove, n
+# none), live 0/1, outbox 0/1.
 # The item (ARGV[3]) is the "body" of every stream entry: sent once, written N times.
+# A live item's entry ids are remembered in its hash ('live:<stream>', see retraction), for its
+# kill to delete them without reading the streams; past ARGV[14] of them in one stream,
+# the story's oldest entry there is deleted (its later versions are there), so what is
+# remembered is all there is and stays bounded.
 # Writes nothing and returns -1 when the subscriptions changed since they were chosen
 # (a narrowed filter must not get an item routed by the old one: decide again).
 _WRITE = """
 if ARGV[13] ~= '' and (redis.call('GET', KEYS[6]) or '0') ~= ARGV[13] then return -1 end
-local id, state = ARGV[1], ARGV[9]
+local id, state, keep = ARGV[1], ARGV[9], tonumber(ARGV[14])
+local function remember(stream, added)
+  local field = 'live:' .. stream
+  local ids = redis.call('HGET', KEYS[1], field)
+  ids = ids and (ids .. ' ' .. added) or added
+  local _, spaces = string.gsub(ids, ' ', '')
+  while spaces >= keep do
+    local cut = string.find(ids, ' ', 1, true)
+    redis.call('XDEL', stream, string.sub(ids, 1, cut - 1))
+    ids = string.sub(ids, cut + 1)
+    spaces = spaces - 1
+  end
+  redis.call('HSET', KEYS[1], field, ids)
+end
 if state == 'live' then
   redis.call('HSET', KEYS[1], 'version', ARGV[2], 'item', ARGV[3], 'meta', ARGV[4], 'digest', ARGV[5],
              'state', state, 'root', ARGV[6])
@@ -65,10 +83,10 @@ end
 redis.call('INCR', KEYS[5])
 local n = tonumber(ARGV[12])
 local entry = {}
-for i = 14, 13 + 2 * n do entry[#entry + 1] = ARGV[i] end
+for i = 15, 14 + 2 * n do entry[#entry + 1] = ARGV[i] end
 entry[#entry + 1] = 'body'
 entry[#entry + 1] = ARGV[3]
-local a = 14 + 2 * n
+local a = 15 + 2 * n
 local k = 7
 local feed_size = tonumber(ARGV[11])
 while a + 2 <= #ARGV do
@@ -82,7 +100,8 @@ while a + 2 <= #ARGV do
     redis.call('ZREM', KEYS[k], id)
   end
   if live == '1' then
-    redis.call('XADD', KEYS[k + 1], 'MAXLEN', '~', ARGV[10], '*', unpack(entry))
+    local added = redis.call('XADD', KEYS[k + 1], 'MAXLEN', '~', ARGV[10], '*', unpack(entry))
+    if state == 'live' then remember(KEYS[k + 1], added) end
   end
   if outbox == '1' then
     redis.call('XADD', KEYS[k + 2], '*', unpack(entry))
@@ -112,11 +131,12 @@ class ReadModelWriter(ReadModel):
     together or not at all."""
 
     def __init__(self, redis: Redis, keys: Keys, *, recent_size: int = 1000, live_max: int = 1000,
-                 feed_size: int = 500) -> None:
+                 feed_size: int = 500, live_per_story: int = 32) -> None:
         super().__init__(redis, keys)
         self.recent_size = recent_size
         self.live_max = live_max
         self.feed_size = feed_size
+        self.live_per_story = live_per_story
         # Scripts queued on a pipeline go as EVAL with their text, not as a redis-py
         # Script: a pipeline holding a Script asks SCRIPT EXISTS before every execute, a
         # round trip more per published item (6 % of publishing's CPU in a profile);
@@ -160,9 +180,11 @@ class ReadModelWriter(ReadModel):
                           entry=entry, deliveries=deliveries, routed_by=routed_by)
 
     async def stage_purge_live(self, pipe, article_id: str, streams: list[str]) -> None:
-        """Queue the removal of ``article_id``'s entries from the live ``streams``."""
+        """Queue the removal of ``article_id``'s entries from the live ``streams``: those
+        its writes remembered (one HGET and one XDEL per stream, whatever their length);
+        whatever it remembered of other streams is forgotten."""
         if streams:
-            pipe.eval(PURGE_LIVE, len(streams), *streams, article_id)
+            pipe.eval(PURGE_LIVE, 1 + len(streams), self.keys.article(article_id), *streams)
 
     async def _stage(self, pipe, article_id, item, meta, *, digest, root, score_ms, state, entry, deliveries,
                      routed_by) -> None:
@@ -171,7 +193,7 @@ class ReadModelWriter(ReadModel):
         fields = [x for kv in (entry or {}).items() for x in kv]
         args = [article_id, item.get("version", "1"), orjson.dumps(item), orjson.dumps(meta, default=str), digest,
                 root, score_ms, self.recent_size, state, self.live_max, self.feed_size, len(fields) // 2,
-                "" if routed_by is None else str(routed_by), *fields]
+                "" if routed_by is None else str(routed_by), self.live_per_story, *fields]
         for d in deliveries:
             keys += [d.feed or keys[0], d.live or keys[0], d.outbox or keys[0]]
             args += [d.feed_mode if d.feed else "n", 1 if d.live else 0, 1 if d.outbox else 0]

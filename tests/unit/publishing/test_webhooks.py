@@ -49,3 +49,16 @@ def test_backoff_doubles_with_jitter_and_is_capped():
     for attempt, middle in ((1, 1.0), (2, 2.0), (3, 4.0)):
         assert 0.8 * middle <= backoff_s(attempt, base=1.0, cap=60) <= 1.2 * middle
     assert backoff_s(20, base=1.0, cap=60) <= 72
+
+
+@pytest.mark.parametrize("value", ["\xb2", "²", "٣", "1²", "+5", "5.5", "-1", "Wed, 21 Oct 10000 07:28:00 GMT",
+                                   "Wed, 21 Oct 2015 07:28:00 +9999", "\x00"])
+def test_a_retry_after_that_is_not_ascii_digits_or_a_date_is_ignored(value):
+    """httpx decodes a header byte that is not ASCII as Latin-1: ``\\xb2`` is "²", a
+    digit to ``str.isdigit`` and nothing to ``float``."""
+    assert retry_after_s(value) is None
+
+
+def test_a_retry_after_past_any_float_is_a_wait_the_caller_caps():
+    assert retry_after_s("9" * 400) == float("inf")
+    assert retry_after_s(" 42 ") == 42.0

@@ -1,0 +1,90 @@
+"""The webhook workers of a publishing process: one per subscription that has a
+webhook (:class:`~services.publishing.outbox.WebhookWorker`), started, updated and
+stopped as the subscriptions change, and the dead-letter function they share."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import httpx
+
+from services.publishing.outbox import WebhookWorker, field_text
+from services.publishing.settings import PublishingSettings
+from services.publishing.webhooks import Attempt
+from shared.stopping import sleep_until
+from shared.subscriptions import Subscription, SubscriptionKeys
+
+log = logging.getLogger(__name__)
+
+
+class WebhookDispatcher:
+    """Starts a worker per subscription that has a webhook, and stops or updates the
+    workers when the subscriptions change."""
+
+    def __init__(self, *, redis, keys: SubscriptionKeys, client: httpx.AsyncClient, dead_letter,
+                 settings: PublishingSettings) -> None:
+        self.redis, self.keys, self.client = redis, keys, client
+        self.dead_letter, self.settings = dead_letter, settings
+        self.workers: dict[str, tuple[WebhookWorker, asyncio.Event, asyncio.Task]] = {}
+
+    async def sync(self, subscriptions: list[Subscription]) -> None:
+        wanted = {s.name: s for s in subscriptions if s.outputs.webhook is not None}
+        for name in list(self.workers):
+            if name not in wanted:
+                worker, stop, task = self.workers.pop(name)
+                stop.set()
+                task.cancel()
+                # the subscription (or its webhook) is gone: so are its pending deliveries
+                await asyncio.gather(task, return_exceptions=True)
+                await self.redis.delete(self.keys.outbox(name))
+        for name, sub in wanted.items():
+            if name in self.workers and not self.workers[name][2].done():
+                worker = self.workers[name][0]
+                # of a version the worker cannot tell from its own copy's: it re-reads before its next POST
+                worker.subscription, worker.version = sub, None
+                continue
+            worker = WebhookWorker(sub, redis=self.redis, keys=self.keys, client=self.client,
+                                   dead_letter=self.dead_letter, settings=self.settings)
+            stop = asyncio.Event()
+            task = asyncio.create_task(self._supervise(worker, stop), name=f"webhook:{name}")
+            self.workers[name] = (worker, stop, task)
+
+    async def _supervise(self, worker: WebhookWorker, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await worker.run(stop)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - e.g. a Redis hiccup: start the worker again
+                log.error("webhook worker failed, restarting", extra={"subscription": worker.name,
+                                                                      "error": repr(exc)})
+                await sleep_until(stop, 1.0)
+
+    async def close(self) -> None:
+        for _, stop, task in self.workers.values():
+            stop.set()
+        await asyncio.gather(*(task for _, _, task in self.workers.values()), return_exceptions=True)
+
+
+
+def kafka_dead_letter(producer, topic: str):
+    """The dead-letter function of the workers: the body to ``topic`` (keyed by uri)
+    with the reason in ``wire_dlq_*`` headers, like the stages' DLQs. The webhook is
+    named by the subscription and ``wire_dlq_webhook``, its URL's reference (scheme,
+    host, SHA-256): the URL itself may hold the secret."""
+
+    async def dead_letter(sub: Subscription, fields, attempt: int, result: Attempt, reason: str) -> None:
+        reasons = {
+            "wire_dlq_stage": "publishing.webhook", "wire_dlq_subscription": sub.name,
+            "wire_dlq_webhook": sub.outputs.webhook.reference if sub.outputs.webhook else "",
+            "wire_dlq_reason": reason, "wire_dlq_http_status": str(result.status or ""),
+            "wire_dlq_error_message": (result.error or "")[:2000], "wire_dlq_attempts": str(attempt),
+            "wire_dlq_failed_at": str(time.time()), "wire_signal": field_text(fields, b"signal"),
+            "wire_article_id": field_text(fields, b"article_id"),
+        }
+        await producer.send_and_wait(topic, fields.get(b"body"), key=fields.get(b"uri"),
+                                     headers=[(k, v.encode()) for k, v in reasons.items()])
+
+    return dead_letter
