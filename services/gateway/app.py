@@ -1,11 +1,14 @@
 """The gateway's FastAPI application: composition root and lifespan."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
 from services.gateway import problems, unavailable
+from services.gateway.event_stream import SubscriptionStreams
+from services.gateway.json_body import document_json_bodies
 from services.gateway.query_params import document_parameters_plainly, refuse_repeated_single_values
 from services.gateway.request_limits import RequestLimits
 from services.gateway.routes import articles, dashboard, health, ops
@@ -15,6 +18,8 @@ from services.gateway.settings import GatewaySettings
 from services.gateway.stream_slots import StreamSlots
 from shared.bus import make_producer
 from shared.cache import Keys, connect
+from shared.formats import parse
+from shared.formats.base import ParsedItem
 from shared.identity import StoryRegistry
 from shared.parse_pool import ParsePool
 from shared.parsed_payload import PayloadSeal
@@ -23,7 +28,10 @@ from shared.topics import Topics
 from shared.withdrawals import Withdrawals
 
 
-def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+def create_app(settings: GatewaySettings | None = None, *,
+               parse_fn: Callable[..., list[ParsedItem]] = parse) -> FastAPI:
+    """The gateway. ``parse_fn``: what the parse workers run (a module-level function;
+    tests pass one of their own)."""
     settings = settings or GatewaySettings()
 
     @asynccontextmanager
@@ -35,7 +43,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         stream_redis = connect(settings.redis_url, timeout_s=settings.redis_timeout_s + stream.BLOCK_MS / 1000,
                                retries=settings.redis_retries, max_connections=settings.stream_max)
         parse_pool = ParsePool(workers=settings.parse_workers, timeout_s=settings.parse_timeout_s,
-                               max_tasks=settings.parse_max_tasks, max_rss_mb=settings.parse_worker_max_mb)
+                               max_tasks=settings.parse_max_tasks, max_rss_mb=settings.parse_worker_max_mb,
+                               parse_fn=parse_fn, spare_workers=settings.parse_spare_workers,
+                               max_per_provider=settings.parse_max_per_provider,
+                               max_waiting=settings.parse_max_waiting)
         await producer.start()
         keys = Keys(settings.topic_prefix)
         app.state.producer = producer
@@ -46,7 +57,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.payload_seal = PayloadSeal(settings.secret_key, max_record_bytes=settings.max_record_bytes)
         app.state.keys = keys
         app.state.read_model = ReadModel(redis, keys)
-        app.state.registry = StoryRegistry(redis, keys)
+        app.state.registry = StoryRegistry(redis, keys, settings.uri_owners)
         app.state.withdrawals = Withdrawals(redis, settings.topic_prefix)
         try:
             yield
@@ -66,7 +77,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.settings = settings
     problems.install(app)  # every error answers the documented Problem body
     document_parameters_plainly(app)
+    document_json_bodies(app)  # bodies are read after authentication, not as FastAPI parameters
     app.state.topics = Topics(settings.topic_prefix)
+    app.state.subscription_streams = SubscriptionStreams(settings.stream_max_per_subscription)
     # Added last = runs first: limits come before any route, authentication or parsing.
     app.add_middleware(StreamSlots, total=settings.stream_max, per_token=settings.stream_max_per_token,
                        retry_after_s=settings.retry_after_s)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from shared.settings import WireSettings
 
@@ -34,6 +34,9 @@ class GatewaySettings(WireSettings):
     # Kafka record (max_record_bytes) with room for the headers.
     max_body_bytes: int = 5 * 1024 * 1024
     max_header_bytes: int = 16 * 1024
+    # A subscription's JSON body (POST/PUT /v1/subscriptions): a filter and outputs are
+    # small, so a large body is a mistake or an attack (413 past it).
+    max_subscription_body_bytes: int = 64 * 1024
     max_idempotency_key_chars: int = 200
     kafka_timeout_s: float = 10.0
     # Connect and reply timeout of every Redis command (503 past it), and retries on a
@@ -53,9 +56,22 @@ class GatewaySettings(WireSettings):
     # connections (one each), so they never take the rest of the API's.
     stream_max: int = 200
     stream_max_per_token: int = 20
+    # ... and per subscription (a subscription has many tokens, and the operator's key
+    # reads every subscription): 503 past it.
+    stream_max_per_subscription: int = 20
+    # A stream whose client takes no data for this long is closed (its slot freed).
+    stream_send_timeout_s: float = 30.0
     # How long an Idempotency-Key's answer is replayed.
     idempotency_ttl_s: int = 24 * 3600
     max_bulk_articles: int = 500
+    # How the parse workers (WIRE_PARSE_WORKERS) are shared among providers: a provider
+    # runs at most WIRE_PARSE_WORKERS - parse_spare_workers parses at once (at least one),
+    # so one provider's slow payloads leave a worker to the others; it may have at most
+    # parse_max_per_provider payloads parsing or waiting (429 too_many_parses past it),
+    # and at most parse_max_waiting payloads wait for a worker overall (503 parse_queue_full).
+    parse_spare_workers: int = Field(1, ge=0)
+    parse_max_per_provider: int = Field(16, ge=1)
+    parse_max_waiting: int = Field(64, ge=1)
     # Key of the subscription admin API (Authorization: Bearer <key>). Without one the
     # gateway uses "dev-admin-key", only while it listens on loopback.
     admin_key: str | None = None

@@ -94,6 +94,47 @@ def test_a_50mb_body_is_refused_before_the_key_is_checked(pipeline, example_arti
         assert answer.json()["error"] == "payload_too_large"
 
 
+def unparseable_empty_lists() -> bytes:
+    """Just under 5 MiB of ``{"articles": [[], [], …`` never closed: parsing it builds
+    1.7 million lists (~200 MB, about a second of the event loop) before it fails."""
+    head = b'{"articles": ['
+    return head + b"[]," * ((5 * MB - len(head) - 64) // 3)
+
+
+def throttle(client: httpx.Client, url: str) -> None:
+    """Fail authentication from ``client``'s address until the gateway throttles it."""
+    for _ in range(100):  # 20 failures a minute: at most two windows' worth
+        guess = client.post(f"{url}/v1/articles", content=b"x", headers={"Authorization": "Bearer guess"})
+        if guess.status_code == 429:
+            return
+    raise AssertionError("the address was never throttled")
+
+
+@pytest.mark.parametrize("path, address", [("/v1/articles/bulk", "127.0.0.5"), ("/v1/subscriptions", "127.0.0.6")])
+def test_a_json_body_without_a_key_or_from_a_throttled_address_is_refused_unparsed(pipeline, example_article,
+                                                                                    path, address):
+    body = unparseable_empty_lists()
+    url = pipeline.gateway_url
+    headers = {"Content-Type": "application/json"}
+
+    def attack():
+        # the attacker's own address: the throttle it earns must not reach anyone else
+        with httpx.Client(transport=httpx.HTTPTransport(local_address=address), timeout=60) as client:
+            anonymous = [client.post(f"{url}{path}", content=body, headers=headers) for _ in range(4)]
+            wrong_key = client.post(f"{url}{path}", content=body, headers={**headers, "Authorization": "Bearer nope"})
+            throttle(client, url)
+            throttled = client.post(f"{url}{path}", content=body, headers={**headers, **AUTH})
+        return anonymous, wrong_key, throttled
+
+    # under_attack checks that no gateway process grew by 100 MB: parsing one of these would
+    anonymous, wrong_key, throttled = under_attack(pipeline, example_article, attack)
+    # a parsed body would have answered 422 (it is no JSON): these never were
+    assert [(a.status_code, a.json()["error"]) for a in anonymous] == [(401, "unauthorized")] * 4
+    assert (wrong_key.status_code, wrong_key.json()["error"]) in {(401, "unauthorized"), (429, "auth_throttled")}
+    assert (throttled.status_code, throttled.json()["error"]) == (429, "auth_throttled")
+    assert int(throttled.headers["Retry-After"]) > 0
+
+
 def tiny_bulk(entries: int) -> bytes:
     return orjson.dumps({"articles": [{"contentType": "text/plain", "body": "x"}] * entries})
 

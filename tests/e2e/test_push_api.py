@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import base64
+import json
 import sys
+import uuid
 
 import httpx
 import pytest
@@ -14,16 +16,31 @@ from tests.e2e.client import AUTH, wait_published
 pytestmark = pytest.mark.e2e
 
 
-def test_idempotency_key_replays_the_first_answer(pipeline):
-    headers = {**AUTH, "Content-Type": "text/plain", "Idempotency-Key": "feed-42-item-1"}
-    first = httpx.post(f"{pipeline.gateway_url}/v1/articles", content=synthetic_article(8000, words=80),
-                       headers=headers, timeout=10)
+def test_idempotency_key_replays_the_first_answer_to_the_same_article_only(pipeline):
+    key = f"feed-42-item-{uuid.uuid4().hex[:8]}"
+    headers = {**AUTH, "Content-Type": "text/plain", "Idempotency-Key": key}
+    article = synthetic_article(8000, words=80)
+    first = httpx.post(f"{pipeline.gateway_url}/v1/articles", content=article, headers=headers, timeout=10)
     assert first.status_code == 202
-    retry = httpx.post(f"{pipeline.gateway_url}/v1/articles", content=synthetic_article(8001, words=80),
-                       headers=headers, timeout=10)
+    retry = httpx.post(f"{pipeline.gateway_url}/v1/articles", content=article, headers=headers, timeout=10)
     assert retry.status_code == 202
     assert retry.json() == first.json()
     assert retry.headers["Idempotency-Replayed"] == "true"
+
+    # another article (or the same bytes as another media type) under the same key is refused,
+    # not answered with the first one's id and dropped
+    other = synthetic_article(8001, words=80)
+    for body, content_type in ((other, "text/plain"), (article, "text/html")):
+        reused = httpx.post(f"{pipeline.gateway_url}/v1/articles", content=body, timeout=10,
+                            headers={**headers, "Content-Type": content_type})
+        assert reused.status_code == 422, reused.text
+        assert reused.json()["error"] == "idempotency_key_reused"
+        assert "Idempotency-Replayed" not in reused.headers
+    # with a key of its own it is accepted, as itself
+    fresh = httpx.post(f"{pipeline.gateway_url}/v1/articles", content=other, timeout=10,
+                       headers={**headers, "Idempotency-Key": f"{key}-b"})
+    assert fresh.status_code == 202 and fresh.json()["id"] != first.json()["id"]
+    wait_published(pipeline.gateway_url, fresh.json()["id"])
 
 
 def test_bulk_submission_answers_each_article(pipeline):
@@ -42,6 +59,28 @@ def test_bulk_submission_answers_each_article(pipeline):
     assert [r["status"] for r in result["results"]] == [202, 202, 415, 422]
     assert result["results"][3]["body"]["where"] == "articles[3].bodyBase64"
     for accepted in result["results"][:2]:
+        wait_published(pipeline.gateway_url, accepted["body"]["id"])
+
+
+def test_a_bulk_entry_that_is_no_text_answers_422_alone_and_the_others_go_on(pipeline):
+    # JSON may escape a lone surrogate ("\\ud800"); no text has one. Those entries are
+    # answered 422 each, in their place; the entries around them are accepted as usual.
+    body = json.dumps({"articles": [
+        {"contentType": "text/plain", "body": synthetic_article(8150, words=80)},
+        {"contentType": "text/plain", "body": "Harbour strike\n\nDock workers \ud800 returned."},
+        {"contentType": "text/plain\udfff", "body": synthetic_article(8151, words=80)},
+        {"contentType": "text/plain", "body": synthetic_article(8152, words=80)},
+    ]})  # ensure_ascii: the surrogates travel as escapes
+    assert "\\ud800" in body
+    response = httpx.post(f"{pipeline.gateway_url}/v1/articles/bulk", content=body.encode(), timeout=15,
+                          headers={**AUTH, "Content-Type": "application/json"})
+    assert response.status_code == 207, response.text
+    result = response.json()
+    assert (result["accepted"], result["failed"]) == (2, 2)
+    assert [r["status"] for r in result["results"]] == [202, 422, 422, 202]
+    assert [r["body"].get("where") for r in result["results"][1:3]] == ["articles[1].body", "articles[2].contentType"]
+    assert "lone surrogate" in result["results"][1]["body"]["detail"]
+    for accepted in (result["results"][0], result["results"][3]):
         wait_published(pipeline.gateway_url, accepted["body"]["id"])
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,10 +13,11 @@ from redis.exceptions import RedisError
 
 from services.gateway.answers import BulkAnswer, NinjsItem, Submitted, SubmittedFeed
 from services.gateway.deps import ProducerDep, ReadModelDep, ReaderDep, SettingsDep, TopicsDep
-from services.gateway.idempotency import remember, replayed
+from services.gateway.idempotency import fingerprint, remember, replayed
+from services.gateway.json_body import build, documents, parse_json
 from services.gateway.problems import errors
 from services.gateway.ratelimit import RateLimitedProvider, charge
-from services.gateway.submissions import Answer, accept, problem
+from services.gateway.submissions import CLIENT_GONE, Answer, accept, parse_while_connected, problem
 from shared.formats import MEDIA_TYPES
 
 log = logging.getLogger(__name__)
@@ -35,14 +36,20 @@ once the payload is durably on Kafka — or, for a story already known with the 
 a feed answers `{{"items": [...]}}`. **401** without a valid key, **413** over the size limit,
 **415** for a media type or payload no parser reads, **422** when the payload cannot be read
 (the message names the problem and `where`: line, byte or field), **429** over the key's rate
-limit, counted in articles (see Retry-After), **503** when the article was not accepted
-(Kafka or Redis unavailable; see Retry-After): it will not be published unless sent again.
-An `Idempotency-Key` header makes a retry get the first answer again."""
+limit, counted in articles (`rate_limited`), or while the provider already has
+`WIRE_PARSE_MAX_PER_PROVIDER` payloads being parsed (`too_many_parses`; see Retry-After),
+**503** when the article was not accepted (Kafka or Redis unavailable, or too many payloads
+from every provider waiting to be parsed: `parse_queue_full`; see Retry-After): it will not be
+published unless sent again.
+An `Idempotency-Key` header makes a retry of the same article (same body and Content-Type) get
+the first answer again; the key sent with a different article answers **422**
+`idempotency_key_reused`."""
 
 _BODY = {"requestBody": {"required": True, "content": {kind: {"schema": {"type": "string"}} for kind in MEDIA_TYPES}},
          "parameters": [
              {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"},
-              "description": "a retry with the same key gets the first answer again (Idempotency-Replayed: true)"},
+              "description": "a retry of the same article with the same key gets the first answer again "
+                             "(Idempotency-Replayed: true); another article with it answers 422"},
              # any value: one that is no W3C traceparent starts a new trace
              {"name": "traceparent", "in": "header", "required": False, "schema": {"type": "string"},
               "description": "W3C trace context of the sender; the article's trace continues it"}]}
@@ -62,7 +69,8 @@ async def _submit(request: Request, payload: bytes, content_type: str, provider:
     state = request.app.state
     return await accept(payload, content_type, provider=provider, producer=producer, registry=state.registry,
                         topic=topics.inbound, traceparent=request.headers.get("traceparent"),
-                        kafka_timeout_s=settings.kafka_timeout_s, parse_with=state.parse_pool.parse,
+                        kafka_timeout_s=settings.kafka_timeout_s,
+                        parse_with=parse_while_connected(request, state.parse_pool.parse),
                         withdrawals=state.withdrawals, charge=lambda n: charge(request, provider, n),
                         acts_for=settings.acts_for(provider), seal=state.payload_seal)
 
@@ -78,15 +86,15 @@ SUBMIT_ERRORS = errors(400, 401, 403, 413, 415, 422, 429, 431, 503,
           "headers": _LOCATION}, **SUBMIT_ERRORS})
 async def submit_article(request: Request, provider: RateLimitedProvider, settings: SettingsDep,
                          producer: ProducerDep, topics: TopicsDep) -> JSONResponse:
-    if (again := await replayed(request, provider)) is not None:
-        return again
     # The body is already bounded (RequestLimits middleware) and in memory.
-    payload = await request.body()
-    answer = await _submit(request, payload, request.headers.get("content-type", ""), provider, settings,
-                           producer, topics)
-    if answer.status < 500 and answer.status != 429:
+    payload, content_type = await request.body(), request.headers.get("content-type", "")
+    sent = fingerprint(payload, content_type) if request.headers.get("idempotency-key") else ""
+    if (again := await replayed(request, provider, sent)) is not None:
+        return again
+    answer = await _submit(request, payload, content_type, provider, settings, producer, topics)
+    if answer.status < 500 and answer.status not in (429, CLIENT_GONE):
         try:
-            await remember(request, provider, answer.status, answer.body, settings.idempotency_ttl_s)
+            await remember(request, provider, answer.status, answer.body, settings.idempotency_ttl_s, sent)
         except RedisError:  # the answer stands (the article may be on its way): only its replay is lost
             log.warning("could not store the Idempotency-Key's answer", exc_info=True)
     return _json(answer, settings)
@@ -105,26 +113,63 @@ class BulkSubmission(BaseModel):
     articles: list[BulkArticle]
 
 
-async def _bulk_fits(request: Request, settings: SettingsDep) -> None:
-    """A cheap count of the entries in the raw body (already bounded by the byte cap),
-    so a body of a hundred thousand tiny entries is refused before any model is built.
-    A body with escapes (a key may be spelt ``"content\\u0054ype"``) is counted parsed
-    (orjson: milliseconds for the largest body allowed)."""
-    body = await request.body()
-    count = body.count(b'"contentType"')
-    if count <= settings.max_bulk_articles and b"\\u" in body:
+def _too_many(settings) -> HTTPException:
+    return HTTPException(413, {"error": "too_many_articles",
+                               "detail": f"at most {settings.max_bulk_articles} articles per request"})
+
+
+@documents(BulkSubmission)
+async def read_bulk(request: Request, provider: RateLimitedProvider, settings: SettingsDep) -> BulkSubmission:
+    """The bulk body, read only once the key is checked (and the failed-auth throttle and
+    the rate limit have had their say): nobody without a key gets a body parsed.
+
+    Its entries are counted before any model is built: cheaply in the raw bytes, so a
+    body of a hundred thousand tiny entries is refused unparsed, then in the parsed
+    document (a key may be spelt ``"content\\u0054ype"``). 413 past
+    ``WIRE_MAX_BULK_ARTICLES``; 400/422 for a body that cannot be read (json_body.py)."""
+    body = await request.body()  # in memory already, and within WIRE_MAX_BODY_BYTES
+    if body.count(b'"contentType"') > settings.max_bulk_articles:
+        raise _too_many(settings)
+    document = parse_json(request, body)
+    entries = document.get("articles") if isinstance(document, dict) else None
+    if isinstance(entries, list) and len(entries) > settings.max_bulk_articles:
+        raise _too_many(settings)
+    return build(BulkSubmission, document)
+
+
+BulkBody = Annotated[BulkSubmission, Depends(read_bulk)]
+
+
+def _lone_surrogate(text: str) -> int | None:
+    """Where ``text`` has a lone surrogate (JSON may escape one, ``"\\ud800"``; no
+    text has one, and it cannot be encoded), or None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return exc.start
+    return None
+
+
+def _entry(index: int, article: BulkArticle) -> bytes | Answer:
+    """The bytes of one bulk entry, or the 422 that this entry alone answers."""
+    where = f"articles[{index}]"
+    if (at := _lone_surrogate(article.contentType)) is not None:
+        return problem(422, "parse_error", f"contentType is not text: a lone surrogate at character {at}",
+                       where=f"{where}.contentType")
+    if article.bodyBase64 is not None:
         try:
-            document = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return  # the route's validation answers 400
-        entries = document.get("articles") if isinstance(document, dict) else None
-        count = len(entries) if isinstance(entries, list) else 0
-    if count > settings.max_bulk_articles:
-        raise HTTPException(413, {"error": "too_many_articles",
-                                  "detail": f"at most {settings.max_bulk_articles} articles per request"})
+            return base64.b64decode(article.bodyBase64, validate=True)
+        except (binascii.Error, ValueError):
+            return problem(422, "parse_error", "bodyBase64 is not base64", where=f"{where}.bodyBase64")
+    if article.body is None:
+        return problem(422, "parse_error", "no body", where=where)
+    if (at := _lone_surrogate(article.body)) is not None:
+        return problem(422, "parse_error", f"body is not text: a lone surrogate at character {at}",
+                       where=f"{where}.body")
+    return article.body.encode("utf-8")
 
 
-@router.post("/bulk", status_code=207, dependencies=[Depends(_bulk_fits)], responses={
+@router.post("/bulk", status_code=207, responses={
     207: {"model": BulkAnswer, "description": "each article's own status and answer"},
     **errors(400, 401, 403, 413, 422, 429, 503,
              notes={400: "the body's bytes are not text (not UTF-8, nor the UTF-16/32 JSON allows): `bad_request`",
@@ -132,29 +177,18 @@ async def _bulk_fits(request: Request, settings: SettingsDep) -> None:
                          "(`too_many_articles`)",
                     422: "the body is not JSON or does not fit the schema: `invalid_request`, with `errors` naming "
                          "each field (type `json_invalid` for JSON that does not parse)"})})
-async def submit_bulk(request: Request, submission: BulkSubmission, provider: RateLimitedProvider,
+async def submit_bulk(request: Request, provider: RateLimitedProvider, submission: BulkBody,
                       settings: SettingsDep, producer: ProducerDep, topics: TopicsDep) -> JSONResponse:
     """Submit many articles in one request. Each is handled exactly like a single
     submission and counts as one article (each item of a feed too) in the rate limit;
-    the answer (207) lists each one's own status and body, in order."""
-    if len(submission.articles) > settings.max_bulk_articles:
-        return _json(problem(413, "too_many_articles", f"at most {settings.max_bulk_articles} articles per request"),
-                     settings)
+    the answer (207) lists each one's own status and body, in order. An entry that
+    cannot be read (no body, bad base64, text that is no Unicode) answers 422 alone."""
     await charge(request, provider, len(submission.articles) - 1)
     results = []
     for index, article in enumerate(submission.articles):
-        if article.bodyBase64 is not None:
-            try:
-                payload = base64.b64decode(article.bodyBase64, validate=True)
-            except (binascii.Error, ValueError):
-                results.append({"status": 422, "body": {"error": "parse_error", "detail": "bodyBase64 is not base64",
-                                                        "where": f"articles[{index}].bodyBase64"}})
-                continue
-        elif article.body is not None:
-            payload = article.body.encode("utf-8")
-        else:
-            results.append({"status": 422, "body": {"error": "parse_error", "detail": "no body",
-                                                    "where": f"articles[{index}]"}})
+        payload = _entry(index, article)
+        if not isinstance(payload, bytes):
+            results.append({"status": payload.status, "body": payload.body})
             continue
         answer = await _submit(request, payload, article.contentType, provider, settings, producer, topics)
         results.append({"status": answer.status, "body": answer.body})

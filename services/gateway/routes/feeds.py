@@ -7,6 +7,7 @@ Answers carry an ETag; ``If-None-Match`` with it gets 304.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from typing import Annotated, Any, Literal
@@ -27,6 +28,28 @@ router = APIRouter(tags=["feeds"])
 MEDIA = {"rss": "application/rss+xml; charset=utf-8", "atom": "application/atom+xml; charset=utf-8",
          "json": "application/feed+json; charset=utf-8"}
 ATOM_NS = "http://www.w3.org/2005/Atom"
+# What XML 1.0 may not carry at all, escaped or not: C0 controls but tab, newline and
+# carriage return; lone surrogates; U+FFFE and U+FFFF. ElementTree writes them as they
+# are, and one such character in one item's headline makes the whole feed unreadable.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with each character XML 1.0 forbids replaced by U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _serialized(root: ET.Element) -> bytes:
+    """The document, well-formed whatever characters the items held (every text and
+    attribute value through :func:`xml_safe`)."""
+    for element in root.iter():
+        if element.text:
+            element.text = xml_safe(element.text)
+        if element.tail:
+            element.tail = xml_safe(element.tail)
+        for name, value in element.attrib.items():
+            element.attrib[name] = xml_safe(value)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
 def etag_for(*parts: object) -> str:
@@ -93,7 +116,7 @@ def render_rss(title: str, link: str, entries: list[dict[str, Any]]) -> bytes:
         if e["enclosures"]:  # RSS 2.0 allows one enclosure per item: the item's main rendition
             first = e["enclosures"][0]
             ET.SubElement(node, "enclosure", url=first["url"], type=first["type"], length=str(first["length"] or 0))
-    return ET.tostring(rss, encoding="utf-8", xml_declaration=True)
+    return _serialized(rss)
 
 
 def render_atom(title: str, link: str, feed_id: str, entries: list[dict[str, Any]]) -> bytes:
@@ -124,7 +147,7 @@ def render_atom(title: str, link: str, feed_id: str, entries: list[dict[str, Any
         for media in e["enclosures"]:
             ET.SubElement(node, q("link"), rel="enclosure", href=media["url"], type=media["type"],
                           **({"length": str(media["length"])} if media["length"] is not None else {}))
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return _serialized(feed)
 
 
 def render_json_feed(title: str, home: str, feed_url: str, entries: list[dict[str, Any]]) -> bytes:

@@ -21,8 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.gateway.answers import Deliveries, IssuedToken, SubscriptionList, SubscriptionView
 from services.gateway.deps import AdminOnly, ProducerDep, SettingsDep, StoreDep
-from services.gateway.webhook_check import refuse_unreachable_webhook
+from services.gateway.json_body import json_body
 from services.gateway.problems import errors
+from services.gateway.webhook_check import refuse_unreachable_webhook
 from shared.credentials import SecretBox, digest, new_read_token, new_webhook_secret
 from shared.outbound.redact import is_url_reference, url_reference
 from shared.subscriptions import (NAME_PATTERN, Outputs, ReadToken, Subscription, SubscriptionFilter,
@@ -38,9 +39,11 @@ router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"], dependenc
 # schema itself says which names can exist.
 NameInPath = Annotated[str, Path(pattern=NAME_PATTERN, description="the subscription's name")]
 _WITH_BODY = (400, 413, 422)
-# What FastAPI answers for a body it cannot read (the handlers in problems.py shape it):
-# bytes json.loads cannot decode are 400, text that is no JSON is 422 like any invalid field.
+# What a body that cannot be read answers (services/gateway/json_body.py): bytes that
+# are no text are 400, text that is no JSON is 422 like any invalid field.
 _BODY_NOTES = {400: "the body's bytes are not text (not UTF-8, nor the UTF-16/32 JSON allows): `bad_request`",
+               413: "the body is over the size limit of a subscription (`WIRE_MAX_SUBSCRIPTION_BODY_BYTES`, "
+                    "64 KiB): `payload_too_large`",
                422: "the body is not JSON or does not fit the schema: `invalid_request`, with `errors` naming each "
                     "field (type `json_invalid` for JSON that does not parse); or the webhook URL is refused: "
                     "`webhook_url_refused`"}
@@ -58,6 +61,15 @@ class NewSubscription(SubscriptionSpec):
     """A subscription to create: its name, filter and outputs."""
 
     name: str = Field(pattern=NAME_PATTERN, description="lower-case letters, digits, '-' and '_'")
+
+
+def _body_cap(request: Request) -> int:
+    return request.app.state.settings.max_subscription_body_bytes
+
+
+# Read once the admin key is checked (a body is never parsed for a caller without it).
+NewSubscriptionBody = json_body(NewSubscription, after=AdminOnly, max_bytes=_body_cap)
+SubscriptionSpecBody = json_body(SubscriptionSpec, after=AdminOnly, max_bytes=_body_cap)
 
 
 def _links(request: Request, sub: Subscription, prefix: str) -> dict:
@@ -146,7 +158,7 @@ def _seal_webhook(outputs: Outputs, current: Subscription | None, settings) -> s
                                                     "webhook secret",
           "headers": {"Location": {"schema": {"type": "string"}}}},
     **errors(*_WITH_BODY, 409, notes={**_BODY_NOTES, 409: "the name is taken (PUT replaces)"})})
-async def create_subscription(request: Request, spec: NewSubscription, store: StoreDep,
+async def create_subscription(request: Request, spec: NewSubscriptionBody, store: StoreDep,
                               producer: ProducerDep, settings: SettingsDep) -> JSONResponse:
     """Create a subscription. 409 when the name is taken. The answer is the only one
     that shows its read ``token`` and the webhook ``secret`` (generated when not given)."""
@@ -193,7 +205,7 @@ async def get_subscription(request: Request, name: NameInPath, store: StoreDep, 
     200: {"model": SubscriptionView, "description": "replaced"},
     201: {"model": SubscriptionView, "description": "created"},
     **errors(*_WITH_BODY, notes=_BODY_NOTES)})
-async def replace_subscription(request: Request, name: NameInPath, spec: SubscriptionSpec, store: StoreDep,
+async def replace_subscription(request: Request, name: NameInPath, spec: SubscriptionSpecBody, store: StoreDep,
                                producer: ProducerDep, settings: SettingsDep) -> JSONResponse:
     """Create or replace a subscription; its read tokens stay valid. A webhook given
     without a secret keeps the current secret (or gets a new one, shown in this answer

@@ -21,9 +21,9 @@ OWN_BODIES = {("/readyz", "get", "503")}
 @pytest.fixture(scope="module")
 def app():
     app = create_app(GatewaySettings(host="127.0.0.1", kafka_bootstrap="127.0.0.1:1", redis_url="redis://127.0.0.1:1",
-                                     auth_failures_per_minute=0))
+                                     auth_failures_per_minute=0, rate_limit_per_minute=0))
     # No lifespan runs: the requests below are refused before anything reaches Redis or Kafka
-    # (so no failed-authentication counting, which lives in Redis).
+    # (so no failed-authentication counting and no rate limit, which live in Redis).
     app.state.redis, app.state.producer, app.state.keys = None, None, Keys("unit.")
     return app
 
@@ -149,7 +149,7 @@ ROUTES_WITH_A_JSON_BODY = [("POST", "/v1/subscriptions", "/v1/subscriptions", AD
 ], ids=["broken-json", "plain-text", "broken-utf16", "latin-1"])
 async def test_an_unreadable_json_body_answers_the_status_and_code_the_document_gives(
         client, document, method, path, documented, key, body, status, error):
-    # FastAPI reads the body before any dependency runs: the key is not what is tested
+    # with a valid key: the body is read (only) once the key is checked
     answer = await client.request(method, path, headers={**key, "Content-Type": "application/json"}, content=body)
     assert answer.status_code == status, answer.text
     _is_problem(document, answer.json())

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import feedparser
 import orjson
+import pytest
+from lxml import etree
 
 from services.gateway.routes.feeds import entry_of, etag_for, render_atom, render_json_feed, render_rss
 
@@ -117,3 +119,27 @@ def test_json_feed_attachments_with_size_and_duration():
                                        "size_in_bytes": 87591736, "duration_in_seconds": 69}]
     assert package["_wirestream"]["type"] == "composite"
     assert "attachments" not in orjson.loads(render_json_feed("t", BASE, BASE, entries()))["items"][0]
+
+
+# One provider's item with characters XML 1.0 forbids (a vertical tab, a lone
+# surrogate, U+FFFE, U+FFFF), in every field a feed shows.
+FORBIDDEN = "\u000b\u0000\u001f\ud800\ufffe\uffff"
+DIRTY = {
+    "uri": "urn:test:feeds:dirty", "version": "1", "versionCreated": "2024-12-18T09:30:00Z",
+    "by": f"Kim{FORBIDDEN}", "headlines": [{"role": "main", "value": f"Hello\u000bworld{FORBIDDEN}"}],
+    "descriptions": [{"role": "summary", "value": f"Deck{FORBIDDEN}"}],
+    "bodies": [{"role": "main", "contentType": "text/plain", "value": f"Body\ttext\n{FORBIDDEN}"}],
+    "subjects": [{"name": f"conflict{FORBIDDEN}"}],
+}
+
+
+@pytest.mark.parametrize("render", [
+    lambda e: render_rss("t", BASE, e),
+    lambda e: render_atom("t", BASE, "urn:wirestream:feed:t", e)], ids=["rss", "atom"])
+def test_a_feed_stays_well_formed_xml_whatever_characters_an_item_holds(render):
+    body = render([entry_of("dirty", DIRTY, META, BASE), *entries()])
+    document = etree.fromstring(body)  # strict: raises on anything not well-formed
+    titles = [t.text for t in document.iter("title", "{http://www.w3.org/2005/Atom}title")]
+    assert "Hello\ufffdworld" + "\ufffd" * len(FORBIDDEN) in titles
+    assert "Troops & tanks <moved> north" in titles  # the other items are all there
+    assert not feedparser.parse(body).bozo
