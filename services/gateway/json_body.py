@@ -121,17 +121,17 @@ def _as_fastapi_documents(models: set[type[BaseModel]]) -> dict:
     return get_openapi(title="json bodies", version="0", routes=routes)
 
 
-def _referenced(schema: Any, schemas: dict, seen: set[str]) -> set[str]:
+def referenced_schemas(schema: Any, schemas: dict, seen: set[str]) -> set[str]:
     """Names of the component schemas ``schema`` refers to, directly or not."""
     if isinstance(schema, dict):
         if (ref := schema.get("$ref", "")).startswith(_REF_PREFIX) and (name := ref[len(_REF_PREFIX):]) not in seen:
             seen.add(name)
-            _referenced(schemas[name], schemas, seen)
+            referenced_schemas(schemas[name], schemas, seen)
         for value in schema.values():
-            _referenced(value, schemas, seen)
+            referenced_schemas(value, schemas, seen)
     elif isinstance(schema, list):
         for value in schema:
-            _referenced(value, schemas, seen)
+            referenced_schemas(value, schemas, seen)
     return seen
 
 
@@ -154,7 +154,7 @@ def with_json_bodies(app: FastAPI, document: dict) -> dict:
     for path, method, model in operations:
         body = bodies["paths"][f"/{model.__name__}"]["post"]["requestBody"]
         document["paths"][path][method]["requestBody"] = body
-        for name in _referenced(body, bodies["components"]["schemas"], set()):
+        for name in referenced_schemas(body, bodies["components"]["schemas"], set()):
             schema = bodies["components"]["schemas"][name]
             if schemas.setdefault(name, schema) != schema:
                 raise ValueError(f"two different schemas named {name!r} in the OpenAPI document")

@@ -7,25 +7,13 @@ import httpx
 import pytest
 from jsonschema import Draft202012Validator
 
-from services.gateway.app import create_app
-from services.gateway.settings import GatewaySettings
-from shared.cache import Keys
+from services.gateway.json_body import referenced_schemas
 
 ADMIN = {"Authorization": "Bearer dev-admin-key"}
 PROVIDER = {"Authorization": "Bearer dev-key"}
 PROBLEM_REF = "#/components/schemas/Problem"
 # Answers whose body is not a Problem, on purpose.
 OWN_BODIES = {("/readyz", "get", "503")}
-
-
-@pytest.fixture(scope="module")
-def app():
-    app = create_app(GatewaySettings(host="127.0.0.1", kafka_bootstrap="127.0.0.1:1", redis_url="redis://127.0.0.1:1",
-                                     auth_failures_per_minute=0, rate_limit_per_minute=0))
-    # No lifespan runs: the requests below are refused before anything reaches Redis or Kafka
-    # (so no failed-authentication counting and no rate limit, which live in Redis).
-    app.state.redis, app.state.producer, app.state.keys = None, None, Keys("unit.")
-    return app
 
 
 @pytest.fixture(scope="module")
@@ -69,29 +57,13 @@ def test_routes_with_etags_document_304(document):
             assert "304" in operation["responses"], (method, path)
 
 
-def _reachable(schema, components, seen: set[str]):
-    """Names of the component schemas ``schema`` refers to, directly or not."""
-    if isinstance(schema, dict):
-        if (ref := schema.get("$ref", "")).startswith("#/components/schemas/"):
-            name = ref.rsplit("/", 1)[1]
-            if name not in seen:
-                seen.add(name)
-                _reachable(components[name], components, seen)
-        for value in schema.values():
-            _reachable(value, components, seen)
-    elif isinstance(schema, list):
-        for value in schema:
-            _reachable(value, components, seen)
-    return seen
-
-
 def test_json_request_bodies_forbid_unknown_fields(document):
     components = document["components"]["schemas"]
     checked = set()
     for path, method, operation in _operations(document):
         body = operation.get("requestBody", {}).get("content", {}).get("application/json")
         if body:
-            checked |= _reachable(body["schema"], components, set())
+            checked |= referenced_schemas(body["schema"], components, set())
     assert {"BulkSubmission", "NewSubscription", "Webhook"} <= checked
     for name in checked:
         if "properties" in components[name]:

@@ -9,9 +9,6 @@ import orjson
 import pytest
 from fastapi import routing
 
-from services.gateway.app import create_app
-from services.gateway.settings import GatewaySettings
-from shared.cache import Keys
 
 ADMIN = {"Authorization": "Bearer dev-admin-key"}
 PROVIDER = {"Authorization": "Bearer dev-key"}
@@ -20,14 +17,6 @@ JSON = {"Content-Type": "application/json"}
 UNPARSEABLE = b'{"articles": [[], [], [], {"name": '
 ROUTES = [("POST", "/v1/articles/bulk", "BulkSubmission"), ("POST", "/v1/subscriptions", "NewSubscription"),
           ("PUT", "/v1/subscriptions/x", "SubscriptionSpec")]
-
-
-@pytest.fixture(scope="module")
-def app():
-    app = create_app(GatewaySettings(host="127.0.0.1", kafka_bootstrap="127.0.0.1:1", redis_url="redis://127.0.0.1:1",
-                                     auth_failures_per_minute=0, rate_limit_per_minute=0))
-    app.state.redis, app.state.producer, app.state.keys = None, None, Keys("unit.")
-    return app
 
 
 @pytest.fixture
