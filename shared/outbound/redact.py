@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 MASK = "***"
@@ -68,14 +68,8 @@ def url_reference(url: str) -> str:
     an operator holding the URL computes the same with ``printf %s URL | sha256sum``).
     Never raises: a string that does not parse as a URL keeps only its digest."""
     reference = f"sha256:{hashlib.sha256(url.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
-    try:
-        parts = urlsplit(url)
-        host = parts.netloc.rpartition("@")[2]
-    except ValueError:
-        return f"{MASK} {reference}"
-    if not parts.scheme or not host:
-        return f"{MASK} {reference}"
-    return f"{parts.scheme}://{host}/... {reference}"
+    origin = url_origin(url)
+    return f"{MASK} {reference}" if origin == MASK else f"{origin}/... {reference}"
 
 
 def is_url_reference(text: str) -> bool:
@@ -88,7 +82,9 @@ _REFERENCE = re.compile(r"^\S*/\.\.\. sha256:[0-9a-f]{16}$")
 
 def without_url(text: str, url: str) -> str:
     """``text`` (an error message, say) with ``url`` named by its :func:`url_reference`
-    and the secret pieces :func:`redact_text` knows masked wherever they appear alone."""
+    and the secret pieces :func:`redact_text` knows masked wherever they appear alone
+    (not its path's segments, as :func:`without_url_secrets` does: words of the text
+    equal to one would be masked too)."""
     return redact_text(text.replace(url, url_reference(url)), url)
 
 
@@ -143,12 +139,17 @@ def without_url_secrets(text: str, url: str, *, shown: str | None = None, secret
 
 
 class RedactUrlArguments(logging.Filter):
-    """Masks every URL passed as a logging argument. For a library logger that logs
-    the URLs it requests in full (httpx logs ``HTTP Request: GET <url>`` at INFO)."""
+    """Writes every URL passed as a logging argument as ``name`` does (by default
+    :func:`redact_url`). For a library logger that logs the URLs it requests in full
+    (httpx logs ``HTTP Request: GET <url>`` at INFO)."""
+
+    def __init__(self, name: Callable[[str], str] = redact_url) -> None:
+        super().__init__()
+        self.name_url = name
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(redact_url(str(arg)) if _is_url(arg) else arg for arg in record.args)
+            record.args = tuple(self.name_url(str(arg)) if _is_url(arg) else arg for arg in record.args)
         return True
 
 
@@ -165,18 +166,9 @@ def redact_library_logs(*loggers: str) -> None:
         logging.getLogger(name).addFilter(URL_ARGUMENTS)
 
 
-class NameUrlArguments(logging.Filter):
-    """Names every URL passed as a logging argument by its :func:`url_reference`
-    (host and digest, no path): for a library logger that logs the URLs it requests
-    where a URL's path may hold its secret (a feed token)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(url_reference(str(arg)) if _is_url(arg) else arg for arg in record.args)
-        return True
-
-
-URL_REFERENCES = NameUrlArguments()
+# Names URLs by their reference (host and digest, no path): for a library logger that
+# logs the URLs it requests where a URL's path may hold its secret (a feed token).
+URL_REFERENCES = RedactUrlArguments(url_reference)
 
 
 def name_library_urls(*loggers: str) -> None:
