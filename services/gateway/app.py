@@ -53,6 +53,7 @@ def create_app(settings: GatewaySettings | None = None, *,
         app.state.redis = redis
         app.state.stream_redis = stream_redis
         app.state.parse_pool = parse_pool
+        app.state.readiness = health.ReadinessCheck()  # of this loop: a restarted app starts a new one
         # What the gateway parsed travels sealed beside the payload: ingest skips its parse.
         app.state.payload_seal = PayloadSeal(settings.secret_key, max_record_bytes=settings.max_record_bytes)
         app.state.keys = keys

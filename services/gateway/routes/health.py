@@ -27,15 +27,46 @@ async def _check(coro) -> str:
         return f"unreachable: {type(exc).__name__}"
 
 
+# How long one check's answer is given to every /readyz: the route needs no key (load
+# balancers probe it), so a flood of probes must not become a flood of Kafka metadata
+# requests and Redis pings.
+READINESS_TTL_S = 1.0
+
+
+class ReadinessCheck:
+    """The last check's answer while it is under READINESS_TTL_S old; concurrent
+    probes past that share one new check."""
+
+    def __init__(self) -> None:
+        self._checked_at = float("-inf")
+        self._checks: dict[str, str] = {}
+        self._running: asyncio.Future[dict[str, str]] | None = None
+
+    async def checks(self, state) -> dict[str, str]:
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._checked_at < READINESS_TTL_S:
+            return self._checks
+        if self._running is None:
+            self._running = asyncio.ensure_future(self._check(state))
+        return await asyncio.shield(self._running)  # a probe that leaves does not cancel the others'
+
+    async def _check(self, state) -> dict[str, str]:
+        try:
+            self._checks = {"kafka": await _check(state.producer.client.fetch_all_metadata()),
+                            "redis": await _check(state.read_model.redis.ping())}
+            self._checked_at = asyncio.get_running_loop().time()
+            return self._checks
+        finally:
+            self._running = None
+
+
 @router.get("/readyz", responses={200: {"model": Readiness},
                                   503: {"model": Readiness, "description": "not ready: `checks` names what is not"}})
 async def readyz(request: Request) -> JSONResponse:
-    """200 when Kafka and Redis are both reachable, else 503 naming which is not."""
+    """200 when Kafka and Redis are both reachable, else 503 naming which is not (as
+    checked at most a second ago: probes share one check a second)."""
     state = request.app.state
-    checks = {
-        "kafka": await _check(state.producer.client.fetch_all_metadata()),
-        "redis": await _check(state.read_model.redis.ping()),
-    }
+    checks = await state.readiness.checks(state)
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
 
