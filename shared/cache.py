@@ -55,6 +55,9 @@ class Keys:
     def rate(self, provider: str, window: int) -> str:
         return f"{self.prefix}rate:{provider}:{window}"
 
+    def reads(self, subscription: str, window: int) -> str:
+        return f"{self.prefix}reads:{subscription}:{window}"
+
     def idempotency(self, provider: str, key: str) -> str:
         return f"{self.prefix}idem:{provider}:{key}"
 

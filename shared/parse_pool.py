@@ -20,6 +20,7 @@ import math
 import multiprocessing
 from collections import Counter, deque
 from collections.abc import Callable
+from typing import TypeVar
 from concurrent.futures import CancelledError
 from concurrent.futures.process import BrokenProcessPool
 
@@ -29,6 +30,8 @@ from pebble import ProcessExpired, ProcessPool
 from shared.errors import ParseError, RetriableError, WireError
 from shared.formats import PARSERS, parse, parser_for
 from shared.formats.base import ParsedItem
+
+T = TypeVar("T")
 
 
 class ParseTimeout(ParseError):
@@ -253,12 +256,21 @@ class ParsePool:
         worker, the payload is never parsed; cancelled while parsing, the parse ends
         in its worker (killing it would cost a new worker) and its answer is dropped.
         """
+        return await self._run(self._parse_fn, (payload, content_type), {"provider": provider}, provider)
+
+    async def run(self, fn: Callable[..., T], *args: object, provider: str) -> T:
+        """``fn(*args)`` in a worker, as :meth:`parse` parses a payload: for other work
+        on a provider's input that must not run on the event loop (reading a bulk
+        request's JSON), with the same time budget, fair share and errors. ``fn`` and
+        what it returns or raises must pickle (a module-level function)."""
+        return await self._run(fn, args, {}, provider)
+
+    async def _run(self, fn: Callable[..., T], args: tuple, kwargs: dict, provider: str) -> T:
         self.share.admit(provider)
         await self.share.turn(provider)  # cancelled while it waits: it leaves the queue, unparsed
         loop = asyncio.get_running_loop()
         try:
-            future = self._pool.schedule(self._parse_fn, args=(payload, content_type), kwargs={"provider": provider},
-                                         timeout=self.timeout_s)
+            future = self._pool.schedule(fn, args=args, kwargs=kwargs, timeout=self.timeout_s)
         except BaseException:
             self.share.finished(provider)
             raise

@@ -81,6 +81,14 @@ class ReadModel:
             [row] = await pipe.execute()
         return self.parse_stored(row)
 
+    async def stored_many(self, article_ids: list[str]) -> list[StoredItem | None]:
+        """The stored state of each of ``article_ids`` (None when unknown), in one round trip."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for article_id in article_ids:
+                self.queue_stored(pipe, article_id)
+            rows = await pipe.execute()
+        return [self.parse_stored(row) for row in rows]
+
     async def family_ids(self, root: str) -> list[str]:
         return sorted(m.decode() for m in await self.redis.smembers(self.keys.family(root)))
 

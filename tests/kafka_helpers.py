@@ -11,7 +11,9 @@ from tests.waiting import eventually  # noqa: F401 - its old home; tests on othe
 
 async def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes | None, list]]) -> None:
     """Produce (key, value, headers) records and wait for every ack."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
+    # records up to the pipeline's own bound (WIRE_MAX_RECORD_BYTES, 8 MiB), as the services send them
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
+                                max_request_size=8 * 1024 * 1024 + 64 * 1024)
     await producer.start()
     try:
         for key, value, headers in records:

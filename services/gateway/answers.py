@@ -75,6 +75,8 @@ class LanguageVersions(BaseModel):
     id: str
     original: str = Field(description="id of the original-language version")
     languages: list[LanguageVersion]
+    complete: bool = Field(description="false when the versions' items passed the read budget (8 MiB): those "
+                                       "listed are the ones that fit, the original and the one asked about first")
 
 
 class Enrichment(BaseModel):

@@ -15,6 +15,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 
 from services.gateway.auth_throttle import count_failure, refuse_if_throttled
+from services.gateway.read_limit import charge_read
 from services.gateway.settings import GatewaySettings
 from shared.credentials import digest, key_matches
 from shared.read_model import ReadModel
@@ -134,7 +135,8 @@ async def get_reader(
 ) -> Reader:
     """The reader behind ``Authorization: Bearer <token>`` (or ``?token=``): the admin
     key or a subscription's read token. 401 without one, or for a revoked token;
-    403 for a provider's write key (it cannot read). A wrong or revoked credential
+    403 for a provider's write key (it cannot read); 429 past the subscription's
+    read rate limit (read_limit.py). A wrong or revoked credential
     counts as a failed authentication of the address (429 past the limit)."""
     given = credentials.credentials if credentials is not None else token
     if not given:
@@ -145,6 +147,7 @@ async def get_reader(
         return Reader()
     subscription = await store.by_token_digest(sha256 := digest(given))
     if subscription is not None:
+        await charge_read(request, subscription.name)
         return Reader(subscription, sha256)
     if provider_for(settings, given) is not None:
         raise HTTPException(status.HTTP_403_FORBIDDEN,

@@ -11,17 +11,15 @@ throttle), then parses the body the RequestLimits middleware already bounded.
 It answers what FastAPI answered for a body it cannot read (``problems.py`` shapes
 both): 400 ``bad_request`` for bytes that are not text, 422 ``invalid_request`` with
 ``errors`` for text that is no JSON (type ``json_invalid``) or does not fit the model.
-The JSON is read by the standard library, as FastAPI read it: the same bodies are
-accepted as before (lone surrogate escapes included, which orjson refuses).
+The reading itself is :mod:`services.gateway.json_text`'s (the bulk route runs it in a
+parse worker: a provider's 5 MiB of ``[],`` would hold the event loop half a second).
 
 :func:`document_json_bodies` puts each such model back into the OpenAPI document
 as its operation's request body, as FastAPI would have written it.
 """
 from __future__ import annotations
 
-import email.message
 import inspect
-import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
@@ -29,7 +27,9 @@ from fastapi import Depends, FastAPI, HTTPException, Request, routing
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
+
+from services.gateway.json_text import BodyError, load_json, validated
 
 M = TypeVar("M", bound=BaseModel)
 _REF_PREFIX = "#/components/schemas/"
@@ -39,40 +39,30 @@ def too_large(detail: str) -> HTTPException:
     return HTTPException(413, {"error": "payload_too_large", "detail": detail})
 
 
+def as_http(exc: BodyError) -> Exception:
+    """What FastAPI raises for the body ``exc`` could not read (problems.py shapes it)."""
+    if exc.status == 400:
+        return HTTPException(400, {"error": "bad_request", "detail": exc.detail})
+    return RequestValidationError(exc.errors)
+
+
 def parse_json(request: Request, body: bytes) -> Any:
     """The JSON document ``body`` holds (UTF-8, or the UTF-16/32 that JSON allows).
 
     Raises HTTPException 400 for bytes that are no text, RequestValidationError for
     a missing body, another Content-Type than JSON, or text that is not JSON."""
-    if not body:
-        raise RequestValidationError([{"loc": ("body",), "msg": "Field required", "type": "missing"}])
-    content_type = request.headers.get("content-type")
-    if content_type:
-        message = email.message.Message()
-        message["content-type"] = content_type
-        subtype = message.get_content_subtype()
-        if message.get_content_maintype() != "application" or not (subtype == "json" or subtype.endswith("+json")):
-            raise RequestValidationError([{"loc": ("body",), "msg": "the body must be JSON (application/json)",
-                                           "type": "content_type"}])
     try:
-        text = body.decode(json.detect_encoding(body))
-    except UnicodeDecodeError as exc:
-        raise HTTPException(400, {"error": "bad_request", "detail": "the body's bytes are not text (not UTF-8, "
-                                                                    "nor the UTF-16/32 JSON allows)"}) from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RequestValidationError([{"loc": ("body", exc.pos), "msg": "JSON decode error", "type": "json_invalid",
-                                       "ctx": {"error": exc.msg}}]) from exc
+        return load_json(request.headers.get("content-type"), body)
+    except BodyError as exc:
+        raise as_http(exc) from None
 
 
 def build(model: type[M], document: Any) -> M:
     """``model`` from the parsed ``document``; RequestValidationError naming each field."""
     try:
-        return model.model_validate(document)
-    except ValidationError as exc:
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])}
-                                      for e in exc.errors(include_url=False, include_input=False)]) from exc
+        return validated(model, document)
+    except BodyError as exc:
+        raise as_http(exc) from None
 
 
 def documents(model: type[BaseModel]) -> Callable[[Callable[..., Awaitable[M]]], Callable[..., Awaitable[M]]]:

@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from services.gateway.json_text import MAX_ERRORS
+
 
 class FieldError(BaseModel):
     """One reason a request failed validation."""
@@ -126,8 +128,9 @@ async def _http_exception(request: Request, exc: StarletteHTTPException) -> Resp
 
 async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
     # Only loc/msg/type: the offending input may be bytes or huge, and is the client's own anyway.
+    # At most MAX_ERRORS of them, as the JSON bodies name (json_text.py).
     found = [{"loc": [part if isinstance(part, int) else str(part) for part in e.get("loc", ())],
-              "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))} for e in exc.errors()]
+              "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))} for e in exc.errors()[:MAX_ERRORS + 1]]
     summary = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in found[:5]) or "invalid request"
     return JSONResponse({"error": "invalid_request", "detail": summary, "errors": found}, status_code=422)
 

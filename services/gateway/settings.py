@@ -48,6 +48,10 @@ class GatewaySettings(WireSettings):
     # Articles (not requests: a bulk or a feed counts each item) per API key per minute
     # (429 with Retry-After above it); 0 = no limit.
     rate_limit_per_minute: int = 6000
+    # Reads per subscription (all its tokens together) per minute, 429 with Retry-After
+    # above it: one per request and one per MiB of items a request loaded (a list page
+    # or feed loads up to 8 MiB); the operator's key is not limited; 0 = no limit.
+    read_rate_limit_per_minute: int = 3000
     # Failed authentications per client address per minute before that address gets
     # 429 until the minute is over; 0 = no limit.
     auth_failures_per_minute: int = 20

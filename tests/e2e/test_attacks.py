@@ -3,7 +3,9 @@ while the gateway keeps serving everyone else (see tests/e2e/attack.py)."""
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import orjson
@@ -135,6 +137,47 @@ def test_a_json_body_without_a_key_or_from_a_throttled_address_is_refused_unpars
     assert int(throttled.headers["Retry-After"]) > 0
 
 
+def unknown_keys() -> bytes:
+    """Just under 5 MiB of ``{"articles": [], "k0": 0, "k1": 0, …``: half a million
+    fields the model forbids, each an error to build, carry and send."""
+    fields, size, n = [], 64, 0
+    while size < 5 * MB - 64:
+        fields.append(field := f'"k{n}": 0')
+        size, n = size + len(field) + 2, n + 1
+    return ('{"articles": [], ' + ", ".join(fields) + "}").encode()
+
+
+@pytest.mark.parametrize("body, errors", [
+    (unparseable_empty_lists, ["json_invalid"]),
+    (unknown_keys, ["extra_forbidden"] * 20 + ["too_many_errors"]),
+], ids=["millions-of-lists", "half-a-million-unknown-keys"])
+def test_a_providers_bulk_that_is_costly_to_read_costs_only_a_parse_worker(
+        pipeline, example_article, tmp_path, body, errors):
+    """A valid key's 5 MiB body whose reading builds millions of objects: read on the
+    event loop it held every request for a second or more and grew the gateway by
+    hundreds of MB; a parse worker reads it now, and the answer names 20 errors at most
+    (the normal POST is another provider's: the attacker's fair share stays its own)."""
+    port = free_port()
+    keys = orjson.dumps({"dev-key": "local", "key-hostile": "hostile"}).decode()
+    env = {**pipeline.base_env, "WIRE_PORT": str(port), "WIRE_API_KEYS": keys}
+    payload = body()
+    with service("gateway-costly-bulk", "services.gateway", tmp_path, env) as gateway:
+        url = f"http://127.0.0.1:{port}"
+
+        def attack():
+            with ThreadPoolExecutor(4) as senders:
+                return list(senders.map(lambda _: httpx.post(
+                    f"{url}/v1/articles/bulk", content=payload, timeout=60,
+                    headers={"Authorization": "Bearer key-hostile", "Content-Type": "application/json"}), range(4)))
+
+        # a worker grows by the parse, then retires past WIRE_PARSE_WORKER_MAX_MB (256)
+        answers = under_attack(pipeline, example_article, attack, gateway_url=url, gateway_pid=gateway.pid,
+                               worker_growth_mb=400)
+    for answer in answers:
+        assert answer.status_code == 422, answer.text[:500]
+        assert [e["type"] for e in answer.json()["errors"]] == errors
+
+
 def tiny_bulk(entries: int) -> bytes:
     return orjson.dumps({"articles": [{"contentType": "text/plain", "body": "x"}] * entries})
 
@@ -220,3 +263,36 @@ async def test_ingest_dead_letters_a_too_complex_record_that_bypassed_the_gatewa
     assert (reason["wire_dlq_stage"], reason["wire_dlq_error_code"]) == ("ingest", "too_complex")
     assert "attributes" in reason["wire_dlq_error_message"]
     assert pipeline.processes["ingest"].alive()
+
+
+def test_a_subscriber_reading_as_fast_as_it_can_is_limited_per_subscription_and_nobody_else_is(
+        pipeline, tmp_path):
+    """Every token of a subscription counts against one read limit (a list page or a
+    feed loads up to 8 MiB): past it, 429 with Retry-After; another subscription and
+    the operator read on."""
+    port = free_port()
+    env = {**pipeline.base_env, "WIRE_PORT": str(port), "WIRE_READ_RATE_LIMIT_PER_MINUTE": "5"}
+    with service("gateway-read-limit", "services.gateway", tmp_path, env):
+        url = f"http://127.0.0.1:{port}"
+        tokens = {}
+        for name in (f"reads-a-{uuid.uuid4().hex[:6]}", f"reads-b-{uuid.uuid4().hex[:6]}"):
+            made = httpx.post(f"{url}/v1/subscriptions", headers=ADMIN, timeout=30,
+                              json={"name": name, "filter": {}, "outputs": {"topic": False, "feeds": True}})
+            assert made.status_code == 201, made.text
+            tokens[name] = made.json()["token"]
+        a, b = tokens
+        second = httpx.post(f"{url}/v1/subscriptions/{a}/tokens", headers=ADMIN, timeout=30)
+        assert second.status_code == 201, second.text
+        if time.time() % 60 > 50:  # all six reads in one minute's window
+            time.sleep(61 - time.time() % 60)
+
+        def read(token: str) -> httpx.Response:
+            return httpx.get(f"{url}/v1/articles", params={"limit": 1}, timeout=30,
+                             headers={"Authorization": f"Bearer {token}"})
+
+        answers = [read(tokens[a]) for _ in range(3)] + [read(second.json()["token"]) for _ in range(3)]
+        assert [r.status_code for r in answers] == [200] * 5 + [429]
+        assert answers[-1].json()["error"] == "read_rate_limited"
+        assert 0 < int(answers[-1].headers["Retry-After"]) <= 61
+        assert read(tokens[b]).status_code == 200
+        assert httpx.get(f"{url}/v1/articles", params={"limit": 1}, headers=ADMIN, timeout=30).status_code == 200

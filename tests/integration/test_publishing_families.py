@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import uuid
 
+import orjson
 import pytest
 
 from services.cli.rebuild import rebuild
+from services.gateway.deps import Reader
+from services.gateway.routes.articles_query import languages
 from services.publishing.settings import PublishingSettings
 from shared.cache import Keys
 from shared.events import Signal, article_id_for
@@ -129,3 +132,31 @@ async def test_a_kill_walks_no_more_of_a_family_that_grew_before_the_cap(pub_set
 
 async def _killed_root(view: ReadModel, uri: str) -> bool:
     return await _state(view, uri) == "killed"
+
+
+async def test_languages_lists_the_versions_within_the_read_budget_original_and_asked_first(
+        publishing, pub_settings, registry):
+    """``/languages`` loads no more of a family than a list page may (8 MiB) beside the
+    version asked about: of three 4.5 MiB versions it lists that one and the original,
+    and says the answer is not complete; small versions are all listed."""
+    view = ReadModel(publishing.redis, Keys(pub_settings.topic_prefix))
+    big = "The harbour reopened. " * (9 * 1024 * 1024 // 2 // 22)
+    for size, body in (("small", "The harbour reopened."), ("big", big)):
+        root = f"urn:test:family:{size}:{uuid.uuid4().hex[:6]}"
+        original = article_event(root, body=body)
+        members = [linked(f"{root}:{i}", root, body=body) for i in range(2)]
+        await registered(registry, original, *members)
+        await publish_one_by_one(publishing, view, original, *members)
+        asked = members[1].envelope.article_id
+
+        # the operator's read: no request is needed, none is counted
+        answer = orjson.loads((await languages(None, asked, view, Reader())).body)
+
+        ids = [v["id"] for v in answer["languages"]]
+        if size == "small":
+            assert sorted(ids) == sorted([original.envelope.article_id, asked, members[0].envelope.article_id])
+            assert answer["complete"] is True
+        else:
+            assert sorted(ids) == sorted([original.envelope.article_id, asked])
+            assert answer["complete"] is False
+        assert [v["original"] for v in answer["languages"] if v["id"] == original.envelope.article_id] == [True]

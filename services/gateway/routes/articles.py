@@ -8,17 +8,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
 from redis.exceptions import RedisError
 
 from services.gateway.answers import BulkAnswer, NinjsItem, Submitted, SubmittedFeed
 from services.gateway.deps import ProducerDep, ReadModelDep, ReaderDep, SettingsDep, TopicsDep
 from services.gateway.idempotency import fingerprint, remember, replayed
-from services.gateway.json_body import build, documents, parse_json
+from services.gateway import bulk_body
+from services.gateway.bulk_body import BulkArticle, BulkSubmission
+from services.gateway.json_body import as_http, documents
+from services.gateway.json_text import BodyError
+from services.gateway.metrics import REJECTED
 from services.gateway.problems import errors
 from services.gateway.ratelimit import RateLimitedProvider, charge
-from services.gateway.submissions import CLIENT_GONE, Answer, accept, parse_while_connected, problem
+from services.gateway.read_limit import count_loaded
+from services.gateway.submissions import CLIENT_GONE, Answer, ClientGone, accept, parse_while_connected, problem
 from shared.formats import MEDIA_TYPES
+from shared.parse_pool import ParseBusy, ParseQueueFull, ParseTimeout, ParseWorkerLost
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
@@ -100,22 +105,14 @@ async def submit_article(request: Request, provider: RateLimitedProvider, settin
     return _json(answer, settings)
 
 
-class BulkArticle(BaseModel):
-    # An unknown field is refused (422) rather than ignored: a typo must not drop a body.
-    model_config = ConfigDict(extra="forbid")
-    contentType: str = Field(description="the article's media type, as for a single submission")
-    body: str | None = Field(None, description="the article as text")
-    bodyBase64: str | None = Field(None, description="the article as base64, for binary-safe transport")
-
-
-class BulkSubmission(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    articles: list[BulkArticle]
-
-
 def _too_many(settings) -> HTTPException:
     return HTTPException(413, {"error": "too_many_articles",
                                "detail": f"at most {settings.max_bulk_articles} articles per request"})
+
+
+def _not_read(status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> HTTPException:
+    REJECTED.labels(str(status), code).inc()
+    return HTTPException(status, {"error": code, "detail": detail}, headers=headers)
 
 
 @documents(BulkSubmission)
@@ -123,18 +120,41 @@ async def read_bulk(request: Request, provider: RateLimitedProvider, settings: S
     """The bulk body, read only once the key is checked (and the failed-auth throttle and
     the rate limit have had their say): nobody without a key gets a body parsed.
 
-    Its entries are counted before any model is built: cheaply in the raw bytes, so a
-    body of a hundred thousand tiny entries is refused unparsed, then in the parsed
-    document (a key may be spelt ``"content\\u0054ype"``). 413 past
-    ``WIRE_MAX_BULK_ARTICLES``; 400/422 for a body that cannot be read (json_body.py)."""
+    Its entries are counted first in the raw bytes, so a body of a hundred thousand
+    tiny entries is refused unparsed (413 past ``WIRE_MAX_BULK_ARTICLES``). It is then
+    read in a parse worker, never on the event loop (bulk_body.py), with the answers of
+    a single submission's parse: 400/422 for a body that cannot be read (json_body.py),
+    422 ``too_complex`` past the time budget, 429/503 with Retry-After when the
+    provider's share of the workers, or the queue, is full."""
     body = await request.body()  # in memory already, and within WIRE_MAX_BODY_BYTES
     if body.count(b'"contentType"') > settings.max_bulk_articles:
         raise _too_many(settings)
-    document = parse_json(request, body)
-    entries = document.get("articles") if isinstance(document, dict) else None
-    if isinstance(entries, list) and len(entries) > settings.max_bulk_articles:
-        raise _too_many(settings)
-    return build(BulkSubmission, document)
+    pool = request.app.state.parse_pool
+
+    async def read(payload: bytes, content_type: str | None, *, provider: str) -> BulkSubmission:
+        return await pool.run(bulk_body.read_bulk, payload, content_type, settings.max_bulk_articles,
+                              provider=provider)
+
+    try:
+        return await parse_while_connected(request, read)(body, request.headers.get("content-type"),
+                                                          provider=provider)
+    except BodyError as exc:
+        raise as_http(exc) from None
+    except bulk_body.TooManyArticles:
+        raise _too_many(settings) from None
+    except ParseTimeout as exc:
+        raise _not_read(422, exc.code, str(exc)) from None
+    except ParseQueueFull as exc:
+        raise _not_read(503, exc.code, f"{exc}; nothing was accepted: send the request again later",
+                        {"Retry-After": str(exc.retry_after_s)}) from None
+    except ParseBusy as exc:
+        raise _not_read(429, exc.code, f"{exc}; nothing was accepted: send the request again once an earlier one "
+                                       "is answered", {"Retry-After": str(exc.retry_after_s)}) from None
+    except ParseWorkerLost as exc:
+        raise _not_read(503, exc.code, "the request was not read; nothing was accepted: send it again",
+                        {"Retry-After": str(settings.retry_after_s)}) from None
+    except ClientGone:
+        raise _not_read(CLIENT_GONE, "client_gone", "the client went away before its request was read") from None
 
 
 BulkBody = Annotated[BulkSubmission, Depends(read_bulk)]
@@ -176,7 +196,12 @@ def _entry(index: int, article: BulkArticle) -> bytes | Answer:
                     413: "over the size limit (`payload_too_large`) or more entries than `WIRE_MAX_BULK_ARTICLES` "
                          "(`too_many_articles`)",
                     422: "the body is not JSON or does not fit the schema: `invalid_request`, with `errors` naming "
-                         "each field (type `json_invalid` for JSON that does not parse)"})})
+                         "each field, the first 20 (type `json_invalid` for JSON that does not parse); "
+                         "`too_complex` when it cannot be read within the parse time budget",
+                    429: "over the key's rate limit (`rate_limited`), or the provider already has "
+                         "`WIRE_PARSE_MAX_PER_PROVIDER` payloads being parsed (`too_many_parses`); see Retry-After",
+                    503: "nothing was accepted: Kafka or Redis unavailable, too many payloads waiting for a parse "
+                         "worker (`parse_queue_full`) or the worker died (`parse_worker_lost`); see Retry-After"})})
 async def submit_bulk(request: Request, provider: RateLimitedProvider, submission: BulkBody,
                       settings: SettingsDep, producer: ProducerDep, topics: TopicsDep) -> JSONResponse:
     """Submit many articles in one request. Each is handled exactly like a single
@@ -200,7 +225,7 @@ async def submit_bulk(request: Request, provider: RateLimitedProvider, submissio
 @router.get("/{article_id}", responses={200: {"model": NinjsItem, "description": "the ninjs 3.1 item"},
                                         **errors(401, 403, 404, 410, 422, 429, 503,
                                                  notes={404: "unknown, not yet published, or not yours to read"})})
-async def get_article(article_id: str, read_model: ReadModelDep, reader: ReaderDep) -> Response:
+async def get_article(request: Request, article_id: str, read_model: ReadModelDep, reader: ReaderDep) -> Response:
     """The latest published ninjs 3.1 item of a story (410 Gone once it was killed).
     A subscriber gets 404 for an item outside its subscription's filter."""
     stored = await read_model.stored(article_id)
@@ -210,5 +235,6 @@ async def get_article(article_id: str, read_model: ReadModelDep, reader: ReaderD
             or not reader.may_read(stored.item, stored.meta.get("provider"))):
         return JSONResponse({"error": "not_found", "detail": f"no published article with id {article_id!r} (yet)"},
                             status_code=404)
+    await count_loaded(request, reader, len(stored.item_json))
     # The stored bytes are the item (publishing wrote them with orjson): no re-encoding.
     return Response(stored.item_json, media_type="application/json")

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from services.gateway.answers import ArticlePage, LanguageVersions
 from services.gateway.deps import ReadModelDep, ReaderDep, StoreDep
 from services.gateway.problems import ETAG_HEADER, NOT_MODIFIED, errors
+from services.gateway.read_limit import count_loaded
 from services.gateway.routes.feeds import etag_for, not_modified
 from shared.events import article_id_for
 from shared.read_model import READ_BUDGET_BYTES
@@ -75,7 +76,7 @@ async def list_articles(
     etag = etag_for(await read_model.changes(), request.url.query, filters[-1].model_dump_json())
     if (cached := not_modified(request, etag)) is not None:
         return cached
-    found, scanned, budget, exhausted = [], 0, READ_BUDGET_BYTES, False
+    found, scanned, budget, exhausted, loaded = [], 0, READ_BUDGET_BYTES, False, 0
     while len(found) < limit and scanned < MAX_SCANNED and budget > 0:
         page = await read_model.newest(read_model.index, before=position, count=PAGE_SCAN)
         if not page:
@@ -83,6 +84,7 @@ async def list_articles(
             break
         looked, size = await read_model.within([i for i, _ in page], budget)
         budget -= size
+        loaded += size
         scores = dict(page)
         for article_id, item, meta in await read_model.entries(looked):
             if all(f.matches(item, meta.get("provider")) for f in filters):
@@ -99,6 +101,7 @@ async def list_articles(
     items = [{"id": i, "uri": item["uri"], "version": item.get("version", "1"), "signal": meta.get("signal", "new"),
               "published_at": meta.get("published_at"), "href": f"/v1/articles/{i}", "item": item}
              for i, _, item, meta in found]
+    await count_loaded(request, reader, loaded)
     nxt = None if exhausted else f"{position[0]}-{position[1]}"
     return JSONResponse({"items": items, "next": nxt}, headers={"ETag": etag, "Cache-Control": "no-cache"})
 
@@ -114,24 +117,35 @@ def _by_uri(uri: str, filters: list[SubscriptionFilter], entries) -> Response:
 
 @router.get("/{article_id}/languages", responses={
     200: {"model": LanguageVersions}, **errors(401, 403, 404, 422, 429, 503, notes={404: "unknown story"})})
-async def languages(article_id: str, read_model: ReadModelDep, reader: ReaderDep) -> Response:
+async def languages(request: Request, article_id: str, read_model: ReadModelDep, reader: ReaderDep) -> Response:
     """Every language version of a story (the original and its translations), with
-    whether each is live or killed."""
+    whether each is live or killed. A family whose stored items add up to more than a
+    list page's read budget (8 MiB) lists the one asked about, the original, and the
+    others that fit, with `complete: false` (which tells a subscriber only that some
+    versions were not loaded, not whether its filter would take them)."""
     stored = await read_model.stored(article_id)
     if stored is None or not _may_see(reader, stored):
         return JSONResponse({"error": "not_found", "detail": f"no published article with id {article_id!r}"}, 404)
     root = stored.root or article_id
+    members = await read_model.family_ids(root) or [article_id]
+    # The version asked about is loaded already; the original next, then the others, as
+    # far as the read budget goes (a family holds at most WIRE_FAMILY_MAX versions, each
+    # up to a record's size): a round trip for their sizes, one for them, whatever the
+    # family's size, and never more than a list page loads.
+    others = sorted((m for m in members if m != article_id), key=lambda m: m != root)
+    loaded, size = await read_model.within(others, READ_BUDGET_BYTES)
+    found = {article_id: stored, **dict(zip(loaded, await read_model.stored_many(loaded)))}
+    await count_loaded(request, reader, size + len(stored.item_json or b""))
     versions = []
-    for member in await read_model.family_ids(root) or [article_id]:
-        other = await read_model.stored(member)
-        if other is None or other.item is None:
-            continue
-        if not _may_see(reader, other):
+    for member in members:
+        other = found.get(member)
+        if other is None or other.item is None or not _may_see(reader, other):
             continue
         versions.append({"id": member, "uri": other.item["uri"], "language": other.item.get("language"),
                          "version": other.version, "original": member == root,
                          "status": "killed" if other.killed else "live", "href": f"/v1/articles/{member}"})
-    return JSONResponse({"id": article_id, "original": root, "languages": versions})
+    return JSONResponse({"id": article_id, "original": root, "languages": versions,
+                         "complete": len(loaded) == len(others)})
 
 
 def _may_see(reader, stored) -> bool:

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from services.gateway.deps import ReadModelDep, ReaderDep, StoreDep
 from services.gateway.feed_media import enclosures, json_feed_attachment
 from services.gateway.problems import ETAG_HEADER, NOT_MODIFIED, errors
+from services.gateway.read_limit import count_loaded
 from shared.read_model import READ_BUDGET_BYTES
 from shared.subscriptions import NAME_PATTERN, SubscriptionKeys
 
@@ -195,7 +196,8 @@ async def feed(request: Request, name: Annotated[str, Path(pattern=NAME_PATTERN)
                                                  before=None, count=limit)]
     base = str(request.base_url).rstrip("/")
     # the subscription's filter as it is now: a narrowed filter narrows the feed's history too
-    ids, _ = await read_model.within(ids, READ_BUDGET_BYTES)  # a feed of huge items is shorter, not slower
+    ids, size = await read_model.within(ids, READ_BUDGET_BYTES)  # a feed of huge items is shorter, not slower
+    await count_loaded(request, reader, size)
     entries = [entry_of(i, item, meta, base) for i, item, meta in await read_model.entries(ids)
                if sub.filter.matches(item, meta.get("provider"))]
     title, url = f"Wirestream: {name}", f"{base}/v1/feeds/{name}.{kind}"

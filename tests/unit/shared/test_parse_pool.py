@@ -51,6 +51,22 @@ async def test_parse_errors_come_back_with_where(pool):
     assert refused.value.where == "line 3"
 
 
+async def test_other_work_runs_in_a_worker_with_the_same_budget_and_its_errors(pool):
+    """``run``: a bulk body's JSON is read there (services/gateway/bulk_body.py)."""
+    from services.gateway.bulk_body import read_bulk
+    from services.gateway.json_text import BodyError
+
+    body = b'{"articles": [{"contentType": "text/plain", "body": "caf\\u00e9"}]}'
+    submission = await pool.run(read_bulk, body, "application/json", 5, provider="p")
+    assert submission.articles[0].body == "caf\u00e9"
+    with pytest.raises(BodyError) as refused:
+        await pool.run(read_bulk, b'{"articles": [[]', "application/json", 5, provider="p")
+    assert refused.value.status == 422 and refused.value.errors[0]["type"] == "json_invalid"
+    with pytest.raises(ParseTimeout):
+        await pool.run(time.sleep, 60, provider="p")
+    assert await pool.run(os.getpid, provider="p") != os.getpid()
+
+
 async def test_the_real_parser_runs_in_the_pool(example_article):
     pool = ParsePool(workers=1, timeout_s=30)
     try:
