@@ -1,9 +1,14 @@
 """Reading an HTTP answer without trusting its size: the bytes as received and the
 bytes after Content-Encoding are both capped, and decompression never produces
 more than the cap plus one byte in a step (a 200 KB gzip that inflates to 200 MB
-is stopped after the cap, not after inflating)."""
+is stopped after the cap, not after inflating). Nor its shape: at most two
+encodings are undone (``gzip, gzip, …`` twenty thousand times built a decoder
+each, 180 MB, and ran every chunk through all of them), and the event loop gets
+its turn every few hundred chunks however fast they come (a body of one-byte
+chunks arrives tens of thousands to a read)."""
 from __future__ import annotations
 
+import asyncio
 import zlib
 
 import httpx
@@ -21,6 +26,10 @@ class ResponseUnreadable(OutboundError):
 
 # What we send in Accept-Encoding: exactly what _Inflater can bound.
 ACCEPT_ENCODING = "gzip, deflate"
+# Encodings undone, at most: we offer two, and nobody compresses more often than that.
+MAX_ENCODINGS = 2
+# Chunks read between two turns of the event loop.
+CHUNKS_PER_TURN = 256
 
 
 class _Inflater:
@@ -47,7 +56,10 @@ class _Inflater:
 
 def _inflaters(response: httpx.Response) -> list[_Inflater]:
     names = [e.strip().lower() for e in response.headers.get("content-encoding", "").split(",")]
-    return [_Inflater(name) for name in reversed(names) if name and name != "identity"]
+    names = [name for name in names if name and name != "identity"]
+    if len(names) > MAX_ENCODINGS:
+        raise ResponseUnreadable(f"{len(names)} content-encodings, more than the {MAX_ENCODINGS} undone")
+    return [_Inflater(name) for name in reversed(names)]
 
 
 async def read_capped(response: httpx.Response, *, max_bytes: int, max_raw_bytes: int,
@@ -66,14 +78,19 @@ async def read_capped(response: httpx.Response, *, max_bytes: int, max_raw_bytes
             raise
         stages = []
     parts: list[bytes] = []
-    size = raw = 0
+    size = raw = chunks = 0
     async for chunk in response.aiter_raw():
+        chunks += 1
+        if chunks % CHUNKS_PER_TURN == 0:
+            await asyncio.sleep(0)  # the deadline and everyone else on the loop get their turn
         raw += len(chunk)
         if raw > max_raw_bytes and not truncate:
             raise ResponseTooLarge(f"answer over {max_raw_bytes} bytes as received")
         room = max_bytes - size
         try:
             for stage in stages:
+                if not chunk:
+                    break  # nothing decoded yet: nothing for the next stage
                 chunk = stage.feed(chunk, room)
                 if len(chunk) > room:
                     break  # an inner stage is already past the cap: so is the body

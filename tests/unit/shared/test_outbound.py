@@ -218,6 +218,17 @@ async def test_offered_encodings_decode_within_the_cap(encoding, pack):
                 await client.fetch("GET", server.url())
 
 
+async def test_ten_thousand_stacked_encodings_are_refused_before_any_decoder_is_built():
+    """``gzip, gzip, …`` built a decoder per entry (20,000: 180 MB) and ran every chunk
+    through all of them, holding the event loop for minutes; two are undone at most."""
+    before = rss_mb()
+    with peer(encoded_answer(gzip.compress(b"<rss/>"), ", ".join(["gzip"] * 10_000))) as server:
+        async with OutboundClient(OutboundPolicy.allowing(["127.0.0.0/8"]), OutboundLimits(), user_agent="t") as c:
+            with pytest.raises(ResponseUnreadable, match="10000 content-encodings, more than the 2"):
+                await c.fetch("GET", server.url())
+    assert rss_mb() - before < 50
+
+
 async def test_an_encoding_not_offered_is_unreadable_but_still_gives_an_excerpt():
     with peer(encoded_answer(b"\x28\xb5\x2f\xfd not really zstd", "zstd")) as server:
         async with OutboundClient(OutboundPolicy.allowing(["127.0.0.0/8"]), OutboundLimits(), user_agent="t") as c:
