@@ -98,6 +98,43 @@ def dead_letter(record: ConsumerRecord, exc: BaseException, *, stage: str, attem
     )
 
 
+class OutputTooLarge(WireError):
+    """An output of the record is larger than Kafka takes (WIRE_MAX_RECORD_BYTES): never
+    retried, as the same input makes the same output. Before, the producer's refusal
+    rewound the batch and the stage tried it forever."""
+
+    code = "output_too_large"
+
+
+# What a record takes in Kafka's batch format beyond its key, value and headers
+# (lengths, offsets, timestamps, the batch header): a generous bound.
+_RECORD_FRAMING = 512
+
+
+def record_bytes(output: Outgoing) -> int:
+    """About what ``output`` costs of the producer's max_request_size (never less)."""
+    headers = sum(len(k.encode()) + len(v or b"") + 10 for k, v in output.headers)
+    return len(output.key or b"") + len(output.value or b"") + headers + _RECORD_FRAMING
+
+
+def _without_oversized(record: ConsumerRecord, outputs: Sequence[Outgoing], *, stage: str, attempts: int,
+                       max_bytes: int) -> Sequence[Outgoing]:
+    """``outputs``, those over ``max_bytes`` replaced by one dead letter of ``record``
+    saying which: the others still go on (what a replay of the dead letter makes again,
+    downstream drops as a repeat)."""
+    large = [o for o in outputs if record_bytes(o) > max_bytes]
+    if not large:
+        return outputs
+    first = large[0]
+    exc = OutputTooLarge(f"{len(large)} of its {len(outputs)} outputs would be larger than Kafka takes "
+                         f"(WIRE_MAX_RECORD_BYTES, {max_bytes} bytes): the first, for {first.topic} with key "
+                         f"{(first.key or b'')[:200]!r}, is {record_bytes(first)} bytes")
+    FAILED.labels(stage, type(exc).__name__).inc()
+    log.warning("message sent to DLQ", extra={"error": str(exc), "attempts": attempts})
+    return [o for o in outputs if record_bytes(o) <= max_bytes] + [dead_letter(record, exc, stage=stage,
+                                                                              attempts=attempts)]
+
+
 class StoppedDuringOutage(Exception):
     """The stage is stopping while a store it needs is down: the batch is left
     uncommitted (read again after the restart) rather than dead-lettered."""
@@ -173,7 +210,8 @@ async def process_record(
             return [dead_letter(record, exc, stage=stage, attempts=attempt)]
         else:
             PROCESSED.labels(stage).inc()
-            return outputs
+            return _without_oversized(record, outputs, stage=stage, attempts=attempt,
+                                      max_bytes=settings.max_record_bytes)
         finally:
             HANDLER_SECONDS.labels(stage).observe(time.perf_counter() - started)
             log_context.reset(token)

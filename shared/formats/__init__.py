@@ -101,6 +101,12 @@ def parser_for(fmt: str) -> Parser:
     return getattr(importlib.import_module(module), name)
 
 
+# A story's uri is its identity: the key of every record it travels in, a header of
+# most, and part of its value; a feed guid of megabytes made each of its records
+# larger than Kafka takes (a URL is under 2,000 characters where browsers agree).
+MAX_URI_CHARS = 4096
+
+
 def parse(payload: bytes, content_type: str | None, *, provider: str) -> list[ParsedItem]:
     """Every news item in ``payload`` (one for most formats, one per entry for feeds).
 
@@ -121,7 +127,10 @@ def parse(payload: bytes, content_type: str | None, *, provider: str) -> list[Pa
         items = parser_for(fmt)(payload, provider=provider)
     if not items:
         raise ParseError(f"no news item found in this {fmt} payload")
-    for item in items:
+    for index, item in enumerate(items):
+        if len(item.article.uri) > MAX_URI_CHARS:
+            raise ParseError(f"an item's uri (guid, id) is {len(item.article.uri)} characters long, more than the "
+                             f"{MAX_URI_CHARS} a story's identity may take", where=f"item {index + 1}")
         if fmt in VERSIONED and item.source_version is None:
             item.source_version = item.article.version
     return items

@@ -159,3 +159,36 @@ async def test_a_batchs_first_output_is_on_the_topic_before_its_last_record_is_h
     assert seen_first_before_last == [True]
     out = await read_topic(settings.kafka_bootstrap, topics.ingested, expect=3)
     assert [r.value for r in out] == [b"FIRST", b"SECOND", b"LAST"]
+
+
+async def test_an_output_larger_than_kafka_takes_is_dead_lettered_and_the_stage_goes_on(settings):
+    """The producer refuses a record over WIRE_MAX_RECORD_BYTES; that refusal used to
+    rewind the batch, which made the same output again: the partition was stuck. The
+    input now goes to the DLQ naming the output, its other outputs go on, and so does
+    the next record."""
+    small = settings.model_copy(update={"max_record_bytes": 64 * 1024})
+    topics = Topics(settings.topic_prefix)
+    await ensure_topics(settings.kafka_bootstrap, topics, partitions=1)
+    await produce(settings.kafka_bootstrap, topics.inbound, [(b"a", b"grows", []), (b"b", b"next", [])])
+
+    async def handle(record) -> list[Outgoing]:
+        outputs = [Outgoing(topics.ingested, record.key, record.value.upper(), [])]
+        if record.value == b"grows":  # a second output: a key of 100 KB (a feed guid of that size)
+            outputs.append(Outgoing(topics.ingested, b"k" * 100_000, b"x", []))
+        return outputs
+
+    runner = StageRunner(stage="test", topic=topics.inbound, group_id=topics.group("test"), handle=handle,
+                         settings=small)
+
+    async def outputs_arrived():
+        return await read_topic(settings.kafka_bootstrap, topics.ingested, expect=2, timeout=1)
+
+    await run_until(runner, lambda: _len_at_least(outputs_arrived, 2))
+
+    out = await read_topic(settings.kafka_bootstrap, topics.ingested, expect=2)
+    assert sorted(r.value for r in out) == [b"GROWS", b"NEXT"]
+    [dead] = await read_topic(settings.kafka_bootstrap, topics.dlq(topics.inbound), expect=1)
+    reason = read_headers(dead.headers)
+    assert (dead.value, reason["wire_dlq_error_code"]) == (b"grows", "output_too_large")
+    assert "1 of its 2 outputs" in reason["wire_dlq_error_message"]
+    assert await committed(settings.kafka_bootstrap, topics.group("test"), topics.inbound, 1) == 2

@@ -231,3 +231,19 @@ def test_a_picture_caption_is_no_story_text():
     [item] = parse_feed(payload, provider="x")
     assert item.article.bodies == [] and item.article.descriptions == []
     assert item.article.associations[0]["descriptions"][0]["value"] == "Rescuers at work"
+
+
+@pytest.mark.parametrize("guid", ["urn:x:" + "a" * 5000, "https://x.example/" + "story/" * 1000],
+                         ids=["urn", "url"])
+def test_an_item_whose_uri_passes_the_bound_refuses_the_feed_naming_the_item(guid):
+    """A uri is the key of every record of its story: a guid of megabytes made the
+    records larger than Kafka takes."""
+    from shared.formats import MAX_URI_CHARS, parse
+
+    feed = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+            f'<item><title>ok</title><description>fine</description><guid>urn:x:ok</guid></item>'
+            f'<item><title>long</title><description>long</description><guid>{guid}</guid></item>'
+            f'</channel></rss>').encode()
+    with pytest.raises(ParseError) as refused:
+        parse(feed, "application/rss+xml", provider="p")
+    assert refused.value.where == "item 2" and f"more than the {MAX_URI_CHARS}" in str(refused.value)
