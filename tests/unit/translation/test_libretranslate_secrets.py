@@ -7,6 +7,7 @@ from __future__ import annotations
 import traceback
 
 import httpx
+import orjson
 import pytest
 
 from services.translation.engines.base import EngineFailed, EngineUnavailable, Pair
@@ -61,7 +62,8 @@ async def test_any_other_httpx_error_quoting_the_url_fails_the_pair_without_it()
     (200, {"echo": {"api_key": API_KEY}}, EngineFailed),  # no translatedText: the body is quoted
 ])
 async def test_an_answer_echoing_the_key_or_the_url_is_quoted_without_them(status, body, raised):
-    transport = httpx.MockTransport(lambda request: httpx.Response(status, json=body))
+    # streamed, as a server's answer is (a Response built from content is read already)
+    transport = httpx.MockTransport(lambda request: httpx.Response(status, stream=httpx.ByteStream(orjson.dumps(body))))
     engine = LibreTranslateEngine(URL, api_key=API_KEY, transport=transport)
     try:
         with pytest.raises(raised) as caught:
