@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from services.cli.synthetic import synthetic_article
 from services.ingest.settings import FeedSource
 from services.ingest.sources.dropfolder import UnsafeDropFolder, scan_drop_folder, watch_drop_folder
 from services.ingest.sources.feeds import poll_feed
@@ -223,6 +224,26 @@ async def test_a_drop_file_over_the_size_limit_fails_with_the_reason(deps, tmp_p
     counts = await scan_drop_folder(tmp_path, provider="files", submit=deps["submit"], settle_s=0, max_bytes=100_000)
     assert counts["failed"] == 1 and deps["submitted"] == []
     assert "too_large" in (tmp_path / "failed" / "huge.txt.error.txt").read_text()
+
+
+async def test_a_file_name_as_long_as_allowed_dropped_twice_is_moved_and_explained(deps, tmp_path, example_article):
+    """A free name for a name already in processed/ or failed/ is longer (numbered), and
+    so is the reason's ``.error.txt``: past the 255 bytes a name may have, the rename
+    failed on every scan and stopped it, and the files after it were never read."""
+    long_story, long_broken = "a" * 251 + ".txt", "b" * 251 + ".xml"
+    (tmp_path / "processed").mkdir()
+    (tmp_path / "failed").mkdir()
+    (tmp_path / "processed" / long_story).write_bytes(b"an earlier drop of that name")
+    (tmp_path / "failed" / long_broken).write_bytes(b"an earlier drop of that name")
+    (tmp_path / long_story).write_bytes(example_article)
+    (tmp_path / long_broken).write_bytes(b"<newsItem><unclosed></newsItem>")
+    (tmp_path / "z-after.txt").write_bytes(synthetic_article(7301, words=60).encode())
+    counts = await scan_drop_folder(tmp_path, provider="files", submit=deps["submit"], settle_s=0)
+    assert counts == {"submitted": 2, "failed": 1, "deferred": 0, "skipped": 0}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["failed", "processed"]
+    assert len(list((tmp_path / "processed").iterdir())) == 3
+    [reason] = (tmp_path / "failed").glob("*.error.txt")
+    assert "parse_error" in reason.read_text() and len(reason.name.encode()) <= 255
 
 
 def test_ingest_refuses_to_start_with_a_symlinked_failed_folder(settings, tmp_path):

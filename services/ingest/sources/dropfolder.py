@@ -96,6 +96,18 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+# The longest file name most file systems take, in bytes: a name made from a dropped
+# file's (numbered to be free, or with ".error.txt") is cut to fit, or its rename
+# fails with ENAMETOOLONG on every scan.
+NAME_MAX = 255
+
+
+def _fitted(stem: str, tail: str) -> str:
+    """``stem + tail``, the stem cut (at a character) so that the name fits NAME_MAX bytes."""
+    room = max(1, NAME_MAX - len(tail.encode()))
+    return stem.encode()[:room].decode("utf-8", errors="ignore") + tail
+
+
 def _free_name(dir_fd: int, name: str) -> str:
     candidate, n = name, 0
     while True:
@@ -105,7 +117,11 @@ def _free_name(dir_fd: int, name: str) -> str:
             return candidate
         n += 1
         stem, dot, suffix = name.rpartition(".")
-        candidate = f"{stem}-{int(time.time() * 1000)}-{n}.{suffix}" if dot and stem else f"{name}-{n}"
+        numbered = f"-{int(time.time() * 1000)}-{n}"
+        if dot and stem and len(suffix.encode()) < 32:
+            candidate = _fitted(stem, f"{numbered}.{suffix}")
+        else:
+            candidate = _fitted(name, numbered)
 
 
 def _move(folder_fd: int, name: str, target_fd: int) -> str:
@@ -118,7 +134,7 @@ def _write_reason(dir_fd: int, name: str, reason: str) -> str:
     """Write ``reason`` to a new ``<name>.error.txt`` (or a numbered one when that
     name is taken — by anything, a symlink included: it is never opened)."""
     for n in range(100):
-        path = f"{name}.error.txt" if n == 0 else f"{name}.{n}.error.txt"
+        path = _fitted(name, ".error.txt" if n == 0 else f".{n}.error.txt")
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dir_fd)
         except FileExistsError:
@@ -127,6 +143,12 @@ def _write_reason(dir_fd: int, name: str, reason: str) -> str:
             file.write(reason)
         return path
     raise OSError(f"no free error-file name for {name}")
+
+
+def _left_in_place(counts: dict[str, int], name: str, exc: OSError) -> None:
+    counts["deferred"] += 1
+    record_error("ingest", exc)
+    log.error("drop-folder file could not be moved: left in place", extra={"file": name, "error": repr(exc)})
 
 
 def check_drop_folder(folder: Path) -> None:
@@ -173,7 +195,7 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
                     if not submission.sent:  # nothing else in it: refused whole, with the reason
                         raise not_owner(provider, submission.refused)
                     log.warning("drop-folder items refused: they change another provider's story",
-                                extra={"file": entry.name, "refused": submission.refused[:20]})
+                                extra={"file": entry.name, "refused": [uri[:200] for uri in submission.refused[:20]]})
             except NotRegularFile as exc:
                 counts["skipped"] += 1
                 if entry.name not in reported:
@@ -190,9 +212,13 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
                     raise  # a store down (wrapped in our error): no fault of the file
                 if isinstance(exc, FileNotFoundError):
                     continue  # taken away between listing and reading: nothing to move
-                moved = _move(folder_fd, entry.name, targets["failed"])
                 reason = f"{getattr(exc, 'code', type(exc).__name__)}: {exc}\n"
-                _write_reason(targets["failed"], moved, reason)
+                try:
+                    moved = _move(folder_fd, entry.name, targets["failed"])
+                    _write_reason(targets["failed"], moved, reason)
+                except OSError as moving:  # the file stays, and the scan goes on with the others
+                    _left_in_place(counts, entry.name, moving)
+                    continue
                 log.warning("drop-folder file refused", extra={"file": entry.name, "reason": reason.strip()})
                 counts["failed"] += 1
                 FILES.labels("failed").inc()
@@ -205,7 +231,11 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
                 log.error("drop-folder file not submitted: unforeseen error, left in place",
                           extra={"file": entry.name, "error": repr(exc)}, exc_info=True)
                 continue
-            _move(folder_fd, entry.name, targets["processed"])
+            try:
+                _move(folder_fd, entry.name, targets["processed"])
+            except OSError as moving:  # submitted: sent again at the next scan, it is a duplicate
+                _left_in_place(counts, entry.name, moving)
+                continue
             counts["submitted"] += 1
             FILES.labels("submitted").inc()
     finally:

@@ -124,8 +124,8 @@ async def poll_feed(feed: FeedSource, *, client: OutboundClient, redis: Redis, k
             if refused:
                 REFUSED.inc(len(refused))
                 log.warning("feed items refused: they change another provider's story",
-                            extra={"feed": shown, "provider": feed.provider, "refused": refused[:20],
-                                   "sent": len(submission.sent)})
+                            extra={"feed": shown, "provider": feed.provider,
+                                   "refused": [uri[:200] for uri in refused[:20]], "sent": len(submission.sent)})
     except (httpx.HTTPError, OutboundError) as exc:
         outcome = ("refused" if isinstance(exc, OutboundRefused) else
                    "too_large" if isinstance(exc, ResponseTooLarge) else "fetch_failed")
