@@ -5,6 +5,7 @@ dead-letter record. :class:`shared.runner.StageRunner` puts them together.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import random
 import time
@@ -76,8 +77,15 @@ def make_producer(settings: WireSettings, **overrides) -> AIOKafkaProducer:
     return AIOKafkaProducer(**options)
 
 
-def dead_letter(record: ConsumerRecord, exc: BaseException, *, stage: str, attempts: int) -> Outgoing:
-    """The DLQ record for ``record``: its key, value and headers, plus the reason."""
+def dead_letter(record: ConsumerRecord, exc: BaseException, *, stage: str, attempts: int,
+                max_bytes: int | None = None) -> Outgoing:
+    """The DLQ record for ``record``: its key, value and headers, plus the reason.
+
+    ``max_bytes``: what Kafka takes (WIRE_MAX_RECORD_BYTES). An input near it does not
+    fit with the reason beside it; a dead letter the producer refused would rewind the
+    batch forever. It then carries the value's size and SHA-256 instead of the value
+    (the input stays on its topic, at the offset it names), and if that is still too
+    much, only the reason and the key's digest."""
     reason = {
         "wire_dlq_stage": stage,
         "wire_dlq_topic": record.topic,
@@ -90,12 +98,19 @@ def dead_letter(record: ConsumerRecord, exc: BaseException, *, stage: str, attem
         "wire_dlq_failed_at": str(time.time()),
     }
     kept = [(k, v) for k, v in header_items(record.headers) if not k.startswith("wire_dlq_")]
-    return Outgoing(
-        topic=Topics.dlq(record.topic),
-        key=record.key,
-        value=record.value,
-        headers=kept + [(k, v.encode("utf-8")) for k, v in reason.items()],
-    )
+    topic = Topics.dlq(record.topic)
+    letter = Outgoing(topic=topic, key=record.key, value=record.value,
+                      headers=kept + [(k, v.encode("utf-8")) for k, v in reason.items()])
+    if max_bytes is None or record_bytes(letter) <= max_bytes:
+        return letter
+    value = record.value or b""
+    reason["wire_dlq_value_dropped"] = f"{len(value)} bytes, sha256 {hashlib.sha256(value).hexdigest()}"
+    letter = Outgoing(topic=topic, key=record.key, value=None,
+                      headers=kept + [(k, v.encode("utf-8")) for k, v in reason.items()])
+    if record_bytes(letter) <= max_bytes:
+        return letter
+    key = hashlib.sha256(record.key).hexdigest().encode() if record.key is not None else None
+    return Outgoing(topic=topic, key=key, value=None, headers=[(k, v.encode("utf-8")) for k, v in reason.items()])
 
 
 class OutputTooLarge(WireError):
@@ -132,7 +147,7 @@ def _without_oversized(record: ConsumerRecord, outputs: Sequence[Outgoing], *, s
     FAILED.labels(stage, type(exc).__name__).inc()
     log.warning("message sent to DLQ", extra={"error": str(exc), "attempts": attempts})
     return [o for o in outputs if record_bytes(o) <= max_bytes] + [dead_letter(record, exc, stage=stage,
-                                                                              attempts=attempts)]
+                                                                              attempts=attempts, max_bytes=max_bytes)]
 
 
 class StoppedDuringOutage(Exception):
@@ -207,7 +222,7 @@ async def process_record(
                 extra={"error": repr(exc), "attempts": attempt},
                 exc_info=not isinstance(exc, WireError),
             )
-            return [dead_letter(record, exc, stage=stage, attempts=attempt)]
+            return [dead_letter(record, exc, stage=stage, attempts=attempt, max_bytes=settings.max_record_bytes)]
         else:
             PROCESSED.labels(stage).inc()
             return _without_oversized(record, outputs, stage=stage, attempts=attempt,

@@ -31,6 +31,9 @@ def create_app(settings: EnrichmentSettings) -> faust.App:
         # one story writes (its buckets, membership, trend counts) leave in one request.
         producer_linger=0.002,
         producer_max_batch_size=batch_bytes(settings),
+        # What every stage's producer takes (faust's default is 1,000,000 bytes): the
+        # outputs process_record lets through are checked against this.
+        producer_max_request_size=settings.max_record_bytes,
         broker_commit_every=100,
         broker_commit_interval=1.0,
         web_enabled=False,

@@ -246,6 +246,17 @@ async def test_a_file_name_as_long_as_allowed_dropped_twice_is_moved_and_explain
     assert "parse_error" in reason.read_text() and len(reason.name.encode()) <= 255
 
 
+async def test_a_long_name_that_is_no_utf8_dropped_twice_is_moved_as_its_bytes(deps, tmp_path, example_article):
+    name = os.fsdecode(b"\xe9" * 250 + b".txt")  # Latin-1 bytes: surrogate escapes in Python
+    for folder in ("processed", "failed"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "processed" / name).write_bytes(b"an earlier drop of that name")
+    (tmp_path / name).write_bytes(example_article)
+    counts = await scan_drop_folder(tmp_path, provider="files", submit=deps["submit"], settle_s=0)
+    assert counts == {"submitted": 1, "failed": 0, "deferred": 0, "skipped": 0}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["failed", "processed"]
+
+
 def test_ingest_refuses_to_start_with_a_symlinked_failed_folder(settings, tmp_path):
     drop, elsewhere = tmp_path / "drop", tmp_path / "elsewhere"
     drop.mkdir()

@@ -11,6 +11,7 @@ from services.gateway.problems import ETAG_HEADER, NOT_MODIFIED, errors
 from services.gateway.read_limit import count_loaded
 from services.gateway.routes.feeds import etag_for, not_modified
 from shared.events import article_id_for
+from shared.formats import MAX_URI_CHARS
 from shared.read_model import READ_BUDGET_BYTES
 from shared.subscriptions import MAX_FILTER_VALUES, MAX_KEYWORDS, NAME_PATTERN, SubscriptionFilter, Value
 
@@ -38,7 +39,7 @@ def _cursor(text: str | None) -> tuple[int, str] | None:
     **errors(400, 401, 403, 404, 422, 429, 503, notes={404: "no such subscription"})})
 async def list_articles(
     request: Request, read_model: ReadModelDep, reader: ReaderDep, store: StoreDep,
-    uri: str | None = Query(None, min_length=1, max_length=2000,
+    uri: str | None = Query(None, min_length=1, max_length=MAX_URI_CHARS + 100,  # a translation's is longer
                             description="the story with this uri (e.g. an association's)"),
     language: list[Value] = Query([], max_length=MAX_FILTER_VALUES, description="BCP 47 ranges, e.g. en (matches en-GB)"),
     subject: list[Value] = Query([], max_length=MAX_FILTER_VALUES,

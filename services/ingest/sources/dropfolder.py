@@ -103,9 +103,19 @@ NAME_MAX = 255
 
 
 def _fitted(stem: str, tail: str) -> str:
-    """``stem + tail``, the stem cut (at a character) so that the name fits NAME_MAX bytes."""
-    room = max(1, NAME_MAX - len(tail.encode()))
-    return stem.encode()[:room].decode("utf-8", errors="ignore") + tail
+    """``stem + tail``, the stem cut so that the name fits NAME_MAX bytes: at a character
+    when the name is UTF-8, else at a byte (a name that is no UTF-8 comes as
+    surrogate escapes, and is kept as its bytes)."""
+    room = max(1, NAME_MAX - len(os.fsencode(tail)))
+    raw = os.fsencode(stem)
+    if len(raw) <= room:
+        return stem + tail
+    for end in range(room, max(room - 4, 0), -1):
+        try:
+            return raw[:end].decode("utf-8") + tail
+        except UnicodeDecodeError:
+            continue
+    return os.fsdecode(raw[:room]) + tail
 
 
 def _free_name(dir_fd: int, name: str) -> str:
@@ -118,7 +128,7 @@ def _free_name(dir_fd: int, name: str) -> str:
         n += 1
         stem, dot, suffix = name.rpartition(".")
         numbered = f"-{int(time.time() * 1000)}-{n}"
-        if dot and stem and len(suffix.encode()) < 32:
+        if dot and stem and len(os.fsencode(suffix)) < 32:
             candidate = _fitted(stem, f"{numbered}.{suffix}")
         else:
             candidate = _fitted(name, numbered)
@@ -215,10 +225,13 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
                 reason = f"{getattr(exc, 'code', type(exc).__name__)}: {exc}\n"
                 try:
                     moved = _move(folder_fd, entry.name, targets["failed"])
-                    _write_reason(targets["failed"], moved, reason)
                 except OSError as moving:  # the file stays, and the scan goes on with the others
                     _left_in_place(counts, entry.name, moving)
                     continue
+                try:
+                    _write_reason(targets["failed"], moved, reason)
+                except OSError as writing:  # moved: only its reason is lost (and logged below)
+                    record_error("ingest", writing)
                 log.warning("drop-folder file refused", extra={"file": entry.name, "reason": reason.strip()})
                 counts["failed"] += 1
                 FILES.labels("failed").inc()

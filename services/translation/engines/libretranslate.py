@@ -96,7 +96,9 @@ class LibreTranslateEngine:
         try:
             async with asyncio.timeout(self.timeout_s):  # the whole exchange, however the answer drips
                 async with self._client.stream("POST", self._endpoint, json=body) as answer:
-                    raw, _ = await read_capped(answer, max_bytes=cap, max_raw_bytes=cap)
+                    # a refusal is read for its reason only: an excerpt, however large or odd it is
+                    raw, _ = await read_capped(answer, max_bytes=cap, max_raw_bytes=cap,
+                                               truncate=answer.status_code != 200)
         except TimeoutError:
             raise EngineUnavailable(f"LibreTranslate at {self.origin} did not answer within "
                                     f"{self.timeout_s:g} s") from None

@@ -81,3 +81,13 @@ async def test_a_compressed_answer_of_the_right_size_is_read():
 async def test_json_nested_too_deep_fails_the_pair_instead_of_crashing():
     with pytest.raises(EngineFailed, match="no translatedText"):
         await translated_by(lambda request: sent(b"[" * 100_000))
+
+
+@pytest.mark.parametrize("status", [429, 503])
+async def test_a_busy_server_with_a_huge_or_odd_answer_is_still_retried(status):
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, stream=httpx.ByteStream(b"overloaded " * 400_000),
+                              headers={"Content-Encoding": "zstd"})
+
+    with pytest.raises(EngineUnavailable, match=f"answered {status}"):
+        await translated_by(answer)
