@@ -25,7 +25,8 @@ async def charge_read(request: Request, subscription: str) -> None:
     if (wait := await within_limit(request, lambda minute: keys.reads(subscription, minute), 1, limit)) is not None:
         REJECTED.labels("429", "read_rate_limited").inc()
         raise HTTPException(429, {"error": "read_rate_limited",
-                                  "detail": f"more than {limit} requests per minute for this subscription"},
+                                  "detail": f"more than {limit} reads per minute for this subscription (a request "
+                                            "counts one, and one more per MiB of items it loaded)"},
                             headers={"Retry-After": str(wait)})
 
 
