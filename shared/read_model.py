@@ -76,10 +76,8 @@ class ReadModel:
 
     async def stored(self, article_id: str) -> StoredItem | None:
         """The stored state of ``article_id`` or None when unknown."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            self.queue_stored(pipe, article_id)
-            [row] = await pipe.execute()
-        return self.parse_stored(row)
+        [stored] = await self.stored_many([article_id])
+        return stored
 
     async def stored_many(self, article_ids: list[str]) -> list[StoredItem | None]:
         """The stored state of each of ``article_ids`` (None when unknown), in one round trip."""

@@ -71,6 +71,21 @@ def parse_while_connected(request: Request, parse: Parse) -> Parse:
     return parse_for_client
 
 
+def not_parsed(exc: ParseBusy | ClientGone, what: str) -> Answer:
+    """The answer when ``what`` ("the article", "the request") was not parsed: the
+    parse queue is full (503), the provider has its share of the workers (429), each
+    with Retry-After, or its client went away (499)."""
+    if isinstance(exc, ClientGone):
+        return problem(CLIENT_GONE, "client_gone", f"the client went away before {what} was parsed")
+    if isinstance(exc, ParseQueueFull):
+        answer = problem(503, exc.code, f"{exc}; {what} was not accepted: send it again later")
+    else:  # this provider's own share of the parse workers is taken
+        answer = problem(429, exc.code, f"{exc}; {what} was not accepted: send it again once an earlier one "
+                                        "is answered")
+    answer.headers["Retry-After"] = str(exc.retry_after_s)
+    return answer
+
+
 async def accept(payload: bytes, content_type: str, *, provider: str, producer: AIOKafkaProducer,
                  registry: StoryRegistry, topic: str, traceparent: str | None, kafka_timeout_s: float,
                  parse_with: Parse, withdrawals: Withdrawals, charge: Charge,
@@ -103,15 +118,8 @@ async def accept(payload: bytes, content_type: str, *, provider: str, producer: 
         return problem(413, exc.code, str(exc))
     except HTTPException as exc:  # the rate limit
         return Answer(exc.status_code, exc.detail, dict(exc.headers or {}))
-    except ParseQueueFull as exc:
-        return problem(503, exc.code, f"{exc}; the article was not accepted: send it again later")
-    except ParseBusy as exc:  # this provider's own share of the parse workers is taken
-        answer = problem(429, exc.code, f"{exc}; the article was not accepted: send it again once an earlier one "
-                                        "is answered")
-        answer.headers["Retry-After"] = str(exc.retry_after_s)
-        return answer
-    except ClientGone:
-        return problem(CLIENT_GONE, "client_gone", "the client went away before its article was parsed")
+    except (ParseBusy, ClientGone) as exc:
+        return not_parsed(exc, "the article")
     except (KafkaUnavailable, ParseWorkerLost) as exc:
         log.error("submission not accepted", extra={"error": str(exc)})
         return problem(503, exc.code, "the article was not accepted and will not be published; send it again")

@@ -17,13 +17,13 @@ from services.gateway import bulk_body
 from services.gateway.bulk_body import BulkArticle, BulkSubmission
 from services.gateway.json_body import as_http, documents
 from services.gateway.json_text import BodyError
-from services.gateway.metrics import REJECTED
 from services.gateway.problems import errors
 from services.gateway.ratelimit import RateLimitedProvider, charge
 from services.gateway.read_limit import count_loaded
-from services.gateway.submissions import CLIENT_GONE, Answer, ClientGone, accept, parse_while_connected, problem
+from services.gateway.submissions import (CLIENT_GONE, Answer, ClientGone, accept, not_parsed, parse_while_connected,
+                                          problem)
 from shared.formats import MEDIA_TYPES
-from shared.parse_pool import ParseBusy, ParseQueueFull, ParseTimeout, ParseWorkerLost
+from shared.parse_pool import ParseBusy, ParseTimeout, ParseWorkerLost
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
@@ -110,9 +110,8 @@ def _too_many(settings) -> HTTPException:
                                "detail": f"at most {settings.max_bulk_articles} articles per request"})
 
 
-def _not_read(status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> HTTPException:
-    REJECTED.labels(str(status), code).inc()
-    return HTTPException(status, {"error": code, "detail": detail}, headers=headers)
+def _raised(answer: Answer) -> HTTPException:
+    return HTTPException(answer.status, answer.body, headers=answer.headers or None)
 
 
 @documents(BulkSubmission)
@@ -143,18 +142,13 @@ async def read_bulk(request: Request, provider: RateLimitedProvider, settings: S
     except bulk_body.TooManyArticles:
         raise _too_many(settings) from None
     except ParseTimeout as exc:
-        raise _not_read(422, exc.code, str(exc)) from None
-    except ParseQueueFull as exc:
-        raise _not_read(503, exc.code, f"{exc}; nothing was accepted: send the request again later",
-                        {"Retry-After": str(exc.retry_after_s)}) from None
-    except ParseBusy as exc:
-        raise _not_read(429, exc.code, f"{exc}; nothing was accepted: send the request again once an earlier one "
-                                       "is answered", {"Retry-After": str(exc.retry_after_s)}) from None
+        raise _raised(problem(422, exc.code, str(exc))) from None
+    except (ParseBusy, ClientGone) as exc:
+        raise _raised(not_parsed(exc, "the request")) from None
     except ParseWorkerLost as exc:
-        raise _not_read(503, exc.code, "the request was not read; nothing was accepted: send it again",
-                        {"Retry-After": str(settings.retry_after_s)}) from None
-    except ClientGone:
-        raise _not_read(CLIENT_GONE, "client_gone", "the client went away before its request was read") from None
+        lost = problem(503, exc.code, "the request was not read; nothing was accepted: send it again")
+        lost.headers["Retry-After"] = str(settings.retry_after_s)
+        raise _raised(lost) from None
 
 
 BulkBody = Annotated[BulkSubmission, Depends(read_bulk)]
