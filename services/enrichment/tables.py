@@ -1,14 +1,18 @@
 """The enrichment worker's faust tables: story clusters and trending entities.
 
-All three live on the single-partition ``enrichment.stories`` topic, so one worker
+The tables live on the single-partition ``enrichment.stories`` topic, so one worker
 sees every story (clusters must span providers, whose stories land on different
 partitions of ``articles.ingested``). Their state is in memory (:mod:`warm_store`) and
 their changelog topics in Kafka, which faust replays on start: a restarted or
 replacement worker gets the same state back, and a standby promoted to active
 reads only the changelog records it had not followed yet.
 
-- ``story-members``: story uri → {cluster, at}
-- ``story-buckets``: LSH bucket key → {cluster, at} (see :mod:`nlp.clusters`)
+- ``story-members``: story uri → {cluster, at, wrote: the LSH buckets it filled}. The
+  bucket index (bucket key → {cluster, at}, see :mod:`nlp.clusters`) is rebuilt from
+  it after every recovery, so a story costs one changelog record, not one per band.
+  (Before, the buckets had their own table: a ``story-buckets`` changelog topic left
+  by an older version is no longer read, and stories recorded before the upgrade
+  keep their clusters but attract no new copies.)
 - ``entity-trends``: "<type>\\t<name>" → count, in tumbling windows of
   ``trend_window_s`` by the articles' receive time, kept ``trend_windows_kept`` windows.
 - ``stories-progress``: the last stories offset whose output was delivered
@@ -42,7 +46,7 @@ class StoryTables:
     def __init__(self, app: faust.App, settings: EnrichmentSettings) -> None:
         self.window_s = settings.trend_window_s
         self.members = _table(app, "story-members", help="story uri → story cluster")
-        self.buckets = _table(app, "story-buckets", help="MinHash LSH bucket → story cluster")
+        self.buckets: dict[str, dict] = {}  # MinHash LSH bucket → story cluster: rebuilt from the members
         self.progress = _table(app, "stories-progress", help="last stories offset whose output was delivered")
         self.delivered = _table(app, "story-delivered", help="story uri → idempotency key of its last output")
         self._at = 0.0
@@ -54,7 +58,6 @@ class StoryTables:
         # (window start, window end, entity key) → latest count, not yet copied to Redis.
         self.dirty: dict[tuple[float, float, str], int] = {}
         self.members.on_recover(self._recovered)
-        self.buckets.on_recover(self._recovered)
         self.trends.table.on_recover(self._trends_recovered)
 
     def _timestamp(self, event: Any = None) -> float:
@@ -86,7 +89,7 @@ class StoryTables:
         return dirty
 
     def _contents(self) -> tuple[tuple[str, Any], ...]:
-        return (("story-members", self.members.data), ("story-buckets", self.buckets.data),
+        return (("story-members", self.members.data), ("story-buckets", self.buckets),
                 ("entity-trends", self.trends.table.data), ("stories-progress", self.progress.data),
                 ("story-delivered", self.delivered.data))
 
@@ -94,7 +97,7 @@ class StoryTables:
         return {name: len(data) for name, data in self._contents()}
 
     def digest(self) -> dict[str, Any]:
-        """Key counts and a SHA-256 over the three tables' contents (sorted): equal
+        """Key counts and a SHA-256 over the tables' contents and the rebuilt bucket index (sorted): equal
         digests mean equal state, e.g. before a restart and after recovery."""
         sha = hashlib.sha256()
         sizes = {}

@@ -10,12 +10,18 @@ split into ``BANDS`` bands of ``ROWS`` rows (datasketch's optimum for a Jaccard 
 bucket with probability 1-(1-s^ROWS)^BANDS for Jaccard similarity s: ≈1 for a
 lightly edited copy (s≥0.85), ≈0 for different stories (s≤0.3).
 
-The index is two mappings, held by the caller (faust tables in the worker, dicts in
-tests): ``members`` (story uri → its cluster) and ``buckets`` (bucket key → the
-cluster that filled it). A new story joins the cluster most of its buckets point
-to, else founds one named after itself (its article id), so the same input and
-state always give the same answer. Entries older than ``horizon_s`` (by the
-articles' own receive times) are ignored and evicted.
+The index is two mappings, held by the caller: ``members`` (story uri → its cluster,
+and the bucket keys it wrote) and ``buckets`` (bucket key → the cluster that filled
+it). A new story joins the cluster most of its buckets point to, else founds one
+named after itself (its article id), so the same input and state always give the
+same answer. Entries older than ``horizon_s`` (by the articles' own receive times)
+are ignored and evicted.
+
+Only ``members`` needs to be durable (the worker's faust table): ``buckets`` is
+rebuilt from it (:meth:`StoryIndex.recovered`). A bucket is only ever overwritten by
+a write with a later receive time (an expired entry, or a newer copy of its own
+cluster), so its entry is the write with the latest time among the members that
+wrote it. One changelog record per story then carries what took ``BANDS`` + 1.
 """
 from __future__ import annotations
 
@@ -96,6 +102,12 @@ class Assignment:
     matched_buckets: int  # how many of its buckets pointed to the cluster
 
 
+# A member's record of the buckets it wrote: groups of [receive time, "key,key,…"],
+# newest first; a group past the horizon is dropped, and so are groups beyond this
+# many (a story re-sent with new text more often than that within the horizon).
+WROTE_GROUPS = 8
+
+
 class StoryIndex:
     """Cluster assignment over two mappings (see the module doc)."""
 
@@ -106,9 +118,33 @@ class StoryIndex:
         self.evictors = (Evictor(members, horizon_s=horizon_s), Evictor(buckets, horizon_s=horizon_s))
 
     def recovered(self) -> None:
-        """Call once the mappings hold recovered state: eviction resumes from it."""
+        """Call once ``members`` holds recovered state: ``buckets`` is rebuilt from the
+        buckets each member wrote (the latest write of each key wins), and eviction
+        resumes from both."""
+        self.buckets.clear()
+        entries = list(self.members.values())
+        newest = max((float(entry["at"]) for entry in entries), default=0.0)
+        for entry in entries:
+            for at, keys in entry.get("wrote", ()):
+                if newest - at > self.horizon_s:
+                    continue  # expired: ignored by assign, and evicted before long
+                for key in keys.split(","):
+                    held = self.buckets.get(key)
+                    if held is None or float(held["at"]) < at:
+                        self.buckets[key] = {"cluster": entry["cluster"], "at": at}
         for evictor in self.evictors:
             evictor.rebuild()
+
+    def _wrote(self, known, written: list[str], at: float) -> list:
+        """``known``'s groups of written buckets with this write first: a key written
+        again leaves its older group, and groups past the horizon go."""
+        again = set(written)
+        groups = [[at, ",".join(written)]] if written else []
+        for then, keys in (known or {}).get("wrote", ()):
+            kept = [k for k in keys.split(",") if k not in again]
+            if kept and at - then <= self.horizon_s:
+                groups.append([then, ",".join(kept)])
+        return sorted(groups, key=lambda group: -group[0])[:WROTE_GROUPS]
 
     def _live(self, entry, now: float) -> bool:
         return entry is not None and now - float(entry["at"]) <= self.horizon_s
@@ -128,14 +164,19 @@ class StoryIndex:
         else:
             cluster, first = cluster_id_for(uri), True
         members, buckets = self.evictors
-        if known is None or float(known["at"]) < at:
-            self.members[uri] = {"cluster": cluster, "at": at}
-            members.written(uri, at)
+        written = []
         for key in keys:
             entry = self.buckets.get(key)
             if not self._live(entry, at) or (entry["cluster"] == cluster and float(entry["at"]) < at):
                 self.buckets[key] = {"cluster": cluster, "at": at}
                 buckets.written(key, at)
+                written.append(key)
+        newer = known is None or float(known["at"]) < at
+        if newer or written:  # the record of the buckets written is what recovery rebuilds them from
+            latest = at if newer else float(known["at"])
+            self.members[uri] = {"cluster": cluster, "at": latest, "wrote": self._wrote(known, written, at)}
+            if newer:
+                members.written(uri, at)
         for evictor in self.evictors:
             evictor.evict(at)
         return Assignment(cluster, first, votes.get(cluster, 0))

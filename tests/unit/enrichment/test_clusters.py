@@ -156,3 +156,30 @@ def test_space_separated_text_keeps_its_shingles_and_bucket_keys():
         assert shingles(text) == {" ".join(words[i:i + 5]).encode() for i in range(len(words) - 4)}
     digest = hashlib.sha256(",".join(keys(EXAMPLE)).encode()).hexdigest()[:16]
     assert digest == "6e696bb5a8caf793"  # the keys as stored before character shingles were added
+
+
+def test_the_bucket_index_is_rebuilt_from_the_members_as_it_was():
+    """Only the members are durable: after a restart the index rebuilt from them is
+    the one the worker had, whatever the writes' order — a copy refreshing its
+    cluster's buckets, an expired bucket taken by a new story, a story re-sent with
+    new text (its older buckets still its own)."""
+    members, buckets = {}, {}
+    live = StoryIndex(members, buckets, horizon_s=DAY)
+    live.assign("urn:x:1", keys(" ".join(TOPICS["07000000"])), 0.0)
+    live.assign("urn:a:1", keys(EXAMPLE), 0.8 * DAY)
+    live.assign("urn:b:1", keys(EDITED), 0.9 * DAY)  # joins a:1's cluster, refreshes the buckets they share
+    live.assign("urn:y:1", keys(" ".join(TOPICS["07000000"])), 1.2 * DAY)  # x:1's buckets expired: y:1 takes them
+    live.assign("urn:d:1", keys(" ".join(TOPICS["15000000"])), 1.6 * DAY)
+    live.assign("urn:d:1", keys(" ".join(TOPICS["04000000"])), 1.7 * DAY)  # a new version, new text
+    live.assign("urn:d:1", keys(" ".join(TOPICS["15000000"])), 1.65 * DAY)  # an old version again
+    assert buckets and all("wrote" in entry for entry in members.values())
+
+    before = {key: dict(entry) for key, entry in buckets.items()}
+    restarted = StoryIndex(members, {}, horizon_s=DAY)
+    restarted.recovered()
+    live_entries = {k: v for k, v in before.items() if 1.7 * DAY - v["at"] <= DAY}
+    assert restarted.buckets == live_entries
+    # and it answers as the live index does
+    for n, text in enumerate((EDITED, " ".join(TOPICS["04000000"]), " ".join(TOPICS["07000000"]))):
+        uri = f"urn:z:{n}"
+        assert restarted.assign(uri, keys(text), 1.8 * DAY).cluster == live.assign(uri, keys(text), 1.8 * DAY).cluster
