@@ -18,7 +18,7 @@ from shared.bus import Outgoing
 from shared.cloudevents import Headers, event_headers, read_headers
 from shared.errors import MalformedEvent, RetriableError, WireError
 from shared.events import ArticleReceived, Stage, SubmittedItem, utcnow
-from shared.formats import parse
+from shared.formats import parse, uri_unfit
 from shared.formats.base import ParsedItem
 from shared.identity import Decision, NotOwner, StoryRegistry
 from shared.parsed_payload import PayloadSeal
@@ -97,12 +97,15 @@ class Submission:
     """What happened to one submitted payload: each item's identity and whether it
     is new work, an exact duplicate or an older version (both of which are not sent).
     ``parsed``: what the parser returned, to travel sealed beside the payload.
-    ``refused``: the uris of items that change another provider's story (only filled
-    when read with ``partial``; otherwise such an item refuses the whole payload)."""
+    ``refused``: the uris of items that change another provider's story, and
+    ``unfit``: why items whose uri is too long to be a story's cannot be one (both
+    only filled when read with ``partial``; otherwise such an item refuses the whole
+    payload)."""
 
     items: list[SubmittedItem] = field(default_factory=list)
     parsed: list[ParsedItem] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    unfit: list[str] = field(default_factory=list)
 
     @property
     def sent(self) -> list[SubmittedItem]:
@@ -124,15 +127,22 @@ async def read_submission(payload: bytes, content_type: str, *, provider: str, r
     item's story: new work, an exact duplicate or an older version.
 
     An item that changes a story owned by a provider outside ``acts_for`` (default:
-    the provider alone) refuses the whole payload: NotOwner, the gateway's 403. With
-    ``partial`` (ingest's pollers, which have nobody to answer) such items are listed
-    in ``refused`` instead and the others go on: a payload sent with them has ingest
-    dead-letter them (not-owner) while its other items flow.
+    the provider alone) refuses the whole payload: NotOwner, the gateway's 403; so
+    does an item whose uri is too long (:func:`~shared.formats.uri_unfit`): ParseError,
+    the gateway's 422. With ``partial`` (ingest's pollers, which have nobody to
+    answer) such items are listed in ``refused`` / ``unfit`` instead and the others
+    go on: a payload sent with them has ingest dead-letter them (not-owner,
+    parse_error) while its other items flow.
 
     Raises UnsupportedFormat / ParseError for unreadable input, NotOwner as above.
     """
     submission = Submission(parsed=await parse_with(payload, content_type, provider=provider))
-    for item in submission.parsed:
+    for index, item in enumerate(submission.parsed):
+        if (unfit := uri_unfit(item, index)) is not None:
+            if not partial:
+                raise unfit
+            submission.unfit.append(str(unfit))
+            continue
         article = item.article
         known = await registry.peek(article, source_version=item.source_version, acts_for=acts_for or [provider])
         if known is Decision.NOT_OWNER:

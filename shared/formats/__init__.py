@@ -107,6 +107,18 @@ def parser_for(fmt: str) -> Parser:
 MAX_URI_CHARS = 4096
 
 
+def uri_unfit(item: ParsedItem, index: int) -> ParseError | None:
+    """Why item ``index`` (from 0) of a payload cannot become a story (its uri is longer
+    than :data:`MAX_URI_CHARS`), or None. Checked where items become records — the
+    gateway refuses the payload (422), a poller and ingest refuse the item alone — not
+    by :func:`parse`, so one absurd guid does not hold a whole feed back."""
+    if len(item.article.uri) <= MAX_URI_CHARS:
+        return None
+    return ParseError(f"an item's uri (guid, id) is {len(item.article.uri)} characters long, more than the "
+                      f"{MAX_URI_CHARS} a story's identity may take (it begins {item.article.uri[:80]!r})",
+                      where=f"item {index + 1}")
+
+
 def parse(payload: bytes, content_type: str | None, *, provider: str) -> list[ParsedItem]:
     """Every news item in ``payload`` (one for most formats, one per entry for feeds).
 
@@ -127,10 +139,7 @@ def parse(payload: bytes, content_type: str | None, *, provider: str) -> list[Pa
         items = parser_for(fmt)(payload, provider=provider)
     if not items:
         raise ParseError(f"no news item found in this {fmt} payload")
-    for index, item in enumerate(items):
-        if len(item.article.uri) > MAX_URI_CHARS:
-            raise ParseError(f"an item's uri (guid, id) is {len(item.article.uri)} characters long, more than the "
-                             f"{MAX_URI_CHARS} a story's identity may take", where=f"item {index + 1}")
+    for item in items:
         if fmt in VERSIONED and item.source_version is None:
             item.source_version = item.article.version
     return items

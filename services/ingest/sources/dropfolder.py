@@ -31,7 +31,7 @@ from pathlib import Path
 from prometheus_client import Counter
 
 from services.ingest.sources.feeds import Submit
-from shared.errors import WireError, is_outage
+from shared.errors import ParseError, WireError, is_outage
 from shared.formats import content_type_for
 from shared.heartbeat import record_error
 from shared.inbound import KafkaUnavailable, not_owner
@@ -201,11 +201,13 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
                     continue
                 payload = _read_regular(folder_fd, entry.name, max_bytes)
                 submission = await submit(payload, content_type_for(entry.name), provider)
-                if submission.refused:
+                if submission.refused or submission.unfit:
                     if not submission.sent:  # nothing else in it: refused whole, with the reason
-                        raise not_owner(provider, submission.refused)
-                    log.warning("drop-folder items refused: they change another provider's story",
-                                extra={"file": entry.name, "refused": [uri[:200] for uri in submission.refused[:20]]})
+                        raise (not_owner(provider, submission.refused) if submission.refused
+                               else ParseError("; ".join(submission.unfit[:5])))
+                    log.warning("drop-folder items refused: they change another provider's story, or cannot be one",
+                                extra={"file": entry.name, "refused": [uri[:200] for uri in submission.refused[:20]],
+                                       "unfit": submission.unfit[:5]})
             except NotRegularFile as exc:
                 counts["skipped"] += 1
                 if entry.name not in reported:

@@ -91,9 +91,9 @@ async def poll_feed(feed: FeedSource, *, client: OutboundClient, redis: Redis, k
 
     The cursor (ETag, Last-Modified) advances only after Kafka acknowledged the
     submission, so a crash re-fetches rather than skips. Items that change another
-    provider's story are refused alone: the cursor's ``items_refused`` and
-    ``last_error`` name them, the rest of the feed goes on (ingest dead-letters the
-    refused ones when the feed is sent with them). Never raises for a bad feed; Redis
+    provider's story, or whose uri is too long to be a story's, are refused alone:
+    the cursor's ``items_refused`` and ``last_error`` name them, the rest of the feed
+    goes on (ingest dead-letters the refused ones when the feed is sent with them). Never raises for a bad feed; Redis
     errors (and whatever ``submit`` raises beyond the errors named) do raise.
     """
     cursor_key = keys.feed_cursor(feed.url)
@@ -114,18 +114,20 @@ async def poll_feed(feed: FeedSource, *, client: OutboundClient, redis: Redis, k
             await redis.hset(cursor_key, "last_error", f"fetch failed: HTTP {answer.status}")
         else:
             submission = await submit(answer.body, answer.headers.get("content-type", ""), feed.provider)
-            refused = submission.refused
+            refused, unfit = submission.refused, submission.unfit
+            errors = ([f"not-owner: {len(refused)} item(s) change another provider's story, refused: "
+                       f"{', '.join(uri[:200] for uri in refused[:20])}"] if refused else []) + unfit[:5]
             cursor = {"etag": usable_validator(answer.headers.get("etag")),
                       "last_modified": usable_validator(answer.headers.get("last-modified")),
-                      "items_sent": len(submission.sent), "items_refused": len(refused),
-                      "last_error": (f"not-owner: {len(refused)} item(s) change another provider's story, "
-                                     f"refused: {', '.join(refused)}"[:500] if refused else "")}
+                      "items_sent": len(submission.sent), "items_refused": len(refused) + len(unfit),
+                      "last_error": "; ".join(errors)[:500]}
             await redis.hset(cursor_key, mapping=cursor)
-            if refused:
-                REFUSED.inc(len(refused))
-                log.warning("feed items refused: they change another provider's story",
+            if refused or unfit:
+                REFUSED.inc(len(refused) + len(unfit))
+                log.warning("feed items refused: they change another provider's story, or cannot be a story",
                             extra={"feed": shown, "provider": feed.provider,
-                                   "refused": [uri[:200] for uri in refused[:20]], "sent": len(submission.sent)})
+                                   "refused": [uri[:200] for uri in refused[:20]], "unfit": unfit[:5],
+                                   "sent": len(submission.sent)})
     except (httpx.HTTPError, OutboundError) as exc:
         outcome = ("refused" if isinstance(exc, OutboundRefused) else
                    "too_large" if isinstance(exc, ResponseTooLarge) else "fetch_failed")

@@ -235,15 +235,23 @@ def test_a_picture_caption_is_no_story_text():
 
 @pytest.mark.parametrize("guid", ["urn:x:" + "a" * 5000, "https://x.example/" + "story/" * 1000],
                          ids=["urn", "url"])
-def test_an_item_whose_uri_passes_the_bound_refuses_the_feed_naming_the_item(guid):
+async def test_an_item_whose_uri_passes_the_bound_is_named_and_refuses_a_pushed_payload(guid):
     """A uri is the key of every record of its story: a guid of megabytes made the
-    records larger than Kafka takes."""
-    from shared.formats import MAX_URI_CHARS, parse
+    records larger than Kafka takes. The parser still reads the feed (a poller refuses
+    the item alone); a payload pushed to the gateway is refused whole, naming it."""
+    from shared.formats import MAX_URI_CHARS, parse, uri_unfit
+    from shared.inbound import read_submission
+    from tests.unit.ingest.helpers import Owners
 
     feed = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
             f'<item><title>ok</title><description>fine</description><guid>urn:x:ok</guid></item>'
             f'<item><title>long</title><description>long</description><guid>{guid}</guid></item>'
             f'</channel></rss>').encode()
+    items = parse(feed, "application/rss+xml", provider="p")
+    assert [uri_unfit(item, i) is None for i, item in enumerate(items)] == [True, False]
     with pytest.raises(ParseError) as refused:
-        parse(feed, "application/rss+xml", provider="p")
+        await read_submission(feed, "application/rss+xml", provider="p", registry=Owners())
     assert refused.value.where == "item 2" and f"more than the {MAX_URI_CHARS}" in str(refused.value)
+    partial = await read_submission(feed, "application/rss+xml", provider="p", registry=Owners(), partial=True)
+    assert [i.uri for i in partial.sent] == [items[0].article.uri] and len(partial.unfit) == 1
+    assert "item 2" in partial.unfit[0] and len(partial.unfit[0]) < 400

@@ -108,9 +108,39 @@ async def test_ingest_dead_letters_the_refused_item_of_a_polled_feed_and_lets_th
     received = ArticleReceived(event_id="e1", article_id="a1", uri="urn:wirestream:ap:g1", provider="ap",
                                content_type="application/rss+xml", received_at=utcnow(), traceparent="",
                                payload=body)
-    events, not_owner = await ingest(received, registry=Owners("urn:wirestream:ap:g-squatted"))
+    events, refusals = await ingest(received, registry=Owners("urn:wirestream:ap:g-squatted"))
     assert [e.article.uri for e in events] == ["urn:wirestream:ap:g1"]
-    assert not_owner is not None and "urn:wirestream:ap:g-squatted (owned by mallory)" in str(not_owner)
+    [not_owner] = refusals
+    assert not_owner.code == "not-owner" and "urn:wirestream:ap:g-squatted (owned by mallory)" in str(not_owner)
+
+
+async def test_an_item_whose_uri_is_too_long_is_refused_alone_and_the_rest_of_the_feed_goes_on():
+    """One absurd guid (5,000 characters; a story's uri may take 4,096) held a whole
+    third-party feed back: every poll was 'unreadable' until the item aged out."""
+    redis, keys, producer = MemoryRedis(), Keys("t."), RecordingProducer()
+    body = rss("g1", "g" * 5000, "g3")
+
+    async def submit_polled(payload, content_type, provider):
+        return await submit(payload, content_type, provider=provider, producer=producer, registry=Owners(),
+                            topic="t.wire.inbound", source="test")
+
+    with peer(raw_answer(body, b'ETag: "v1"')) as server:
+        feed = FeedSource(url=server.url("/rss"), provider="ap")
+        async with client() as http:
+            outcome = await poll_feed(feed, client=http, redis=redis, keys=keys, submit=submit_polled)
+    assert outcome == "submitted" and producer.sent == [body]
+    cursor = await redis.hgetall(keys.feed_cursor(feed.url))
+    assert cursor[b"etag"] == b'"v1"' and cursor[b"items_sent"] == b"2" and cursor[b"items_refused"] == b"1"
+    assert b"item 2" in cursor[b"last_error"] and b"characters long" in cursor[b"last_error"]
+    assert len(cursor[b"last_error"]) <= 500
+
+    # ingest, reading the feed it was sent, lets the two flow and dead-letters the third's reason
+    received = ArticleReceived(event_id="e1", article_id="a1", uri="urn:wirestream:ap:g1", provider="ap",
+                               content_type="application/rss+xml", received_at=utcnow(), traceparent="",
+                               payload=body)
+    events, refusals = await ingest(received, registry=Owners())
+    assert [e.article.uri for e in events] == ["urn:wirestream:ap:g1", "urn:wirestream:ap:g3"]
+    assert [type(r).__name__ for r in refusals] == ["ParseError"] and "item 2" in str(refusals[0])
 
 
 async def test_a_feed_of_foreign_items_only_sends_nothing_and_still_advances():
