@@ -24,6 +24,7 @@ from services.cli.stack.processes import free_port
 from services.cli.stack.redis import LocalRedis
 from shared.cache import Keys
 from shared.cloudevents import read_headers
+from shared.events import article_id_for
 from shared.inbound import submission_record
 from shared.read_model import READ_BUDGET_BYTES
 from shared.topics import Topics
@@ -133,6 +134,34 @@ async def test_a_provider_changes_only_its_own_stories_or_those_it_relays(stack)
     assert [read_headers(r.headers)["wire_dlq_error_code"] for r in letters] == ["not-owner"]
     # a record that is dead-lettered has no other output: ingest did not pass it on
     assert published(stack, first.json()["id"])["version"] == "5"
+
+
+async def test_a_feed_item_that_cannot_be_a_story_is_dead_lettered_and_the_rest_of_its_feed_is_published(stack):
+    """A polled feed is sent to wire.inbound whole, with an item whose guid is too long to
+    be a story's uri (4,096 characters at most; the uri keys every record of a story)."""
+    topics = Topics(stack.prefix)
+    fine, absurd = f"fine{RUN}", "g" * 5000
+    feed = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+            f'<item><title>Ferry timetable {RUN}</title><guid>{fine}</guid>'
+            f'<description>The ferries run every hour from Monday.</description></item>'
+            f'<item><title>Absurd</title><guid>{absurd}</guid><description>Too long a guid.</description></item>'
+            f'</channel></rss>').encode()
+    uri = f"urn:wirestream:prov-a:{fine}"
+    record = submission_record(topic=topics.inbound, payload=feed, content_type="application/rss+xml",
+                               provider="prov-a", uri=uri, article_id=article_id_for(uri), source="test")
+    await produce(stack.kafka, topics.inbound, [(record.key, record.value, record.headers)])
+    assert published(stack, article_id_for(uri))["uri"] == uri
+
+    async def mine() -> list:
+        letters = await _read_all(stack.kafka, [Topics.dlq(topics.inbound)], timeout=30, until_one=True)
+        return [read_headers(r.headers) for r in letters if r.key == record.key]
+
+    deadline = time.monotonic() + 60
+    while not (letters := await mine()) and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+    assert [h["wire_dlq_error_code"] for h in letters] == ["parse_error"]
+    assert "item 2" in letters[0]["wire_dlq_error_message"]
+    assert "characters long" in letters[0]["wire_dlq_error_message"]
 
 
 def test_each_subscriber_reads_exactly_its_slice(stack):
