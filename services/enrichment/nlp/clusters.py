@@ -102,10 +102,12 @@ class Assignment:
     matched_buckets: int  # how many of its buckets pointed to the cluster
 
 
-# A member's record of the buckets it wrote: groups of [receive time, "key,key,…"],
-# newest first; a group past the horizon is dropped, and so are groups beyond this
-# many (a story re-sent with new text more often than that within the horizon).
-WROTE_GROUPS = 8
+# A member's record of the buckets it wrote and still holds: groups of [receive time,
+# "key,key,…"], newest first. A key another write took over since leaves its group;
+# past this many keys (a story re-sent with new text about 70 times within the
+# horizon, each version still holding its buckets) the oldest groups go, and a
+# rebuilt index no longer has their buckets (the live one does until they expire).
+WROTE_KEYS = 1024
 
 
 class StoryIndex:
@@ -135,16 +137,21 @@ class StoryIndex:
         for evictor in self.evictors:
             evictor.rebuild()
 
-    def _wrote(self, known, written: list[str], at: float) -> list:
-        """``known``'s groups of written buckets with this write first: a key written
-        again leaves its older group, and groups past the horizon go."""
-        again = set(written)
-        groups = [[at, ",".join(written)]] if written else []
+    def _wrote(self, known, cluster: str, written: list[str], at: float) -> list:
+        """``known``'s groups of written buckets with this write's: a key whose entry is
+        no longer the one its group wrote (written again, by this story or a later copy,
+        or evicted) leaves the group, and at most :data:`WROTE_KEYS` keys stay, newest
+        groups first."""
+        groups = [[at, written]] if written else []
         for then, keys in (known or {}).get("wrote", ()):
-            kept = [k for k in keys.split(",") if k not in again]
-            if kept and at - then <= self.horizon_s:
-                groups.append([then, ",".join(kept)])
-        return sorted(groups, key=lambda group: -group[0])[:WROTE_GROUPS]
+            mine = {"cluster": cluster, "at": then}
+            groups.append([then, [k for k in keys.split(",") if self.buckets.get(k) == mine]])
+        kept, room = [], WROTE_KEYS
+        for then, keys in sorted(groups, key=lambda group: -group[0]):
+            if keys and room > 0:
+                kept.append([then, ",".join(keys[:room])])
+                room -= len(keys)
+        return kept
 
     def _live(self, entry, now: float) -> bool:
         return entry is not None and now - float(entry["at"]) <= self.horizon_s
@@ -174,7 +181,7 @@ class StoryIndex:
         newer = known is None or float(known["at"]) < at
         if newer or written:  # the record of the buckets written is what recovery rebuilds them from
             latest = at if newer else float(known["at"])
-            self.members[uri] = {"cluster": cluster, "at": latest, "wrote": self._wrote(known, written, at)}
+            self.members[uri] = {"cluster": cluster, "at": latest, "wrote": self._wrote(known, cluster, written, at)}
             if newer:
                 members.written(uri, at)
         for evictor in self.evictors:

@@ -183,3 +183,20 @@ def test_the_bucket_index_is_rebuilt_from_the_members_as_it_was():
     for n, text in enumerate((EDITED, " ".join(TOPICS["04000000"]), " ".join(TOPICS["07000000"]))):
         uri = f"urn:z:{n}"
         assert restarted.assign(uri, keys(text), 1.8 * DAY).cluster == live.assign(uri, keys(text), 1.8 * DAY).cluster
+
+
+def test_a_story_re_sent_with_new_text_many_times_keeps_every_version_s_buckets_through_a_rebuild():
+    """A developing story's versions each fill buckets of their own; a copy of its first
+    version must still find it after a rebuild (a rebalance is enough for one)."""
+    from services.cli.synthetic import synthetic_article
+
+    members, buckets = {}, {}
+    live = StoryIndex(members, buckets, horizon_s=DAY)
+    versions = [synthetic_article(n, words=120) for n in range(12)]
+    for n, text in enumerate(versions):
+        live.assign("urn:a:1", keys(text), 1000.0 + n)
+    restarted = StoryIndex(members, {}, horizon_s=DAY)
+    restarted.recovered()
+    assert restarted.buckets == buckets
+    founded = members["urn:a:1"]["cluster"]
+    assert restarted.assign("urn:b:1", keys(versions[0]), 2000.0).cluster == founded
