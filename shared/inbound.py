@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 
 from shared.bus import Outgoing
 from shared.cloudevents import Headers, event_headers, read_headers
-from shared.errors import MalformedEvent, RetriableError, WireError
+from shared.errors import MalformedEvent, ParseError, RetriableError, WireError
 from shared.events import ArticleReceived, Stage, SubmittedItem, utcnow
 from shared.formats import parse, uri_unfit
 from shared.formats.base import ParsedItem
@@ -159,6 +159,19 @@ async def read_submission(payload: bytes, content_type: str, *, provider: str, r
 def not_owner(provider: str, uris: list[str]) -> NotOwner:
     """The error naming the items of ``provider`` that change stories another provider owns."""
     return NotOwner(f"provider {provider!r} may not change stories another provider owns: {', '.join(uris)}")
+
+
+def refusal(provider: str, refused: list[str], unfit: list[str]) -> NotOwner | ParseError | None:
+    """One error naming every refused item of a payload: ``refused`` (uris of items
+    changing another provider's story: NotOwner) and ``unfit`` (why items cannot be a
+    story, :func:`~shared.formats.uri_unfit`: ParseError when they are all there is),
+    or None when there are none. One dead letter per payload, which a replay re-reads
+    once."""
+    too_long = f"{len(unfit)} item(s) cannot be a story: {'; '.join(unfit[:5])}" if unfit else ""
+    if refused:
+        error = not_owner(provider, refused)
+        return NotOwner(f"{error}; and {too_long}") if too_long else error
+    return ParseError(too_long) if too_long else None
 
 
 async def send_submission(submission: Submission, payload: bytes, content_type: str, *, provider: str,

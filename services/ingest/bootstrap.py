@@ -43,9 +43,9 @@ def build_runner(settings: WireSettings, redis: Redis, *, parse_with: Parse = pa
             return []
         # What the gateway parsed, when its seal holds for this very payload; else None: parsed here.
         parsed = seal.open(record.headers, received.payload, received.content_type, received.provider)
-        events, refusals = await ingest(received, registry=registry, acts_for=settings.acts_for(received.provider),
-                                        parse_with=parse_with, parsed=parsed)
-        for refusal in refusals:  # the record goes to the DLQ with each reason (not-owner, uri); the rest flows
+        events, refusal = await ingest(received, registry=registry, acts_for=settings.acts_for(received.provider),
+                                       parse_with=parse_with, parsed=parsed)
+        if refusal is not None:  # the record goes to the DLQ with the reason (not-owner, a uri); the rest flows
             outputs.append(dead_letter(record, refusal, stage=SERVICE, attempts=1, max_bytes=settings.max_record_bytes))
         for event in events:
             bind_article_context(event)

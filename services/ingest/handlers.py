@@ -5,21 +5,23 @@ from shared.errors import WireError
 from shared.events import ArticleEvent, ArticleReceived, Envelope, article_id_for
 from shared.formats import uri_unfit
 from shared.formats.base import ParsedItem
-from shared.identity import Decision, NotOwner, StoryRegistry
-from shared.inbound import Parse, parse_here
+from shared.identity import Decision, StoryRegistry
+from shared.inbound import Parse, parse_here, refusal
 from services.ingest.metrics import IGNORED, INGESTED, PARSED
 
 
 async def ingest(received: ArticleReceived, *, registry: StoryRegistry, acts_for: list[str] | None = None,
                  parse_with: Parse = parse_here,
-                 parsed: list[ParsedItem] | None = None) -> tuple[list[ArticleEvent], list[WireError]]:
+                 parsed: list[ParsedItem] | None = None) -> tuple[list[ArticleEvent], WireError | None]:
     """Parse the raw payload into ninjs-shaped articles and decide, per story, whether
     it is new, an update, a correction, a kill, or a duplicate/older version (those
     are dropped and counted). Items that change a story owned by a provider outside
     ``acts_for`` (default: the submitting provider) do not flow: they come back as one
     NotOwner naming them, for the DLQ, while the other items of the payload go on; so
-    do items whose uri is too long to be a story's (a ParseError each, see
-    :func:`~shared.formats.uri_unfit`). The second value is that list of refusals.
+    do items whose uri is too long to be a story's (:func:`~shared.formats.uri_unfit`).
+    The second value is the one refusal that names them all (NotOwner when some
+    change another provider's story, else ParseError), or None: one dead letter per
+    payload, which a replay re-reads once.
     ``parse_with`` is a ParsePool's parse (with its time budget) or
     :func:`shared.formats.parse` on this loop. ``parsed``: the payload's items as the
     gateway parsed them (see :mod:`shared.parsed_payload`); then it is not parsed here.
@@ -35,11 +37,11 @@ async def ingest(received: ArticleReceived, *, registry: StoryRegistry, acts_for
     else:
         PARSED.labels("gateway").inc()
         items = parsed
-    unfit: list[WireError] = []
+    unfit: list[str] = []
     for index, item in enumerate(items):
         if (error := uri_unfit(item, index)) is not None:
             IGNORED.labels("uri_too_long").inc()
-            unfit.append(error)
+            unfit.append(str(error))
             continue
         article = item.article
         verdict = await registry.classify(article, event_id=f"{received.event_id}#{index}",
@@ -67,6 +69,5 @@ async def ingest(received: ArticleReceived, *, registry: StoryRegistry, acts_for
             traceparent=received.traceparent,
         )
         events.append(ArticleEvent(envelope=envelope, article=article))
-    if refused:
-        unfit.insert(0, NotOwner(f"provider {received.provider!r} may not change: {', '.join(refused)}"))
-    return events, unfit
+    return events, refusal(received.provider, refused, unfit)
+

@@ -7,6 +7,7 @@ replayed over the DLQ) and adds what needs state (versions, duplicates).
 """
 from __future__ import annotations
 
+import hashlib
 import importlib
 from collections.abc import Callable
 
@@ -112,10 +113,12 @@ def uri_unfit(item: ParsedItem, index: int) -> ParseError | None:
     than :data:`MAX_URI_CHARS`), or None. Checked where items become records — the
     gateway refuses the payload (422), a poller and ingest refuse the item alone — not
     by :func:`parse`, so one absurd guid does not hold a whole feed back."""
-    if len(item.article.uri) <= MAX_URI_CHARS:
+    uri = item.article.uri
+    if len(uri) <= MAX_URI_CHARS:
         return None
-    return ParseError(f"an item's uri (guid, id) is {len(item.article.uri)} characters long, more than the "
-                      f"{MAX_URI_CHARS} a story's identity may take (it begins {item.article.uri[:80]!r})",
+    # named by its digest, not its text: a permalink may carry the feed's credentials
+    return ParseError(f"an item's uri (guid, id) is {len(uri)} characters long, more than the {MAX_URI_CHARS} a "
+                      f"story's identity may take (sha256 {hashlib.sha256(uri.encode('utf-8', 'replace')).hexdigest()[:16]})",
                       where=f"item {index + 1}")
 
 

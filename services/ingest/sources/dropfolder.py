@@ -31,10 +31,10 @@ from pathlib import Path
 from prometheus_client import Counter
 
 from services.ingest.sources.feeds import Submit
-from shared.errors import ParseError, WireError, is_outage
+from shared.errors import WireError, is_outage
 from shared.formats import content_type_for
 from shared.heartbeat import record_error
-from shared.inbound import KafkaUnavailable, not_owner
+from shared.inbound import KafkaUnavailable, refusal
 from shared.stopping import sleep_until
 
 log = logging.getLogger(__name__)
@@ -203,8 +203,7 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
                 submission = await submit(payload, content_type_for(entry.name), provider)
                 if submission.refused or submission.unfit:
                     if not submission.sent:  # nothing else in it: refused whole, with the reason
-                        raise (not_owner(provider, submission.refused) if submission.refused
-                               else ParseError("; ".join(submission.unfit[:5])))
+                        raise refusal(provider, submission.refused, submission.unfit)
                     log.warning("drop-folder items refused: they change another provider's story, or cannot be one",
                                 extra={"file": entry.name, "refused": [uri[:200] for uri in submission.refused[:20]],
                                        "unfit": submission.unfit[:5]})

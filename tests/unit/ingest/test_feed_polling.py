@@ -108,10 +108,9 @@ async def test_ingest_dead_letters_the_refused_item_of_a_polled_feed_and_lets_th
     received = ArticleReceived(event_id="e1", article_id="a1", uri="urn:wirestream:ap:g1", provider="ap",
                                content_type="application/rss+xml", received_at=utcnow(), traceparent="",
                                payload=body)
-    events, refusals = await ingest(received, registry=Owners("urn:wirestream:ap:g-squatted"))
+    events, not_owner = await ingest(received, registry=Owners("urn:wirestream:ap:g-squatted"))
     assert [e.article.uri for e in events] == ["urn:wirestream:ap:g1"]
-    [not_owner] = refusals
-    assert not_owner.code == "not-owner" and "urn:wirestream:ap:g-squatted (owned by mallory)" in str(not_owner)
+    assert not_owner is not None and "urn:wirestream:ap:g-squatted (owned by mallory)" in str(not_owner)
 
 
 async def test_an_item_whose_uri_is_too_long_is_refused_alone_and_the_rest_of_the_feed_goes_on():
@@ -138,9 +137,22 @@ async def test_an_item_whose_uri_is_too_long_is_refused_alone_and_the_rest_of_th
     received = ArticleReceived(event_id="e1", article_id="a1", uri="urn:wirestream:ap:g1", provider="ap",
                                content_type="application/rss+xml", received_at=utcnow(), traceparent="",
                                payload=body)
-    events, refusals = await ingest(received, registry=Owners())
+    events, refusal = await ingest(received, registry=Owners())
     assert [e.article.uri for e in events] == ["urn:wirestream:ap:g1", "urn:wirestream:ap:g3"]
-    assert [type(r).__name__ for r in refusals] == ["ParseError"] and "item 2" in str(refusals[0])
+    assert refusal.code == "parse_error" and "item 2" in str(refusal) and "g" * 100 not in str(refusal)
+
+
+async def test_a_payload_s_refused_items_make_one_dead_letter_naming_them_all():
+    """One dead letter per payload, whatever it refuses: one per item, each carrying the
+    whole payload, grew the DLQ by the square of their number at every replay."""
+    body = rss("g1", "g" * 5000, "g-squatted", "h" * 6000)
+    received = ArticleReceived(event_id="e1", article_id="a1", uri="urn:wirestream:ap:g1", provider="ap",
+                               content_type="application/rss+xml", received_at=utcnow(), traceparent="",
+                               payload=body)
+    events, refusal = await ingest(received, registry=Owners("urn:wirestream:ap:g-squatted"))
+    assert [e.article.uri for e in events] == ["urn:wirestream:ap:g1"]
+    assert refusal.code == "not-owner" and "urn:wirestream:ap:g-squatted" in str(refusal)
+    assert "2 item(s) cannot be a story" in str(refusal) and "item 2" in str(refusal) and "item 4" in str(refusal)
 
 
 async def test_a_feed_of_foreign_items_only_sends_nothing_and_still_advances():
