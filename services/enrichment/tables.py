@@ -10,9 +10,9 @@ reads only the changelog records it had not followed yet.
 - ``story-members``: story uri → {cluster, at, wrote: the LSH buckets it filled}. The
   bucket index (bucket key → {cluster, at}, see :mod:`nlp.clusters`) is rebuilt from
   it after every recovery, so a story costs one changelog record, not one per band.
-  (Before, the buckets had their own table: a ``story-buckets`` changelog topic left
-  by an older version is no longer read, and stories recorded before the upgrade
-  keep their clusters but attract no new copies.)
+  (Before, the buckets had their own table, ``story-buckets``: it is still read into
+  the index after every recovery, and emptied as its entries expire, so the stories
+  recorded before an upgrade go on attracting copies.)
 - ``entity-trends``: "<type>\\t<name>" → count, in tumbling windows of
   ``trend_window_s`` by the articles' receive time, kept ``trend_windows_kept`` windows.
 - ``stories-progress``: the last stories offset whose output was delivered
@@ -47,6 +47,8 @@ class StoryTables:
         self.window_s = settings.trend_window_s
         self.members = _table(app, "story-members", help="story uri → story cluster")
         self.buckets: dict[str, dict] = {}  # MinHash LSH bucket → story cluster: rebuilt from the members
+        self.legacy_buckets = _table(app, "story-buckets", help="MinHash LSH bucket → story cluster, as written "
+                                     "before the members kept their buckets; only emptied now")
         self.progress = _table(app, "stories-progress", help="last stories offset whose output was delivered")
         self.delivered = _table(app, "story-delivered", help="story uri → idempotency key of its last output")
         self._at = 0.0
@@ -54,7 +56,8 @@ class StoryTables:
             timedelta(seconds=settings.trend_window_s),
             expires=timedelta(seconds=settings.trend_window_s * settings.trend_windows_kept),
         ).relative_to(self._timestamp)
-        self.index = StoryIndex(self.members, self.buckets, horizon_s=settings.cluster_horizon_s)
+        self.index = StoryIndex(self.members, self.buckets, horizon_s=settings.cluster_horizon_s,
+                                legacy=self.legacy_buckets)
         # (window start, window end, entity key) → latest count, not yet copied to Redis.
         self.dirty: dict[tuple[float, float, str], int] = {}
         self.members.on_recover(self._recovered)
@@ -90,8 +93,8 @@ class StoryTables:
 
     def _contents(self) -> tuple[tuple[str, Any], ...]:
         return (("story-members", self.members.data), ("story-buckets", self.buckets),
-                ("entity-trends", self.trends.table.data), ("stories-progress", self.progress.data),
-                ("story-delivered", self.delivered.data))
+                ("story-buckets-legacy", self.legacy_buckets.data), ("entity-trends", self.trends.table.data),
+                ("stories-progress", self.progress.data), ("story-delivered", self.delivered.data))
 
     def sizes(self) -> dict[str, int]:
         return {name: len(data) for name, data in self._contents()}

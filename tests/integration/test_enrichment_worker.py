@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import orjson
 import pytest
 from redis.asyncio import Redis
 
@@ -15,7 +16,7 @@ from shared.cache import Keys
 from shared.events import ArticleEvent, Stage
 from shared.topics import Topics
 from tests.enrichment_helpers import EXAMPLE, Worker, enriched, event_for, send
-from tests.kafka_helpers import read_topic
+from tests.kafka_helpers import produce, read_topic
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -64,6 +65,27 @@ async def test_tables_survive_a_restart_exactly(settings, tmp_path):
             await eventually(counted_three_times, timeout=30, what="Park Won-gon counted in 3 stories")
         finally:
             await redis.aclose()
+
+
+async def test_buckets_the_version_before_wrote_to_their_own_table_still_find_their_story(settings, tmp_path):
+    """An upgrade: the story-buckets changelog an older worker wrote (one record per LSH
+    bucket) is read into the index, so a copy of a story recorded before still joins it."""
+    from services.enrichment.clustering import story_buckets
+    from shared.topics import ensure_topics
+
+    now = time.time()
+    first = event_for(EXAMPLE, "local", now)
+    old_cluster = cluster_id_for(first.article.uri)
+    changelog = f"{Topics(settings.topic_prefix).group('enrichment-stories')}-story-buckets-changelog"
+    await ensure_topics(settings.kafka_bootstrap, {changelog: {"cleanup.policy": "compact"}}, partitions=1)
+    await produce(settings.kafka_bootstrap, changelog,
+                  [(orjson.dumps(key), orjson.dumps({"cluster": old_cluster, "at": now - 60}), [])
+                   for key in story_buckets(first.article)])
+    copy = event_for(EXAMPLE.replace("imminent", "likely soon").replace("significantly", "sharply"), "wire2", now)
+    with Worker(settings, tmp_path):
+        await send(settings, [copy])
+        after = await enriched(settings, expect=1)
+    assert cluster_of(after[copy.idempotency_key(Stage.ENRICHED)]) == old_cluster
 
 
 PARK = "person\tPark Won-gon"

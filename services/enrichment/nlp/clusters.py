@@ -113,27 +113,35 @@ WROTE_KEYS = 1024
 class StoryIndex:
     """Cluster assignment over two mappings (see the module doc)."""
 
-    def __init__(self, members: MutableMapping, buckets: MutableMapping, *, horizon_s: float) -> None:
+    def __init__(self, members: MutableMapping, buckets: MutableMapping, *, horizon_s: float,
+                 legacy: MutableMapping | None = None) -> None:
+        """``legacy``: bucket key → {cluster, at} as a version before the members kept
+        their buckets wrote them (its own durable table). Read into ``buckets`` at
+        every rebuild and never written again but to delete what expired, so it
+        empties within the horizon after an upgrade."""
         self.members = members
         self.buckets = buckets
         self.horizon_s = horizon_s
-        self.evictors = (Evictor(members, horizon_s=horizon_s), Evictor(buckets, horizon_s=horizon_s))
+        self.legacy = legacy if legacy is not None else {}
+        self.evictors = (Evictor(members, horizon_s=horizon_s), Evictor(buckets, horizon_s=horizon_s),
+                         Evictor(self.legacy, horizon_s=horizon_s))
 
     def recovered(self) -> None:
-        """Call once ``members`` holds recovered state: ``buckets`` is rebuilt from the
-        buckets each member wrote (the latest write of each key wins), and eviction
-        resumes from both."""
+        """Call once ``members`` (and ``legacy``) hold recovered state: ``buckets`` is
+        rebuilt from the buckets each member wrote and the legacy entries (the latest
+        write of each key wins), and eviction resumes from all three."""
         self.buckets.clear()
         entries = list(self.members.values())
         newest = max((float(entry["at"]) for entry in entries), default=0.0)
-        for entry in entries:
-            for at, keys in entry.get("wrote", ()):
-                if newest - at > self.horizon_s:
-                    continue  # expired: ignored by assign, and evicted before long
-                for key in keys.split(","):
-                    held = self.buckets.get(key)
-                    if held is None or float(held["at"]) < at:
-                        self.buckets[key] = {"cluster": entry["cluster"], "at": at}
+        writes = [(at, keys.split(","), entry["cluster"]) for entry in entries for at, keys in entry.get("wrote", ())]
+        writes += [(float(entry["at"]), [key], entry["cluster"]) for key, entry in list(self.legacy.items())]
+        for at, keys, cluster in writes:
+            if newest - at > self.horizon_s:
+                continue  # expired: ignored by assign, and evicted before long
+            for key in keys:
+                held = self.buckets.get(key)
+                if held is None or float(held["at"]) < at:
+                    self.buckets[key] = {"cluster": cluster, "at": at}
         for evictor in self.evictors:
             evictor.rebuild()
 
@@ -170,7 +178,7 @@ class StoryIndex:
             first = True
         else:
             cluster, first = cluster_id_for(uri), True
-        members, buckets = self.evictors
+        members, buckets, _ = self.evictors
         written = []
         for key in keys:
             entry = self.buckets.get(key)

@@ -200,3 +200,20 @@ def test_a_story_re_sent_with_new_text_many_times_keeps_every_version_s_buckets_
     assert restarted.buckets == buckets
     founded = members["urn:a:1"]["cluster"]
     assert restarted.assign("urn:b:1", keys(versions[0]), 2000.0).cluster == founded
+
+
+def test_buckets_written_by_the_version_before_are_read_at_a_rebuild_and_emptied_as_they_expire():
+    """After an upgrade the old bucket table (its own changelog) still finds its stories."""
+    legacy: dict = {}
+    old = StoryIndex({}, legacy, horizon_s=DAY)  # the version before kept its buckets in a table of their own
+    founded = old.assign("urn:a:1", keys(EXAMPLE), 0.0).cluster
+    members = {uri: {"cluster": entry["cluster"], "at": entry["at"]} for uri, entry in old.members.items()}
+
+    upgraded = StoryIndex(members, {}, horizon_s=DAY, legacy=legacy)
+    upgraded.recovered()
+    assert upgraded.assign("urn:b:1", keys(EDITED), 100.0).cluster == founded
+    again = StoryIndex(members, {}, horizon_s=DAY, legacy=legacy)  # a second rebuild still has them
+    again.recovered()
+    assert again.assign("urn:c:1", keys(EDITED), 200.0).cluster == founded
+    again.assign("urn:d:1", keys(" ".join(TOPICS["07000000"])), 2 * DAY)
+    assert not legacy  # expired, and deleted from the old table
