@@ -100,8 +100,9 @@ class StoryTables:
         return {name: len(data) for name, data in self._contents()}
 
     def digest(self) -> dict[str, Any]:
-        """Key counts and a SHA-256 over the tables' contents and the rebuilt bucket index (sorted): equal
-        digests mean equal state, e.g. before a restart and after recovery."""
+        """Key counts and a SHA-256 over the tables' contents and the rebuilt bucket
+        index (sorted): equal digests mean equal state, e.g. before a restart and after
+        recovery."""
         sha = hashlib.sha256()
         sizes = {}
         for name, data in self._contents():

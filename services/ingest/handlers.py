@@ -70,4 +70,3 @@ async def ingest(received: ArticleReceived, *, registry: StoryRegistry, acts_for
         )
         events.append(ArticleEvent(envelope=envelope, article=article))
     return events, refusal(received.provider, refused, unfit)
-

@@ -117,9 +117,9 @@ def uri_unfit(item: ParsedItem, index: int) -> ParseError | None:
     if len(uri) <= MAX_URI_CHARS:
         return None
     # named by its digest, not its text: a permalink may carry the feed's credentials
+    digest = hashlib.sha256(uri.encode("utf-8", "replace")).hexdigest()[:16]
     return ParseError(f"an item's uri (guid, id) is {len(uri)} characters long, more than the {MAX_URI_CHARS} a "
-                      f"story's identity may take (sha256 {hashlib.sha256(uri.encode('utf-8', 'replace')).hexdigest()[:16]})",
-                      where=f"item {index + 1}")
+                      f"story's identity may take (sha256 {digest})", where=f"item {index + 1}")
 
 
 def parse(payload: bytes, content_type: str | None, *, provider: str) -> list[ParsedItem]:

@@ -93,8 +93,9 @@ async def poll_feed(feed: FeedSource, *, client: OutboundClient, redis: Redis, k
     submission, so a crash re-fetches rather than skips. Items that change another
     provider's story, or whose uri is too long to be a story's, are refused alone:
     the cursor's ``items_refused`` and ``last_error`` name them, the rest of the feed
-    goes on (ingest dead-letters the refused ones when the feed is sent with them). Never raises for a bad feed; Redis
-    errors (and whatever ``submit`` raises beyond the errors named) do raise.
+    goes on (ingest dead-letters the refused ones when the feed is sent with them).
+    Never raises for a bad feed; Redis errors (and whatever ``submit`` raises beyond
+    the errors named) do raise.
     """
     cursor_key = keys.feed_cursor(feed.url)
     shown = url_reference(feed.url)
