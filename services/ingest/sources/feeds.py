@@ -34,7 +34,7 @@ from services.ingest.settings import FeedSource, IngestSettings
 from shared.cache import Keys
 from shared.errors import WireError, is_outage
 from shared.heartbeat import record_error
-from shared.inbound import Submission
+from shared.inbound import Submission, refusal
 from shared.outbound import (OutboundClient, OutboundError, OutboundLimits, OutboundPolicy, OutboundRefused,
                              ResponseTooLarge)
 from shared.outbound.redact import name_library_urls, url_reference, without_url_secrets
@@ -116,12 +116,11 @@ async def poll_feed(feed: FeedSource, *, client: OutboundClient, redis: Redis, k
         else:
             submission = await submit(answer.body, answer.headers.get("content-type", ""), feed.provider)
             refused, unfit = submission.refused, submission.unfit
-            errors = ([f"not-owner: {len(refused)} item(s) change another provider's story, refused: "
-                       f"{', '.join(uri[:200] for uri in refused[:20])}"] if refused else []) + unfit[:5]
+            why = refusal(feed.provider, [uri[:200] for uri in refused[:20]], unfit)
             cursor = {"etag": usable_validator(answer.headers.get("etag")),
                       "last_modified": usable_validator(answer.headers.get("last-modified")),
                       "items_sent": len(submission.sent), "items_refused": len(refused) + len(unfit),
-                      "last_error": "; ".join(errors)[:500]}
+                      "last_error": f"{why.code}: {why}"[:500] if why else ""}
             await redis.hset(cursor_key, mapping=cursor)
             if refused or unfit:
                 REFUSED.inc(len(refused) + len(unfit))
