@@ -1,13 +1,22 @@
 """The gateway's watch over the pipeline: measures lag, DLQ depth and throughput
-every few seconds, for ``/metrics``, ``/v1/ops/summary`` and the dashboard.
+every few seconds, for ``/metrics``, ``/v1/ops/summary`` and the dashboard, while
+someone watches.
 
-One background task per gateway process; a Kafka outage is logged and shown as
-``error`` in the summary, and the task keeps trying.
+One background task per gateway process. It measures every ``refresh_s`` while
+``/metrics`` or the summary was asked within ``watch_s`` (a Prometheus scrape or an
+open dashboard keeps it going), and sleeps when nobody asks: each measure is a dozen
+Kafka requests, a few milliseconds of the gateway's and the broker's CPU a second
+that an unwatched pipeline's articles would otherwise pay for. The first ask after a
+sleep waits (a few seconds at most) for a fresh measure instead of being shown an
+old one. A Kafka outage is logged and shown as ``error`` in the summary, and the
+task keeps trying.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import time
 from collections import deque
 from dataclasses import asdict
 from typing import Any
@@ -17,12 +26,14 @@ from aiokafka.errors import KafkaError
 from shared.dead_letters import read_dead_letters, tally_reasons
 from shared.heartbeat import record_error
 from shared.lag import Backlog, OffsetReader, backlog_collector, measure, replay_group
-from shared.stopping import sleep_until
+from shared.stopping import sleep_until, until_stopped
 from shared.topics import Topics
 
 log = logging.getLogger(__name__)
 
 REFRESH_S = 3.0
+WATCH_S = 60.0  # measuring goes on this long after the last ask (scrapes come more often)
+ASK_WAIT_S = 5.0  # the longest an ask waits for a fresh measure
 HISTORY = 200  # samples kept for the throughput sparkline (10 min at 3 s)
 REASON_SAMPLE = 500  # newest pending DLQ records whose reasons are tallied
 
@@ -31,11 +42,18 @@ class OpsMonitor:
     """Keeps the latest :class:`Backlog`, a short history of output offsets, and the
     reasons of the records waiting in each DLQ."""
 
-    def __init__(self, bootstrap: str, topics: Topics, *, translates: bool, refresh_s: float = REFRESH_S) -> None:
+    def __init__(self, bootstrap: str, topics: Topics, *, translates: bool, refresh_s: float = REFRESH_S,
+                 watch_s: float = WATCH_S) -> None:
         self.bootstrap = bootstrap
         self.topics = topics
         self.translates = translates  # the deployment runs a translation stage
         self.refresh_s = refresh_s
+        self.watch_s = watch_s
+        self.rounds = 0  # measures attempted
+        self._asked_at = -math.inf  # time.monotonic() of the last ask
+        self._measured_at = -math.inf  # time.monotonic() of the last measure attempted
+        self._asked = asyncio.Event()
+        self._next: asyncio.Future | None = None  # resolved when the next measure ends
         self.reader = OffsetReader(bootstrap)
         self.latest: Backlog | None = None
         self.error: str | None = None
@@ -45,14 +63,39 @@ class OpsMonitor:
         self._started = False
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Measure every ``refresh_s`` until ``stop`` is set."""
+        """Measure every ``refresh_s`` while watched, until ``stop`` is set."""
         try:
             while not stop.is_set():
-                await self.refresh()
+                if time.monotonic() - self._asked_at > self.watch_s:
+                    self._asked.clear()
+                    await until_stopped(stop, self._asked.wait())
+                    continue
+                try:
+                    await self.refresh()
+                finally:
+                    self._measured_at = time.monotonic()
+                    self.rounds += 1
+                    if self._next is not None and not self._next.done():
+                        self._next.set_result(None)
                 await sleep_until(stop, self.refresh_s)
         finally:
             if self._started:
                 await self.reader.stop()
+
+    async def asked(self, wait_s: float = ASK_WAIT_S) -> None:
+        """Someone looks (``/metrics``, the summary): keep measuring for ``watch_s``,
+        and when the last measure is older than two refreshes, wait up to ``wait_s``
+        for the next one (then what is known is shown, its age with it)."""
+        self._asked_at = time.monotonic()
+        self._asked.set()
+        if self._asked_at - self._measured_at <= 2 * self.refresh_s:
+            return
+        if self._next is None or self._next.done():
+            self._next = asyncio.get_running_loop().create_future()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._next), wait_s)
+        except asyncio.TimeoutError:
+            pass
 
     async def refresh(self) -> None:
         try:
@@ -120,4 +163,5 @@ class OpsMonitor:
             "throughput": {"per_minute": self.per_minute(), "series": self.series(),
                            "interval_s": self.refresh_s},
         }
+
 

@@ -2,10 +2,13 @@
 Prometheus exposition."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from aiokafka import AIOKafkaConsumer
 from prometheus_client import REGISTRY, generate_latest
 
+from services.gateway.ops_monitor import OpsMonitor
 from shared.lag import OffsetReader, backlog_collector, measure
 from shared.topics import Topics, ensure_topics
 from tests.kafka_helpers import produce
@@ -99,3 +102,36 @@ async def test_prometheus_exposes_the_latest_measurement(settings):
     assert (f'wire_dlq_depth_messages{{source_topic="{topics.inbound}",'
             f'topic="{topics.dlq(topics.inbound)}"}} 1.0') in text
     assert "wire_backlog_measured_timestamp_seconds" in text
+
+
+async def test_the_gateway_s_monitor_measures_while_someone_asks_and_sleeps_when_nobody_does(settings):
+    """Unwatched, the monitor sends Kafka nothing; the first ask waits for a fresh
+    measure (not an old one); asked, it measures every refresh until ``watch_s`` after
+    the last ask, then sleeps again."""
+    topics = Topics(settings.topic_prefix)
+    await ensure_topics(settings.kafka_bootstrap, topics, partitions=1)
+    monitor = OpsMonitor(settings.kafka_bootstrap, topics, translates=False, refresh_s=0.2, watch_s=2.0)
+    stop = asyncio.Event()
+    running = asyncio.create_task(monitor.run(stop))
+    try:
+        await asyncio.sleep(1.0)
+        assert monitor.rounds == 0 and monitor.latest is None  # nobody asked: nothing measured
+
+        await produce(settings.kafka_bootstrap, topics.ingested, [(b"urn:a", b"x", [])] * 3)
+        await monitor.asked()
+        assert monitor.latest is not None and monitor.latest.group_lag()[topics.group("enrichment")] == 3
+        first = monitor.rounds
+        await asyncio.sleep(0.7)
+        assert monitor.rounds > first  # watched: it goes on measuring
+
+        await asyncio.sleep(2.5)  # past watch_s since the ask, and any measure under way has ended
+        resting = monitor.rounds
+        await asyncio.sleep(1.5)
+        assert monitor.rounds == resting  # nobody asks: it sleeps
+
+        await produce(settings.kafka_bootstrap, topics.ingested, [(b"urn:b", b"x", [])] * 2)
+        await monitor.asked()  # an ask after the sleep sees what changed meanwhile
+        assert monitor.latest.group_lag()[topics.group("enrichment")] == 5
+    finally:
+        stop.set()
+        await running

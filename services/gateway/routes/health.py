@@ -72,7 +72,11 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 @router.get("/metrics", include_in_schema=False, dependencies=[AdminOnly])
-async def metrics() -> Response:
+async def metrics(request: Request) -> Response:
     """The gateway's Prometheus metrics; they name providers and subscriptions, so they
-    need the admin key (Prometheus: ``authorization: {credentials: …}``)."""
+    need the admin key (Prometheus: ``authorization: {credentials: …}``). The pipeline's
+    lag and DLQ depth are measured while someone asks (:mod:`ops_monitor`)."""
+    monitor = getattr(request.app.state, "ops", None)
+    if monitor is not None:
+        await monitor.asked()
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

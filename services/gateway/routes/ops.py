@@ -50,6 +50,7 @@ async def summary(request: Request, recent: int = Query(20, ge=0, le=200)) -> di
     per minute per stage, end-to-end latency percentiles over the latest published
     articles, and the latest articles with their per-stage timings."""
     state = request.app.state
+    await state.ops.asked()
     metas = await _recent_metas(state.read_model, max(recent, LATENCY_SAMPLE))
     return {
         "generated_at": datetime.now().astimezone().isoformat(),
