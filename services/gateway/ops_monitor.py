@@ -54,6 +54,7 @@ class OpsMonitor:
         self._measured_at = -math.inf  # time.monotonic() of the last measure attempted
         self._asked = asyncio.Event()
         self._next: asyncio.Future | None = None  # resolved when the next measure ends
+        self._running = False  # run() is under way
         self.reader = OffsetReader(bootstrap)
         self.latest: Backlog | None = None
         self.error: str | None = None
@@ -64,6 +65,7 @@ class OpsMonitor:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Measure every ``refresh_s`` while watched, until ``stop`` is set."""
+        self._running = True
         try:
             while not stop.is_set():
                 if time.monotonic() - self._asked_at > self.watch_s:
@@ -79,6 +81,7 @@ class OpsMonitor:
                         self._next.set_result(None)
                 await sleep_until(stop, self.refresh_s)
         finally:
+            self._running = False
             if self._started:
                 await self.reader.stop()
 
@@ -88,8 +91,8 @@ class OpsMonitor:
         for the next one (then what is known is shown, its age with it)."""
         self._asked_at = time.monotonic()
         self._asked.set()
-        if self._asked_at - self._measured_at <= 2 * self.refresh_s:
-            return
+        if not self._running or self._asked_at - self._measured_at <= 2 * self.refresh_s:
+            return  # fresh enough, or nothing would measure (not started, or stopped)
         if self._next is None or self._next.done():
             self._next = asyncio.get_running_loop().create_future()
         try:
