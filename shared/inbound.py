@@ -6,6 +6,7 @@ ingest. CloudEvents binary mode: the raw payload is the value, the rest headers.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,7 +18,7 @@ from redis.exceptions import RedisError
 from shared.bus import Outgoing
 from shared.cloudevents import Headers, event_headers, read_headers
 from shared.errors import MalformedEvent, ParseError, RetriableError, WireError
-from shared.events import ArticleReceived, Stage, SubmittedItem, utcnow
+from shared.events import ArticleReceived, Stage, SubmittedItem, article_id_for, utcnow
 from shared.formats import parse, uri_unfit
 from shared.formats.base import ParsedItem
 from shared.identity import Decision, NotOwner, StoryRegistry
@@ -111,6 +112,14 @@ class Submission:
     def sent(self) -> list[SubmittedItem]:
         return [i for i in self.items if i.status == "accepted"]
 
+    @property
+    def refusal_digest(self) -> str:
+        """A digest of what the payload refuses ("" when nothing): a source that keeps
+        offering the same refusals has them dead-lettered once, not at every poll."""
+        if not self.refused and not self.unfit:
+            return ""
+        return hashlib.sha256("\n".join([*self.refused, "", *self.unfit]).encode()).hexdigest()[:32]
+
 
 Parse = Callable[..., Awaitable[list[ParsedItem]]]
 
@@ -177,10 +186,13 @@ def refusal(provider: str, refused: list[str], unfit: list[str]) -> NotOwner | P
 async def send_submission(submission: Submission, payload: bytes, content_type: str, *, provider: str,
                           producer: AIOKafkaProducer, topic: str, source: str, traceparent: str | None = None,
                           timeout_s: float = 10.0, withdrawals: Withdrawals | None = None,
-                          seal: PayloadSeal | None = None) -> None:
+                          seal: PayloadSeal | None = None, refusals_alone: bool = False) -> None:
     """Put the raw payload on ``topic`` (unless nothing in it is new work) and wait
     for Kafka's acknowledgement. With ``seal`` the parsed items travel beside it
-    (sealed), so ingest need not parse it again.
+    (sealed), so ingest need not parse it again. With ``refusals_alone`` a payload
+    whose only items to tell of are refused ones (``refused``, ``unfit``) is sent
+    too, keyed by its :attr:`~Submission.refusal_digest` (no story's uri): ingest
+    dead-letters it with the reasons (a poller's way to have them in the DLQ).
 
     Raises RecordTooLarge when Kafka refuses the record's size, and KafkaUnavailable
     only when the record will not be published: it never reached the producer within
@@ -188,13 +200,17 @@ async def send_submission(submission: Submission, payload: bytes, content_type: 
     record is with the producer but cannot be withdrawn (no ``withdrawals``, or Redis
     is down too), this waits for Kafka's answer however long it takes.
     """
-    if not submission.sent:
+    if submission.sent:
+        uri, article_id = submission.sent[0].uri, submission.sent[0].id
+    elif refusals_alone and submission.refusal_digest:
+        uri = f"urn:wirestream:refused:{submission.refusal_digest}"
+        article_id = article_id_for(uri)
+    else:
         return
-    first = submission.sent[0]
     content_type = content_type or "text/plain"
     sealed = seal.headers(submission.parsed, payload, content_type, provider) if seal else []
     record = submission_record(topic=topic, payload=payload, content_type=content_type,
-                               provider=provider, uri=first.uri, article_id=first.id, source=source,
+                               provider=provider, uri=uri, article_id=article_id, source=source,
                                traceparent=child_traceparent(traceparent), extra_headers=sealed)
     delivery = None
     try:

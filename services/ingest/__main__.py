@@ -11,7 +11,7 @@ from services.ingest.sources.feeds import feed_client, poll_feeds_forever
 from shared.bus import make_producer
 from shared.cache import Keys, connect
 from shared.identity import StoryRegistry
-from shared.inbound import submit
+from shared.inbound import send_submission, submit
 from shared.parse_pool import ParsePool
 from shared.service import run_service
 from shared.topics import Topics, ensure_topics
@@ -50,11 +50,17 @@ def main() -> None:
                                     timeout_s=settings.kafka_timeout_s, parse_with=parse_pool.parse,
                                     acts_for=settings.acts_for(provider))
 
+            async def dead_letter_polled(payload: bytes, content_type: str, provider: str, submission) -> None:
+                # a feed whose only new items are refused: sent anyway, for ingest to dead-letter
+                await send_submission(submission, payload, content_type, provider=provider, producer=producer,
+                                      topic=topics.inbound, source=f"wirestream/ingest/{provider}",
+                                      timeout_s=settings.kafka_timeout_s, refusals_alone=True)
+
             async with feed_client(settings) as client:
                 await asyncio.gather(
                     build_runner(settings, redis, parse_with=parse_pool.parse).run(stop),
                     poll_feeds_forever(settings.feeds, stop, client=client, redis=redis, keys=keys,
-                                       submit=submit_polled),
+                                       submit=submit_polled, dead_letter=dead_letter_polled),
                     watch_drop_folder(settings.drop_dir, stop, interval_s=settings.drop_scan_interval_s,
                                       provider=settings.drop_provider, submit=submit_polled,
                                       max_bytes=settings.drop_max_bytes),

@@ -52,6 +52,9 @@ MAX_BACKOFF_S = 300.0
 VALIDATOR_MAX_CHARS = 1024
 
 Submit = Callable[[bytes, str, str], Awaitable[Submission]]
+# Sends a payload whose only items to tell of are refused ones, for ingest to
+# dead-letter (shared.inbound.send_submission with refusals_alone).
+DeadLetter = Callable[[bytes, str, str, Submission], Awaitable[None]]
 
 
 def feed_client(settings: IngestSettings) -> OutboundClient:
@@ -84,7 +87,7 @@ def usable_validator(value: str | bytes | None) -> str:
 
 
 async def poll_feed(feed: FeedSource, *, client: OutboundClient, redis: Redis, keys: Keys,
-                    submit: Submit) -> str:
+                    submit: Submit, dead_letter: DeadLetter | None = None) -> str:
     """Fetch ``feed`` once and submit it when it changed. Returns the outcome:
     "not_modified" (304), "submitted", "fetch_failed", "refused" (an internal
     address, also via a redirect), "too_large" or "unreadable".
@@ -94,12 +97,16 @@ async def poll_feed(feed: FeedSource, *, client: OutboundClient, redis: Redis, k
     provider's story, or whose uri is too long to be a story's, are refused alone:
     the cursor's ``items_refused`` and ``last_error`` name them, the rest of the feed
     goes on (ingest dead-letters the refused ones when the feed is sent with them).
+    A feed whose only new items are refused is sent anyway with ``dead_letter``, for
+    ingest to dead-letter, unless its refusals are the ones this feed's last poll
+    already reported (``refusal_digest`` in the cursor): once per change, not per poll.
     Never raises for a bad feed; Redis errors (and whatever ``submit`` raises beyond
     the errors named) do raise.
     """
     cursor_key = keys.feed_cursor(feed.url)
     shown = url_reference(feed.url)
-    etag, modified = map(usable_validator, await redis.hmget(cursor_key, "etag", "last_modified"))
+    etag, modified, reported = await redis.hmget(cursor_key, "etag", "last_modified", "refusal_digest")
+    etag, modified = usable_validator(etag), usable_validator(modified)
     headers = {}
     if etag:
         headers["If-None-Match"] = etag
@@ -114,12 +121,17 @@ async def poll_feed(feed: FeedSource, *, client: OutboundClient, redis: Redis, k
             outcome = "fetch_failed"
             await redis.hset(cursor_key, "last_error", f"fetch failed: HTTP {answer.status}")
         else:
-            submission = await submit(answer.body, answer.headers.get("content-type", ""), feed.provider)
-            refused, unfit = submission.refused, submission.unfit
+            content_type = answer.headers.get("content-type", "")
+            submission = await submit(answer.body, content_type, feed.provider)
+            refused, unfit, digest = submission.refused, submission.unfit, submission.refusal_digest
+            if (dead_letter is not None and digest and not submission.sent
+                    and digest != (reported or b"").decode("ascii", "replace")):
+                await dead_letter(answer.body, content_type, feed.provider, submission)
             why = refusal(feed.provider, [uri[:200] for uri in refused[:20]], unfit)
             cursor = {"etag": usable_validator(answer.headers.get("etag")),
                       "last_modified": usable_validator(answer.headers.get("last-modified")),
                       "items_sent": len(submission.sent), "items_refused": len(refused) + len(unfit),
+                      "refusal_digest": digest,
                       "last_error": f"{why.code}: {why}"[:500] if why else ""}
             await redis.hset(cursor_key, mapping=cursor)
             if refused or unfit:
@@ -199,7 +211,7 @@ async def record_crash(feed: FeedSource, exc: Exception, *, redis: Redis, keys: 
 
 
 async def poll_feeds_forever(feeds: list[FeedSource], stop: asyncio.Event, *, client: OutboundClient,
-                             redis: Redis, keys: Keys, submit: Submit) -> None:
+                             redis: Redis, keys: Keys, submit: Submit, dead_letter: DeadLetter | None = None) -> None:
     """Poll every feed at its own interval until ``stop`` is set. A feed whose poll
     fails in a way nobody foresaw (a Redis outage included) has it logged and recorded
     and is polled again later, backing off while it keeps failing; the other feeds
@@ -227,7 +239,7 @@ async def poll_feeds_forever(feeds: list[FeedSource], stop: asyncio.Event, *, cl
                 if feed.url not in taken_over:
                     await take_over_legacy_cursor(feed, redis=redis, keys=keys)
                     taken_over.add(feed.url)
-                await poll_feed(feed, client=client, redis=redis, keys=keys, submit=submit)
+                await poll_feed(feed, client=client, redis=redis, keys=keys, submit=submit, dead_letter=dead_letter)
                 failures[feed.url] = 0
             except Exception as exc:  # noqa: BLE001 - one feed must never stop the others, nor ingest
                 failures[feed.url] += 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
+from types import SimpleNamespace
 
 import pytest
 
@@ -17,7 +18,7 @@ from services.ingest.sources.feeds import feed_client, poll_feed, poll_feeds_for
 from shared.cache import Keys
 from shared.events import ArticleReceived, utcnow
 from shared.heartbeat import last_error
-from shared.inbound import Submission, submit
+from shared.inbound import Submission, received_from_record, send_submission, submit
 from shared.outbound import OutboundClient, OutboundLimits, OutboundPolicy
 from shared.outbound.redact import redact_url, url_reference
 from tests.outbound_helpers import peer, text_answer
@@ -155,7 +156,53 @@ async def test_a_payload_s_refused_items_make_one_dead_letter_naming_them_all():
     assert "2 item(s) cannot be a story" in str(refusal) and "item 2" in str(refusal) and "item 4" in str(refusal)
 
 
-async def test_a_feed_of_foreign_items_only_sends_nothing_and_still_advances():
+async def test_a_feed_of_foreign_items_only_is_dead_lettered_once_per_change_and_still_advances():
+    """A feed whose only new items are refused was sent nowhere: its refusal reached
+    no DLQ, only the cursor and the log. Now it is sent for ingest to dead-letter:
+    once, not at every poll of a feed without validators, and again when what it
+    refuses changes."""
+    redis, keys, producer = MemoryRedis(), Keys("t."), RecordingProducer()
+    registry = Owners("urn:wirestream:ap:g1", "urn:wirestream:ap:g2")
+    bodies = [rss("g1")]
+
+    def changing(h) -> None:  # no validators: every poll is a 200 with the feed as it is now
+        body = bodies[-1]
+        h.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: %d\r\n"
+                      b"Connection: close\r\n\r\n" % len(body) + body)
+
+    async def submit_polled(payload, content_type, provider):
+        return await submit(payload, content_type, provider=provider, producer=producer, registry=registry,
+                            topic="t.wire.inbound", source="test")
+
+    async def dead_letter(payload, content_type, provider, submission):
+        await send_submission(submission, payload, content_type, provider=provider, producer=producer,
+                              topic="t.wire.inbound", source="test", refusals_alone=True)
+
+    with peer(changing) as server:
+        feed = FeedSource(url=server.url("/rss"), provider="ap")
+        async with client() as http:
+            async def poll() -> str:
+                return await poll_feed(feed, client=http, redis=redis, keys=keys, submit=submit_polled,
+                                       dead_letter=dead_letter)
+
+            assert await poll() == "submitted" and producer.sent == [rss("g1")]
+            assert await poll() == "submitted" and len(producer.sent) == 1  # the same refusal: not again
+            bodies.append(rss("g1", "g2"))
+            assert await poll() == "submitted" and producer.sent == [rss("g1"), rss("g1", "g2")]
+    cursor = await redis.hgetall(keys.feed_cursor(feed.url))
+    assert cursor[b"items_sent"] == b"0" and cursor[b"items_refused"] == b"2"
+    assert b"urn:wirestream:ap:g2" in cursor[b"last_error"]
+
+    # what was sent names no story, and ingest turns it into one dead letter naming both items
+    topic, key, payload, headers = producer.records[-1]
+    assert topic == "t.wire.inbound" and key.startswith(b"urn:wirestream:refused:")
+    received = received_from_record(SimpleNamespace(headers=headers, value=payload))
+    events, refusal = await ingest(received, registry=registry)
+    assert events == [] and refusal.code == "not-owner"
+    assert "urn:wirestream:ap:g1" in str(refusal) and "urn:wirestream:ap:g2" in str(refusal)
+
+
+async def test_without_a_dead_letter_a_feed_of_foreign_items_only_sends_nothing_and_still_advances():
     redis, keys, producer = MemoryRedis(), Keys("t."), RecordingProducer()
 
     async def submit_polled(payload, content_type, provider):
