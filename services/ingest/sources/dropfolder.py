@@ -173,16 +173,22 @@ def check_drop_folder(folder: Path) -> None:
 
 
 async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settle_s: float = 1.0,
-                           max_bytes: int = 5 * 1024 * 1024, reported: set[str] | None = None) -> dict[str, int]:
+                           max_bytes: int = 5 * 1024 * 1024, reported: set[str] | None = None,
+                           stuck: dict[str, tuple[int, int, int]] | None = None) -> dict[str, int]:
     """Submit every settled regular file in ``folder`` once. Returns counts per outcome.
     A file is left in place when Kafka is unavailable, to be tried at the next scan.
     Entries that are not regular files are counted as "skipped" and logged once per
     name in ``reported``. A file that fails in a way nobody foresaw is left in place
-    (counted "deferred") and the scan goes on. Raises UnsafeDropFolder before touching
-    any file when ``processed/`` or ``failed/`` is not a real folder, and a store
-    outage (``is_outage``) as it meets one: the files not yet submitted stay."""
+    (counted "deferred") and the scan goes on. A file submitted (or refused) that
+    cannot be moved out is left in place and remembered in ``stuck`` by its inode,
+    size and mtime: later scans leave it alone (counted "deferred", logged once)
+    instead of reading, parsing and sending it again each time, until it changes or
+    goes. Raises UnsafeDropFolder before touching any file when ``processed/`` or
+    ``failed/`` is not a real folder, and a store outage (``is_outage``) as it meets
+    one: the files not yet submitted stay."""
     counts = {"submitted": 0, "failed": 0, "deferred": 0, "skipped": 0}
     reported = set() if reported is None else reported
+    stuck = {} if stuck is None else stuck
     folder_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     targets: dict[str, int] = {}
     try:
@@ -191,13 +197,21 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
             entries = sorted((e for e in listing if not e.name.startswith(".") and e.name not in OUTCOMES),
                              key=lambda e: e.name)
         reported.intersection_update(e.name for e in entries)  # forget what is gone
+        for gone in set(stuck) - {e.name for e in entries}:
+            del stuck[gone]
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 continue  # a sub-folder is not a wire file
+            mark = None
             try:
+                status = entry.stat(follow_symlinks=False)
                 if not entry.is_file(follow_symlinks=False):
-                    raise NotRegularFile(_kind(entry.stat(follow_symlinks=False).st_mode))
-                if time.time() - entry.stat(follow_symlinks=False).st_mtime < settle_s:
+                    raise NotRegularFile(_kind(status.st_mode))
+                if time.time() - status.st_mtime < settle_s:
+                    continue
+                mark = (status.st_ino, status.st_size, status.st_mtime_ns)
+                if stuck.get(entry.name) == mark:
+                    counts["deferred"] += 1  # done with, but it cannot be moved: not read again
                     continue
                 payload = _read_regular(folder_fd, entry.name, max_bytes)
                 submission = await submit(payload, content_type_for(entry.name), provider)
@@ -228,11 +242,14 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
                     moved = _move(folder_fd, entry.name, targets["failed"])
                 except OSError as moving:  # the file stays, and the scan goes on with the others
                     _left_in_place(counts, entry.name, moving)
+                    if mark is not None:
+                        stuck[entry.name] = mark
                     continue
                 try:
                     _write_reason(targets["failed"], moved, reason)
                 except OSError as writing:  # moved: only its reason is lost (and logged below)
                     record_error("ingest", writing)
+                stuck.pop(entry.name, None)
                 log.warning("drop-folder file refused", extra={"file": entry.name, "reason": reason.strip()})
                 counts["failed"] += 1
                 FILES.labels("failed").inc()
@@ -247,9 +264,11 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
                 continue
             try:
                 _move(folder_fd, entry.name, targets["processed"])
-            except OSError as moving:  # submitted: sent again at the next scan, it is a duplicate
+            except OSError as moving:  # submitted: not read again while it stays as it is
                 _left_in_place(counts, entry.name, moving)
+                stuck[entry.name] = mark
                 continue
+            stuck.pop(entry.name, None)
             counts["submitted"] += 1
             FILES.labels("submitted").inc()
     finally:
@@ -270,10 +289,11 @@ async def watch_drop_folder(folder: Path | None, stop: asyncio.Event, *, interva
     folder.mkdir(parents=True, exist_ok=True)
     check_drop_folder(folder)
     reported: set[str] = set()
+    stuck: dict[str, tuple[int, int, int]] = {}
     wait = interval_s
     while not stop.is_set():
         try:
-            await scan_drop_folder(folder, reported=reported, **deps)
+            await scan_drop_folder(folder, reported=reported, stuck=stuck, **deps)
             wait = interval_s
         except (UnsafeDropFolder, OSError) as exc:  # never let a bad folder stop ingest
             log.error("drop folder not scanned", extra={"folder": str(folder), "error": str(exc)})

@@ -3,10 +3,13 @@ another provider's item in it (Kafka a producer double, the registry a peek doub
 from __future__ import annotations
 
 import asyncio
+import os
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from services.ingest.sources import dropfolder
 from services.ingest.sources.dropfolder import scan_drop_folder, watch_drop_folder
+from shared.errors import ParseError
 from shared.inbound import Submission, submit
 from tests.unit.ingest.helpers import Owners, RecordingProducer, rss
 
@@ -61,3 +64,36 @@ async def test_a_file_with_a_foreign_item_sends_the_rest_and_one_of_foreign_item
     assert (tmp_path / "processed" / "mixed.rss").exists()
     reason = (tmp_path / "failed" / "foreign.rss.error.txt").read_text()
     assert reason.startswith("not-owner") and "urn:wirestream:files:g-squatted" in reason
+
+
+async def test_a_file_that_cannot_be_moved_out_is_not_read_again_until_it_changes(tmp_path, monkeypatch):
+    """A submitted (or refused) file that cannot be moved to processed/ (failed/) was
+    read, parsed and sent again at every scan, an error logged each time. The rename
+    is made to fail here: as root, as the tests run, no permission makes it."""
+    real_move, calls = dropfolder._move, []
+
+    def move_nothing_out(folder_fd, name, target_fd):
+        raise PermissionError(13, "Permission denied", name)
+
+    async def submit_dropped(payload, content_type, provider):
+        calls.append(payload)
+        if payload.startswith(b"<broken"):
+            raise ParseError("not a wire format")
+        return Submission()
+
+    (tmp_path / "story.rss").write_bytes(rss("g1"))
+    (tmp_path / "broken.xml").write_bytes(b"<broken")
+    monkeypatch.setattr(dropfolder, "_move", move_nothing_out)
+    stuck: dict = {}
+    first = await scan_drop_folder(tmp_path, provider="files", submit=submit_dropped, settle_s=0, stuck=stuck)
+    again = await scan_drop_folder(tmp_path, provider="files", submit=submit_dropped, settle_s=0, stuck=stuck)
+    assert first == again == {"submitted": 0, "failed": 0, "deferred": 2, "skipped": 0}
+    assert len(calls) == 2  # read once each, not at the second scan
+
+    (tmp_path / "story.rss").write_bytes(rss("g1", "g2"))  # rewritten: read again
+    os.utime(tmp_path / "story.rss", ns=(0, 10**18))
+    monkeypatch.setattr(dropfolder, "_move", real_move)
+    counts = await scan_drop_folder(tmp_path, provider="files", submit=submit_dropped, settle_s=0, stuck=stuck)
+    assert counts == {"submitted": 1, "failed": 0, "deferred": 1, "skipped": 0}
+    assert calls[-1] == rss("g1", "g2") and (tmp_path / "processed" / "story.rss").exists()
+    assert list(stuck) == ["broken.xml"]  # the moved one is forgotten; broken.xml stays as it was
