@@ -118,7 +118,11 @@ class Submission:
         offering the same refusals has them dead-lettered once, not at every poll."""
         if not self.refused and not self.unfit:
             return ""
-        return hashlib.sha256("\n".join([*self.refused, "", *self.unfit]).encode()).hexdigest()[:32]
+        # the items themselves, in no order: not where they stand in the payload (a feed
+        # whose other items come and go moves them, and is not offering anything new)
+        unfit = sorted({item.article.uri for item in self.parsed if uri_unfit(item, 0) is not None})
+        text = "\n".join([*sorted(set(self.refused)), "", *unfit])
+        return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:32]
 
 
 Parse = Callable[..., Awaitable[list[ParsedItem]]]
@@ -191,7 +195,7 @@ async def send_submission(submission: Submission, payload: bytes, content_type: 
     for Kafka's acknowledgement. With ``seal`` the parsed items travel beside it
     (sealed), so ingest need not parse it again. With ``refusals_alone`` a payload
     whose only items to tell of are refused ones (``refused``, ``unfit``) is sent
-    too, keyed by its :attr:`~Submission.refusal_digest` (no story's uri): ingest
+    too, keyed ``urn:wirestream-refused:<refusal_digest>`` (no story's uri): ingest
     dead-letters it with the reasons (a poller's way to have them in the DLQ).
 
     Raises RecordTooLarge when Kafka refuses the record's size, and KafkaUnavailable
@@ -203,7 +207,7 @@ async def send_submission(submission: Submission, payload: bytes, content_type: 
     if submission.sent:
         uri, article_id = submission.sent[0].uri, submission.sent[0].id
     elif refusals_alone and submission.refusal_digest:
-        uri = f"urn:wirestream:refused:{submission.refusal_digest}"
+        uri = f"urn:wirestream-refused:{submission.refusal_digest}"  # no provider's namespace
         article_id = article_id_for(uri)
     else:
         return

@@ -70,7 +70,9 @@ class OpsMonitor:
             while not stop.is_set():
                 if time.monotonic() - self._asked_at > self.watch_s:
                     self._asked.clear()
+                    backlog_collector().latest = None  # /metrics exports no lag it is not measuring
                     await until_stopped(stop, self._asked.wait())
+                    self.history.clear()  # a rate across the sleep would be no rate of now
                     continue
                 try:
                     await self.refresh()
@@ -86,13 +88,15 @@ class OpsMonitor:
                 await self.reader.stop()
 
     async def asked(self, wait_s: float = ASK_WAIT_S) -> None:
-        """Someone looks (``/metrics``, the summary): keep measuring for ``watch_s``,
-        and when the last measure is older than two refreshes, wait up to ``wait_s``
-        for the next one (then what is known is shown, its age with it)."""
-        self._asked_at = time.monotonic()
+        """Someone looks (``/metrics``, the summary): keep measuring for ``watch_s``.
+        An ask that wakes the monitor waits up to ``wait_s`` for its first measure
+        (then what is known is shown, its age with it); others never wait, so a
+        Kafka outage, whose measures take longer than that, holds no request up."""
+        now = time.monotonic()
+        woke, self._asked_at = now - self._asked_at > self.watch_s, now
         self._asked.set()
-        if not self._running or self._asked_at - self._measured_at <= 2 * self.refresh_s:
-            return  # fresh enough, or nothing would measure (not started, or stopped)
+        if not self._running or not woke or now - self._measured_at <= 2 * self.refresh_s:
+            return  # watched already, fresh enough, or nothing would measure (not running)
         if self._next is None or self._next.done():
             self._next = asyncio.get_running_loop().create_future()
         try:

@@ -3,6 +3,9 @@ Prometheus exposition."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import time
 
 import pytest
 from aiokafka import AIOKafkaConsumer
@@ -128,10 +131,36 @@ async def test_the_gateway_s_monitor_measures_while_someone_asks_and_sleeps_when
         resting = monitor.rounds
         await asyncio.sleep(1.5)
         assert monitor.rounds == resting  # nobody asks: it sleeps
+        assert backlog_collector().latest is None  # and /metrics exports no lag it no longer measures
 
         await produce(settings.kafka_bootstrap, topics.ingested, [(b"urn:b", b"x", [])] * 2)
+        woken = time.time()
         await monitor.asked()  # an ask after the sleep sees what changed meanwhile
         assert monitor.latest.group_lag()[topics.group("enrichment")] == 5
+        assert all(at >= woken for at, _ in monitor.history)  # no rate across the sleep
     finally:
         stop.set()
         await running
+
+
+async def test_with_kafka_unreachable_only_the_ask_that_wakes_the_monitor_waits(settings):
+    """A measure against a broker that does not answer takes longer than an ask may
+    wait: the ask that wakes the monitor waits its few seconds, the asks after it
+    (a dashboard's polls, Prometheus's scrapes) answer at once with what is known."""
+    silent = socket.socket()  # takes connections (the kernel does) and never answers
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    monitor = OpsMonitor(f"127.0.0.1:{silent.getsockname()[1]}", Topics(settings.topic_prefix), translates=False,
+                         refresh_s=0.2, watch_s=30)
+    running = asyncio.create_task(monitor.run(asyncio.Event()))
+    try:
+        await asyncio.sleep(0.2)
+        await asyncio.wait_for(monitor.asked(wait_s=1.0), timeout=10)  # woke it: waited, then gave up
+        assert monitor.latest is None and monitor.rounds == 0  # its first measure still hangs
+        for _ in range(3):
+            await asyncio.wait_for(monitor.asked(), timeout=1.0)  # would wait 5 s if it waited
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        silent.close()

@@ -50,11 +50,21 @@ CRASHES = Counter("wire_ingest_feed_crashes_total", "Feed polls ended by an unfo
 MAX_BACKOFF_S = 300.0
 # A validator longer than this is no ETag or date a server means to have sent back.
 VALIDATOR_MAX_CHARS = 1024
+# A feed's payload dead-lettered for its refused items alone, at most this often.
+REFUSAL_LETTER_EVERY_S = 3600.0
 
 Submit = Callable[[bytes, str, str], Awaitable[Submission]]
 # Sends a payload whose only items to tell of are refused ones, for ingest to
 # dead-letter (shared.inbound.send_submission with refusals_alone).
 DeadLetter = Callable[[bytes, str, str, Submission], Awaitable[None]]
+
+
+def _seconds(value: bytes | None) -> float:
+    """A time stamp from the cursor (0 when absent or unreadable)."""
+    try:
+        return float(value or 0)
+    except ValueError:
+        return 0.0
 
 
 def feed_client(settings: IngestSettings) -> OutboundClient:
@@ -99,13 +109,16 @@ async def poll_feed(feed: FeedSource, *, client: OutboundClient, redis: Redis, k
     goes on (ingest dead-letters the refused ones when the feed is sent with them).
     A feed whose only new items are refused is sent anyway with ``dead_letter``, for
     ingest to dead-letter, unless its refusals are the ones this feed's last poll
-    already reported (``refusal_digest`` in the cursor): once per change, not per poll.
+    already gave the DLQ (``refusal_digest`` in the cursor), and at most once an hour
+    (``refusal_lettered_at``): a feed flapping between versions, or making up a new
+    absurd guid at every poll, does not put a payload in the DLQ at every poll.
     Never raises for a bad feed; Redis errors (and whatever ``submit`` raises beyond
     the errors named) do raise.
     """
     cursor_key = keys.feed_cursor(feed.url)
     shown = url_reference(feed.url)
-    etag, modified, reported = await redis.hmget(cursor_key, "etag", "last_modified", "refusal_digest")
+    etag, modified, reported, letter_at = await redis.hmget(cursor_key, "etag", "last_modified", "refusal_digest",
+                                                            "refusal_lettered_at")
     etag, modified = usable_validator(etag), usable_validator(modified)
     headers = {}
     if etag:
@@ -124,15 +137,20 @@ async def poll_feed(feed: FeedSource, *, client: OutboundClient, redis: Redis, k
             content_type = answer.headers.get("content-type", "")
             submission = await submit(answer.body, content_type, feed.provider)
             refused, unfit, digest = submission.refused, submission.unfit, submission.refusal_digest
+            lettered = bool(digest and submission.sent)  # sent with them: ingest dead-letters them
             if (dead_letter is not None and digest and not submission.sent
-                    and digest != (reported or b"").decode("ascii", "replace")):
+                    and digest != (reported or b"").decode("ascii", "replace")
+                    and time.time() - _seconds(letter_at) >= REFUSAL_LETTER_EVERY_S):
                 await dead_letter(answer.body, content_type, feed.provider, submission)
+                lettered = True
             why = refusal(feed.provider, [uri[:200] for uri in refused[:20]], unfit)
             cursor = {"etag": usable_validator(answer.headers.get("etag")),
                       "last_modified": usable_validator(answer.headers.get("last-modified")),
                       "items_sent": len(submission.sent), "items_refused": len(refused) + len(unfit),
-                      "refusal_digest": digest,
-                      "last_error": f"{why.code}: {why}"[:500] if why else ""}
+                      "last_error": f"{len(refused) + len(unfit)} item(s) refused: {why.code}: {why}"[:500]
+                      if why else ""}
+            if lettered:  # what the DLQ was last given, and when
+                cursor |= {"refusal_digest": digest, "refusal_lettered_at": str(time.time())}
             await redis.hset(cursor_key, mapping=cursor)
             if refused or unfit:
                 REFUSED.inc(len(refused) + len(unfit))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import traceback
 from types import SimpleNamespace
 
@@ -159,8 +160,8 @@ async def test_a_payload_s_refused_items_make_one_dead_letter_naming_them_all():
 async def test_a_feed_of_foreign_items_only_is_dead_lettered_once_per_change_and_still_advances():
     """A feed whose only new items are refused was sent nowhere: its refusal reached
     no DLQ, only the cursor and the log. Now it is sent for ingest to dead-letter:
-    once, not at every poll of a feed without validators, and again when what it
-    refuses changes."""
+    once, not at every poll of a feed without validators (nor when its items only
+    move), and again when what it refuses changes, at most once an hour."""
     redis, keys, producer = MemoryRedis(), Keys("t."), RecordingProducer()
     registry = Owners("urn:wirestream:ap:g1", "urn:wirestream:ap:g2")
     bodies = [rss("g1")]
@@ -187,19 +188,28 @@ async def test_a_feed_of_foreign_items_only_is_dead_lettered_once_per_change_and
 
             assert await poll() == "submitted" and producer.sent == [rss("g1")]
             assert await poll() == "submitted" and len(producer.sent) == 1  # the same refusal: not again
-            bodies.append(rss("g1", "g2"))
-            assert await poll() == "submitted" and producer.sent == [rss("g1"), rss("g1", "g2")]
+            bodies.append(rss("g2", "g1", "g1"))
+            assert await poll() == "submitted" and len(producer.sent) == 1  # g2 refused too: within the hour
+            bodies.append(rss("g1", "g2", "g" * 5000))
+            assert await poll() == "submitted" and len(producer.sent) == 1  # and an absurd guid: still within it
+            await redis.hset(keys.feed_cursor(feed.url), "refusal_lettered_at", str(time.time() - 3601))
+            assert await poll() == "submitted" and producer.sent == [rss("g1"), rss("g1", "g2", "g" * 5000)]
+            bodies.append(rss("g" * 5000, "g2", "g1"))  # the same items in another order: not again
+            await redis.hset(keys.feed_cursor(feed.url), "refusal_lettered_at", str(time.time() - 3601))
+            assert await poll() == "submitted" and len(producer.sent) == 2
     cursor = await redis.hgetall(keys.feed_cursor(feed.url))
-    assert cursor[b"items_sent"] == b"0" and cursor[b"items_refused"] == b"2"
-    assert b"urn:wirestream:ap:g2" in cursor[b"last_error"]
+    assert cursor[b"items_sent"] == b"0" and cursor[b"items_refused"] == b"3"
+    assert cursor[b"last_error"].startswith(b"3 item(s) refused: not-owner")
+    assert b"urn:wirestream:ap:g2" in cursor[b"last_error"] and b"characters long" in cursor[b"last_error"]
 
     # what was sent names no story, and ingest turns it into one dead letter naming both items
     topic, key, payload, headers = producer.records[-1]
-    assert topic == "t.wire.inbound" and key.startswith(b"urn:wirestream:refused:")
+    assert topic == "t.wire.inbound" and key.startswith(b"urn:wirestream-refused:")
     received = received_from_record(SimpleNamespace(headers=headers, value=payload))
     events, refusal = await ingest(received, registry=registry)
     assert events == [] and refusal.code == "not-owner"
     assert "urn:wirestream:ap:g1" in str(refusal) and "urn:wirestream:ap:g2" in str(refusal)
+    assert "1 item(s) cannot be a story" in str(refusal)
 
 
 async def test_without_a_dead_letter_a_feed_of_foreign_items_only_sends_nothing_and_still_advances():
