@@ -170,5 +170,3 @@ class OpsMonitor:
             "throughput": {"per_minute": self.per_minute(), "series": self.series(),
                            "interval_s": self.refresh_s},
         }
-
-
