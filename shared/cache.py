@@ -185,6 +185,11 @@ class SubscriptionKeys:
         """Redis stream of webhook deliveries still to make (survives restarts)."""
         return f"{self.p}sub:{name}:outbox"
 
+    def outbox_bytes(self, name: str) -> str:
+        """Bytes of the items in the subscription's outbox (its entries' bodies summed),
+        kept by the writes that add them and the acknowledgements that take them out."""
+        return f"{self.p}sub:{name}:outbox:bytes"
+
     def outbox_lease(self, name: str) -> str:
         """The lease of the replica draining the subscription's outbox."""
         return f"{self.p}sub:{name}:outbox:lease"
@@ -197,4 +202,5 @@ class SubscriptionKeys:
         return f"{self.p}sub:{name}:breaker"
 
     def per_subscription(self, name: str) -> list[str]:
-        return [self.items(name), self.live(name), self.outbox(name), self.log(name), self.breaker(name)]
+        return [self.items(name), self.live(name), self.outbox(name), self.outbox_bytes(name), self.log(name),
+                self.breaker(name)]

@@ -330,13 +330,15 @@ class SubscriptionStore:
         return [{"id": entry_id.decode(), **orjson.loads(fields[b"entry"])} for entry_id, fields in entries]
 
     async def webhook_status(self, name: str) -> dict[str, Any]:
-        """Queue length and circuit-breaker state of the subscription's webhook."""
+        """Queue length (entries and bytes of items) and circuit-breaker state of the
+        subscription's webhook."""
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.xlen(self.keys.outbox(name))
+            pipe.get(self.keys.outbox_bytes(name))
             pipe.hgetall(self.keys.breaker(name))
-            queued, breaker = await pipe.execute()
+            queued, queued_bytes, breaker = await pipe.execute()
         state = {k.decode(): v.decode() for k, v in breaker.items()}
-        return {"queued": queued, "breaker": state.get("state", "closed"),
+        return {"queued": queued, "queued_bytes": int(queued_bytes or 0), "breaker": state.get("state", "closed"),
                 "consecutive_failures": int(state.get("failures", 0)),
                 "open_until": float(state["open_until"]) if state.get("open_until") else None}
 

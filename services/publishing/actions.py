@@ -84,7 +84,8 @@ def deliveries(notice: Notice, subscriptions: list[Subscription], chosen: set[st
         if sub.name in chosen:
             out.append(Delivery(feed=keys.items(sub.name) if feeds else None, feed_mode="r" if kill else "a",
                                 live=keys.live(sub.name) if feeds else None,
-                                outbox=keys.outbox(sub.name) if sub.outputs.webhook else None))
+                                outbox=keys.outbox(sub.name) if sub.outputs.webhook else None,
+                                outbox_bytes=keys.outbox_bytes(sub.name) if sub.outputs.webhook else None))
         elif known and feeds:
             out.append(Delivery(feed=keys.items(sub.name), feed_mode="r"))
     return out

@@ -16,8 +16,10 @@ Before each POST the worker makes sure it holds the subscription as it is now (o
 read of the version counter): an entry queued under a filter narrowed since is
 dropped, however recently the change was made.
 
-An outbox holds about ``outbox_max`` entries at most: past that, the newest but the
-one being delivered go to the webhook DLQ (reason ``outbox_full``) and leave it,
+An outbox holds about ``outbox_max`` entries and ``outbox_max_bytes`` bytes of items at
+most (the bytes are counted by the write that queues an entry and the acknowledgement
+that takes it out): past either, the newest but the one being delivered go to the
+webhook DLQ (reason ``outbox_full``) and leave it,
 checked before every attempt and every second of a wait (Retry-After, backoff, an
 open circuit); it may pass the bound by what arrives during one attempt. A receiver
 that stays down or slow cannot fill Redis for everyone, and nothing leaves the
@@ -59,7 +61,21 @@ GROUP = b"webhooks"
 # One consumer name for every replica: the lease makes its user exclusive, and a
 # new holder's "pending" entries are exactly those its predecessor left in flight.
 CONSUMER = b"publishing"
-_ACK = "redis.call('XACK', KEYS[2], ARGV[2], ARGV[3]) redis.call('XDEL', KEYS[2], ARGV[3]) return 1"
+# Takes an entry out of the outbox (KEYS[2]) and its body's bytes off the count (KEYS[3]),
+# which never goes below zero (entries queued before it was kept were never counted).
+_ACK = """
+local entry = redis.call('XRANGE', KEYS[2], ARGV[3], ARGV[3])[1]
+redis.call('XACK', KEYS[2], ARGV[2], ARGV[3])
+if redis.call('XDEL', KEYS[2], ARGV[3]) == 1 and entry then
+  local fields = entry[2]
+  for i = 1, #fields, 2 do
+    if fields[i] == 'body' and redis.call('DECRBY', KEYS[3], #fields[i + 1]) < 0 then
+      redis.call('SET', KEYS[3], 0)
+    end
+  end
+end
+return 1
+"""
 # Longest sleep between two looks at the outbox's length while a worker waits.
 SHED_EVERY_S = 1.0
 # Overflowing entries dead-lettered per look (then it looks again).
@@ -226,14 +242,29 @@ class WebhookWorker:
         (never the one being delivered) and take them out of the outbox; those read with
         the batch in hand are skipped when their turn comes. One queued under a filter
         narrowed since leaves without a DLQ record, as it would have at its turn."""
-        outbox, most = self.keys.outbox(self.name), self.settings.outbox_max
-        while (excess := await self.redis.xlen(outbox) - most) > 0:
-            newest = await self.redis.xrevrange(outbox, count=min(excess, SHED_BATCH))
-            overflow = [(i, f) for i, f in reversed(newest) if i != self._in_hand]
+        outbox, most, most_bytes = self.keys.outbox(self.name), self.settings.outbox_max, self.settings.outbox_max_bytes
+        while True:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.xlen(outbox)
+                pipe.get(self.keys.outbox_bytes(self.name))
+                length, size = await pipe.execute()
+            excess, bytes_over = length - most, int(size or 0) - most_bytes
+            if excess <= 0 and bytes_over <= 0:
+                return
+            newest = await self.redis.xrevrange(outbox, count=SHED_BATCH if bytes_over > 0 else min(excess, SHED_BATCH))
+            overflow = []
+            for entry_id, fields in newest:  # the newest first, until both excesses are gone
+                if excess <= 0 and bytes_over <= 0:
+                    break
+                if entry_id != self._in_hand:
+                    overflow.append((entry_id, fields))
+                    excess, bytes_over = excess - 1, bytes_over - len(fields.get(b"body", b""))
+            overflow.reverse()
             sub = await self._current()
             if not overflow or sub is None or sub.outputs.webhook is None or not await self.lease.still_held():
                 return
-            full = Attempt(Outcome.REJECTED, None, f"outbox full: more than {most} entries queued", None, 0.0)
+            full = Attempt(Outcome.REJECTED, None, f"outbox full: more than {most} entries or {most_bytes} bytes "
+                           "of items queued", None, 0.0)
             for entry_id, fields in overflow:
                 if _still_taken(sub, fields):
                     await self._log(fields, 0, full, "dead_lettered")
@@ -256,7 +287,8 @@ class WebhookWorker:
 
     async def _acknowledge(self, entry_id: bytes) -> bool:
         """Take the entry out of the outbox under the lease; False when the lease was lost."""
-        if await self.lease.fenced(_ACK, [self.keys.outbox(self.name)], [GROUP, entry_id]) is None:
+        if await self.lease.fenced(_ACK, [self.keys.outbox(self.name), self.keys.outbox_bytes(self.name)],
+                                   [GROUP, entry_id]) is None:
             log.warning("lease lost before the acknowledgement; the new holder delivers again",
                         extra={"subscription": self.name, "entry": entry_id.decode()})
             return False

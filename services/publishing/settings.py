@@ -29,6 +29,9 @@ class PublishingSettings(WireSettings):
     # yet started on go to the webhook DLQ with reason "outbox_full" (a receiver that
     # keeps answering 503 with Retry-After: 300 takes ~25 min an entry; the wire does not wait).
     outbox_max: int = Field(10_000, ge=1)
+    # Bytes of items one webhook outbox holds, the same way: a count alone let one dead
+    # receiver hold 10,000 items of any size in Redis.
+    outbox_max_bytes: int = Field(256 * 1024 * 1024, ge=1)
     # How often the embargo scheduler looks for items due for release.
     embargo_poll_s: float = 0.5
     # Entries kept per subscription: live stream (SSE resume window), feed, delivery log.

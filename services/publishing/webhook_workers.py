@@ -37,7 +37,7 @@ class WebhookDispatcher:
                 task.cancel()
                 # the subscription (or its webhook) is gone: so are its pending deliveries
                 await asyncio.gather(task, return_exceptions=True)
-                await self.redis.delete(self.keys.outbox(name))
+                await self.redis.delete(self.keys.outbox(name), self.keys.outbox_bytes(name))
         for name, sub in wanted.items():
             if name in self.workers and not self.workers[name][2].done():
                 worker = self.workers[name][0]

@@ -332,6 +332,47 @@ async def test_an_outbox_past_its_bound_sends_the_newest_entries_to_the_dlq(pub_
         await service.redis.aclose()
 
 
+async def test_an_outbox_past_its_bytes_sends_the_newest_items_to_the_dlq_and_counts_what_leaves(pub_settings):
+    """The bound is in bytes too: a receiver that stays down cannot hold 10,000 items of
+    any size. Past ``outbox_max_bytes`` of queued items the newest (not the one in hand)
+    go to the DLQ; the count of bytes is the bodies still queued, and it comes back to
+    zero when the receiver takes them."""
+    bounded = pub_settings.model_copy(update={"outbox_max_bytes": 60_000, "webhook_max_attempts": 1000})
+    service = Publishing(bounded)
+    service.start()
+    try:
+        with Receiver(default=503, retry_after="1") as receiver:
+            await service.subscribe("heavy", receiver.url)
+            events = [article_event(f"urn:test:webhook:heavy:{i}", body=f"Paragraph {i}. " * (1 + 1500 * (i % 2)))
+                      for i in range(8)]  # about 20 KB for every other item, a few hundred bytes for the rest
+            await service.publish(*events)
+            view = ReadModel(service.redis, Keys(bounded.topic_prefix))
+            for event in events:
+                await eventually(lambda event=event: view.stored(event.envelope.article_id), what="published")
+            outbox = service.store.keys.outbox("heavy")
+
+            async def within_bound():
+                status = await service.store.webhook_status("heavy")
+                bodies = [f[b"body"] for _, f in await service.redis.xrange(outbox)]
+                return status if status["queued_bytes"] <= 60_000 and status["queued"] == len(bodies) else None
+
+            status = await eventually(within_bound, timeout=60, what="the outbox back within its bytes")
+            queued = {f[b"uri"]: len(f[b"body"]) for _, f in await service.redis.xrange(outbox)}
+            assert status["queued_bytes"] == sum(queued.values())  # the count is what is queued
+            dead = await read_topic(bounded.kafka_bootstrap, bounded.webhook_dlq_topic, expect=8 - len(queued))
+            in_hand = receiver.requests[0]["headers"]["x-wire-uri"].encode()
+            assert in_hand in queued and len(queued) < 8  # the one being delivered is never shed
+            assert sorted([d.key for d in dead] + list(queued)) == sorted(e.article.uri.encode() for e in events)
+            assert {read_headers(d.headers)["wire_dlq_reason"] for d in dead} == {"outbox_full"}
+            receiver.default = 200  # the receiver is back: the queued items leave, and so do their bytes
+            await eventually(lambda: _outbox_empty(service.store, "heavy"), timeout=60, what="the outbox drained")
+            assert sorted(r["headers"]["x-wire-uri"].encode() for r in receiver.delivered) == sorted(queued)
+        assert (await service.store.webhook_status("heavy"))["queued_bytes"] == 0
+    finally:
+        await service.stop()
+        await service.redis.aclose()
+
+
 async def _queued(store, name: str, count: int) -> bool:
     return (await store.webhook_status(name))["queued"] == count
 

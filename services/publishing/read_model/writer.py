@@ -37,7 +37,7 @@ return 1
 
 # KEYS: 1 item hash, 2 recent list, 3 index, 4 family set, 5 change counter, 6 the
 # subscriptions' version counter, then per delivery: its feed (sorted set), live stream,
-# webhook outbox.
+# webhook outbox, the outbox's byte count.
 # ARGV: 1 id, 2 version, 3 item, 4 meta, 5 digest, 6 root, 7 score ms, 8 recent size,
 # 9 state, 10 live stream max, 11 feed size, 12 n entry fields, 13 the subscriptions'
 # version the deliveries were chosen by ('' none), 14 entries of the story kept per live
@@ -105,9 +105,10 @@ while a + 2 <= #ARGV do
   end
   if outbox == '1' then
     redis.call('XADD', KEYS[k + 2], '*', unpack(entry))
+    redis.call('INCRBY', KEYS[k + 3], #ARGV[3])
   end
   a = a + 3
-  k = k + 3
+  k = k + 4
 end
 return 1
 """
@@ -116,12 +117,18 @@ return 1
 @dataclass(frozen=True)
 class Delivery:
     """Where one published item (or kill notice) goes besides the read model: a feed
-    list to add it to (or remove it from), a live stream, a webhook outbox."""
+    list to add it to (or remove it from), a live stream, a webhook outbox (and the key
+    counting the bytes of its items)."""
 
     feed: str | None = None
     feed_mode: str = "a"  # "a" add, "r" remove
     live: str | None = None
     outbox: str | None = None
+    outbox_bytes: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.outbox is None) != (self.outbox_bytes is None):
+            raise ValueError("an outbox and its byte count go together")
 
 
 class ReadModelWriter(ReadModel):
@@ -195,7 +202,7 @@ class ReadModelWriter(ReadModel):
                 root, score_ms, self.recent_size, state, self.live_max, self.feed_size, len(fields) // 2,
                 "" if routed_by is None else str(routed_by), self.live_per_story, *fields]
         for d in deliveries:
-            keys += [d.feed or keys[0], d.live or keys[0], d.outbox or keys[0]]
+            keys += [d.feed or keys[0], d.live or keys[0], d.outbox or keys[0], d.outbox_bytes or keys[0]]
             args += [d.feed_mode if d.feed else "n", 1 if d.live else 0, 1 if d.outbox else 0]
         pipe.eval(_WRITE, len(keys), *keys, *args)
 
