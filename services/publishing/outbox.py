@@ -61,19 +61,17 @@ GROUP = b"webhooks"
 # One consumer name for every replica: the lease makes its user exclusive, and a
 # new holder's "pending" entries are exactly those its predecessor left in flight.
 CONSUMER = b"publishing"
-# Takes an entry out of the outbox (KEYS[2]) and its body's bytes off the count (KEYS[3]),
-# which never goes below zero (entries queued before it was kept were never counted).
+# Takes an entry out of the outbox (KEYS[2]) and its body's bytes (ARGV[4]) off the
+# count (KEYS[3]), once however often it is acknowledged. The count never goes below
+# zero (entries queued before it was kept were never counted) and starts again from
+# nothing whenever the outbox is empty: whatever it lost or gained on the way (an ack
+# by a replica of an older release, which does not count) does not outlive the backlog.
 _ACK = """
-local entry = redis.call('XRANGE', KEYS[2], ARGV[3], ARGV[3])[1]
 redis.call('XACK', KEYS[2], ARGV[2], ARGV[3])
-if redis.call('XDEL', KEYS[2], ARGV[3]) == 1 and entry then
-  local fields = entry[2]
-  for i = 1, #fields, 2 do
-    if fields[i] == 'body' and redis.call('DECRBY', KEYS[3], #fields[i + 1]) < 0 then
-      redis.call('SET', KEYS[3], 0)
-    end
-  end
+if redis.call('XDEL', KEYS[2], ARGV[3]) == 1 and redis.call('DECRBY', KEYS[3], ARGV[4]) < 0 then
+  redis.call('SET', KEYS[3], 0)
 end
+if redis.call('XLEN', KEYS[2]) == 0 then redis.call('DEL', KEYS[3]) end
 return 1
 """
 # Longest sleep between two looks at the outbox's length while a worker waits.
@@ -188,7 +186,7 @@ class WebhookWorker:
             if result.outcome is Outcome.DELIVERED:
                 # acknowledged first: the window in which a death makes the next holder
                 # send it again is one Redis round trip after the response
-                await self._acknowledge(entry_id)
+                await self._acknowledge(entry_id, fields)
                 await self._log(fields, attempt, result, "delivered")
                 await self._breaker(success=True)
                 return
@@ -207,7 +205,7 @@ class WebhookWorker:
             await self._log(fields, attempt, result, "retrying", retry_in_s=round(delay, 3))
             if await self._pause(stop, delay):
                 return  # stopping: the entry stays pending
-        await self._acknowledge(entry_id)
+        await self._acknowledge(entry_id, fields)
 
     async def _attempt(self, sub: Subscription, fields: dict[bytes, bytes], *, redelivery: bool) -> Attempt:
         """One signed POST of the entry to ``sub``'s webhook. Never raises: whatever goes
@@ -251,7 +249,8 @@ class WebhookWorker:
             excess, bytes_over = length - most, int(size or 0) - most_bytes
             if excess <= 0 and bytes_over <= 0:
                 return
-            newest = await self.redis.xrevrange(outbox, count=SHED_BATCH if bytes_over > 0 else min(excess, SHED_BATCH))
+            # a few at a time: the entries may be 8 MiB each, and one or two often cover the bytes
+            newest = await self.redis.xrevrange(outbox, count=min(SHED_BATCH, max(excess, 0) + 2))
             overflow = []
             for entry_id, fields in newest:  # the newest first, until both excesses are gone
                 if excess <= 0 and bytes_over <= 0:
@@ -269,7 +268,7 @@ class WebhookWorker:
                 if _still_taken(sub, fields):
                     await self._log(fields, 0, full, "dead_lettered")
                     await self._dead_letter(fields, 0, full, "outbox_full")
-                if not await self._acknowledge(entry_id):
+                if not await self._acknowledge(entry_id, fields):
                     return  # the lease is lost: the new holder sees to the rest
                 self._shed.add(entry_id)
 
@@ -285,10 +284,11 @@ class WebhookWorker:
             self.subscription, self.version = current, version
         return self.subscription
 
-    async def _acknowledge(self, entry_id: bytes) -> bool:
-        """Take the entry out of the outbox under the lease; False when the lease was lost."""
+    async def _acknowledge(self, entry_id: bytes, fields: dict[bytes, bytes]) -> bool:
+        """Take the entry (its ``fields`` as read) out of the outbox under the lease; False
+        when the lease was lost."""
         if await self.lease.fenced(_ACK, [self.keys.outbox(self.name), self.keys.outbox_bytes(self.name)],
-                                   [GROUP, entry_id]) is None:
+                                   [GROUP, entry_id, len(fields.get(b"body", b""))]) is None:
             log.warning("lease lost before the acknowledgement; the new holder delivers again",
                         extra={"subscription": self.name, "entry": entry_id.decode()})
             return False
