@@ -73,6 +73,10 @@ class Keys:
         Named by a digest of the URL: the URL may carry the feed's credentials."""
         return f"{self.prefix}feed:sha256:{hashlib.sha256(url.encode()).hexdigest()}"
 
+    def feed_claim(self, url: str) -> str:
+        """String: which ingest replica polls the feed this round (expires within its interval)."""
+        return f"{self.prefix}feed-claim:sha256:{hashlib.sha256(url.encode()).hexdigest()}"
+
     def legacy_feed_cursor(self, url: str) -> str:
         """The cursor's name before it was a digest (the URL in clear): read once by
         the poller, which takes its validators over and deletes it."""

@@ -16,7 +16,7 @@ import pytest
 from services.cli.synthetic import synthetic_article
 from services.ingest.settings import FeedSource
 from services.ingest.sources.dropfolder import UnsafeDropFolder, scan_drop_folder, watch_drop_folder
-from services.ingest.sources.feeds import poll_feed
+from services.ingest.sources.feeds import poll_feed, poll_feeds_forever
 from shared.bus import make_producer
 from shared.cache import Keys, connect
 from shared.identity import StoryRegistry
@@ -109,6 +109,28 @@ async def test_feed_is_polled_with_conditional_get_and_a_cursor_in_redis(setting
     assert cursor[b"etag"] == b'"v1"' and cursor[b"items_sent"] == b"2"
     inbound = await read_topic(settings.kafka_bootstrap, deps["topics"].inbound, expect=1)
     assert len(inbound) == 1 and inbound[0].value == RSS
+
+
+async def test_two_ingest_replicas_fetch_a_feed_once_per_interval_not_once_each(deps):
+    """Every ingest replica runs every poller: without a claim per round the feed was
+    fetched twice per interval by two replicas (N times by N)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FeedServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    feed = FeedSource(url=f"http://127.0.0.1:{server.server_port}/shared.rss", provider="testwire", interval_s=2)
+    FeedServer.requests.clear()
+    stop = asyncio.Event()
+    try:
+        async with feed_client(["127.0.0.0/8"]) as one, feed_client(["127.0.0.0/8"]) as other:
+            replicas = [poll_feeds_forever([feed], stop, client=client, redis=deps["redis"], keys=deps["keys"],
+                                           submit=deps["submit"]) for client in (one, other)]
+            asyncio.get_running_loop().call_later(5.0, stop.set)  # rounds at about 0, 2 and 4 s
+            await asyncio.wait_for(asyncio.gather(*replicas), timeout=30)
+    finally:
+        server.shutdown()
+    assert 2 <= len(FeedServer.requests) <= 3  # six without the claim
+    assert "If-None-Match" not in FeedServer.requests[0]  # one cursor: after the first, every fetch is conditional
+    assert all(request["If-None-Match"] == '"v1"' for request in FeedServer.requests[1:])
+    assert len(deps["submitted"]) == 1
 
 
 async def test_drop_folder_submits_good_files_and_explains_bad_ones(settings, deps, tmp_path, example_article):

@@ -17,11 +17,18 @@ the URL's SHA-256 (``shared.outbound.redact``) — beside the feed's provider. T
 cursor's key is the whole digest (``Keys.feed_cursor``), so an operator tells the
 feeds apart by host, provider and digest, and finds a configured feed's cursor with
 ``printf %s URL | sha256sum``. Errors quoting the URL have its secret pieces masked.
+
+Every ingest replica runs every poller, and a feed is fetched by one of them per
+interval: the first whose turn comes claims the round in Redis (:func:`claim_round`),
+the others skip it. A feed is not asked N times as often because ingest runs N
+replicas, and what it refuses is dead-lettered once, not once per replica.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import time
 import traceback
 from collections.abc import Awaitable, Callable
@@ -228,6 +235,20 @@ async def record_crash(feed: FeedSource, exc: Exception, *, redis: Redis, keys: 
                            "error": without_url_secrets(repr(again), feed.url)})
 
 
+# A round's claim lasts this share of the feed's interval: the replica that polled comes
+# back after a whole interval and finds it expired (so one replica alone polls at its
+# interval, as before), and the others, due at other moments, find it held.
+CLAIM_SHARE = 0.9
+
+
+async def claim_round(feed: FeedSource, *, redis: Redis, keys: Keys, owner: str) -> bool:
+    """Whether this replica (``owner``) polls ``feed`` now: the first to ask within
+    ``CLAIM_SHARE`` of its interval does. One that dies holding the claim leaves the
+    feed unpolled for less than an interval."""
+    ttl_ms = max(1, int(feed.interval_s * 1000 * CLAIM_SHARE))
+    return bool(await redis.set(keys.feed_claim(feed.url), owner, nx=True, px=ttl_ms))
+
+
 async def poll_feeds_forever(feeds: list[FeedSource], stop: asyncio.Event, *, client: OutboundClient,
                              redis: Redis, keys: Keys, submit: Submit, dead_letter: DeadLetter | None = None) -> None:
     """Poll every feed at its own interval until ``stop`` is set. A feed whose poll
@@ -236,6 +257,7 @@ async def poll_feeds_forever(feeds: list[FeedSource], stop: asyncio.Event, *, cl
     and ingest go on. Never raises but for cancellation."""
     if not feeds:
         return
+    owner = f"{socket.gethostname()}:{os.getpid()}"
     next_due = {feed.url: 0.0 for feed in feeds}
     failures = {feed.url: 0 for feed in feeds}
     taken_over: set[str] = set()
@@ -257,7 +279,9 @@ async def poll_feeds_forever(feeds: list[FeedSource], stop: asyncio.Event, *, cl
                 if feed.url not in taken_over:
                     await take_over_legacy_cursor(feed, redis=redis, keys=keys)
                     taken_over.add(feed.url)
-                await poll_feed(feed, client=client, redis=redis, keys=keys, submit=submit, dead_letter=dead_letter)
+                if await claim_round(feed, redis=redis, keys=keys, owner=owner):
+                    await poll_feed(feed, client=client, redis=redis, keys=keys, submit=submit,
+                                    dead_letter=dead_letter)
                 failures[feed.url] = 0
             except Exception as exc:  # noqa: BLE001 - one feed must never stop the others, nor ingest
                 failures[feed.url] += 1

@@ -1,9 +1,10 @@
-"""Doubles for ingest's pollers: the few Redis hash commands they use, Redis down, the
+"""Doubles for ingest's pollers: the few Redis hash and string commands they use, Redis down, the
 story registry's ownership peek, a producer that records what it was given; and
 feeds to serve (local HTTP peers answer with :func:`raw_answer`)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from http.server import BaseHTTPRequestHandler
 
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -12,10 +13,19 @@ from shared.identity import Classification, Decision
 
 
 class MemoryRedis:
-    """The hash commands poll_feed uses, on a dict of dicts (values stored as bytes)."""
+    """The hash commands poll_feed uses, on a dict of dicts (values stored as bytes), and
+    the SET a poller claims a feed's round with."""
 
     def __init__(self) -> None:
         self.hashes: dict[str, dict[str, bytes]] = {}
+        self.strings: dict[str, tuple[bytes, float]] = {}  # value, when it expires (monotonic)
+
+    async def set(self, key, value, nx=False, px=None):
+        now = time.monotonic()
+        if nx and key in self.strings and self.strings[key][1] > now:
+            return None
+        self.strings[key] = (str(value).encode(), now + px / 1000 if px else float("inf"))
+        return True
 
     async def hmget(self, key, *fields):
         found = self.hashes.get(key, {})
