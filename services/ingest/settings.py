@@ -20,7 +20,7 @@ class FeedSource(BaseModel):
 
     url: str = Field(repr=False)
     provider: str
-    interval_s: float = 60.0
+    interval_s: float = Field(60.0, gt=0, le=86_400)  # at most a day: its round's claim is kept in milliseconds
 
 
 class IngestSettings(WireSettings):

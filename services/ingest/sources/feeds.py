@@ -21,11 +21,13 @@ feeds apart by host, provider and digest, and finds a configured feed's cursor w
 Every ingest replica runs every poller, and a feed is fetched by one of them per
 interval: the first whose turn comes claims the round in Redis (:func:`claim_round`),
 the others skip it. A feed is not asked N times as often because ingest runs N
-replicas, and what it refuses is dead-lettered once, not once per replica.
+replicas, and what it refuses is dead-lettered once, not once per replica. A poll that
+fails gives its round up, for the next replica due to try.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -235,18 +237,41 @@ async def record_crash(feed: FeedSource, exc: Exception, *, redis: Redis, keys: 
                            "error": without_url_secrets(repr(again), feed.url)})
 
 
-# A round's claim lasts this share of the feed's interval: the replica that polled comes
-# back after a whole interval and finds it expired (so one replica alone polls at its
-# interval, as before), and the others, due at other moments, find it held.
+# A round's claim lasts this share of the feed's interval from when it was taken: the
+# replica that polled comes back after a whole interval and finds it expired (so one
+# replica alone polls at its interval, as before), and the others, due at other
+# moments, find it held.
 CLAIM_SHARE = 0.9
+# While a poll runs its claim is held for the fetch's deadline and this much more (the
+# parse and Kafka's acknowledgement of the submission), however short the interval: no
+# other replica fetches the feed with the cursor this poll is about to advance.
+SUBMIT_ALLOWANCE_S = 30.0
+GOOD_OUTCOMES = ("submitted", "not_modified")
 
 
-async def claim_round(feed: FeedSource, *, redis: Redis, keys: Keys, owner: str) -> bool:
-    """Whether this replica (``owner``) polls ``feed`` now: the first to ask within
-    ``CLAIM_SHARE`` of its interval does. One that dies holding the claim leaves the
-    feed unpolled for less than an interval."""
-    ttl_ms = max(1, int(feed.interval_s * 1000 * CLAIM_SHARE))
+async def claim_round(feed: FeedSource, *, redis: Redis, keys: Keys, owner: str, hold_s: float) -> bool:
+    """Whether this replica (``owner``) polls ``feed`` now: the first to ask does, and
+    the round is its own for ``hold_s`` (the poll's longest) or ``CLAIM_SHARE`` of the
+    interval, whichever is longer, until :func:`end_round` cuts it."""
+    ttl_ms = max(1, int(max(feed.interval_s * CLAIM_SHARE, hold_s) * 1000))
     return bool(await redis.set(keys.feed_claim(feed.url), owner, nx=True, px=ttl_ms))
+
+
+async def end_round(feed: FeedSource, *, redis: Redis, keys: Keys, owner: str, claimed_at: float,
+                    polled: bool) -> None:
+    """After this replica's poll: a good one keeps the round to ``CLAIM_SHARE`` of the
+    interval from ``claimed_at`` (monotonic); a failed one gives it up at once, so the
+    next replica due tries the feed (the failure may be this replica's: its network, its
+    DNS). A claim that expired and was taken by another replica meanwhile is left alone
+    (compared, then cut: the claim outlives the poll by design, so that window is nil)."""
+    key = keys.feed_claim(feed.url)
+    if await redis.get(key) != owner.encode():
+        return
+    left_ms = int((claimed_at + feed.interval_s * CLAIM_SHARE - time.monotonic()) * 1000)
+    if polled and left_ms > 0:
+        await redis.pexpire(key, left_ms)
+    else:
+        await redis.delete(key)
 
 
 async def poll_feeds_forever(feeds: list[FeedSource], stop: asyncio.Event, *, client: OutboundClient,
@@ -258,6 +283,7 @@ async def poll_feeds_forever(feeds: list[FeedSource], stop: asyncio.Event, *, cl
     if not feeds:
         return
     owner = f"{socket.gethostname()}:{os.getpid()}"
+    hold_s = client.limits.deadline_s + SUBMIT_ALLOWANCE_S
     next_due = {feed.url: 0.0 for feed in feeds}
     failures = {feed.url: 0 for feed in feeds}
     taken_over: set[str] = set()
@@ -279,9 +305,18 @@ async def poll_feeds_forever(feeds: list[FeedSource], stop: asyncio.Event, *, cl
                 if feed.url not in taken_over:
                     await take_over_legacy_cursor(feed, redis=redis, keys=keys)
                     taken_over.add(feed.url)
-                if await claim_round(feed, redis=redis, keys=keys, owner=owner):
-                    await poll_feed(feed, client=client, redis=redis, keys=keys, submit=submit,
-                                    dead_letter=dead_letter)
+                claimed_at = time.monotonic()
+                if await claim_round(feed, redis=redis, keys=keys, owner=owner, hold_s=hold_s):
+                    try:
+                        outcome = await poll_feed(feed, client=client, redis=redis, keys=keys, submit=submit,
+                                                  dead_letter=dead_letter)
+                    except BaseException:
+                        with contextlib.suppress(Exception):
+                            await end_round(feed, redis=redis, keys=keys, owner=owner, claimed_at=claimed_at,
+                                            polled=False)
+                        raise
+                    await end_round(feed, redis=redis, keys=keys, owner=owner, claimed_at=claimed_at,
+                                    polled=outcome in GOOD_OUTCOMES)
                 failures[feed.url] = 0
             except Exception as exc:  # noqa: BLE001 - one feed must never stop the others, nor ingest
                 failures[feed.url] += 1

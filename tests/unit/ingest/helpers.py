@@ -27,6 +27,14 @@ class MemoryRedis:
         self.strings[key] = (str(value).encode(), now + px / 1000 if px else float("inf"))
         return True
 
+    async def get(self, key):
+        held = self.strings.get(key)
+        return held[0] if held and held[1] > time.monotonic() else None
+
+    async def pexpire(self, key, ms):
+        if key in self.strings:
+            self.strings[key] = (self.strings[key][0], time.monotonic() + ms / 1000)
+
     async def hmget(self, key, *fields):
         found = self.hashes.get(key, {})
         return [found.get(f) for f in fields]
@@ -40,7 +48,7 @@ class MemoryRedis:
         return {f.encode(): v for f, v in self.hashes.get(key, {}).items()}
 
     async def delete(self, *keys):
-        return sum(self.hashes.pop(k, None) is not None for k in keys)
+        return sum((self.hashes.pop(k, None) or self.strings.pop(k, None)) is not None for k in keys)
 
 
 class DownRedis:

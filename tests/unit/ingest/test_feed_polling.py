@@ -15,7 +15,7 @@ import pytest
 
 from services.ingest.handlers import ingest
 from services.ingest.settings import FeedSource, IngestSettings
-from services.ingest.sources.feeds import feed_client, poll_feed, poll_feeds_forever
+from services.ingest.sources.feeds import claim_round, end_round, feed_client, poll_feed, poll_feeds_forever
 from shared.cache import Keys
 from shared.events import ArticleReceived, utcnow
 from shared.heartbeat import last_error
@@ -387,3 +387,45 @@ async def test_other_unusable_validators_are_dropped(header):
         async with client() as http:
             await poll_feed(feed, client=http, redis=redis, keys=keys, submit=accept_all)
     assert (await redis.hgetall(keys.feed_cursor(feed.url)))[b"etag"] == b""
+
+
+async def test_two_replicas_never_poll_a_feed_at_once_however_long_the_poll():
+    """The round's claim is held while the poll runs: a poll longer than the feed's
+    interval (a slow submit) does not let the other replica fetch with the cursor the
+    first is about to advance."""
+    redis, keys, stop = MemoryRedis(), Keys("t."), asyncio.Event()
+    running, most = 0, 0
+
+    async def slow_submit(body, content_type, provider):
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(1.8)  # six intervals
+        running -= 1
+        return Submission()
+
+    with peer(raw_answer(rss("g1"))) as server:
+        feed = FeedSource(url=server.url("/rss"), provider="ap", interval_s=0.3)
+        asyncio.get_running_loop().call_later(3.0, stop.set)
+        async with client() as one, client() as other:
+            await asyncio.wait_for(asyncio.gather(*(
+                poll_feeds_forever([feed], stop, client=http, redis=redis, keys=keys, submit=slow_submit)
+                for http in (one, other))), timeout=15)
+    assert most == 1 and len(server.requests) >= 2  # one poll after the other, not two at once
+
+
+async def test_a_failed_poll_gives_its_round_up_to_the_next_replica():
+    """A replica whose fetch fails (its network, its DNS) must not keep the feed from
+    another that can fetch it: its claim goes at once; a good poll keeps its round."""
+    redis, keys = MemoryRedis(), Keys("t.")
+    feed = FeedSource(url="https://wire.example/rss", provider="ap", interval_s=60)
+    started = time.monotonic()
+    assert await claim_round(feed, redis=redis, keys=keys, owner="a:1", hold_s=50)
+    assert not await claim_round(feed, redis=redis, keys=keys, owner="b:2", hold_s=50)
+    await end_round(feed, redis=redis, keys=keys, owner="a:1", claimed_at=started, polled=False)
+    assert await claim_round(feed, redis=redis, keys=keys, owner="b:2", hold_s=50)
+    await end_round(feed, redis=redis, keys=keys, owner="b:2", claimed_at=started, polled=True)
+    assert not await claim_round(feed, redis=redis, keys=keys, owner="a:1", hold_s=50)  # b's, to 54 s
+    assert 53 < redis.strings[keys.feed_claim(feed.url)][1] - started <= 54
+    await end_round(feed, redis=redis, keys=keys, owner="a:1", claimed_at=started, polled=False)
+    assert await redis.get(keys.feed_claim(feed.url)) == b"b:2"  # not a's to give up
