@@ -115,7 +115,10 @@ async def release_loop(queue: EmbargoQueue, release: Release, stop: asyncio.Even
                 else:
                     await lease.acquire()
                 for event in await queue.due(time.time()) if lease.value else []:
-                    if not await lease.still_held():
+                    # renewed, not only checked, item by item: a batch of releases may take
+                    # longer than the lease (Kafka slow to acknowledge), and another replica
+                    # would take it over and release the items still in the queue again
+                    if not await lease.renew():
                         break  # another replica releases from here on
                     await release(event)
                 EMBARGOED.set(await queue.size())
