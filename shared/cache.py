@@ -73,6 +73,11 @@ class Keys:
         Named by a digest of the URL: the URL may carry the feed's credentials."""
         return f"{self.prefix}feed:sha256:{hashlib.sha256(url.encode()).hexdigest()}"
 
+    def drop_claim(self, digest: str) -> str:
+        """String: which ingest replica reads a drop-folder file (by a digest of the
+        folder, the name and the file's inode, size and mtime)."""
+        return f"{self.prefix}drop-claim:{digest}"
+
     def feed_claim(self, url: str) -> str:
         """String: which ingest replica polls the feed this round (expires within its interval)."""
         return f"{self.prefix}feed-claim:sha256:{hashlib.sha256(url.encode()).hexdigest()}"

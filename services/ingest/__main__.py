@@ -6,13 +6,14 @@ import asyncio
 
 from services.ingest.bootstrap import SERVICE, build_runner
 from services.ingest.settings import IngestSettings
-from services.ingest.sources.dropfolder import check_drop_folder, watch_drop_folder
+from services.ingest.sources.dropfolder import check_drop_folder, redis_claims, watch_drop_folder
 from services.ingest.sources.feeds import feed_client, poll_feeds_forever
 from shared.bus import make_producer
 from shared.cache import Keys, connect
 from shared.identity import StoryRegistry
 from shared.inbound import send_submission, submit
 from shared.parse_pool import ParsePool
+from shared.replica import process_identity
 from shared.service import run_service
 from shared.topics import Topics, ensure_topics
 
@@ -63,7 +64,9 @@ def main() -> None:
                                        submit=submit_polled, dead_letter=dead_letter_polled),
                     watch_drop_folder(settings.drop_dir, stop, interval_s=settings.drop_scan_interval_s,
                                       provider=settings.drop_provider, submit=submit_polled,
-                                      max_bytes=settings.drop_max_bytes),
+                                      max_bytes=settings.drop_max_bytes,
+                                      claim=redis_claims(redis, keys, settings.drop_dir, owner=process_identity(settings.replica))
+                                      if settings.drop_dir else None),
                 )
         finally:
             parse_pool.close()

@@ -20,7 +20,8 @@ from datetime import datetime
 from shared.bus import Outgoing
 from shared.cache import Keys
 from shared.codec import decode, encode
-from services.publishing.lease import Lease, process_identity
+from services.publishing.lease import Lease
+from shared.replica import process_identity
 from shared.stopping import sleep_until
 from shared.events import ArticleEvent
 from services.publishing.metrics import EMBARGOED

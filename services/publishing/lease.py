@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 
 from shared.stopping import sleep_until
 
@@ -22,11 +20,6 @@ log = logging.getLogger(__name__)
 
 _RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
 _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
-
-
-def process_identity(replica: str = "") -> str:
-    """host:pid (and the replica name): unique per process, readable by an operator."""
-    return f"{replica + '@' if replica else ''}{socket.gethostname()}:{os.getpid()}"
 
 
 class Lease:

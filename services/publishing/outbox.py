@@ -51,7 +51,8 @@ from services.publishing.settings import PublishingSettings
 from shared.credentials import signing_secret
 from shared.outbound.redact import without_url
 from services.publishing.webhooks import Attempt, Outcome, backoff_s, post, target_url
-from services.publishing.lease import Lease, process_identity
+from services.publishing.lease import Lease
+from shared.replica import process_identity
 from shared.stopping import sleep_until
 from shared.subscriptions import Subscription, SubscriptionKeys, SubscriptionStore
 

@@ -15,7 +15,7 @@ import pytest
 
 from services.cli.synthetic import synthetic_article
 from services.ingest.settings import FeedSource
-from services.ingest.sources.dropfolder import UnsafeDropFolder, scan_drop_folder, watch_drop_folder
+from services.ingest.sources.dropfolder import UnsafeDropFolder, redis_claims, scan_drop_folder, watch_drop_folder
 from services.ingest.sources.feeds import poll_feed, poll_feeds_forever
 from shared.bus import make_producer
 from shared.cache import Keys, connect
@@ -131,6 +131,27 @@ async def test_two_ingest_replicas_fetch_a_feed_once_per_interval_not_once_each(
     assert "If-None-Match" not in FeedServer.requests[0]  # one cursor: after the first, every fetch is conditional
     assert all(request["If-None-Match"] == '"v1"' for request in FeedServer.requests[1:])
     assert len(deps["submitted"]) == 1
+
+
+async def test_two_ingest_replicas_on_one_drop_folder_send_each_file_once(deps, tmp_path, caplog):
+    """``wire run --replicas 2`` gives both ingest replicas the same folder: each file
+    went out twice, and the replica that came second reported it could not move it."""
+    for i in range(6):
+        (tmp_path / f"story-{i}.txt").write_bytes(synthetic_article(i, words=120, seed=3).encode())
+    scans = [scan_drop_folder(tmp_path, provider="files", submit=deps["submit"], settle_s=0,
+                              claim=redis_claims(deps["redis"], deps["keys"], tmp_path, owner=owner))
+             for owner in ("replica-1@host:1", "replica-2@host:2")]
+    first, second = await asyncio.gather(*scans)
+    assert first["submitted"] + second["submitted"] == 6 and len(deps["submitted"]) == 6
+    assert sorted(p.name for p in (tmp_path / "processed").iterdir()) == [f"story-{i}.txt" for i in range(6)]
+    assert "could not be moved" not in caplog.text
+    # a file left in place (Kafka down, say) is the claiming replica's to try again
+    (tmp_path / "late.txt").write_bytes(synthetic_article(9, words=120, seed=3).encode())
+    mark = (tmp_path / "late.txt").stat()
+    mark = (mark.st_ino, mark.st_size, mark.st_mtime_ns)
+    mine = redis_claims(deps["redis"], deps["keys"], tmp_path, owner="replica-1@host:1")
+    theirs = redis_claims(deps["redis"], deps["keys"], tmp_path, owner="replica-2@host:2")
+    assert await mine("late.txt", mark) and await mine("late.txt", mark) and not await theirs("late.txt", mark)
 
 
 async def test_drop_folder_submits_good_files_and_explains_bad_ones(settings, deps, tmp_path, example_article):

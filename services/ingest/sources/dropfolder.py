@@ -17,15 +17,23 @@ nothing else. A store outage (Redis, Kafka) leaves the files in place and the wa
 waits for the store, backing off; an error nobody foresaw leaves that one file in
 place and the scan goes on. Nothing stops ingest but a symlinked ``processed/`` or
 ``failed/`` at start.
+
+Several ingest replicas may watch one folder (``wire run --replicas 2`` passes the
+same ``WIRE_DROP_DIR`` to both; a shared mount does it across hosts): a file is read
+by the replica that claims it first in Redis (:func:`redis_claims`, by the folder,
+the name and the file's inode, size and mtime), not by each, which sent it twice and
+had the slower replica report a file it could not move.
 """
 from __future__ import annotations
 
 import asyncio
 import errno
+import hashlib
 import logging
 import os
 import stat
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from prometheus_client import Counter
@@ -43,6 +51,27 @@ OUTCOMES = ("processed", "failed")
 # Longest wait between scans while a store is unreachable.
 MAX_OUTAGE_WAIT_S = 30.0
 _NOFOLLOW_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+# A file's claim lasts this long: a replica that dies holding it leaves the file to the
+# others after that (reading, parsing and sending one takes seconds).
+CLAIM_S = 300
+Mark = tuple[int, int, int]  # a file as it is now: inode, size, mtime in ns
+Claim = Callable[[str, Mark], Awaitable[bool]]
+
+
+def redis_claims(redis, keys, folder: Path, *, owner: str) -> Claim:
+    """Claims of files in ``folder`` among ingest replicas: the first to ask for a file
+    (a name and its mark) gets it for ``CLAIM_S``, and keeps getting it (a file left in
+    place, Kafka being down, is tried again by the same replica)."""
+    place = str(folder.resolve())
+
+    async def claim(name: str, mark: Mark) -> bool:
+        key = keys.drop_claim(hashlib.sha256(f"{place}\0{name}\0{mark}".encode("utf-8", "surrogateescape"))
+                              .hexdigest())
+        if await redis.set(key, owner, nx=True, ex=CLAIM_S):
+            return True
+        return await redis.get(key) == owner.encode()
+
+    return claim
 
 
 class UnsafeDropFolder(RuntimeError):
@@ -174,7 +203,7 @@ def check_drop_folder(folder: Path) -> None:
 
 async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settle_s: float = 1.0,
                            max_bytes: int = 5 * 1024 * 1024, reported: set[str] | None = None,
-                           stuck: dict[str, tuple[int, int, int]] | None = None) -> dict[str, int]:
+                           stuck: dict[str, Mark] | None = None, claim: Claim | None = None) -> dict[str, int]:
     """Submit every settled regular file in ``folder`` once. Returns counts per outcome.
     A file is left in place when Kafka is unavailable, to be tried at the next scan.
     Entries that are not regular files are counted as "skipped" and logged once per
@@ -183,7 +212,8 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
     cannot be moved out is left in place and remembered in ``stuck`` by its inode,
     size and mtime: later scans leave it alone (counted "deferred", logged once)
     instead of reading, parsing and sending it again each time, until it changes or
-    goes. Raises UnsafeDropFolder before touching any file when ``processed/`` or
+    goes. With ``claim``, a file another replica claimed is left to it (counted
+    "deferred"). Raises UnsafeDropFolder before touching any file when ``processed/`` or
     ``failed/`` is not a real folder, and a store outage (``is_outage``) as it meets
     one: the files not yet submitted stay."""
     counts = {"submitted": 0, "failed": 0, "deferred": 0, "skipped": 0}
@@ -212,6 +242,9 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
                 mark = (status.st_ino, status.st_size, status.st_mtime_ns)
                 if stuck.get(entry.name) == mark:
                     counts["deferred"] += 1  # done with, but it cannot be moved: not read again
+                    continue
+                if claim is not None and not await claim(entry.name, mark):
+                    counts["deferred"] += 1  # another replica's
                     continue
                 payload = _read_regular(folder_fd, entry.name, max_bytes)
                 submission = await submit(payload, content_type_for(entry.name), provider)
@@ -289,7 +322,7 @@ async def watch_drop_folder(folder: Path | None, stop: asyncio.Event, *, interva
     folder.mkdir(parents=True, exist_ok=True)
     check_drop_folder(folder)
     reported: set[str] = set()
-    stuck: dict[str, tuple[int, int, int]] = {}
+    stuck: dict[str, Mark] = {}
     wait = interval_s
     while not stop.is_set():
         try:

@@ -29,8 +29,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import time
 import traceback
 from collections.abc import Awaitable, Callable
@@ -47,6 +45,7 @@ from shared.inbound import Submission, refusal
 from shared.outbound import (OutboundClient, OutboundError, OutboundLimits, OutboundPolicy, OutboundRefused,
                              ResponseTooLarge)
 from shared.outbound.redact import name_library_urls, url_reference, without_url_secrets
+from shared.replica import process_identity
 from shared.stopping import sleep_until
 
 log = logging.getLogger(__name__)
@@ -282,7 +281,7 @@ async def poll_feeds_forever(feeds: list[FeedSource], stop: asyncio.Event, *, cl
     and ingest go on. Never raises but for cancellation."""
     if not feeds:
         return
-    owner = f"{socket.gethostname()}:{os.getpid()}"
+    owner = process_identity()
     hold_s = client.limits.deadline_s + SUBMIT_ALLOWANCE_S
     next_due = {feed.url: 0.0 for feed in feeds}
     failures = {feed.url: 0 for feed in feeds}
