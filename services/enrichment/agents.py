@@ -113,7 +113,12 @@ def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryT
 
     @app.timer(interval=settings.trend_flush_interval_s)
     async def copy_trends() -> None:
-        """Copy changed trend counts to Redis, where the gateway serves them."""
+        """Copy changed trend counts to Redis, where the gateway serves them: only the
+        worker the stories are assigned to. Every worker runs the timer, and a standby's
+        table (behind the active's, and marked changed whole at each rebalance) wrote its
+        older counts over the active's; what it holds waits until it is the active."""
+        if progress.tp not in app.consumer.assignment():
+            return
         await copier.copy(tables.take_dirty(), everything=tables.all_counts)
         for name, size in tables.sizes().items():
             TABLE_KEYS.labels(name).set(size)

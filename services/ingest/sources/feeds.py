@@ -244,7 +244,7 @@ CLAIM_SHARE = 0.9
 # While a poll runs its claim is held for the fetch's deadline and this much more (the
 # parse and Kafka's acknowledgement of the submission), however short the interval: no
 # other replica fetches the feed with the cursor this poll is about to advance.
-SUBMIT_ALLOWANCE_S = 30.0
+SUBMIT_ALLOWANCE_S = 60.0
 GOOD_OUTCOMES = ("submitted", "not_modified")
 
 
