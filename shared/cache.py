@@ -75,7 +75,7 @@ class Keys:
 
     def drop_claim(self, digest: str) -> str:
         """String: which ingest replica reads a drop-folder file (by a digest of the
-        folder, the name and the file's inode, size and mtime)."""
+        folder, the name and the file's size and mtime)."""
         return f"{self.prefix}drop-claim:{digest}"
 
     def feed_claim(self, url: str) -> str:

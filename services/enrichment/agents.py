@@ -117,8 +117,9 @@ def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryT
         worker the stories are assigned to. Every worker runs the timer, and a standby's
         table (behind the active's, and marked changed whole at each rebalance) wrote its
         older counts over the active's; what it holds waits until it is the active."""
-        if progress.tp not in app.consumer.assignment():
-            return
+        if (progress.tp not in app.consumer.assignment() or app.rebalancing
+                or not app.tables.recovery.completed.is_set()):
+            return  # as progress.redrive: a standby, or the active while it recovers
         await copier.copy(tables.take_dirty(), everything=tables.all_counts)
         for name, size in tables.sizes().items():
             TABLE_KEYS.labels(name).set(size)

@@ -53,29 +53,10 @@ async def apply(plan: Plan, *, writer: ReadModelWriter, embargo: EmbargoQueue, t
     if plan.hold is not None:
         await embargo.hold(*plan.hold)
     if plan.writes:
-        async with writer.redis.pipeline(transaction=True) as pipe:
-            await _still_as_decided(pipe, writer, plan.writes)
-            pipe.multi()
-            for uri, record in plan.trend_takebacks:  # with the kill, or not at all
-                stage_take_back(pipe, writer.keys, uri=uri, record=record, window_s=trends.window_s,
-                                keep_s=trends.keep_s)
-            writes = []  # where each write's answer is among the transaction's
-            for w in plan.writes:
-                await writer.stage_purge_live(pipe, w.article_id, w.purge_live)
-                writes.append(len(pipe))
-                if w.killed:
-                    await writer.stage_killed(pipe, w.article_id, w.item, w.meta, digest=w.digest, entry=w.entry,
-                                              deliveries=w.deliveries, routed_by=plan.routed_by)
-                else:
-                    await writer.stage_live(pipe, w.article_id, w.item, w.meta, digest=w.digest, root=w.root,
-                                            score_ms=w.score_ms, entry=w.entry, deliveries=w.deliveries,
-                                            routed_by=plan.routed_by)
-            try:
-                answers = await pipe.execute()
-            except WatchError:  # an item written by another replica since it was checked: nothing ran
-                raise DecideAgain() from None
-        if any(answers[i] == -1 for i in writes):  # all or none: the scripts ran in one transaction
-            raise DecideAgain()
+        try:
+            await _write(plan, writer=writer, trends=trends)
+        except WatchError:  # an item written by another replica since it was checked: nothing ran
+            raise DecideAgain() from None
     elif plan.routed_by is not None and plan.outcome == "duplicate":
         # nothing to write, but records for the subscriptions' topics: routed by them as they are?
         if int(await writer.redis.get(writer.keys.subscriptions.version) or 0) != plan.routed_by:
@@ -102,6 +83,36 @@ async def apply(plan: Plan, *, writer: ReadModelWriter, embargo: EmbargoQueue, t
     return plan.records
 
 
+async def _write(plan: Plan, *, writer: ReadModelWriter, trends: TrendWindows) -> None:
+    """The plan's read-model writes (and a kill's trend take-backs) in one transaction,
+    run only while its items hold what it was decided on (WatchError if one was written
+    meanwhile, DecideAgain if it was before)."""
+    async with writer.redis.pipeline(transaction=True) as pipe:
+        await _still_as_decided(pipe, writer, plan.writes)
+        pipe.multi()
+        for uri, record in plan.trend_takebacks:  # with the kill, or not at all
+            stage_take_back(pipe, writer.keys, uri=uri, record=record, window_s=trends.window_s, keep_s=trends.keep_s)
+        writes = []  # where each write's answer is among the transaction's
+        for w in plan.writes:
+            await writer.stage_purge_live(pipe, w.article_id, w.purge_live)
+            writes.append(len(pipe))
+            if w.killed:
+                await writer.stage_killed(pipe, w.article_id, w.item, w.meta, digest=w.digest, entry=w.entry,
+                                          deliveries=w.deliveries, routed_by=plan.routed_by)
+            else:
+                await writer.stage_live(pipe, w.article_id, w.item, w.meta, digest=w.digest, root=w.root,
+                                        score_ms=w.score_ms, entry=w.entry, deliveries=w.deliveries,
+                                        routed_by=plan.routed_by)
+        answers = await pipe.execute()
+    if any(answers[i] == -1 for i in writes):  # all or none: the scripts ran in one transaction
+        raise DecideAgain()
+
+
+# Each key's stored digest ("" none), in one round trip however many items a plan writes.
+_DIGESTS = "local found = {} for i, key in ipairs(KEYS) do found[i] = redis.call('HGET', key, 'digest') or '' end " \
+           "return found"
+
+
 async def _still_as_decided(pipe, writer: ReadModelWriter, writes: Sequence[Write]) -> None:
     """WATCH the items ``writes`` were decided on and check they still hold the digests
     they were decided on (DecideAgain if not): the transaction that follows then runs only
@@ -111,6 +122,6 @@ async def _still_as_decided(pipe, writer: ReadModelWriter, writes: Sequence[Writ
         return
     keys = [writer.keys.article(w.article_id) for w in checked]
     await pipe.watch(*keys)
-    for key, w in zip(keys, checked):
-        if (await pipe.hget(key, "digest") or b"").decode() != w.decided_on:
-            raise DecideAgain()
+    found = await pipe.eval(_DIGESTS, len(keys), *keys)  # watching: run at once, not queued
+    if [digest.decode() for digest in found] != [w.decided_on for w in checked]:
+        raise DecideAgain()

@@ -101,6 +101,23 @@ class EmbargoQueue:
 Release = Callable[[ArticleEvent], Awaitable[None]]
 
 
+async def _release_due(queue: EmbargoQueue, release: Release, lease: Lease) -> None:
+    """Release what is due while the lease is held, renewing it meanwhile: a release
+    waits for Kafka's acknowledgement, which can take longer than the lease, and another
+    replica would take it over and release the items still in the queue again."""
+    done, lost = asyncio.Event(), asyncio.Event()
+    keeper = asyncio.create_task(lease.keep(done, lost))
+    try:
+        for event in await queue.due(time.time()):
+            if lost.is_set() or not await lease.still_held():
+                break  # another replica releases from here on
+            await release(event)
+    finally:
+        done.set()
+        keeper.cancel()
+        await asyncio.gather(keeper, return_exceptions=True)
+
+
 async def release_loop(queue: EmbargoQueue, release: Release, stop: asyncio.Event, *, poll_s: float,
                        owner: str | None = None, lease_ms: int = 3_000) -> None:
     """Every ``poll_s`` seconds, while this replica holds the embargo lease, hand
@@ -115,12 +132,8 @@ async def release_loop(queue: EmbargoQueue, release: Release, stop: asyncio.Even
                     await lease.renew()
                 else:
                     await lease.acquire()
-                for event in await queue.due(time.time()) if lease.value else []:
-                    # renewed, not only checked, item by item: a batch of releases may take
-                    # longer than the lease (Kafka slow to acknowledge), and another replica
-                    # would take it over and release the items still in the queue again
-                    if not await lease.renew():
-                        break  # another replica releases from here on
+                if lease.value:
+                    await _release_due(queue, release, lease)
                     await release(event)
                 EMBARGOED.set(await queue.size())
             except Exception as exc:  # noqa: BLE001 - the scheduler must outlive a bad tick

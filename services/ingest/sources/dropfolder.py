@@ -21,7 +21,7 @@ place and the scan goes on. Nothing stops ingest but a symlinked ``processed/`` 
 Several ingest replicas may watch one folder (``wire run --replicas 2`` passes the
 same ``WIRE_DROP_DIR`` to both; a shared mount does it across hosts): a file is read
 by the replica that claims it first in Redis (:func:`redis_claims`, by the folder,
-the name and the file's inode, size and mtime), not by each, which sent it twice and
+the name and the file's size and mtime), not by each, which sent it twice and
 had the slower replica report a file it could not move.
 """
 from __future__ import annotations
@@ -60,13 +60,16 @@ Claim = Callable[[str, Mark], Awaitable[bool]]
 
 def redis_claims(redis, keys, folder: Path, *, owner: str) -> Claim:
     """Claims of files in ``folder`` among ingest replicas: the first to ask for a file
-    (a name and its mark) gets it for ``CLAIM_S``, and keeps getting it (a file left in
-    place, Kafka being down, is tried again by the same replica)."""
-    place = str(folder.resolve())
+    (the folder as configured, its name, size and mtime in whole seconds: what every
+    host mounting a shared folder sees alike, unlike its real path or inode) gets it for
+    ``CLAIM_S``, and keeps getting it (a file left in place, Kafka being down, is tried
+    again by the same replica)."""
+    place = str(folder)
 
     async def claim(name: str, mark: Mark) -> bool:
-        key = keys.drop_claim(hashlib.sha256(f"{place}\0{name}\0{mark}".encode("utf-8", "surrogateescape"))
-                              .hexdigest())
+        _, size, mtime_ns = mark
+        seen = f"{place}\0{name}\0{size}\0{mtime_ns // 1_000_000_000}"
+        key = keys.drop_claim(hashlib.sha256(seen.encode("utf-8", "surrogateescape")).hexdigest())
         if await redis.set(key, owner, nx=True, ex=CLAIM_S):
             return True
         return await redis.get(key) == owner.encode()
