@@ -134,7 +134,6 @@ async def release_loop(queue: EmbargoQueue, release: Release, stop: asyncio.Even
                     await lease.acquire()
                 if lease.value:
                     await _release_due(queue, release, lease)
-                    await release(event)
                 EMBARGOED.set(await queue.size())
             except Exception as exc:  # noqa: BLE001 - the scheduler must outlive a bad tick
                 log.error("embargo release failed; retrying next tick", extra={"error": repr(exc)})

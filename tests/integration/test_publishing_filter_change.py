@@ -20,7 +20,7 @@ import asyncio
 import pytest
 from aiokafka.structs import ConsumerRecord
 
-from services.publishing.embargo import EmbargoQueue
+from services.publishing.embargo import EmbargoQueue, release_loop
 from services.publishing.handlers import Publisher
 from services.publishing.outbox import WebhookWorker
 from services.publishing.outputs import Notice
@@ -217,3 +217,29 @@ async def test_a_story_killed_by_another_replica_between_read_and_write_stays_ki
     assert records == []  # v2 is older than the kill: nothing of it goes out
     assert not await redis.zscore(Keys(pub_settings.topic_prefix).subscriptions.items("everything"),
                                   killed.envelope.article_id)
+
+
+async def test_two_replicas_release_each_embargoed_item_once_however_slow_the_release(redis, pub_settings, caplog):
+    """The embargo scheduler runs on every replica; the lease's holder releases. A
+    release waits for Kafka's acknowledgement, which may outlast the lease: the holder
+    keeps it renewed meanwhile, so the other replica does not take over and release the
+    items still in the queue again."""
+    queue = EmbargoQueue(redis, Keys(pub_settings.topic_prefix).prefix, topic="")
+    events = [article_event(f"urn:test:replicas:embargo:{i}") for i in range(3)]
+    for event in events:
+        await queue.hold(event, until=0)
+    released: list[tuple[str, str]] = []
+    stop = asyncio.Event()
+
+    def releasing(replica: str):
+        async def release(event) -> None:
+            released.append((replica, event.envelope.article_id))
+            await asyncio.sleep(0.8)  # Kafka slow to acknowledge: longer than the 0.3 s lease
+            await queue.drop(event.envelope.article_id)
+        return release
+
+    loops = [release_loop(queue, releasing(name), stop, poll_s=0.05, owner=name, lease_ms=300) for name in "ab"]
+    asyncio.get_running_loop().call_later(4.0, stop.set)
+    await asyncio.wait_for(asyncio.gather(*loops), timeout=30)
+    assert sorted(a for _, a in released) == sorted(e.envelope.article_id for e in events)  # each once
+    assert "embargo release failed" not in caplog.text
