@@ -57,6 +57,9 @@ def main() -> None:
                                       topic=topics.inbound, source=f"wirestream/ingest/{provider}",
                                       timeout_s=settings.kafka_timeout_s, refusals_alone=True)
 
+            # several replicas may watch one drop folder: a file is read by the one that claims it
+            drop_claims = (redis_claims(redis, keys, settings.drop_dir, owner=process_identity(settings.replica))
+                           if settings.drop_dir else None)
             async with feed_client(settings) as client:
                 await asyncio.gather(
                     build_runner(settings, redis, parse_with=parse_pool.parse).run(stop),
@@ -65,8 +68,7 @@ def main() -> None:
                     watch_drop_folder(settings.drop_dir, stop, interval_s=settings.drop_scan_interval_s,
                                       provider=settings.drop_provider, submit=submit_polled,
                                       max_bytes=settings.drop_max_bytes,
-                                      claim=redis_claims(redis, keys, settings.drop_dir, owner=process_identity(settings.replica))
-                                      if settings.drop_dir else None),
+                                      claim=drop_claims),
                 )
         finally:
             parse_pool.close()
