@@ -128,7 +128,8 @@ class SubscriptionView(BaseModel):
     tokens: list[TokenId] = Field(description="the read tokens, by id only")
     token: str | None = Field(None, description="a new read token: only in the answer that created it")
     links: dict[str, str]
-    webhook_status: dict[str, Any] | None = Field(None, description="queue length (entries and bytes of items) and circuit-breaker state")
+    webhook_status: dict[str, Any] | None = Field(
+        None, description="queue length (entries and bytes of items) and circuit-breaker state")
 
 
 class IssuedToken(BaseModel):

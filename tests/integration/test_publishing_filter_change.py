@@ -219,7 +219,8 @@ async def test_a_story_killed_by_another_replica_between_read_and_write_stays_ki
                                   killed.envelope.article_id)
 
 
-async def test_two_replicas_release_each_embargoed_item_once_however_slow_the_release(redis, pub_settings, caplog):
+async def test_two_replicas_release_each_embargoed_item_once_however_slow_the_release(redis, pub_settings,
+                                                                                       caplog):
     """The embargo scheduler runs on every replica; the lease's holder releases. A
     release waits for Kafka's acknowledgement, which may outlast the lease: the holder
     keeps it renewed meanwhile, so the other replica does not take over and release the
