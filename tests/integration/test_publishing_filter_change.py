@@ -177,8 +177,9 @@ async def test_a_queued_delivery_the_narrowed_filter_excludes_is_not_sent_by_a_w
             async with redis.pipeline(transaction=True) as pipe:
                 await writer.stage_live(pipe, notice.article_id, notice.item, {}, digest=notice.digest, root="",
                                         score_ms=1, entry=notice.entry(),
-                                        deliveries=[Delivery(outbox=keys.subscriptions.outbox("downgraded"),
-                                                            outbox_bytes=keys.subscriptions.outbox_bytes("downgraded"))])
+                                        deliveries=[Delivery(
+                                            outbox=keys.subscriptions.outbox("downgraded"),
+                                            outbox_bytes=keys.subscriptions.outbox_bytes("downgraded"))])
                 await pipe.execute()
         await store.put(held.model_copy(update={"filter": NARROWED}))  # acknowledged to the admin
 
