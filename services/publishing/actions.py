@@ -43,9 +43,6 @@ class Write:
     score_ms: int = 0
     purge_live: list[str] = field(default_factory=list)
     family_full: str = ""
-    # The digest stored for ``article_id`` when the write was decided ("" nothing stored;
-    # None not checked): written only while it still is (services.publishing.apply).
-    decided_on: str | None = None
 
 
 @dataclass(frozen=True)
