@@ -44,11 +44,18 @@ async def test_a_new_story_is_classified_in_one_round_trip_a_known_one_in_two(re
         stats = await registry.redis.info("commandstats")
         return sum(v["calls"] for k, v in stats.items() if k in ("cmdstat_evalsha", "cmdstat_eval", "cmdstat_hget"))
 
+    async def asked() -> tuple[int, int]:
+        uri = f"urn:test:{uuid.uuid4().hex}"
+        before = await calls()
+        assert (await classify(registry, uri, "1")).decision is Decision.NEW
+        after_new = await calls()
+        assert (await classify(registry, uri, "2")).decision is Decision.UPDATE
+        assert (await classify(registry, uri, "1", body="late")).decision is Decision.OLDER
+        return after_new - before, await calls() - after_new
+
     await classify(registry, f"urn:test:{uuid.uuid4().hex}", "1")  # the script is loaded
-    uri = f"urn:test:{uuid.uuid4().hex}"
-    before = await calls()
-    assert (await classify(registry, uri, "1")).decision is Decision.NEW
-    after_new = await calls()
-    assert (await classify(registry, uri, "2")).decision is Decision.UPDATE
-    assert (await classify(registry, uri, "1", body="late")).decision is Decision.OLDER
-    assert (after_new - before, await calls() - after_new) == (1, 4)
+    # The server counts every client's commands, and a background task of another test (a
+    # lease renewed by EVAL) can add one to a round: it never takes any away, so the
+    # fewest seen over three rounds are this registry's.
+    rounds = [await asked() for _ in range(3)]
+    assert (min(new for new, _ in rounds), min(known for _, known in rounds)) == (1, 4)
