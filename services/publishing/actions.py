@@ -43,6 +43,9 @@ class Write:
     score_ms: int = 0
     purge_live: list[str] = field(default_factory=list)
     family_full: str = ""
+    # The digest stored for ``article_id`` when the write was decided ("" nothing stored,
+    # None not checked): it lands only while that is still so (services.publishing.apply).
+    decided_on: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ class Plan:
     fanout: list[str] = field(default_factory=list)         # subscription names it was routed to
     routed_by: int | None = None                             # the subscriptions' version it was routed by
     latency: tuple[str, float] | None = None                 # (language, seconds received → published)
+    family: tuple[str, int] | None = None  # a kill's: the family it walked whole (root, how many versions)
 
 
 def deliveries(notice: Notice, subscriptions: list[Subscription], chosen: set[str], keys: SubscriptionKeys, *,

@@ -4,13 +4,25 @@ records are returned for the runner to produce before it commits the offset.
 
 A plan routed by the subscriptions of version ``routed_by`` lands only while that is
 still their version: a filter narrowed since (the gateway has already emptied the
-subscriber's live stream) must not get an item it no longer takes. Otherwise nothing
-is written and :class:`SubscriptionsChanged` is raised: read and decide again."""
+subscriber's live stream) must not get an item it no longer takes. And it lands only
+while every item it writes still holds the digest it was decided on (``Write.decided_on``):
+another publishing replica may write the same story meanwhile — the one holding the
+embargo lease releasing a version while the one owning the story's partition publishes
+the next or kills it — and a plan decided on what was there before would undo what
+that wrote (a killed story live again). Otherwise nothing is written and
+:class:`DecideAgain` is raised: read and decide again.
+
+A plan of one write and nothing else (every publication) is checked inside its write
+script: no round trip more. A kill writes several items, purges streams and takes trend
+counts back first, which a check in the last script could not undo: its items and the
+family it walked are checked under WATCH before its transaction (kills are rare)."""
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+
+from redis.exceptions import WatchError
 
 from services.publishing.actions import Plan
 from services.publishing.embargo import EmbargoQueue
@@ -24,10 +36,11 @@ Produce = Callable[[Sequence[Outgoing]], Awaitable[None]]
 log = logging.getLogger(__name__)
 
 
-class SubscriptionsChanged(Exception):
-    """The subscriptions changed after the plan was routed by them: nothing of it was
-    written (a kill may have taken its trend counts back already, which happens once
-    per uri: the kill decided again does not take them twice)."""
+class DecideAgain(Exception):
+    """The subscriptions, or an item the plan writes, changed after the plan was
+    decided: nothing of it was written (but for a kill's trend counts when the
+    subscriptions changed, which are taken back once per uri: the kill decided again
+    does not take them twice)."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +58,12 @@ async def apply(plan: Plan, *, writer: ReadModelWriter, embargo: EmbargoQueue, t
     if plan.hold is not None:
         await embargo.hold(*plan.hold)
     if plan.writes:
+        inline = len(plan.writes) == 1 and not plan.trend_takebacks and not plan.writes[0].purge_live \
+            and plan.family is None
         async with writer.redis.pipeline(transaction=True) as pipe:
+            if not inline:
+                await _still_as_decided(pipe, writer, plan)
+                pipe.multi()
             for uri, record in plan.trend_takebacks:  # with the kill, or not at all
                 stage_take_back(pipe, writer.keys, uri=uri, record=record, window_s=trends.window_s,
                                 keep_s=trends.keep_s)
@@ -55,18 +73,22 @@ async def apply(plan: Plan, *, writer: ReadModelWriter, embargo: EmbargoQueue, t
                 writes.append(len(pipe))
                 if w.killed:
                     await writer.stage_killed(pipe, w.article_id, w.item, w.meta, digest=w.digest, entry=w.entry,
-                                              deliveries=w.deliveries, routed_by=plan.routed_by)
+                                              deliveries=w.deliveries, routed_by=plan.routed_by,
+                                              decided_on=w.decided_on if inline else None)
                 else:
                     await writer.stage_live(pipe, w.article_id, w.item, w.meta, digest=w.digest, root=w.root,
                                             score_ms=w.score_ms, entry=w.entry, deliveries=w.deliveries,
-                                            routed_by=plan.routed_by)
-            answers = await pipe.execute()
-        if any(answers[i] == -1 for i in writes):  # all or none: the scripts ran in one transaction
-            raise SubscriptionsChanged()
+                                            routed_by=plan.routed_by, decided_on=w.decided_on if inline else None)
+            try:
+                answers = await pipe.execute()
+            except WatchError:  # written by another replica since it was checked: nothing ran
+                raise DecideAgain() from None
+        if any(answers[i] in (-1, -2) for i in writes):  # all or none: the scripts ran in one transaction
+            raise DecideAgain()
     elif plan.routed_by is not None and plan.outcome == "duplicate":
         # nothing to write, but records for the subscriptions' topics: routed by them as they are?
         if int(await writer.redis.get(writer.keys.subscriptions.version) or 0) != plan.routed_by:
-            raise SubscriptionsChanged()
+            raise DecideAgain()
     for w in plan.writes:
         if w.family_full:
             log.warning("language family full: published as an original of its own",
@@ -87,3 +109,20 @@ async def apply(plan: Plan, *, writer: ReadModelWriter, embargo: EmbargoQueue, t
         article_id, version = plan.drop_held
         await embargo.drop(article_id, version=version)
     return plan.records
+
+
+async def _still_as_decided(pipe, writer: ReadModelWriter, plan: Plan) -> None:
+    """WATCH what ``plan`` was decided on — its items, and the family a kill walked — and
+    check it is still so (DecideAgain if not): the transaction queued next then runs only
+    if nobody writes any of it first."""
+    checked = [w for w in plan.writes if w.decided_on is not None]
+    keys = [writer.keys.article(w.article_id) for w in checked]
+    family = writer.keys.family(plan.family[0]) if plan.family is not None else None
+    if not keys and family is None:
+        return
+    await pipe.watch(*keys, *([family] if family else []))
+    for key, w in zip(keys, checked):
+        if (await pipe.hget(key, "digest") or b"").decode() != w.decided_on:
+            raise DecideAgain()
+    if family is not None and await pipe.scard(family) != plan.family[1]:
+        raise DecideAgain()

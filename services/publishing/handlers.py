@@ -20,7 +20,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from services.publishing.actions import Rules
-from services.publishing.apply import Produce, SubscriptionsChanged, TrendWindows, apply
+from services.publishing.apply import DecideAgain, Produce, TrendWindows, apply
 from services.publishing.embargo import EmbargoQueue
 from services.publishing.links import link_associations
 from services.publishing.outputs import SERVICE
@@ -37,8 +37,8 @@ from shared.stage import read_article_event
 
 __all__ = ["SERVICE", "Publisher"]
 
-# Rounds of reading, deciding and writing one item while the subscriptions keep
-# changing under it, before it is handed back to the runner's retry policy.
+# Rounds of reading, deciding and writing one item while the subscriptions (or the
+# story, written by another replica) keep changing under it, before it is handed back to the runner's retry policy.
 ROUTING_ROUNDS = 10
 
 
@@ -101,7 +101,7 @@ class Publisher:
                 try:
                     return await apply(decided, writer=self.view, embargo=self.embargo, trends=self.trends,
                                        produce=produce)
-                except SubscriptionsChanged:
-                    continue  # a subscription changed while this item was routed: route it again
-            raise RetriableError(f"the subscriptions changed {ROUTING_ROUNDS} times while {event.article.uri} "
-                                 "was routed")
+                except DecideAgain:
+                    continue  # a subscription or the story changed while this item was decided: again
+            raise RetriableError(f"the subscriptions or the story changed {ROUTING_ROUNDS} times while "
+                                 f"{event.article.uri} was decided")

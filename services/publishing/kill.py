@@ -38,6 +38,7 @@ def plan_kill(notice: Notice, meta: dict[str, Any], snapshot: Snapshot, subscrip
             published_topic=rules.published_topic, topic_prefix=rules.topic_prefix))
     victims = [(notice, meta, stored.item if stored is not None else None)]
     stored_metas = [stored.meta if stored is not None else {}]
+    decided_on = [stored.digest if stored is not None else ""]  # what each victim's write expects stored
     # The original's kill takes every language version with it; a translation's
     # only itself. (Translation tags its items; an untagged item counts as original.)
     # Only machine translations and versions of the same owner (the story registry's,
@@ -58,14 +59,18 @@ def plan_kill(notice: Notice, meta: dict[str, Any], snapshot: Snapshot, subscrip
                              "published_at": meta["published_at"]},
                             other.item))
             stored_metas.append(other.meta)
+            decided_on.append(other.digest)
     out = Plan(Signal.KILL, "killed", count=len(victims))
+    if stored is not None and stored.meta.get("translation_role") != "translation" and snapshot.family_whole:
+        # checked with the items when the kill lands: a version joining meanwhile is killed too
+        out.family = (stored.root or notice.article_id, len(snapshot.family))
     # what the trends counted for each, taken back (a story never public was not counted)
     out.trend_takebacks = [(victim.uri, was[COUNTED]) for (victim, _, before), was in zip(victims, stored_metas)
                            if before is not None and COUNTED in was]
     # the streams its entries may be in: every subscription's (one with feeds off since keeps
     # its history); each costs the purge one lookup of what the story's writes remembered there
     live_streams = [rules.keys.live(s.name) for s in subscriptions]
-    for (victim, victim_meta, before), was in zip(victims, stored_metas):
+    for (victim, victim_meta, before), was, digest in zip(victims, stored_metas, decided_on):
         # whoever was sent any version (a filter narrowed since included), by its own meta
         notified = [s.name for s in had_it(was, before, victim.provider, subscriptions)]
         if before is None:  # never public: nothing to take back, let compaction forget it
@@ -81,5 +86,5 @@ def plan_kill(notice: Notice, meta: dict[str, Any], snapshot: Snapshot, subscrip
             meta={**kept, "was_public": before is not None, "notified": notified},
             deliveries=deliveries(victim, subscriptions, set(notified), rules.keys, known=True),
             # never public: no stream had it, nothing to purge
-            killed=True, purge_live=live_streams if before is not None else []))
+            killed=True, purge_live=live_streams if before is not None else [], decided_on=digest))
     return out

@@ -182,7 +182,8 @@ def _release(event: ArticleEvent, item: dict[str, Any], snapshot: Snapshot, subs
     chosen = {s.name for s in matched}
     write = Write(article_id=env.article_id, item=item, meta=meta, digest=notice.digest, entry=notice.entry(),
                   deliveries=deliveries(notice, subscriptions, chosen, rules.keys, known=stored is not None),
-                  root=root, score_ms=int(now * 1000), family_full=refused.data["family"] if refused else "")
+                  root=root, score_ms=int(now * 1000), family_full=refused.data["family"] if refused else "",
+                  decided_on=stored.digest if stored is not None else "")
     trend = TrendCount(event.article.uri, env.enrichment, env.received_at) if deferred else None
     return Plan(notice.signal, "published", records=records, writes=[write], trend_count=trend,
                 fanout=[s.name for s in subscriptions if s.name in chosen],

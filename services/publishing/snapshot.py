@@ -38,6 +38,8 @@ class Snapshot:
     # For an item in no family yet that links to stories which are: how many language
     # versions each of their families has (a full one takes no more).
     family_sizes: dict[str, int] = field(default_factory=dict)
+    # Whether ``family`` is all the story's language versions (not cut at the walk's bound).
+    family_whole: bool = True
 
 
 async def read_snapshot(event: ArticleEvent, item: dict[str, Any], *, view: ReadModel,
@@ -63,10 +65,10 @@ async def read_snapshot(event: ArticleEvent, item: dict[str, Any], *, view: Read
     roots, owners = found[:len(uris)], found[len(uris):]
     await subscriptions.refresh(int(version or 0))
     stored = view.parse_stored(row)
-    family = []
+    family, whole = [], True
     kill = event.envelope.signal is Signal.KILL or item.get("pubStatus") == "canceled"
     if kill and stored is not None and not stored.killed:
-        members = await _family_ids(view, stored.root or article_id, most=family_walk, uri=event.article.uri)
+        members, whole = await _family_ids(view, stored.root or article_id, most=family_walk, uri=event.article.uri)
         async with view.redis.pipeline(transaction=False) as pipe:
             for member in members:
                 view.queue_stored(pipe, member)
@@ -94,20 +96,21 @@ async def read_snapshot(event: ArticleEvent, item: dict[str, Any], *, view: Read
     return Snapshot(stored=stored, held=decode(ArticleEvent, held) if held else None,
                     roots=[r.decode() if r else None for r in roots],
                     owners=[o.decode() if o else None for o in owners], family=family, family_owners=family_owners,
-                    family_sizes=family_sizes)
+                    family_sizes=family_sizes, family_whole=whole)
 
 
-async def _family_ids(view: ReadModel, root: str, *, most: int, uri: str) -> list[str]:
+async def _family_ids(view: ReadModel, root: str, *, most: int, uri: str) -> tuple[list[str], bool]:
     """Up to ``most`` ids of the language versions of the story ``root`` (sorted), read
-    with SSCAN: a family is capped when it grows (``WIRE_FAMILY_MAX``), but one that grew
-    before is not read whole into one kill."""
+    with SSCAN, and whether they are all of them: a family is capped when it grows
+    (``WIRE_FAMILY_MAX``), but one that grew before is not read whole into one kill."""
     key, found, cursor = view.keys.family(root), set(), 0
     for _ in range(_WALK_ROUNDS):
         cursor, ids = await view.redis.sscan(key, cursor, count=most)
         found.update(i.decode() for i in ids)
         if cursor == 0 or len(found) >= most:
             break
-    if cursor != 0 or len(found) > most:
+    whole = cursor == 0 and len(found) <= most
+    if not whole:
         log.warning("language family larger than a kill walks: the rest stays live",
                     extra={"article_uri": uri, "stage": "publishing", "family": root, "walked": most})
-    return sorted(found)[:most]
+    return sorted(found)[:most], whole

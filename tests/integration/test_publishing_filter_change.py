@@ -10,6 +10,11 @@ item. A downgraded subscriber must then get none of it: no live-stream event (th
 gateway has just emptied that stream), no feed entry, no webhook delivery, no record
 on its topic.
 
+The same moment serves for another publishing replica writing the same story between
+this one's read and write (the embargo lease's holder releasing, the partition's owner
+publishing or killing): what was decided on the old read must not land. A kill is also
+caught later, between its check and its transaction (``WrittenBeforeKill``).
+
 Two replicas' embargo schedulers run here too: each held item released once."""
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ from services.publishing.settings import PublishingSettings
 from services.publishing.subscriptions import SubscriptionCache
 from shared.cache import Keys, connect
 from shared.cloudevents import read_headers
-from shared.events import Signal
+from shared.events import Signal, TranslationInfo
 from shared.outbound import OutboundClient, OutboundLimits, OutboundPolicy
 from shared.subscriptions import Subscription, SubscriptionFilter, SubscriptionStore
 from shared.topics import Topics
@@ -54,6 +59,19 @@ class ChangedRightAfterRead(SubscriptionCache):
             change, self.change = self.change, None
             await change()
         return reloaded
+
+
+class WrittenBeforeKill(ReadModelWriter):
+    """Publishing's read-model writer; ``change`` (once) is another replica's write, landing
+    after a kill was checked against what it was decided on, as its transaction is queued."""
+
+    change = None
+
+    async def stage_killed(self, pipe, *args, **kwargs) -> None:
+        if self.change is not None:
+            change, self.change = self.change, None
+            await change()
+        await super().stage_killed(pipe, *args, **kwargs)
 
 
 @pytest.fixture
@@ -222,3 +240,73 @@ async def test_two_replicas_release_each_embargoed_item_once_however_slow_the_re
     await asyncio.wait_for(asyncio.gather(*loops), timeout=30)
     assert sorted(a for _, a in released) == sorted(e.envelope.article_id for e in events)  # each once
     assert "embargo release failed" not in caplog.text
+
+
+def replicas(redis, settings, cache_a: SubscriptionCache, store: SubscriptionStore,
+             view_a: ReadModelWriter | None = None) -> tuple[Publisher, Publisher]:
+    """Two publishing replicas on one Redis: A with ``cache_a`` (and ``view_a``), B plain."""
+    a = publisher_on(redis, settings, cache_a)
+    if view_a is not None:
+        a.view = view_a
+    return a, publisher_on(redis, settings, SubscriptionCache(store))
+
+
+async def test_a_story_killed_by_another_replica_between_read_and_write_stays_killed(redis, pub_settings):
+    """Replica A reads the story (v1 live) to publish v2; before A writes, replica B kills
+    it (v3). A's write, decided on v1, would have put v2 live over the kill: a killed story
+    back on every surface. It is decided again instead, and v2 is stale."""
+    store = SubscriptionStore(redis, Keys(pub_settings.topic_prefix).prefix)
+    await store.put(Subscription(name="everything", filter=WHOLE_WIRE))
+    cache = ChangedRightAfterRead(store)
+    replica_a, replica_b = replicas(redis, pub_settings, cache, store)
+    uri = "urn:test:replicas:killed-meanwhile"
+    await replica_a.handle(consumed(article_event(uri, version="1")))
+    killed = article_event(uri, version="3", signal=Signal.KILL)
+    cache.change = lambda: replica_b.handle(consumed(killed, offset=7))  # B's kill lands after A's read
+    records = await replica_a.handle(consumed(article_event(uri, version="2"), offset=1))
+    stored = await replica_a.view.stored(killed.envelope.article_id)
+    assert stored.killed and stored.version == "3"
+    assert records == []  # v2 is older than the kill: nothing of it goes out
+    assert not await redis.zscore(Keys(pub_settings.topic_prefix).subscriptions.items("everything"),
+                                  killed.envelope.article_id)
+
+
+async def test_a_kill_decided_before_another_replica_published_a_newer_version_is_decided_again(
+        redis, pub_settings):
+    """A reads v1 to kill it (a kill of version 1); B publishes v2 before A writes. A's
+    kill, decided on v1, is decided again on v2, as one replica would have decided it
+    with v2 published first: an older version than the one stored is ignored."""
+    store = SubscriptionStore(redis, Keys(pub_settings.topic_prefix).prefix)
+    await store.put(Subscription(name="everything", filter=WHOLE_WIRE))
+    cache = ChangedRightAfterRead(store)
+    replica_a, replica_b = replicas(redis, pub_settings, cache, store)
+    uri = "urn:test:replicas:updated-meanwhile"
+    await replica_a.handle(consumed(article_event(uri, version="1")))
+    cache.change = lambda: replica_b.handle(consumed(article_event(uri, version="2"), offset=3))
+    records = await replica_a.handle(consumed(article_event(uri, version="1", signal=Signal.KILL), offset=1))
+    stored = await replica_a.view.stored(article_event(uri).envelope.article_id)
+    assert not stored.killed and stored.version == "2"
+    assert records == []
+
+
+async def test_a_translation_joining_a_story_while_its_kill_is_written_is_killed_with_it(redis, pub_settings):
+    """A kills an original, having found its family (itself alone); as A's transaction is
+    queued, B publishes a machine translation of it. The kill must take the translation
+    too, or the killed story stays readable in another language."""
+    store = SubscriptionStore(redis, Keys(pub_settings.topic_prefix).prefix)
+    await store.put(Subscription(name="everything", filter=WHOLE_WIRE))
+    view_a = WrittenBeforeKill(redis, Keys(pub_settings.topic_prefix))
+    replica_a, replica_b = replicas(redis, pub_settings, SubscriptionCache(store), store, view_a)
+    uri = "urn:test:replicas:family-grows"
+    original = article_event(uri, version="1")
+    await replica_a.handle(consumed(original))
+    translation = article_event(f"{uri}:translation:fr", version="1", language="fr")
+    translation.envelope.translation = TranslationInfo(role="translation", of_article_id=original.envelope.article_id)
+    view_a.change = lambda: replica_b.handle(consumed(translation, offset=5))
+    await replica_a.handle(consumed(article_event(uri, version="2", signal=Signal.KILL), offset=1))
+    assert view_a.change is None  # B did publish in between
+    for event in (original, translation):
+        stored = await replica_a.view.stored(event.envelope.article_id)
+        assert stored.killed, event.article.uri
+    assert not await redis.zscore(Keys(pub_settings.topic_prefix).subscriptions.items("everything"),
+                                  translation.envelope.article_id)

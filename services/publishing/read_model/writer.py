@@ -41,17 +41,20 @@ return 1
 # ARGV: 1 id, 2 version, 3 item, 4 meta, 5 digest, 6 root, 7 score ms, 8 recent size,
 # 9 state, 10 live stream max, 11 feed size, 12 n entry fields, 13 the subscriptions'
 # version the deliveries were chosen by ('' none), 14 entries of the story kept per live
-# stream, 15.. field/value pairs, then per delivery: feed mode (a add, r remove, n
-# none), live 0/1, outbox 0/1.
+# stream, 15 '=' and the digest the write was decided on ('' when unchecked), 16..
+# field/value pairs, then per delivery: feed mode (a add, r remove, n none), live 0/1,
+# outbox 0/1.
 # The item (ARGV[3]) is the "body" of every stream entry: sent once, written N times.
 # A live item's entry ids are remembered in its hash ('live:<stream>', see retraction), for its
 # kill to delete them without reading the streams; past ARGV[14] of them in one stream,
 # the story's oldest entry there is deleted (its later versions are there), so what is
 # remembered is all there is and stays bounded.
 # Writes nothing and returns -1 when the subscriptions changed since they were chosen
-# (a narrowed filter must not get an item routed by the old one: decide again).
+# (a narrowed filter must not get an item routed by the old one: decide again), -2 when
+# the item's digest is no longer the one decided on (another replica wrote it meanwhile).
 _WRITE = """
 if ARGV[13] ~= '' and (redis.call('GET', KEYS[6]) or '0') ~= ARGV[13] then return -1 end
+if ARGV[15] ~= '' and ('=' .. (redis.call('HGET', KEYS[1], 'digest') or '')) ~= ARGV[15] then return -2 end
 local id, state, keep = ARGV[1], ARGV[9], tonumber(ARGV[14])
 local function remember(stream, added)
   local field = 'live:' .. stream
@@ -83,10 +86,10 @@ end
 redis.call('INCR', KEYS[5])
 local n = tonumber(ARGV[12])
 local entry = {}
-for i = 15, 14 + 2 * n do entry[#entry + 1] = ARGV[i] end
+for i = 16, 15 + 2 * n do entry[#entry + 1] = ARGV[i] end
 entry[#entry + 1] = 'body'
 entry[#entry + 1] = ARGV[3]
-local a = 15 + 2 * n
+local a = 16 + 2 * n
 local k = 7
 local feed_size = tonumber(ARGV[11])
 while a + 2 <= #ARGV do
@@ -170,21 +173,25 @@ class ReadModelWriter(ReadModel):
 
     async def stage_live(self, pipe, article_id: str, item: dict[str, Any], meta: dict[str, Any], *, digest: str,
                          root: str, score_ms: int, entry: dict[str, str] | None = None,
-                         deliveries: list[Delivery] = (), routed_by: int | None = None) -> None:
+                         deliveries: list[Delivery] = (), routed_by: int | None = None,
+                         decided_on: str | None = None) -> None:
         """Queue (one script call) the writes that make ``item`` the live version of
         ``article_id``, and its ``deliveries`` (``entry`` fields + the item as "body").
         With ``routed_by`` (the subscriptions' version the deliveries were chosen by),
-        the script writes nothing and returns -1 if the subscriptions changed since."""
+        the script writes nothing and returns -1 if the subscriptions changed since; with
+        ``decided_on`` (the digest stored when the write was decided, "" none), -2 if
+        the item's digest is another by then."""
         await self._stage(pipe, article_id, item, meta, digest=digest, root=root, score_ms=score_ms, state=LIVE,
-                          entry=entry, deliveries=deliveries, routed_by=routed_by)
+                          entry=entry, deliveries=deliveries, routed_by=routed_by, decided_on=decided_on)
 
     async def stage_killed(self, pipe, article_id: str, notice: dict[str, Any], meta: dict[str, Any], *,
                            digest: str, entry: dict[str, str] | None = None, deliveries: list[Delivery] = (),
-                           routed_by: int | None = None) -> None:
+                           routed_by: int | None = None, decided_on: str | None = None) -> None:
         """Queue the writes that mark ``article_id`` killed (410 Gone), drop it from
-        every list, and deliver the kill ``notice`` (``routed_by`` as for :meth:`stage_live`)."""
+        every list, and deliver the kill ``notice`` (``routed_by`` and ``decided_on`` as
+        for :meth:`stage_live`)."""
         await self._stage(pipe, article_id, notice, meta, digest=digest, root="", score_ms=0, state=KILLED,
-                          entry=entry, deliveries=deliveries, routed_by=routed_by)
+                          entry=entry, deliveries=deliveries, routed_by=routed_by, decided_on=decided_on)
 
     async def stage_purge_live(self, pipe, article_id: str, streams: list[str]) -> None:
         """Queue the removal of ``article_id``'s entries from the live ``streams``: those
@@ -194,13 +201,14 @@ class ReadModelWriter(ReadModel):
             pipe.eval(PURGE_LIVE, 1 + len(streams), self.keys.article(article_id), *streams)
 
     async def _stage(self, pipe, article_id, item, meta, *, digest, root, score_ms, state, entry, deliveries,
-                     routed_by) -> None:
+                     routed_by, decided_on) -> None:
         keys = [self.keys.article(article_id), self.keys.recent(), self.keys.published(),
                 self.keys.family(root or article_id), self.keys.changes(), self.keys.subscriptions.version]
         fields = [x for kv in (entry or {}).items() for x in kv]
         args = [article_id, item.get("version", "1"), orjson.dumps(item), orjson.dumps(meta, default=str), digest,
                 root, score_ms, self.recent_size, state, self.live_max, self.feed_size, len(fields) // 2,
-                "" if routed_by is None else str(routed_by), self.live_per_story, *fields]
+                "" if routed_by is None else str(routed_by), self.live_per_story,
+                "" if decided_on is None else "=" + decided_on, *fields]
         for d in deliveries:
             keys += [d.feed or keys[0], d.live or keys[0], d.outbox or keys[0], d.outbox_bytes or keys[0]]
             args += [d.feed_mode if d.feed else "n", 1 if d.live else 0, 1 if d.outbox else 0]
