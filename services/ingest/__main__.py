@@ -6,7 +6,7 @@ import asyncio
 
 from services.ingest.bootstrap import SERVICE, build_runner
 from services.ingest.settings import IngestSettings
-from services.ingest.sources.dropfolder import check_drop_folder, redis_claims, watch_drop_folder
+from services.ingest.sources.dropfolder import RedisClaims, check_drop_folder, watch_drop_folder
 from services.ingest.sources.feeds import feed_client, poll_feeds_forever
 from shared.bus import make_producer
 from shared.cache import Keys, connect
@@ -58,7 +58,7 @@ def main() -> None:
                                       timeout_s=settings.kafka_timeout_s, refusals_alone=True)
 
             # several replicas may watch one drop folder: a file is read by the one that claims it
-            drop_claims = (redis_claims(redis, keys, settings.drop_dir, owner=process_identity(settings.replica))
+            drop_claims = (RedisClaims(redis, keys, settings.drop_dir, owner=process_identity(settings.replica))
                            if settings.drop_dir else None)
             async with feed_client(settings) as client:
                 await asyncio.gather(

@@ -14,12 +14,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from shared import replica
 from shared.stopping import sleep_until
 
 log = logging.getLogger(__name__)
 
-_RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
-_RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 
 
 class Lease:
@@ -47,7 +46,7 @@ class Lease:
     async def renew(self) -> bool:
         if self.value is None:
             return False
-        if await self.redis.eval(_RENEW, 1, self.key, self.value, self.ttl_ms):
+        if await replica.renew(self.redis, self.key, self.value, ttl_ms=self.ttl_ms):
             return True
         log.warning("lease lost", extra={"lease": self.key, "owner": self.owner, "fence": self.fence})
         self.value = None
@@ -62,7 +61,7 @@ class Lease:
     async def release(self) -> None:
         """Give the lease up (on shutdown) so another replica takes over at once."""
         if self.value is not None:
-            await self.redis.eval(_RELEASE, 1, self.key, self.value)
+            await replica.release(self.redis, self.key, self.value)
             log.info("lease released", extra={"lease": self.key, "owner": self.owner, "fence": self.fence})
             self.value = None
 

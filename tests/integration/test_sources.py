@@ -15,7 +15,8 @@ import pytest
 
 from services.cli.synthetic import synthetic_article
 from services.ingest.settings import FeedSource
-from services.ingest.sources.dropfolder import UnsafeDropFolder, redis_claims, scan_drop_folder, watch_drop_folder
+from services.ingest.sources import dropfolder
+from services.ingest.sources.dropfolder import RedisClaims, UnsafeDropFolder, scan_drop_folder, watch_drop_folder
 from services.ingest.sources.feeds import poll_feed, poll_feeds_forever
 from shared.bus import make_producer
 from shared.cache import Keys, connect
@@ -139,7 +140,7 @@ async def test_two_ingest_replicas_on_one_drop_folder_send_each_file_once(deps, 
     for i in range(6):
         (tmp_path / f"story-{i}.txt").write_bytes(synthetic_article(i, words=120, seed=3).encode())
     scans = [scan_drop_folder(tmp_path, provider="files", submit=deps["submit"], settle_s=0,
-                              claim=redis_claims(deps["redis"], deps["keys"], tmp_path, owner=owner))
+                              claim=RedisClaims(deps["redis"], deps["keys"], tmp_path, owner=owner))
              for owner in ("replica-1@host:1", "replica-2@host:2")]
     first, second = await asyncio.gather(*scans)
     assert first["submitted"] + second["submitted"] == 6 and len(deps["submitted"]) == 6
@@ -149,9 +150,32 @@ async def test_two_ingest_replicas_on_one_drop_folder_send_each_file_once(deps, 
     (tmp_path / "late.txt").write_bytes(synthetic_article(9, words=120, seed=3).encode())
     mark = (tmp_path / "late.txt").stat()
     mark = (mark.st_ino, mark.st_size, mark.st_mtime_ns)
-    mine = redis_claims(deps["redis"], deps["keys"], tmp_path, owner="replica-1@host:1")
-    theirs = redis_claims(deps["redis"], deps["keys"], tmp_path, owner="replica-2@host:2")
+    mine = RedisClaims(deps["redis"], deps["keys"], tmp_path, owner="replica-1@host:1")
+    theirs = RedisClaims(deps["redis"], deps["keys"], tmp_path, owner="replica-2@host:2")
     assert await mine("late.txt", mark) and await mine("late.txt", mark) and not await theirs("late.txt", mark)
+
+
+async def test_a_drop_file_that_cannot_be_moved_is_not_sent_again_by_another_replica(deps, tmp_path, monkeypatch):
+    """A file one replica sent but cannot move out stays in place: that replica leaves it
+    alone (it remembers it), and so must the others, once the claim would have ended
+    (shortened to 1 s here, 5 minutes in service), while the replica that sent it lives."""
+    def move_nothing_out(folder_fd, name, target_fd):
+        raise PermissionError(13, "Permission denied", name)
+
+    monkeypatch.setattr(dropfolder, "_move", move_nothing_out)
+    monkeypatch.setattr(dropfolder, "CLAIM_S", 1)
+    (tmp_path / "stuck.txt").write_bytes(synthetic_article(4, words=120, seed=3).encode())
+
+    async def replica(owner: str, start_s: float) -> None:
+        await asyncio.sleep(start_s)
+        claims, stuck = RedisClaims(deps["redis"], deps["keys"], tmp_path, owner=owner), {}
+        for _ in range(15):  # 3 s: three times the claim
+            await scan_drop_folder(tmp_path, provider="files", submit=deps["submit"], settle_s=0, stuck=stuck,
+                                   claim=claims)
+            await asyncio.sleep(0.2)
+
+    await asyncio.gather(replica("replica-1@host:1", 0), replica("replica-2@host:2", 0.1))
+    assert len(deps["submitted"]) == 1
 
 
 async def test_drop_folder_submits_good_files_and_explains_bad_ones(settings, deps, tmp_path, example_article):

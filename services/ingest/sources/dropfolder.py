@@ -20,7 +20,7 @@ place and the scan goes on. Nothing stops ingest but a symlinked ``processed/`` 
 
 Several ingest replicas may watch one folder (``wire run --replicas 2`` passes the
 same ``WIRE_DROP_DIR`` to both; a shared mount does it across hosts): a file is read
-by the replica that claims it first in Redis (:func:`redis_claims`, by the folder,
+by the replica that claims it first in Redis (:class:`RedisClaims`, by the folder,
 the name and the file's size and mtime), not by each, which sent it twice and
 had the slower replica report a file it could not move.
 """
@@ -33,12 +33,13 @@ import logging
 import os
 import stat
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Protocol
 
 from prometheus_client import Counter
 
 from services.ingest.sources.feeds import Submit
+from shared import replica
 from shared.errors import WireError, is_outage
 from shared.formats import content_type_for
 from shared.heartbeat import record_error
@@ -52,29 +53,41 @@ OUTCOMES = ("processed", "failed")
 MAX_OUTAGE_WAIT_S = 30.0
 _NOFOLLOW_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 # A file's claim lasts this long: a replica that dies holding it leaves the file to the
-# others after that (reading, parsing and sending one takes seconds).
+# others after that (reading, parsing and sending one takes seconds). The claim of a file
+# sent but stuck in place (it cannot be moved out) is renewed at every scan instead.
 CLAIM_S = 300
 Mark = tuple[int, int, int]  # a file as it is now: inode, size, mtime in ns
-Claim = Callable[[str, Mark], Awaitable[bool]]
 
 
-def redis_claims(redis, keys, folder: Path, *, owner: str) -> Claim:
+class Claim(Protocol):
+    async def __call__(self, name: str, mark: Mark) -> bool:
+        """Whether this replica reads the file ``name`` (as ``mark`` says it is now)."""
+
+    async def keep(self, name: str, mark: Mark) -> None:
+        """Go on holding it: sent, but stuck in place."""
+
+
+class RedisClaims:
     """Claims of files in ``folder`` among ingest replicas: the first to ask for a file
     (the folder as configured, its name, size and mtime in whole seconds: what every
     host mounting a shared folder sees alike, unlike its real path or inode) gets it for
     ``CLAIM_S``, and keeps getting it (a file left in place, Kafka being down, is tried
-    again by the same replica)."""
-    place = str(folder)
+    again by the same replica). A file it sent but cannot move stays its own while it
+    lives (:meth:`keep`), not sent again by another replica when the claim would end."""
 
-    async def claim(name: str, mark: Mark) -> bool:
+    def __init__(self, redis, keys, folder: Path, *, owner: str) -> None:
+        self.redis, self.keys, self.place, self.owner = redis, keys, str(folder), owner
+
+    def _key(self, name: str, mark: Mark) -> str:
         _, size, mtime_ns = mark
-        seen = f"{place}\0{name}\0{size}\0{mtime_ns // 1_000_000_000}"
-        key = keys.drop_claim(hashlib.sha256(seen.encode("utf-8", "surrogateescape")).hexdigest())
-        if await redis.set(key, owner, nx=True, ex=CLAIM_S):
-            return True
-        return await redis.get(key) == owner.encode()
+        seen = f"{self.place}\0{name}\0{size}\0{mtime_ns // 1_000_000_000}"
+        return self.keys.drop_claim(hashlib.sha256(seen.encode("utf-8", "surrogateescape")).hexdigest())
 
-    return claim
+    async def __call__(self, name: str, mark: Mark) -> bool:
+        return await replica.claim(self.redis, self._key(name, mark), self.owner, ttl_ms=CLAIM_S * 1000, again=True)
+
+    async def keep(self, name: str, mark: Mark) -> None:
+        await replica.renew(self.redis, self._key(name, mark), self.owner, ttl_ms=CLAIM_S * 1000)
 
 
 class UnsafeDropFolder(RuntimeError):
@@ -245,6 +258,8 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
                 mark = (status.st_ino, status.st_size, status.st_mtime_ns)
                 if stuck.get(entry.name) == mark:
                     counts["deferred"] += 1  # done with, but it cannot be moved: not read again
+                    if claim is not None:
+                        await claim.keep(entry.name, mark)  # nor by another replica
                     continue
                 if claim is not None and not await claim(entry.name, mark):
                     counts["deferred"] += 1  # another replica's

@@ -45,6 +45,7 @@ from shared.inbound import Submission, refusal
 from shared.outbound import (OutboundClient, OutboundError, OutboundLimits, OutboundPolicy, OutboundRefused,
                              ResponseTooLarge)
 from shared.outbound.redact import name_library_urls, url_reference, without_url_secrets
+from shared import replica
 from shared.replica import process_identity
 from shared.stopping import sleep_until
 
@@ -252,8 +253,8 @@ async def claim_round(feed: FeedSource, *, redis: Redis, keys: Keys, owner: str,
     """Whether this replica (``owner``) polls ``feed`` now: the first to ask does, and
     the round is its own for ``hold_s`` (the poll's longest) or ``CLAIM_SHARE`` of the
     interval, whichever is longer, until :func:`end_round` cuts it."""
-    ttl_ms = max(1, int(max(feed.interval_s * CLAIM_SHARE, hold_s) * 1000))
-    return bool(await redis.set(keys.feed_claim(feed.url), owner, nx=True, px=ttl_ms))
+    return await replica.claim(redis, keys.feed_claim(feed.url), owner,
+                               ttl_ms=int(max(feed.interval_s * CLAIM_SHARE, hold_s) * 1000))
 
 
 async def end_round(feed: FeedSource, *, redis: Redis, keys: Keys, owner: str, claimed_at: float,
@@ -261,16 +262,9 @@ async def end_round(feed: FeedSource, *, redis: Redis, keys: Keys, owner: str, c
     """After this replica's poll: a good one keeps the round to ``CLAIM_SHARE`` of the
     interval from ``claimed_at`` (monotonic); a failed one gives it up at once, so the
     next replica due tries the feed (the failure may be this replica's: its network, its
-    DNS). A claim that expired and was taken by another replica meanwhile is left alone
-    (compared, then cut: the claim outlives the poll by design, so that window is nil)."""
-    key = keys.feed_claim(feed.url)
-    if await redis.get(key) != owner.encode():
-        return
+    DNS). A claim that expired and was taken by another replica meanwhile is left alone."""
     left_ms = int((claimed_at + feed.interval_s * CLAIM_SHARE - time.monotonic()) * 1000)
-    if polled and left_ms > 0:
-        await redis.pexpire(key, left_ms)
-    else:
-        await redis.delete(key)
+    await replica.renew(redis, keys.feed_claim(feed.url), owner, ttl_ms=left_ms if polled else 0)
 
 
 async def poll_feeds_forever(feeds: list[FeedSource], stop: asyncio.Event, *, client: OutboundClient,

@@ -9,12 +9,13 @@ from http.server import BaseHTTPRequestHandler
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from shared import replica
 from shared.identity import Classification, Decision
 
 
 class MemoryRedis:
     """The hash commands poll_feed uses, on a dict of dicts (values stored as bytes), and
-    the SET a poller claims a feed's round with."""
+    the SET a poller claims a feed's round with (and the scripts that renew or give it up)."""
 
     def __init__(self) -> None:
         self.hashes: dict[str, dict[str, bytes]] = {}
@@ -34,6 +35,17 @@ class MemoryRedis:
     async def pexpire(self, key, ms):
         if key in self.strings:
             self.strings[key] = (self.strings[key][0], time.monotonic() + ms / 1000)
+
+    async def eval(self, script, numkeys, key, owner, *args):
+        if await self.get(key) != str(owner).encode():
+            return 0
+        if script == replica._RENEW:
+            await self.pexpire(key, int(args[0]))
+        elif script == replica._RELEASE:
+            await self.delete(key)
+        else:
+            raise NotImplementedError(script)
+        return 1
 
     async def hmget(self, key, *fields):
         found = self.hashes.get(key, {})
