@@ -4,6 +4,7 @@ from __future__ import annotations
 import uvicorn
 
 from services.gateway.app import create_app
+from services.gateway.http_server import REQUEST_LINE_BYTES, bounded_protocol
 from services.gateway.settings import GatewaySettings
 from shared.telemetry import configure_logging
 
@@ -16,6 +17,9 @@ def main() -> None:
         host=settings.host,
         port=settings.port,
         log_config=None,
+        # a head (request line and headers) bounded in size and time: see http_server
+        http=bounded_protocol(max_head_bytes=settings.max_header_bytes + REQUEST_LINE_BYTES,
+                              head_timeout_s=settings.head_timeout_s),
         access_log=False,
         timeout_graceful_shutdown=10,
     )

@@ -34,6 +34,8 @@ class GatewaySettings(WireSettings):
     # Kafka record (max_record_bytes) with room for the headers.
     max_body_bytes: int = 5 * 1024 * 1024
     max_header_bytes: int = 16 * 1024
+    # A request's head (request line and headers) must arrive within this (408 past it).
+    head_timeout_s: float = Field(default=10.0, gt=0)
     # A subscription's JSON body (POST/PUT /v1/subscriptions): a filter and outputs are
     # small, so a large body is a mistake or an attack (413 past it).
     max_subscription_body_bytes: int = 64 * 1024

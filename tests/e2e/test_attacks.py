@@ -3,9 +3,11 @@ while the gateway keeps serving everyone else (see tests/e2e/attack.py)."""
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -42,6 +44,50 @@ def test_an_rss_with_100000_root_attributes_is_refused_as_too_complex(pipeline, 
     assert answer.status_code == 422
     assert answer.json()["error"] == "too_complex"
     assert "attributes" in answer.json()["detail"]
+
+
+def endless_head(url: str, start: bytes, most: int = 64 * MB) -> tuple[int, bytes]:
+    """Open a connection to ``url`` and send ``start``, then ``a``s without end (up to
+    ``most``): (bytes sent before the gateway closed it, what it answered)."""
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as conn:
+        conn.sendall(start)
+        sent = 0
+        try:
+            while sent < most:
+                conn.sendall(b"a" * 65536)
+                sent += 65536
+            return sent, b""
+        except OSError:  # closed by the gateway
+            try:
+                return sent, conn.recv(4096)
+            except OSError:  # reset: the answer went with the bytes it did not read
+                return sent, b""
+
+
+@pytest.mark.parametrize("start", [b"GET /v1/articles?x=", b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: "],
+                         ids=["url", "header"])
+def test_a_request_head_without_end_is_cut_off_while_everyone_else_is_served(pipeline, example_article, start):
+    """No key needed: a URL or one header that never ends. uvicorn's parser gathered it
+    by copying ever longer buffers on the gateway's event loop (3 s for 20 MiB), and the
+    431 came only once a head was complete, which this one never is."""
+    sent, answer = under_attack(pipeline, example_article, lambda: endless_head(pipeline.gateway_url, start))
+    # what was sent includes what the two ends' socket buffers took (a few MiB on loopback)
+    assert sent < 16 * MB, f"the gateway took {sent} bytes of one request's head"
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 431")
+
+
+def test_a_request_head_sent_slowly_is_cut_off_after_the_head_timeout(pipeline):
+    """A client that starts a request and sends no more (or a byte now and then) held
+    its connection open for ever: enough of them exhaust the gateway's sockets."""
+    parts = urlsplit(pipeline.gateway_url)
+    started = time.monotonic()
+    with socket.create_connection((parts.hostname, parts.port), timeout=60) as conn:
+        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        answer = conn.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 408"), answer
+    assert b"request_timeout" in answer
+    assert time.monotonic() - started < 30
 
 
 def test_300_concurrent_streams_get_503_past_the_cap_and_the_api_keeps_working(pipeline, example_article):
