@@ -266,17 +266,27 @@ class StoryRegistry:
         owner, the only one (with its relays) who may send to it; None for any other uri.
         A URN's ``…:translation:pt`` is reserved even before its original exists ("": no
         one may send to it); a URL ending in ``?translation=pt`` may be a site's own page,
-        so it is claimed only once its original has an owner."""
+        so it is claimed only once its original has an owner, and only while it has none
+        of its own: a page its site sent first stays the site's (whoever sends the URL
+        without the query later must not take the page from its owner)."""
         original = original_of(uri)
         if original is None:
             return None
-        if (configured := self.configured.owner(original)) is not None:
+        urn = uri[:4].lower() == "urn:"
+        if (configured := self.configured.owner(original)) is not None and urn:
             return configured
         try:
-            owner = await self.redis.hget(self.keys.story(original), "owner")
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.hget(self.keys.story(original), "owner")
+                pipe.hget(self.keys.story(uri), "owner")
+                owner, own = await pipe.execute()
         except (RedisConnectionError, RedisTimeoutError) as exc:
             raise RetriableError(f"story registry unreachable: {exc}") from exc
+        if not urn and own:
+            return None
+        if configured is not None:
+            return configured
         if owner:
             return owner.decode()
-        return "" if uri[:4].lower() == "urn:" else None
+        return "" if urn else None
 

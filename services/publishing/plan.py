@@ -50,9 +50,12 @@ def plan(event: ArticleEvent, snapshot: Snapshot, subscriptions: list[Subscripti
     if _replaces_a_machine_translation(event, snapshot) and not releasing:
         raise NotOwner(f"{event.article.uri} is a machine translation of another story; "
                        f"{event.envelope.provider!r} may not replace or kill it")
+    if _translates_over_a_providers_story(event, snapshot) and not releasing:
+        raise NotOwner(f"{event.article.uri} is a story {snapshot.owners[0]!r} sent: a machine translation may not "
+                       "replace it")
     if releasing:
         out = Plan(signal, "stale", count=0) if _stale(event, snapshot) or _replaces_a_machine_translation(
-            event, snapshot) else _release(
+            event, snapshot) or _translates_over_a_providers_story(event, snapshot) else _release(
             event, item, snapshot, subscriptions, rules, now, started)
         out.records.append(released_copy(rules.embargoed_topic, event))
         out.drop_held = (article_id, version)
@@ -78,6 +81,16 @@ def _replaces_a_machine_translation(event: ArticleEvent, snapshot: Snapshot) -> 
     stored, info = snapshot.stored, event.envelope.translation
     return (stored is not None and stored.meta.get("translation_role") == "translation"
             and (info is None or info.role != "translation"))
+
+
+def _translates_over_a_providers_story(event: ArticleEvent, snapshot: Snapshot) -> bool:
+    """The reverse: a machine translation whose uri a provider owns in the story registry
+    (machine translations are registered to no one): a site's own page ending in
+    ``?translation=en``, sent before another provider sent the page it would translate,
+    or a provider's own translation at that uri. Refused (DLQ, not-owner): a provider's
+    story is not replaced by a machine's, nor killed with another story."""
+    info = event.envelope.translation
+    return info is not None and info.role == "translation" and bool(snapshot.owners and snapshot.owners[0])
 
 
 def _stale(event: ArticleEvent, snapshot: Snapshot) -> bool:

@@ -78,6 +78,29 @@ async def test_a_url_that_only_looks_like_a_translations_is_free_until_its_origi
     assert (refused.decision, refused.owner) == (Decision.NOT_OWNER, "ap")
 
 
+
+async def test_a_sites_own_page_ending_like_a_translation_stays_its_owners_when_another_sends_its_original(
+        registry):
+    """The site owns ``…?id=5&translation=en``; another provider then sends ``…?id=5``,
+    which nobody owned. The page must stay the site's: its updates and its kill go on,
+    and the other provider may not change it."""
+    page = f"https://wire.example/{uuid.uuid4().hex}?id=5"
+    own_page = translation_uri(page, "en")
+    first = await registry.classify(article(own_page, "its own page"), event_id="p0", source_version="1",
+                                    hint=None, provider="site", acts_for=["site"])
+    assert first.decision is Decision.NEW
+    taken = await registry.classify(article(page, "the page without its query"), event_id="p1", source_version="1",
+                                    hint=None, provider="squatter", acts_for=["squatter"])
+    assert (taken.decision, taken.owner) == (Decision.NEW, "squatter")
+    updated = await registry.classify(article(own_page, "its own page, updated"), event_id="p2",
+                                      source_version="2", hint=None, provider="site", acts_for=["site"])
+    assert (updated.decision, updated.owner) == (Decision.UPDATE, "site")
+    assert await registry.peek(article(own_page, "killed"), source_version="3", acts_for=["site"]) is None
+    refused = await registry.classify(article(own_page, "defaced"), event_id="p3", source_version="3", hint=None,
+                                      provider="squatter", acts_for=["squatter"])
+    assert (refused.decision, refused.owner) == (Decision.NOT_OWNER, "site")
+
+
 AP_URIS = {"ap": ["https://apnews.com/", "urn:newsml:ap.org:"]}
 
 

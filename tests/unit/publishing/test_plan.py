@@ -272,6 +272,19 @@ def test_a_provider_item_never_replaces_or_kills_a_machine_translation():
     assert decide(translation, stored).outcome in ("published", "duplicate")
 
 
+def test_a_machine_translation_never_replaces_a_providers_own_story_at_its_uri():
+    """A site's own page ``…?id=5&translation=en``, owned in the story registry, is where
+    the machine translation of ``…?id=5`` (another provider's, sent later) would go: the
+    translation goes to the DLQ as not-owner instead of replacing the page."""
+    page = event("https://b.example/s?id=5&translation=en", version="1")
+    translation = event("https://b.example/s?id=5&translation=en", version="9")
+    translation.envelope.translation = TranslationInfo(role="translation", of_article_id="a-story")
+    owned = Snapshot(stored=stored_of(page), owners=["site"])
+    with pytest.raises(NotOwner, match="'site'"):
+        decide(translation, owned)
+    assert decide(translation, Snapshot(owners=[None])).outcome == "published"  # nobody's: the translation's
+
+
 def headers_of(record) -> dict[str, str]:
     return {k: v.decode() for k, v in record.headers}
 
