@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import orjson
+import re2
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 from redis.asyncio import Redis
 
@@ -106,9 +107,8 @@ class SubscriptionFilter(BaseModel):
             return out
 
         # Each keyword is looked for as a substring first (casefolded): only a text that
-        # holds it pays for the word-boundary regex.
-        words = [(_fold(k.strip()), re.compile(r"\b" + re.escape(k.strip()) + r"\b", re.I))
-                 for k in self.keywords if k.strip()]
+        # holds it pays for the word-boundary search.
+        words = [(_fold(k.strip()), _whole_word(_fold(k.strip()))) for k in self.keywords if k.strip()]
         return {
             "languages": {v.strip().casefold() for v in self.languages},
             "entities": {f: norm(getattr(self, f)) for f in ("subjects", "people", "organisations", "places")},
@@ -135,11 +135,29 @@ class SubscriptionFilter(BaseModel):
             if not isinstance(urgency, int) or urgency > self.urgency:
                 return False
         if c["keywords"]:
-            text = searchable_text(item)
-            folded = _fold(text)
-            if not any(word in folded and pattern.search(text) for word, pattern in c["keywords"]):
+            folded = _fold(searchable_text(item))
+            if not any(word in folded and pattern.search(folded) for word, pattern in c["keywords"]):
                 return False
         return True
+
+
+# A word character as Python's ``\w`` has it (letters, numbers, the underscore).
+_WORD_CHAR = r"[\pL\pN_]"
+
+
+def _is_word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+def _whole_word(keyword: str):
+    """``keyword`` between word boundaries (as ``re``'s ``\\b`` finds them), as an RE2 pattern: RE2 runs in
+    time linear in the text, where Python's ``re`` tries the keyword again at every word
+    start (a 200-character keyword over a 5 MiB body of repeated words: ~1.4 s of the
+    gateway's event loop per item, against ~40 ms). RE2's boundary knows only ASCII words,
+    so the boundaries are spelt as the characters around the keyword, Unicode-wide."""
+    before = r"(?:^|[^\pL\pN_])" if _is_word_char(keyword[0]) else _WORD_CHAR
+    after = r"(?:$|[^\pL\pN_])" if _is_word_char(keyword[-1]) else _WORD_CHAR
+    return re2.compile(before + re2.escape(keyword) + after)
 
 
 def _fold(text: str) -> str:

@@ -2,6 +2,7 @@
 language version of one story: ``GET /v1/articles/{id}/languages``."""
 from __future__ import annotations
 
+import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -60,7 +61,9 @@ async def list_articles(
     # The query parameters carry the filter's bounds: FastAPI has refused (422) what it would refuse.
     wanted = SubscriptionFilter(languages=language, subjects=subject, people=person, organisations=organisation,
                                 places=place, providers=provider, keywords=keyword, urgency=urgency)
-    filters = [wanted]
+    # what the reader may see first, then what it asks for: an item it may not see is not
+    # searched for the reader's keywords (its own filter is the one a reader can make costly)
+    filters = []
     if subscription is not None:
         sub = await store.get(subscription)
         if sub is None or not reader.may_follow(subscription):
@@ -68,13 +71,16 @@ async def list_articles(
         filters.append(sub.filter)
     if reader.subscription is not None:
         filters.append(reader.subscription.filter)
+    filters.append(wanted)
     if uri is not None:
-        return _by_uri(uri, filters, await read_model.entries([article_id_for(uri)]))
+        answer, served = _by_uri(uri, filters, await read_model.entries([article_id_for(uri)]))
+        await count_loaded(request, reader, served)
+        return answer
     try:
         position = _cursor(cursor)
     except ValueError:
         return JSONResponse({"error": "bad_cursor", "detail": "use the `next` value of a previous page"}, 400)
-    etag = etag_for(await read_model.changes(), request.url.query, filters[-1].model_dump_json())
+    etag = etag_for(await read_model.changes(), request.url.query, *(f.model_dump_json() for f in filters))
     if (cached := not_modified(request, etag)) is not None:
         return cached
     found, scanned, budget, exhausted, loaded = [], 0, READ_BUDGET_BYTES, False, 0
@@ -107,13 +113,16 @@ async def list_articles(
     return JSONResponse({"items": items, "next": nxt}, headers={"ETag": etag, "Cache-Control": "no-cache"})
 
 
-def _by_uri(uri: str, filters: list[SubscriptionFilter], entries) -> Response:
-    """The list answer holding the live story ``uri`` when every filter takes it."""
+def _by_uri(uri: str, filters: list[SubscriptionFilter], entries) -> tuple[Response, int]:
+    """The list answer holding the live story ``uri`` when every filter takes it, and the
+    bytes of what it serves (what a reader's read limit counts: an item it may not read
+    costs it nothing, or its limit would tell it the item exists)."""
     items = [{"id": i, "uri": item["uri"], "version": item.get("version", "1"), "signal": meta.get("signal", "new"),
               "published_at": meta.get("published_at"), "href": f"/v1/articles/{i}", "item": item}
              for i, item, meta in entries
              if item.get("uri") == uri and all(f.matches(item, meta.get("provider")) for f in filters)]
-    return JSONResponse({"items": items, "next": None}, headers={"Cache-Control": "no-cache"})
+    body = orjson.dumps({"items": items, "next": None})
+    return Response(body, media_type="application/json", headers={"Cache-Control": "no-cache"}), len(body)
 
 
 @router.get("/{article_id}/languages", responses={

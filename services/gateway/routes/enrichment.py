@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from services.gateway.answers import Enrichment, Trends
 from services.gateway.deps import ReadModelDep, ReaderDep
 from services.gateway.problems import errors
+from services.gateway.read_limit import count_loaded
 from shared.subscriptions import SubscriptionFilter
 
 router = APIRouter(tags=["enrichment"])
@@ -26,7 +27,8 @@ EntityType = Literal["person", "organisation", "place", "untyped"]
 @router.get("/v1/articles/{article_id}/enrichment", responses={
     200: {"model": Enrichment},
     **errors(401, 403, 404, 410, 422, 429, 503, notes={404: "unknown, not yet published, or not yours to read"})})
-async def get_enrichment(article_id: str, read_model: ReadModelDep, reader: ReaderDep) -> JSONResponse:
+async def get_enrichment(request: Request, article_id: str, read_model: ReadModelDep,
+                         reader: ReaderDep) -> JSONResponse:
     """Enrichment data ninjs has no field for: entities with roles, confidences and
     character offsets (per field), quotes and their speakers, cited sources, dates
     mentioned (normalised), topics with their evidence, keywords, the summary
@@ -39,6 +41,7 @@ async def get_enrichment(article_id: str, read_model: ReadModelDep, reader: Read
         return JSONResponse({"error": "not_found", "detail": f"no published article with id {article_id!r} (yet)"},
                             status_code=404)
     meta = stored.meta
+    await count_loaded(request, reader, len(stored.item_json or b""))  # loaded with its meta, as the item's read
     return JSONResponse({"id": article_id, "uri": meta.get("uri"), "version": meta.get("version"),
                          "enrichment": meta.get("enrichment") or {}})
 

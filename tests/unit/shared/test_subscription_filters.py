@@ -1,7 +1,11 @@
 """Subscription filters over ninjs fields, and the subscription model's checks."""
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from shared.outbound.redact import url_reference
@@ -86,6 +90,27 @@ def test_keywords_match_whole_words_in_any_case_and_any_of_them_will_do():
     turkish = {"headlines": [{"value": "DIYARBAKIR and İZMİR"}]}
     for word in ("Diyarbakır", "İzmir", "izmir"):
         assert SubscriptionFilter(keywords=[word]).matches(turkish), word
+
+
+# Letters (ASCII, accented, Greek, Cyrillic, CJK), digits, the underscore, spaces and
+# punctuation: the characters on either side of a word boundary, and of none.
+_CHARS = st.sampled_from(list("ab_1 .-#+é") + ["ß", "λ", "д", "中", "\u0301", "İ", "ı"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(keyword=st.text(_CHARS, min_size=1, max_size=4), text=st.text(_CHARS, max_size=24))
+def test_a_keyword_matches_where_a_word_boundary_regex_would_match_it(keyword, text):
+    """The linear-time search finds a keyword exactly where ``re``'s ``\\b…\\b`` (over
+    the case-folded texts) finds it, whatever characters stand around it."""
+    keyword = keyword.strip()
+    if not keyword:
+        return
+    item = {"headlines": [{"value": text}]}
+    folded_keyword, folded_text = keyword.casefold(), text.casefold()
+    folded_keyword = folded_keyword.replace("\u0307", "").replace("ı", "i")
+    folded_text = folded_text.replace("\u0307", "").replace("ı", "i")
+    expected = folded_keyword in folded_text and re.search(rf"\b{re.escape(folded_keyword)}\b", folded_text)
+    assert SubscriptionFilter(keywords=[keyword]).matches(item) == bool(expected)
 
 
 def test_a_subscription_stored_before_the_bounds_still_loads():
