@@ -135,7 +135,7 @@ async def parse_here(payload: bytes, content_type: str | None, *, provider: str)
 
 async def read_submission(payload: bytes, content_type: str, *, provider: str, registry: StoryRegistry,
                           parse_with: Parse = parse_here, acts_for: list[str] | None = None,
-                          partial: bool = False) -> Submission:
+                          partial: bool = False, charge: Callable[[int], Awaitable[None]] | None = None) -> Submission:
     """Parse ``payload`` (with ``parse_with``, e.g. a ParsePool's) and look up each
     item's story: new work, an exact duplicate or an older version.
 
@@ -145,11 +145,15 @@ async def read_submission(payload: bytes, content_type: str, *, provider: str, r
     the gateway's 422. With ``partial`` (ingest's pollers, which have nobody to
     answer) such items are listed in ``refused`` / ``unfit`` instead and the others
     go on: a payload sent with them has ingest dead-letter them (not-owner,
-    parse_error) while its other items flow.
+    parse_error) while its other items flow. ``charge`` (the gateway's rate limit) is
+    given the number of items parsed before any is looked up: the lookups, and what a
+    refusal says of whose stories exist, are paid for item by item.
 
     Raises UnsupportedFormat / ParseError for unreadable input, NotOwner as above.
     """
     submission = Submission(parsed=await parse_with(payload, content_type, provider=provider))
+    if charge is not None:
+        await charge(len(submission.parsed))
     for index, item in enumerate(submission.parsed):
         if (unfit := uri_unfit(item, index)) is not None:
             if not partial:

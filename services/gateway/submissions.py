@@ -103,8 +103,8 @@ async def accept(payload: bytes, content_type: str, *, provider: str, producer: 
     parse it again."""
     try:
         submission = await read_submission(payload, content_type, provider=provider, registry=registry,
-                                           parse_with=parse_with, acts_for=acts_for)
-        await charge(len(submission.items) - 1)
+                                           parse_with=parse_with, acts_for=acts_for,
+                                           charge=lambda parsed: charge(parsed - 1))
         await send_submission(submission, payload, content_type, provider=provider, producer=producer, topic=topic,
                               source=f"wirestream/gateway/{provider}", traceparent=traceparent,
                               timeout_s=kafka_timeout_s, withdrawals=withdrawals, seal=seal)

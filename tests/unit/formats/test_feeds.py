@@ -1,6 +1,7 @@
 """parse_feed: an RSS or Atom feed in, one valid ninjs 3.1 Article per item out."""
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -255,3 +256,33 @@ async def test_an_item_whose_uri_passes_the_bound_is_named_and_refuses_a_pushed_
     partial = await read_submission(feed, "application/rss+xml", provider="p", registry=Owners(), partial=True)
     assert [i.uri for i in partial.sent] == [items[0].article.uri] and len(partial.unfit) == 1
     assert "item 2" in partial.unfit[0] and len(partial.unfit[0]) < 400
+
+
+async def test_a_pushed_feed_is_charged_for_every_item_before_any_is_looked_up():
+    """A feed of many guids, one of them another provider's story, was refused whole
+    (403 naming that uri) having been charged one article: thousands of uris probed for
+    whose stories exist at the price of one. Every item is charged before the lookups."""
+    from shared.inbound import read_submission
+    from shared.identity import NotOwner
+    from tests.unit.ingest.helpers import Owners
+
+    guids = [f"urn:probe:{i}" for i in range(50)] + ["urn:theirs:1"]
+    feed = ('<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+            + "".join(f"<item><title>t</title><description>d</description><guid>{g}</guid></item>" for g in guids)
+            + "</channel></rss>").encode()
+    charged: list[int] = []
+
+    class OverTheLimit(Exception):
+        pass
+
+    async def charge(articles: int) -> None:
+        charged.append(articles)
+        raise OverTheLimit()
+
+    with pytest.raises(OverTheLimit):
+        await read_submission(feed, "application/rss+xml", provider="p", registry=Owners("urn:theirs:1"),
+                              charge=charge)
+    assert charged == [51]
+    with pytest.raises(NotOwner, match="urn:theirs:1"):  # within the limit: refused, naming it
+        await read_submission(feed, "application/rss+xml", provider="p", registry=Owners("urn:theirs:1"),
+                              charge=lambda n: asyncio.sleep(0))
