@@ -108,7 +108,10 @@ class SubscriptionFilter(BaseModel):
 
         # Each keyword is looked for as a substring first (casefolded): only a text that
         # holds it pays for the word-boundary search.
-        words = [(_fold(k.strip()), _whole_word(_fold(k.strip()))) for k in self.keywords if k.strip()]
+        # A keyword that folds to nothing (a lone combining dot) is found nowhere: it
+        # narrows a slice like any other keyword, never widens it.
+        words = [(word, _whole_word(word) if word else None)
+                 for word in (_fold(k).strip() for k in self.keywords if k.strip())]
         return {
             "languages": {v.strip().casefold() for v in self.languages},
             "entities": {f: norm(getattr(self, f)) for f in ("subjects", "people", "organisations", "places")},
@@ -136,7 +139,8 @@ class SubscriptionFilter(BaseModel):
                 return False
         if c["keywords"]:
             folded = _fold(searchable_text(item))
-            if not any(word in folded and pattern.search(folded) for word, pattern in c["keywords"]):
+            if not any(pattern is not None and word in folded and pattern.search(folded)
+                       for word, pattern in c["keywords"]):
                 return False
         return True
 

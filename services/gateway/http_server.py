@@ -9,7 +9,9 @@ chunks: 3 s of every party's requests stalled), and the 431 of
 still unfinished after more than ``max_head_bytes`` (counted over whole chunks, so
 by at most one read, 256 KiB, more) is answered 431 and the connection closed; and one
 not finished within ``head_timeout_s`` of its first byte is answered 408 and closed,
-so connections sending a head a byte at a time do not pile up either.
+so connections sending a head a byte at a time do not pile up either. A connection
+that sends no request at all (or only the blank lines a parser skips) is closed
+``head_timeout_s`` after it opened, or after those bytes.
 """
 from __future__ import annotations
 
@@ -33,14 +35,19 @@ class BoundedHttpTools(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._in_head = False
+        self._began = False  # a message began in the chunk being read
         self._head_bytes = 0
         self._head_timer = None
         self._refused = False
 
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._start_timer()  # a first request, within the head's time
+
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._in_head, self._head_bytes = True, 0
-        self._head_timer = self.loop.call_later(self.head_timeout_s, self._head_too_slow)
+        self._in_head, self._began, self._head_bytes = True, True, 0
+        self._start_timer()
 
     def on_headers_complete(self) -> None:
         self._end_head()
@@ -49,13 +56,24 @@ class BoundedHttpTools(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return
-        unfinished = self._in_head
+        unfinished, self._began = self._in_head, False
         super().data_received(data)
-        if unfinished and self._in_head:  # a head begun before this chunk, and still not done
+        if unfinished and self._in_head and not self._began:  # one head, unfinished before and after this chunk
             self._head_bytes += len(data)
             if self._head_bytes > self.max_head_bytes:
                 self._refuse(431, "headers_too_large",
                              f"the request line and headers are over {self.max_head_bytes} bytes")
+        elif self._idle() and self._head_timer is None:  # bytes that began no request (blank lines)
+            self._start_timer()
+
+    def _idle(self) -> bool:
+        """No request being read or answered: waiting for the next one's head."""
+        return not self._in_head and (self.cycle is None or self.cycle.response_complete)
+
+    def _start_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+        self._head_timer = self.loop.call_later(self.head_timeout_s, self._head_too_slow)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._end_head()
@@ -69,8 +87,15 @@ class BoundedHttpTools(HttpToolsProtocol):
 
     def _head_too_slow(self) -> None:
         self._head_timer = None
-        if self._in_head:
+        if self.transport is None or self.transport.is_closing():
+            return
+        if self._in_head and self.flow is not None and self.flow.read_paused:
+            self._start_timer()  # not read yet: waiting behind a pipelined request, not slow
+        elif self._in_head:
             self._refuse(408, "request_timeout", f"the request line and headers took over {self.head_timeout_s:g} s")
+        elif self._idle():  # no request began: nothing to answer
+            self._refused = True
+            self.transport.close()
 
     def _refuse(self, status: int, code: str, detail: str) -> None:
         self._refused = True

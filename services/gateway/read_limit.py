@@ -40,3 +40,8 @@ async def count_loaded(request: Request, reader, loaded_bytes: int) -> None:
         return
     keys = request.app.state.keys
     await within_limit(request, lambda minute: keys.reads(reader.subscription.name, minute), reads, limit)
+
+
+def loaded_size(stored) -> int:
+    """The bytes of a stored item (``shared.read_model.StoredItem``, or None) a route loaded."""
+    return len(stored.item_json or b"") if stored is not None else 0

@@ -89,7 +89,9 @@ def _translates_over_a_providers_story(event: ArticleEvent, snapshot: Snapshot) 
     ``?translation=en``, sent before another provider sent the page it would translate,
     or a provider's own translation at that uri. Refused (DLQ, not-owner): a provider's
     story is not replaced by a machine's, nor killed with another story."""
-    info = event.envelope.translation
+    info, stored = event.envelope.translation, snapshot.stored
+    if stored is not None and stored.meta.get("translation_role") == "translation":
+        return False  # what is there is the machine translation (an item sent over it was refused)
     return info is not None and info.role == "translation" and bool(snapshot.owners and snapshot.owners[0])
 
 

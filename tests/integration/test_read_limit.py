@@ -8,21 +8,18 @@ import time
 import uuid
 from types import SimpleNamespace
 
-import httpx
 import pytest
 from fastapi import HTTPException
 from redis.asyncio import Redis
 
-from services.gateway.app import create_app
 from services.gateway.deps import Reader
 from services.gateway.read_limit import MIB, charge_read, count_loaded
 from services.gateway.settings import GatewaySettings
-from services.publishing.read_model import ReadModelWriter
 from shared.cache import Keys
-from shared.events import article_id_for
 from shared.subscriptions import Subscription
-from shared.topics import Topics, ensure_topics
 from tests.e2e.client import ADMIN
+from tests.gateway_helpers import in_process_gateway, published
+from tests.publishing_helpers import CONFLICT, SPORT
 
 pytestmark = pytest.mark.integration
 
@@ -58,43 +55,30 @@ async def test_megabytes_loaded_count_as_reads_and_the_next_request_is_refused(r
 
 @pytest.fixture
 async def gateway(settings):
-    """The app in-process on the session's Kafka and Redis, 12 reads a minute per subscription."""
-    await ensure_topics(settings.kafka_bootstrap, Topics(settings.topic_prefix), partitions=1)
-    app = create_app(GatewaySettings(**{**settings.model_dump(), "read_rate_limit_per_minute": 12}))
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1",
-                                     timeout=60) as client:
-            yield app, client
+    """The app in-process, 12 reads a minute per subscription."""
+    async with in_process_gateway(settings, read_rate_limit_per_minute=12) as running:
+        yield running
 
 
-async def published(app, uri: str, *, mib: int) -> str:
-    """Put a live item of about ``mib`` MiB in the read model (publishing's own write); its id."""
-    article_id = article_id_for(uri)
-    item = {"uri": uri, "type": "text", "version": "1", "language": "en",
-            "headlines": [{"role": "main", "value": "A long one"}],
-            "bodies": [{"role": "main", "contentType": "text/plain", "value": "word " * (mib * MIB // 5)}]}
-    writer = ReadModelWriter(app.state.redis, app.state.keys)
-    async with app.state.redis.pipeline(transaction=True) as pipe:
-        await writer.stage_live(pipe, article_id, item, {"uri": uri, "provider": "wire", "enrichment": {"words": 1}},
-                                digest=uuid.uuid4().hex, root=article_id, score_ms=int(time.time() * 1000))
-        await pipe.execute()
-    return article_id
-
-
-@pytest.mark.parametrize("path", ["/v1/articles/{id}/enrichment", "/v1/articles?uri={uri}"])
-async def test_a_large_item_read_one_way_or_another_counts_its_mib(gateway, path):
-    """A 3 MiB item costs a read and three more, whichever route serves it: read through
-    ``/enrichment`` or a list by ``uri``, it cost one, and a subscriber could load 3 MiB
-    thousands of times a minute on the gateway's event loop."""
+@pytest.mark.parametrize("path", ["/v1/articles/{id}", "/v1/articles/{id}/enrichment", "/v1/articles?uri={uri}",
+                                  "/v1/articles/{id}/languages"])
+@pytest.mark.parametrize("entitled", [True, False], ids=["its-slice", "outside-its-slice"])
+async def test_a_large_item_read_one_way_or_another_counts_its_mib(gateway, path, entitled):
+    """A 3 MiB item costs a read and three more, whichever route loads it and whatever it
+    answers: through ``/enrichment`` or a list by ``uri`` it cost one, and so did any
+    route refusing it (it is loaded to decide): a subscriber could load 3 MiB thousands of
+    times a minute on the gateway's event loop."""
     app, client = gateway
     uri = f"urn:test:reads:{uuid.uuid4().hex}"
-    article_id = await published(app, uri, mib=3)
-    made = await client.post("/v1/subscriptions", headers=ADMIN,
-                             json={"name": f"r-{uuid.uuid4().hex[:8]}", "outputs": {"topic": False, "feeds": True}})
+    article_id = await published(app, uri, subjects=(SPORT,), body="word " * (3 * MIB // 5))
+    made = await client.post("/v1/subscriptions", headers=ADMIN, json={
+        "name": f"r-{uuid.uuid4().hex[:8]}", "filter": {"subjects": [SPORT if entitled else CONFLICT]},
+        "outputs": {"topic": False, "feeds": True}})
     assert made.status_code == 201, made.text
     reader = {"Authorization": f"Bearer {made.json()['token']}"}
     if time.time() % 60 > 50:  # every read below in one minute's window
         time.sleep(61 - time.time() % 60)
     answers = [await client.get(path.format(id=article_id, uri=uri), headers=reader) for _ in range(4)]
-    assert [a.status_code for a in answers] == [200, 200, 200, 429]  # 4 reads each: 12 after three
-    assert uri in answers[0].text
+    assert [a.status_code for a in answers[:3]] == [200 if entitled else (200 if "uri=" in path else 404)] * 3
+    assert answers[3].status_code == 429  # 4 reads each: 12 after three
+    assert (uri in answers[0].text) == entitled

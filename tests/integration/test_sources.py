@@ -158,18 +158,18 @@ async def test_two_ingest_replicas_on_one_drop_folder_send_each_file_once(deps, 
 async def test_a_drop_file_that_cannot_be_moved_is_not_sent_again_by_another_replica(deps, tmp_path, monkeypatch):
     """A file one replica sent but cannot move out stays in place: that replica leaves it
     alone (it remembers it), and so must the others, once the claim would have ended
-    (shortened to 1 s here, 5 minutes in service), while the replica that sent it lives."""
+    (shortened to 2 s here, 5 minutes in service), while the replica that sent it lives."""
     def move_nothing_out(folder_fd, name, target_fd):
         raise PermissionError(13, "Permission denied", name)
 
     monkeypatch.setattr(dropfolder, "_move", move_nothing_out)
-    monkeypatch.setattr(dropfolder, "CLAIM_S", 1)
+    monkeypatch.setattr(dropfolder, "CLAIM_S", 2)
     (tmp_path / "stuck.txt").write_bytes(synthetic_article(4, words=120, seed=3).encode())
 
     async def replica(owner: str, start_s: float) -> None:
         await asyncio.sleep(start_s)
         claims, stuck = RedisClaims(deps["redis"], deps["keys"], tmp_path, owner=owner), {}
-        for _ in range(15):  # 3 s: three times the claim
+        for _ in range(25):  # 5 s, scanning every 0.2 s: two and a half times the claim
             await scan_drop_folder(tmp_path, provider="files", submit=deps["submit"], settle_s=0, stuck=stuck,
                                    claim=claims)
             await asyncio.sleep(0.2)

@@ -19,7 +19,7 @@ from services.gateway.json_body import as_http, documents
 from services.gateway.json_text import BodyError
 from services.gateway.problems import errors
 from services.gateway.ratelimit import RateLimitedProvider, charge
-from services.gateway.read_limit import count_loaded
+from services.gateway.read_limit import count_loaded, loaded_size
 from services.gateway.submissions import (CLIENT_GONE, Answer, ClientGone, accept, not_parsed, parse_while_connected,
                                           problem)
 from shared.formats import MEDIA_TYPES
@@ -223,12 +223,12 @@ async def get_article(request: Request, article_id: str, read_model: ReadModelDe
     """The latest published ninjs 3.1 item of a story (410 Gone once it was killed).
     A subscriber gets 404 for an item outside its subscription's filter."""
     stored = await read_model.stored(article_id)
+    await count_loaded(request, reader, loaded_size(stored))  # loaded to decide, whatever the answer
     if stored is not None and stored.killed and reader.saw_killed(stored.meta):
         return JSONResponse({"error": "gone", "detail": f"article {article_id!r} was killed"}, status_code=410)
     if (stored is None or stored.killed or stored.item_json is None
             or not reader.may_read(stored.item, stored.meta.get("provider"))):
         return JSONResponse({"error": "not_found", "detail": f"no published article with id {article_id!r} (yet)"},
                             status_code=404)
-    await count_loaded(request, reader, len(stored.item_json))
     # The stored bytes are the item (publishing wrote them with orjson): no re-encoding.
     return Response(stored.item_json, media_type="application/json")

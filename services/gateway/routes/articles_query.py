@@ -2,14 +2,13 @@
 language version of one story: ``GET /v1/articles/{id}/languages``."""
 from __future__ import annotations
 
-import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.gateway.answers import ArticlePage, LanguageVersions
 from services.gateway.deps import ReadModelDep, ReaderDep, StoreDep
 from services.gateway.problems import ETAG_HEADER, NOT_MODIFIED, errors
-from services.gateway.read_limit import count_loaded
+from services.gateway.read_limit import count_loaded, loaded_size
 from services.gateway.routes.feeds import etag_for, not_modified
 from shared.events import article_id_for
 from shared.formats import MAX_URI_CHARS
@@ -73,16 +72,13 @@ async def list_articles(
         filters.append(reader.subscription.filter)
     filters.append(wanted)
     if uri is not None:
-        answer, served = _by_uri(uri, filters, await read_model.entries([article_id_for(uri)]))
-        await count_loaded(request, reader, served)
-        return answer
+        found, size = await read_model.within([article_id_for(uri)], READ_BUDGET_BYTES)
+        await count_loaded(request, reader, size)  # loaded to decide, whatever the answer
+        return _by_uri(uri, filters, await read_model.entries(found))
     try:
         position = _cursor(cursor)
     except ValueError:
         return JSONResponse({"error": "bad_cursor", "detail": "use the `next` value of a previous page"}, 400)
-    etag = etag_for(await read_model.changes(), request.url.query, *(f.model_dump_json() for f in filters))
-    if (cached := not_modified(request, etag)) is not None:
-        return cached
     found, scanned, budget, exhausted, loaded = [], 0, READ_BUDGET_BYTES, False, 0
     while len(found) < limit and scanned < MAX_SCANNED and budget > 0:
         page = await read_model.newest(read_model.index, before=position, count=PAGE_SCAN)
@@ -110,19 +106,21 @@ async def list_articles(
              for i, _, item, meta in found]
     await count_loaded(request, reader, loaded)
     nxt = None if exhausted else f"{position[0]}-{position[1]}"
+    # from what the page holds, not the wire's change counter: that told a subscriber of
+    # every provider's every write (and a 304 saves the answer's bytes, not its reads)
+    etag = etag_for(request.url.query, nxt, *(f"{i}@{score}@{item.get('version')}" for i, score, item, _ in found))
+    if (cached := not_modified(request, etag)) is not None:
+        return cached
     return JSONResponse({"items": items, "next": nxt}, headers={"ETag": etag, "Cache-Control": "no-cache"})
 
 
-def _by_uri(uri: str, filters: list[SubscriptionFilter], entries) -> tuple[Response, int]:
-    """The list answer holding the live story ``uri`` when every filter takes it, and the
-    bytes of what it serves (what a reader's read limit counts: an item it may not read
-    costs it nothing, or its limit would tell it the item exists)."""
+def _by_uri(uri: str, filters: list[SubscriptionFilter], entries) -> Response:
+    """The list answer holding the live story ``uri`` when every filter takes it."""
     items = [{"id": i, "uri": item["uri"], "version": item.get("version", "1"), "signal": meta.get("signal", "new"),
               "published_at": meta.get("published_at"), "href": f"/v1/articles/{i}", "item": item}
              for i, item, meta in entries
              if item.get("uri") == uri and all(f.matches(item, meta.get("provider")) for f in filters)]
-    body = orjson.dumps({"items": items, "next": None})
-    return Response(body, media_type="application/json", headers={"Cache-Control": "no-cache"}), len(body)
+    return JSONResponse({"items": items, "next": None}, headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/{article_id}/languages", responses={
@@ -134,6 +132,7 @@ async def languages(request: Request, article_id: str, read_model: ReadModelDep,
     others that fit, with `complete: false` (which tells a subscriber only that some
     versions were not loaded, not whether its filter would take them)."""
     stored = await read_model.stored(article_id)
+    await count_loaded(request, reader, loaded_size(stored))  # loaded to decide, whatever the answer
     if stored is None or not _may_see(reader, stored):
         return JSONResponse({"error": "not_found", "detail": f"no published article with id {article_id!r}"}, 404)
     root = stored.root or article_id
@@ -145,7 +144,7 @@ async def languages(request: Request, article_id: str, read_model: ReadModelDep,
     others = sorted((m for m in members if m != article_id), key=lambda m: m != root)
     loaded, size = await read_model.within(others, READ_BUDGET_BYTES)
     found = {article_id: stored, **dict(zip(loaded, await read_model.stored_many(loaded)))}
-    await count_loaded(request, reader, size + len(stored.item_json or b""))
+    await count_loaded(request, reader, size)
     versions = []
     for member in members:
         other = found.get(member)

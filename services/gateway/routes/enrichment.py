@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from services.gateway.answers import Enrichment, Trends
 from services.gateway.deps import ReadModelDep, ReaderDep
 from services.gateway.problems import errors
-from services.gateway.read_limit import count_loaded
+from services.gateway.read_limit import count_loaded, loaded_size
 from shared.subscriptions import SubscriptionFilter
 
 router = APIRouter(tags=["enrichment"])
@@ -34,6 +34,7 @@ async def get_enrichment(request: Request, article_id: str, read_model: ReadMode
     mentioned (normalised), topics with their evidence, keywords, the summary
     sentences, word count, reading time and the story cluster id."""
     stored = await read_model.stored(article_id)
+    await count_loaded(request, reader, loaded_size(stored))  # loaded to decide, whatever the answer
     if stored is not None and stored.killed and reader.saw_killed(stored.meta):
         return JSONResponse({"error": "gone", "detail": f"article {article_id!r} was killed"}, status_code=410)
     if (stored is None or stored.killed or not stored.meta
@@ -41,7 +42,6 @@ async def get_enrichment(request: Request, article_id: str, read_model: ReadMode
         return JSONResponse({"error": "not_found", "detail": f"no published article with id {article_id!r} (yet)"},
                             status_code=404)
     meta = stored.meta
-    await count_loaded(request, reader, len(stored.item_json or b""))  # loaded with its meta, as the item's read
     return JSONResponse({"id": article_id, "uri": meta.get("uri"), "version": meta.get("version"),
                          "enrichment": meta.get("enrichment") or {}})
 

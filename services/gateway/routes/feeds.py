@@ -189,11 +189,13 @@ async def feed(request: Request, name: Annotated[str, Path(pattern=NAME_PATTERN)
     sub = await store.get(name)
     if sub is None or not sub.outputs.feeds:
         return JSONResponse({"error": "not_found", "detail": f"no feed for subscription {name!r}"}, status_code=404)
-    etag = etag_for(await read_model.changes(), sub.updated_at, kind, limit)
+    newest = await read_model.newest(SubscriptionKeys(read_model.keys.prefix).items(name), before=None, count=limit)
+    # from the feed's own entries (each version's is scored by when it was published), not
+    # the wire's change counter: that told a subscriber of every provider's every write
+    etag = etag_for(sub.updated_at, kind, limit, *(f"{i}@{score}" for i, score in newest))
     if (cached := not_modified(request, etag)) is not None:
         return cached
-    ids = [i for i, _ in await read_model.newest(SubscriptionKeys(read_model.keys.prefix).items(name),
-                                                 before=None, count=limit)]
+    ids = [i for i, _ in newest]
     base = str(request.base_url).rstrip("/")
     # the subscription's filter as it is now: a narrowed filter narrows the feed's history too
     ids, size = await read_model.within(ids, READ_BUDGET_BYTES)  # a feed of huge items is shorter, not slower

@@ -283,6 +283,12 @@ def test_a_machine_translation_never_replaces_a_providers_own_story_at_its_uri()
     with pytest.raises(NotOwner, match="'site'"):
         decide(translation, owned)
     assert decide(translation, Snapshot(owners=[None])).outcome == "published"  # nobody's: the translation's
+    # the machine translation was there first: an item its original's owner sent over it was
+    # refused (registered all the same), and the translation's own next versions go on
+    machine = Snapshot(stored=stored_of(translation, translation_role="translation"), owners=["site"])
+    newer = event("https://b.example/s?id=5&translation=en", version="10")
+    newer.envelope.translation = translation.envelope.translation
+    assert decide(newer, machine).outcome == "published"
 
 
 def headers_of(record) -> dict[str, str]:
