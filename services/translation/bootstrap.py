@@ -88,7 +88,8 @@ class Translation:
             started_at = time.time()
             event = read_article_event(record)
             outcome = await translate_article(event, targets=self.settings.target_languages, router=self.router,
-                                              desk=self.desk, protect=protect)
+                                              desk=self.desk, protect=protect,
+                                              max_chars=self.settings.translation_max_chars)
             # Every language version is keyed by the original's uri: one partition, original
             # first, so publishing meets the original before its translations (and v1's before v2's).
             outputs = [replace(article_output(e, stage=Stage.TRANSLATED, service=SERVICE, topic=topics.translated,

@@ -78,11 +78,11 @@ class TranslationDesk:
             recalled = await self.memory.recall([keys[s] for s in segments])
         texts = {s: t for s, t in zip(segments, recalled) if t is not None}
         missing = [s for s in segments if s not in texts]
-        MEMORY_HITS.labels(str(pair)).inc(len(texts))
-        MEMORY_MISSES.labels(str(pair)).inc(len(missing))
+        MEMORY_HITS.labels(pair.label).inc(len(texts))
+        MEMORY_MISSES.labels(pair.label).inc(len(missing))
         names_lost: list[str] = []
         if missing:
-            SEGMENTS.labels(engine.name, str(pair)).inc(len(missing))
+            SEGMENTS.labels(engine.name, pair.label).inc(len(missing))
             outputs = await self._with_retries(batcher, [masked[s].text for s in missing], priority,
                                                pair=pair, engine=engine.name)
             fresh, lost = {}, {}

@@ -12,6 +12,7 @@ while the other languages are published. A kill withdraws every translation.
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass, field
 
 from services.translation.desk import PairFailed, TranslationDesk
@@ -21,7 +22,7 @@ from services.translation.items import (STAGE, Rendering, link_original, transla
 from services.translation.metrics import ITEMS, UNTRANSLATED
 from services.translation.names import protected_names
 from services.translation.routing import Router
-from services.translation.segments import source_segments, translated_fields
+from services.translation.segments import source_segments, text_chars, translated_fields
 from shared.events import ArticleEvent, Signal, StageNote
 from shared.telemetry import language_label
 
@@ -29,6 +30,12 @@ NO_ENGINE = "no_engine"
 ENGINE_FAILED = "engine_failed"
 NO_SOURCE_LANGUAGE = "no_source_language"
 NO_TEXT = "nothing_to_translate"
+TOO_LARGE = "too_large"
+_LANGUAGE = re.compile(r"[a-z]{2,3}")  # a language's primary subtag, as Pair.of lowers it
+# Characters of text one article may have translated (WIRE_TRANSLATION_MAX_CHARS): ~10,000
+# words, a long feature. Engines do ~50 segments a second, so a 5 MiB body held a pair for
+# an hour; a longer article is published untranslated, with a note saying why.
+MAX_CHARS = 60_000
 DEFAULT_PROTECT = ("people", "organisations", "places")
 
 
@@ -50,7 +57,8 @@ def urgency_priority(event: ArticleEvent) -> int:
 
 
 async def translate_article(event: ArticleEvent, *, targets: list[str], router: Router, desk: TranslationDesk,
-                            protect: tuple[str, ...] | list[str] = DEFAULT_PROTECT) -> TranslationOutcome:
+                            protect: tuple[str, ...] | list[str] = DEFAULT_PROTECT,
+                            max_chars: int = MAX_CHARS) -> TranslationOutcome:
     """Translate ``event`` into each of ``targets``.
 
     Never raises for an engine's failure (see ``failures``); raises only what a
@@ -62,7 +70,9 @@ async def translate_article(event: ArticleEvent, *, targets: list[str], router: 
     if not wanted:
         return outcome
     notes: list[StageNote] = []
-    if not source or primary(source) == "und":
+    if not source or primary(source) == "und" or not _LANGUAGE.fullmatch(primary(source)):
+        # (a primary subtag is 2-3 letters: anything else is no language an engine has, and
+        # each spelling would make a pair of its own, with its batcher and metric series)
         notes = [_note(NO_SOURCE_LANGUAGE, "und", t, "the article's language is unknown; not translated")
                  for t in wanted]
         link_original(event, [], notes)
@@ -78,6 +88,12 @@ async def translate_article(event: ArticleEvent, *, targets: list[str], router: 
     if event.envelope.signal == Signal.KILL or event.article.pubStatus == "canceled":
         outcome.translations = [withdrawn_translation(event, target) for target in routed]
         link_original(event, outcome.translations, notes)
+        return outcome
+    if (size := text_chars(event.article)) > max_chars:
+        notes += [_note(TOO_LARGE, source, t, f"the article has {size} characters of text, more than the "
+                                              f"{max_chars} translated (WIRE_TRANSLATION_MAX_CHARS); not translated")
+                  for t in routed]
+        link_original(event, [], notes)
         return outcome
     segments = source_segments(event.article)
     if not segments:
@@ -102,7 +118,7 @@ async def translate_article(event: ArticleEvent, *, targets: list[str], router: 
                               names_protected=[n for n in names if any(n in s for s in segments)],
                               names_lost=result.names_lost)
         outcome.translations.append(translation_event(event, rendering))
-        ITEMS.labels(str(pair), engine.name, rendering.provenance.quality).inc()
+        ITEMS.labels(pair.label, engine.name, rendering.provenance.quality).inc()
     link_original(event, outcome.translations, notes)
     return outcome
 

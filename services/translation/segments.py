@@ -66,6 +66,17 @@ def source_segments(article: Article) -> list[str]:
     return list(seen)
 
 
+def text_chars(article: Article) -> int:
+    """Characters of the text translation would read: every plain-text block, those of
+    its associations (a photo's caption) too."""
+    def count(item: dict[str, Any]) -> int:
+        return sum(len(block.get("value") or "") for name in TEXT_FIELDS for block in item.get(name) or []
+                   if isinstance(block, dict) and block.get("contentType") in PLAIN)
+
+    data = article.model_dump(mode="json", exclude_none=True)
+    return count(data) + sum(count(a) for a in data.get("associations") or [] if isinstance(a, dict))
+
+
 def translated_fields(article: Article, translate: Callable[[str], str]) -> dict[str, Any]:
     """``article`` as a ninjs dict whose text is ``translate(segment)`` per segment,
     non-plain blocks dropped and this stage's links removed."""

@@ -20,6 +20,7 @@ counted (``wire_translation_short_outputs_total``), never passed on silently.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
@@ -75,8 +76,8 @@ def split_sentences(text: str, keep: Iterable[str] = ()) -> list[str]:
 
     Linear in ``text``: a run of marks is read once, and each boundary is judged from
     the text next to it, not from all of its sentence."""
-    names = [n for n in keep if _BOUNDARY.search(n)]
-    spans = sorted((m.start(), m.end()) for n in names for m in re.finditer(re.escape(n), text))
+    names = _names_with_boundaries(tuple(keep))
+    spans = [(m.start(), m.start() + len(m[1])) for m in names.finditer(text)] if names is not None else []
     sentences, start, letter = [], 0, _LETTER.search(text)
     kept, inside = 0, 0  # spans opened before the cut; the furthest any of them reaches
     for boundary in _BOUNDARY.finditer(text):
@@ -91,6 +92,15 @@ def split_sentences(text: str, keep: Iterable[str] = ()) -> list[str]:
         letter = _LETTER.search(text, start)
     sentences.append(text[start:].strip())
     return [s for s in sentences if s]
+
+
+@functools.lru_cache(maxsize=64)
+def _names_with_boundaries(keep: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Every occurrence of the names of ``keep`` that hold a sentence mark ("J. Smith"), as
+    one pattern (overlapping ones too: a look-ahead at each position), built once per
+    article's names, not once per line and name (None when no name holds a mark)."""
+    names = sorted({n for n in keep if _BOUNDARY.search(n)}, key=len, reverse=True)
+    return re.compile("(?=(" + "|".join(map(re.escape, names)) + "))") if names else None
 
 
 def _ends(text: str, start: int, boundary: re.Match[str], letter: re.Match[str] | None) -> bool:
@@ -121,13 +131,15 @@ def _last_word(text: str, start: int, end: int) -> str:
 def join_sentences(translations: list[str]) -> str:
     """Translated sentences as one line: a space between them, none after a Chinese
     or Japanese one."""
-    line = ""
+    parts: list[str] = []
     for text in translations:
         text = text.strip()
-        if line and text:
-            line += "" if _UNSPACED_END.search(line) else " "
-        line += text
-    return line
+        if not text:
+            continue
+        if parts:  # judged by the last sentence's end, not by searching the line so far
+            parts.append("" if _UNSPACED_END.search(parts[-1][-1]) else " ")
+        parts.append(text)
+    return "".join(parts)
 
 
 def finer_pieces(segment: str) -> list[str]:

@@ -9,6 +9,9 @@ from shared.settings import WireSettings
 class TranslationSettings(WireSettings):
     # Pair → engine, e.g. '{"en-ko": "libretranslate", "en-es": "apertium", "*": null}' (see routing.py).
     translation_routes: dict[str, str | None] = {}
+    # Most characters of text an article may have translated (longer: published
+    # untranslated, with a too_large note): see services.translation.handlers.MAX_CHARS.
+    translation_max_chars: int = Field(60_000, gt=0)
     # Which of the article's entity lists are kept verbatim through translation.
     translation_protect: list[str] = ["people", "organisations", "places"]
     # Days a translation-memory entry lives (0: until Redis evicts it).

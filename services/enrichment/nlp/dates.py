@@ -13,6 +13,8 @@ Korean forms "2024년 12월 18일", "12월 18일". A four-digit number after a c
 """
 from __future__ import annotations
 
+import bisect
+
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -130,17 +132,23 @@ def _is_count(text: str, m: re.Match) -> bool:
 def read_dates(text: str, article: date) -> list[DateMention]:
     """Every date mention of ``text`` in order, normalised against ``article``
     (the article's date). Impossible dates ("February 30") are skipped."""
-    taken: list[tuple[int, int]] = []
+    # the spans taken so far, disjoint, sorted: a new one is checked against its two
+    # neighbours (bisect), not against all of them (a text of thousands of dates)
+    starts: list[int] = []
+    ends: list[int] = []
     found: list[DateMention] = []
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(text):
             start = m.start("year") if kind == "year" else m.start()
-            if any(s < m.end() and start < e for s, e in taken) or (kind == "year" and _is_count(text, m)):
+            at = bisect.bisect_right(starts, start)
+            if (at > 0 and ends[at - 1] > start) or (at < len(starts) and starts[at] < m.end()) \
+                    or (kind == "year" and _is_count(text, m)):
                 continue
-            taken.append((start, m.end()))  # an impossible "February 30" is not "February" either
+            starts.insert(at, start)  # an impossible "February 30" is not "February" either
+            ends.insert(at, m.end())
             try:
                 resolved = _resolve(kind, m, article)
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, OverflowError):  # overflow: "tomorrow" of 9999-12-31
                 continue
             if resolved is not None:
                 found.append(DateMention(text[start:m.end()], start, m.end(), *resolved))

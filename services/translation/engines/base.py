@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from shared.errors import RetriableError, WireError
+from shared.telemetry import language_label
 
 NEURAL = "neural"
 RULE_BASED_GIST = "rule-based-gist"
@@ -33,6 +34,13 @@ class Pair:
     @property
     def arrow(self) -> str:
         return f"{self.source}→{self.target}"
+
+    @property
+    def label(self) -> str:
+        """The pair as a metric label: ISO 639-1 codes as they are, any other "other"
+        (a source language is the provider's to write: one series per spelling would grow
+        without bound)."""
+        return f"{language_label(self.source)}-{language_label(self.target)}"
 
 
 def primary(tag: str) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from services.translation.desk import TranslationDesk
 from services.translation.engines.base import EngineFailed
-from services.translation.handlers import ENGINE_FAILED, NO_ENGINE, NO_SOURCE_LANGUAGE, translate_article
+from services.translation.handlers import ENGINE_FAILED, NO_ENGINE, NO_SOURCE_LANGUAGE, TOO_LARGE, translate_article
 from services.translation.routing import Router
 from shared.events import Signal
 from tests.unit.translation.helpers import DictMemory, MarkingEngine, down, event_of, example_article
@@ -153,3 +153,37 @@ async def test_an_engine_answering_the_wrong_number_of_segments_fails_its_pair_w
     outcome = await translate_article(event_of(example_article()), targets=["pt"], router=router, desk=desk)
     assert outcome.translations == [] and len(engine.calls) == 1
     assert "returned" in str(outcome.failures[0].cause)
+
+
+async def test_an_article_over_the_translated_size_is_published_untranslated_and_says_why():
+    """A 5 MiB body held a pair for an hour at the engines' speed (and its segmenting the
+    event loop for longer): past ``max_chars`` no segment is sent, and a note says why."""
+    engine = MarkingEngine("marker", ("en-pt",))
+    router, desk = setup(marker=engine)
+    article = example_article()
+    article.bodies[0].value = "The council met again. " * 3000  # 69,000 characters
+    event = event_of(article)
+    outcome = await translate_article(event, targets=["pt"], router=router, desk=desk, max_chars=60_000)
+    assert outcome.translations == [] and engine.calls == []
+    [note] = event.envelope.notes
+    assert note.code == TOO_LARGE and "60000" in note.detail and note.data["target"] == "pt"
+    within = await translate_article(event_of(example_article()), targets=["pt"], router=router, desk=desk,
+                                     max_chars=60_000)
+    assert len(within.translations) == 1
+
+
+async def test_a_source_language_that_is_no_language_tag_is_not_translated():
+    """A language is the provider's to write: each spelling made a pair of its own, with
+    its engine batcher and metric series, for ever (a megabyte of it as a label)."""
+    class AnyPair(MarkingEngine):  # as LibreTranslate routed by "*" would: every pair is tried
+        def supports(self, pair) -> bool:
+            return True
+
+    router, desk = setup(any=AnyPair("any"))
+    for language in ("english", "x" * 10_000, "e1"):
+        article = example_article()
+        article.language = language
+        event = event_of(article)
+        outcome = await translate_article(event, targets=["pt"], router=router, desk=desk)
+        assert outcome.translations == [], language
+        assert [n.code for n in event.envelope.notes] == [NO_SOURCE_LANGUAGE]
