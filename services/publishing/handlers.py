@@ -38,7 +38,8 @@ from shared.stage import read_article_event
 __all__ = ["SERVICE", "Publisher"]
 
 # Rounds of reading, deciding and writing one item while the subscriptions (or the
-# story, written by another replica) keep changing under it, before it is handed back to the runner's retry policy.
+# story, written by another replica) keep changing under it, before it is handed back
+# to the runner's retry policy.
 ROUTING_ROUNDS = 10
 
 

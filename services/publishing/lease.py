@@ -20,7 +20,6 @@ from shared.stopping import sleep_until
 log = logging.getLogger(__name__)
 
 
-
 class Lease:
     def __init__(self, redis, key: str, *, owner: str, ttl_ms: int) -> None:
         self.redis = redis

@@ -94,7 +94,7 @@ def test_keywords_match_whole_words_in_any_case_and_any_of_them_will_do():
 
 # Letters (ASCII, accented, Greek, Cyrillic, CJK), digits, the underscore, spaces and
 # punctuation: the characters on either side of a word boundary, and of none.
-_CHARS = st.sampled_from(list("ab_1 .-#+é") + ["ß", "λ", "д", "中", "\u0301", "\u0307", "İ", "ı"])
+_CHARS = st.sampled_from(list("ab_1 .-#+é\n\t") + ["ß", "λ", "д", "中", "\u0301", "\u0307", "İ", "ı"])
 
 
 @settings(max_examples=400, deadline=None)
