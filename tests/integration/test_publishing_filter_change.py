@@ -242,23 +242,24 @@ async def test_two_replicas_release_each_embargoed_item_once_however_slow_the_re
     assert "embargo release failed" not in caplog.text
 
 
-def replicas(redis, settings, cache_a: SubscriptionCache, store: SubscriptionStore,
-             view_a: ReadModelWriter | None = None) -> tuple[Publisher, Publisher]:
-    """Two publishing replicas on one Redis: A with ``cache_a`` (and ``view_a``), B plain."""
-    a = publisher_on(redis, settings, cache_a)
+async def two_replicas(redis, settings, view_a: ReadModelWriter | None = None
+                       ) -> tuple[ChangedRightAfterRead, Publisher, Publisher]:
+    """Two publishing replicas on one Redis and one subscription taking the whole wire:
+    A with a cache whose ``change`` lands right after A's read (and ``view_a``), B plain."""
+    store = SubscriptionStore(redis, Keys(settings.topic_prefix).prefix)
+    await store.put(Subscription(name="everything", filter=WHOLE_WIRE))
+    cache = ChangedRightAfterRead(store)
+    a = publisher_on(redis, settings, cache)
     if view_a is not None:
         a.view = view_a
-    return a, publisher_on(redis, settings, SubscriptionCache(store))
+    return cache, a, publisher_on(redis, settings, SubscriptionCache(store))
 
 
 async def test_a_story_killed_by_another_replica_between_read_and_write_stays_killed(redis, pub_settings):
     """Replica A reads the story (v1 live) to publish v2; before A writes, replica B kills
     it (v3). A's write, decided on v1, would have put v2 live over the kill: a killed story
     back on every surface. It is decided again instead, and v2 is stale."""
-    store = SubscriptionStore(redis, Keys(pub_settings.topic_prefix).prefix)
-    await store.put(Subscription(name="everything", filter=WHOLE_WIRE))
-    cache = ChangedRightAfterRead(store)
-    replica_a, replica_b = replicas(redis, pub_settings, cache, store)
+    cache, replica_a, replica_b = await two_replicas(redis, pub_settings)
     uri = "urn:test:replicas:killed-meanwhile"
     await replica_a.handle(consumed(article_event(uri, version="1")))
     killed = article_event(uri, version="3", signal=Signal.KILL)
@@ -276,10 +277,7 @@ async def test_a_kill_decided_before_another_replica_published_a_newer_version_i
     """A reads v1 to kill it (a kill of version 1); B publishes v2 before A writes. A's
     kill, decided on v1, is decided again on v2, as one replica would have decided it
     with v2 published first: an older version than the one stored is ignored."""
-    store = SubscriptionStore(redis, Keys(pub_settings.topic_prefix).prefix)
-    await store.put(Subscription(name="everything", filter=WHOLE_WIRE))
-    cache = ChangedRightAfterRead(store)
-    replica_a, replica_b = replicas(redis, pub_settings, cache, store)
+    cache, replica_a, replica_b = await two_replicas(redis, pub_settings)
     uri = "urn:test:replicas:updated-meanwhile"
     await replica_a.handle(consumed(article_event(uri, version="1")))
     cache.change = lambda: replica_b.handle(consumed(article_event(uri, version="2"), offset=3))
@@ -293,10 +291,8 @@ async def test_a_translation_joining_a_story_while_its_kill_is_written_is_killed
     """A kills an original, having found its family (itself alone); as A's transaction is
     queued, B publishes a machine translation of it. The kill must take the translation
     too, or the killed story stays readable in another language."""
-    store = SubscriptionStore(redis, Keys(pub_settings.topic_prefix).prefix)
-    await store.put(Subscription(name="everything", filter=WHOLE_WIRE))
     view_a = WrittenBeforeKill(redis, Keys(pub_settings.topic_prefix))
-    replica_a, replica_b = replicas(redis, pub_settings, SubscriptionCache(store), store, view_a)
+    _, replica_a, replica_b = await two_replicas(redis, pub_settings, view_a)
     uri = "urn:test:replicas:family-grows"
     original = article_event(uri, version="1")
     await replica_a.handle(consumed(original))
