@@ -73,7 +73,7 @@ async def translate_article(event: ArticleEvent, *, targets: list[str], router: 
     if not source or primary(source) == "und" or not _LANGUAGE.fullmatch(primary(source)):
         # (a primary subtag is 2-3 letters: anything else is no language an engine has, and
         # each spelling would make a pair of its own, with its batcher and metric series)
-        notes = [_note(NO_SOURCE_LANGUAGE, "und", t, "the article's language is unknown; not translated")
+        notes = [_note(NO_SOURCE_LANGUAGE, source or "und", t, "the article's language is unknown; not translated")
                  for t in wanted]
         link_original(event, [], notes)
         return outcome

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from prometheus_client import REGISTRY
 
-from services.translation.handlers import NO_ENGINE, translate_article
+from services.translation.handlers import NO_SOURCE_LANGUAGE, translate_article
 from shared.telemetry import language_label
 from tests.unit.translation.helpers import event_of, example_article
 from tests.unit.translation.test_handler import setup
@@ -26,6 +26,7 @@ async def test_an_article_in_a_made_up_language_is_counted_untranslated_under_ot
     article = example_article()
     event = event_of(article.model_copy(update={"language": "x-" + "q" * 1000}))
     await translate_article(event, targets=["pt"], router=router, desk=desk)
+    # no 2-3 letter tag, no language an engine has: not translated, and said so under "other"
     assert REGISTRY.get_sample_value("wire_translation_untranslated_total",
-                                     {"pair": "other-pt", "reason": NO_ENGINE}) >= 1
+                                     {"pair": "other-pt", "reason": NO_SOURCE_LANGUAGE}) >= 1
     assert not [s for m in REGISTRY.collect() for s in m.samples if "q" * 100 in "".join(s.labels.values())]
