@@ -1,9 +1,11 @@
 """Hostile HTTP peers for the outbound-guard tests, each built in the test: a local
 server whose answer is a scripted function, a gzip bomb, a slow drip, a redirect
-to an internal address; and the resident memory of this process."""
+to an internal address; a name server that answers some names and never others;
+and the resident memory of this process."""
 from __future__ import annotations
 
 import datetime
+import socket
 import ssl
 import threading
 import time
@@ -109,6 +111,48 @@ def text_answer(body: bytes, *, status: int = 200, content_type: str = "text/pla
         h.end_headers()
         h.wfile.write(body)
     return answer
+
+
+@contextmanager
+def name_server(table: dict[str, list[str]]) -> Iterator[str]:
+    """A UDP name server on 127.0.0.1 answering A and AAAA questions for the names
+    in ``table`` (name -> addresses) and never answering any other; yields its
+    ``host:port``."""
+    import dns.message
+    import dns.rdatatype
+    import dns.rrset
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                data, client = sock.recvfrom(4096)
+            except TimeoutError:
+                continue
+            query = dns.message.from_wire(data)
+            question = query.question[0]
+            name = question.name.to_text(omit_final_dot=True)
+            if name not in table:
+                continue  # silence: the asker waits out its own timeout
+            response = dns.message.make_response(query)
+            asked = {dns.rdatatype.A: False, dns.rdatatype.AAAA: True}.get(question.rdtype)  # IPv6?
+            found = [address for address in table[name] if (":" in address) is asked]
+            if found:
+                response.answer.append(dns.rrset.from_text(question.name, 60, "IN", question.rdtype, *found))
+            sock.sendto(response.to_wire(), client)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        sock.close()
 
 
 def rss_mb() -> float:

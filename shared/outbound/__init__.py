@@ -12,10 +12,11 @@ import httpx
 from shared.outbound.body import ResponseTooLarge, ResponseUnreadable
 from shared.outbound.client import Answer, DeadlineExceeded, OutboundClient, OutboundLimits
 from shared.outbound.policy import (HostUnresolved, OutboundError, OutboundPolicy, OutboundRefused, Resolver,
-                                    refusal_reason, system_resolver)
+                                    refusal_reason)
+from shared.outbound.resolver import AsyncResolver, system_resolver
 
-__all__ = ["Answer", "DeadlineExceeded", "HostUnresolved", "OutboundClient", "OutboundError", "OutboundLimits",
-           "OutboundPolicy", "OutboundRefused", "Resolver", "ResponseTooLarge", "ResponseUnreadable",
+__all__ = ["Answer", "AsyncResolver", "DeadlineExceeded", "HostUnresolved", "OutboundClient", "OutboundError",
+           "OutboundLimits", "OutboundPolicy", "OutboundRefused", "Resolver", "ResponseTooLarge", "ResponseUnreadable",
            "check_url", "numeric_host_problem", "refusal_reason", "system_resolver"]
 
 

@@ -1,18 +1,19 @@
 """Which addresses outbound HTTP (webhooks, feed polling) may reach.
 
 A URL names a host; the host resolves to addresses; every address must be a
-public one (or inside a network the operator allowed explicitly). Resolution goes
-through ``getaddrinfo``, so every spelling the C library accepts — ``2130706433``,
-``0x7f000001``, ``0177.0.0.1``, ``127.1``, ``[::ffff:127.0.0.1]`` — is judged by the
-address it really means, not by how it was written.
+public one (or inside a network the operator allowed explicitly). An address is read
+as the C library's ``getaddrinfo`` reads it, so every spelling it accepts —
+``2130706433``, ``0x7f000001``, ``0177.0.0.1``, ``127.1``, ``[::ffff:127.0.0.1]`` — is
+judged by the address it really means, not by how it was written (names: see
+``resolver``).
 """
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
+
+from shared.outbound.resolver import system_resolver
 
 Address = IPv4Address | IPv6Address
 Network = IPv4Network | IPv6Network
@@ -51,12 +52,6 @@ class HostUnresolved(OutboundError):
     """The host did not resolve (DNS failure); may work later."""
 
     retriable = True
-
-
-async def system_resolver(host: str, port: int) -> list[str]:
-    """The addresses ``getaddrinfo`` gives for (host, port), in its order."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def _embedded_ipv4(ip: IPv6Address) -> IPv4Address | None:

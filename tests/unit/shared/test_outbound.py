@@ -3,6 +3,7 @@ rebinding caught at connect time, redirects re-checked, capped answers and one
 deadline — against local HTTP peers built in each test (no Kafka, no Redis)."""
 from __future__ import annotations
 
+import asyncio
 import gzip
 import time
 import zlib
@@ -10,10 +11,10 @@ import zlib
 import httpx
 import pytest
 
-from shared.outbound import (DeadlineExceeded, HostUnresolved, OutboundClient, OutboundLimits, OutboundPolicy,
-                             OutboundRefused, ResponseTooLarge, ResponseUnreadable, check_url,
+from shared.outbound import (AsyncResolver, DeadlineExceeded, HostUnresolved, OutboundClient, OutboundLimits,
+                             OutboundPolicy, OutboundRefused, ResponseTooLarge, ResponseUnreadable, check_url,
                              numeric_host_problem)
-from tests.outbound_helpers import (bomb_answer, drip_answer, gzip_bomb, peer, redirect_answer, rss_mb,
+from tests.outbound_helpers import (bomb_answer, drip_answer, gzip_bomb, name_server, peer, redirect_answer, rss_mb,
                                     text_answer, tls_for)
 
 PUBLIC = "93.184.216.34"
@@ -268,3 +269,21 @@ def test_allowed_networks_come_from_the_environment_and_default_to_none(monkeypa
     monkeypatch.setenv("WIRE_OUTBOUND_ALLOWED_NETWORKS", '["127.0.0.1/8"]')  # host bits set: a typo, refused
     with pytest.raises(ValidationError):
         WireSettings()
+
+
+async def test_a_name_server_that_never_answers_holds_up_no_one_elses_request():
+    """64 requests to hosts whose name server stays silent are in flight; a request
+    to a host that resolves is answered before any of them has given up, and each
+    of them ends saying its host did not resolve."""
+    with name_server({"fast.example": ["127.0.0.1"]}) as server, peer(text_answer(b"ok")) as receiver:
+        policy = OutboundPolicy.allowing(["127.0.0.0/8"], AsyncResolver([server], timeout_s=2, tries=1))
+        async with OutboundClient(policy, OutboundLimits(deadline_s=10), user_agent="test") as client:
+            stuck = [asyncio.create_task(client.fetch("POST", receiver.url("/hook", host=f"silent-{n}.example"),
+                                                      content=b"{}")) for n in range(64)]
+            await asyncio.sleep(0.1)
+            answer = await client.fetch("POST", receiver.url("/hook", host="fast.example"), content=b"{}")
+            assert (answer.status, [task.done() for task in stuck]) == (200, [False] * 64)
+            ends = await asyncio.gather(*stuck, return_exceptions=True)
+    assert {type(end) for end in ends} == {httpx.ConnectError}
+    assert all("silent-" in str(end) and "does not resolve" in str(end) for end in ends)
+    assert receiver.requests == ["POST /hook"]
