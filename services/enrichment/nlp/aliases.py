@@ -17,13 +17,65 @@ from services.enrichment.nlp.model import text_of
 _SMALL = frozenset(("of", "the", "and", "for", "&", "de", "du", "la"))
 
 
-def _words(name: str) -> list[str]:
-    return name.replace("-", " ").replace("’", "'").casefold().split()
+# A short form of at most this many words is looked up in an index of the word runs
+# of the names kept so far; a longer one (rare) is compared with each longer name kept.
+# Merging n names costs about n lookups, where comparing every pair cost n²: 6,000
+# organisations in an article's 100,000 characters took 39 s of the worker.
+INDEXED_WORDS = 8
 
 
-def _contains(longer: list[str], shorter: list[str]) -> bool:
+def _words(name: str) -> tuple[str, ...]:
+    return tuple(name.replace("-", " ").replace("’", "'").casefold().split())
+
+
+def _contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
     n = len(shorter)
     return any(longer[i:i + n] == shorter for i in range(len(longer) - n + 1))
+
+
+def _ends(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
+    return longer[:len(shorter)] == shorter or longer[-len(shorter):] == shorter
+
+
+def _end_runs(words: tuple[str, ...]):
+    for n in range(1, min(len(words) - 1, INDEXED_WORDS) + 1):
+        yield words[:n]
+        yield words[-n:]
+
+
+def _inner_runs(words: tuple[str, ...]):
+    for n in range(1, min(len(words) - 1, INDEXED_WORDS) + 1):
+        for i in range(len(words) - n + 1):
+            yield words[i:i + n]
+
+
+class _Kept:
+    """The names kept so far, longest first, and the shorter forms that would match
+    them: ``runs`` gives a name's word runs a short form may equal, ``fits`` the same
+    rule for a short form too long to be indexed."""
+
+    def __init__(self, runs, fits) -> None:
+        self.entities: list = []
+        self._words: list[tuple[str, ...]] = []
+        self._index: dict[tuple[str, ...], list[int]] = {}
+        self._runs, self._fits = runs, fits
+
+    def add(self, entity, words: tuple[str, ...]) -> None:
+        at = len(self.entities)
+        self.entities.append(entity)
+        self._words.append(words)
+        for run in self._runs(words):
+            holders = self._index.setdefault(run, [])
+            if not holders or holders[-1] != at:
+                holders.append(at)
+
+    def fitting(self, words: tuple[str, ...]) -> list:
+        """The kept names longer than ``words`` that it fits, in the order kept."""
+        if len(words) <= INDEXED_WORDS:
+            found = self._index.get(words, ())
+        else:
+            found = [i for i, kept in enumerate(self._words) if len(kept) > len(words) and self._fits(kept, words)]
+        return [self.entities[i] for i in found if len(self._words[i]) > len(words)]
 
 
 def _absorb(into, other) -> None:
@@ -44,17 +96,14 @@ def _nearest(candidates, at: int):
 
 
 def _merge_people(people: list) -> list:
-    people = sorted(people, key=lambda e: -len(_words(e.name)))
-    kept: list = []
-    for entity in people:
-        words = _words(entity.name)
-        fits = [k for k in kept if len(_words(k.name)) > len(words)
-                and (_words(k.name)[:len(words)] == words or _words(k.name)[-len(words):] == words)]
+    kept = _Kept(_end_runs, _ends)
+    for words, entity in sorted(((_words(e.name), e) for e in people), key=lambda pair: -len(pair[0])):
+        fits = kept.fitting(words)
         if fits:
             _absorb(_nearest(fits, entity.first), entity)
         else:
-            kept.append(entity)
-    return kept
+            kept.add(entity, words)
+    return kept.entities
 
 
 def _initials(name: str) -> str:
@@ -84,20 +133,20 @@ def _merge_organisations(orgs: list, doc: Doc) -> list:
         if target is not None and id(target) not in brackets:
             _absorb(target, entity)
     orgs = [e for e in orgs if id(e) not in brackets or id(brackets[id(e)]) in brackets]
-    kept: list = []
-    for entity in sorted(orgs, key=lambda e: -len(_words(e.name))):
-        words = _words(entity.name)
+    kept = _Kept(_inner_runs, _contains)
+    by_initials: dict[str, object] = {}
+    for words, entity in sorted(((_words(e.name), e) for e in orgs), key=lambda pair: -len(pair[0])):
         target = None
         if len(words) == 1 and entity.name.replace(".", "").isupper() and len(entity.name) >= 2:
-            target = next((k for k in kept if _initials(k.name) == entity.name.replace(".", "")), None)
+            target = by_initials.get(entity.name.replace(".", ""))
         elif len(words) >= 2:
-            target = next((k for k in kept if len(_words(k.name)) > len(words)
-                           and _contains(_words(k.name), words)), None)
+            target = next(iter(kept.fitting(words)), None)
         if target is not None:
             _absorb(target, entity)
         else:
-            kept.append(entity)
-    return kept
+            kept.add(entity, words)
+            by_initials.setdefault(_initials(entity.name), entity)
+    return kept.entities
 
 
 def merge_short_forms(entities: list, doc: Doc) -> list:
