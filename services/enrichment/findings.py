@@ -19,7 +19,7 @@ from services.enrichment.nlp.entities import Entity, read_entities
 from services.enrichment.nlp.gazetteer import gazetteer
 from services.enrichment.nlp.keywords import Keyword, read_keywords, read_thai_keywords
 from services.enrichment.nlp.language import identify
-from services.enrichment.nlp.model import english
+from services.enrichment.nlp.model import english, renew_if_grown
 from services.enrichment.nlp.quotes import Quote, read_quotes
 from services.enrichment.nlp.sources import Source, read_sources
 from services.enrichment.nlp.summary import summarise
@@ -82,6 +82,7 @@ def read_article(article: Article, *, received_at: datetime) -> Findings:
     day = article_date(article, received_at)
     if language == "en" or (not language and text.text):
         _english(findings, day)
+        renew_if_grown()
     elif language == "ko":
         _korean(findings, day)
     elif language == "th":

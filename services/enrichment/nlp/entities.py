@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
@@ -79,17 +80,19 @@ class Entity:
         return round(min(0.99, score), 2)
 
 
-_MATCHERS: dict[int, PhraseMatcher] = {}
+# gazetteer (by id) -> (the model whose vocabulary it matches, its place matcher)
+_MATCHERS: dict[int, tuple[Language, PhraseMatcher]] = {}
 
 
 def _place_matcher(gaz: Gazetteer) -> PhraseMatcher:
-    """A phrase matcher for every gazetteer name, built once per gazetteer."""
-    if id(gaz) not in _MATCHERS:
-        nlp = english()
+    """A phrase matcher for every gazetteer name, built once per gazetteer and model."""
+    nlp = english()
+    built = _MATCHERS.get(id(gaz))
+    if built is None or built[0] is not nlp:
         matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
         matcher.add("PLACE", list(nlp.tokenizer.pipe(gaz.names())))
-        _MATCHERS[id(gaz)] = matcher
-    return _MATCHERS[id(gaz)]
+        built = _MATCHERS[id(gaz)] = (nlp, matcher)
+    return built[1]
 
 
 def _trim(span: Span) -> Span:

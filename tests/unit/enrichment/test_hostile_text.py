@@ -101,3 +101,18 @@ def test_a_relative_date_past_the_calendar_is_skipped_not_an_error():
     findings stand (it went to the DLQ whole)."""
     assert read_dates("It opens tomorrow, or on May 5.", date(9999, 12, 31))[-1].text == "May 5"
     assert read_dates("It closed yesterday.", date(1, 1, 1)) == []
+
+
+def test_made_up_words_are_not_kept_by_the_model_for_ever(monkeypatch):
+    """spaCy keeps every new word in the model's vocabulary; past the limit the model
+    is loaded afresh, and places are still found with the new one."""
+    from services.enrichment.nlp import model
+
+    model.english()(PROSE)
+    monkeypatch.setattr(model, "VOCAB_LIMIT", len(model.english().vocab) + 2_000)
+    before = model.english()
+    words = " ".join(f"zq{n:05d}x" for n in range(3_000))
+    read(f"{words}. Finance Minister Jane Doe visited Oslo.")
+    assert model.english() is not before and len(model.english().vocab) < model.VOCAB_LIMIT
+    found = read(PROSE)
+    assert {("person", "Anna Berg"), ("place", "Oslo")} <= {(e.kind, e.name) for e in found.entities}
