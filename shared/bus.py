@@ -98,19 +98,25 @@ def dead_letter(record: ConsumerRecord, exc: BaseException, *, stage: str, attem
         "wire_dlq_failed_at": str(time.time()),
     }
     kept = [(k, v) for k, v in header_items(record.headers) if not k.startswith("wire_dlq_")]
-    topic = Topics.dlq(record.topic)
-    letter = Outgoing(topic=topic, key=record.key, value=record.value,
+    return fitted_letter(Topics.dlq(record.topic), record.key, record.value, kept, reason, max_bytes)
+
+
+def fitted_letter(topic: str, key: bytes | None, value: bytes | None, kept: list[tuple[str, bytes]],
+                  reason: dict[str, str], max_bytes: int | None) -> Outgoing:
+    """A dead letter of (key, value, ``kept`` headers) with ``reason`` beside them, made
+    to fit in ``max_bytes`` as :func:`dead_letter` says."""
+    letter = Outgoing(topic=topic, key=key, value=value,
                       headers=kept + [(k, v.encode("utf-8")) for k, v in reason.items()])
     if max_bytes is None or record_bytes(letter) <= max_bytes:
         return letter
-    value = record.value or b""
-    reason["wire_dlq_value_dropped"] = f"{len(value)} bytes, sha256 {hashlib.sha256(value).hexdigest()}"
-    letter = Outgoing(topic=topic, key=record.key, value=None,
+    value = value or b""
+    reason = {**reason, "wire_dlq_value_dropped": f"{len(value)} bytes, sha256 {hashlib.sha256(value).hexdigest()}"}
+    letter = Outgoing(topic=topic, key=key, value=None,
                       headers=kept + [(k, v.encode("utf-8")) for k, v in reason.items()])
     if record_bytes(letter) <= max_bytes:
         return letter
-    key = hashlib.sha256(record.key).hexdigest().encode() if record.key is not None else None
-    return Outgoing(topic=topic, key=key, value=None, headers=[(k, v.encode("utf-8")) for k, v in reason.items()])
+    digest = hashlib.sha256(key).hexdigest().encode() if key is not None else None
+    return Outgoing(topic=topic, key=digest, value=None, headers=[(k, v.encode("utf-8")) for k, v in reason.items()])
 
 
 class OutputTooLarge(WireError):

@@ -44,7 +44,8 @@ async def serve(settings: PublishingSettings, stop: asyncio.Event) -> None:
     await producer.start()
     keys = Keys(settings.topic_prefix)
     dispatcher = WebhookDispatcher(redis=redis, keys=SubscriptionKeys(keys.prefix), client=client,
-                                   dead_letter=kafka_dead_letter(producer, settings.webhook_dlq_topic),
+                                   dead_letter=kafka_dead_letter(producer, settings.webhook_dlq_topic,
+                                                                 settings.max_record_bytes),
                                    settings=settings)
     known_topics: set[str] = set()
 

@@ -12,6 +12,7 @@ import httpx
 from services.publishing.outbox import WebhookWorker, field_text
 from services.publishing.settings import PublishingSettings
 from services.publishing.webhooks import Attempt
+from shared.bus import Outgoing, fitted_letter
 from shared.stopping import sleep_until
 from shared.subscriptions import Subscription, SubscriptionKeys
 
@@ -69,22 +70,30 @@ class WebhookDispatcher:
 
 
 
-def kafka_dead_letter(producer, topic: str):
-    """The dead-letter function of the workers: the body to ``topic`` (keyed by uri)
-    with the reason in ``wire_dlq_*`` headers, like the stages' DLQs. The webhook is
-    named by the subscription and ``wire_dlq_webhook``, its URL's reference (scheme,
-    host, SHA-256): the URL itself may hold the secret."""
+def kafka_dead_letter(producer, topic: str, max_bytes: int):
+    """The dead-letter function of the workers: the record of :func:`webhook_letter`."""
 
     async def dead_letter(sub: Subscription, fields, attempt: int, result: Attempt, reason: str) -> None:
-        reasons = {
-            "wire_dlq_stage": "publishing.webhook", "wire_dlq_subscription": sub.name,
-            "wire_dlq_webhook": sub.outputs.webhook.reference if sub.outputs.webhook else "",
-            "wire_dlq_reason": reason, "wire_dlq_http_status": str(result.status or ""),
-            "wire_dlq_error_message": (result.error or "")[:2000], "wire_dlq_attempts": str(attempt),
-            "wire_dlq_failed_at": str(time.time()), "wire_signal": field_text(fields, b"signal"),
-            "wire_article_id": field_text(fields, b"article_id"),
-        }
-        await producer.send_and_wait(topic, fields.get(b"body"), key=fields.get(b"uri"),
-                                     headers=[(k, v.encode()) for k, v in reasons.items()])
+        letter = webhook_letter(sub, fields, attempt, result, reason, topic=topic, max_bytes=max_bytes)
+        await producer.send_and_wait(letter.topic, letter.value, key=letter.key, headers=letter.headers)
 
     return dead_letter
+
+
+def webhook_letter(sub: Subscription, fields, attempt: int, result: Attempt, reason: str, *, topic: str,
+                   max_bytes: int) -> Outgoing:
+    """The body to ``topic`` (keyed by uri) with the reason in ``wire_dlq_*`` headers,
+    like the stages' DLQs, within ``max_bytes`` (a body near it travels as its size and
+    digest: a letter the producer refused was tried again every second, and the
+    subscription's queue waited behind it for ever). The webhook is named by the
+    subscription and ``wire_dlq_webhook``, its URL's reference (scheme, host,
+    SHA-256): the URL itself may hold the secret."""
+    reasons = {
+        "wire_dlq_stage": "publishing.webhook", "wire_dlq_subscription": sub.name,
+        "wire_dlq_webhook": sub.outputs.webhook.reference if sub.outputs.webhook else "",
+        "wire_dlq_reason": reason, "wire_dlq_http_status": str(result.status or ""),
+        "wire_dlq_error_message": (result.error or "")[:2000], "wire_dlq_attempts": str(attempt),
+        "wire_dlq_failed_at": str(time.time()), "wire_signal": field_text(fields, b"signal"),
+        "wire_article_id": field_text(fields, b"article_id"),
+    }
+    return fitted_letter(topic, fields.get(b"uri"), fields.get(b"body"), [], reasons, max_bytes)

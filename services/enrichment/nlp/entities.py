@@ -24,7 +24,7 @@ from spacy.tokens import Doc, Span
 
 from services.enrichment.nlp.aliases import merge_short_forms
 from services.enrichment.nlp.gazetteer import Gazetteer, Place
-from services.enrichment.nlp.model import english
+from services.enrichment.nlp.model import english, on_renewal
 from services.enrichment.nlp.roles import HONORIFICS, MODIFIERS, ROLE_NOUNS, Role, affiliation_right, role_left
 
 MEDIA_WORDS = frozenset("""Ilbo Shimbun Times News Television TV Daily Post Journal Herald Broadcasting
@@ -82,6 +82,7 @@ class Entity:
 
 # gazetteer (by id) -> (the model whose vocabulary it matches, its place matcher)
 _MATCHERS: dict[int, tuple[Language, PhraseMatcher]] = {}
+on_renewal(_MATCHERS.clear)
 
 
 def _place_matcher(gaz: Gazetteer) -> PhraseMatcher:

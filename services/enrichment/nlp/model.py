@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 import spacy
@@ -77,22 +78,36 @@ def english() -> Language:
     return nlp
 
 
+_FORGET_ON_RENEWAL: list[Callable[[], None]] = []
+
+
+def on_renewal(forget: Callable[[], None]) -> None:
+    """``forget`` is called when the model is renewed: a cache built on the old
+    model's vocabulary lets go of it, or the old model could not be collected."""
+    _FORGET_ON_RENEWAL.append(forget)
+
+
 def renew_if_grown() -> bool:
     """Load the model afresh (~0.3 s) when its vocabulary holds more than
     ``VOCAB_LIMIT`` entries; True when it did. Call it with no Doc of the old model
     left. In a process that froze its objects out of the collector (the enrichment
     worker does, after loading), the old model is let back to it, collected with its
-    cycles, and what lives afterwards is frozen again."""
+    cycles (its components point back at it), and what lives afterwards is frozen
+    again."""
     if english.cache_info().currsize == 0 or len(english().vocab) <= VOCAB_LIMIT:
         return False
     english.cache_clear()
+    for forget in _FORGET_ON_RENEWAL:
+        forget()
     frozen = gc.get_freeze_count() > 0
     if frozen:
         gc.unfreeze()
+    try:
         gc.collect()
-    english()
-    if frozen:
-        gc.freeze()
+        english()
+    finally:
+        if frozen:
+            gc.freeze()
     return True
 
 

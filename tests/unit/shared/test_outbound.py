@@ -276,7 +276,7 @@ async def test_a_name_server_that_never_answers_holds_up_no_one_elses_request():
     to a host that resolves is answered before any of them has given up, and each
     of them ends saying its host did not resolve."""
     with name_server({"fast.example": ["127.0.0.1"]}) as server, peer(text_answer(b"ok")) as receiver:
-        policy = OutboundPolicy.allowing(["127.0.0.0/8"], AsyncResolver([server], timeout_s=2, tries=1))
+        policy = OutboundPolicy.allowing(["127.0.0.0/8"], AsyncResolver([server], tries=1, deadline_s=3, ndots=1))
         async with OutboundClient(policy, OutboundLimits(deadline_s=10), user_agent="test") as client:
             stuck = [asyncio.create_task(client.fetch("POST", receiver.url("/hook", host=f"silent-{n}.example"),
                                                       content=b"{}")) for n in range(64)]
@@ -287,3 +287,10 @@ async def test_a_name_server_that_never_answers_holds_up_no_one_elses_request():
     assert {type(end) for end in ends} == {httpx.ConnectError}
     assert all("silent-" in str(end) and "does not resolve" in str(end) for end in ends)
     assert receiver.requests == ["POST /hook"]
+
+
+async def test_a_resolver_that_cannot_run_says_the_host_does_not_resolve():
+    """c-ares refusing to start (here a name server it cannot read) is a failure to
+    resolve, retried later, not an error that marks a delivery rejected for good."""
+    with pytest.raises(HostUnresolved, match="does not resolve"):
+        await OutboundPolicy(resolver=AsyncResolver(["not-an-address"])).addresses("wire.example", 443)
