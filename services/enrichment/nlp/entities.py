@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
@@ -80,20 +79,19 @@ class Entity:
         return round(min(0.99, score), 2)
 
 
-# gazetteer (by id) -> (the model whose vocabulary it matches, its place matcher)
-_MATCHERS: dict[int, tuple[Language, PhraseMatcher]] = {}
+# gazetteer (by id) -> its place matcher, on the current model's vocabulary
+_MATCHERS: dict[int, PhraseMatcher] = {}
 on_renewal(_MATCHERS.clear)
 
 
 def _place_matcher(gaz: Gazetteer) -> PhraseMatcher:
     """A phrase matcher for every gazetteer name, built once per gazetteer and model."""
-    nlp = english()
-    built = _MATCHERS.get(id(gaz))
-    if built is None or built[0] is not nlp:
+    if id(gaz) not in _MATCHERS:
+        nlp = english()
         matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
         matcher.add("PLACE", list(nlp.tokenizer.pipe(gaz.names())))
-        built = _MATCHERS[id(gaz)] = (nlp, matcher)
-    return built[1]
+        _MATCHERS[id(gaz)] = matcher
+    return _MATCHERS[id(gaz)]
 
 
 def _trim(span: Span) -> Span:
