@@ -9,7 +9,9 @@ while every item it writes still holds the digest it was decided on (``Write.dec
 another publishing replica may write the same story meanwhile — the one holding the
 embargo lease releasing a version while the one owning the story's partition publishes
 the next or kills it — and a plan decided on what was there before would undo what
-that wrote (a killed story live again). Otherwise nothing is written and
+that wrote (a killed story live again). A version joining a family checks, in its
+write script, that the family's original was not killed since it was decided (that
+kill walked the family without it). Otherwise nothing is written and
 :class:`DecideAgain` is raised: read and decide again.
 
 A plan of one write and nothing else (every publication) is checked inside its write

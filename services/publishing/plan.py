@@ -17,11 +17,17 @@ read or written here (:mod:`services.publishing.apply` performs a plan). The rul
   again (same digest) is recognised and fans out no second time;
 - an item a provider links as a language version of a story whose family holds
   ``family_max`` versions already is published as an original of its own, with a
-  note saying so: a family's size, which its kill and ``/languages`` walk, stays bounded.
+  note saying so: a family's size, which its kill and ``/languages`` walk, stays bounded;
+- a language version of a story whose original is killed is killed too when it was
+  received before that kill (the kill meant it, but walked the family before it was
+  in: another replica, or another story of the same batch, killed the original
+  between this version's read and write), else published as an original of its own,
+  with a note either way; a machine translation always goes with its original.
 """
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from services.publishing.embargo import embargo_until, held_copy, released_copy
@@ -161,6 +167,29 @@ def _family_with_room(event: ArticleEvent, snapshot: Snapshot, family_max: int) 
                                  data={"family": root, "size": size})
 
 
+def _sent_before_the_kill(event: ArticleEvent, kill_received_at: str) -> bool:
+    """Whether ``event`` was received before the kill of its story's original (a
+    machine translation always counts as before: it goes with its original)."""
+    info = event.envelope.translation
+    if (info is not None and info.role == "translation") or not kill_received_at:
+        return True
+    return event.envelope.received_at <= datetime.fromisoformat(kill_received_at)
+
+
+def _killed_with_its_story(notice: Notice, meta: dict[str, Any], root: str, snapshot: Snapshot,
+                           subscriptions: list[Subscription], rules: Rules) -> Plan:
+    """The plan for a language version sent before its story's original was killed, but
+    deciding after that kill landed (it would be live in a killed story): killed too,
+    as the kill would have killed it, with a note saying why."""
+    note = StageNote(stage=SERVICE, code="story_killed", detail="its story's original was killed after it was "
+                                                                "received: killed with it", data={"family": root})
+    killed = replace(notice, signal=Signal.KILL, item=kill_notice(notice.item), trend_counted=None)
+    out = plan_kill(killed, retracted_meta({**meta, "notes": [*meta.get("notes", []), note.model_dump()]}),
+                    snapshot, subscriptions, rules)
+    out.family = None  # not an original: its kill walks no family
+    return out
+
+
 def _release(event: ArticleEvent, item: dict[str, Any], snapshot: Snapshot, subscriptions: list[Subscription],
              rules: Rules, now: float, started: float | None) -> Plan:
     env = event.envelope
@@ -190,6 +219,12 @@ def _release(event: ArticleEvent, item: dict[str, Any], snapshot: Snapshot, subs
     meta[RECIPIENTS] = recipients_after(stored.meta if stored is not None else None, matched, subscriptions,
                                         most=rules.recipients_max)
     root, refused = _family_with_room(event, snapshot, rules.family_max)
+    if root in snapshot.killed_roots:
+        if _sent_before_the_kill(event, snapshot.killed_roots[root]):
+            return _killed_with_its_story(notice, meta, root, snapshot, subscriptions, rules)
+        root, refused = env.article_id, StageNote(
+            stage=SERVICE, code="story_killed", detail="its story was killed before it was received: published as "
+                                                        "an original of its own", data={"family": root})
     if refused is not None:
         meta["notes"] = [*meta.get("notes", []), refused.model_dump()]
     notice = replace(notice, recipients=meta[RECIPIENTS])

@@ -6,11 +6,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from services.publishing.outputs import translation_links
 from services.publishing.subscriptions import SubscriptionCache
 from shared.codec import decode
 from shared.events import ArticleEvent, Signal, article_id_for
-from shared.read_model import ReadModel, StoredItem
+from shared.read_model import KILLED, ReadModel, StoredItem
 
 log = logging.getLogger(__name__)
 # SSCAN rounds one walk of a story's language versions may take (each asks for the rest).
@@ -40,6 +42,9 @@ class Snapshot:
     family_sizes: dict[str, int] = field(default_factory=dict)
     # Whether ``family`` is all the story's language versions (not cut at the walk's bound).
     family_whole: bool = True
+    # The families the item is or may be in (other than its own) whose original is
+    # killed: root id → when that kill was received (ISO 8601, "" unknown).
+    killed_roots: dict[str, str] = field(default_factory=dict)
 
 
 async def read_snapshot(event: ArticleEvent, item: dict[str, Any], *, view: ReadModel,
@@ -75,16 +80,26 @@ async def read_snapshot(event: ArticleEvent, item: dict[str, Any], *, view: Read
             rows = await pipe.execute()
         family = [(member, view.parse_stored(row) if member != article_id else stored)
                   for member, row in zip(members, rows)]
-    family_sizes = {}
+    family_sizes, killed_roots = {}, {}
     # not in a family yet, untagged by translation (whose tag names the family), and
     # linking to stories that are: the families it may join
     linked = not kill and event.envelope.translation is None and roots and not roots[0]
     joining = sorted({r.decode() for r in roots[1:] if r}) if linked else []
-    if joining:
+    # the originals of the families it is or may be in: a killed one takes no new version
+    info = event.envelope.translation
+    candidates = {r.decode() for r in roots if r} | ({info.of_article_id} if info and info.of_article_id else set())
+    originals = sorted(candidates - {article_id}) if not kill else []
+    if joining or originals:
         async with view.redis.pipeline(transaction=False) as pipe:
             for root in joining:
                 pipe.scard(keys.family(root))
-            family_sizes = dict(zip(joining, await pipe.execute()))
+            for root in originals:
+                pipe.hmget(keys.article(root), "state", "meta")
+            answers = await pipe.execute()
+        family_sizes = dict(zip(joining, answers[:len(joining)]))
+        for root, (state, meta) in zip(originals, answers[len(joining):]):
+            if state == KILLED.encode():
+                killed_roots[root] = str(orjson.loads(meta).get("received_at", "")) if meta else ""
     family_owners = {}
     if family:
         members = [(member, other.meta["uri"]) for member, other in family if other is not None and other.meta.get("uri")]
@@ -96,7 +111,7 @@ async def read_snapshot(event: ArticleEvent, item: dict[str, Any], *, view: Read
     return Snapshot(stored=stored, held=decode(ArticleEvent, held) if held else None,
                     roots=[r.decode() if r else None for r in roots],
                     owners=[o.decode() if o else None for o in owners], family=family, family_owners=family_owners,
-                    family_sizes=family_sizes, family_whole=whole)
+                    family_sizes=family_sizes, family_whole=whole, killed_roots=killed_roots)
 
 
 async def _family_ids(view: ReadModel, root: str, *, most: int, uri: str) -> tuple[list[str], bool]:

@@ -74,6 +74,19 @@ class WrittenBeforeKill(ReadModelWriter):
         await super().stage_killed(pipe, *args, **kwargs)
 
 
+class WrittenBeforeLive(ReadModelWriter):
+    """The same for a publication: ``change`` (once) lands after the item was decided,
+    as its write is queued."""
+
+    change = None
+
+    async def stage_live(self, pipe, *args, **kwargs) -> None:
+        if self.change is not None:
+            change, self.change = self.change, None
+            await change()
+        await super().stage_live(pipe, *args, **kwargs)
+
+
 @pytest.fixture
 def pub_settings(settings) -> PublishingSettings:
     return PublishingSettings(**{**settings.model_dump(), "outbound_allowed_networks": ["127.0.0.0/8"]},
@@ -306,3 +319,27 @@ async def test_a_translation_joining_a_story_while_its_kill_is_written_is_killed
         assert stored.killed, event.article.uri
     assert not await redis.zscore(Keys(pub_settings.topic_prefix).subscriptions.items("everything"),
                                   translation.envelope.article_id)
+
+
+async def test_a_translation_decided_before_its_originals_kill_and_written_after_it_is_killed_with_it(
+        redis, pub_settings):
+    """A decides a machine translation of an original that is live; before A's write
+    lands, B kills the original, walking a family the translation is not in yet. A's
+    write would put the killed story back, in French: it is decided again, and the
+    translation is killed with its original."""
+    view_a = WrittenBeforeLive(redis, Keys(pub_settings.topic_prefix))
+    _, replica_a, replica_b = await two_replicas(redis, pub_settings, view_a)
+    uri = "urn:test:replicas:translated-meanwhile"
+    original = article_event(uri, version="1")
+    await replica_a.handle(consumed(original))
+    translation = article_event(f"{uri}:translation:fr", version="1", language="fr")
+    translation.envelope.translation = TranslationInfo(role="translation", of_article_id=original.envelope.article_id)
+    view_a.change = lambda: replica_b.handle(consumed(article_event(uri, version="2", signal=Signal.KILL), offset=9))
+    records = await replica_a.handle(consumed(translation, offset=1))
+    assert view_a.change is None  # B's kill did land between A's decision and A's write
+    for event in (original, translation):
+        stored = await replica_a.view.stored(event.envelope.article_id)
+        assert stored.killed, event.article.uri
+    assert not await redis.zscore(Keys(pub_settings.topic_prefix).subscriptions.items("everything"),
+                                  translation.envelope.article_id)
+    assert not on_topic_of(records, "everything")  # never public: no subscriber is sent it

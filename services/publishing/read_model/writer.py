@@ -36,8 +36,8 @@ return 1
 """
 
 # KEYS: 1 item hash, 2 recent list, 3 index, 4 family set, 5 change counter, 6 the
-# subscriptions' version counter, then per delivery: its feed (sorted set), live stream,
-# webhook outbox, the outbox's byte count.
+# subscriptions' version counter, 7 the family root's hash, then per delivery: its feed
+# (sorted set), live stream, webhook outbox, the outbox's byte count.
 # ARGV: 1 id, 2 version, 3 item, 4 meta, 5 digest, 6 root, 7 score ms, 8 recent size,
 # 9 state, 10 live stream max, 11 feed size, 12 n entry fields, 13 the subscriptions'
 # version the deliveries were chosen by ('' none), 14 entries of the story kept per live
@@ -51,10 +51,14 @@ return 1
 # remembered is all there is and stays bounded.
 # Writes nothing and returns -1 when the subscriptions changed since they were chosen
 # (a narrowed filter must not get an item routed by the old one: decide again), -2 when
-# the item's digest is no longer the one decided on (another replica wrote it meanwhile).
+# the item's digest is no longer the one decided on (another replica wrote it meanwhile)
+# or, for a checked live write into another item's family, when that family's original
+# has been killed since (its kill walked the family before this version was in it).
 _WRITE = """
 if ARGV[13] ~= '' and (redis.call('GET', KEYS[6]) or '0') ~= ARGV[13] then return -1 end
 if ARGV[15] ~= '' and ('=' .. (redis.call('HGET', KEYS[1], 'digest') or '')) ~= ARGV[15] then return -2 end
+if ARGV[15] ~= '' and ARGV[9] == 'live' and ARGV[6] ~= '' and ARGV[6] ~= ARGV[1]
+   and redis.call('HGET', KEYS[7], 'state') == 'killed' then return -2 end
 local id, state, keep = ARGV[1], ARGV[9], tonumber(ARGV[14])
 local function remember(stream, added)
   local field = 'live:' .. stream
@@ -90,7 +94,7 @@ for i = 16, 15 + 2 * n do entry[#entry + 1] = ARGV[i] end
 entry[#entry + 1] = 'body'
 entry[#entry + 1] = ARGV[3]
 local a = 16 + 2 * n
-local k = 7
+local k = 8
 local feed_size = tonumber(ARGV[11])
 while a + 2 <= #ARGV do
   local mode, live, outbox = ARGV[a], ARGV[a + 1], ARGV[a + 2]
@@ -180,7 +184,8 @@ class ReadModelWriter(ReadModel):
         With ``routed_by`` (the subscriptions' version the deliveries were chosen by),
         the script writes nothing and returns -1 if the subscriptions changed since; with
         ``decided_on`` (the digest stored when the write was decided, "" none), -2 if
-        the item's digest is another by then."""
+        the item's digest is another by then, or if ``root`` (another item) has been
+        killed since: its kill did not find this version in the family."""
         await self._stage(pipe, article_id, item, meta, digest=digest, root=root, score_ms=score_ms, state=LIVE,
                           entry=entry, deliveries=deliveries, routed_by=routed_by, decided_on=decided_on)
 
@@ -203,7 +208,8 @@ class ReadModelWriter(ReadModel):
     async def _stage(self, pipe, article_id, item, meta, *, digest, root, score_ms, state, entry, deliveries,
                      routed_by, decided_on) -> None:
         keys = [self.keys.article(article_id), self.keys.recent(), self.keys.published(),
-                self.keys.family(root or article_id), self.keys.changes(), self.keys.subscriptions.version]
+                self.keys.family(root or article_id), self.keys.changes(), self.keys.subscriptions.version,
+                self.keys.article(root or article_id)]
         fields = [x for kv in (entry or {}).items() for x in kv]
         args = [article_id, item.get("version", "1"), orjson.dumps(item), orjson.dumps(meta, default=str), digest,
                 root, score_ms, self.recent_size, state, self.live_max, self.feed_size, len(fields) // 2,

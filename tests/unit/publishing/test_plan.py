@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from datetime import timedelta
 
 import orjson
 import pytest
@@ -320,3 +321,36 @@ def test_a_machine_translation_killed_with_its_original_names_no_owner():
     p = decide(event(version="2", signal=Signal.KILL), snapshot)
     owners = {r.key.decode(): headers_of(r).get("wire_owner") for r in p.records}
     assert owners == {"urn:test:1": "wire", "urn:test:1:translation:pt": None}
+
+
+def test_a_language_version_sent_before_its_originals_kill_is_killed_with_it_when_it_comes_after():
+    """A provider's own French version, linked to its original, sent before the original's
+    kill but decided after that kill landed (another partition's replica, or another
+    story of the same batch, killed the original meanwhile): the kill walked a family
+    without it. Published, it would be the killed story, live in another language."""
+    fr = event("urn:test:1-fr", associations=[{"rel": "translation", "uri": "urn:test:1"}])
+    kill_received = (fr.envelope.received_at + timedelta(seconds=1)).isoformat()
+    snapshot = Snapshot(roots=[None, "the-original"], owners=["wire", "wire"],
+                        killed_roots={"the-original": kill_received})
+    p = decide(fr, snapshot)
+    assert p.outcome == "killed" and [w.killed for w in p.writes] == [True]
+    assert p.records == [r for r in p.records if r.topic == RULES.published_topic]  # a tombstone: never public
+    assert p.family is None  # not an original: its kill walks no family
+    assert [n["code"] for n in p.writes[0].meta["notes"]] == ["story_killed"]
+
+    machine = event("urn:test:1:translation:fr")
+    machine.envelope.translation = TranslationInfo(role="translation", of_article_id="the-original")
+    killed_before = Snapshot(killed_roots={"the-original": (fr.envelope.received_at - timedelta(hours=1)).isoformat()})
+    assert decide(machine, killed_before).outcome == "killed"  # a machine translation goes with its original
+
+
+def test_a_language_version_sent_after_its_originals_kill_is_published_as_an_original_of_its_own():
+    """Sent after the kill, it is a story of its own: published, with a note, and out of
+    the killed family (the killed story's family takes no new version)."""
+    fr = event("urn:test:1-fr", associations=[{"rel": "translation", "uri": "urn:test:1"}])
+    kill_received = (fr.envelope.received_at - timedelta(seconds=1)).isoformat()
+    p = decide(fr, Snapshot(roots=[None, "the-original"], owners=["wire", "wire"],
+                            killed_roots={"the-original": kill_received}))
+    assert p.outcome == "published" and p.writes[0].root == fr.envelope.article_id
+    assert [n["code"] for n in p.writes[0].meta["notes"]] == ["story_killed"]
+    assert decide(fr, Snapshot(roots=[None, "the-original"], owners=["wire", "wire"])).writes[0].root == "the-original"
