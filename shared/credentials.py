@@ -25,6 +25,12 @@ HASHED = "sha256:"
 DEV_SECRET_KEY = "wirestream-development-secret-key"
 
 
+def derived_key(secret_key: str | None, purpose: bytes) -> bytes:
+    """A key of its own for ``purpose``, from ``WIRE_SECRET_KEY`` (the development key
+    when unset): a MAC made for one purpose can never pass for another's."""
+    return hashlib.sha256(purpose + b"\0" + (secret_key or DEV_SECRET_KEY).encode("utf-8")).digest()
+
+
 def digest(secret: str) -> str:
     """Hex SHA-256 of ``secret``: what is stored in place of a key or token."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()

@@ -21,7 +21,7 @@ import orjson
 from pydantic import ValidationError
 
 from shared.cloudevents import Headers, header_items
-from shared.credentials import DEV_SECRET_KEY
+from shared.credentials import derived_key
 from shared.events import Article, Signal
 from shared.formats.base import ParsedItem
 
@@ -58,9 +58,8 @@ class PayloadSeal:
     development key (the gateway refuses to run without one off loopback)."""
 
     def __init__(self, secret_key: str | None, *, max_record_bytes: int) -> None:
-        secret = (secret_key or DEV_SECRET_KEY).encode("utf-8")
         # A key of its own, so this MAC can never be confused with the webhook seal.
-        self._key = hashlib.sha256(b"wirestream parsed items\0" + secret).digest()
+        self._key = derived_key(secret_key, b"wirestream parsed items")
         self.max_record_bytes = max_record_bytes
 
     def _mac(self, items: bytes, payload: bytes, content_type: str, provider: str) -> bytes:

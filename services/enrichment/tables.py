@@ -57,7 +57,7 @@ class StoryTables:
             expires=timedelta(seconds=settings.trend_window_s * settings.trend_windows_kept),
         ).relative_to(self._timestamp)
         self.index = StoryIndex(self.members, self.buckets, horizon_s=settings.cluster_horizon_s,
-                                legacy=self.legacy_buckets)
+                                legacy=self.legacy_buckets, secret_key=settings.secret_key)
         # (window start, window end, entity key) → latest count, not yet copied to Redis.
         self.dirty: dict[tuple[float, float, str], int] = {}
         self.members.on_recover(self._recovered)

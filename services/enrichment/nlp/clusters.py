@@ -13,8 +13,8 @@ lightly edited copy (s≥0.85), ≈0 for different stories (s≤0.3).
 The index is two mappings, held by the caller: ``members`` (story uri → its cluster,
 and the bucket keys it wrote) and ``buckets`` (bucket key → the cluster that filled
 it). A new story joins the cluster most of its buckets point to, else founds one
-named after itself (its article id), so the same input and state always give the
-same answer. Entries older than ``horizon_s`` (by the articles' own receive times)
+named after itself (:func:`cluster_id_for`), so the same input and state always give
+the same answer. Entries older than ``horizon_s`` (by the articles' own receive times)
 are ignored and evicted.
 
 Only ``members`` needs to be durable (the worker's faust table): ``buckets`` is
@@ -26,6 +26,7 @@ wrote it. One changelog record per story then carries what took ``BANDS`` + 1.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from collections import Counter, deque
 from collections.abc import MutableMapping
@@ -36,6 +37,7 @@ from datasketch import MinHash
 from datasketch.lsh import _optimal_param
 
 from services.enrichment.nlp.text import UNSPACED
+from shared.credentials import derived_key
 
 SHINGLE_WORDS = 5
 NUM_PERM = 128
@@ -87,12 +89,14 @@ def similarity(a: str, b: str) -> float:
     return float(np.mean(signature(a) == signature(b)))
 
 
-def cluster_id_for(uri: str) -> str:
-    """The id of the cluster story ``uri`` founds: derived from it, deterministic (a
-    re-delivery gets the same), but not its article id, which every member's readers
-    would otherwise learn — the founder may be another provider's story, outside their
-    slice or still under embargo."""
-    return "c" + hashlib.sha256(f"story-cluster:{uri}".encode()).hexdigest()[:19]
+def cluster_id_for(uri: str, secret_key: str | None = None) -> str:
+    """The id of the cluster story ``uri`` founds: deterministic (a re-delivery gets the
+    same), but neither its article id nor a plain digest of its uri, which every
+    member's readers would otherwise learn or could confirm a guess against — the
+    founder may be another provider's story, outside their slice or still under
+    embargo. A MAC of the uri under a key derived from ``WIRE_SECRET_KEY``."""
+    key = derived_key(secret_key, b"wirestream story cluster")
+    return "c" + hmac.new(key, uri.encode("utf-8"), hashlib.sha256).hexdigest()[:19]
 
 
 @dataclass
@@ -114,11 +118,14 @@ class StoryIndex:
     """Cluster assignment over two mappings (see the module doc)."""
 
     def __init__(self, members: MutableMapping, buckets: MutableMapping, *, horizon_s: float,
-                 legacy: MutableMapping | None = None) -> None:
+                 legacy: MutableMapping | None = None, secret_key: str | None = None) -> None:
         """``legacy``: bucket key → {cluster, at} as a version before the members kept
         their buckets wrote them (its own durable table). Read into ``buckets`` at
         every rebuild and never written again but to delete what expired, so it
-        empties within the horizon after an upgrade."""
+        empties within the horizon after an upgrade. ``secret_key``: the deployment's
+        ``WIRE_SECRET_KEY``, which new clusters' ids are keyed with (a cluster keeps the
+        id it was founded with)."""
+        self.secret_key = secret_key
         self.members = members
         self.buckets = buckets
         self.horizon_s = horizon_s
@@ -177,7 +184,7 @@ class StoryIndex:
             cluster = min(votes, key=lambda c: (-votes[c], c))
             first = True
         else:
-            cluster, first = cluster_id_for(uri), True
+            cluster, first = cluster_id_for(uri, self.secret_key), True
         members, buckets, _ = self.evictors
         written = []
         for key in keys:

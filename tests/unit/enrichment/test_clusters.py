@@ -68,6 +68,23 @@ def test_copies_share_a_cluster_named_after_the_first_story():
     assert other.cluster == cluster_id_for("urn:a:2")
 
 
+def test_a_cluster_id_cannot_be_confirmed_from_a_guessed_uri_without_the_deployments_key():
+    """A reader sees the cluster id on every member it may read; the founder may be a story
+    it may not read (another provider's, or under embargo). A plain digest of the uri let
+    it confirm a guessed uri offline; the id is keyed with the deployment's secret."""
+    uri = "urn:newsml:example.com:20261204:embargoed-results"
+    founded = StoryIndex({}, {}, horizon_s=DAY, secret_key="deployment-key").assign(uri, keys(EXAMPLE), 0.0)
+    assert founded.cluster == cluster_id_for(uri, "deployment-key")  # deterministic: a re-delivery agrees
+    assert founded.cluster != cluster_id_for(uri, "another-key") != cluster_id_for(uri)
+    assert founded.cluster != "c" + hashlib.sha256(f"story-cluster:{uri}".encode()).hexdigest()[:19]  # the old id
+    # a cluster keeps the id it was founded with, whatever key a later worker has
+    members = {}
+    StoryIndex(members, {}, horizon_s=DAY).assign(uri, keys(EXAMPLE), 0.0)
+    rekeyed = StoryIndex(members, {}, horizon_s=DAY, secret_key="deployment-key")
+    rekeyed.recovered()
+    assert rekeyed.assign("urn:b:1", keys(EDITED), 10.0).cluster == cluster_id_for(uri)
+
+
 def test_assigning_again_is_idempotent_and_versions_keep_their_cluster():
     stories = index()
     founded = stories.assign("urn:a:1", keys(EXAMPLE), 1000.0).cluster
