@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from services.publishing.actions import Plan, Rules, Write, deliveries
+from services.publishing.meta import KILLED_AT
 from services.publishing.outputs import Notice, kafka_records
 from services.publishing.recipients import RECIPIENTS, had_it
 from services.publishing.retraction import kill_notice, retracted_meta
@@ -83,7 +84,7 @@ def plan_kill(notice: Notice, meta: dict[str, Any], snapshot: Snapshot, subscrip
         kept = {k: v for k, v in victim_meta.items() if k != RECIPIENTS}  # "notified" says it from now on
         out.writes.append(Write(
             article_id=victim.article_id, item=victim.item, digest=victim.digest, entry=victim.entry(),
-            meta={**kept, "was_public": before is not None, "notified": notified},
+            meta={**kept, "was_public": before is not None, "notified": notified, KILLED_AT: victim.received_at},
             deliveries=deliveries(victim, subscriptions, set(notified), rules.keys, known=True),
             # never public: no stream had it, nothing to purge
             killed=True, purge_live=live_streams if before is not None else [], decided_on=digest))

@@ -11,6 +11,10 @@ from shared.tracing import trace_id
 # Set in a story's COUNTED record (shared.trends) when publishing, not enrichment, counted
 # it, at the end of its embargo: those counts are publishing's to restore after Redis lost them.
 RELEASED = "released"
+# In a killed item's meta: when the kill that took it was received (ISO 8601), the same
+# for the original and every version its kill took along. A language version received
+# before it is killed too if it reaches publishing after it (services/publishing/plan.py).
+KILLED_AT = "killed_at"
 
 
 def published_meta(event: ArticleEvent, published_at: float, started: float | None = None) -> dict[str, Any]:

@@ -27,7 +27,7 @@ read or written here (:mod:`services.publishing.apply` performs a plan). The rul
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from services.publishing.embargo import embargo_until, held_copy, released_copy
@@ -171,9 +171,18 @@ def _sent_before_the_kill(event: ArticleEvent, kill_received_at: str) -> bool:
     """Whether ``event`` was received before the kill of its story's original (a
     machine translation always counts as before: it goes with its original)."""
     info = event.envelope.translation
-    if (info is not None and info.role == "translation") or not kill_received_at:
+    if info is not None and info.role == "translation":
         return True
-    return event.envelope.received_at <= datetime.fromisoformat(kill_received_at)
+    try:
+        killed = datetime.fromisoformat(kill_received_at)
+    except ValueError:
+        return True  # not known: the kill is the safer mistake
+    received = event.envelope.received_at
+    return _utc(received) <= _utc(killed)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def _killed_with_its_story(notice: Notice, meta: dict[str, Any], root: str, snapshot: Snapshot,
@@ -187,6 +196,10 @@ def _killed_with_its_story(notice: Notice, meta: dict[str, Any], root: str, snap
     out = plan_kill(killed, retracted_meta({**meta, "notes": [*meta.get("notes", []), note.model_dump()]}),
                     snapshot, subscriptions, rules)
     out.family = None  # not an original: its kill walks no family
+    counted_now = meta.get(COUNTED)
+    if snapshot.stored is None and isinstance(counted_now, dict) and not counted_now.get(RELEASED):
+        # never public, but enrichment counted it in the trends when it first saw it
+        out.trend_takebacks.append((notice.uri, counted_now))
     return out
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from services.publishing.meta import KILLED_AT
 from services.publishing.outputs import translation_links
 from services.publishing.subscriptions import SubscriptionCache
 from shared.codec import decode
@@ -58,6 +59,10 @@ async def read_snapshot(event: ArticleEvent, item: dict[str, Any], *, view: Read
     Raises redis errors as they come (the caller makes them retriable)."""
     article_id, keys = event.envelope.article_id, view.keys
     uris = [event.article.uri, *translation_links(item)]
+    kill = event.envelope.signal is Signal.KILL or item.get("pubStatus") == "canceled"
+    info = event.envelope.translation
+    # a machine translation's original is known before anything is read: its state comes along
+    tagged = info.of_article_id if info is not None and info.of_article_id and not kill else None
     async with view.redis.pipeline(transaction=False) as pipe:
         pipe.get(keys.subscriptions.version)
         view.queue_stored(pipe, article_id)
@@ -66,12 +71,14 @@ async def read_snapshot(event: ArticleEvent, item: dict[str, Any], *, view: Read
             pipe.hget(keys.article(article_id_for(uri)), "root")
         for uri in uris:
             pipe.hget(keys.story(uri), "owner")
+        if tagged:
+            pipe.hget(keys.article(tagged), "state")
         version, row, held, *found = await pipe.execute()
-    roots, owners = found[:len(uris)], found[len(uris):]
+    roots, owners = found[:len(uris)], found[len(uris):2 * len(uris)]
+    states = {tagged: found[-1]} if tagged else {}
     await subscriptions.refresh(int(version or 0))
     stored = view.parse_stored(row)
     family, whole = [], True
-    kill = event.envelope.signal is Signal.KILL or item.get("pubStatus") == "canceled"
     if kill and stored is not None and not stored.killed:
         members, whole = await _family_ids(view, stored.root or article_id, most=family_walk, uri=event.article.uri)
         async with view.redis.pipeline(transaction=False) as pipe:
@@ -80,26 +87,23 @@ async def read_snapshot(event: ArticleEvent, item: dict[str, Any], *, view: Read
             rows = await pipe.execute()
         family = [(member, view.parse_stored(row) if member != article_id else stored)
                   for member, row in zip(members, rows)]
-    family_sizes, killed_roots = {}, {}
+    family_sizes = {}
     # not in a family yet, untagged by translation (whose tag names the family), and
     # linking to stories that are: the families it may join
-    linked = not kill and event.envelope.translation is None and roots and not roots[0]
+    linked = not kill and info is None and roots and not roots[0]
     joining = sorted({r.decode() for r in roots[1:] if r}) if linked else []
-    # the originals of the families it is or may be in: a killed one takes no new version
-    info = event.envelope.translation
-    candidates = {r.decode() for r in roots if r} | ({info.of_article_id} if info and info.of_article_id else set())
-    originals = sorted(candidates - {article_id}) if not kill else []
-    if joining or originals:
+    # the other originals of the families it is or may be in: a killed one takes no new version
+    unread = sorted({r.decode() for r in roots if r} - {article_id} - set(states)) if not kill else []
+    if joining or unread:
         async with view.redis.pipeline(transaction=False) as pipe:
             for root in joining:
                 pipe.scard(keys.family(root))
-            for root in originals:
-                pipe.hmget(keys.article(root), "state", "meta")
+            for root in unread:
+                pipe.hget(keys.article(root), "state")
             answers = await pipe.execute()
         family_sizes = dict(zip(joining, answers[:len(joining)]))
-        for root, (state, meta) in zip(originals, answers[len(joining):]):
-            if state == KILLED.encode():
-                killed_roots[root] = str(orjson.loads(meta).get("received_at", "")) if meta else ""
+        states |= dict(zip(unread, answers[len(joining):]))
+    killed_roots = await _kill_times(view, [root for root, state in states.items() if state == KILLED.encode()])
     family_owners = {}
     if family:
         members = [(member, other.meta["uri"]) for member, other in family if other is not None and other.meta.get("uri")]
@@ -112,6 +116,27 @@ async def read_snapshot(event: ArticleEvent, item: dict[str, Any], *, view: Read
                     roots=[r.decode() if r else None for r in roots],
                     owners=[o.decode() if o else None for o in owners], family=family, family_owners=family_owners,
                     family_sizes=family_sizes, family_whole=whole, killed_roots=killed_roots)
+
+
+async def _kill_times(view: ReadModel, roots: list[str]) -> dict[str, str]:
+    """When the kill of each of ``roots`` (killed originals: rare) was received, from
+    their meta: ``killed_at``, or for an item killed before it was kept the kill's
+    publication (no earlier than its receipt), or "" when unknown."""
+    if not roots:
+        return {}
+    async with view.redis.pipeline(transaction=False) as pipe:
+        for root in roots:
+            pipe.hget(view.keys.article(root), "meta")
+        metas = await pipe.execute()
+    times = {}
+    for root, raw in zip(roots, metas):
+        try:
+            meta = orjson.loads(raw) if raw else {}
+        except orjson.JSONDecodeError:
+            meta = {}
+        when = meta.get(KILLED_AT) or meta.get("published_at") if isinstance(meta, dict) else None
+        times[root] = when if isinstance(when, str) else ""
+    return times
 
 
 async def _family_ids(view: ReadModel, root: str, *, most: int, uri: str) -> tuple[list[str], bool]:

@@ -343,3 +343,34 @@ async def test_a_translation_decided_before_its_originals_kill_and_written_after
     assert not await redis.zscore(Keys(pub_settings.topic_prefix).subscriptions.items("everything"),
                                   translation.envelope.article_id)
     assert not on_topic_of(records, "everything")  # never public: no subscriber is sent it
+
+
+async def test_a_providers_own_language_version_and_its_originals_kill_crossing_in_publishing(redis, pub_settings):
+    """The provider sends its French version (linked to its English original), then kills
+    the original; another replica (the French story's partition) writes the French one
+    after the kill landed. Sent before the kill, it is killed with its story. A version
+    sent after the kill is a story of its own: published, outside the killed family."""
+    view_a = WrittenBeforeLive(redis, Keys(pub_settings.topic_prefix))
+    _, replica_a, replica_b = await two_replicas(redis, pub_settings, view_a)
+    uri = "urn:test:replicas:own-version"
+    keys = Keys(pub_settings.topic_prefix)
+    for owned in (uri, f"{uri}-fr", f"{uri}-fr-later"):  # one owner in the story registry: links count
+        await redis.hset(keys.story(owned), "owner", "test-wire")
+    original = article_event(uri)
+    await replica_a.handle(consumed(original))
+    french = article_event(f"{uri}-fr", language="fr", associations=[{"name": "en", "rel": "translation", "uri": uri}])
+    kill = article_event(uri, version="2", signal=Signal.KILL)  # received after the French version
+    view_a.change = lambda: replica_b.handle(consumed(kill, offset=9))
+    records = await replica_a.handle(consumed(french, offset=1))
+    assert view_a.change is None  # the kill landed between A's decision and A's write
+    stored = await replica_a.view.stored(french.envelope.article_id)
+    assert stored.killed and [n["code"] for n in stored.meta["notes"]] == ["story_killed"]
+    assert not on_topic_of(records, "everything")
+    assert not await redis.zscore(keys.subscriptions.items("everything"), french.envelope.article_id)
+
+    later = article_event(f"{uri}-fr-later", language="fr",
+                          associations=[{"name": "en", "rel": "translation", "uri": uri}])
+    assert on_topic_of(await replica_a.handle(consumed(later, offset=2)), "everything")
+    stored = await replica_a.view.stored(later.envelope.article_id)
+    assert not stored.killed and stored.root == later.envelope.article_id
+    assert later.envelope.article_id not in await replica_a.view.family_ids(original.envelope.article_id)

@@ -35,7 +35,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from services.publishing.embargo import EmbargoQueue, embargo_until
-from services.publishing.meta import RELEASED
+from services.publishing.meta import KILLED_AT, RELEASED
 from services.publishing.outputs import TREND_COUNTED, translation_links
 from services.publishing.recipients import RECIPIENTS, RECIPIENTS_HEADER, from_header
 from services.publishing.settings import PublishingSettings
@@ -181,7 +181,8 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
                 if story.killed:
                     notified = {"notified": had_it} if isinstance(had_it, list) else {}
                     await view.stage_killed(pipe, article_id, {**item, "pubStatus": "canceled"},
-                                            {**meta, "signal": "kill", "was_public": True, **notified},
+                                            {**meta, "signal": "kill", "was_public": True, **notified,
+                                             KILLED_AT: meta["received_at"] or meta["published_at"]},
                                             digest="rebuilt")
                     counts["killed"] += 1
                 else:

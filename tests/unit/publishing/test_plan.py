@@ -354,3 +354,25 @@ def test_a_language_version_sent_after_its_originals_kill_is_published_as_an_ori
     assert p.outcome == "published" and p.writes[0].root == fr.envelope.article_id
     assert [n["code"] for n in p.writes[0].meta["notes"]] == ["story_killed"]
     assert decide(fr, Snapshot(roots=[None, "the-original"], owners=["wire", "wire"])).writes[0].root == "the-original"
+
+
+def test_a_version_killed_with_its_story_before_it_was_public_takes_back_what_the_trends_counted():
+    """Enrichment counted it when it first saw it; never public, its kill is the only
+    chance to take that back (a story's kill takes back what was counted for a stored one)."""
+    fr = event("urn:test:1-fr", associations=[{"rel": "translation", "uri": "urn:test:1"}])
+    fr.envelope.enrichment = EnrichmentInfo(entities=[{"type": "person", "name": "Park Won-gon"}])
+    later = (fr.envelope.received_at + timedelta(seconds=1)).isoformat()
+    p = decide(fr, Snapshot(roots=[None, "the-original"], owners=["wire", "wire"],
+                            killed_roots={"the-original": later}))
+    assert [uri for uri, _ in p.trend_takebacks] == ["urn:test:1-fr"]
+
+
+def test_a_kill_time_that_cannot_be_read_counts_as_after_the_version():
+    fr = event("urn:test:1-fr", associations=[{"rel": "translation", "uri": "urn:test:1"}])
+    for unreadable in ("", "None", "yesterday"):
+        snapshot = Snapshot(roots=[None, "the-original"], owners=["wire", "wire"],
+                            killed_roots={"the-original": unreadable})
+        assert decide(fr, snapshot).outcome == "killed", unreadable
+    naive = (fr.envelope.received_at + timedelta(seconds=1)).replace(tzinfo=None).isoformat()
+    snapshot = Snapshot(roots=[None, "the-original"], owners=["wire", "wire"], killed_roots={"the-original": naive})
+    assert decide(fr, snapshot).outcome == "killed"
