@@ -30,7 +30,9 @@ class Rules:
 class Write:
     """One read-model write: ``article_id`` becomes live (or killed) with ``item``,
     delivered to ``deliveries``; a kill first purges ``purge_live`` of the story.
-    ``family_full``: the root of the full family the item was kept out of."""
+    ``family_full``: the root of the full family the item was kept out of;
+    ``leaves_family``: the root of the family it was in and is no longer (that story's
+    original was killed before this version was received: it is a story of its own)."""
 
     article_id: str
     item: dict[str, Any]
@@ -43,6 +45,7 @@ class Write:
     score_ms: int = 0
     purge_live: list[str] = field(default_factory=list)
     family_full: str = ""
+    leaves_family: str = ""
     # The digest stored for ``article_id`` when the write was decided ("" nothing stored,
     # None not checked): it lands only while that is still so (services.publishing.apply).
     decided_on: str | None = None

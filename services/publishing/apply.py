@@ -72,6 +72,8 @@ async def apply(plan: Plan, *, writer: ReadModelWriter, embargo: EmbargoQueue, t
             writes = []  # where each write's answer is among the transaction's
             for w in plan.writes:
                 await writer.stage_purge_live(pipe, w.article_id, w.purge_live)
+                if w.leaves_family:  # even if the write is refused: that story's original stays killed
+                    pipe.srem(writer.keys.family(w.leaves_family), w.article_id)
                 writes.append(len(pipe))
                 if w.killed:
                     await writer.stage_killed(pipe, w.article_id, w.item, w.meta, digest=w.digest, entry=w.entry,

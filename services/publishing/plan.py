@@ -232,9 +232,11 @@ def _release(event: ArticleEvent, item: dict[str, Any], snapshot: Snapshot, subs
     meta[RECIPIENTS] = recipients_after(stored.meta if stored is not None else None, matched, subscriptions,
                                         most=rules.recipients_max)
     root, refused = _family_with_room(event, snapshot, rules.family_max)
+    leaves = ""
     if root in snapshot.killed_roots:
         if _sent_before_the_kill(event, snapshot.killed_roots[root]):
             return _killed_with_its_story(notice, meta, root, snapshot, subscriptions, rules)
+        leaves = root if stored is not None and stored.root == root else ""
         root, refused = env.article_id, StageNote(
             stage=SERVICE, code="story_killed", detail="its story was killed before it was received: published as "
                                                         "an original of its own", data={"family": root})
@@ -245,7 +247,8 @@ def _release(event: ArticleEvent, item: dict[str, Any], snapshot: Snapshot, subs
     chosen = {s.name for s in matched}
     write = Write(article_id=env.article_id, item=item, meta=meta, digest=notice.digest, entry=notice.entry(),
                   deliveries=deliveries(notice, subscriptions, chosen, rules.keys, known=stored is not None),
-                  root=root, score_ms=int(now * 1000), family_full=refused.data["family"] if refused else "",
+                  root=root, score_ms=int(now * 1000), leaves_family=leaves,
+                  family_full=refused.data["family"] if refused and refused.code == "family_full" else "",
                   decided_on=stored.digest if stored is not None else "")
     trend = TrendCount(event.article.uri, env.enrichment, env.received_at) if deferred else None
     return Plan(notice.signal, "published", records=records, writes=[write], trend_count=trend,

@@ -374,3 +374,28 @@ async def test_a_providers_own_language_version_and_its_originals_kill_crossing_
     stored = await replica_a.view.stored(later.envelope.article_id)
     assert not stored.killed and stored.root == later.envelope.article_id
     assert later.envelope.article_id not in await replica_a.view.family_ids(original.envelope.article_id)
+
+
+async def test_a_version_sent_after_its_storys_kill_leaves_the_killed_family(redis, pub_settings):
+    """The French version was live in the story and killed with it; the provider then
+    sends a new version of it: a story of its own now, out of the killed family (whose
+    /languages would list it, and a later kill of the original take it along)."""
+    _, replica, _ = await two_replicas(redis, pub_settings)
+    uri, keys = "urn:test:replicas:leaves", Keys(pub_settings.topic_prefix)
+    for owned in (uri, f"{uri}-fr"):
+        await redis.hset(keys.story(owned), "owner", "test-wire")
+    original = article_event(uri)
+    links = [{"name": "en", "rel": "translation", "uri": uri}]
+    await replica.handle(consumed(original))
+    await replica.handle(consumed(article_event(f"{uri}-fr", language="fr", associations=links), offset=1))
+    family = original.envelope.article_id
+    french_id = article_event(f"{uri}-fr").envelope.article_id
+    assert french_id in await replica.view.family_ids(family)
+    await replica.handle(consumed(article_event(uri, version="2", signal=Signal.KILL), offset=2))
+    assert (await replica.view.stored(french_id)).killed  # taken along by the kill
+
+    again = article_event(f"{uri}-fr", version="2", language="fr", associations=links)
+    assert on_topic_of(await replica.handle(consumed(again, offset=3)), "everything")
+    stored = await replica.view.stored(french_id)
+    assert not stored.killed and stored.root == french_id
+    assert french_id not in await replica.view.family_ids(family)
