@@ -58,6 +58,9 @@ class StoryTables:
         ).relative_to(self._timestamp)
         self.index = StoryIndex(self.members, self.buckets, horizon_s=settings.cluster_horizon_s,
                                 legacy=self.legacy_buckets, secret_key=settings.secret_key)
+        if not settings.secret_key:
+            log.warning("WIRE_SECRET_KEY is unset: new story clusters' ids are keyed with the public development "
+                        "key, so a reader can confirm a guessed founder uri against them; set the deployment's key")
         # (window start, window end, entity key) → latest count, not yet copied to Redis.
         self.dirty: dict[tuple[float, float, str], int] = {}
         self.members.on_recover(self._recovered)

@@ -72,8 +72,6 @@ async def apply(plan: Plan, *, writer: ReadModelWriter, embargo: EmbargoQueue, t
             writes = []  # where each write's answer is among the transaction's
             for w in plan.writes:
                 await writer.stage_purge_live(pipe, w.article_id, w.purge_live)
-                if w.leaves_family:  # even if the write is refused: that story's original stays killed
-                    pipe.srem(writer.keys.family(w.leaves_family), w.article_id)
                 writes.append(len(pipe))
                 if w.killed:
                     await writer.stage_killed(pipe, w.article_id, w.item, w.meta, digest=w.digest, entry=w.entry,
@@ -83,6 +81,8 @@ async def apply(plan: Plan, *, writer: ReadModelWriter, embargo: EmbargoQueue, t
                     await writer.stage_live(pipe, w.article_id, w.item, w.meta, digest=w.digest, root=w.root,
                                             score_ms=w.score_ms, entry=w.entry, deliveries=w.deliveries,
                                             routed_by=plan.routed_by, decided_on=w.decided_on if inline else None)
+                    if w.leaves_family:
+                        writer.stage_leave_family(pipe, w.article_id, family_of=w.leaves_family, root=w.root)
             try:
                 answers = await pipe.execute()
             except WatchError:  # written by another replica since it was checked: nothing ran

@@ -32,7 +32,7 @@ from typing import Any
 
 from services.publishing.embargo import embargo_until, held_copy, released_copy
 from services.publishing.kill import plan_kill
-from services.publishing.meta import RELEASED, published_meta
+from services.publishing.meta import KILLED_AT, RELEASED, published_meta
 from services.publishing.outputs import SERVICE, Notice, kafka_records
 from services.publishing.actions import Plan, Rules, TrendCount, Write, deliveries
 from services.publishing.recipients import RECIPIENTS, among_recipients, known, recipients_after
@@ -196,6 +196,8 @@ def _killed_with_its_story(notice: Notice, meta: dict[str, Any], root: str, snap
     out = plan_kill(killed, retracted_meta({**meta, "notes": [*meta.get("notes", []), note.model_dump()]}),
                     snapshot, subscriptions, rules)
     out.family = None  # not an original: its kill walks no family
+    for write in out.writes:  # killed by its original's kill, as of then
+        write.meta[KILLED_AT] = snapshot.killed_roots.get(root) or write.meta.get(KILLED_AT)
     counted_now = meta.get(COUNTED)
     if snapshot.stored is None and isinstance(counted_now, dict) and not counted_now.get(RELEASED):
         # never public, but enrichment counted it in the trends when it first saw it

@@ -38,7 +38,8 @@ async def test_tables_survive_a_restart_exactly(settings, tmp_path):
         clusters = {key.split("@")[0]: cluster_of(events) for key, events in before.items()}
         story = clusters[first.article.uri]
         assert clusters[copy.article.uri] == story  # named after whichever copy was read first
-        assert story in (cluster_id_for(first.article.uri), cluster_id_for(copy.article.uri))
+        assert story in (cluster_id_for(first.article.uri, settings.secret_key),
+                         cluster_id_for(copy.article.uri, settings.secret_key))
         assert clusters[unrelated.article.uri] != story
 
         worker.process.stop()  # SIGTERM: the worker logs its table state on the way out
@@ -75,7 +76,7 @@ async def test_buckets_the_version_before_wrote_to_their_own_table_still_find_th
 
     now = time.time()
     first = event_for(EXAMPLE, "local", now)
-    old_cluster = cluster_id_for(first.article.uri)
+    old_cluster = cluster_id_for(first.article.uri, settings.secret_key)
     changelog = f"{Topics(settings.topic_prefix).group('enrichment-stories')}-story-buckets-changelog"
     await ensure_topics(settings.kafka_bootstrap, {changelog: {"cleanup.policy": "compact"}}, partitions=1)
     await produce(settings.kafka_bootstrap, changelog,

@@ -399,3 +399,27 @@ async def test_a_version_sent_after_its_storys_kill_leaves_the_killed_family(red
     stored = await replica.view.stored(french_id)
     assert not stored.killed and stored.root == french_id
     assert french_id not in await replica.view.family_ids(family)
+
+
+async def test_a_version_sent_before_a_kill_that_took_its_original_along_is_killed_too(redis, pub_settings):
+    """Killing a provider's own French version takes its whole story along, the English
+    original included. A German version, sent after the original but before that kill,
+    reaches publishing after it: the time it is compared with is the kill's, not the
+    original's own receipt (hours earlier, on a real wire)."""
+    view_a = WrittenBeforeLive(redis, Keys(pub_settings.topic_prefix))
+    _, replica_a, replica_b = await two_replicas(redis, pub_settings, view_a)
+    uri, keys = "urn:test:replicas:taken-along", Keys(pub_settings.topic_prefix)
+    for owned in (uri, f"{uri}-fr", f"{uri}-de"):
+        await redis.hset(keys.story(owned), "owner", "test-wire")
+    links = [{"name": "en", "rel": "translation", "uri": uri}]
+    original = article_event(uri)
+    await replica_a.handle(consumed(original))
+    await replica_a.handle(consumed(article_event(f"{uri}-fr", language="fr", associations=links), offset=1))
+    german = article_event(f"{uri}-de", language="de", associations=links)  # after the original, before the kill
+    kill = article_event(f"{uri}-fr", version="2", language="fr", signal=Signal.KILL, associations=links)
+    view_a.change = lambda: replica_b.handle(consumed(kill, offset=9))
+    await replica_a.handle(consumed(german, offset=2))
+    assert view_a.change is None
+    assert (await replica_a.view.stored(original.envelope.article_id)).killed  # taken along by the French kill
+    stored = await replica_a.view.stored(german.envelope.article_id)
+    assert stored.killed and [n["code"] for n in stored.meta["notes"]] == ["story_killed"]

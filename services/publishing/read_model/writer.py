@@ -121,6 +121,14 @@ return 1
 """
 
 
+# KEYS[1] item hash, KEYS[2] the family set it leaves. ARGV: 1 its new root, 2 its id.
+# Queued after the item's write: only if that landed (the item's root is the new one).
+_LEAVE_FAMILY = """
+if redis.call('HGET', KEYS[1], 'root') == ARGV[1] then redis.call('SREM', KEYS[2], ARGV[2]) end
+return 1
+"""
+
+
 @dataclass(frozen=True)
 class Delivery:
     """Where one published item (or kill notice) goes besides the read model: a feed
@@ -197,6 +205,11 @@ class ReadModelWriter(ReadModel):
         for :meth:`stage_live`)."""
         await self._stage(pipe, article_id, notice, meta, digest=digest, root="", score_ms=0, state=KILLED,
                           entry=entry, deliveries=deliveries, routed_by=routed_by, decided_on=decided_on)
+
+    def stage_leave_family(self, pipe, article_id: str, *, family_of: str, root: str) -> None:
+        """Queue, after ``article_id``'s write with ``root``, its removal from the family of
+        ``family_of``, which takes effect only if that write landed."""
+        pipe.eval(_LEAVE_FAMILY, 2, self.keys.article(article_id), self.keys.family(family_of), root, article_id)
 
     async def stage_purge_live(self, pipe, article_id: str, streams: list[str]) -> None:
         """Queue the removal of ``article_id``'s entries from the live ``streams``: those
