@@ -13,7 +13,8 @@ on its topic.
 The same moment serves for another publishing replica writing the same story between
 this one's read and write (the embargo lease's holder releasing, the partition's owner
 publishing or killing): what was decided on the old read must not land. A kill is also
-caught later, between its check and its transaction (``WrittenBeforeKill``).
+caught later, between its check and its transaction, and a publication between its
+decision and its write (``ChangedAsWritten``).
 
 Two replicas' embargo schedulers run here too: each held item released once."""
 from __future__ import annotations
@@ -61,29 +62,28 @@ class ChangedRightAfterRead(SubscriptionCache):
         return reloaded
 
 
-class WrittenBeforeKill(ReadModelWriter):
+class ChangedAsWritten(ReadModelWriter):
     """Publishing's read-model writer; ``change`` (once) is another replica's write, landing
-    after a kill was checked against what it was decided on, as its transaction is queued."""
+    as this one's first write of kind ``on`` is queued: a kill ("killed", after it was
+    checked against what it was decided on) or a publication ("live", decided already)."""
 
     change = None
+
+    def __init__(self, redis, keys: Keys, *, on: str) -> None:
+        super().__init__(redis, keys)
+        self.on = on
+
+    async def _change_first(self, kind: str) -> None:
+        if self.change is not None and kind == self.on:
+            change, self.change = self.change, None
+            await change()
 
     async def stage_killed(self, pipe, *args, **kwargs) -> None:
-        if self.change is not None:
-            change, self.change = self.change, None
-            await change()
+        await self._change_first("killed")
         await super().stage_killed(pipe, *args, **kwargs)
 
-
-class WrittenBeforeLive(ReadModelWriter):
-    """The same for a publication: ``change`` (once) lands after the item was decided,
-    as its write is queued."""
-
-    change = None
-
     async def stage_live(self, pipe, *args, **kwargs) -> None:
-        if self.change is not None:
-            change, self.change = self.change, None
-            await change()
+        await self._change_first("live")
         await super().stage_live(pipe, *args, **kwargs)
 
 
@@ -304,21 +304,31 @@ async def test_a_translation_joining_a_story_while_its_kill_is_written_is_killed
     """A kills an original, having found its family (itself alone); as A's transaction is
     queued, B publishes a machine translation of it. The kill must take the translation
     too, or the killed story stays readable in another language."""
-    view_a = WrittenBeforeKill(redis, Keys(pub_settings.topic_prefix))
+    view_a = ChangedAsWritten(redis, Keys(pub_settings.topic_prefix), on="killed")
     _, replica_a, replica_b = await two_replicas(redis, pub_settings, view_a)
     uri = "urn:test:replicas:family-grows"
     original = article_event(uri, version="1")
     await replica_a.handle(consumed(original))
-    translation = article_event(f"{uri}:translation:fr", version="1", language="fr")
-    translation.envelope.translation = TranslationInfo(role="translation", of_article_id=original.envelope.article_id)
+    translation = machine_translation(original)
     view_a.change = lambda: replica_b.handle(consumed(translation, offset=5))
     await replica_a.handle(consumed(article_event(uri, version="2", signal=Signal.KILL), offset=1))
     assert view_a.change is None  # B did publish in between
-    for event in (original, translation):
-        stored = await replica_a.view.stored(event.envelope.article_id)
+    await assert_killed_everywhere(replica_a, pub_settings, original, translation)
+
+
+def machine_translation(original, language: str = "fr"):
+    """Translation's output for ``original`` in ``language`` (tagged with its family)."""
+    translation = article_event(f"{original.article.uri}:translation:{language}", language=language)
+    translation.envelope.translation = TranslationInfo(role="translation", of_article_id=original.envelope.article_id)
+    return translation
+
+
+async def assert_killed_everywhere(replica: Publisher, settings, *events) -> None:
+    for event in events:
+        stored = await replica.view.stored(event.envelope.article_id)
         assert stored.killed, event.article.uri
-    assert not await redis.zscore(Keys(pub_settings.topic_prefix).subscriptions.items("everything"),
-                                  translation.envelope.article_id)
+        assert not await replica.view.redis.zscore(Keys(settings.topic_prefix).subscriptions.items("everything"),
+                                                   event.envelope.article_id)
 
 
 async def test_a_translation_decided_before_its_originals_kill_and_written_after_it_is_killed_with_it(
@@ -327,21 +337,16 @@ async def test_a_translation_decided_before_its_originals_kill_and_written_after
     lands, B kills the original, walking a family the translation is not in yet. A's
     write would put the killed story back, in French: it is decided again, and the
     translation is killed with its original."""
-    view_a = WrittenBeforeLive(redis, Keys(pub_settings.topic_prefix))
+    view_a = ChangedAsWritten(redis, Keys(pub_settings.topic_prefix), on="live")
     _, replica_a, replica_b = await two_replicas(redis, pub_settings, view_a)
     uri = "urn:test:replicas:translated-meanwhile"
     original = article_event(uri, version="1")
     await replica_a.handle(consumed(original))
-    translation = article_event(f"{uri}:translation:fr", version="1", language="fr")
-    translation.envelope.translation = TranslationInfo(role="translation", of_article_id=original.envelope.article_id)
+    translation = machine_translation(original)
     view_a.change = lambda: replica_b.handle(consumed(article_event(uri, version="2", signal=Signal.KILL), offset=9))
     records = await replica_a.handle(consumed(translation, offset=1))
     assert view_a.change is None  # B's kill did land between A's decision and A's write
-    for event in (original, translation):
-        stored = await replica_a.view.stored(event.envelope.article_id)
-        assert stored.killed, event.article.uri
-    assert not await redis.zscore(Keys(pub_settings.topic_prefix).subscriptions.items("everything"),
-                                  translation.envelope.article_id)
+    await assert_killed_everywhere(replica_a, pub_settings, original, translation)
     assert not on_topic_of(records, "everything")  # never public: no subscriber is sent it
 
 
@@ -350,7 +355,7 @@ async def test_a_providers_own_language_version_and_its_originals_kill_crossing_
     the original; another replica (the French story's partition) writes the French one
     after the kill landed. Sent before the kill, it is killed with its story. A version
     sent after the kill is a story of its own: published, outside the killed family."""
-    view_a = WrittenBeforeLive(redis, Keys(pub_settings.topic_prefix))
+    view_a = ChangedAsWritten(redis, Keys(pub_settings.topic_prefix), on="live")
     _, replica_a, replica_b = await two_replicas(redis, pub_settings, view_a)
     uri = "urn:test:replicas:own-version"
     keys = Keys(pub_settings.topic_prefix)
@@ -406,7 +411,7 @@ async def test_a_version_sent_before_a_kill_that_took_its_original_along_is_kill
     original included. A German version, sent after the original but before that kill,
     reaches publishing after it: the time it is compared with is the kill's, not the
     original's own receipt (hours earlier, on a real wire)."""
-    view_a = WrittenBeforeLive(redis, Keys(pub_settings.topic_prefix))
+    view_a = ChangedAsWritten(redis, Keys(pub_settings.topic_prefix), on="live")
     _, replica_a, replica_b = await two_replicas(redis, pub_settings, view_a)
     uri, keys = "urn:test:replicas:taken-along", Keys(pub_settings.topic_prefix)
     for owned in (uri, f"{uri}-fr", f"{uri}-de"):
