@@ -307,20 +307,21 @@ async def test_a_translation_joining_a_story_while_its_kill_is_written_is_killed
     view_a = ChangedAsWritten(redis, Keys(pub_settings.topic_prefix), on="killed")
     _, replica_a, replica_b = await two_replicas(redis, pub_settings, view_a)
     uri = "urn:test:replicas:family-grows"
-    original = article_event(uri, version="1")
-    await replica_a.handle(consumed(original))
-    translation = machine_translation(original)
+    original, translation = await published_with_translation(replica_a, uri)
     view_a.change = lambda: replica_b.handle(consumed(translation, offset=5))
     await replica_a.handle(consumed(article_event(uri, version="2", signal=Signal.KILL), offset=1))
     assert view_a.change is None  # B did publish in between
     await assert_killed_everywhere(replica_a, pub_settings, original, translation)
 
 
-def machine_translation(original, language: str = "fr"):
-    """Translation's output for ``original`` in ``language`` (tagged with its family)."""
-    translation = article_event(f"{original.article.uri}:translation:{language}", language=language)
+async def published_with_translation(replica: Publisher, uri: str):
+    """``uri``'s version 1, published by ``replica``, and translation's French output for it
+    (tagged with its family, not handled yet)."""
+    original = article_event(uri, version="1")
+    await replica.handle(consumed(original))
+    translation = article_event(f"{uri}:translation:fr", language="fr")
     translation.envelope.translation = TranslationInfo(role="translation", of_article_id=original.envelope.article_id)
-    return translation
+    return original, translation
 
 
 async def assert_killed_everywhere(replica: Publisher, settings, *events) -> None:
@@ -340,9 +341,7 @@ async def test_a_translation_decided_before_its_originals_kill_and_written_after
     view_a = ChangedAsWritten(redis, Keys(pub_settings.topic_prefix), on="live")
     _, replica_a, replica_b = await two_replicas(redis, pub_settings, view_a)
     uri = "urn:test:replicas:translated-meanwhile"
-    original = article_event(uri, version="1")
-    await replica_a.handle(consumed(original))
-    translation = machine_translation(original)
+    original, translation = await published_with_translation(replica_a, uri)
     view_a.change = lambda: replica_b.handle(consumed(article_event(uri, version="2", signal=Signal.KILL), offset=9))
     records = await replica_a.handle(consumed(translation, offset=1))
     assert view_a.change is None  # B's kill did land between A's decision and A's write
