@@ -178,6 +178,12 @@ class SubscriptionKeys:
         return f"{self.p}sub:version"
 
     @property
+    def numbers(self) -> str:
+        """Counter of the numbers given to subscriptions (never reused: see
+        services/publishing/recipients.py)."""
+        return f"{self.p}sub:numbers"
+
+    @property
     def tokens(self) -> str:
         """Hash of read-token SHA-256 → subscription name."""
         return f"{self.p}sub:tokens"

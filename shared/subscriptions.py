@@ -257,6 +257,10 @@ class Subscription(BaseModel):
     created_at: str | None = None
     updated_at: str | None = None
     tokens: list[ReadToken] = []
+    # Given by the gateway when the subscription is first saved, never reused: who had a
+    # story is kept as these numbers past a few hundred (services/publishing/recipients.py).
+    # None: saved before numbers were given (it gets one at its next change).
+    number: int | None = Field(None, ge=0)
 
     def topic(self, prefix: str = "") -> str:
         """This subscription's Kafka topic: ``<prefix>published.<name>``."""
@@ -265,7 +269,7 @@ class Subscription(BaseModel):
     def public(self) -> dict[str, Any]:
         """The subscription as the API shows it: no webhook secret, the webhook URL by its
         reference, tokens by id only."""
-        data = self.model_dump(mode="json")
+        data = self.model_dump(mode="json", exclude={"number"})
         if data["outputs"]["webhook"]:
             data["outputs"]["webhook"] = {"url": self.outputs.webhook.reference, "secret": "********"}
         data["tokens"] = [{"id": t.id, "created_at": t.created_at} for t in self.tokens]
@@ -274,6 +278,13 @@ class Subscription(BaseModel):
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# KEYS[1] a counter, ARGV[1] a number: the counter is raised to it if below.
+_AT_LEAST = """
+if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1
+"""
 
 
 class SubscriptionStore:
@@ -321,12 +332,21 @@ class SubscriptionStore:
             pipe.incr(self.keys.version)
             await pipe.execute()
 
+    async def numbered(self, subscription: Subscription) -> Subscription:
+        """``subscription`` with a number of its own: the one it has, else a new one."""
+        if subscription.number is not None:
+            return subscription
+        return subscription.model_copy(update={"number": int(await self.redis.incr(self.keys.numbers))})
+
     async def restore(self, subscriptions: list[Subscription]) -> None:
-        """Put back subscriptions read from the Kafka topic (``wire rebuild-read-model``)."""
+        """Put back subscriptions read from the Kafka topic (``wire rebuild-read-model``),
+        and the numbers' counter past theirs."""
         if not subscriptions:
             return
         tokens = {t.sha256: s.name for s in subscriptions for t in s.tokens}
+        highest = max((s.number for s in subscriptions if s.number is not None), default=0)
         async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.eval(_AT_LEAST, 1, self.keys.numbers, highest)
             pipe.hset(self.keys.all, mapping={s.name: s.model_dump_json() for s in subscriptions})
             if tokens:
                 pipe.hset(self.keys.tokens, mapping=tokens)

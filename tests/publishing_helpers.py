@@ -151,7 +151,7 @@ class Publishing:
         # sealed as the gateway seals it; the clear secret stays on this object only
         sealed = SecretBox(self.settings.secret_key).seal(secret)
         outputs = {"webhook": {"url": url, "secret": secret, "sealed_secret": sealed}} if url else {}
-        sub = Subscription(name=name, filter=filter_spec, outputs=outputs)
+        sub = await self.store.numbered(Subscription(name=name, filter=filter_spec, outputs=outputs))  # as saved
         await self.store.put(sub)
         return sub
 

@@ -35,7 +35,7 @@ from services.publishing.kill import plan_kill
 from services.publishing.meta import KILLED_AT, RELEASED, published_meta
 from services.publishing.outputs import SERVICE, Notice, kafka_records
 from services.publishing.actions import Plan, Rules, TrendCount, Write, deliveries
-from services.publishing.recipients import RECIPIENTS, among_recipients, known, recipients_after
+from services.publishing.recipients import RECIPIENTS, among_recipients, kept, recipients_after
 from services.publishing.retraction import kill_notice, retracted_meta
 from services.publishing.snapshot import Snapshot
 from shared.events import ArticleEvent, Signal, StageNote
@@ -227,7 +227,7 @@ def _release(event: ArticleEvent, item: dict[str, Any], snapshot: Snapshot, subs
     if stored is not None and stored.digest == notice.digest:
         # the records of the first time, again: to the subscriptions it went to then that
         # still take it (a filter widened since did not get its webhook or feed entry either)
-        again = replace(notice, recipients=known(stored.meta))
+        again = replace(notice, recipients=kept(stored.meta))
         return Plan(notice.signal, "duplicate", records=kafka_records(
             again, among_recipients(stored.meta, matched), published_topic=rules.published_topic,
             topic_prefix=rules.topic_prefix))

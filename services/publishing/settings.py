@@ -43,7 +43,7 @@ class PublishingSettings(WireSettings):
     # story's oldest entry there (superseded N times over: nothing a replay needs).
     live_entries_per_story: int = Field(32, ge=1)
     # Names of the subscriptions a story reached kept with it, for its kill to reach them
-    # all; past this many, its kill goes to every subscription (services/publishing/recipients.py).
+    # all; past this many, their numbers as a bitmap (services/publishing/recipients.py).
     recipients_max: int = Field(256, ge=1)
     # Language versions one story's family holds: an item a provider links to a full one
     # is published as an original of its own (its kill, and /languages, walk the family).

@@ -16,7 +16,7 @@ from shared.events import Signal
 from shared.read_model import ReadModel
 from shared.subscriptions import SubscriptionFilter, SubscriptionKeys
 from tests.kafka_helpers import read_topic
-from tests.publishing_helpers import SPORT, Receiver, article_event
+from tests.publishing_helpers import SPORT, Publishing, Receiver, article_event
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -77,3 +77,38 @@ async def test_a_kill_reaches_a_subscriber_downgraded_after_it_had_the_story(pub
 async def _version(view: ReadModel, article_id: str, version: str) -> bool:
     stored = await view.stored(article_id)
     return stored is not None and stored.version == version
+
+
+async def test_past_the_recipients_bound_a_kill_reaches_exactly_who_had_the_story(pub_settings):
+    """More recipients than a meta keeps names of (here 2): kept as the subscriptions'
+    numbers, the kill still goes to those that had it, not to everyone."""
+    service = Publishing(PublishingSettings(**{**pub_settings.model_dump(), "recipients_max": 2}))
+    service.start()
+    try:
+        keys = SubscriptionKeys(Keys(pub_settings.topic_prefix).prefix)
+        view = ReadModel(service.redis, Keys(pub_settings.topic_prefix))
+        desks = [await service.subscribe(f"desk-{i}", None) for i in range(3)]  # the whole wire
+        await service.subscribe("sport", None, subjects=[SPORT])  # never takes the story
+        first = article_event(URI)
+        await service.publish(first)
+        await eventually(lambda: _version(view, first.envelope.article_id, "1"), what="the story stored")
+        # one desk is narrowed to sport; another is deleted and a new one made under its name
+        await service.store.put(desks[0].model_copy(update={"filter": SubscriptionFilter(subjects=[SPORT])}))
+        await service.store.delete("desk-2")
+        await service.subscribe("desk-2", None, subjects=[SPORT])
+        await service.publish(article_event(URI, version="2", signal=Signal.KILL))
+        await eventually(lambda: _killed(view, first.envelope.article_id), what="the kill stored")
+        stored = await view.stored(first.envelope.article_id)
+        assert stored.meta["notified"] == ["desk-0", "desk-1"]
+        told = {name: [f[b"signal"] for _, f in await service.redis.xrange(keys.live(name))]
+                for name in ("desk-0", "desk-1", "desk-2", "sport")}
+        # (the kill takes the story's own entries out of the streams, and adds its notice)
+        assert told == {"desk-0": [b"kill"], "desk-1": [b"kill"], "desk-2": [], "sport": []}
+    finally:
+        await service.stop()
+        await service.redis.aclose()
+
+
+async def _killed(view: ReadModel, article_id: str) -> bool:
+    stored = await view.stored(article_id)
+    return stored is not None and stored.killed

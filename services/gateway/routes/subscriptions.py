@@ -87,8 +87,12 @@ def _links(request: Request, sub: Subscription, prefix: str) -> dict:
 
 async def _save(request: Request, store: SubscriptionStore, sub: Subscription | None, name: str, producer,
                 settings) -> None:
-    """Kafka first (durable), then Redis (live). 503 when Kafka does not take it."""
+    """Kafka first (durable), then Redis (live). 503 when Kafka does not take it. A
+    subscription saved without a number is given one first (a new one, or one saved
+    before numbers were given)."""
     topic = Topics(settings.topic_prefix).subscriptions
+    if sub is not None:
+        sub = await store.numbered(sub)
     try:
         if not getattr(request.app.state, "subscriptions_topic_ready", False):
             await ensure_topics(settings.kafka_bootstrap, {topic: COMPACTED}, partitions=1,
@@ -220,7 +224,7 @@ async def replace_subscription(request: Request, name: NameInPath, spec: Subscri
     try:
         sub = Subscription(name=name, filter=spec.filter, outputs=spec.outputs,
                            created_at=current.created_at if current else now_iso(), updated_at=now_iso(),
-                           tokens=tokens)
+                           tokens=tokens, number=current.number if current else None)
     except ValueError as exc:
         return JSONResponse({"error": "invalid_name", "detail": str(exc)}, status_code=422)
     await _save(request, store, sub, name, producer, settings)

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import orjson
 
-from services.publishing.recipients import EVERYONE, RECIPIENTS
+from services.publishing.recipients import EVERYONE, NUMBERS, RECIPIENTS, RECIPIENTS_HEADER, from_header, had_it
 from services.publishing.snapshot import Snapshot
 from shared.events import Signal
 from shared.read_model import StoredItem
@@ -119,9 +119,41 @@ def test_a_redelivered_item_goes_again_only_where_it_went_the_first_time():
     assert again.outcome == "duplicate" and topics(again) == ["t.articles.published", "t.published.conflict"]
 
 
-def test_past_the_bound_a_story_counts_as_reached_by_everyone_and_its_kill_goes_to_all():
+def test_past_the_bound_a_story_keeps_its_recipients_as_numbers_and_its_kill_reaches_exactly_them():
     v1 = event()
-    many = [Subscription(name=f"desk-{i}") for i in range(3)]
+    many = [Subscription(name=f"desk-{i}", number=10 + i) for i in range(3)]
+    bounded = replace(RULES, recipients_max=2)
+    first = decide(v1, subscriptions=many, rules=bounded)
+    assert set(first.writes[0].meta[RECIPIENTS]) == {NUMBERS}  # a bitmap, not three names
+    # the next version reaches a desk that joined; one of the three narrows its filter
+    late = Subscription(name="late-desk", number=40)
+    narrowed = many[0].model_copy(update={"filter": SubscriptionFilter(subjects=[SPORT])})
+    v2 = event(version="2", signal=Signal.UPDATE)
+    now = [narrowed, *many[1:], late, SPORT_DESK.model_copy(update={"number": 7})]
+    update = decide(v2, Snapshot(stored=stored_after(first, v1)), subscriptions=now, rules=bounded)
+    assert reaches(update, "desk-0") == NOTHING and reaches(update, "late-desk") != NOTHING
+    # and one is deleted, then created again under its name: another subscription
+    again = Subscription(name="desk-2", number=41, filter=SubscriptionFilter(subjects=[SPORT]))
+    now = [narrowed, many[1], again, late, SPORT_DESK.model_copy(update={"number": 7})]
+    kill = decide(event(version="3", signal=Signal.KILL), Snapshot(stored=stored_after(update, v2)),
+                  subscriptions=now, rules=bounded)
+    assert kill.writes[0].meta["notified"] == ["desk-0", "desk-1", "late-desk"]
+    assert reaches(kill, "sport") == NOTHING and reaches(kill, "desk-2") == NOTHING  # never had it
+    assert reaches(kill, "desk-0") == {"topic": True, "webhook": False, "live": True}  # no webhook
+
+
+def test_the_numbers_travel_on_the_published_record_for_a_rebuild():
+    many = [Subscription(name=f"desk-{i}", number=i) for i in range(3)]
+    first = decide(event(), subscriptions=many, rules=replace(RULES, recipients_max=2))
+    kept = from_header(headers_of(first.records[0])[RECIPIENTS_HEADER])
+    assert kept == first.writes[0].meta[RECIPIENTS]
+    assert [s.name for s in had_it({RECIPIENTS: kept}, {"uri": "x"}, "wire", [*many, SPORT_DESK])] == \
+        ["desk-0", "desk-1", "desk-2"]
+
+
+def test_past_the_bound_a_recipient_saved_before_numbers_makes_the_story_reached_by_everyone():
+    v1 = event()
+    many = [Subscription(name="desk-0", number=0), Subscription(name="desk-1", number=1), Subscription(name="old")]
     bounded = replace(RULES, recipients_max=2)
     first = decide(v1, subscriptions=many, rules=bounded)
     assert first.writes[0].meta[RECIPIENTS] == EVERYONE
@@ -131,7 +163,7 @@ def test_past_the_bound_a_story_counts_as_reached_by_everyone_and_its_kill_goes_
     assert update.writes[0].meta[RECIPIENTS] == EVERYONE
     kill = decide(event(version="3", signal=Signal.KILL), Snapshot(stored=stored_after(update, v2)),
                   subscriptions=[*many, SPORT_DESK], rules=bounded)
-    assert kill.writes[0].meta["notified"] == ["desk-0", "desk-1", "desk-2", "sport"]
+    assert kill.writes[0].meta["notified"] == ["desk-0", "desk-1", "old", "sport"]
 
 
 def test_a_story_kept_before_its_recipients_were_is_killed_for_those_its_filter_takes():

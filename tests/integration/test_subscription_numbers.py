@@ -1,0 +1,68 @@
+"""Each subscription gets a number of its own when the gateway first saves it
+(in-process, on the session's real Kafka and redis-server): who had a story is kept
+as these numbers past a few hundred recipients (services/publishing/recipients.py),
+so a number is never given twice, not even to a subscription created again under a
+deleted one's name, nor after a rebuild put the subscriptions back."""
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from services.gateway.app import create_app
+from services.gateway.settings import GatewaySettings
+from shared.cache import connect
+from shared.subscriptions import STORED, Subscription, SubscriptionStore
+from shared.topics import Topics
+from tests.kafka_helpers import read_topic
+
+pytestmark = pytest.mark.integration
+
+ADMIN = {"Authorization": "Bearer dev-admin-key"}
+
+
+@pytest.fixture
+async def gateway(settings):
+    app = create_app(GatewaySettings(**{**settings.model_dump(), "parse_workers": 1}))
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1",
+                                     headers=ADMIN, timeout=30) as client:
+            yield client
+
+
+@pytest.fixture
+async def store(settings):
+    redis = connect(settings.redis_url)
+    yield SubscriptionStore(redis, f"{settings.topic_prefix}wire:")
+    await redis.aclose()
+
+
+async def test_a_subscription_keeps_its_number_and_one_created_again_under_its_name_gets_another(gateway, store,
+                                                                                                 settings):
+    assert (await gateway.post("/v1/subscriptions", json={"name": "desk"})).status_code == 201
+    assert (await gateway.post("/v1/subscriptions", json={"name": "other"})).status_code == 201
+    first, other = (await store.get("desk")).number, (await store.get("other")).number
+    assert first is not None and other is not None and first != other
+    # replaced, given a token: the same subscription, the same number
+    assert (await gateway.put("/v1/subscriptions/desk", json={"filter": {"languages": ["en"]}})).status_code == 200
+    assert (await gateway.post("/v1/subscriptions/desk/tokens")).status_code == 201
+    assert (await store.get("desk")).number == first
+    # deleted, then made again: another subscription, which never had what the first one had
+    assert (await gateway.delete("/v1/subscriptions/desk")).status_code == 204
+    assert (await gateway.post("/v1/subscriptions", json={"name": "desk"})).status_code == 201
+    assert (await store.get("desk")).number not in (first, other)
+    # the number is the server's: not shown, and not the client's to choose
+    assert "number" not in (await gateway.get("/v1/subscriptions/desk")).json()
+    refused = await gateway.put("/v1/subscriptions/other", json={"number": first})
+    assert refused.status_code == 422 and (await store.get("other")).number == other
+    # it travels on the subscriptions' topic, which a rebuild puts back
+    records = await read_topic(settings.kafka_bootstrap, Topics(settings.topic_prefix).subscriptions, expect=6)
+    saved = [Subscription.model_validate_json(r.value, context=STORED) for r in records if r.value]
+    assert {(s.name, s.number) for s in saved} >= {("desk", first), ("other", other)}
+
+
+async def test_a_rebuild_puts_the_numbers_back_and_no_new_one_repeats_them(store):
+    await store.restore([Subscription(name="restored", number=41), Subscription(name="old")])
+    assert (await store.get("restored")).number == 41
+    assert (await store.numbered(Subscription(name="new"))).number == 42
+    # a subscription saved before numbers were given gets one at its next save
+    assert (await store.numbered(await store.get("old"))).number == 43
