@@ -160,3 +160,38 @@ async def test_languages_lists_the_versions_within_the_read_budget_original_and_
             assert sorted(ids) == sorted([original.envelope.article_id, asked])
             assert answer["complete"] is False
         assert [v["original"] for v in answer["languages"] if v["id"] == original.envelope.article_id] == [True]
+
+
+async def test_after_a_rebuild_a_version_linked_to_a_killed_story_is_decided_by_the_kills_time(pub_settings,
+                                                                                              registry):
+    """Redis lost the read model after a story's kill. A language version sent before
+    the kill that reaches publishing only now (another partition, a slow replica) is
+    killed with it, as before the loss; one published after the kill stays an original
+    of its own in the rebuilt model, out of the killed family."""
+    root = "urn:test:family:killed-rebuilt"
+    original, early = article_event(root), linked(f"{root}:early", root)  # early: received before the kill
+    service = Publishing(pub_settings)
+    service.start()
+    view = ReadModel(service.redis, Keys(pub_settings.topic_prefix))
+    await registered(registry, original)
+    await publish_one_by_one(service, view, original, article_event(root, version="2", signal=Signal.KILL))
+    after = linked(f"{root}:after", root)
+    await registered(registry, after)
+    await publish_one_by_one(service, view, after)
+    assert await _state(view, after.article.uri) == "live"  # received after the kill: its own story
+    await service.stop()
+
+    await service.redis.delete(*[k async for k in service.redis.scan_iter(match=f"{pub_settings.topic_prefix}*")])
+    assert (await rebuild(pub_settings))["killed"] == 1
+    assert (await view.stored(after.envelope.article_id)).root == after.envelope.article_id
+    again = Publishing(pub_settings)
+    again.start()
+    try:
+        await registered(registry, early)
+        await publish_one_by_one(again, view, early)
+        assert await _state(view, early.article.uri) == "killed"
+        assert article_id_for(early.article.uri) not in await view.family_ids(after.envelope.article_id)
+    finally:
+        await again.stop()
+        await again.redis.aclose()
+        await service.redis.aclose()

@@ -11,7 +11,8 @@ subscriptions that take it, what the trends counted for it, so that a kill after
 rebuild still takes those counts back, and the subscriptions it reached, so that
 such a kill still reaches a subscriber whose filter was narrowed since), every
 killed item (410, with the subscriptions its kill was sent to: they see 410, the
-others 404), the trend counts publishing itself added for stories released from
+others 404; a language version of it that arrives later is decided by its kill's
+time, as before), the trend counts publishing itself added for stories released from
 embargo, and the embargo queue. Webhooks, topics and live streams are not replayed:
 subscribers already had those. Enrichment's trend windows are not written here:
 enrichment's table is their source, and it copies them to Redis itself.
@@ -46,6 +47,7 @@ from shared.events import ArticleEvent, EnrichmentInfo, article_id_for
 from services.publishing.read_model.registry import Provenance, restore_owners
 from services.publishing.read_model.writer import ReadModelWriter
 from shared.identity import StoryRegistry
+from shared.read_model import KILLED
 from shared.subscriptions import STORED, Subscription, SubscriptionStore
 from shared.topics import Topics
 from shared.trends import COUNTED, count_released
@@ -184,6 +186,10 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
                                             {**meta, "signal": "kill", "was_public": True, **notified,
                                              KILLED_AT: meta["received_at"] or meta["published_at"]},
                                             digest="rebuilt")
+                    # the root of what links to it (its own, as an original's; one Redis
+                    # still has stays): a version reaching publishing after the rebuild
+                    # finds the killed story and its kill's time
+                    pipe.hsetnx(keys.article(article_id), "root", article_id)
                     counts["killed"] += 1
                 else:
                     role, owner = meta.get("translation_role"), owners.get(uri)
@@ -194,9 +200,13 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
                                                           and owners.get(u) == owner)]
                     root = (links[0] if role == "translation" and links else article_id if role == "original"
                             else await view.root_for(article_id, links))
-                    if role is None and root != article_id and await _full(redis, keys.family(root), article_id,
-                                                                           settings.family_max):
-                        root = article_id  # as publishing decided: a full family takes no more links
+                    if role is None and root != article_id and (
+                            await _full(redis, keys.family(root), article_id, settings.family_max)
+                            or await redis.hget(keys.article(root), "state") == KILLED.encode()):
+                        # as publishing decided: a full family takes no more links, and a live
+                        # version linked to a killed story was received after its kill (one
+                        # received before was killed with it): an original of its own
+                        root = article_id
                     score = int(story.published_at * 1000) or int(time.time() * 1000)
                     await view.stage_live(pipe, article_id, item, meta, digest="rebuilt", root=root, score_ms=score)
                     for sub in subscriptions:
