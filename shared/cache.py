@@ -184,6 +184,11 @@ class SubscriptionKeys:
         return f"{self.p}sub:numbers"
 
     @property
+    def numbered(self) -> str:
+        """Hash of subscription name → its number."""
+        return f"{self.p}sub:numbered"
+
+    @property
     def tokens(self) -> str:
         """Hash of read-token SHA-256 → subscription name."""
         return f"{self.p}sub:tokens"

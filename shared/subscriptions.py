@@ -259,17 +259,28 @@ class Subscription(BaseModel):
     tokens: list[ReadToken] = []
     # Given by the gateway when the subscription is first saved, never reused: who had a
     # story is kept as these numbers past a few hundred (services/publishing/recipients.py).
-    # None: saved before numbers were given (it gets one at its next change).
-    number: int | None = Field(None, ge=0)
+    # None: saved before numbers were given (it gets one at its next change). Kept beside
+    # the subscription, not in its JSON (which code from before numbers reads, forbidding
+    # fields it does not know): in Redis a hash of name → number, on Kafka a record header.
+    number: int | None = Field(None, ge=0, exclude=True)
 
     def topic(self, prefix: str = "") -> str:
         """This subscription's Kafka topic: ``<prefix>published.<name>``."""
         return Topics(prefix).subscription(self.name)
 
+    def existed_by(self, when: Any) -> bool:
+        """Whether this subscription was created by ``when`` (ISO 8601), so that it may have
+        had what was published then: one created later under a deleted one's name did not.
+        Unknown either way counts as yes."""
+        try:
+            return datetime.fromisoformat(self.created_at) <= datetime.fromisoformat(when)
+        except (TypeError, ValueError):
+            return True
+
     def public(self) -> dict[str, Any]:
         """The subscription as the API shows it: no webhook secret, the webhook URL by its
         reference, tokens by id only."""
-        data = self.model_dump(mode="json", exclude={"number"})
+        data = self.model_dump(mode="json")
         if data["outputs"]["webhook"]:
             data["outputs"]["webhook"] = {"url": self.outputs.webhook.reference, "secret": "********"}
         data["tokens"] = [{"id": t.id, "created_at": t.created_at} for t in self.tokens]
@@ -280,10 +291,21 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+# The record header that carries a subscription's number on the subscriptions' topic.
+NUMBER_HEADER = "wire_subscription_number"
 # KEYS[1] a counter, ARGV[1] a number: the counter is raised to it if below.
 _AT_LEAST = """
 if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
 return 1
+"""
+# KEYS[1] the numbers by name, KEYS[2] the counter, ARGV[1] a name: its number, a new one
+# the first time (two saves of one subscription at once get the same).
+_NUMBER = """
+local n = redis.call('HGET', KEYS[1], ARGV[1])
+if n then return tonumber(n) end
+n = redis.call('INCR', KEYS[2])
+redis.call('HSET', KEYS[1], ARGV[1], n)
+return n
 """
 
 
@@ -299,13 +321,18 @@ class SubscriptionStore:
         return int(await self.redis.get(self.keys.version) or 0)
 
     async def all(self) -> list[Subscription]:
-        raw = await self.redis.hgetall(self.keys.all)
-        return sorted((Subscription.model_validate_json(v, context=STORED) for v in raw.values()),
-                      key=lambda s: s.name)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hgetall(self.keys.all)
+            pipe.hgetall(self.keys.numbered)
+            raw, numbers = await pipe.execute()
+        return sorted((_stored(v, numbers.get(k)) for k, v in raw.items()), key=lambda s: s.name)
 
     async def get(self, name: str) -> Subscription | None:
-        raw = await self.redis.hget(self.keys.all, name)
-        return Subscription.model_validate_json(raw, context=STORED) if raw else None
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hget(self.keys.all, name)
+            pipe.hget(self.keys.numbered, name)
+            raw, number = await pipe.execute()
+        return _stored(raw, number) if raw else None
 
     async def by_token_digest(self, sha256: str) -> Subscription | None:
         """The subscription whose read token has this SHA-256 (None: unknown or revoked)."""
@@ -323,6 +350,8 @@ class SubscriptionStore:
         gone = {t.sha256 for t in before.tokens} - {t.sha256 for t in subscription.tokens} if before else set()
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(self.keys.all, subscription.name, subscription.model_dump_json())
+            if subscription.number is not None:
+                pipe.hset(self.keys.numbered, subscription.name, subscription.number)
             if before is not None and before.filter != subscription.filter:
                 pipe.delete(self.keys.live(subscription.name))
             if gone:
@@ -333,20 +362,29 @@ class SubscriptionStore:
             await pipe.execute()
 
     async def numbered(self, subscription: Subscription) -> Subscription:
-        """``subscription`` with a number of its own: the one it has, else a new one."""
+        """``subscription`` with its number: the one it has, else the one its name has,
+        else a new one (kept from now on for its name, until the subscription is deleted)."""
         if subscription.number is not None:
             return subscription
-        return subscription.model_copy(update={"number": int(await self.redis.incr(self.keys.numbers))})
+        number = await self.redis.eval(_NUMBER, 2, self.keys.numbered, self.keys.numbers, subscription.name)
+        return subscription.model_copy(update={"number": int(number)})
+
+    async def numbers_past(self, number: int) -> None:
+        """Give no number up to ``number`` again (a rebuild: one a deleted subscription had
+        may still be in a story's recipients)."""
+        await self.redis.eval(_AT_LEAST, 1, self.keys.numbers, number)
 
     async def restore(self, subscriptions: list[Subscription]) -> None:
         """Put back subscriptions read from the Kafka topic (``wire rebuild-read-model``),
-        and the numbers' counter past theirs."""
+        with their numbers, and the numbers' counter past theirs."""
         if not subscriptions:
             return
         tokens = {t.sha256: s.name for s in subscriptions for t in s.tokens}
-        highest = max((s.number for s in subscriptions if s.number is not None), default=0)
+        numbers = {s.name: s.number for s in subscriptions if s.number is not None}
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.eval(_AT_LEAST, 1, self.keys.numbers, highest)
+            pipe.eval(_AT_LEAST, 1, self.keys.numbers, max(numbers.values(), default=0))
+            if numbers:
+                pipe.hset(self.keys.numbered, mapping=numbers)
             pipe.hset(self.keys.all, mapping={s.name: s.model_dump_json() for s in subscriptions})
             if tokens:
                 pipe.hset(self.keys.tokens, mapping=tokens)
@@ -359,6 +397,7 @@ class SubscriptionStore:
         before = await self.get(name)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hdel(self.keys.all, name)
+            pipe.hdel(self.keys.numbered, name)  # one made again under its name is another
             if before is not None and before.tokens:
                 pipe.hdel(self.keys.tokens, *[t.sha256 for t in before.tokens])
             pipe.delete(*self.keys.per_subscription(name))
@@ -388,3 +427,15 @@ class SubscriptionStore:
 def subscription_record(subscription: Subscription | None) -> bytes | None:
     """The value kept for a subscription on ``wire.subscriptions`` (None: deleted)."""
     return subscription.model_dump_json().encode() if subscription else None
+
+
+def number_headers(subscription: Subscription | None) -> list[tuple[str, bytes]]:
+    """The headers of its record there: its number."""
+    if subscription is None or subscription.number is None:
+        return []
+    return [(NUMBER_HEADER, str(subscription.number).encode())]
+
+
+def _stored(raw: bytes, number: bytes | None) -> Subscription:
+    sub = Subscription.model_validate_json(raw, context=STORED)
+    return sub.model_copy(update={"number": int(number)}) if number is not None else sub

@@ -7,9 +7,9 @@ tombstone on ``articles.published``.
 "Had it": was sent any version of it, as the version's meta remembers
 (:mod:`services.publishing.recipients`; a filter narrowed since does not matter), or
 takes it by its filter now; each language version by its own meta. A subscription
-deleted since gets nothing. A re-delivered kill writes nothing again and only
-re-produces its Kafka records (the subscriptions notified are kept in the read
-model's meta). Pure."""
+deleted since gets nothing, nor does one created again under its name that its filter
+does not take. A re-delivered kill writes nothing again and only re-produces its Kafka
+records (the subscriptions notified are kept in the read model's meta). Pure."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -34,8 +34,9 @@ def plan_kill(notice: Notice, meta: dict[str, Any], snapshot: Snapshot, subscrip
         if stored.digest != notice.digest or not stored.meta.get("was_public"):
             return Plan(Signal.KILL, "duplicate", records=[notice.tombstone(rules.published_topic)])
         notified = stored.meta.get("notified", [])
+        told = [s for s in subscriptions if s.name in notified and s.existed_by(stored.meta.get("published_at"))]
         return Plan(Signal.KILL, "duplicate", records=kafka_records(
-            replace(notice, recipients=notified), [s for s in subscriptions if s.name in notified],
+            replace(notice, recipients=notified), told,
             published_topic=rules.published_topic, topic_prefix=rules.topic_prefix))
     victims = [(notice, meta, stored.item if stored is not None else None)]
     stored_metas = [stored.meta if stored is not None else {}]

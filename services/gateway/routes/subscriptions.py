@@ -27,7 +27,7 @@ from services.gateway.webhook_check import refuse_unreachable_webhook
 from shared.credentials import SecretBox, digest, new_read_token, new_webhook_secret
 from shared.outbound.redact import is_url_reference, url_reference
 from shared.subscriptions import (NAME_PATTERN, Outputs, ReadToken, Subscription, SubscriptionFilter,
-                                  SubscriptionStore, now_iso, subscription_record)
+                                  SubscriptionStore, now_iso, number_headers, subscription_record)
 from shared.topics import COMPACTED, Topics, ensure_topics
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,8 @@ async def _save(request: Request, store: SubscriptionStore, sub: Subscription | 
             await ensure_topics(settings.kafka_bootstrap, {topic: COMPACTED}, partitions=1,
                                 replication=settings.topic_replication)
             request.app.state.subscriptions_topic_ready = True
-        await asyncio.wait_for(producer.send_and_wait(topic, subscription_record(sub), key=name.encode()),
+        await asyncio.wait_for(producer.send_and_wait(topic, subscription_record(sub), key=name.encode(),
+                                                      headers=number_headers(sub)),
                                timeout=settings.kafka_timeout_s)
     except (KafkaError, asyncio.TimeoutError) as exc:
         log.error("subscription not saved: Kafka unavailable", extra={"error": repr(exc)})

@@ -38,7 +38,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from services.publishing.embargo import EmbargoQueue, embargo_until
 from services.publishing.meta import KILLED_AT, RELEASED
 from services.publishing.outputs import TREND_COUNTED, translation_links
-from services.publishing.recipients import RECIPIENTS, RECIPIENTS_HEADER, from_header
+from services.publishing.recipients import RECIPIENTS, RECIPIENTS_HEADER, from_header, highest_number
 from services.publishing.settings import PublishingSettings
 from shared.cache import Keys, connect
 from shared.cloudevents import read_headers
@@ -48,7 +48,7 @@ from services.publishing.read_model.registry import Provenance, restore_owners
 from services.publishing.read_model.writer import ReadModelWriter
 from shared.identity import StoryRegistry
 from shared.read_model import KILLED
-from shared.subscriptions import STORED, Subscription, SubscriptionStore
+from shared.subscriptions import NUMBER_HEADER, STORED, Subscription, SubscriptionStore
 from shared.topics import Topics
 from shared.trends import COUNTED, count_released
 
@@ -144,11 +144,13 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
     counts = {"subscriptions": 0, "live": 0, "killed": 0, "embargoed": 0, "skipped_newer_in_redis": 0,
               "registry_restored": 0, "registry_owner_conflicts": 0, "trends_released": 0}
     try:
-        subs_latest: dict[str, bytes | None] = {}
+        subs_latest: dict[str, Any] = {}
         for record in await read_to_end(settings.kafka_bootstrap, settings.subscriptions_topic):
-            subs_latest[record.key.decode()] = record.value
-        subscriptions = [Subscription.model_validate_json(v, context=STORED) for v in subs_latest.values() if v]
-        await SubscriptionStore(redis, keys.prefix).restore(subscriptions)
+            subs_latest[record.key.decode()] = record
+        subscriptions = [_subscription(r) for r in subs_latest.values() if r.value]
+        store = SubscriptionStore(redis, keys.prefix)
+        await store.restore(subscriptions)
+        numbers_seen = 0  # the highest subscription number in a story's recipients
         counts["subscriptions"] = len(subscriptions)
 
         view, sub_keys = ReadModelWriter(redis, keys), keys.subscriptions
@@ -177,6 +179,7 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
             if trend_counted is not None:
                 meta[COUNTED] = trend_counted
             had_it = from_header(story.headers.get(RECIPIENTS_HEADER))
+            numbers_seen = max(numbers_seen, highest_number(had_it))
             if had_it is not None and not story.killed:
                 meta[RECIPIENTS] = had_it
             async with redis.pipeline(transaction=True) as pipe:
@@ -217,6 +220,9 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
             if trend_counted is not None and trend_counted.get(RELEASED):
                 counts["trends_released"] += await _count_released(redis, keys, uri, trend_counted, settings)
 
+        # a subscription deleted before Redis was lost is on the topic no more, but its number
+        # may be in stories' recipients: no new subscription gets it
+        await store.numbers_past(numbers_seen)
         queue = EmbargoQueue(redis, keys.prefix, topic=settings.embargoed_topic)
         for event in held.values():
             if event is None:
@@ -230,6 +236,13 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
     finally:
         await redis.aclose()
     return counts
+
+
+def _subscription(record) -> Subscription:
+    """A subscription as its record on the subscriptions' topic has it, with its number."""
+    sub = Subscription.model_validate_json(record.value, context=STORED)
+    number = read_headers(record.headers).get(NUMBER_HEADER, "")
+    return sub.model_copy(update={"number": int(number)}) if number.isascii() and number.isdigit() else sub
 
 
 def _trend_counted(story: Story) -> dict[str, Any] | None:

@@ -8,7 +8,9 @@ from dataclasses import replace
 
 import orjson
 
-from services.publishing.recipients import EVERYONE, NUMBERS, RECIPIENTS, RECIPIENTS_HEADER, from_header, had_it
+from services.gateway.deps import Reader
+from services.publishing.recipients import (EVERYONE, NUMBERS, NUMBERS_MAX_BYTES, RECIPIENTS, RECIPIENTS_HEADER,
+                                            from_header, had_it, highest_number, known, recipients_after)
 from services.publishing.snapshot import Snapshot
 from shared.events import Signal
 from shared.read_model import StoredItem
@@ -188,3 +190,38 @@ def test_who_had_the_story_travels_on_articles_published_only():
     for record in (notice, tombstone):
         assert sorted(orjson.loads(headers_of(record)["wire_recipients"])) == ["conflict", "downgraded"]
     assert RECIPIENTS not in kill.writes[0].meta  # "notified" says it once killed
+
+
+def test_a_subscription_created_again_under_a_deleted_ones_name_is_not_told_of_what_that_one_had():
+    """By name (under the bound) as by number: the new one is another customer."""
+    v1 = event()
+    first = decide(v1, subscriptions=[Subscription(name="desk", created_at="2020-01-01T00:00:00+00:00")])
+    assert first.writes[0].meta[RECIPIENTS] == ["desk"]
+    made_again = Subscription(name="desk", created_at="2999-01-01T00:00:00+00:00",
+                              filter=SubscriptionFilter(subjects=[SPORT]))  # after the story was published
+    kill_event = event(version="2", signal=Signal.KILL)
+    kill = decide(kill_event, Snapshot(stored=stored_after(first, v1)), subscriptions=[made_again])
+    assert kill.writes[0].meta["notified"] == [] and reaches(kill, "desk") == NOTHING
+    # nor by a re-delivered kill, nor by the 410 that tells who had it
+    told_then = stored_after(kill, kill_event)
+    told_then.meta["notified"] = ["desk"]  # as if the old desk had been told
+    again = decide(kill_event, Snapshot(stored=told_then), subscriptions=[made_again])
+    assert again.outcome == "duplicate" and "t.published.desk" not in topics(again)
+    assert not Reader(subscription=made_again).saw_killed(told_then.meta)
+    # nor does the next version carry the old one's name over to it
+    update = decide(event(version="2", signal=Signal.UPDATE), Snapshot(stored=stored_after(first, v1)),
+                    subscriptions=[made_again])
+    assert update.writes[0].meta[RECIPIENTS] == []
+
+
+def test_numbers_are_read_in_time_linear_in_the_bitmap_and_a_bitmap_not_ours_is_unreadable():
+    far = Subscription(name="far", number=3_000_000)
+    kept_numbers = recipients_after(None, [far, *[Subscription(name=f"d{i}", number=i) for i in range(3)]], [],
+                                    most=2)
+    assert known({RECIPIENTS: kept_numbers}) == {0, 1, 2, 3_000_000}
+    assert highest_number(kept_numbers) == 3_000_000
+    beyond = Subscription(name="beyond", number=8 * NUMBERS_MAX_BYTES)
+    assert recipients_after(None, [beyond, *[Subscription(name=f"d{i}", number=i) for i in range(3)]], [],
+                            most=2) == EVERYONE
+    assert known({RECIPIENTS: {NUMBERS: "A" * (2 * NUMBERS_MAX_BYTES)}}) is None
+    assert known({RECIPIENTS: {NUMBERS: "not base64!"}}) is None
