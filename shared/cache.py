@@ -185,7 +185,7 @@ class SubscriptionKeys:
 
     @property
     def numbered(self) -> str:
-        """Hash of subscription name → its number."""
+        """Hash of subscription name → its number and creation time ("<n> <created_at>")."""
         return f"{self.p}sub:numbered"
 
     @property

@@ -261,7 +261,8 @@ class Subscription(BaseModel):
     # story is kept as these numbers past a few hundred (services/publishing/recipients.py).
     # None: saved before numbers were given (it gets one at its next change). Kept beside
     # the subscription, not in its JSON (which code from before numbers reads, forbidding
-    # fields it does not know): in Redis a hash of name → number, on Kafka a record header.
+    # fields it does not know): in Redis a hash of name → number and creation time (an
+    # entry counts only for the subscription created then), on Kafka a record header.
     number: int | None = Field(None, ge=0, exclude=True)
 
     def topic(self, prefix: str = "") -> str:
@@ -298,13 +299,18 @@ _AT_LEAST = """
 if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
 return 1
 """
-# KEYS[1] the numbers by name, KEYS[2] the counter, ARGV[1] a name: its number, a new one
-# the first time (two saves of one subscription at once get the same).
+# KEYS[1] the numbers by name ("<number> <created_at>"), KEYS[2] the counter. ARGV: 1 a
+# name, 2 its subscription's creation time. Its number, a new one the first time (two
+# saves of one subscription at once get the same); an entry of another subscription of
+# that name (deleted by a gateway from before numbers, which left it) is replaced.
 _NUMBER = """
-local n = redis.call('HGET', KEYS[1], ARGV[1])
-if n then return tonumber(n) end
-n = redis.call('INCR', KEYS[2])
-redis.call('HSET', KEYS[1], ARGV[1], n)
+local kept = redis.call('HGET', KEYS[1], ARGV[1])
+if kept then
+  local n, created = string.match(kept, '^(%d+) (.*)$')
+  if n and created == ARGV[2] then return tonumber(n) end
+end
+local n = redis.call('INCR', KEYS[2])
+redis.call('HSET', KEYS[1], ARGV[1], n .. ' ' .. ARGV[2])
 return n
 """
 
@@ -351,7 +357,7 @@ class SubscriptionStore:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(self.keys.all, subscription.name, subscription.model_dump_json())
             if subscription.number is not None:
-                pipe.hset(self.keys.numbered, subscription.name, subscription.number)
+                pipe.hset(self.keys.numbered, subscription.name, _number_entry(subscription))
             if before is not None and before.filter != subscription.filter:
                 pipe.delete(self.keys.live(subscription.name))
             if gone:
@@ -366,7 +372,8 @@ class SubscriptionStore:
         else a new one (kept from now on for its name, until the subscription is deleted)."""
         if subscription.number is not None:
             return subscription
-        number = await self.redis.eval(_NUMBER, 2, self.keys.numbered, self.keys.numbers, subscription.name)
+        number = await self.redis.eval(_NUMBER, 2, self.keys.numbered, self.keys.numbers, subscription.name,
+                                       subscription.created_at or "")
         return subscription.model_copy(update={"number": int(number)})
 
     async def numbers_past(self, number: int) -> None:
@@ -380,11 +387,11 @@ class SubscriptionStore:
         if not subscriptions:
             return
         tokens = {t.sha256: s.name for s in subscriptions for t in s.tokens}
-        numbers = {s.name: s.number for s in subscriptions if s.number is not None}
+        numbered = [s for s in subscriptions if s.number is not None]
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.eval(_AT_LEAST, 1, self.keys.numbers, max(numbers.values(), default=0))
-            if numbers:
-                pipe.hset(self.keys.numbered, mapping=numbers)
+            pipe.eval(_AT_LEAST, 1, self.keys.numbers, max((s.number for s in numbered), default=0))
+            if numbered:
+                pipe.hset(self.keys.numbered, mapping={s.name: _number_entry(s) for s in numbered})
             pipe.hset(self.keys.all, mapping={s.name: s.model_dump_json() for s in subscriptions})
             if tokens:
                 pipe.hset(self.keys.tokens, mapping=tokens)
@@ -436,6 +443,15 @@ def number_headers(subscription: Subscription | None) -> list[tuple[str, bytes]]
     return [(NUMBER_HEADER, str(subscription.number).encode())]
 
 
-def _stored(raw: bytes, number: bytes | None) -> Subscription:
+def _number_entry(subscription: Subscription) -> str:
+    return f"{subscription.number} {subscription.created_at or ''}"
+
+
+def _stored(raw: bytes, entry: bytes | None) -> Subscription:
+    """A stored subscription with its number: the entry of its name, if it is this
+    subscription's (made when it was created), not another's of the same name."""
     sub = Subscription.model_validate_json(raw, context=STORED)
-    return sub.model_copy(update={"number": int(number)}) if number is not None else sub
+    number, _, created = (entry or b"").decode().partition(" ")
+    if number.isascii() and number.isdigit() and created == (sub.created_at or ""):
+        return sub.model_copy(update={"number": int(number)})
+    return sub

@@ -18,7 +18,10 @@ past the bound that reached one counts as reached by EVERYONE, as every such sto
 before numbers, and its kill goes to every subscription (a kill missed is the worse
 mistake; the notice holds no text). The name of a subscription deleted since is
 dropped at the next version, so the list does not fill with names no one holds; in a
-bitmap its number stays, and no one else has it.
+bitmap its number stays, and no one else has it. During a rolling deploy from before
+numbers, an old replica reads a bitmap as no recipients: a story it updates keeps only
+that version's, so a kill after it misses a subscriber narrowed since (upgrade every
+publishing replica before stories pass the bound, or accept that window).
 
 A meta without the list (written before it was kept, or rebuilt from a record
 without it) knows no recipients: its kill goes, as it always did, to the

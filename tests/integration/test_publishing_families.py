@@ -170,11 +170,14 @@ async def test_after_a_rebuild_a_version_linked_to_a_killed_story_is_decided_by_
     of its own in the rebuilt model, out of the killed family."""
     root = "urn:test:family:killed-rebuilt"
     original, early = article_event(root), linked(f"{root}:early", root)  # early: received before the kill
+    german = linked(f"{root}:de", root)  # published, then killed with its story
     service = Publishing(pub_settings)
     service.start()
     view = ReadModel(service.redis, Keys(pub_settings.topic_prefix))
-    await registered(registry, original)
-    await publish_one_by_one(service, view, original, article_event(root, version="2", signal=Signal.KILL))
+    await registered(registry, original, german)
+    await publish_one_by_one(service, view, original, german)
+    await service.publish(article_event(root, version="2", signal=Signal.KILL))
+    await eventually(lambda: _all_killed(view, root, german.article.uri), what="the story and its version killed")
     after = linked(f"{root}:after", root)
     await registered(registry, after)
     await publish_one_by_one(service, view, after)
@@ -182,8 +185,9 @@ async def test_after_a_rebuild_a_version_linked_to_a_killed_story_is_decided_by_
     await service.stop()
 
     await service.redis.delete(*[k async for k in service.redis.scan_iter(match=f"{pub_settings.topic_prefix}*")])
-    assert (await rebuild(pub_settings))["killed"] == 1
+    assert (await rebuild(pub_settings))["killed"] == 2
     assert (await view.stored(after.envelope.article_id)).root == after.envelope.article_id
+    assert (await view.stored(german.envelope.article_id)).root == original.envelope.article_id  # its story's
     again = Publishing(pub_settings)
     again.start()
     try:

@@ -15,9 +15,9 @@ from services.publishing.settings import PublishingSettings
 from shared.cache import Keys, connect
 from shared.cloudevents import read_headers
 from shared.read_model import ReadModel
-from shared.subscriptions import NUMBER_HEADER, STORED, Subscription, SubscriptionStore
+from shared.subscriptions import NUMBER_HEADER, STORED, Subscription, SubscriptionStore, subscription_record
 from shared.topics import Topics
-from tests.kafka_helpers import read_topic
+from tests.kafka_helpers import produce, read_topic
 from tests.publishing_helpers import Publishing, article_event
 from tests.waiting import eventually
 
@@ -102,3 +102,26 @@ async def test_a_rebuild_gives_no_new_subscription_the_number_of_a_deleted_one_a
         assert made.number > max(d.number for d in desks)
     finally:
         await service.redis.aclose()
+
+
+async def test_a_number_left_by_a_gateway_from_before_numbers_goes_to_no_new_subscription(gateway, store):
+    """Such a gateway deletes a subscription and leaves its name's number behind: the
+    number was that subscription's (created then), not the next one's of its name."""
+    await store.redis.hset(store.keys.numbered, "ghost", "7 2020-01-01T00:00:00+00:00")
+    assert (await gateway.post("/v1/subscriptions", json={"name": "ghost"})).status_code == 201
+    assert (await store.get("ghost")).number not in (None, 7)
+    # a subscription whose entry is another's has no number until it is saved
+    await store.redis.hset(store.keys.numbered, "ghost", "7 2020-01-01T00:00:00+00:00")
+    assert (await store.get("ghost")).number is None
+
+
+async def test_a_rebuild_gives_each_subscription_back_its_number(gateway, store, settings):
+    for name in ("desk", "other"):
+        assert (await gateway.post("/v1/subscriptions", json={"name": name})).status_code == 201
+    desk, other = await store.get("desk"), await store.get("other")
+    # a gateway from before numbers saves "other" again: its latest record has no number
+    topic = Topics(settings.topic_prefix).subscriptions
+    await produce(settings.kafka_bootstrap, topic, [(b"other", subscription_record(other), [])])
+    await store.redis.delete(*[k async for k in store.redis.scan_iter(match=f"{settings.topic_prefix}*")])
+    assert (await rebuild(PublishingSettings(**settings.model_dump())))["subscriptions"] == 2
+    assert ((await store.get("desk")).number, (await store.get("other")).number) == (desk.number, other.number)

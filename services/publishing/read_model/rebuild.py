@@ -87,6 +87,7 @@ class Story:
     item: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     killed: bool = False
+    live_item: dict[str, Any] | None = None  # its last live version (a kill notice has no links)
     # Every record of the uri, for its registry entry.
     provenance: Provenance = field(default_factory=Provenance)
 
@@ -113,6 +114,7 @@ def latest_stories(records) -> dict[str, Story]:
         else:
             story.item, story.headers = orjson.loads(record.value), headers
             story.killed = story.item.get("pubStatus") == "canceled" or headers.get("wire_signal") == "kill"
+            story.live_item = story.live_item if story.killed else story.item
             version = str(story.item.get("version", "1"))
         story.provenance.saw(version=version, sender=headers.get("wire_provider"), owner=headers.get("wire_owner"),
                              killed=story.killed, role=headers.get("wire_translation_role"))
@@ -145,17 +147,29 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
               "registry_restored": 0, "registry_owner_conflicts": 0, "trends_released": 0}
     try:
         subs_latest: dict[str, Any] = {}
+        numbers: dict[tuple[str, str], int] = {}  # (name, created_at) → number, from any record
         for record in await read_to_end(settings.kafka_bootstrap, settings.subscriptions_topic):
             subs_latest[record.key.decode()] = record
-        subscriptions = [_subscription(r) for r in subs_latest.values() if r.value]
+            if record.value:
+                sub = _subscription(record)
+                if sub.number is not None:
+                    numbers[(sub.name, sub.created_at or "")] = sub.number
+        # a subscription saved last by a gateway from before numbers (no header) keeps the
+        # number its earlier record carried
+        subscriptions = [sub if sub.number is not None else sub.model_copy(
+                             update={"number": numbers.get((sub.name, sub.created_at or ""))})
+                         for sub in (_subscription(r) for r in subs_latest.values() if r.value)]
         store = SubscriptionStore(redis, keys.prefix)
         await store.restore(subscriptions)
-        numbers_seen = 0  # the highest subscription number in a story's recipients
         counts["subscriptions"] = len(subscriptions)
 
         view, sub_keys = ReadModelWriter(redis, keys), keys.subscriptions
         stories = latest_stories(await read_to_end(settings.kafka_bootstrap, topics.published))
         provenance = {uri: story.provenance for uri, story in stories.items()}
+        # a subscription deleted before Redis was lost is on the topic no more, but its number
+        # may be in stories' recipients: no new subscription gets it
+        await store.numbers_past(max((highest_number(from_header(story.headers.get(RECIPIENTS_HEADER)))
+                                      for story in stories.values()), default=0))
         held = held_copies(await read_to_end(settings.kafka_bootstrap, settings.embargoed_topic), provenance)
         counts.update(await restore_owners(StoryRegistry(redis, keys, settings.uri_owners), provenance, acts_for=settings.acts_for))
         owners = {uri: seen.owner_under(settings.acts_for) for uri, seen in provenance.items()}
@@ -179,7 +193,6 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
             if trend_counted is not None:
                 meta[COUNTED] = trend_counted
             had_it = from_header(story.headers.get(RECIPIENTS_HEADER))
-            numbers_seen = max(numbers_seen, highest_number(had_it))
             if had_it is not None and not story.killed:
                 meta[RECIPIENTS] = had_it
             async with redis.pipeline(transaction=True) as pipe:
@@ -189,18 +202,18 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
                                             {**meta, "signal": "kill", "was_public": True, **notified,
                                              KILLED_AT: meta["received_at"] or meta["published_at"]},
                                             digest="rebuilt")
-                    # the root of what links to it (its own, as an original's; one Redis
-                    # still has stays): a version reaching publishing after the rebuild
-                    # finds the killed story and its kill's time
-                    pipe.hsetnx(keys.article(article_id), "root", article_id)
+                    # its family's root, for what links to it (one Redis still has stays): a
+                    # version reaching publishing after the rebuild finds the killed story and
+                    # its kill's time. An original's own id; a linked version's from the links
+                    # of its last live version (or its own, where compaction left none)
+                    role = meta.get("translation_role")
+                    links = [] if role == "original" else _links(story.live_item or {}, role, uri, owners, stories)
+                    root = await view.root_for(article_id, links) if links else article_id
+                    pipe.hsetnx(keys.article(article_id), "root", links[0] if root == article_id and links else root)
                     counts["killed"] += 1
                 else:
-                    role, owner = meta.get("translation_role"), owners.get(uri)
-                    # as publishing decides (plan.family_root): a provider's link joins
-                    # only a story of the same owner, never another provider's family
-                    links = [article_id_for(u) for u in translation_links(item)
-                             if role == "translation" or (u in stories and owner is not None
-                                                          and owners.get(u) == owner)]
+                    role = meta.get("translation_role")
+                    links = _links(item, role, uri, owners, stories)
                     root = (links[0] if role == "translation" and links else article_id if role == "original"
                             else await view.root_for(article_id, links))
                     if role is None and root != article_id and (
@@ -220,9 +233,6 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
             if trend_counted is not None and trend_counted.get(RELEASED):
                 counts["trends_released"] += await _count_released(redis, keys, uri, trend_counted, settings)
 
-        # a subscription deleted before Redis was lost is on the topic no more, but its number
-        # may be in stories' recipients: no new subscription gets it
-        await store.numbers_past(numbers_seen)
         queue = EmbargoQueue(redis, keys.prefix, topic=settings.embargoed_topic)
         for event in held.values():
             if event is None:
@@ -236,6 +246,16 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
     finally:
         await redis.aclose()
     return counts
+
+
+def _links(item: dict[str, Any], role: str | None, uri: str, owners: dict[str, str | None],
+           stories: dict[str, Story]) -> list[str]:
+    """The ids ``item`` (of ``uri``) links as its translations, as publishing counts them
+    (plan.family_root): a provider's link joins only a story of the same owner, never
+    another provider's family; a machine translation's, its original."""
+    owner = owners.get(uri)
+    return [article_id_for(u) for u in translation_links(item)
+            if role == "translation" or (u in stories and owner is not None and owners.get(u) == owner)]
 
 
 def _subscription(record) -> Subscription:

@@ -214,7 +214,7 @@ def test_a_subscription_created_again_under_a_deleted_ones_name_is_not_told_of_w
     assert update.writes[0].meta[RECIPIENTS] == []
 
 
-def test_numbers_are_read_in_time_linear_in_the_bitmap_and_a_bitmap_not_ours_is_unreadable():
+def test_a_bitmap_keeps_far_numbers_exactly_and_one_not_ours_is_unreadable():
     far = Subscription(name="far", number=3_000_000)
     kept_numbers = recipients_after(None, [far, *[Subscription(name=f"d{i}", number=i) for i in range(3)]], [],
                                     most=2)
