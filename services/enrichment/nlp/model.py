@@ -76,9 +76,11 @@ def paragraph_breaks(doc: Doc) -> Doc:
 def english() -> Language:
     """The loaded English pipeline (once per process, ~0.3 s).
 
-    Its layers multiply with numpy's OpenBLAS, one thread, not thinc's default BLIS:
-    the NER model's matrices go ~28 % faster so on this project's hosts, with the same
-    entities (``python -m bench.enrichment``; the worker is one process per core)."""
+    Its layers multiply with numpy's OpenBLAS on one thread (the worker is one process
+    per core), not with thinc's default BLIS: on this project's 2-core host a whole
+    English read (:func:`~services.enrichment.findings.read_article`, 100 bench
+    articles, one core, four rounds each way in one process) took 0.69–0.79× the time,
+    with the same entities."""
     threadpool_limits(limits=1, user_api="blas")
     nlp = spacy.load(MODEL, exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"])
     nlp.enable_pipe("senter")
