@@ -5,11 +5,8 @@ so a number is never given twice, not even to a subscription created again under
 deleted one's name, nor after a rebuild put the subscriptions back."""
 from __future__ import annotations
 
-import httpx
 import pytest
 
-from services.gateway.app import create_app
-from services.gateway.settings import GatewaySettings
 from services.cli.rebuild import rebuild
 from services.publishing.settings import PublishingSettings
 from shared.cache import Keys, connect
@@ -17,6 +14,7 @@ from shared.cloudevents import read_headers
 from shared.read_model import ReadModel
 from shared.subscriptions import NUMBER_HEADER, STORED, Subscription, SubscriptionStore, subscription_record
 from shared.topics import Topics
+from tests.gateway_helpers import in_process_gateway
 from tests.kafka_helpers import produce, read_topic
 from tests.publishing_helpers import Publishing, article_event
 from tests.waiting import eventually
@@ -28,11 +26,9 @@ ADMIN = {"Authorization": "Bearer dev-admin-key"}
 
 @pytest.fixture
 async def gateway(settings):
-    app = create_app(GatewaySettings(**{**settings.model_dump(), "parse_workers": 1}))
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1",
-                                     headers=ADMIN, timeout=30) as client:
-            yield client
+    async with in_process_gateway(settings, parse_workers=1) as (_, client):
+        client.headers.update(ADMIN)
+        yield client
 
 
 @pytest.fixture
