@@ -178,15 +178,18 @@ async def test_after_a_rebuild_a_version_linked_to_a_killed_story_is_decided_by_
     await publish_one_by_one(service, view, original, german)
     await service.publish(article_event(root, version="2", signal=Signal.KILL))
     await eventually(lambda: _all_killed(view, root, german.article.uri), what="the story and its version killed")
-    after = linked(f"{root}:after", root)
-    await registered(registry, after)
-    await publish_one_by_one(service, view, after)
+    after, gone = linked(f"{root}:after", root), linked(f"{root}:gone", root)
+    await registered(registry, after, gone)
+    await publish_one_by_one(service, view, after, gone)
     assert await _state(view, after.article.uri) == "live"  # received after the kill: its own story
+    await service.publish(article_event(gone.article.uri, version="2", signal=Signal.KILL))  # its own story, killed
+    await eventually(lambda: _all_killed(view, gone.article.uri), what="the later version killed")
     await service.stop()
 
     await service.redis.delete(*[k async for k in service.redis.scan_iter(match=f"{pub_settings.topic_prefix}*")])
-    assert (await rebuild(pub_settings))["killed"] == 2
+    assert (await rebuild(pub_settings))["killed"] == 3
     assert (await view.stored(after.envelope.article_id)).root == after.envelope.article_id
+    assert (await view.stored(gone.envelope.article_id)).root == gone.envelope.article_id
     assert (await view.stored(german.envelope.article_id)).root == original.envelope.article_id  # its story's
     again = Publishing(pub_settings)
     again.start()

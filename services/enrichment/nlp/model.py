@@ -76,8 +76,9 @@ def paragraph_breaks(doc: Doc) -> Doc:
 def english() -> Language:
     """The loaded English pipeline (once per process, ~0.3 s).
 
-    Its layers multiply with numpy's OpenBLAS on one thread (the worker is one process
-    per core), not with thinc's default BLIS: on this project's 2-core host a whole
+    Its layers' matrix products (thinc's ``gemm``) run on numpy's OpenBLAS on one thread
+    (the worker is one process per core), not on thinc's default BLIS; the NER parser's
+    per-step products stay on BLIS (thinc's CBlas). On this project's 2-core host a whole
     English read (:func:`~services.enrichment.findings.read_article`, 100 bench
     articles, one core, four rounds each way in one process) took 0.69–0.79× the time,
     with the same entities."""

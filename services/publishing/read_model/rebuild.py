@@ -88,6 +88,7 @@ class Story:
     headers: dict[str, str] = field(default_factory=dict)
     killed: bool = False
     live_item: dict[str, Any] | None = None  # its last live version (a kill notice has no links)
+    live_at: float = 0.0  # when that was published (epoch seconds)
     # Every record of the uri, for its registry entry.
     provenance: Provenance = field(default_factory=Provenance)
 
@@ -114,7 +115,8 @@ def latest_stories(records) -> dict[str, Story]:
         else:
             story.item, story.headers = orjson.loads(record.value), headers
             story.killed = story.item.get("pubStatus") == "canceled" or headers.get("wire_signal") == "kill"
-            story.live_item = story.live_item if story.killed else story.item
+            if not story.killed:
+                story.live_item, story.live_at = story.item, story.published_at
             version = str(story.item.get("version", "1"))
         story.provenance.saw(version=version, sender=headers.get("wire_provider"), owner=headers.get("wire_owner"),
                              killed=story.killed, role=headers.get("wire_translation_role"))
@@ -209,7 +211,10 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
                     role = meta.get("translation_role")
                     links = [] if role == "original" else _links(story.live_item or {}, role, uri, owners, stories)
                     root = await view.root_for(article_id, links) if links else article_id
-                    pipe.hsetnx(keys.article(article_id), "root", links[0] if root == article_id and links else root)
+                    root = links[0] if root == article_id and links else root
+                    if role is None and root != article_id and await _killed_before(redis, keys, root, story.live_at):
+                        root = article_id  # published after that story's kill: it was an original of its own
+                    pipe.hsetnx(keys.article(article_id), "root", root)
                     counts["killed"] += 1
                 else:
                     role = meta.get("translation_role")
@@ -256,6 +261,18 @@ def _links(item: dict[str, Any], role: str | None, uri: str, owners: dict[str, s
     owner = owners.get(uri)
     return [article_id_for(u) for u in translation_links(item)
             if role == "translation" or (u in stories and owner is not None and owners.get(u) == owner)]
+
+
+async def _killed_before(redis, keys: Keys, article_id: str, when: float) -> bool:
+    """Whether ``article_id`` is killed, and its kill was published before ``when``."""
+    state, raw = await redis.hmget(keys.article(article_id), "state", "meta")
+    if state != KILLED.encode() or not when:
+        return False
+    try:
+        killed = datetime.fromisoformat(orjson.loads(raw or b"{}").get("published_at") or "").timestamp()
+    except (orjson.JSONDecodeError, TypeError, ValueError, AttributeError):
+        return False
+    return killed < when
 
 
 def _subscription(record) -> Subscription:
