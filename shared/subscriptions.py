@@ -278,6 +278,17 @@ class Subscription(BaseModel):
         except (TypeError, ValueError):
             return True
 
+    def notified_of(self, meta: dict[str, Any]) -> bool:
+        """Whether this subscription was told of the kill whose stored ``meta`` is given:
+        named among those notified, and created by then (not one made since under a
+        notified one's name)."""
+        return self.name in meta.get("notified", ()) and self.existed_by(meta.get("published_at"))
+
+    def with_number(self, text: str) -> "Subscription":
+        """This subscription with the number ``text`` spells (as kept beside it), if it
+        spells one."""
+        return self.model_copy(update={"number": int(text)}) if text.isascii() and text.isdigit() else self
+
     def public(self) -> dict[str, Any]:
         """The subscription as the API shows it: no webhook secret, the webhook URL by its
         reference, tokens by id only."""
@@ -452,6 +463,4 @@ def _stored(raw: bytes, entry: bytes | None) -> Subscription:
     subscription's (made when it was created), not another's of the same name."""
     sub = Subscription.model_validate_json(raw, context=STORED)
     number, _, created = (entry or b"").decode().partition(" ")
-    if number.isascii() and number.isdigit() and created == (sub.created_at or ""):
-        return sub.model_copy(update={"number": int(number)})
-    return sub
+    return sub.with_number(number) if created == (sub.created_at or "") else sub

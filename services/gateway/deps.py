@@ -120,8 +120,7 @@ class Reader:
         """Whether this reader may learn that a story was killed: the operator, or a
         subscription that had the story before its kill (others, one created since under
         the name of one that had it among them, get a plain 404)."""
-        sub = self.subscription
-        return sub is None or sub.name in meta.get("notified", ()) and sub.existed_by(meta.get("published_at"))
+        return self.subscription is None or self.subscription.notified_of(meta)
 
     def may_follow(self, name: str) -> bool:
         """Whether this reader may read subscription ``name``'s feeds and stream."""

@@ -34,9 +34,8 @@ def plan_kill(notice: Notice, meta: dict[str, Any], snapshot: Snapshot, subscrip
         if stored.digest != notice.digest or not stored.meta.get("was_public"):
             return Plan(Signal.KILL, "duplicate", records=[notice.tombstone(rules.published_topic)])
         notified = stored.meta.get("notified", [])
-        told = [s for s in subscriptions if s.name in notified and s.existed_by(stored.meta.get("published_at"))]
         return Plan(Signal.KILL, "duplicate", records=kafka_records(
-            replace(notice, recipients=notified), told,
+            replace(notice, recipients=notified), [s for s in subscriptions if s.notified_of(stored.meta)],
             published_topic=rules.published_topic, topic_prefix=rules.topic_prefix))
     victims = [(notice, meta, stored.item if stored is not None else None)]
     stored_metas = [stored.meta if stored is not None else {}]

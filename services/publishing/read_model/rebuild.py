@@ -148,19 +148,17 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
     counts = {"subscriptions": 0, "live": 0, "killed": 0, "embargoed": 0, "skipped_newer_in_redis": 0,
               "registry_restored": 0, "registry_owner_conflicts": 0, "trends_released": 0}
     try:
-        subs_latest: dict[str, Any] = {}
+        subs_latest: dict[str, Subscription | None] = {}
         numbers: dict[tuple[str, str], int] = {}  # (name, created_at) → number, from any record
         for record in await read_to_end(settings.kafka_bootstrap, settings.subscriptions_topic):
-            subs_latest[record.key.decode()] = record
-            if record.value:
-                sub = _subscription(record)
-                if sub.number is not None:
-                    numbers[(sub.name, sub.created_at or "")] = sub.number
+            sub = subs_latest[record.key.decode()] = _subscription(record) if record.value else None
+            if sub is not None and sub.number is not None:
+                numbers[(sub.name, sub.created_at or "")] = sub.number
         # a subscription saved last by a gateway from before numbers (no header) keeps the
         # number its earlier record carried
         subscriptions = [sub if sub.number is not None else sub.model_copy(
                              update={"number": numbers.get((sub.name, sub.created_at or ""))})
-                         for sub in (_subscription(r) for r in subs_latest.values() if r.value)]
+                         for sub in subs_latest.values() if sub is not None]
         store = SubscriptionStore(redis, keys.prefix)
         await store.restore(subscriptions)
         counts["subscriptions"] = len(subscriptions)
@@ -278,8 +276,7 @@ async def _killed_before(redis, keys: Keys, article_id: str, when: float) -> boo
 def _subscription(record) -> Subscription:
     """A subscription as its record on the subscriptions' topic has it, with its number."""
     sub = Subscription.model_validate_json(record.value, context=STORED)
-    number = read_headers(record.headers).get(NUMBER_HEADER, "")
-    return sub.model_copy(update={"number": int(number)}) if number.isascii() and number.isdigit() else sub
+    return sub.with_number(read_headers(record.headers).get(NUMBER_HEADER, ""))
 
 
 def _trend_counted(story: Story) -> dict[str, Any] | None:
