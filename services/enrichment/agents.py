@@ -92,7 +92,7 @@ def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryT
                 continue
             key = idempotency_key(event.message.headers)
             story = event.message.key.decode("utf-8", "replace") if event.message.key else None
-            if key is not None and story is not None and tables.delivered.get(story) == key:
+            if key is not None and story is not None and tables.delivered_keys.key_of(story) == key:
                 REPEATS.inc()
                 progress.delivered(offset)
                 continue
@@ -101,7 +101,8 @@ def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryT
             for out in outputs:
                 await app.producer.send_and_wait(out.topic, out.key, out.value, None, None, out.headers)
             if key is not None and story is not None and any(o.topic == topics.enriched for o in outputs):
-                tables.delivered[story] = key  # a dead-lettered record may be replayed: not marked
+                # a dead-lettered record may be replayed: not marked
+                tables.delivered_keys.mark(story, key, event.message.timestamp or time.time())
             progress.delivered(offset)
 
     @app.timer(interval=2.0)

@@ -18,7 +18,8 @@ reads only the changelog records it had not followed yet.
 - ``stories-progress``: the last stories offset whose output was delivered
   (see :mod:`progress`).
 - ``story-delivered``: story uri → the idempotency key (``uri@version:stage``) of
-  its last delivered output, so repeats at new offsets are skipped.
+  its last delivered output and the time of its record, so repeats at new offsets are
+  skipped; kept within the cluster horizon (:mod:`services.enrichment.delivered`).
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from typing import Any
 import faust
 import orjson
 
+from services.enrichment.delivered import DeliveredKeys
 from services.enrichment.nlp.clusters import StoryIndex
 from services.enrichment.settings import EnrichmentSettings
 
@@ -51,6 +53,7 @@ class StoryTables:
                                      "before the members kept their buckets; only emptied now")
         self.progress = _table(app, "stories-progress", help="last stories offset whose output was delivered")
         self.delivered = _table(app, "story-delivered", help="story uri → idempotency key of its last output")
+        self.delivered_keys = DeliveredKeys(self.delivered, horizon_s=settings.cluster_horizon_s)
         self._at = 0.0
         self.trends = _table(app, "entity-trends", default=int, help="entity → articles per window").tumbling(
             timedelta(seconds=settings.trend_window_s),
@@ -64,6 +67,7 @@ class StoryTables:
         # (window start, window end, entity key) → latest count, not yet copied to Redis.
         self.dirty: dict[tuple[float, float, str], int] = {}
         self.members.on_recover(self._recovered)
+        self.delivered.on_recover(self._delivered_recovered)
         self.trends.table.on_recover(self._trends_recovered)
 
     def _timestamp(self, event: Any = None) -> float:
@@ -71,6 +75,9 @@ class StoryTables:
 
     async def _recovered(self) -> None:
         self.index.recovered()
+
+    async def _delivered_recovered(self) -> None:
+        self.delivered_keys.recovered()
 
     async def _trends_recovered(self) -> None:
         self.dirty.update(self.all_counts())

@@ -29,8 +29,9 @@ import hashlib
 import hmac
 import re
 from collections import Counter, deque
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from datasketch import MinHash
@@ -204,19 +205,25 @@ class StoryIndex:
         return Assignment(cluster, first, votes.get(cluster, 0))
 
 
+def _entry_at(entry: Any) -> float:
+    return float(entry["at"])
+
+
 class Evictor:
     """Deletes entries older than the horizon from a mapping, a few per call, in
-    the order they were written (entries carry their ``at``)."""
+    the order they were written (entries carry their ``at``, read by ``at_of``)."""
 
-    def __init__(self, mapping: MutableMapping, *, horizon_s: float, per_call: int = 64) -> None:
+    def __init__(self, mapping: MutableMapping, *, horizon_s: float, per_call: int = 64,
+                 at_of: Callable[[Any], float] = _entry_at) -> None:
         self.mapping = mapping
         self.horizon_s = horizon_s
         self.per_call = per_call
+        self.at_of = at_of
         self.queue: deque[tuple[float, str]] = deque()
 
     def rebuild(self) -> None:
         """Refill the queue from the mapping (after the table was recovered)."""
-        self.queue = deque(sorted((float(v["at"]), k) for k, v in self.mapping.items()))
+        self.queue = deque(sorted((self.at_of(v), k) for k, v in self.mapping.items()))
 
     def written(self, key: str, at: float) -> None:
         self.queue.append((at, key))
@@ -227,7 +234,7 @@ class Evictor:
         while self.queue and removed < self.per_call and now - self.queue[0][0] > self.horizon_s:
             at, key = self.queue.popleft()
             entry = self.mapping.get(key)
-            if entry is not None and float(entry["at"]) <= at:
+            if entry is not None and self.at_of(entry) <= at:
                 del self.mapping[key]
                 removed += 1
         return removed
