@@ -100,7 +100,7 @@ def test_old_stories_stop_attracting_copies_and_are_evicted():
     late = stories.assign("urn:b:1", keys(EDITED), 2 * DAY)
     assert late.cluster == cluster_id_for("urn:b:1")
     assert "urn:a:1" not in stories.members
-    assert all(entry["cluster"] != cluster_id_for("urn:a:1") for entry in stories.buckets.values())
+    assert all(cluster != cluster_id_for("urn:a:1") for cluster, _ in stories.buckets.values())
 
 
 def test_eviction_resumes_from_recovered_state():
@@ -191,10 +191,10 @@ def test_the_bucket_index_is_rebuilt_from_the_members_as_it_was():
     live.assign("urn:d:1", keys(" ".join(TOPICS["15000000"])), 1.65 * DAY)  # an old version again
     assert buckets and all("wrote" in entry for entry in members.values())
 
-    before = {key: dict(entry) for key, entry in buckets.items()}
+    before = dict(buckets)
     restarted = StoryIndex(members, {}, horizon_s=DAY)
     restarted.recovered()
-    live_entries = {k: v for k, v in before.items() if 1.7 * DAY - v["at"] <= DAY}
+    live_entries = {k: (cluster, at) for k, (cluster, at) in before.items() if 1.7 * DAY - at <= DAY}
     assert restarted.buckets == live_entries
     # and it answers as the live index does
     for n, text in enumerate((EDITED, " ".join(TOPICS["04000000"]), " ".join(TOPICS["07000000"]))):
@@ -221,10 +221,12 @@ def test_a_story_re_sent_with_new_text_many_times_keeps_every_version_s_buckets_
 
 def test_buckets_written_by_the_version_before_are_read_at_a_rebuild_and_emptied_as_they_expire():
     """After an upgrade the old bucket table (its own changelog) still finds its stories."""
-    legacy: dict = {}
-    old = StoryIndex({}, legacy, horizon_s=DAY)  # the version before kept its buckets in a table of their own
+    written: dict = {}
+    old = StoryIndex({}, written, horizon_s=DAY)
     founded = old.assign("urn:a:1", keys(EXAMPLE), 0.0).cluster
     members = {uri: {"cluster": entry["cluster"], "at": entry["at"]} for uri, entry in old.members.items()}
+    # the version before kept its buckets in a table of their own, as JSON objects
+    legacy = {key: {"cluster": cluster, "at": at} for key, (cluster, at) in written.items()}
 
     upgraded = StoryIndex(members, {}, horizon_s=DAY, legacy=legacy)
     upgraded.recovered()
