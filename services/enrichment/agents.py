@@ -21,6 +21,7 @@ import time
 import faust
 
 from services.enrichment.clustering import buckets_sent, cluster_story, trend_keys
+from services.enrichment.delivered import record_time
 from services.enrichment.metrics import ENTITIES, REPEATS, STORIES, TABLE_KEYS
 from services.enrichment.progress import StoriesProgress
 from services.enrichment.settings import EnrichmentSettings
@@ -102,7 +103,7 @@ def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryT
                 await app.producer.send_and_wait(out.topic, out.key, out.value, None, None, out.headers)
             if key is not None and story is not None and any(o.topic == topics.enriched for o in outputs):
                 # a dead-lettered record may be replayed: not marked
-                tables.delivered_keys.mark(story, key, event.message.timestamp or time.time())
+                tables.delivered_keys.mark(story, key, record_time(event.message.timestamp))
             progress.delivered(offset)
 
     @app.timer(interval=2.0)

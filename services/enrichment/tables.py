@@ -8,7 +8,7 @@ replacement worker gets the same state back, and a standby promoted to active
 reads only the changelog records it had not followed yet.
 
 - ``story-members``: story uri → {cluster, at, wrote: the LSH buckets it filled}. The
-  bucket index (bucket key → {cluster, at}, see :mod:`nlp.clusters`) is rebuilt from
+  bucket index (bucket key → (cluster, at), see :mod:`nlp.clusters`) is rebuilt from
   it after every recovery, so a story costs one changelog record, not one per band.
   (Before, the buckets had their own table, ``story-buckets``: it is still read into
   the index after every recovery, and emptied as its entries expire, so the stories
@@ -48,7 +48,7 @@ class StoryTables:
     def __init__(self, app: faust.App, settings: EnrichmentSettings) -> None:
         self.window_s = settings.trend_window_s
         self.members = _table(app, "story-members", help="story uri → story cluster")
-        self.buckets: dict[str, dict] = {}  # MinHash LSH bucket → story cluster: rebuilt from the members
+        self.buckets: dict[str, tuple[str, float]] = {}  # LSH bucket → (cluster, at): rebuilt from the members
         self.legacy_buckets = _table(app, "story-buckets", help="MinHash LSH bucket → story cluster, as written "
                                      "before the members kept their buckets; only emptied now")
         self.progress = _table(app, "stories-progress", help="last stories offset whose output was delivered")

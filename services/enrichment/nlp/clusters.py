@@ -219,10 +219,11 @@ def _bucket_at(entry: tuple[str, float]) -> float:
 
 class Evictor:
     """Deletes entries older than the horizon from a mapping, a few per call, in
-    the order they were written (entries carry their ``at``, read by ``at_of``)."""
+    the order they were written (entries carry their ``at``, read by ``at_of``; an
+    entry it gives no time for is left alone)."""
 
     def __init__(self, mapping: MutableMapping, *, horizon_s: float, per_call: int = 64,
-                 at_of: Callable[[Any], float] = _entry_at) -> None:
+                 at_of: Callable[[Any], float | None] = _entry_at) -> None:
         self.mapping = mapping
         self.horizon_s = horizon_s
         self.per_call = per_call
@@ -231,7 +232,7 @@ class Evictor:
 
     def rebuild(self) -> None:
         """Refill the queue from the mapping (after the table was recovered)."""
-        self.queue = deque(sorted((self.at_of(v), k) for k, v in self.mapping.items()))
+        self.queue = deque(sorted((at, k) for k, v in self.mapping.items() if (at := self.at_of(v)) is not None))
 
     def written(self, key: str, at: float) -> None:
         self.queue.append((at, key))
@@ -242,7 +243,7 @@ class Evictor:
         while self.queue and removed < self.per_call and now - self.queue[0][0] > self.horizon_s:
             at, key = self.queue.popleft()
             entry = self.mapping.get(key)
-            if entry is not None and self.at_of(entry) <= at:
+            if entry is not None and (written := self.at_of(entry)) is not None and written <= at:
                 del self.mapping[key]
                 removed += 1
         return removed
