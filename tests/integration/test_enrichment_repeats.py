@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+import orjson
 import pytest
 
 from services.cli.synthetic import synthetic_article
@@ -36,3 +37,28 @@ async def test_repeats_at_new_offsets_reach_articles_enriched_once(settings, tmp
         grouped = await enriched(settings, expect=7, timeout=5)
         assert {key: len(copies) for key, copies in grouped.items()} == {
             e.idempotency_key(Stage.ENRICHED): 1 for e in [*first, later]}
+
+
+async def test_a_delivered_entry_the_version_before_wrote_still_stops_a_repeat_and_is_given_a_time(settings,
+                                                                                                  tmp_path):
+    """An upgrade: the story-delivered changelog an older worker wrote holds bare keys (no
+    time). A repeat of such a story is still skipped, and the next delivery writes the
+    entry back with a time, so it can go once the horizon has passed."""
+    from shared.topics import ensure_topics
+
+    now = time.time()
+    old = event_for(synthetic_article(7300, words=120), "local", now)
+    changelog = f"{Topics(settings.topic_prefix).group('enrichment-stories')}-story-delivered-changelog"
+    await ensure_topics(settings.kafka_bootstrap, {changelog: {"cleanup.policy": "compact"}}, partitions=1)
+    await produce(settings.kafka_bootstrap, changelog,
+                  [(orjson.dumps(old.article.uri), orjson.dumps(old.idempotency_key(Stage.ENRICHED)), [])])
+    later = event_for(synthetic_article(7301, words=120), "local", now + 1)
+    with Worker(settings, tmp_path):
+        await send(settings, [old, later])
+        assert set(await enriched(settings, expect=1)) == {later.idempotency_key(Stage.ENRICHED)}
+        assert set(await enriched(settings, expect=2, timeout=5)) == {later.idempotency_key(Stage.ENRICHED)}
+        records = await read_topic(settings.kafka_bootstrap, changelog, expect=3)
+    latest = {orjson.loads(r.key): orjson.loads(r.value) for r in records}
+    stamped = latest[old.article.uri]
+    assert stamped["key"] == old.idempotency_key(Stage.ENRICHED) and now - 60 < stamped["at"] <= time.time()
+    assert latest[later.article.uri]["key"] == later.idempotency_key(Stage.ENRICHED)
