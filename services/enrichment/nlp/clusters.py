@@ -14,10 +14,10 @@ The index is two mappings, held by the caller: ``members`` (story uri → its cl
 and the bucket keys it wrote) and ``buckets`` (bucket key → ``(cluster, at)``: the
 cluster that filled it and when). A story holds ``BANDS`` buckets for as long as the
 horizon, so their entries are tuples: a dict each made the index 5.7 KB a story, the
-tuples 3.9 KB (tracemalloc, 20,000 stories). A new story joins the cluster most of its buckets point to, else founds one
-named after itself (:func:`cluster_id_for`), so the same input and state always give
-the same answer. Entries older than ``horizon_s`` (by the articles' own receive times)
-are ignored and evicted.
+tuples 3.9 KB (tracemalloc, 20,000 stories). A new story joins the cluster most of its
+buckets point to, else founds one named after itself (:func:`cluster_id_for`), so the
+same input and state always give the same answer. Entries older than ``horizon_s`` (by
+the articles' own receive times) are ignored and evicted.
 
 Only ``members`` needs to be durable (the worker's faust table): ``buckets`` is
 rebuilt from it (:meth:`StoryIndex.recovered`). A bucket is only ever overwritten by
@@ -135,7 +135,8 @@ class StoryIndex:
         self.buckets = buckets
         self.horizon_s = horizon_s
         self.legacy = legacy if legacy is not None else {}
-        self.evictors = (Evictor(members, horizon_s=horizon_s), Evictor(buckets, horizon_s=horizon_s, at_of=_bucket_at),
+        self.evictors = (Evictor(members, horizon_s=horizon_s),
+                         Evictor(buckets, horizon_s=horizon_s, at_of=_bucket_at),
                          Evictor(self.legacy, horizon_s=horizon_s))
 
     def recovered(self) -> None:
