@@ -7,10 +7,14 @@ older than the cluster horizon (``WIRE_CLUSTER_HORIZON_S``), as the story index'
 entries do: before, every story ever seen stayed, in the worker's memory and in the
 changelog a restart reads back whole. A repeat comes within minutes of its first
 delivery; one that comes after the horizon goes on to publishing, whose read model
-ignores a version it has. An entry written before entries kept their time (the bare
-key) is still read; after a recovery each delivery stamps a few of them with its
-record's time (written to the changelog, so a later restart does not date them
-again), and they go one horizon after that."""
+ignores a version it has.
+
+An entry written before entries kept their time (the bare key) is still read. The
+first delivery after a recovery that found such entries notes its time in the
+progress table (``notes``: its changelog keeps the note through restarts, where one
+note costs one record, and rewriting each bare entry with a time would cost a record
+and memory each); one horizon after that note the bare entries go, a few a delivery,
+and the note with the last of them."""
 from __future__ import annotations
 
 import time
@@ -20,7 +24,10 @@ from typing import Any
 
 from services.enrichment.nlp.clusters import Evictor
 
-STAMPED_PER_CALL = 64  # bare entries given a time per delivery, as many as the evictor deletes
+# The note's key in the progress table (whose other key is the delivered offset's):
+# when bare entries were first found.
+BARE_SINCE = "bare-delivered-since"
+BARE_PER_CALL = 16  # bare entries deleted per delivery once their horizon has passed
 
 
 def record_time(timestamp: float | None) -> float:
@@ -31,14 +38,17 @@ def record_time(timestamp: float | None) -> float:
 
 
 class DeliveredKeys:
-    """``story → {"key": idempotency key, "at": record time}`` over ``table`` (a faust
-    table; any mapping in tests). Call :meth:`mark` only inside the agent's stream
-    iteration (faust writes the changelog then)."""
+    """``story → {"key": idempotency key, "at": record time}`` over ``table``, with
+    ``notes`` (the progress table) for the time bare entries were found (faust
+    tables; any mappings in tests). Call :meth:`mark` only inside the agent's stream
+    iteration (faust writes the changelogs then)."""
 
-    def __init__(self, table: MutableMapping, *, horizon_s: float) -> None:
+    def __init__(self, table: MutableMapping, *, horizon_s: float, notes: MutableMapping) -> None:
         self.table = table
+        self.notes = notes
         self.evictor = Evictor(table, horizon_s=horizon_s, at_of=_at)
-        self.bare: deque[str] = deque()  # recovered entries without a time, to be stamped
+        self.bare: deque[str] = deque()  # recovered entries without a time
+        self.noted = False  # whether the notes may hold BARE_SINCE
 
     def key_of(self, story: str) -> str | None:
         """The idempotency key of ``story``'s last delivered output (None: none kept)."""
@@ -47,22 +57,36 @@ class DeliveredKeys:
 
     def mark(self, story: str, key: str, at: float) -> None:
         """``story``'s output with ``key``, for a record of time ``at`` (epoch seconds),
-        was delivered; a few bare entries are stamped with ``at``, and entries past the
-        horizon by then go, a few at a time."""
+        was delivered; entries past the horizon by then go, a few at a time."""
         self.table[story] = {"key": key, "at": at}
         self.evictor.written(story, at)
-        for _ in range(min(STAMPED_PER_CALL, len(self.bare))):
-            other = self.bare.popleft()
-            entry = self.table.get(other)
-            if isinstance(entry, str):
-                self.table[other] = {"key": entry, "at": at}
-                self.evictor.written(other, at)
+        if self.bare or self.noted:
+            self._forget_bare(at)
         self.evictor.evict(at)
 
+    def _forget_bare(self, at: float) -> None:
+        since = self.notes.get(BARE_SINCE)
+        if not self.bare:
+            if since is not None:
+                del self.notes[BARE_SINCE]
+            self.noted = False
+            return
+        if not isinstance(since, (int, float)):
+            self.notes[BARE_SINCE] = at
+            self.noted = True
+            return
+        if at - since <= self.evictor.horizon_s:
+            return
+        for _ in range(min(BARE_PER_CALL, len(self.bare))):
+            story = self.bare.popleft()
+            if isinstance(self.table.get(story), str):
+                del self.table[story]
+
     def recovered(self) -> None:
-        """Call once the table holds its recovered state: eviction resumes over it, and
-        the entries without a time wait to be stamped."""
-        self.bare = deque(story for story, entry in self.table.items() if not isinstance(entry, dict))
+        """Call once the tables hold their recovered state: eviction resumes, and the
+        bare entries are found."""
+        self.bare = deque(story for story, entry in self.table.items() if isinstance(entry, str))
+        self.noted = BARE_SINCE in self.notes
         self.evictor.rebuild()
 
 

@@ -53,7 +53,8 @@ class StoryTables:
                                      "before the members kept their buckets; only emptied now")
         self.progress = _table(app, "stories-progress", help="last stories offset whose output was delivered")
         self.delivered = _table(app, "story-delivered", help="story uri → idempotency key of its last output")
-        self.delivered_keys = DeliveredKeys(self.delivered, horizon_s=settings.cluster_horizon_s)
+        self.delivered_keys = DeliveredKeys(self.delivered, horizon_s=settings.cluster_horizon_s,
+                                            notes=self.progress)
         self._at = 0.0
         self.trends = _table(app, "entity-trends", default=int, help="entity → articles per window").tumbling(
             timedelta(seconds=settings.trend_window_s),
