@@ -16,7 +16,8 @@ reads only the changelog records it had not followed yet.
 - ``entity-trends``: "<type>\\t<name>" → count, in tumbling windows of
   ``trend_window_s`` by the articles' receive time, kept ``trend_windows_kept`` windows.
 - ``stories-progress``: the last stories offset whose output was delivered
-  (see :mod:`progress`).
+  (see :mod:`progress`), and, while ``story-delivered`` holds entries from before they
+  kept their time, when they were found (see :mod:`services.enrichment.delivered`).
 - ``story-delivered``: story uri → the idempotency key (``uri@version:stage``) of
   its last delivered output and the time of its record, so repeats at new offsets are
   skipped; kept within the cluster horizon (:mod:`services.enrichment.delivered`).
