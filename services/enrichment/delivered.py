@@ -48,7 +48,6 @@ class DeliveredKeys:
         self.notes = notes
         self.evictor = Evictor(table, horizon_s=horizon_s, at_of=_at)
         self.bare: deque[str] = deque()  # recovered entries without a time
-        self.noted = False  # whether the notes may hold BARE_SINCE
 
     def key_of(self, story: str) -> str | None:
         """The idempotency key of ``story``'s last delivered output (None: none kept)."""
@@ -60,20 +59,17 @@ class DeliveredKeys:
         was delivered; entries past the horizon by then go, a few at a time."""
         self.table[story] = {"key": key, "at": at}
         self.evictor.written(story, at)
-        if self.bare or self.noted:
+        if self.bare or BARE_SINCE in self.notes:
             self._forget_bare(at)
         self.evictor.evict(at)
 
     def _forget_bare(self, at: float) -> None:
-        since = self.notes.get(BARE_SINCE)
-        if not self.bare:
-            if since is not None:
-                del self.notes[BARE_SINCE]
-            self.noted = False
+        if not self.bare:  # the last of them went: so does the note
+            del self.notes[BARE_SINCE]
             return
+        since = self.notes.get(BARE_SINCE)
         if not isinstance(since, (int, float)):
             self.notes[BARE_SINCE] = at
-            self.noted = True
             return
         if at - since <= self.evictor.horizon_s:
             return
@@ -86,7 +82,6 @@ class DeliveredKeys:
         """Call once the tables hold their recovered state: eviction resumes, and the
         bare entries are found."""
         self.bare = deque(story for story, entry in self.table.items() if isinstance(entry, str))
-        self.noted = BARE_SINCE in self.notes
         self.evictor.rebuild()
 
 
