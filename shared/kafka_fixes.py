@@ -1,4 +1,4 @@
-"""Two fixes for aiokafka 0.14 (pinned), applied in every process that runs a stage
+"""Three fixes for aiokafka 0.14 (pinned), applied in every process that runs a stage
 (:mod:`shared.runner`), makes a producer (:func:`shared.bus.make_producer`) or runs
 the enrichment app.
 
@@ -29,22 +29,37 @@ the fix a request to a node also takes the head batch of every other partition i
 leads that is not muted (an idempotent producer keeps one batch in flight per
 partition) — those batches leave earlier than their linger, never later, and each
 partition's batches stay in order.
+
+**A write to a connection uvloop has closed.** aiokafka turns an ``OSError`` from a
+socket write into ``KafkaConnectionError``, which its callers retry. Every service
+runs on uvloop, and uvloop raises ``RuntimeError`` ("the handler is closed") for a
+write to a transport it has already closed: a broker died and the connection's read
+side saw it first, but aiokafka has not yet dropped the connection. The heartbeat
+task then died on the error, the consumer handed it to ``getmany``, and a worker
+exited in a chaos run (enrichment, 2026-12-04, broker 2 killed; upstream
+aio-libs/aiokafka#1038). :func:`apply` makes such a write close the connection and
+raise ``KafkaConnectionError``, as the ``OSError`` does; stock asyncio drops the write
+and the request times out instead.
 """
 from __future__ import annotations
 
 import functools
 
 from aiokafka import errors as kafka_errors
+from aiokafka.conn import AIOKafkaConnection, CloseReason
 from aiokafka.consumer.fetcher import Fetcher
 from aiokafka.producer.message_accumulator import MessageAccumulator
 
 _MARK = "_wire_refreshes_metadata"
 _DRAIN_MARK = "_wire_drains_whole_nodes"
+_CLOSED_MARK = "_wire_closed_transport_is_broken"
 
 
 def apply() -> None:
-    """Patch aiokafka's ``Fetcher`` and ``MessageAccumulator`` once per process (idempotent)."""
+    """Patch aiokafka's ``Fetcher``, ``MessageAccumulator`` and ``AIOKafkaConnection``
+    once per process (idempotent)."""
     _drain_whole_nodes()
+    _closed_transport_is_broken()
     original = Fetcher._proc_offset_request
     if getattr(original, _MARK, False):
         return
@@ -86,3 +101,24 @@ def _drain_whole_nodes() -> None:
 
     setattr(drain_by_nodes, _DRAIN_MARK, True)
     MessageAccumulator.drain_by_nodes = drain_by_nodes
+
+
+def _closed_transport_is_broken() -> None:
+    original = AIOKafkaConnection.send
+    if getattr(original, _CLOSED_MARK, False):
+        return
+
+    @functools.wraps(original)
+    def send(self, request, expect_response=True):
+        try:
+            return original(self, request, expect_response)
+        except RuntimeError as error:  # uvloop: the transport is closed already
+            writer = self._writer
+            if writer is None or not writer.transport.is_closing():
+                raise
+            self.close(reason=CloseReason.CONNECTION_BROKEN, exc=error)
+            raise kafka_errors.KafkaConnectionError(
+                f"Connection at {self._host}:{self._port} broken: {error}") from error
+
+    setattr(send, _CLOSED_MARK, True)
+    AIOKafkaConnection.send = send

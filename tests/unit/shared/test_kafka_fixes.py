@@ -1,16 +1,20 @@
-"""The two aiokafka fixes. The offset reset asked the same stale leader again and
+"""The three aiokafka fixes. The offset reset asked the same stale leader again and
 again (no metadata refresh on "not leader"): with the fix an offset request that
 fails on stale metadata asks for a refresh before the error goes back to its retry
-loop. The producer's drain is below."""
+loop. The producer's drain and the write to a closed connection are below."""
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 
 import pytest
+import uvloop
 from aiokafka import TopicPartition
 from aiokafka import errors as kafka_errors
+from aiokafka.conn import AIOKafkaConnection
 from aiokafka.consumer.fetcher import Fetcher
 from aiokafka.producer.message_accumulator import MessageAccumulator
+from aiokafka.protocol.admin import ApiVersionRequest
 
 from shared import kafka_fixes
 from shared.bus import BATCH_BYTES, batch_bytes, make_producer
@@ -127,3 +131,55 @@ async def test_a_producer_batches_up_to_256_kib_but_never_past_what_a_topic_acce
         assert producer._message_accumulator._batch_size == 64 * 1024
     finally:
         await producer.stop()
+
+
+# A write to a connection whose transport uvloop has already closed (a broker died and
+# the read side saw it first) raised RuntimeError, which killed the consumer's heartbeat
+# task and then the worker. It is a broken connection, as an OSError from the write is.
+
+async def connection_with_a_closed_transport() -> tuple[AIOKafkaConnection, asyncio.Server]:
+    """A connection holding a real TCP stream to a real server, closed under it."""
+    server = await asyncio.start_server(lambda reader, writer: None, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    conn = AIOKafkaConnection("127.0.0.1", port)
+    conn._reader, conn._writer = reader, writer  # as create_conn leaves a connected one
+    conn._read_task = asyncio.ensure_future(asyncio.sleep(3600))
+    writer.transport.close()
+    while not writer.transport.is_closing():
+        await asyncio.sleep(0)
+    await asyncio.sleep(0)  # uvloop closes the handle on the next turn
+    return conn, server
+
+
+def test_a_write_to_a_transport_uvloop_closed_is_a_broken_connection_the_caller_retries():
+    kafka_fixes.apply()
+    kafka_fixes.apply()  # idempotent
+
+    async def write() -> AIOKafkaConnection:
+        conn, server = await connection_with_a_closed_transport()
+        try:
+            with pytest.raises(kafka_errors.KafkaConnectionError, match="broken"):
+                conn.send(ApiVersionRequest())
+        finally:
+            server.close()
+        return conn
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:  # as every service runs
+        conn = runner.run(write())
+    assert not conn.connected()  # dropped: the client's next request opens a new one
+
+
+def test_a_runtime_error_not_from_a_closed_transport_still_surfaces():
+    kafka_fixes.apply()
+
+    def broken_write(data: bytes) -> None:
+        raise RuntimeError("a bug")
+
+    async def write() -> None:
+        conn = AIOKafkaConnection("127.0.0.1", 9)
+        conn._writer = SimpleNamespace(transport=SimpleNamespace(is_closing=lambda: False), write=broken_write)
+        with pytest.raises(RuntimeError, match="a bug"):
+            conn.send(ApiVersionRequest())
+
+    asyncio.run(write())
