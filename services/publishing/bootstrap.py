@@ -18,6 +18,7 @@ from shared.bus import Outgoing, make_producer
 from shared.cache import Keys, connect
 from shared.outbound import OutboundClient, OutboundLimits, OutboundPolicy
 from services.publishing.read_model import ReadModelWriter
+from services.publishing.retention import retention_loop
 from shared.runner import StageRunner
 from shared.stopping import sleep_until
 from shared.subscriptions import Subscription, SubscriptionKeys, SubscriptionStore
@@ -63,7 +64,7 @@ async def serve(settings: PublishingSettings, stop: asyncio.Event) -> None:
     cache = SubscriptionCache(SubscriptionStore(redis, keys.prefix), on_change=subscriptions_changed)
     embargo = EmbargoQueue(redis, keys.prefix, topic=settings.embargoed_topic)
     view = ReadModelWriter(redis, keys, live_max=settings.live_stream_max, feed_size=settings.feed_size,
-                           live_per_story=settings.live_entries_per_story)
+                           live_per_story=settings.live_entries_per_story, retention_s=settings.read_retention_s)
     publisher = Publisher(view=view, subscriptions=cache, embargo=embargo, settings=settings,
                           published_topic=topics.published)
 
@@ -93,7 +94,9 @@ async def serve(settings: PublishingSettings, stop: asyncio.Event) -> None:
     try:
         await asyncio.gather(runner.run(stop), watch_subscriptions(),
                              release_loop(embargo, release, stop, poll_s=settings.embargo_poll_s,
-                                          lease_ms=settings.lease_ms))
+                                          lease_ms=settings.lease_ms),
+                             retention_loop(redis, keys, retention_s=settings.read_retention_s, stop=stop,
+                                            feeds=lambda: [s.name for s in cache.all]))
     finally:
         await dispatcher.close()
         await client.aclose()
