@@ -60,16 +60,18 @@ def is_retriable(exc: BaseException) -> bool:
 
 
 def is_outage(exc: BaseException) -> bool:
-    """True when ``exc`` (or what caused it) is Redis or Kafka being unreachable: the
-    store the stage itself writes to is down, which is no fault of the record. The
-    runner waits for it to come back instead of dead-lettering the record."""
+    """True when ``exc`` (or what caused it) is Redis or Kafka being unreachable, or
+    Redis refusing writes because it is full (``maxmemory`` reached, ``noeviction``):
+    the store the stage itself writes to is out of service, which is no fault of the
+    record. The runner waits for it instead of dead-lettering the record."""
     from aiokafka.errors import KafkaConnectionError
     from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import OutOfMemoryError as RedisFull
     from redis.exceptions import TimeoutError as RedisTimeoutError
 
     seen = 0
     while exc is not None and seen < 8:  # the chain of causes, bounded
-        if isinstance(exc, (RedisConnectionError, RedisTimeoutError, KafkaConnectionError)):
+        if isinstance(exc, (RedisConnectionError, RedisTimeoutError, RedisFull, KafkaConnectionError)):
             return True
         exc = exc.__cause__ or exc.__context__
         seen += 1

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 import httpx
 import pytest
+import redis
 
 from services.cli.stack.kafka import LocalKafka
 from services.cli.stack.processes import ChildProcess, free_port, wait_until
@@ -115,6 +116,25 @@ def test_redis_paused_or_down_answers_503_and_readyz_names_it(pipeline, own_redi
         own_redis.start()
         wait_until(lambda: post(url, synthetic_article(9104, words=40).encode()).status_code == 202,
                    timeout=30, what="waiting for the gateway to use Redis again")
+
+
+def test_a_full_redis_answers_503_until_it_has_room_again(pipeline, own_redis, tmp_path):
+    """maxmemory reached with noeviction (what the README advises): writes are refused,
+    reads still answered."""
+    port = free_port()
+    env = {**pipeline.base_env, "WIRE_PORT": str(port), "WIRE_REDIS_URL": own_redis.url,
+           "WIRE_TOPIC_PREFIX": f"redisfull{uuid.uuid4().hex[:6]}."}
+    admin = redis.Redis.from_url(own_redis.url)
+    with service("gateway-redis-full", "services.gateway", tmp_path, env):
+        url = f"http://127.0.0.1:{port}"
+        assert post(url, synthetic_article(9110, words=40).encode()).status_code == 202
+        admin.config_set("maxmemory", "1")
+        try:
+            assert_unavailable(post(url, synthetic_article(9111, words=40).encode()), "redis_full")
+            assert httpx.get(f"{url}/v1/articles/nope", headers=ADMIN, timeout=30).status_code == 404
+        finally:
+            admin.config_set("maxmemory", "0")
+        assert post(url, synthetic_article(9112, words=40).encode()).status_code == 202
 
 
 def test_a_503_while_kafka_is_paused_is_never_published(redis_server, tmp_path):

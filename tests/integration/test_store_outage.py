@@ -1,4 +1,4 @@
-"""A stage whose Redis is down waits for it: the record is neither dead-lettered nor
+"""A stage whose Redis is down (or full) waits for it: the record is neither dead-lettered nor
 committed while the store is unreachable (chaos run: three articles went to the DLQ
 when Redis was killed for 10 s, because five quick attempts were spent in 3 s)."""
 from __future__ import annotations
@@ -69,6 +69,29 @@ async def test_a_record_waits_for_redis_to_come_back_instead_of_the_dlq(settings
     finally:
         stop.set()
         await asyncio.wait_for(task, 30)
+
+
+async def test_a_record_waits_for_a_full_redis_to_get_room_instead_of_the_dlq(settings, own_redis, stage):
+    """Redis at its maxmemory (noeviction) refuses every write: an operator's matter, as
+    an outage is, not the record's fault."""
+    topics = stage.topics
+    admin = Redis.from_url(own_redis.url)
+    stop = asyncio.Event()
+    task = asyncio.create_task(stage.runner.run(stop))
+    try:
+        await admin.config_set("maxmemory", "1")
+        await produce(settings.kafka_bootstrap, topics.inbound, [(b"full", b"body", [])])
+        await eventually(lambda: _attempted(stage.attempts, settings.max_attempts + 3), timeout=60)
+        assert await read_topic(settings.kafka_bootstrap, topics.dlq(topics.inbound), expect=1, timeout=1) == []
+        await admin.config_set("maxmemory", "0")
+        out = await read_topic(settings.kafka_bootstrap, topics.ingested, expect=1, timeout=60)
+        assert [r.value for r in out] == [b"body"]
+        assert await stage.redis.get("seen:full") == b"1"
+        assert await read_topic(settings.kafka_bootstrap, topics.dlq(topics.inbound), expect=1, timeout=1) == []
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+        await admin.aclose()
 
 
 async def test_stopping_while_redis_is_down_leaves_the_record_uncommitted(settings, own_redis, stage):
