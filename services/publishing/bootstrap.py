@@ -18,7 +18,6 @@ from shared.bus import Outgoing, make_producer
 from shared.cache import Keys, connect
 from shared.outbound import OutboundClient, OutboundLimits, OutboundPolicy
 from services.publishing.read_model import ReadModelWriter
-from services.publishing.retention import retention_loop
 from shared.runner import StageRunner
 from shared.stopping import sleep_until
 from shared.subscriptions import Subscription, SubscriptionKeys, SubscriptionStore
@@ -64,7 +63,7 @@ async def serve(settings: PublishingSettings, stop: asyncio.Event) -> None:
     cache = SubscriptionCache(SubscriptionStore(redis, keys.prefix), on_change=subscriptions_changed)
     embargo = EmbargoQueue(redis, keys.prefix, topic=settings.embargoed_topic)
     view = ReadModelWriter(redis, keys, live_max=settings.live_stream_max, feed_size=settings.feed_size,
-                           live_per_story=settings.live_entries_per_story, retention_s=settings.read_retention_s)
+                           live_per_story=settings.live_entries_per_story)
     publisher = Publisher(view=view, subscriptions=cache, embargo=embargo, settings=settings,
                           published_topic=topics.published)
 
@@ -94,9 +93,7 @@ async def serve(settings: PublishingSettings, stop: asyncio.Event) -> None:
     try:
         await asyncio.gather(runner.run(stop), watch_subscriptions(),
                              release_loop(embargo, release, stop, poll_s=settings.embargo_poll_s,
-                                          lease_ms=settings.lease_ms),
-                             retention_loop(redis, keys, retention_s=settings.read_retention_s, stop=stop,
-                                            feeds=lambda: [s.name for s in cache.all]))
+                                          lease_ms=settings.lease_ms))
     finally:
         await dispatcher.close()
         await client.aclose()

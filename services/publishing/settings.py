@@ -38,11 +38,6 @@ class PublishingSettings(WireSettings):
     live_stream_max: int = 1_000
     feed_size: int = 500
     delivery_log_size: int = 1_000
-    # How long the read model keeps an item after its family's last write (its hash, the
-    # family's; about 12 KB an item), then drops it from the query index and the feeds
-    # too (services/publishing/retention.py). 0 keeps every item for ever. The story
-    # registry (ownership, versions, kills) is kept for ever either way.
-    read_retention_s: float = Field(30 * 86_400, ge=0)
     # Entries of one story kept per live stream (its latest versions): the ids its kill
     # deletes, remembered with the story. A newer version past this many deletes the
     # story's oldest entry there (superseded N times over: nothing a replay needs).

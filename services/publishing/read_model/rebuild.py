@@ -163,7 +163,7 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
         await store.restore(subscriptions)
         counts["subscriptions"] = len(subscriptions)
 
-        view, sub_keys = ReadModelWriter(redis, keys, retention_s=settings.read_retention_s), keys.subscriptions
+        view, sub_keys = ReadModelWriter(redis, keys), keys.subscriptions
         stories = latest_stories(await read_to_end(settings.kafka_bootstrap, topics.published))
         provenance = {uri: story.provenance for uri, story in stories.items()}
         # a subscription deleted before Redis was lost is on the topic no more, but its number

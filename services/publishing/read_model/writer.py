@@ -41,9 +41,9 @@ return 1
 # ARGV: 1 id, 2 version, 3 item, 4 meta, 5 digest, 6 root, 7 score ms, 8 recent size,
 # 9 state, 10 live stream max, 11 feed size, 12 n entry fields, 13 the subscriptions'
 # version the deliveries were chosen by ('' none), 14 entries of the story kept per live
-# stream, 15 '=' and the digest the write was decided on ('' when unchecked), 16 the
-# retention in ms (0 none), 17.. field/value pairs, then per delivery: feed mode (a add,
-# r remove, n none), live 0/1, outbox 0/1.
+# stream, 15 '=' and the digest the write was decided on ('' when unchecked), 16..
+# field/value pairs, then per delivery: feed mode (a add, r remove, n none), live 0/1,
+# outbox 0/1.
 # The item (ARGV[3]) is the "body" of every stream entry: sent once, written N times.
 # A live item's entry ids are remembered in its hash ('live:<stream>', see retraction), for its
 # kill to delete them without reading the streams; past ARGV[14] of them in one stream,
@@ -88,22 +88,12 @@ else
   redis.call('ZREM', KEYS[3], id)
 end
 redis.call('INCR', KEYS[5])
-local retention = tonumber(ARGV[16])
-if retention > 0 and state == 'live' then
-  -- the item, its family and the family's original live a retention past the family's
-  -- last write (services/publishing/retention.py); an original that was killed stays
-  redis.call('PEXPIRE', KEYS[1], retention)
-  redis.call('PEXPIRE', KEYS[4], retention)
-  if redis.call('HGET', KEYS[7], 'state') == 'live' then redis.call('PEXPIRE', KEYS[7], retention) end
-elseif retention > 0 then
-  redis.call('PERSIST', KEYS[1])  -- a kill is kept for ever: a re-sent copy of the killed version stays ignored
-end
 local n = tonumber(ARGV[12])
 local entry = {}
-for i = 17, 16 + 2 * n do entry[#entry + 1] = ARGV[i] end
+for i = 16, 15 + 2 * n do entry[#entry + 1] = ARGV[i] end
 entry[#entry + 1] = 'body'
 entry[#entry + 1] = ARGV[3]
-local a = 17 + 2 * n
+local a = 16 + 2 * n
 local k = 8
 local feed_size = tonumber(ARGV[11])
 while a + 2 <= #ARGV do
@@ -163,13 +153,12 @@ class ReadModelWriter(ReadModel):
     together or not at all."""
 
     def __init__(self, redis: Redis, keys: Keys, *, recent_size: int = 1000, live_max: int = 1000,
-                 feed_size: int = 500, live_per_story: int = 32, retention_s: float = 0) -> None:
+                 feed_size: int = 500, live_per_story: int = 32) -> None:
         super().__init__(redis, keys)
         self.recent_size = recent_size
         self.live_max = live_max
         self.feed_size = feed_size
         self.live_per_story = live_per_story
-        self.retention_ms = round(retention_s * 1000)  # 0: kept for ever
         # Scripts queued on a pipeline go as EVAL with their text, not as a redis-py
         # Script: a pipeline holding a Script asks SCRIPT EXISTS before every execute, a
         # round trip more per published item (6 % of publishing's CPU in a profile);
@@ -238,7 +227,7 @@ class ReadModelWriter(ReadModel):
         args = [article_id, item.get("version", "1"), orjson.dumps(item), orjson.dumps(meta, default=str), digest,
                 root, score_ms, self.recent_size, state, self.live_max, self.feed_size, len(fields) // 2,
                 "" if routed_by is None else str(routed_by), self.live_per_story,
-                "" if decided_on is None else "=" + decided_on, self.retention_ms, *fields]
+                "" if decided_on is None else "=" + decided_on, *fields]
         for d in deliveries:
             keys += [d.feed or keys[0], d.live or keys[0], d.outbox or keys[0], d.outbox_bytes or keys[0]]
             args += [d.feed_mode if d.feed else "n", 1 if d.live else 0, 1 if d.outbox else 0]
