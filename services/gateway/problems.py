@@ -55,7 +55,7 @@ WHY = {
     422: "the request (or its payload) cannot be read; `errors` or `where` says what and where",
     429: "too many requests: wait for Retry-After",
     431: "the request's headers are over the size limit",
-    503: "a backend (Kafka or Redis) is unavailable: retry after Retry-After",
+    503: "a backend (Kafka or Redis) is unavailable, or Redis is full: retry after Retry-After",
 }
 # Statuses the client should wait before repeating; Retry-After says how long.
 RETRY_AFTER = {429, 503}

@@ -28,7 +28,8 @@ def install(app: FastAPI, *, retry_after_s: int) -> None:
 
     for redis_error in (RedisConnectionError, RedisTimeoutError):
         app.add_exception_handler(redis_error, unavailable("redis_unavailable", "Redis"))
-    # maxmemory reached with noeviction: Redis refuses writes (reads still work) until an
-    # operator gives it room; a transaction or script it refused changed nothing
+    # maxmemory reached with noeviction: until an operator gives it room, Redis refuses
+    # every write and (Redis 7) every command of a MULTI, reads too; what it refused
+    # changed nothing (a script is refused at its first write)
     app.add_exception_handler(RedisFull, unavailable("redis_full", "Redis", "is full"))
     app.add_exception_handler(KafkaError, unavailable("kafka_unavailable", "Kafka"))

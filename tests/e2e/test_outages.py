@@ -119,8 +119,10 @@ def test_redis_paused_or_down_answers_503_and_readyz_names_it(pipeline, own_redi
 
 
 def test_a_full_redis_answers_503_until_it_has_room_again(pipeline, own_redis, tmp_path):
-    """maxmemory reached with noeviction (what the README advises): writes are refused,
-    reads still answered."""
+    """maxmemory reached with noeviction (what the README advises): what Redis refuses —
+    every write, such as a submission's and a subscriber read's count against their
+    limits, and every transaction — is answered 503 redis_full; the operator's read of
+    an item is still answered."""
     port = free_port()
     env = {**pipeline.base_env, "WIRE_PORT": str(port), "WIRE_REDIS_URL": own_redis.url,
            "WIRE_TOPIC_PREFIX": f"redisfull{uuid.uuid4().hex[:6]}."}
@@ -128,13 +130,19 @@ def test_a_full_redis_answers_503_until_it_has_room_again(pipeline, own_redis, t
     with service("gateway-redis-full", "services.gateway", tmp_path, env):
         url = f"http://127.0.0.1:{port}"
         assert post(url, synthetic_article(9110, words=40).encode()).status_code == 202
+        created = httpx.post(f"{url}/v1/subscriptions", headers=ADMIN, timeout=30, json={
+            "name": "full-redis", "filter": {"keywords": ["amber"]}, "outputs": {"feeds": True}})
+        assert created.status_code == 201, created.text
+        reader = {"Authorization": f"Bearer {created.json()['token']}"}
         admin.config_set("maxmemory", "1")
         try:
             assert_unavailable(post(url, synthetic_article(9111, words=40).encode()), "redis_full")
+            assert_unavailable(httpx.get(f"{url}/v1/articles", headers=reader, timeout=30), "redis_full")
             assert httpx.get(f"{url}/v1/articles/nope", headers=ADMIN, timeout=30).status_code == 404
         finally:
             admin.config_set("maxmemory", "0")
         assert post(url, synthetic_article(9112, words=40).encode()).status_code == 202
+        assert httpx.get(f"{url}/v1/articles", headers=reader, timeout=30).status_code == 200
 
 
 def test_a_503_while_kafka_is_paused_is_never_published(redis_server, tmp_path):
