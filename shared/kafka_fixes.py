@@ -58,8 +58,12 @@ _CLOSED_MARK = "_wire_closed_transport_is_broken"
 def apply() -> None:
     """Patch aiokafka's ``Fetcher``, ``MessageAccumulator`` and ``AIOKafkaConnection``
     once per process (idempotent)."""
+    _refresh_metadata_on_stale_offsets()
     _drain_whole_nodes()
     _closed_transport_is_broken()
+
+
+def _refresh_metadata_on_stale_offsets() -> None:
     original = Fetcher._proc_offset_request
     if getattr(original, _MARK, False):
         return

@@ -52,8 +52,10 @@ class StoryTables:
         self.buckets: dict[str, tuple[str, float]] = {}  # LSH bucket → (cluster, at): rebuilt from the members
         self.legacy_buckets = _table(app, "story-buckets", help="MinHash LSH bucket → story cluster, as written "
                                      "before the members kept their buckets; only emptied now")
-        self.progress = _table(app, "stories-progress", help="last stories offset whose output was delivered")
-        self.delivered = _table(app, "story-delivered", help="story uri → idempotency key of its last output")
+        self.progress = _table(app, "stories-progress", help="last stories offset whose output was delivered "
+                               "(and when story-delivered entries without a time were found)")
+        self.delivered = _table(app, "story-delivered", help="story uri → idempotency key of its last output, and its "
+                                "record's time")
         self.delivered_keys = DeliveredKeys(self.delivered, horizon_s=settings.cluster_horizon_s,
                                             notes=self.progress)
         self._at = 0.0
