@@ -145,6 +145,32 @@ def test_a_full_redis_answers_503_until_it_has_room_again(pipeline, own_redis, t
         assert httpx.get(f"{url}/v1/articles", headers=reader, timeout=30).status_code == 200
 
 
+def test_a_subscription_change_kafka_took_but_redis_did_not_is_answered_as_such(pipeline, own_redis, tmp_path):
+    """A change is written to Kafka, then to Redis. When Redis fails between the two,
+    the 503 must not say "nothing was changed" (Kafka has it: a rebuild would apply it)
+    but ask for the same request again, which then applies it."""
+    port = free_port()
+    prefix = f"subhalf{uuid.uuid4().hex[:6]}."
+    env = {**pipeline.base_env, "WIRE_PORT": str(port), "WIRE_REDIS_URL": own_redis.url, "WIRE_TOPIC_PREFIX": prefix,
+           "WIRE_REDIS_TIMEOUT_S": "0.5", "WIRE_REDIS_RETRIES": "0"}
+    admin = redis.Redis.from_url(own_redis.url)
+    with service("gateway-sub-half", "services.gateway", tmp_path, env):
+        url = f"http://127.0.0.1:{port}/v1/subscriptions"
+        created = httpx.post(url, headers=ADMIN, timeout=30, json={"name": "half-saved", "outputs": {"feeds": True}})
+        assert created.status_code == 201, created.text
+        # reads go on (the route finds the subscription), writes wait past the gateway's timeout
+        admin.execute_command("CLIENT", "PAUSE", "5000", "WRITE")
+        refused = httpx.delete(f"{url}/half-saved", headers=ADMIN, timeout=30)
+        assert_unavailable(refused, "redis_unavailable")
+        assert "nothing was changed" not in refused.text and "send the same request again" in refused.json()["detail"]
+        saved = asyncio.run(read_topic(env["WIRE_KAFKA_BOOTSTRAP"], f"{prefix}wire.subscriptions", expect=2))
+        assert [r.value is None for r in saved] == [False, True]  # Kafka took the deletion
+        admin.execute_command("CLIENT", "UNPAUSE")
+        assert httpx.get(f"{url}/half-saved", headers=ADMIN, timeout=30).status_code == 200  # Redis did not
+        assert httpx.delete(f"{url}/half-saved", headers=ADMIN, timeout=30).status_code == 204
+        assert httpx.get(f"{url}/half-saved", headers=ADMIN, timeout=30).status_code == 404
+
+
 def test_a_503_while_kafka_is_paused_is_never_published(redis_server, tmp_path):
     kafka = LocalKafka(tmp_path / "kafka", heap="384m")
     kafka.start()

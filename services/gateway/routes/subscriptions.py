@@ -18,6 +18,9 @@ from aiokafka.errors import KafkaError
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError as RedisFull
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from services.gateway.answers import Deliveries, IssuedToken, SubscriptionList, SubscriptionView
 from services.gateway.deps import AdminOnly, ProducerDep, SettingsDep, StoreDep
@@ -87,7 +90,10 @@ def _links(request: Request, sub: Subscription, prefix: str) -> dict:
 
 async def _save(request: Request, store: SubscriptionStore, sub: Subscription | None, name: str, producer,
                 settings) -> None:
-    """Kafka first (durable), then Redis (live). 503 when Kafka does not take it. A
+    """Kafka first (durable), then Redis (live). 503 when Kafka does not confirm it,
+    or Redis does not apply it after Kafka took it: either way the answer asks for the
+    same request again, which writes both (never "nothing was changed", which a send
+    that timed out, or a Redis failing between the two, would make untrue). A
     subscription saved without a number is given one first (a new one, or one saved
     before numbers were given)."""
     topic = Topics(settings.topic_prefix).subscriptions
@@ -102,13 +108,26 @@ async def _save(request: Request, store: SubscriptionStore, sub: Subscription | 
                                                       headers=number_headers(sub)),
                                timeout=settings.kafka_timeout_s)
     except (KafkaError, asyncio.TimeoutError) as exc:
-        log.error("subscription not saved: Kafka unavailable", extra={"error": repr(exc)})
-        raise HTTPException(503, {"error": "kafka_unavailable", "detail": "the change was not saved; try again"},
-                            headers={"Retry-After": "5"}) from exc
-    if sub is None:
-        await store.delete(name)
-    else:
-        await store.put(sub)
+        # a send that timed out may still land: the client is told to send it again, which
+        # writes the same key once more (the compacted topic keeps the last)
+        log.error("subscription change not confirmed: Kafka unavailable", extra={"error": repr(exc)})
+        raise HTTPException(503, {"error": "kafka_unavailable",
+                                  "detail": "Kafka did not confirm the change and it is not applied; "
+                                            "send the same request again"},
+                            headers={"Retry-After": str(settings.retry_after_s)}) from exc
+    try:
+        if sub is None:
+            await store.delete(name)
+        else:
+            await store.put(sub)
+    except (RedisConnectionError, RedisTimeoutError, RedisFull) as exc:
+        # Kafka has the change (a rebuild would restore it), Redis does not (or its answer
+        # was lost): not "nothing was changed". The same request again writes both.
+        code = "redis_full" if isinstance(exc, RedisFull) else "redis_unavailable"
+        log.error("subscription change in Kafka but not applied: Redis failed", extra={"error": repr(exc)})
+        raise HTTPException(503, {"error": code, "detail": "the change is saved in Kafka but Redis did not apply "
+                                                           "it; send the same request again"},
+                            headers={"Retry-After": str(settings.retry_after_s)}) from exc
 
 
 def _shown(request: Request, sub: Subscription, prefix: str, *, token: str | None = None,
