@@ -15,18 +15,38 @@ RENDITION = "wirestream-ninjs"
 
 def link_associations(item: dict[str, Any], public_url: str) -> dict[str, Any]:
     """``item`` with a rendition on each association that names a uri, pointing at the
-    gateway's lookup by uri. Idempotent; the item is not changed in place."""
+    gateway's lookup by uri. A rendition of that name the provider sent, at any depth,
+    is dropped first: clients follow it with their read token, so only the wire writes
+    it (a provider's would send the token to the provider's host). Idempotent; the item
+    is not changed in place."""
     associations = item.get("associations")
     if not associations:
         return item
     base = public_url.rstrip("/")
     linked = []
     for assoc in associations:
-        if isinstance(assoc, dict) and assoc.get("uri") and not any(
-                r.get("name") == RENDITION for r in assoc.get("renditions") or () if isinstance(r, dict)):
-            href = f"{base}/v1/articles?{urlencode({'uri': assoc['uri']})}"
-            assoc = {**assoc, "renditions": [*(assoc.get("renditions") or ()),
-                                             {"name": RENDITION, "href": href, "contentType": "application/json",
-                                              "title": "the associated item on this wire"}]}
+        if isinstance(assoc, dict):
+            assoc = _without_ours(assoc)
+            if assoc.get("uri"):
+                href = f"{base}/v1/articles?{urlencode({'uri': assoc['uri']})}"
+                assoc = {**assoc, "renditions": [*(assoc.get("renditions") or ()),
+                                                 {"name": RENDITION, "href": href, "contentType": "application/json",
+                                                  "title": "the associated item on this wire"}]}
         linked.append(assoc)
     return {**item, "associations": linked}
+
+
+def _without_ours(assoc: dict[str, Any]) -> dict[str, Any]:
+    """``assoc`` and the associations within it without renditions named :data:`RENDITION`."""
+    stripped = dict(assoc)
+    renditions = assoc.get("renditions")
+    if isinstance(renditions, list):
+        kept = [r for r in renditions if not (isinstance(r, dict) and r.get("name") == RENDITION)]
+        if kept:
+            stripped["renditions"] = kept
+        else:
+            stripped.pop("renditions")
+    inner = assoc.get("associations")
+    if isinstance(inner, list):
+        stripped["associations"] = [_without_ours(a) if isinstance(a, dict) else a for a in inner]
+    return stripped

@@ -22,3 +22,22 @@ def test_each_association_links_to_its_item_by_uri_and_stays_valid_ninjs():
     assert linked["associations"][0]["renditions"][0]["href"] == "https://cdn.example/p.jpg"  # kept
     assert link_associations(linked, "https://wire.example/") == linked  # idempotent
     assert "renditions" not in item["associations"][1]  # the input is not changed
+
+
+def test_a_link_the_provider_named_as_the_wires_is_replaced_by_the_wires_own():
+    """Clients follow the link with their read token: a provider's rendition of that
+    name (pointing at its own host) must not survive, at any depth."""
+    evil = {"name": RENDITION, "href": "https://evil.example/v1/articles?uri=x", "contentType": "application/json"}
+    item = {"uri": "urn:x:story", "type": "text", "headlines": [{"role": "main", "value": "Story"}],
+            "associations": [{"name": "translation", "uri": "urn:other:story", "rel": "translation",
+                              "renditions": [evil, {"name": "original", "href": "https://cdn.example/o.json"}]},
+                             {"name": "package", "uri": "urn:x:pkg", "type": "composite",
+                              "associations": [{"name": "inner", "uri": "urn:x:inner", "renditions": [evil]}]}]}
+    linked = link_associations(item, "https://wire.example")
+    ensure_valid(linked)
+    assert "evil.example" not in str(linked)
+    first, package = linked["associations"]
+    assert [r["href"] for r in first["renditions"]] == [
+        "https://cdn.example/o.json", "https://wire.example/v1/articles?uri=urn%3Aother%3Astory"]
+    assert [r["name"] for r in package["renditions"]] == [RENDITION]
+    assert link_associations(linked, "https://wire.example") == linked
