@@ -65,25 +65,58 @@ class NotOwner(WireError):
 _SPACE = re.compile(r"\s+")
 
 
-def content_hash(article: Article) -> str:
-    """Hash of what a reader sees (headline, descriptions, body; a picture's or clip's
-    renditions, a package's members) and the item's publication status,
-    whitespace-folded: the same item re-sent hashes the same; an edit, a new
-    rendition, a changed member list, or the same text now withdrawn (a kill), does not."""
+# What a reader is told about an item, or who receives it, beside its text: a change of
+# any of these alone (an embargo moved or lifted, a FLASH upgrade, a subject that routes
+# it to other subscriptions) is a new version, not a duplicate. Time stamps stay out: a
+# source may stamp "now" on every send of an unchanged item.
+_ABOUT = ("embargoedUntil", "urgency", "language", "by", "slugline", "located", "edNote", "usageTerms",
+          "copyrightHolder", "copyrightNotice")
+_ENTITIES = ("subjects", "people", "organisations", "places")
+
+
+def _text_parts(article: Article) -> list[str]:
     parts = [article.pubStatus, article.headline, *(d.value for d in article.descriptions),
              *(b.value for b in article.bodies), *(str(r.get("href", "")) for r in article.renditions)]
     if article.type == "composite":  # a text's photo links stay out: its hash predates them
         parts += [str(a.get("uri", "")) for a in article.associations]
+    return parts
+
+
+def _digest(parts: list[str]) -> str:
     text = _SPACE.sub(" ", "\n".join(parts)).strip()
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def content_hash(article: Article) -> str:
+    """Hash of what a reader sees (headline, descriptions, body; a picture's or clip's
+    renditions, a package's members), the item's publication status and what it says
+    about itself (:data:`_ABOUT`, the uri or name of each subject, person, organisation
+    and place the source gave), whitespace-folded: the same item re-sent hashes the
+    same; an edit, a new rendition, a changed member list, a moved embargo, a new
+    urgency or subject, or the same text now withdrawn (a kill), does not. It never
+    equals :func:`text_hash` (the marker line), so the registry tells the two apart."""
+    about = ["about:"] + [f"{name}={value}" for name in _ABOUT if (value := getattr(article, name)) is not None]
+    about += sorted(f"{name}={entity.get('uri') or entity.get('name') or ''}" for name in _ENTITIES
+                    for entity in getattr(article, name) if isinstance(entity, dict))
+    return _digest(_text_parts(article) + about)
+
+
+def text_hash(article: Article) -> str:
+    """The hash the registry kept before :func:`content_hash` covered what an item says
+    about itself (its text and status only). A story last recorded with it is a
+    duplicate when this matches: an embargo moved by that very send cannot be told
+    (as before); the registry then keeps :func:`content_hash`, so later sends are."""
+    return _digest(_text_parts(article))
 
 
 # KEYS[1]: story hash. ARGV: 1 event id, 2 content hash, 3 source version ('' = none), 4 hint
 # ('' / signal), 5 provider, 6 the stored version Python compared against ('' = none), 7 '1' when
 # Python found the source version older than it (shared.versions: the script never orders
 # versions itself; it answers 'retry' and the stored version when that is not the one compared),
-# 8 the uri's configured owner ('' = none; Python has checked the provider may act for it), then
-# the owners the provider may act for (itself and those it relays).
+# 8 the uri's configured owner ('' = none; Python has checked the provider may act for it), 9 the
+# item's text hash (shared.identity.text_hash: a story recorded with it before is a duplicate,
+# whose entry then takes ARGV[2]), then the owners the provider may act for (itself and those
+# it relays).
 # The first provider to submit a uri owns the story; anyone else gets 'not-owner'. A configured
 # owner owns its uris whoever sent them first (one who took a uri before the configuration did
 # loses it at the owner's next submission).
@@ -94,7 +127,7 @@ if event == ARGV[1] then return {decision, version, owner or ''} end
 if (version or '') ~= ARGV[6] then return {'retry', version or '', owner or ''} end
 if event and owner and ARGV[8] == '' then
   local allowed = false
-  for i = 9, #ARGV do if ARGV[i] == owner then allowed = true end end
+  for i = 10, #ARGV do if ARGV[i] == owner then allowed = true end end
   if not allowed then return {'not-owner', version, owner} end
 end
 local src, hint = ARGV[3], ARGV[4]
@@ -108,10 +141,14 @@ elseif hint == 'kill' then
 elseif src ~= '' then
   if ARGV[7] == '1' then return {'older', version, owner or ''} end
   if src == version and hash == ARGV[2] then return {'duplicate', version, owner or ''} end
+  if src == version and hash == ARGV[9] then
+    redis.call('HSET', KEYS[1], 'hash', ARGV[2]); return {'duplicate', version, owner or ''}
+  end
   v = src
   d = (hint ~= '' and hint) or 'update'
 else
   if hash == ARGV[2] then return {'duplicate', version, owner or ''} end
+  if hash == ARGV[9] then redis.call('HSET', KEYS[1], 'hash', ARGV[2]); return {'duplicate', version, owner or ''} end
   v = tostring((tonumber(version) or 0) + 1)
   d = (hint ~= '' and hint) or 'update'
 end
@@ -198,7 +235,8 @@ class StoryRegistry:
                 older = bool(source_version and known) and is_older(source_version, known)
                 decision, version, owner = await self._classify(
                     keys=[key], args=[event_id, digest, source_version or "", hint_arg, provider, known,
-                                      "1" if older else "0", configured or "", *(acts_for or [provider])])
+                                      "1" if older else "0", configured or "", text_hash(article),
+                                      *(acts_for or [provider])])
                 if decision != b"retry":
                     return Classification(Decision(decision.decode()), version.decode(), owner.decode() or None)
                 known = version.decode()
@@ -225,6 +263,8 @@ class StoryRegistry:
         same_version = source_version in (None, known_version)
         if same_version and known_hash.decode() == content_hash(article):
             return Decision.DUPLICATE
+        # a story recorded with its text hash (before content_hash said more) goes on to
+        # ingest, whose registry answers duplicate and records the content hash from then on
         return None
 
     async def restore(self, uri: str, *, owner: str, version: str, killed: bool) -> tuple[Restored, str]:

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from shared.identity import Decision
+from shared.identity import Decision, content_hash, text_hash
 from tests.story_helpers import article
 
 pytestmark = pytest.mark.integration
@@ -59,3 +59,34 @@ async def test_a_new_story_is_classified_in_one_round_trip_a_known_one_in_two(re
     # fewest seen over three rounds are this registry's.
     rounds = [await asked() for _ in range(3)]
     assert (min(new for new, _ in rounds), min(known for _, known in rounds)) == (1, 4)
+
+
+async def test_a_moved_embargo_alone_is_a_new_version_and_a_story_recorded_before_hashes_moves_over(registry):
+    """A re-send that only moves the embargo must flow (a duplicate would publish at the
+    old time). A story the registry recorded with its text hash (before the content
+    hash covered embargo, urgency and subjects) is a duplicate of the same item sent
+    again, and from then on holds the content hash, so a later moved embargo flows."""
+    def embargoed(uri: str, until: str):
+        return article(uri, "Talks resume.").model_copy(update={"embargoedUntil": until})
+
+    async def send(item, n: int):
+        return await registry.classify(item, event_id=f"{item.uri}#{n}", source_version=None, hint=None,
+                                       provider="ap")
+
+    uri = f"urn:test:{uuid.uuid4().hex}"
+    assert (await send(embargoed(uri, "2030-01-01T00:00:00Z"), 1)).decision is Decision.NEW
+    assert (await send(embargoed(uri, "2030-01-01T00:00:00Z"), 2)).decision is Decision.DUPLICATE
+    assert await registry.peek(embargoed(uri, "2030-01-01T00:00:00Z"), source_version=None) is Decision.DUPLICATE
+    assert await registry.peek(embargoed(uri, "2030-06-01T00:00:00Z"), source_version=None) is None
+    moved = await send(embargoed(uri, "2030-06-01T00:00:00Z"), 3)
+    assert (moved.decision, moved.version) == (Decision.UPDATE, "2")
+
+    old = f"urn:test:{uuid.uuid4().hex}"
+    assert (await send(embargoed(old, "2030-01-01T00:00:00Z"), 1)).decision is Decision.NEW
+    key = registry.keys.story(old)
+    await registry.redis.hset(key, "hash", text_hash(embargoed(old, "2030-01-01T00:00:00Z")))  # as recorded before
+    assert await registry.peek(embargoed(old, "2030-01-01T00:00:00Z"), source_version=None) is None  # ingest decides
+    assert (await send(embargoed(old, "2030-01-01T00:00:00Z"), 2)).decision is Decision.DUPLICATE
+    assert (await registry.redis.hget(key, "hash")).decode() == content_hash(embargoed(old, "2030-01-01T00:00:00Z"))
+    later = await send(embargoed(old, "2030-06-01T00:00:00Z"), 3)
+    assert (later.decision, later.version) == (Decision.UPDATE, "2")
