@@ -86,7 +86,8 @@ def create_app(settings: GatewaySettings | None = None, *,
                        retry_after_s=settings.retry_after_s)
     app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes,
                        max_header_bytes=settings.max_header_bytes,
-                       max_idempotency_key_chars=settings.max_idempotency_key_chars)
+                       max_idempotency_key_chars=settings.max_idempotency_key_chars,
+                       body_timeout_s=settings.body_timeout_s)
     unavailable.install(app, retry_after_s=settings.retry_after_s)
     app.include_router(articles.router)
     app.include_router(enrichment.router)

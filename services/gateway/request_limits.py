@@ -1,13 +1,20 @@
 """Bounds on every request, enforced before any route, authentication or parsing
-work: header sizes and the body's byte count.
+work: header sizes, the body's byte count and the time its body may take.
 
 A pure ASGI middleware (not BaseHTTPMiddleware, which would buffer streaming
 responses): it reads the body itself as the server hands it over, stops at the first
 chunk past the cap and answers 413 then, whether the client declared a
 Content-Length or sent the body chunked. The app then gets the body from memory,
-so a route never sees more than ``max_body_bytes``.
+so a route never sees more than ``max_body_bytes``. A body not complete within
+``body_timeout_s`` (from its first read) is answered 408 and the connection closed:
+no key is checked before the body is read, so a client that declared a large body
+and sent it a byte a minute, or not at all, held a connection (and what it sent)
+for ever, and enough of them exhaust the gateway's sockets (the head has its own
+deadline, in :mod:`services.gateway.http_server`).
 """
 from __future__ import annotations
+
+import asyncio
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,11 +37,13 @@ async def answer(send: Send, status: int, code: str, detail: str, headers: dict[
 
 class RequestLimits:
     """413 past ``max_body_bytes`` of body, 431 past ``max_header_bytes`` of headers,
-    400 for an Idempotency-Key longer than ``max_idempotency_key_chars``."""
+    400 for an Idempotency-Key longer than ``max_idempotency_key_chars``, 408 for a
+    body still incomplete ``body_timeout_s`` after its reading began."""
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_header_bytes: int,
-                 max_idempotency_key_chars: int) -> None:
+                 max_idempotency_key_chars: int, body_timeout_s: float = 60.0) -> None:
         self.app = app
+        self.body_timeout_s = body_timeout_s
         self.max_body_bytes = max_body_bytes
         self.max_header_bytes = max_header_bytes
         self.max_idempotency_key_chars = max_idempotency_key_chars
@@ -62,7 +71,12 @@ class RequestLimits:
         if scope["method"].encode() in _BODILESS and declared is None and not chunked:
             await self.app(scope, receive, send)
             return
-        body = await self._read_body(receive)
+        try:
+            async with asyncio.timeout(self.body_timeout_s):
+                body = await self._read_body(receive)
+        except TimeoutError:
+            await answer(send, 408, "request_timeout", f"the body took over {self.body_timeout_s:g} s")
+            return
         if body is None:
             await self._too_large(send)
             return

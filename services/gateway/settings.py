@@ -36,6 +36,9 @@ class GatewaySettings(WireSettings):
     max_header_bytes: int = 16 * 1024
     # A request's head (request line and headers) must arrive within this (408 past it).
     head_timeout_s: float = Field(default=10.0, gt=0)
+    # A request's body must arrive within this from its first read (408 past it): 5 MiB
+    # then needs about 90 KB/s.
+    body_timeout_s: float = Field(default=60.0, gt=0)
     # A subscription's JSON body (POST/PUT /v1/subscriptions): a filter and outputs are
     # small, so a large body is a mistake or an attack (413 past it).
     max_subscription_body_bytes: int = 64 * 1024

@@ -97,6 +97,47 @@ def test_a_request_head_sent_slowly_or_never_is_cut_off_after_the_head_timeout(p
     assert max(took, idle, blank_took) < 30
 
 
+def test_a_body_sent_slowly_or_never_is_cut_off_after_the_body_timeout(pipeline, tmp_path):
+    """No key is checked before the body is read: a client that declares a body and
+    sends part of it (or trickles it, or a chunked body that never ends) held the
+    connection for ever. Each gets 408 after WIRE_BODY_TIMEOUT_S, while an honest
+    request made meanwhile is answered."""
+    port = free_port()
+    env = {**pipeline.base_env, "WIRE_PORT": str(port), "WIRE_BODY_TIMEOUT_S": "2"}
+
+    def first_answer(head: bytes, trickle: bool) -> tuple[bytes, float]:
+        started = time.monotonic()
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as conn:
+            conn.sendall(head + b"0123456789")
+            if trickle:  # each byte well within any per-read timeout
+                try:
+                    for _ in range(40):
+                        time.sleep(0.25)
+                        conn.sendall(b"x")
+                except OSError:
+                    pass
+            answer = b""
+            while chunk := conn.recv(4096):  # until the gateway closes it
+                answer += chunk
+            return answer, time.monotonic() - started
+
+    declared = b"POST /v1/articles HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 5000000\r\n\r\n"
+    chunked = b"GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\na\r\n"
+    with service("gateway-body-timeout", "services.gateway", tmp_path, env):
+        with ThreadPoolExecutor(3) as pool:
+            held = [pool.submit(first_answer, head, trickle)
+                    for head, trickle in ((declared, False), (declared, True), (chunked, False))]
+            time.sleep(0.5)
+            honest = httpx.post(f"http://127.0.0.1:{port}/v1/articles", timeout=30,
+                                content=synthetic_article(9300, words=40).encode(),
+                                headers={**AUTH, "Content-Type": "text/plain"})
+            answers = [future.result() for future in held]
+    assert honest.status_code == 202, honest.text
+    for answer, took in answers:
+        assert answer.startswith(b"HTTP/1.1 408") and b"request_timeout" in answer, answer
+        assert took < 30
+
+
 def test_300_concurrent_streams_get_503_past_the_cap_and_the_api_keeps_working(pipeline, example_article):
     created = httpx.post(f"{pipeline.gateway_url}/v1/subscriptions", headers=ADMIN, timeout=30, json={
         "name": "attack-streams", "filter": {}, "outputs": {"topic": False, "feeds": True}})
