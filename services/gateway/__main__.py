@@ -21,6 +21,8 @@ def main() -> None:
         http=bounded_protocol(max_head_bytes=settings.max_header_bytes + REQUEST_LINE_BYTES,
                               head_timeout_s=settings.head_timeout_s),
         access_log=False,
+        # the client's address from X-Forwarded-For, when the peer is a trusted proxy
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         timeout_graceful_shutdown=10,
     )
 

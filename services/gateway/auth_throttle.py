@@ -1,9 +1,16 @@
 """Failed authentications are throttled per client address, so nobody can try keys
 at the gateway's full speed: past ``auth_failures_per_minute`` failures in a minute,
 every request from that address that needs a key answers 429 until the minute ends
-(counted in Redis, shared by every gateway replica)."""
+(counted in Redis, shared by every gateway replica).
+
+The address is the one uvicorn gives: the peer's, or behind a proxy the client's
+from X-Forwarded-For when the peer is one of ``WIRE_FORWARDED_ALLOW_IPS`` (without
+it, every client behind a load balancer shares the balancer's address, and one
+guesser throttles them all). An IPv6 address counts by its /64, the block one
+host is usually given, so rotating addresses within it does not escape the count."""
 from __future__ import annotations
 
+import ipaddress
 import time
 
 from fastapi import HTTPException, Request
@@ -11,9 +18,23 @@ from fastapi import HTTPException, Request
 from services.gateway.metrics import REJECTED
 
 
+def counted_address(host: str) -> str:
+    """What failures are counted by: an IPv4 address (also one mapped into IPv6), an
+    IPv6 address's /64, or ``host`` as given when it is no address."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def _window(request: Request) -> tuple[str, int]:
     now = time.time()
-    address = request.client.host if request.client else "unknown"
+    address = counted_address(request.client.host) if request.client else "unknown"
     key = request.app.state.keys.auth_failures(address, int(now // 60))
     return key, max(1, int(60 - now % 60) + 1)
 

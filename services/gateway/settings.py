@@ -60,6 +60,9 @@ class GatewaySettings(WireSettings):
     # Failed authentications per client address per minute before that address gets
     # 429 until the minute is over; 0 = no limit.
     auth_failures_per_minute: int = 20
+    # The proxies (addresses or networks, comma-separated; "*" any) whose X-Forwarded-For
+    # names the client: its address is then the one failed keys and streams are counted by.
+    forwarded_allow_ips: str = "127.0.0.1"
     # Concurrent SSE streams overall and per token (or per client address without
     # one); past either: 503 with Retry-After. Streams have their own Redis
     # connections (one each), so they never take the rest of the API's.

@@ -66,6 +66,28 @@ def test_2000_wrong_keys_are_throttled_per_address(pipeline, example_article):
     assert statuses.count(429) == 2000 - statuses.count(401)
 
 
+def test_behind_a_trusted_proxy_failed_keys_are_counted_by_the_forwarded_client(pipeline, example_article,
+                                                                                tmp_path):
+    """Behind a load balancer every client has the balancer's address: one guesser made
+    everyone's requests 429. With the balancer in WIRE_FORWARDED_ALLOW_IPS its
+    X-Forwarded-For names the client; anyone else's is ignored."""
+    port = free_port()
+    env = {**pipeline.base_env, "WIRE_PORT": str(port), "WIRE_FORWARDED_ALLOW_IPS": "127.0.0.4",
+           "WIRE_AUTH_FAILURES_PER_MINUTE": "5", "WIRE_TOPIC_PREFIX": f"proxied{uuid.uuid4().hex[:6]}."}
+
+    def via(local: str, client: str, key: str) -> int:
+        with httpx.Client(transport=httpx.HTTPTransport(local_address=local), timeout=30) as http:
+            return http.post(f"http://127.0.0.1:{port}/v1/articles", content=example_article, headers={
+                "Authorization": f"Bearer {key}", "Content-Type": "text/plain", "X-Forwarded-For": client}).status_code
+
+    with service("gateway-proxied", "services.gateway", tmp_path, env):
+        assert [via("127.0.0.4", "203.0.113.7", f"guess-{n}") for n in range(7)][-1] == 429
+        assert via("127.0.0.4", "203.0.113.7", AUTH["Authorization"].split()[1]) == 429  # the guesser's address
+        assert via("127.0.0.4", "203.0.113.8", AUTH["Authorization"].split()[1]) == 202  # another client of it
+        # not a trusted proxy: what it forwards is ignored, its own address is counted
+        assert [via("127.0.0.5", f"198.51.100.{n}", f"guess-{n}") for n in range(7)][-1] == 429
+
+
 def test_the_rate_limit_counts_articles_not_requests(pipeline, tmp_path):
     port = free_port()
     keys = '{"k-bulk": "bulk", "k-feed": "feedy", "k-fits": "fits"}'
