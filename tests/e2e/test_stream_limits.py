@@ -217,3 +217,17 @@ def test_a_backlog_of_large_events_is_read_by_size_not_all_at_once(gateway):
         sampler.join()
         gateway["redis"].delete(live_key(gateway, name))
     assert (peak - start) // MB < 100, f"the gateway grew by {(peak - start) // MB} MB"
+
+
+@pytest.mark.parametrize("event_id", [str(2 ** 64), f"1-{2 ** 64}", "9" * 5000])
+def test_an_event_id_no_stream_can_hold_is_refused_before_the_stream_begins(gateway, event_id):
+    """Redis refuses to read past an id over 2^64: that came mid-answer, a 200 cut off."""
+    name, _ = subscription(gateway)
+    for asked in ({"params": {"subscription": name, "since": event_id}},
+                  {"params": {"subscription": name}, "headers": {**ADMIN, "Last-Event-ID": event_id}}):
+        answer = httpx.get(f"{gateway['url']}/v1/stream", **{"headers": ADMIN, **asked}, timeout=30)
+        assert answer.status_code == 400 and answer.json()["error"] == "bad_event_id", answer.text
+    largest = str(2 ** 64 - 1)  # still an id: the stream is served
+    with httpx.stream("GET", f"{gateway['url']}/v1/stream", params={"subscription": name, "since": largest},
+                      headers=ADMIN, timeout=30) as served:
+        assert served.status_code == 200

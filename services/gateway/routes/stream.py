@@ -66,6 +66,13 @@ def sse_event(entry_id: str, fields: dict[bytes, bytes]) -> bytes:
     return b"id: " + entry_id.encode() + b"\nevent: " + fields[b"signal"] + b"\ndata: " + fields[b"body"] + b"\n\n"
 
 
+def stream_id(text: str) -> bool:
+    """Whether ``text`` is an id a Redis stream can hold: ``<ms>`` or ``<ms>-<seq>``, each
+    below 2^64 (past it Redis refuses the read, after the stream's answer has begun)."""
+    return _STREAM_ID.fullmatch(text) is not None and all(
+        len(part) <= 20 and int(part) < 2 ** 64 for part in text.split("-"))  # 20 digits: int() stays cheap
+
+
 # What a stream entry id looks like, so the schema says which ids exist.
 EVENT_ID_PATTERN = r"^[0-9]+(-[0-9]+)?$"
 
@@ -95,8 +102,9 @@ async def stream(request: Request, reader: ReaderDep, store: StoreDep,
         return JSONResponse({"error": "not_found", "detail": f"no stream for subscription {subscription!r}"},
                             status_code=404)
     resume = last_event_id or since
-    if resume is not None and not _STREAM_ID.match(resume):
-        return JSONResponse({"error": "bad_event_id", "detail": "Last-Event-ID must look like 1718000000000-0"},
+    if resume is not None and not stream_id(resume):
+        return JSONResponse({"error": "bad_event_id",
+                             "detail": "Last-Event-ID must look like 1718000000000-0, each number below 2^64"},
                             status_code=400)
     key = SubscriptionKeys(request.app.state.keys.prefix).live(subscription)
     if resume is None:
