@@ -8,7 +8,6 @@ re-post with ``"duplicate": true`` at once.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -62,9 +61,6 @@ class NotOwner(WireError):
     code = "not-owner"
 
 
-_SPACE = re.compile(r"\s+")
-
-
 # What a reader is told about an item, or who receives it, beside its text: a change of
 # any of these alone (an embargo moved or lifted, a FLASH upgrade, a subject that routes
 # it to other subscriptions) is a new version, not a duplicate. Time stamps stay out: a
@@ -74,17 +70,31 @@ _ABOUT = ("embargoedUntil", "urgency", "language", "by", "slugline", "located", 
 _ENTITIES = ("subjects", "people", "organisations", "places")
 
 
-def _text_parts(article: Article) -> list[str]:
+def _folded_text(article: Article) -> str:
+    """The text a reader sees and the status, whitespace-folded (``str.split`` folds what
+    ``\\s+`` does, in a fifth of the time)."""
     parts = [article.pubStatus, article.headline, *(d.value for d in article.descriptions),
              *(b.value for b in article.bodies), *(str(r.get("href", "")) for r in article.renditions)]
     if article.type == "composite":  # a text's photo links stay out: its hash predates them
         parts += [str(a.get("uri", "")) for a in article.associations]
-    return parts
+    return " ".join("\n".join(parts).split())
 
 
-def _digest(parts: list[str]) -> str:
-    text = _SPACE.sub(" ", "\n".join(parts)).strip()
+def _about(article: Article) -> str:
+    about = [f"{name}={value}" for name in _ABOUT if (value := getattr(article, name)) is not None]
+    about += sorted(f"{name}={entity.get('uri') or entity.get('name') or ''}" for name in _ENTITIES
+                    for entity in getattr(article, name) if isinstance(entity, dict))
+    return " ".join("\n".join(about).split())
+
+
+def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def story_hashes(article: Article) -> tuple[str, str]:
+    """(:func:`content_hash`, :func:`text_hash`) of ``article``, its text folded once."""
+    text = _folded_text(article)
+    return _sha256(f"{text}\nabout: {_about(article)}"), _sha256(text)
 
 
 def content_hash(article: Article) -> str:
@@ -94,11 +104,8 @@ def content_hash(article: Article) -> str:
     and place the source gave), whitespace-folded: the same item re-sent hashes the
     same; an edit, a new rendition, a changed member list, a moved embargo, a new
     urgency or subject, or the same text now withdrawn (a kill), does not. It never
-    equals :func:`text_hash` (the marker line), so the registry tells the two apart."""
-    about = ["about:"] + [f"{name}={value}" for name in _ABOUT if (value := getattr(article, name)) is not None]
-    about += sorted(f"{name}={entity.get('uri') or entity.get('name') or ''}" for name in _ENTITIES
-                    for entity in getattr(article, name) if isinstance(entity, dict))
-    return _digest(_text_parts(article) + about)
+    equals :func:`text_hash` (the "about" line), so the registry tells the two apart."""
+    return story_hashes(article)[0]
 
 
 def text_hash(article: Article) -> str:
@@ -106,7 +113,7 @@ def text_hash(article: Article) -> str:
     about itself (its text and status only). A story last recorded with it is a
     duplicate when this matches: an embargo moved by that very send cannot be told
     (as before); the registry then keeps :func:`content_hash`, so later sends are."""
-    return _digest(_text_parts(article))
+    return _sha256(_folded_text(article))
 
 
 # KEYS[1]: story hash. ARGV: 1 event id, 2 content hash, 3 source version ('' = none), 4 hint
@@ -225,7 +232,7 @@ class StoryRegistry:
         if reserved is not None and reserved not in (acts_for or [provider]):
             return Classification(Decision.NOT_OWNER, "", reserved or None)
         configured = self.configured.owner(article.uri)
-        key, digest = self.keys.story(article.uri), content_hash(article)
+        key, (digest, text_digest) = self.keys.story(article.uri), story_hashes(article)
         hint_arg = hint.value if hint and hint != Signal.NEW else ""
         # First as a story never seen (one round trip for a new story, the common case); a
         # 'retry' answer carries the stored version, compared here before the next try.
@@ -235,7 +242,7 @@ class StoryRegistry:
                 older = bool(source_version and known) and is_older(source_version, known)
                 decision, version, owner = await self._classify(
                     keys=[key], args=[event_id, digest, source_version or "", hint_arg, provider, known,
-                                      "1" if older else "0", configured or "", text_hash(article),
+                                      "1" if older else "0", configured or "", text_digest,
                                       *(acts_for or [provider])])
                 if decision != b"retry":
                     return Classification(Decision(decision.decode()), version.decode(), owner.decode() or None)

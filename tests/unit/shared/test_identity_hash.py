@@ -43,3 +43,18 @@ def test_the_content_hash_never_equals_the_text_hash_the_registry_kept_before():
     plain = Article(uri="urn:x:t", bodies=[TextBlock(role="main", value="Body.")])
     assert content_hash(plain) != text_hash(plain)
     assert text_hash(plain) == text_hash(plain.model_copy(update={"urgency": 1}))
+
+
+def test_the_text_hash_is_the_one_the_registry_kept_before():
+    """Stories recorded before carry this hash: if it drifted, every one of them would
+    flow again as an update at its next re-send."""
+    import hashlib
+    import re
+
+    item = Article(uri="urn:x:t", headlines=[TextBlock(role="main", value="  Talks\u2003resume ")],
+                   descriptions=[TextBlock(role="summary", value="Both\tsides.")],
+                   bodies=[TextBlock(role="main", value="First.\n\n\u00a0Second.\r\n")],
+                   renditions=[{"name": "x", "href": "https://x.example/a"}])
+    parts = [item.pubStatus, item.headline, "Both\tsides.", "First.\n\n\u00a0Second.\r\n", "https://x.example/a"]
+    before = re.sub(r"\s+", " ", "\n".join(parts)).strip()
+    assert text_hash(item) == hashlib.sha256(before.encode("utf-8")).hexdigest()
