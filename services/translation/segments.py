@@ -68,13 +68,17 @@ def source_segments(article: Article) -> list[str]:
 
 def text_chars(article: Article) -> int:
     """Characters of the text translation would read: every plain-text block, those of
-    its associations (a photo's caption) too."""
+    its associations (a photo's caption) at every depth, as :func:`rewrite` reads them
+    (a size counted one level deep let a package's nested members carry megabytes past
+    the cap)."""
     def count(item: dict[str, Any]) -> int:
-        return sum(len(block.get("value") or "") for name in TEXT_FIELDS for block in item.get(name) or []
-                   if isinstance(block, dict) and block.get("contentType") in PLAIN)
+        own = sum(len(block.get("value") or "") for name in TEXT_FIELDS for block in item.get(name) or []
+                  if isinstance(block, dict) and block.get("contentType") in PLAIN)
+        return own + sum(count(a) for a in item.get("associations") or [] if isinstance(a, dict))
 
     data = article.model_dump(mode="json", exclude_none=True)
-    return count(data) + sum(count(a) for a in data.get("associations") or [] if isinstance(a, dict))
+    data["associations"] = [a for a in data.get("associations", []) if a.get("rel") not in LINK_RELS]
+    return count(data)
 
 
 def translated_fields(article: Article, translate: Callable[[str], str]) -> dict[str, Any]:

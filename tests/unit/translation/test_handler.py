@@ -187,3 +187,19 @@ async def test_a_source_language_that_is_no_language_tag_is_not_translated():
         outcome = await translate_article(event, targets=["pt"], router=router, desk=desk)
         assert outcome.translations == [], language
         assert [n.code for n in event.envelope.notes] == [NO_SOURCE_LANGUAGE]
+
+
+async def test_text_nested_in_associations_counts_toward_the_translated_size():
+    """The size counted only the first level of associations while every level is
+    translated: a tiny item whose association's association held megabytes passed."""
+    engine = MarkingEngine("marker", ("en-pt",))
+    router, desk = setup(marker=engine)
+    article = example_article()
+    member = {"name": "member", "uri": "urn:x:member", "type": "text",
+              "bodies": [{"role": "main", "contentType": "text/plain", "value": "The council met again. " * 3000}]}
+    article.associations = [{"name": "package", "uri": "urn:x:package", "type": "composite",
+                             "associations": [member]}]
+    event = event_of(article)
+    outcome = await translate_article(event, targets=["pt"], router=router, desk=desk, max_chars=60_000)
+    assert outcome.translations == [] and engine.calls == []
+    assert [note.code for note in event.envelope.notes] == [TOO_LARGE]
