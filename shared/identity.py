@@ -61,12 +61,12 @@ class NotOwner(WireError):
     code = "not-owner"
 
 
-# What a reader is told about an item, or who receives it, beside its text: a change of
-# any of these alone (an embargo moved or lifted, a FLASH upgrade, a subject that routes
-# it to other subscriptions) is a new version, not a duplicate. Time stamps stay out: a
-# source may stamp "now" on every send of an unchanged item.
-_ABOUT = ("embargoedUntil", "urgency", "language", "by", "slugline", "located", "edNote", "usageTerms",
-          "copyrightHolder", "copyrightNotice")
+# Beside its text, what decides when an item is released and to whom: a change of any of
+# these alone (an embargo moved or lifted, a FLASH upgrade, a subject that routes it to
+# other subscriptions) is a new version, not a duplicate. What only presents the item
+# (byline, slugline, notes, copyright) stays out, as time stamps do: a relay and the agency
+# it relays send the same story with their own, and a source may stamp "now" on each send.
+_RELEASE = ("embargoedUntil", "urgency", "language")
 _ENTITIES = ("subjects", "people", "organisations", "places")
 
 
@@ -80,11 +80,11 @@ def _folded_text(article: Article) -> str:
     return " ".join("\n".join(parts).split())
 
 
-def _about(article: Article) -> str:
-    about = [f"{name}={value}" for name in _ABOUT if (value := getattr(article, name)) is not None]
-    about += sorted(f"{name}={entity.get('uri') or entity.get('name') or ''}" for name in _ENTITIES
-                    for entity in getattr(article, name) if isinstance(entity, dict))
-    return " ".join("\n".join(about).split())
+def _release(article: Article) -> str:
+    fields = [f"{name}={value}" for name in _RELEASE if (value := getattr(article, name)) is not None]
+    fields += sorted(f"{name}={entity.get('uri') or ''}|{entity.get('literal') or ''}|{entity.get('name') or ''}"
+                     for name in _ENTITIES for entity in getattr(article, name) if isinstance(entity, dict))
+    return " ".join("\n".join(fields).split())
 
 
 def _sha256(text: str) -> str:
@@ -94,48 +94,74 @@ def _sha256(text: str) -> str:
 def story_hashes(article: Article) -> tuple[str, str]:
     """(:func:`content_hash`, :func:`text_hash`) of ``article``, its text folded once."""
     text = _folded_text(article)
-    return _sha256(f"{text}\nabout: {_about(article)}"), _sha256(text)
+    return _sha256(f"{text}\nrelease: {_release(article)}"), _sha256(text)
 
 
 def content_hash(article: Article) -> str:
     """Hash of what a reader sees (headline, descriptions, body; a picture's or clip's
-    renditions, a package's members), the item's publication status and what it says
-    about itself (:data:`_ABOUT`, the uri or name of each subject, person, organisation
-    and place the source gave), whitespace-folded: the same item re-sent hashes the
-    same; an edit, a new rendition, a changed member list, a moved embargo, a new
-    urgency or subject, or the same text now withdrawn (a kill), does not. It never
-    equals :func:`text_hash` (the "about" line), so the registry tells the two apart."""
+    renditions, a package's members), the item's publication status and what decides
+    its release and routing (:data:`_RELEASE`; the uri, literal and name of each
+    subject, person, organisation and place the source gave, in any order),
+    whitespace-folded: the same item re-sent hashes the same; an edit, a new rendition,
+    a changed member list, a moved embargo, a new urgency or subject, or the same text
+    now withdrawn (a kill), does not."""
     return story_hashes(article)[0]
 
 
 def text_hash(article: Article) -> str:
-    """The hash the registry kept before :func:`content_hash` covered what an item says
-    about itself (its text and status only). A story last recorded with it is a
-    duplicate when this matches: an embargo moved by that very send cannot be told
-    (as before); the registry then keeps :func:`content_hash`, so later sends are."""
+    """Hash of the text and status alone: what the registry's ``hash`` field holds, as it
+    always has (an ingest from before :func:`content_hash` reads and writes it alone)."""
     return _sha256(_folded_text(article))
 
 
-# KEYS[1]: story hash. ARGV: 1 event id, 2 content hash, 3 source version ('' = none), 4 hint
-# ('' / signal), 5 provider, 6 the stored version Python compared against ('' = none), 7 '1' when
-# Python found the source version older than it (shared.versions: the script never orders
-# versions itself; it answers 'retry' and the stored version when that is not the one compared),
-# 8 the uri's configured owner ('' = none; Python has checked the provider may act for it), 9 the
-# item's text hash (shared.identity.text_hash: a story recorded with it before is a duplicate,
-# whose entry then takes ARGV[2]), then the owners the provider may act for (itself and those
-# it relays).
+def content_tag(content: str, text: str) -> str:
+    """The registry's ``chash`` field: the content hash with the text hash it was written
+    beside. It counts only while the entry's ``hash`` is still that text hash: an ingest
+    that knows no content hash (a rolling deploy's old replica, a rollback) rewrites
+    ``hash`` alone, and the entry is then compared by its text, as that ingest does."""
+    return f"{content}/{text}"
+
+
+def same_content(stored_hash: bytes | None, stored_tag: bytes | None, content: str, text: str) -> bool | None:
+    """Whether the item hashing ``content`` / ``text`` is the one the registry holds:
+    by the content tag while it counts; None when only the text can tell (an entry from
+    before the tag, or rewritten by an ingest without it) and it matches."""
+    if stored_hash is None:
+        return False
+    if stored_tag is not None and stored_tag.endswith(b"/" + stored_hash):
+        return stored_tag.decode() == content_tag(content, text)
+    return None if stored_hash.decode() == text else False
+
+
+# KEYS[1]: story hash. ARGV: 1 event id, 2 the content tag (content_tag), 3 source version
+# ('' = none), 4 hint ('' / signal), 5 provider, 6 the stored version Python compared against
+# ('' = none), 7 '1' when Python found the source version older than it (shared.versions: the
+# script never orders versions itself; it answers 'retry' and the stored version when that is
+# not the one compared), 8 the uri's configured owner ('' = none; Python has checked the
+# provider may act for it), 9 the item's text hash, then the owners the provider may act for
+# (itself and those it relays).
+# The same content: by the tag while it counts (see content_tag), else by the text hash; an
+# entry matched by its text alone is a duplicate (an embargo moved by that very send cannot be
+# told) and takes the tag, so later sends are compared by it.
 # The first provider to submit a uri owns the story; anyone else gets 'not-owner'. A configured
 # owner owns its uris whoever sent them first (one who took a uri before the configuration did
 # loses it at the owner's next submission).
 _CLASSIFY = """
-local s = redis.call('HMGET', KEYS[1], 'event', 'hash', 'version', 'decision', 'owner')
-local event, hash, version, decision, owner = s[1], s[2], s[3], s[4], s[5]
+local s = redis.call('HMGET', KEYS[1], 'event', 'hash', 'version', 'decision', 'owner', 'chash')
+local event, hash, version, decision, owner, tag = s[1], s[2], s[3], s[4], s[5], s[6]
 if event == ARGV[1] then return {decision, version, owner or ''} end
 if (version or '') ~= ARGV[6] then return {'retry', version or '', owner or ''} end
 if event and owner and ARGV[8] == '' then
   local allowed = false
   for i = 10, #ARGV do if ARGV[i] == owner then allowed = true end end
   if not allowed then return {'not-owner', version, owner} end
+end
+local same
+if hash and tag and string.sub(tag, -(#hash + 1)) == '/' .. hash then same = (tag == ARGV[2])
+else same = (hash == ARGV[9]) end
+local function duplicate()
+  if tag ~= ARGV[2] then redis.call('HSET', KEYS[1], 'chash', ARGV[2]) end
+  return {'duplicate', version, owner or ''}
 end
 local src, hint = ARGV[3], ARGV[4]
 local d, v
@@ -147,19 +173,16 @@ elseif hint == 'kill' then
   d = 'kill'; v = (src ~= '' and src) or version
 elseif src ~= '' then
   if ARGV[7] == '1' then return {'older', version, owner or ''} end
-  if src == version and hash == ARGV[2] then return {'duplicate', version, owner or ''} end
-  if src == version and hash == ARGV[9] then
-    redis.call('HSET', KEYS[1], 'hash', ARGV[2]); return {'duplicate', version, owner or ''}
-  end
+  if src == version and same then return duplicate() end
   v = src
   d = (hint ~= '' and hint) or 'update'
 else
-  if hash == ARGV[2] then return {'duplicate', version, owner or ''} end
-  if hash == ARGV[9] then redis.call('HSET', KEYS[1], 'hash', ARGV[2]); return {'duplicate', version, owner or ''} end
+  if same then return duplicate() end
   v = tostring((tonumber(version) or 0) + 1)
   d = (hint ~= '' and hint) or 'update'
 end
-redis.call('HSET', KEYS[1], 'event', ARGV[1], 'hash', ARGV[2], 'version', v, 'decision', d, 'owner', owner or ARGV[5])
+redis.call('HSET', KEYS[1], 'event', ARGV[1], 'hash', ARGV[9], 'chash', ARGV[2], 'version', v, 'decision', d,
+           'owner', owner or ARGV[5])
 return {d, v, owner or ARGV[5]}
 """
 
@@ -232,7 +255,7 @@ class StoryRegistry:
         if reserved is not None and reserved not in (acts_for or [provider]):
             return Classification(Decision.NOT_OWNER, "", reserved or None)
         configured = self.configured.owner(article.uri)
-        key, (digest, text_digest) = self.keys.story(article.uri), story_hashes(article)
+        key, (content, text) = self.keys.story(article.uri), story_hashes(article)
         hint_arg = hint.value if hint and hint != Signal.NEW else ""
         # First as a story never seen (one round trip for a new story, the common case); a
         # 'retry' answer carries the stored version, compared here before the next try.
@@ -241,8 +264,8 @@ class StoryRegistry:
             for _ in range(_ATTEMPTS):
                 older = bool(source_version and known) and is_older(source_version, known)
                 decision, version, owner = await self._classify(
-                    keys=[key], args=[event_id, digest, source_version or "", hint_arg, provider, known,
-                                      "1" if older else "0", configured or "", text_digest,
+                    keys=[key], args=[event_id, content_tag(content, text), source_version or "", hint_arg,
+                                      provider, known, "1" if older else "0", configured or "", text,
                                       *(acts_for or [provider])])
                 if decision != b"retry":
                     return Classification(Decision(decision.decode()), version.decode(), owner.decode() or None)
@@ -258,8 +281,8 @@ class StoryRegistry:
         reserved = await self._reserved_owner(article.uri)
         if acts_for is not None and reserved is not None and reserved not in acts_for:
             return Decision.NOT_OWNER
-        known_hash, known_version, owner = await self.redis.hmget(self.keys.story(article.uri), "hash", "version",
-                                                                  "owner")
+        known_hash, known_version, owner, tag = await self.redis.hmget(self.keys.story(article.uri), "hash",
+                                                                       "version", "owner", "chash")
         if known_hash is None:
             return None
         if acts_for is not None and owner is not None and owner.decode() not in acts_for:
@@ -268,10 +291,10 @@ class StoryRegistry:
         if source_version and is_older(source_version, known_version):
             return Decision.OLDER
         same_version = source_version in (None, known_version)
-        if same_version and known_hash.decode() == content_hash(article):
+        # matched by its text alone (no content tag that counts): ingest decides, and the
+        # entry takes the tag from then on
+        if same_version and same_content(known_hash, tag, *story_hashes(article)):
             return Decision.DUPLICATE
-        # a story recorded with its text hash (before content_hash said more) goes on to
-        # ingest, whose registry answers duplicate and records the content hash from then on
         return None
 
     async def restore(self, uri: str, *, owner: str, version: str, killed: bool) -> tuple[Restored, str]:

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from shared.identity import Decision, content_hash, text_hash
+from shared.identity import Decision, text_hash
 from tests.story_helpers import article
 
 pytestmark = pytest.mark.integration
@@ -61,13 +61,14 @@ async def test_a_new_story_is_classified_in_one_round_trip_a_known_one_in_two(re
     assert (min(new for new, _ in rounds), min(known for _, known in rounds)) == (1, 4)
 
 
-async def test_a_moved_embargo_alone_is_a_new_version_and_a_story_recorded_before_hashes_moves_over(registry):
+async def test_a_moved_embargo_alone_is_a_new_version_and_entries_an_older_ingest_wrote_are_read_by_text(registry):
     """A re-send that only moves the embargo must flow (a duplicate would publish at the
-    old time). A story the registry recorded with its text hash (before the content
-    hash covered embargo, urgency and subjects) is a duplicate of the same item sent
-    again, and from then on holds the content hash, so a later moved embargo flows."""
-    def embargoed(uri: str, until: str):
-        return article(uri, "Talks resume.").model_copy(update={"embargoedUntil": until})
+    old time). The entry's ``hash`` stays the text hash an ingest from before reads and
+    writes, so replicas of both kinds (a rolling deploy, a rollback) agree: an entry
+    without the content tag, or whose ``hash`` such an ingest rewrote, is compared by
+    its text, is a duplicate of the same text, and takes the tag for later sends."""
+    def embargoed(uri: str, until: str, body: str = "Talks resume."):
+        return article(uri, body).model_copy(update={"embargoedUntil": until})
 
     async def send(item, n: int):
         return await registry.classify(item, event_id=f"{item.uri}#{n}", source_version=None, hint=None,
@@ -80,13 +81,22 @@ async def test_a_moved_embargo_alone_is_a_new_version_and_a_story_recorded_befor
     assert await registry.peek(embargoed(uri, "2030-06-01T00:00:00Z"), source_version=None) is None
     moved = await send(embargoed(uri, "2030-06-01T00:00:00Z"), 3)
     assert (moved.decision, moved.version) == (Decision.UPDATE, "2")
+    assert await registry.redis.hget(registry.keys.story(uri), "hash") == text_hash(embargoed(uri, "x")).encode()
 
+    # an entry from before the tag: the same text is a duplicate, decided in ingest
     old = f"urn:test:{uuid.uuid4().hex}"
     assert (await send(embargoed(old, "2030-01-01T00:00:00Z"), 1)).decision is Decision.NEW
     key = registry.keys.story(old)
-    await registry.redis.hset(key, "hash", text_hash(embargoed(old, "2030-01-01T00:00:00Z")))  # as recorded before
+    await registry.redis.hdel(key, "chash")
     assert await registry.peek(embargoed(old, "2030-01-01T00:00:00Z"), source_version=None) is None  # ingest decides
     assert (await send(embargoed(old, "2030-01-01T00:00:00Z"), 2)).decision is Decision.DUPLICATE
-    assert (await registry.redis.hget(key, "hash")).decode() == content_hash(embargoed(old, "2030-01-01T00:00:00Z"))
+    assert await registry.peek(embargoed(old, "2030-01-01T00:00:00Z"), source_version=None) is Decision.DUPLICATE
     later = await send(embargoed(old, "2030-06-01T00:00:00Z"), 3)
     assert (later.decision, later.version) == (Decision.UPDATE, "2")
+
+    # an older ingest wrote an edit (``hash`` alone; the tag is stale): the edit re-sent
+    # is a duplicate by its text, not an update by the stale tag
+    edited = embargoed(old, "2030-06-01T00:00:00Z", body="Talks resume on Monday.")
+    await registry.redis.hset(key, mapping={"hash": text_hash(edited), "version": "3", "event": "old-ingest#1"})
+    assert (await send(edited, 4)).decision is Decision.DUPLICATE
+    assert (await send(edited.model_copy(update={"urgency": 1}), 5)).decision is Decision.UPDATE

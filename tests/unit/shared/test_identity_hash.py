@@ -22,27 +22,25 @@ def test_a_text_item_hashes_as_before_whatever_its_photo_links():
     assert content_hash(linked) == content_hash(text)
 
 
-def test_what_an_item_says_about_itself_changes_the_hash_and_its_time_stamps_do_not():
+def test_what_decides_release_and_routing_changes_the_hash_and_presentation_or_time_stamps_do_not():
     """A re-send that only moves the embargo, raises the urgency or adds a subject is a
-    new version (a duplicate would keep the old embargo: a breach), one that only
-    stamps a new time is not."""
+    new version (a duplicate would keep the old embargo: a breach). One with another
+    byline, note or copyright (a relay's own) or a new time stamp is not: else a story
+    sent by its agency and a relay would flow again at each send."""
     text = Article(uri="urn:x:t", headlines=[TextBlock(role="main", value="Talks")],
                    bodies=[TextBlock(role="main", value="Body.")], embargoedUntil="2030-01-01T00:00:00Z", urgency=5,
-                   subjects=[{"uri": "http://cv.iptc.org/newscodes/mediatopic/11000000", "name": "politics"}])
+                   subjects=[{"uri": "http://cv.iptc.org/newscodes/mediatopic/11000000", "name": "politics"},
+                             {"literal": "POL"}])
     for change in ({"embargoedUntil": "2030-06-01T00:00:00Z"}, {"embargoedUntil": None}, {"urgency": 1},
-                   {"subjects": [*text.subjects, {"name": "elections"}]}, {"edNote": "corrects the name"}):
+                   {"subjects": [*text.subjects, {"name": "elections"}]},
+                   {"subjects": [text.subjects[0], {"literal": "ECO"}]}, {"language": "fr"}):
         assert content_hash(text.model_copy(update=change)) != content_hash(text), change
-    restamped = text.model_copy(update={"versionCreated": "2030-01-02T00:00:00Z", "firstCreated": "2029-12-31"})
-    assert content_hash(restamped) == content_hash(text)
-    reordered = text.model_copy(update={"subjects": [{"name": "b"}, {"name": "a"}]})
-    assert content_hash(reordered) == content_hash(reordered.model_copy(update={"subjects": [{"name": "a"},
-                                                                                            {"name": "b"}]}))
-
-
-def test_the_content_hash_never_equals_the_text_hash_the_registry_kept_before():
-    plain = Article(uri="urn:x:t", bodies=[TextBlock(role="main", value="Body.")])
-    assert content_hash(plain) != text_hash(plain)
-    assert text_hash(plain) == text_hash(plain.model_copy(update={"urgency": 1}))
+    for same in ({"versionCreated": "2030-01-02T00:00:00Z", "firstCreated": "2029-12-31"},
+                 {"by": "A relay's desk", "edNote": "moved by a relay", "copyrightNotice": "(c) Relay",
+                  "usageTerms": "relay's terms", "slugline": "TALKS-RELAY"},
+                 {"subjects": list(reversed(text.subjects))}):
+        assert content_hash(text.model_copy(update=same)) == content_hash(text), same
+    assert text_hash(text) == text_hash(text.model_copy(update={"urgency": 1}))  # the text alone
 
 
 def test_the_text_hash_is_the_one_the_registry_kept_before():
