@@ -15,10 +15,11 @@ RENDITION = "wirestream-ninjs"
 
 def link_associations(item: dict[str, Any], public_url: str) -> dict[str, Any]:
     """``item`` with a rendition on each association that names a uri, pointing at the
-    gateway's lookup by uri. A rendition of that name the provider sent, at any depth,
-    is dropped first: clients follow it with their read token, so only the wire writes
-    it (a provider's would send the token to the provider's host). Idempotent; the item
-    is not changed in place."""
+    gateway's lookup by uri. A rendition of that name the provider sent, on the item or
+    an association at any depth, is dropped first: clients follow it with their read
+    token, so only the wire writes it (a provider's would send the token to the
+    provider's host). Idempotent; the item is not changed in place."""
+    item = _without_ours(item)
     associations = item.get("associations")
     if not associations:
         return item
@@ -26,7 +27,6 @@ def link_associations(item: dict[str, Any], public_url: str) -> dict[str, Any]:
     linked = []
     for assoc in associations:
         if isinstance(assoc, dict):
-            assoc = _without_ours(assoc)
             if assoc.get("uri"):
                 href = f"{base}/v1/articles?{urlencode({'uri': assoc['uri']})}"
                 assoc = {**assoc, "renditions": [*(assoc.get("renditions") or ()),
@@ -37,11 +37,13 @@ def link_associations(item: dict[str, Any], public_url: str) -> dict[str, Any]:
 
 
 def _without_ours(assoc: dict[str, Any]) -> dict[str, Any]:
-    """``assoc`` and the associations within it without renditions named :data:`RENDITION`."""
+    """``assoc`` and the associations within it without renditions named :data:`RENDITION`
+    (however cased or spaced)."""
     stripped = dict(assoc)
     renditions = assoc.get("renditions")
     if isinstance(renditions, list):
-        kept = [r for r in renditions if not (isinstance(r, dict) and r.get("name") == RENDITION)]
+        kept = [r for r in renditions if not (isinstance(r, dict) and isinstance(r.get("name"), str)
+                                              and r["name"].strip().casefold() == RENDITION)]
         if kept:
             stripped["renditions"] = kept
         else:

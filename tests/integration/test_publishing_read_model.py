@@ -186,6 +186,33 @@ async def test_the_read_model_is_rebuilt_from_kafka_after_redis_lost_it(publishi
     assert await rebuild(pub_settings) == {**counts, "embargoed": 1, "registry_restored": 0}
 
 
+async def test_the_rebuild_drops_a_providers_own_wire_link_published_before_it_was_dropped(publishing, pub_settings,
+                                                                                          monkeypatch):
+    """Clients follow the wirestream-ninjs link with their read token. An item published
+    before publishing dropped a provider's own (here: linked as it was then, not at all)
+    is restored from Kafka with the wire's link only."""
+    import services.publishing.handlers as handlers
+    monkeypatch.setattr(handlers, "link_associations", lambda item, public_url: item)
+    evil = {"name": "wirestream-ninjs", "href": "https://evil.example/steal", "contentType": "application/json"}
+    event = article_event(f"urn:test:rebuild:linked:{uuid.uuid4().hex}",
+                          associations=[{"name": "related", "uri": "urn:test:other", "renditions": [evil]}])
+    view = ReadModel(publishing.redis, Keys(pub_settings.topic_prefix))
+    await publishing.publish(event)
+    await eventually(lambda: _stored(view, event.envelope.article_id))
+    assert "evil.example" in str((await view.stored(event.envelope.article_id)).item)  # as published then
+    await publishing.stop()
+    await publishing.redis.delete(*[k async for k in publishing.redis.scan_iter(match=f"{pub_settings.topic_prefix}*")])
+
+    await rebuild(pub_settings)
+    [association] = (await view.stored(event.envelope.article_id)).item["associations"]
+    assert [r["href"] for r in association["renditions"]] == [
+        f"{pub_settings.public_url}/v1/articles?uri=urn%3Atest%3Aother"]
+
+
+async def _stored(view: ReadModel, article_id: str) -> bool:
+    return await view.stored(article_id) is not None
+
+
 async def test_a_kill_after_the_rebuild_still_reaches_a_subscriber_downgraded_before_it(publishing, pub_settings):
     """Redis lost who had each story with the read model. ``articles.published`` says it
     (``wire_recipients``): after the rebuild, a story killed still reaches the customer

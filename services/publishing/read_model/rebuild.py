@@ -36,6 +36,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from services.publishing.embargo import EmbargoQueue, embargo_until
+from services.publishing.links import link_associations
 from services.publishing.meta import KILLED_AT, RELEASED
 from services.publishing.outputs import TREND_COUNTED, translation_links
 from services.publishing.recipients import RECIPIENTS, RECIPIENTS_HEADER, from_header, highest_number
@@ -176,8 +177,10 @@ async def rebuild(settings: PublishingSettings) -> dict[str, int]:
 
         for uri, story in sorted(stories.items(), key=lambda kv: kv[1].published_at):
             article_id = story.headers.get("wire_article_id") or article_id_for(uri)
-            item = story.item or {"uri": uri, "version": story.headers.get("wire_version", "1"),
-                                  "pubStatus": "canceled"}
+            # linked again: an item published before the wire dropped a provider's own
+            # wirestream-ninjs rendition would otherwise keep it (link_associations is idempotent)
+            item = (link_associations(story.item, settings.public_url) if story.item else
+                    {"uri": uri, "version": story.headers.get("wire_version", "1"), "pubStatus": "canceled"})
             stored = await view.stored(article_id)
             if stored is not None and stored.is_newer_than_me(str(item.get("version", "1"))):
                 counts["skipped_newer_in_redis"] += 1

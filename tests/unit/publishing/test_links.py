@@ -28,14 +28,17 @@ def test_a_link_the_provider_named_as_the_wires_is_replaced_by_the_wires_own():
     """Clients follow the link with their read token: a provider's rendition of that
     name (pointing at its own host) must not survive, at any depth."""
     evil = {"name": RENDITION, "href": "https://evil.example/v1/articles?uri=x", "contentType": "application/json"}
-    item = {"uri": "urn:x:story", "type": "text", "headlines": [{"role": "main", "value": "Story"}],
+    shouting = {**evil, "name": " Wirestream-NINJS"}
+    item = {"uri": "urn:x:story", "type": "picture", "headlines": [{"role": "main", "value": "Story"}],
+            "renditions": [shouting, {"name": "original", "href": "https://cdn.example/p.jpg"}],
             "associations": [{"name": "translation", "uri": "urn:other:story", "rel": "translation",
                               "renditions": [evil, {"name": "original", "href": "https://cdn.example/o.json"}]},
                              {"name": "package", "uri": "urn:x:pkg", "type": "composite",
-                              "associations": [{"name": "inner", "uri": "urn:x:inner", "renditions": [evil]}]}]}
+                              "associations": [{"name": "inner", "uri": "urn:x:inner", "renditions": [shouting]}]}]}
     linked = link_associations(item, "https://wire.example")
     ensure_valid(linked)
     assert "evil.example" not in str(linked)
+    assert [r["name"] for r in linked["renditions"]] == ["original"]
     first, package = linked["associations"]
     assert [r["href"] for r in first["renditions"]] == [
         "https://cdn.example/o.json", "https://wire.example/v1/articles?uri=urn%3Aother%3Astory"]
