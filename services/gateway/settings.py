@@ -60,9 +60,11 @@ class GatewaySettings(WireSettings):
     # Failed authentications per client address per minute before that address gets
     # 429 until the minute is over; 0 = no limit.
     auth_failures_per_minute: int = 20
-    # The proxies (addresses or networks, comma-separated; "*" any) whose X-Forwarded-For
-    # names the client: its address is then the one failed keys and streams are counted by.
-    forwarded_allow_ips: str = "127.0.0.1"
+    # The proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the
+    # client: its address is then the one failed keys and streams are counted by. A proxy
+    # must append the address it saw; "*" (any peer) is refused: every client could then
+    # name itself anew with each guess.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
     # Concurrent SSE streams overall and per token (or per client address without
     # one); past either: 503 with Retry-After. Streams have their own Redis
     # connections (one each), so they never take the rest of the API's.
@@ -93,6 +95,13 @@ class GatewaySettings(WireSettings):
         if self.max_body_bytes + RECORD_HEADROOM > self.max_record_bytes:
             raise ValueError(f"WIRE_MAX_BODY_BYTES ({self.max_body_bytes}) + {RECORD_HEADROOM} bytes of headers "
                              f"must fit in WIRE_MAX_RECORD_BYTES ({self.max_record_bytes})")
+        return self
+
+    @model_validator(mode="after")
+    def _proxies_named(self) -> "GatewaySettings":
+        if "*" in (part.strip() for part in self.forwarded_allow_ips.split(",")):
+            raise ValueError("WIRE_FORWARDED_ALLOW_IPS may not be \"*\": name the proxies, or any client could "
+                             "name its own address in X-Forwarded-For and escape the failed-key throttle")
         return self
 
     @model_validator(mode="after")

@@ -43,3 +43,12 @@ def test_configured_keys_map_to_providers(monkeypatch):
     monkeypatch.setenv("WIRE_SECRET_KEY", "a-sealing-key")  # and the key that seals webhook secrets
     settings = GatewaySettings(host="0.0.0.0")
     assert settings.providers_by_key() == {"k-ap": "ap", "k-dpa": "dpa"}
+
+
+def test_trusting_every_peer_s_forwarded_address_is_refused(monkeypatch):
+    """With "*" a client names its own address in X-Forwarded-For, a new one per guess."""
+    monkeypatch.setenv("WIRE_FORWARDED_ALLOW_IPS", "10.0.0.0/8, *")
+    with pytest.raises(ValidationError, match="WIRE_FORWARDED_ALLOW_IPS"):
+        GatewaySettings(host="127.0.0.1")
+    monkeypatch.setenv("WIRE_FORWARDED_ALLOW_IPS", "10.0.0.0/8,192.0.2.7")
+    assert GatewaySettings(host="127.0.0.1").forwarded_allow_ips == "10.0.0.0/8,192.0.2.7"
