@@ -219,7 +219,7 @@ def test_a_backlog_of_large_events_is_read_by_size_not_all_at_once(gateway):
     assert (peak - start) // MB < 100, f"the gateway grew by {(peak - start) // MB} MB"
 
 
-@pytest.mark.parametrize("event_id", [str(2 ** 64), f"1-{2 ** 64}", "9" * 5000])
+@pytest.mark.parametrize("event_id", [str(2 ** 64), f"1-{2 ** 64}", "9" * 5000, f"{2 ** 64 - 1}-{2 ** 64 - 1}"])
 def test_an_event_id_no_stream_can_hold_is_refused_before_the_stream_begins(gateway, event_id):
     """Redis refuses to read past an id over 2^64: that came mid-answer, a 200 cut off."""
     name, _ = subscription(gateway)
@@ -227,7 +227,17 @@ def test_an_event_id_no_stream_can_hold_is_refused_before_the_stream_begins(gate
                   {"params": {"subscription": name}, "headers": {**ADMIN, "Last-Event-ID": event_id}}):
         answer = httpx.get(f"{gateway['url']}/v1/stream", **{"headers": ADMIN, **asked}, timeout=30)
         assert answer.status_code == 400 and answer.json()["error"] == "bad_event_id", answer.text
-    largest = str(2 ** 64 - 1)  # still an id: the stream is served
-    with httpx.stream("GET", f"{gateway['url']}/v1/stream", params={"subscription": name, "since": largest},
-                      headers=ADMIN, timeout=30) as served:
-        assert served.status_code == 200
+
+
+def test_the_largest_ids_a_stream_can_read_after_are_served(gateway):
+    """Still ids with one after them: the stream is served and goes on past its first read
+    (a read Redis refuses ends it right after its first line)."""
+    name, _ = subscription(gateway)
+    for largest in (str(2 ** 64 - 1), f"{2 ** 64 - 2}-{2 ** 64 - 1}"):
+        with httpx.stream("GET", f"{gateway['url']}/v1/stream", params={"subscription": name, "since": largest},
+                          headers=ADMIN, timeout=httpx.Timeout(30, read=2)) as served:
+            assert served.status_code == 200
+            chunks = served.iter_raw()
+            assert next(chunks).startswith(b"retry:")
+            with pytest.raises(httpx.ReadTimeout):  # still open, waiting for an event
+                next(chunks)

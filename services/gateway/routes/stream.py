@@ -67,10 +67,13 @@ def sse_event(entry_id: str, fields: dict[bytes, bytes]) -> bytes:
 
 
 def stream_id(text: str) -> bool:
-    """Whether ``text`` is an id a Redis stream can hold: ``<ms>`` or ``<ms>-<seq>``, each
-    below 2^64 (past it Redis refuses the read, after the stream's answer has begun)."""
-    return _STREAM_ID.fullmatch(text) is not None and all(
-        len(part) <= 20 and int(part) < 2 ** 64 for part in text.split("-"))  # 20 digits: int() stays cheap
+    """Whether ``text`` is an id a Redis stream can read after: ``<ms>`` or ``<ms>-<seq>``,
+    each below 2^64, and not the largest id (nothing follows it). Past these Redis
+    refuses the read, after the stream's answer has begun."""
+    if _STREAM_ID.fullmatch(text) is None or any(len(part) > 20 for part in text.split("-")):  # int() stays cheap
+        return False
+    parts = [int(part) for part in text.split("-")]
+    return all(part < 2 ** 64 for part in parts) and parts != [2 ** 64 - 1, 2 ** 64 - 1]
 
 
 # What a stream entry id looks like, so the schema says which ids exist.
