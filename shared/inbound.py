@@ -255,12 +255,17 @@ async def send_submission(submission: Submission, payload: bytes, content_type: 
 async def submit(payload: bytes, content_type: str, *, provider: str, producer: AIOKafkaProducer,
                  registry: StoryRegistry, topic: str, source: str, traceparent: str | None = None,
                  timeout_s: float = 10.0, parse_with: Parse = parse_here,
-                 acts_for: list[str] | None = None) -> Submission:
+                 acts_for: list[str] | None = None,
+                 charge: Callable[[int], Awaitable[None]] | None = None) -> Submission:
     """:func:`read_submission` (partial: items changing another provider's story are
     listed in ``refused``, the others go on) then :func:`send_submission` — for
-    ingest's pollers, where one foreign item must not hold a whole feed back."""
+    ingest's pollers, where one foreign item must not hold a whole feed back.
+    ``charge`` (the provider's rate limit) is given the number of items that would be
+    sent as new work before anything is: it raises (RateLimited) to send none."""
     submission = await read_submission(payload, content_type, provider=provider, registry=registry,
                                        parse_with=parse_with, acts_for=acts_for, partial=True)
+    if charge is not None and submission.sent:
+        await charge(len(submission.sent))
     await send_submission(submission, payload, content_type, provider=provider, producer=producer, topic=topic,
                           source=source, traceparent=traceparent, timeout_s=timeout_s)
     return submission

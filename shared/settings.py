@@ -105,6 +105,11 @@ class WireSettings(BaseSettings):
     # first provider to send a uri owns it, so without this another provider could take
     # a predictable uri (one from the agency's public feed) first and lock the agency out.
     uri_owners: dict[str, list[str]] = {}
+    # Articles a provider may submit per minute: the items of its requests (a bulk or a
+    # feed counts each), counted by the gateway (429 with Retry-After above it), and the
+    # new items ingest's pollers (its feeds, the drop folder) would send for it, in the
+    # same window; 0 = no limit.
+    rate_limit_per_minute: int = 6000
     # Seals webhook secrets at rest (gateway and publishing must share it). Unset: a
     # development key, which the gateway accepts only while it listens on loopback.
     secret_key: str | None = None

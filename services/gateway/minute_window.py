@@ -1,19 +1,16 @@
 """Fixed one-minute windows counted in Redis, shared by every gateway replica: what
-the rate limits (ratelimit.py, read_limit.py) count in."""
+the rate limits (ratelimit.py, read_limit.py) count in (:mod:`shared.rate_window`)."""
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from fastapi import Request
+
+from shared.rate_window import add_to_window
 
 
 async def within_limit(request: Request, key_for: Callable[[int], str], count: int, limit: int) -> int | None:
     """Add ``count`` to this minute's window (key ``key_for(minute)``); None while the
     total is within ``limit``, else the seconds until the next window (the count stays:
     a client past its limit waits for the next minute)."""
-    now = time.time()
-    key = key_for(int(now // 60))
-    async with request.app.state.redis.pipeline(transaction=True) as pipe:
-        total, _ = await pipe.incrby(key, count).expire(key, 120).execute()
-    return None if total <= limit else max(1, int(60 - now % 60) + 1)
+    return await add_to_window(request.app.state.redis, key_for, count, limit)

@@ -50,9 +50,6 @@ class GatewaySettings(WireSettings):
     redis_retries: int = 1
     # Seconds a client is told to wait (Retry-After) when Kafka or Redis is unavailable.
     retry_after_s: int = 5
-    # Articles (not requests: a bulk or a feed counts each item) per API key per minute
-    # (429 with Retry-After above it); 0 = no limit.
-    rate_limit_per_minute: int = 6000
     # Reads per subscription (all its tokens together) per minute, 429 with Retry-After
     # above it: one per request and one per MiB of items a request loaded (a list page
     # or feed loads up to 8 MiB); the operator's key is not limited; 0 = no limit.

@@ -12,6 +12,7 @@ from shared.bus import make_producer
 from shared.cache import Keys, connect
 from shared.identity import StoryRegistry
 from shared.inbound import send_submission, submit
+from shared.rate_window import polled_limit
 from shared.parse_pool import ParsePool
 from shared.replica import process_identity
 from shared.service import run_service
@@ -45,11 +46,13 @@ def main() -> None:
 
             async def submit_polled(payload: bytes, content_type: str, provider: str):
                 # whose stories the provider may change as ingest will judge it (a relay's too),
-                # so that what the poller refuses is what ingest would dead-letter
+                # so that what the poller refuses is what ingest would dead-letter; its new items
+                # count against the provider's limit, in the gateway's window
                 return await submit(payload, content_type, provider=provider, producer=producer, registry=registry,
                                     topic=topics.inbound, source=f"wirestream/ingest/{provider}",
                                     timeout_s=settings.kafka_timeout_s, parse_with=parse_pool.parse,
-                                    acts_for=settings.acts_for(provider))
+                                    acts_for=settings.acts_for(provider),
+                                    charge=polled_limit(redis, keys, provider, settings.rate_limit_per_minute))
 
             async def dead_letter_polled(payload: bytes, content_type: str, provider: str, submission) -> None:
                 # a feed whose only new items are refused: sent anyway, for ingest to dead-letter

@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 import threading
+import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from shared.cache import Keys, connect
 from shared.identity import StoryRegistry
 from shared.inbound import submit
 from shared.outbound import OutboundClient, OutboundLimits, OutboundPolicy
+from shared.rate_window import polled_limit
 from shared.topics import Topics, ensure_topics
 from tests.kafka_helpers import read_topic
 from tests.outbound_helpers import bomb_answer, drip_answer, gzip_bomb, peer, redirect_answer, rss_mb, text_answer
@@ -199,6 +202,65 @@ async def poll(deps, url: str, client: OutboundClient) -> tuple[str, str]:
     outcome = await poll_feed(feed, client=client, redis=deps["redis"], keys=deps["keys"], submit=deps["submit"])
     cursor = await deps["redis"].hgetall(deps["keys"].feed_cursor(url))
     return outcome, cursor.get(b"last_error", b"").decode()
+
+
+def rss_of(tag: str, items: int) -> bytes:
+    """An RSS feed of ``items`` new stories (guids unique to ``tag``)."""
+    entries = "".join(f"<item><title>Story {n} of {tag}</title><guid>urn:test:{tag}:{n}</guid>"
+                      f"<description>Report {n} from {tag}: the council met again.</description></item>"
+                      for n in range(items))
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>{tag}</title><link>http://127.0.0.1/</link>'
+            f"<description>t</description>{entries}</channel></rss>").encode()
+
+
+async def test_a_poller_sends_no_more_new_items_than_its_providers_rate_limit(settings, deps, tmp_path):
+    """A hostile feed server (or a drop-folder writer) made 20,000 new stories of 669 KB
+    at every poll, flooding enrichment for every provider: the new items count against
+    the provider's limit in the gateway's window. What does not fit sends nothing and
+    is not counted (the feed is fetched again, the file waits); what can never fit says
+    so (the feed's last error; the file in failed/)."""
+    tag = uuid.uuid4().hex[:8]
+    provider, limit = f"rated-{tag}", 3
+    registry = StoryRegistry(deps["redis"], deps["keys"])
+    producer = make_producer(settings)
+    await producer.start()
+
+    async def limited_submit(payload, content_type, provider):
+        return await submit(payload, content_type, provider=provider, producer=producer, registry=registry,
+                            topic=deps["topics"].inbound, source="test",
+                            charge=polled_limit(deps["redis"], deps["keys"], provider, limit))
+
+    def window() -> str:
+        return deps["keys"].rate(provider, int(time.time() // 60))
+
+    async def poll_rss(body: bytes, path: str) -> tuple[str, dict]:
+        with peer(text_answer(body, content_type="application/rss+xml")) as server:
+            async with feed_client(["127.0.0.0/8"]) as client:
+                feed = FeedSource(url=server.url(path), provider=provider)
+                outcome = await poll_feed(feed, client=client, redis=deps["redis"], keys=deps["keys"],
+                                          submit=limited_submit)
+        return outcome, await deps["redis"].hgetall(deps["keys"].feed_cursor(feed.url))
+
+    try:
+        assert (await poll_rss(rss_of(f"{tag}a", 2), "/a.rss"))[0] == "submitted"
+        assert await deps["redis"].get(window()) == b"2"
+        outcome, cursor = await poll_rss(rss_of(f"{tag}b", 2), "/b.rss")  # 2 + 2 > 3
+        assert outcome == "rate_limited" and cursor[b"last_error"].startswith(b"rate_limited: ")
+        assert b"etag" not in cursor or not cursor[b"etag"]
+        assert await deps["redis"].get(window()) == b"2"  # not counted: nothing was sent
+        outcome, cursor = await poll_rss(rss_of(f"{tag}c", 5), "/c.rss")
+        assert outcome == "rate_limited" and cursor[b"last_error"].startswith(b"too_many_articles: ")
+
+        (tmp_path / "waits.rss").write_bytes(rss_of(f"{tag}d", 2))
+        (tmp_path / "never.rss").write_bytes(rss_of(f"{tag}e", 5))
+        counts = await scan_drop_folder(tmp_path, provider=provider, submit=limited_submit, settle_s=0)
+        assert counts == {"submitted": 0, "failed": 1, "deferred": 1, "skipped": 0}
+        assert (tmp_path / "waits.rss").exists()
+        assert "too_many_articles" in (tmp_path / "failed" / "never.rss.error.txt").read_text()
+    finally:
+        await producer.stop()
+    inbound = await read_topic(settings.kafka_bootstrap, deps["topics"].inbound, expect=2, timeout=5)
+    assert [r.value for r in inbound] == [rss_of(f"{tag}a", 2)]  # only what fitted
 
 
 async def test_a_feed_redirecting_to_an_internal_address_is_refused_and_nothing_is_published(deps):

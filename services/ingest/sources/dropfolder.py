@@ -44,6 +44,7 @@ from shared.errors import WireError, is_outage
 from shared.formats import content_type_for
 from shared.heartbeat import record_error
 from shared.inbound import KafkaUnavailable, refusal
+from shared.rate_window import RateLimited
 from shared.stopping import sleep_until
 
 log = logging.getLogger(__name__)
@@ -282,6 +283,11 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
                 continue
             except KafkaUnavailable:
                 counts["deferred"] += 1
+                continue
+            except RateLimited as exc:  # left for a scan in a later minute (TooManyArticles: failed/)
+                counts["deferred"] += 1
+                log.info("drop-folder file waits for its provider's rate limit",
+                         extra={"file": entry.name, "reason": str(exc)})
                 continue
             except (WireError, OSError) as exc:
                 if is_outage(exc):

@@ -45,6 +45,7 @@ from shared.inbound import Submission, refusal
 from shared.outbound import (OutboundClient, OutboundError, OutboundLimits, OutboundPolicy, OutboundRefused,
                              ResponseTooLarge)
 from shared.outbound.redact import name_library_urls, url_reference, without_url_secrets
+from shared.rate_window import RateLimited, TooManyArticles
 from shared import replica
 from shared.replica import process_identity
 from shared.stopping import sleep_until
@@ -172,6 +173,9 @@ async def poll_feed(feed: FeedSource, *, client: OutboundClient, redis: Redis, k
                    "too_large" if isinstance(exc, ResponseTooLarge) else "fetch_failed")
         error = f"{outcome.replace('_', ' ')}: {type(exc).__name__}: {exc}"
         await redis.hset(cursor_key, "last_error", without_url_secrets(error, feed.url)[:500])
+    except (RateLimited, TooManyArticles) as exc:  # nothing sent nor advanced: the next poll fetches it again
+        outcome = "rate_limited"
+        await redis.hset(cursor_key, "last_error", f"{exc.code}: {exc}"[:500])
     except WireError as exc:
         outcome = "unreadable"
         await redis.hset(cursor_key, "last_error", without_url_secrets(f"{exc.code}: {exc}", feed.url)[:500])
