@@ -160,6 +160,11 @@ async def _replay(reader, settings, topics, target, args) -> int:
         _out(args, {"replayed": 0, "would_replay": len(letters)},
              f"{dlq}: {len(letters)} record(s) {'would be replayed' if letters else 'pending: nothing to replay'}")
         return 0
+    try:
+        letters = await _with_their_inputs(settings, letters)
+    except LookupError as exc:
+        print(f"wire dlq: {exc}; nothing was replayed", file=sys.stderr)
+        return 2
     producer = make_producer(settings)
     await producer.start()
     try:
@@ -174,6 +179,37 @@ async def _replay(reader, settings, topics, target, args) -> int:
     _out(args, {"replayed": len(letters), "to": targets},
          f"{dlq}: replayed {len(letters)} record(s) to {', '.join(targets)}")
     return 0
+
+
+async def _with_their_inputs(settings: WireSettings, letters: list[DeadLetter]) -> list[DeadLetter]:
+    """``letters`` with each one that was too large to carry its input (``value_dropped``:
+    a value, and perhaps headers and key, left out) given the input again, read where
+    its reason says it stays (topic, partition, offset): replaying the empty letter would
+    fail again and lose that pointer. LookupError when an input is no longer there."""
+    missing = [d for d in letters if "value_dropped" in d.reason]
+    if not missing:
+        return letters
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    found: dict[tuple[str, int, int], DeadLetter] = {}
+    try:
+        for d in missing:
+            where = (d.reason.get("topic", ""), int(d.reason.get("partition", -1)), int(d.reason.get("offset", -1)))
+            tp = TopicPartition(where[0], where[1])
+            consumer.assign([tp])
+            consumer.seek(tp, where[2])
+            batch = await consumer.getmany(tp, timeout_ms=5000, max_records=1)
+            record = next(iter(batch.get(tp, [])), None)
+            if record is None or record.offset != where[2]:
+                raise LookupError(f"the input of {d.topic}:{d.partition}@{d.offset} (too large to keep in it) is no "
+                                  f"longer on {where[0]} partition {where[1]} at offset {where[2]}")
+            reason = [(k, v) for k, v in d.headers if k.startswith("wire_dlq_")]
+            found[(d.topic, d.partition, d.offset)] = DeadLetter(
+                topic=d.topic, partition=d.partition, offset=d.offset, timestamp_ms=d.timestamp_ms, key=record.key,
+                value=record.value, headers=[*record.headers, *reason])
+    finally:
+        await consumer.stop()
+    return [found.get((d.topic, d.partition, d.offset), d) for d in letters]
 
 
 async def _commit(settings: WireSettings, topics: Topics, positions: dict[TopicPartition, int]) -> None:

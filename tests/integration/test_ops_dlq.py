@@ -164,3 +164,30 @@ async def test_webhook_deliveries_are_listed_with_reasons_but_not_replayed_to_a_
     code = await asyncio.to_thread(main_dlq, ["replay", "webhooks", "--kafka", settings.kafka_bootstrap,
                                               "--prefix", settings.topic_prefix])
     assert code == 2 and "no source topic" in capsys.readouterr().err
+
+
+async def test_a_letter_too_large_to_carry_its_input_replays_the_input_from_where_it_stays(settings, capsys):
+    """A dead letter over Kafka's record size keeps its reason and where its input is,
+    not the input: replaying it as it is sent an empty record, which failed again and
+    lost that pointer. The replay reads the input back; one that is gone refuses all."""
+    topics = Topics(settings.topic_prefix)
+    await ensure_topics(settings.kafka_bootstrap, topics, partitions=1)
+    await produce(settings.kafka_bootstrap, topics.inbound, [(b"urn:big", b"the large original", ORIGINAL)])
+    [original] = await read_topic(settings.kafka_bootstrap, topics.inbound, expect=1)
+    letter = [("wire_dlq_stage", b"ingest"), ("wire_dlq_topic", topics.inbound.encode()),
+              ("wire_dlq_partition", str(original.partition).encode()),
+              ("wire_dlq_offset", str(original.offset).encode()), ("wire_dlq_error_class", b"ParseError"),
+              ("wire_dlq_value_dropped", b"18 bytes, sha256 ...")]
+    await produce(settings.kafka_bootstrap, topics.dlq(topics.inbound), [(b"urn:big", None, letter)])
+
+    code, _ = await wire_dlq(settings, capsys, "replay", "inbound")
+    assert code == 0
+    inbound = await read_topic(settings.kafka_bootstrap, topics.inbound, expect=2)
+    assert [(r.key, r.value) for r in inbound] == [(b"urn:big", b"the large original")] * 2
+    assert read_headers(inbound[1].headers)["ce_id"] == "id-1"
+
+    gone = [*letter[:3], ("wire_dlq_offset", b"999999"), *letter[4:]]
+    await produce(settings.kafka_bootstrap, topics.dlq(topics.inbound), [(b"urn:big", None, gone)])
+    code = await asyncio.to_thread(main_dlq, ["replay", "inbound", "--kafka", settings.kafka_bootstrap,
+                                              "--prefix", settings.topic_prefix])
+    assert code == 2 and "no longer on" in capsys.readouterr().err
