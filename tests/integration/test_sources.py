@@ -181,6 +181,35 @@ async def test_a_drop_file_that_cannot_be_moved_is_not_sent_again_by_another_rep
     assert len(deps["submitted"]) == 1
 
 
+async def test_a_drop_file_rewritten_after_it_was_listed_is_read_once_it_is_done(settings, deps, tmp_path,
+                                                                                 example_article):
+    """A writer that rewrites one name in place (latest.txt): the file listed and claimed
+    must be the one read. A half-written one was sent and moved to processed/ while
+    the writer still wrote into it."""
+    story = tmp_path / "latest.txt"
+    story.write_bytes(example_article)
+
+    class RewritingClaim:  # the writer starts again between the listing and the read
+        async def __call__(self, name, mark):
+            if not rewritten:
+                story.write_bytes(example_article[: len(example_article) // 2])
+                rewritten.append(name)
+            return True
+
+        async def keep(self, name, mark):
+            pass
+
+    rewritten: list[str] = []
+    first = await scan_drop_folder(tmp_path, provider="files", submit=deps["submit"], settle_s=0,
+                                   claim=RewritingClaim())
+    assert first == {"submitted": 0, "failed": 0, "deferred": 1, "skipped": 0} and story.exists()
+    assert deps["submitted"] == []
+    story.write_bytes(example_article)  # done: the next scan reads it whole
+    second = await scan_drop_folder(tmp_path, provider="files", submit=deps["submit"], settle_s=0,
+                                    claim=RewritingClaim())
+    assert second["submitted"] == 1 and deps["submitted"] == [example_article]
+
+
 async def test_drop_folder_submits_good_files_and_explains_bad_ones(settings, deps, tmp_path, example_article):
     (tmp_path / "story.txt").write_bytes(example_article)
     (tmp_path / "broken.xml").write_bytes(b"<newsItem><unclosed></newsItem>")

@@ -99,6 +99,10 @@ class NotRegularFile(Exception):
     """The entry is a symlink, FIFO, socket or device (or became one after listing)."""
 
 
+class StillChanging(Exception):
+    """The file is not the one listed and claimed any more, or changed while it was read."""
+
+
 class FileTooLarge(WireError):
     code = "too_large"
 
@@ -117,7 +121,10 @@ def _subfolder(folder_fd: int, name: str) -> int:
         raise
 
 
-def _read_regular(folder_fd: int, name: str, max_bytes: int) -> bytes:
+def _read_regular(folder_fd: int, name: str, max_bytes: int, mark: Mark | None = None) -> bytes:
+    """The file's bytes. ``mark``: the file as it was listed and claimed (inode, size,
+    mtime): one that is another file now, or changes while it is read, raises
+    StillChanging (a writer rewriting it in place; read it once it is done)."""
     try:
         fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder_fd)
     except OSError as exc:
@@ -125,13 +132,21 @@ def _read_regular(folder_fd: int, name: str, max_bytes: int) -> bytes:
             raise NotRegularFile("a symlink") from exc
         raise
     with os.fdopen(fd, "rb") as file:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise NotRegularFile(_kind(mode))
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode):
+            raise NotRegularFile(_kind(before.st_mode))
+        if mark is not None and _mark(before) != mark:
+            raise StillChanging("changed since it was listed")
         data = file.read(max_bytes + 1)
+        if mark is not None and _mark(os.fstat(fd)) != mark:
+            raise StillChanging("changed while it was read")
     if len(data) > max_bytes:
         raise FileTooLarge(f"file over {max_bytes} bytes")
     return data
+
+
+def _mark(status: os.stat_result) -> Mark:
+    return status.st_ino, status.st_size, status.st_mtime_ns
 
 
 def _kind(mode: int) -> str:
@@ -256,7 +271,7 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
                     raise NotRegularFile(_kind(status.st_mode))
                 if time.time() - status.st_mtime < settle_s:
                     continue
-                mark = (status.st_ino, status.st_size, status.st_mtime_ns)
+                mark = _mark(status)
                 if stuck.get(entry.name) == mark:
                     counts["deferred"] += 1  # done with, but it cannot be moved: not read again
                     if claim is not None:
@@ -265,7 +280,7 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
                 if claim is not None and not await claim(entry.name, mark):
                     counts["deferred"] += 1  # another replica's
                     continue
-                payload = _read_regular(folder_fd, entry.name, max_bytes)
+                payload = _read_regular(folder_fd, entry.name, max_bytes, mark)
                 submission = await submit(payload, content_type_for(entry.name), provider)
                 if submission.refused or submission.unfit:
                     if not submission.sent:  # nothing else in it: refused whole, with the reason
@@ -281,7 +296,7 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
                     log.warning("drop-folder entry skipped: not a regular file",
                                 extra={"file": entry.name, "kind": str(exc)})
                 continue
-            except KafkaUnavailable:
+            except (KafkaUnavailable, StillChanging):  # read again at a later scan
                 counts["deferred"] += 1
                 continue
             except RateLimited as exc:  # left for a scan in a later minute (TooManyArticles: failed/)
