@@ -194,7 +194,11 @@ async def _with_their_inputs(settings: WireSettings, letters: list[DeadLetter]) 
     found: dict[tuple[str, int, int], DeadLetter] = {}
     try:
         for d in missing:
-            where = (d.reason.get("topic", ""), int(d.reason.get("partition", -1)), int(d.reason.get("offset", -1)))
+            try:
+                where = (d.reason["topic"], int(d.reason["partition"]), int(d.reason["offset"]))
+            except (KeyError, ValueError):
+                raise LookupError(f"{d.topic}:{d.partition}@{d.offset} was too large to keep its input and does not "
+                                  "say where the input is") from None
             tp = TopicPartition(where[0], where[1])
             consumer.assign([tp])
             consumer.seek(tp, where[2])

@@ -25,6 +25,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from services.gateway.answers import Deliveries, IssuedToken, SubscriptionList, SubscriptionView
 from services.gateway.deps import AdminOnly, ProducerDep, SettingsDep, StoreDep
 from services.gateway.json_body import json_body
+from services.gateway.metrics import REJECTED
 from services.gateway.problems import errors
 from services.gateway.webhook_check import refuse_unreachable_webhook
 from shared.credentials import SecretBox, digest, new_read_token, new_webhook_secret
@@ -110,6 +111,7 @@ async def _save(request: Request, store: SubscriptionStore, sub: Subscription | 
     except (KafkaError, asyncio.TimeoutError) as exc:
         # a send that timed out may still land: the client is told to send it again, which
         # writes the same key once more (the compacted topic keeps the last)
+        REJECTED.labels("503", "kafka_unavailable").inc()
         log.error("subscription change not confirmed: Kafka unavailable", extra={"error": repr(exc)})
         raise HTTPException(503, {"error": "kafka_unavailable",
                                   "detail": "Kafka did not confirm the change and it is not applied; "
@@ -124,6 +126,7 @@ async def _save(request: Request, store: SubscriptionStore, sub: Subscription | 
         # Kafka has the change (a rebuild would restore it), Redis does not (or its answer
         # was lost): not "nothing was changed". The same request again writes both.
         code = "redis_full" if isinstance(exc, RedisFull) else "redis_unavailable"
+        REJECTED.labels("503", code).inc()
         log.error("subscription change in Kafka but not applied: Redis failed", extra={"error": repr(exc)})
         raise HTTPException(503, {"error": code, "detail": "the change is saved in Kafka but Redis did not apply "
                                                            "it; send the same request again"},
