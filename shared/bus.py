@@ -101,6 +101,13 @@ def dead_letter(record: ConsumerRecord, exc: BaseException, *, stage: str, attem
     return fitted_letter(Topics.dlq(record.topic), record.key, record.value, kept, reason, max_bytes)
 
 
+def value_fingerprint(value: bytes | None) -> str:
+    """What a dead letter too large to carry its input says of it (``wire_dlq_value_dropped``):
+    enough for a replay to tell the input from another record at its offset."""
+    value = value or b""
+    return f"{len(value)} bytes, sha256 {hashlib.sha256(value).hexdigest()}"
+
+
 def fitted_letter(topic: str, key: bytes | None, value: bytes | None, kept: list[tuple[str, bytes]],
                   reason: dict[str, str], max_bytes: int | None) -> Outgoing:
     """A dead letter of (key, value, ``kept`` headers) with ``reason`` beside them, made
@@ -110,7 +117,7 @@ def fitted_letter(topic: str, key: bytes | None, value: bytes | None, kept: list
     if max_bytes is None or record_bytes(letter) <= max_bytes:
         return letter
     value = value or b""
-    reason = {**reason, "wire_dlq_value_dropped": f"{len(value)} bytes, sha256 {hashlib.sha256(value).hexdigest()}"}
+    reason = {**reason, "wire_dlq_value_dropped": value_fingerprint(value)}
     letter = Outgoing(topic=topic, key=key, value=None,
                       headers=kept + [(k, v.encode("utf-8")) for k, v in reason.items()])
     if record_bytes(letter) <= max_bytes:

@@ -23,6 +23,7 @@ from shared.formats import parse, uri_unfit
 from shared.formats.base import ParsedItem
 from shared.identity import Decision, NotOwner, StoryRegistry
 from shared.parsed_payload import PayloadSeal
+from shared.rate_window import ProviderWindow
 from shared.stage import event_id
 from shared.tracing import child_traceparent, new_traceparent
 from shared.withdrawals import Withdrawals
@@ -255,17 +256,23 @@ async def send_submission(submission: Submission, payload: bytes, content_type: 
 async def submit(payload: bytes, content_type: str, *, provider: str, producer: AIOKafkaProducer,
                  registry: StoryRegistry, topic: str, source: str, traceparent: str | None = None,
                  timeout_s: float = 10.0, parse_with: Parse = parse_here,
-                 acts_for: list[str] | None = None,
-                 charge: Callable[[int], Awaitable[None]] | None = None) -> Submission:
+                 acts_for: list[str] | None = None, window: ProviderWindow | None = None) -> Submission:
     """:func:`read_submission` (partial: items changing another provider's story are
     listed in ``refused``, the others go on) then :func:`send_submission` — for
     ingest's pollers, where one foreign item must not hold a whole feed back.
-    ``charge`` (the provider's rate limit) is given the number of items that would be
-    sent as new work before anything is: it raises (RateLimited) to send none."""
+    ``window`` (the provider's rate limit) counts the items that would be sent as new
+    work before anything is: it raises (RateLimited, TooManyArticles) to send none,
+    and takes them back when the send fails."""
     submission = await read_submission(payload, content_type, provider=provider, registry=registry,
                                        parse_with=parse_with, acts_for=acts_for, partial=True)
-    if charge is not None and submission.sent:
-        await charge(len(submission.sent))
-    await send_submission(submission, payload, content_type, provider=provider, producer=producer, topic=topic,
-                          source=source, traceparent=traceparent, timeout_s=timeout_s)
+    counted = len(submission.sent) if window is not None else 0
+    if counted:
+        await window.take(counted)
+    try:
+        await send_submission(submission, payload, content_type, provider=provider, producer=producer, topic=topic,
+                              source=source, traceparent=traceparent, timeout_s=timeout_s)
+    except BaseException:
+        if counted:
+            await window.give_back(counted)
+        raise
     return submission

@@ -27,7 +27,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import RecordsToDelete
 
 from services.cli.connection import add_connection_args, resolve_dlq, settings_from
-from shared.bus import make_producer
+from shared.bus import make_producer, value_fingerprint
 from shared.dead_letters import DeadLetter, read_dead_letters, tally_reasons
 from shared.lag import OffsetReader, measure, replay_group
 from shared.settings import WireSettings
@@ -196,6 +196,8 @@ async def _with_their_inputs(settings: WireSettings, letters: list[DeadLetter]) 
         for d in missing:
             try:
                 where = (d.reason["topic"], int(d.reason["partition"]), int(d.reason["offset"]))
+                if where[1] < 0 or where[2] < 0:
+                    raise ValueError(where)
             except (KeyError, ValueError):
                 raise LookupError(f"{d.topic}:{d.partition}@{d.offset} was too large to keep its input and does not "
                                   "say where the input is") from None
@@ -207,6 +209,9 @@ async def _with_their_inputs(settings: WireSettings, letters: list[DeadLetter]) 
             if record is None or record.offset != where[2]:
                 raise LookupError(f"the input of {d.topic}:{d.partition}@{d.offset} (too large to keep in it) is no "
                                   f"longer on {where[0]} partition {where[1]} at offset {where[2]}")
+            if value_fingerprint(record.value) != d.reason["value_dropped"]:  # that offset holds another record now
+                raise LookupError(f"the record at {where[0]} partition {where[1]} offset {where[2]} is not the input "
+                                  f"of {d.topic}:{d.partition}@{d.offset} ({d.reason['value_dropped']})")
             reason = [(k, v) for k, v in d.headers if k.startswith("wire_dlq_")]
             found[(d.topic, d.partition, d.offset)] = DeadLetter(
                 topic=d.topic, partition=d.partition, offset=d.offset, timestamp_ms=d.timestamp_ms, key=record.key,

@@ -12,7 +12,7 @@ from shared.bus import make_producer
 from shared.cache import Keys, connect
 from shared.identity import StoryRegistry
 from shared.inbound import send_submission, submit
-from shared.rate_window import polled_limit
+from shared.rate_window import polled_window
 from shared.parse_pool import ParsePool
 from shared.replica import process_identity
 from shared.service import run_service
@@ -52,7 +52,7 @@ def main() -> None:
                                     topic=topics.inbound, source=f"wirestream/ingest/{provider}",
                                     timeout_s=settings.kafka_timeout_s, parse_with=parse_pool.parse,
                                     acts_for=settings.acts_for(provider),
-                                    charge=polled_limit(redis, keys, provider, settings.rate_limit_per_minute))
+                                    window=polled_window(redis, keys, provider, settings.rate_limit_per_minute))
 
             async def dead_letter_polled(payload: bytes, content_type: str, provider: str, submission) -> None:
                 # a feed whose only new items are refused: sent anyway, for ingest to dead-letter

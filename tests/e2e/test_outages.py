@@ -7,6 +7,7 @@ import asyncio
 import base64
 import os
 import signal
+import time
 import uuid
 from contextlib import contextmanager
 
@@ -81,6 +82,8 @@ def test_behind_a_trusted_proxy_failed_keys_are_counted_by_the_forwarded_client(
                 "Authorization": f"Bearer {key}", "Content-Type": "text/plain", "X-Forwarded-For": client}).status_code
 
     with service("gateway-proxied", "services.gateway", tmp_path, env):
+        if (left := 60 - time.time() % 60) < 20:  # all of it in one minute's window
+            time.sleep(left + 0.1)
         assert [via("127.0.0.4", "203.0.113.7", f"guess-{n}") for n in range(7)][-1] == 429
         assert via("127.0.0.4", "203.0.113.7", AUTH["Authorization"].split()[1]) == 429  # the guesser's address
         assert via("127.0.0.4", "203.0.113.8", AUTH["Authorization"].split()[1]) == 202  # another client of it

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from services.cli.dlq import main_dlq
-from shared.bus import Outgoing
+from shared.bus import Outgoing, value_fingerprint
 from shared.cloudevents import read_headers
 from shared.runner import StageRunner
 from shared.topics import Topics, ensure_topics
@@ -177,7 +177,7 @@ async def test_a_letter_too_large_to_carry_its_input_replays_the_input_from_wher
     letter = [("wire_dlq_stage", b"ingest"), ("wire_dlq_topic", topics.inbound.encode()),
               ("wire_dlq_partition", str(original.partition).encode()),
               ("wire_dlq_offset", str(original.offset).encode()), ("wire_dlq_error_class", b"ParseError"),
-              ("wire_dlq_value_dropped", b"18 bytes, sha256 ...")]
+              ("wire_dlq_value_dropped", value_fingerprint(b"the large original").encode())]
     await produce(settings.kafka_bootstrap, topics.dlq(topics.inbound), [(b"urn:big", None, letter)])
 
     code, _ = await wire_dlq(settings, capsys, "replay", "inbound")
@@ -186,6 +186,13 @@ async def test_a_letter_too_large_to_carry_its_input_replays_the_input_from_wher
     assert [(r.key, r.value) for r in inbound] == [(b"urn:big", b"the large original")] * 2
     assert read_headers(inbound[1].headers)["ce_id"] == "id-1"
 
+    # another record at the offset named (the topic made anew), then no record there at all
+    other = [*letter[:5], ("wire_dlq_value_dropped", value_fingerprint(b"another input").encode())]
+    await produce(settings.kafka_bootstrap, topics.dlq(topics.inbound), [(b"urn:big", None, other)])
+    code = await asyncio.to_thread(main_dlq, ["replay", "inbound", "--kafka", settings.kafka_bootstrap,
+                                              "--prefix", settings.topic_prefix])
+    assert code == 2 and "is not the input" in capsys.readouterr().err
+    await wire_dlq(settings, capsys, "purge", "inbound", "--keep")
     gone = [*letter[:3], ("wire_dlq_offset", b"999999"), *letter[4:]]
     await produce(settings.kafka_bootstrap, topics.dlq(topics.inbound), [(b"urn:big", None, gone)])
     code = await asyncio.to_thread(main_dlq, ["replay", "inbound", "--kafka", settings.kafka_bootstrap,

@@ -23,9 +23,9 @@ from services.ingest.sources.feeds import poll_feed, poll_feeds_forever
 from shared.bus import make_producer
 from shared.cache import Keys, connect
 from shared.identity import StoryRegistry
-from shared.inbound import submit
+from shared.inbound import RecordTooLarge, submit
 from shared.outbound import OutboundClient, OutboundLimits, OutboundPolicy
-from shared.rate_window import polled_limit
+from shared.rate_window import polled_window
 from shared.topics import Topics, ensure_topics
 from tests.kafka_helpers import read_topic
 from tests.outbound_helpers import bomb_answer, drip_answer, gzip_bomb, peer, redirect_answer, rss_mb, text_answer
@@ -250,6 +250,8 @@ async def test_a_poller_sends_no_more_new_items_than_its_providers_rate_limit(se
     so (the feed's last error; the file in failed/)."""
     tag = uuid.uuid4().hex[:8]
     provider, limit = f"rated-{tag}", 3
+    if (left := 60 - time.time() % 60) < 30:  # all of it in one minute's window
+        await asyncio.sleep(left + 0.1)
     registry = StoryRegistry(deps["redis"], deps["keys"])
     producer = make_producer(settings)
     await producer.start()
@@ -257,7 +259,7 @@ async def test_a_poller_sends_no_more_new_items_than_its_providers_rate_limit(se
     async def limited_submit(payload, content_type, provider):
         return await submit(payload, content_type, provider=provider, producer=producer, registry=registry,
                             topic=deps["topics"].inbound, source="test",
-                            charge=polled_limit(deps["redis"], deps["keys"], provider, limit))
+                            window=polled_window(deps["redis"], deps["keys"], provider, limit))
 
     def window() -> str:
         return deps["keys"].rate(provider, int(time.time() // 60))
@@ -281,11 +283,29 @@ async def test_a_poller_sends_no_more_new_items_than_its_providers_rate_limit(se
         assert outcome == "rate_limited" and cursor[b"last_error"].startswith(b"too_many_articles: ")
 
         (tmp_path / "waits.rss").write_bytes(rss_of(f"{tag}d", 2))
+        (tmp_path / "waits2.rss").write_bytes(rss_of(f"{tag}f", 1))
         (tmp_path / "never.rss").write_bytes(rss_of(f"{tag}e", 5))
-        counts = await scan_drop_folder(tmp_path, provider=provider, submit=limited_submit, settle_s=0)
+        paused: dict[str, float] = {}
+        counts = await scan_drop_folder(tmp_path, provider=provider, submit=limited_submit, settle_s=0, paused=paused)
+        # waits.rss does not fit: the scan stops there (waits2.rss would, but is the same provider's, read later)
         assert counts == {"submitted": 0, "failed": 1, "deferred": 1, "skipped": 0}
-        assert (tmp_path / "waits.rss").exists()
+        assert (tmp_path / "waits.rss").exists() and (tmp_path / "waits2.rss").exists()
         assert "too_many_articles" in (tmp_path / "failed" / "never.rss.error.txt").read_text()
+        assert paused["until"] > time.time()
+        assert await scan_drop_folder(tmp_path, provider=provider, submit=limited_submit, settle_s=0,
+                                      paused=paused) == {"submitted": 0, "failed": 0, "deferred": 0, "skipped": 0}
+
+        # counted, then refused by Kafka (a record over its size): taken back, as nothing was sent
+        small = make_producer(settings, max_request_size=1024)
+        await small.start()
+        try:
+            with pytest.raises(RecordTooLarge):
+                await submit(rss_of(f"{tag}g", 1) + b" " * 2048, "application/rss+xml", provider=provider,
+                             producer=small, registry=registry, topic=deps["topics"].inbound, source="test",
+                             window=polled_window(deps["redis"], deps["keys"], provider, limit))
+        finally:
+            await small.stop()
+        assert await deps["redis"].get(window()) == b"2"
     finally:
         await producer.stop()
     inbound = await read_topic(settings.kafka_bootstrap, deps["topics"].inbound, expect=2, timeout=5)

@@ -235,7 +235,8 @@ def check_drop_folder(folder: Path) -> None:
 
 async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settle_s: float = 1.0,
                            max_bytes: int = 5 * 1024 * 1024, reported: set[str] | None = None,
-                           stuck: dict[str, Mark] | None = None, claim: Claim | None = None) -> dict[str, int]:
+                           stuck: dict[str, Mark] | None = None, claim: Claim | None = None,
+                           paused: dict[str, float] | None = None) -> dict[str, int]:
     """Submit every settled regular file in ``folder`` once. Returns counts per outcome.
     A file is left in place when Kafka is unavailable, to be tried at the next scan.
     Entries that are not regular files are counted as "skipped" and logged once per
@@ -247,8 +248,14 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
     goes. With ``claim``, a file another replica claimed is left to it (counted
     "deferred"). Raises UnsafeDropFolder before touching any file when ``processed/`` or
     ``failed/`` is not a real folder, and a store outage (``is_outage``) as it meets
-    one: the files not yet submitted stay."""
+    one: the files not yet submitted stay. ``paused`` (kept by the caller across scans):
+    once a file's new items did not fit in the provider's rate limit, the scan stops, and
+    none reads or parses a file again until the next minute's window (every file here
+    is the one provider's).
+    """
     counts = {"submitted": 0, "failed": 0, "deferred": 0, "skipped": 0}
+    if paused is not None and time.time() < paused.get("until", 0.0):
+        return counts
     reported = set() if reported is None else reported
     stuck = {} if stuck is None else stuck
     folder_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
@@ -258,7 +265,8 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
         with os.scandir(folder_fd) as listing:
             entries = sorted((e for e in listing if not e.name.startswith(".") and e.name not in OUTCOMES),
                              key=lambda e: e.name)
-        reported.intersection_update(e.name for e in entries)  # forget what is gone
+        names = {e.name for e in entries}
+        reported.difference_update({r for r in reported if r.split("\0")[0] not in names})  # forget what is gone
         for gone in set(stuck) - {e.name for e in entries}:
             del stuck[gone]
         for entry in entries:
@@ -296,14 +304,23 @@ async def scan_drop_folder(folder: Path, *, provider: str, submit: Submit, settl
                     log.warning("drop-folder entry skipped: not a regular file",
                                 extra={"file": entry.name, "kind": str(exc)})
                 continue
-            except (KafkaUnavailable, StillChanging):  # read again at a later scan
+            except KafkaUnavailable:
                 counts["deferred"] += 1
+                continue
+            except StillChanging as exc:  # read again at a later scan
+                counts["deferred"] += 1
+                if f"{entry.name}\0changing" not in reported:  # once while it keeps changing
+                    reported.add(f"{entry.name}\0changing")
+                    log.info("drop-folder file changed since it was listed: read at a later scan",
+                             extra={"file": entry.name, "why": str(exc)})
                 continue
             except RateLimited as exc:  # left for a scan in a later minute (TooManyArticles: failed/)
                 counts["deferred"] += 1
-                log.info("drop-folder file waits for its provider's rate limit",
-                         extra={"file": entry.name, "reason": str(exc)})
-                continue
+                log.info("drop-folder files wait for their provider's rate limit",
+                         extra={"file": entry.name, "reason": str(exc), "retry_in_s": exc.wait_s})
+                if paused is not None:
+                    paused["until"] = time.time() + exc.wait_s
+                break  # the files after it are the same provider's: none would fit either
             except (WireError, OSError) as exc:
                 if is_outage(exc):
                     raise  # a store down (wrapped in our error): no fault of the file
@@ -362,10 +379,11 @@ async def watch_drop_folder(folder: Path | None, stop: asyncio.Event, *, interva
     check_drop_folder(folder)
     reported: set[str] = set()
     stuck: dict[str, Mark] = {}
+    paused: dict[str, float] = {}
     wait = interval_s
     while not stop.is_set():
         try:
-            await scan_drop_folder(folder, reported=reported, stuck=stuck, **deps)
+            await scan_drop_folder(folder, reported=reported, stuck=stuck, paused=paused, **deps)
             wait = interval_s
         except (UnsafeDropFolder, OSError) as exc:  # never let a bad folder stop ingest
             log.error("drop folder not scanned", extra={"folder": str(folder), "error": str(exc)})

@@ -250,7 +250,9 @@ CLAIM_SHARE = 0.9
 # parse and Kafka's acknowledgement of the submission), however short the interval: no
 # other replica fetches the feed with the cursor this poll is about to advance.
 SUBMIT_ALLOWANCE_S = 60.0
-GOOD_OUTCOMES = ("submitted", "not_modified")
+# Outcomes after which the round is kept (the feed answered; a rate-limited one would only be
+# fetched and parsed again by the next replica due, to the same end).
+GOOD_OUTCOMES = ("submitted", "not_modified", "rate_limited")
 
 
 async def claim_round(feed: FeedSource, *, redis: Redis, keys: Keys, owner: str, hold_s: float) -> bool:
