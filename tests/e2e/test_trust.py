@@ -196,7 +196,8 @@ def test_each_subscriber_reads_exactly_its_slice(stack):
             assert answer.status_code == 404
 
     for path in (f"/v1/articles/{red['id']}", "/v1/articles", f"/v1/feeds/red-{RUN}.rss", "/v1/trends",
-                 f"/v1/articles/{red['id']}/enrichment", f"/v1/articles/{red['id']}/languages"):
+                 f"/v1/articles/{red['id']}/enrichment", f"/v1/articles/{red['id']}/languages",
+                 f"/v1/stream?subscription=red-{RUN}&since=0-0"):
         assert httpx.get(f"{base}{path}").status_code == 401, path
         assert httpx.get(f"{base}{path}", headers=bearer(KEY_A)).status_code == 403, path  # a write key
     # trends count the whole wire: a subscription to a slice of it may not read them
