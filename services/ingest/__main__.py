@@ -67,7 +67,8 @@ def main() -> None:
                 await asyncio.gather(
                     build_runner(settings, redis, parse_with=parse_pool.parse).run(stop),
                     poll_feeds_forever(settings.feeds, stop, client=client, redis=redis, keys=keys,
-                                       submit=submit_polled, dead_letter=dead_letter_polled),
+                                       submit=submit_polled, dead_letter=dead_letter_polled,
+                                       concurrency=settings.feed_concurrency),
                     watch_drop_folder(settings.drop_dir, stop, interval_s=settings.drop_scan_interval_s,
                                       provider=settings.drop_provider, submit=submit_polled,
                                       max_bytes=settings.drop_max_bytes,

@@ -33,6 +33,10 @@ class IngestSettings(WireSettings):
     # accepted, as received and decoded (the gateway's body limit, by default).
     feed_timeout_s: float = 20.0
     feed_max_bytes: int = 5 * 1024 * 1024
+    # Feed polls running at once (each feed has its own turn; a slow feed server holds
+    # one of these for up to feed_timeout_s, not the others' turns). Each holds up to
+    # feed_max_bytes while it runs.
+    feed_concurrency: int = Field(8, ge=1, le=256)
     # A folder file-based wires drop their files into; None: not watched.
     drop_dir: Path | None = None
     drop_provider: str = "dropfolder"

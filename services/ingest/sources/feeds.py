@@ -274,52 +274,61 @@ async def end_round(feed: FeedSource, *, redis: Redis, keys: Keys, owner: str, c
 
 
 async def poll_feeds_forever(feeds: list[FeedSource], stop: asyncio.Event, *, client: OutboundClient,
-                             redis: Redis, keys: Keys, submit: Submit, dead_letter: DeadLetter | None = None) -> None:
-    """Poll every feed at its own interval until ``stop`` is set. A feed whose poll
-    fails in a way nobody foresaw (a Redis outage included) has it logged and recorded
-    and is polled again later, backing off while it keeps failing; the other feeds
-    and ingest go on. Never raises but for cancellation."""
+                             redis: Redis, keys: Keys, submit: Submit, dead_letter: DeadLetter | None = None,
+                             concurrency: int = 8) -> None:
+    """Poll every feed at its own interval until ``stop`` is set. Each feed has its own
+    loop, and at most ``concurrency`` polls run at once: a feed server that answers
+    slowly (up to the fetch's deadline) holds one of them, not every other feed's turn.
+    A feed whose poll fails in a way nobody foresaw (a Redis outage included) has it
+    logged and recorded and is polled again later, backing off while it keeps failing;
+    the other feeds and ingest go on. Never raises but for cancellation."""
     if not feeds:
         return
     owner = process_identity()
     hold_s = client.limits.deadline_s + SUBMIT_ALLOWANCE_S
-    next_due = {feed.url: 0.0 for feed in feeds}
-    failures = {feed.url: 0 for feed in feeds}
     taken_over: set[str] = set()
-    # Every old cursor goes before the first poll (a slow feed holds the loop for up to
-    # its timeout, and an old key's very name holds its URL in clear); one that fails
-    # here is tried again, and recorded, before that feed's poll.
+    # Every old cursor goes before the first poll (an old key's very name holds its URL
+    # in clear); one that fails here is tried again, and recorded, before that feed's poll.
     for feed in feeds:
         try:
             await take_over_legacy_cursor(feed, redis=redis, keys=keys)
             taken_over.add(feed.url)
         except Exception:  # noqa: BLE001 - retried in the loop, where a failure is recorded
             pass
-    while not stop.is_set():
-        for feed in feeds:
-            if stop.is_set() or time.monotonic() < next_due[feed.url]:
-                continue
+    slots = asyncio.Semaphore(max(1, concurrency))
+
+    async def poll_once(feed: FeedSource) -> None:
+        if feed.url not in taken_over:
+            await take_over_legacy_cursor(feed, redis=redis, keys=keys)
+            taken_over.add(feed.url)
+        claimed_at = time.monotonic()
+        if await claim_round(feed, redis=redis, keys=keys, owner=owner, hold_s=hold_s):
+            try:
+                outcome = await poll_feed(feed, client=client, redis=redis, keys=keys, submit=submit,
+                                          dead_letter=dead_letter)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await end_round(feed, redis=redis, keys=keys, owner=owner, claimed_at=claimed_at, polled=False)
+                raise
+            await end_round(feed, redis=redis, keys=keys, owner=owner, claimed_at=claimed_at,
+                            polled=outcome in GOOD_OUTCOMES)
+
+    async def keep_polling(feed: FeedSource) -> None:
+        failures = 0
+        while not stop.is_set():
             delay = feed.interval_s
             try:
-                if feed.url not in taken_over:
-                    await take_over_legacy_cursor(feed, redis=redis, keys=keys)
-                    taken_over.add(feed.url)
-                claimed_at = time.monotonic()
-                if await claim_round(feed, redis=redis, keys=keys, owner=owner, hold_s=hold_s):
-                    try:
-                        outcome = await poll_feed(feed, client=client, redis=redis, keys=keys, submit=submit,
-                                                  dead_letter=dead_letter)
-                    except BaseException:
-                        with contextlib.suppress(Exception):
-                            await end_round(feed, redis=redis, keys=keys, owner=owner, claimed_at=claimed_at,
-                                            polled=False)
-                        raise
-                    await end_round(feed, redis=redis, keys=keys, owner=owner, claimed_at=claimed_at,
-                                    polled=outcome in GOOD_OUTCOMES)
-                failures[feed.url] = 0
+                async with slots:
+                    if stop.is_set():
+                        return
+                    await poll_once(feed)
+                failures = 0
             except Exception as exc:  # noqa: BLE001 - one feed must never stop the others, nor ingest
-                failures[feed.url] += 1
-                delay = min(feed.interval_s * 2 ** (failures[feed.url] - 1), max(feed.interval_s, MAX_BACKOFF_S))
+                failures += 1
+                delay = min(feed.interval_s * 2 ** (failures - 1), max(feed.interval_s, MAX_BACKOFF_S))
                 await record_crash(feed, exc, redis=redis, keys=keys)
-            next_due[feed.url] = time.monotonic() + delay
-        await sleep_until(stop, 1.0)
+            await sleep_until(stop, delay)
+
+    async with asyncio.TaskGroup() as polls:
+        for feed in feeds:
+            polls.create_task(keep_polling(feed))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 import traceback
 from types import SimpleNamespace
@@ -302,11 +303,75 @@ async def test_one_feed_failing_in_an_unforeseen_way_does_not_stop_the_others(ca
         async with client() as http:
             await asyncio.wait_for(poll_feeds_forever([broken, fine], stop, client=http, redis=redis, keys=keys,
                                                       submit=submit_polled), timeout=10)
-    assert polled == ["broken", "fine"]
+    assert sorted(polled) == ["broken", "fine"]
     cursor = await redis.hgetall(keys.feed_cursor(broken.url))
     assert b"RuntimeError: nobody saw this coming" in cursor[b"last_error"]
     failure = next(r for r in caplog.records if r.getMessage() == "feed poll crashed")
     assert failure.feed == url_reference(broken.url) and failure.provider == "broken"
+
+
+async def test_a_slow_feed_server_does_not_hold_back_the_other_feeds():
+    """A feed server that keeps its answer back (up to the fetch's deadline) holds its
+    own poll, not the turn of the feeds after it in the list."""
+    redis, keys, stop = MemoryRedis(), Keys("t."), asyncio.Event()
+    release = threading.Event()
+    slow_poll_over_when_fine_sent: list[bool] = []
+
+    def answer(h):
+        if h.path.startswith("/slow"):
+            release.wait(10)
+        raw_answer(rss("g1"))(h)
+
+    with peer(answer) as server:
+        slow = FeedSource(url=server.url("/slow.rss"), provider="slow")
+        fine = FeedSource(url=server.url("/fine.rss"), provider="fine")
+
+        async def submit_polled(payload, content_type, provider):
+            if provider == "fine":  # the slow poll ends by writing its cursor
+                slow_poll_over_when_fine_sent.append(keys.feed_cursor(slow.url) in redis.hashes)
+                release.set()
+            else:
+                stop.set()
+            return Submission()
+
+        try:
+            async with client() as http:
+                await asyncio.wait_for(poll_feeds_forever([slow, fine], stop, client=http, redis=redis, keys=keys,
+                                                          submit=submit_polled), timeout=15)
+        finally:
+            release.set()
+    assert slow_poll_over_when_fine_sent == [False]
+    assert redis.hashes[keys.feed_cursor(slow.url)]["last_error"] == b""  # then answered, and submitted
+
+
+async def test_no_more_feeds_are_fetched_at_once_than_the_concurrency_allows():
+    redis, keys, stop = MemoryRedis(), Keys("t."), asyncio.Event()
+    lock, in_flight, most = threading.Lock(), [0], [0]
+
+    def answer(h):
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        time.sleep(0.3)
+        with lock:
+            in_flight[0] -= 1
+        raw_answer(rss("g1"))(h)
+
+    submitted: list[str] = []
+
+    async def submit_polled(payload, content_type, provider):
+        submitted.append(provider)
+        if len(submitted) == 4:
+            stop.set()
+        return Submission()
+
+    with peer(answer) as server:
+        feeds = [FeedSource(url=server.url(f"/{n}.rss"), provider=f"p{n}") for n in range(4)]
+        async with client() as http:
+            await asyncio.wait_for(poll_feeds_forever(feeds, stop, client=http, redis=redis, keys=keys,
+                                                      submit=submit_polled, concurrency=2), timeout=15)
+    assert sorted(submitted) == ["p0", "p1", "p2", "p3"]
+    assert most[0] == 2
 
 
 async def test_an_unforeseen_error_quoting_the_feed_s_path_is_recorded_without_it(caplog):
@@ -362,7 +427,7 @@ async def test_what_older_pollers_left_in_clear_is_cleared_before_the_first_poll
     assert sorted(redis.hashes) == sorted(keys_at_first_request)
     assert leaks(repr(redis.hashes)) == []
     assert redis.hashes[keys.feed_cursor(first.url)]["etag"] == b'"v1"'  # taken over: the poll was a 304
-    assert server.requests == [f"GET /feeds/{PATH_TOKEN}/a.rss", f"GET /feeds/{PATH_TOKEN}/b.rss"]
+    assert sorted(server.requests) == [f"GET /feeds/{PATH_TOKEN}/a.rss", f"GET /feeds/{PATH_TOKEN}/b.rss"]
     old = redis.hashes[keys.feed_cursor(second.url)]
     assert old["feed"] == url_reference(second.url).encode()
     assert old["last_error"] == f"fetch failed: ConnectError: {url_reference(second.url)} refused".encode()
