@@ -1,6 +1,7 @@
 """parse_nitf: a NITF 3.x document in, one valid ninjs 3.1 Article out."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ import pytest
 from shared.errors import ParseError
 from shared.events import Signal
 from shared.formats.nitf import parse_nitf, read_story
+from shared.formats.ninjs_json import ninjs_datetime
 from shared.formats.xmlsafe import parse_xml
 from shared.ninjs import ninjs_errors
 
@@ -90,6 +92,18 @@ def test_namespaced_nitf_with_every_field():
     [photo] = ninjs["associations"]
     assert photo["uri"] == "https://img.example.org/ferry.jpg" and photo["by"] == "Wirestream/Photo"
     assert item.signal is None
+
+
+def test_a_release_time_still_to_come_is_an_embargo_whatever_the_issue_time():
+    soon = (datetime.now(timezone.utc) + timedelta(hours=2)).strftime("%Y%m%dT%H%M%S+0000")
+    usable = FULL.format(status="usable")
+    at_release = usable.replace("20240517T093100+0200", soon).replace("20240517T120000+0200", soon)
+    [item] = parse_nitf(at_release.encode(), provider="wire")
+    assert item.article.embargoedUntil == ninjs_datetime(soon)
+    # a release at or before issue, both past, holds nothing back
+    past = FULL.format(status="usable").replace("20240517T120000+0200", "20240517T093100+0200")
+    [item] = parse_nitf(past.encode(), provider="wire")
+    assert item.article.embargoedUntil is None
 
 
 def test_canceled_nitf_is_a_kill():
