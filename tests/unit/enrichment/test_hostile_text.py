@@ -125,3 +125,36 @@ def test_made_up_words_are_not_kept_by_the_model_for_ever(monkeypatch):
     finally:
         gc.unfreeze()
     assert {("person", "Anna Berg"), ("place", "Oslo")} <= {(e.kind, e.name) for e in found.entities}
+
+
+def test_every_blank_line_of_a_body_of_blank_lines_ends_a_sentence_and_the_story_after_them_is_found():
+    """Each blank line is marked once, in one pass over the Doc (marking them one token
+    at a time scanned the whole Doc per mark: 30 s for 100 KB of them, the longest
+    text read; ``make bench`` prints the growth from 10 to 100 KB)."""
+    from services.enrichment.nlp.model import english
+
+    body = "Yes.\n\n" * 15_000 + "Finance Minister Jane Doe said on Monday that taxes would not rise."
+    doc = english()("Test\n\n" + body)
+    assert [s.text for s in doc.sents][:3] == ["Test\n\n", "Yes.\n\n", "Yes.\n\n"]
+    assert sum(1 for s in doc.sents if s.text == "Yes.\n\n") == 15_000
+    assert ("person", "Jane Doe") in {(e.kind, e.name) for e in read(body).entities}
+
+
+def test_the_text_of_an_article_of_many_captions_maps_every_offset_back_to_its_own_caption():
+    """The text is joined once and the segments' starts listed once (per caption and per
+    offset asked, they cost time squared in the captions: 7.5 s for 10,000)."""
+    from services.enrichment.nlp.document import article_text
+
+    captions = 20_000
+    article = Article(uri="urn:test:captions", language="en", headlines=[TextBlock(role="main", value="Test")],
+                      associations=[{"uri": f"urn:test:p{i}", "descriptions": [{"value": f"Photo {i} of May 1"}]}
+                                    for i in range(captions)])
+    text = article_text(article)
+    assert len(text.segments) == captions + 1 and text.text.count("Photo ") == captions
+    for i in (0, 1, captions // 2, captions - 1):
+        start = text.text.index(f"Photo {i} of May 1")
+        assert text.locate(start + 6, start + 6 + len(str(i))) == {
+            "field": f"associations[{i}].descriptions[0]", "start": 6, "end": 6 + len(str(i))}
+    text.bound(100_000)
+    assert len(text.text) == 100_000 and text.segment_at(99_999) is text.segments[-1]
+    assert text.segments[-1].end == 100_000
