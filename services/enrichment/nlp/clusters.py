@@ -62,6 +62,10 @@ def shingle_words(text: str) -> list[str]:
     return (_WORD_OR_CHARACTER if _HAS_BY_CHARACTER.search(text) else _WORD).findall(text)
 
 
+# Shingles hashed per datasketch call (~20 MB of temporaries each).
+SIGNATURE_CHUNK = 20_000
+
+
 def shingles(text: str) -> set[bytes]:
     """The ``SHINGLE_WORDS``-word shingles of ``text`` (lower-cased), or the whole
     text as one when it is shorter."""
@@ -74,7 +78,11 @@ def shingles(text: str) -> set[bytes]:
 def signature(text: str) -> np.ndarray:
     """The MinHash signature of ``text`` (fixed seed: the same text, the same signature)."""
     minhash = MinHash(num_perm=NUM_PERM, seed=1)
-    minhash.update_batch(list(shingles(text)))
+    # In chunks: datasketch builds a shingles × NUM_PERM matrix of 64-bit numbers per
+    # call (+0.9 GB for a 5 MB body at once); the minimum over chunks is the same.
+    pieces = list(shingles(text))
+    for at in range(0, len(pieces), SIGNATURE_CHUNK):
+        minhash.update_batch(pieces[at:at + SIGNATURE_CHUNK])
     return minhash.hashvalues
 
 

@@ -236,3 +236,17 @@ def test_buckets_written_by_the_version_before_are_read_at_a_rebuild_and_emptied
     assert again.assign("urn:c:1", keys(EDITED), 200.0).cluster == founded
     again.assign("urn:d:1", keys(" ".join(TOPICS["07000000"])), 2 * DAY)
     assert not legacy  # expired, and deleted from the old table
+
+
+def test_a_text_of_more_shingles_than_one_chunk_has_the_signature_of_all_of_them_hashed_at_once():
+    """The signature is hashed in chunks (memory stays bounded for a 5 MB body); the
+    minimum over the chunks, the last partial one included, is the whole text's."""
+    from datasketch import MinHash
+
+    from services.enrichment.nlp.clusters import NUM_PERM, SIGNATURE_CHUNK, shingles, signature
+
+    text = " ".join(f"w{i}" for i in range(SIGNATURE_CHUNK * 2 + 5_000))
+    assert SIGNATURE_CHUNK * 2 < len(shingles(text)) < SIGNATURE_CHUNK * 3
+    whole = MinHash(num_perm=NUM_PERM, seed=1)
+    whole.update_batch(list(shingles(text)))
+    assert (signature(text) == whole.hashvalues).all()
