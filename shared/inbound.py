@@ -19,7 +19,7 @@ from shared.bus import Outgoing
 from shared.cloudevents import Headers, event_headers, read_headers
 from shared.errors import MalformedEvent, ParseError, RetriableError, WireError
 from shared.events import ArticleReceived, Stage, SubmittedItem, article_id_for, utcnow
-from shared.formats import parse, uri_unfit
+from shared.formats import item_unfit, parse
 from shared.formats.base import ParsedItem
 from shared.identity import Decision, NotOwner, StoryRegistry
 from shared.parsed_payload import PayloadSeal
@@ -121,7 +121,7 @@ class Submission:
             return ""
         # the items themselves, in no order: not where they stand in the payload (a feed
         # whose other items come and go moves them, and is not offering anything new)
-        unfit = sorted({item.article.uri for item in self.parsed if uri_unfit(item, 0) is not None})
+        unfit = sorted({item.article.uri for item in self.parsed if item_unfit(item, 0) is not None})
         text = "\n".join([*sorted(set(self.refused)), "", *unfit])
         return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:32]
 
@@ -142,7 +142,7 @@ async def read_submission(payload: bytes, content_type: str, *, provider: str, r
 
     An item that changes a story owned by a provider outside ``acts_for`` (default:
     the provider alone) refuses the whole payload: NotOwner, the gateway's 403; so
-    does an item whose uri is too long (:func:`~shared.formats.uri_unfit`): ParseError,
+    does an item that cannot be a story (:func:`~shared.formats.item_unfit`): ParseError,
     the gateway's 422. With ``partial`` (ingest's pollers, which have nobody to
     answer) such items are listed in ``refused`` / ``unfit`` instead and the others
     go on: a payload sent with them has ingest dead-letter them (not-owner,
@@ -156,7 +156,7 @@ async def read_submission(payload: bytes, content_type: str, *, provider: str, r
     if charge is not None:
         await charge(len(submission.parsed))
     for index, item in enumerate(submission.parsed):
-        if (unfit := uri_unfit(item, index)) is not None:
+        if (unfit := item_unfit(item, index)) is not None:
             if not partial:
                 raise unfit
             submission.unfit.append(str(unfit))
@@ -182,7 +182,7 @@ def not_owner(provider: str, uris: list[str]) -> NotOwner:
 def refusal(provider: str, refused: list[str], unfit: list[str]) -> NotOwner | ParseError | None:
     """One error naming every refused item of a payload: ``refused`` (uris of items
     changing another provider's story: NotOwner) and ``unfit`` (why items cannot be a
-    story, :func:`~shared.formats.uri_unfit`: ParseError when they are all there is),
+    story, :func:`~shared.formats.item_unfit`: ParseError when they are all there is),
     or None when there are none. One dead letter per payload, which a replay re-reads
     once."""
     too_long = f"{len(unfit)} item(s) cannot be a story: {'; '.join(unfit[:5])}" if unfit else ""

@@ -119,15 +119,17 @@ class SubscriptionFilter(BaseModel):
             "keywords": words,
         }
 
-    def matches(self, item: dict[str, Any], provider: str | None = None) -> bool:
-        """Whether the ninjs ``item`` (published by ``provider``) is in this slice. Pure."""
+    def matches(self, item: dict[str, Any], provider: str | None = None, facts: ItemFacts | None = None) -> bool:
+        """Whether the ninjs ``item`` (published by ``provider``) is in this slice. Pure.
+        ``facts``: the item's :class:`ItemFacts`, when many filters are asked about it."""
         c = self._compiled
+        facts = facts if facts is not None else ItemFacts(item)
         if c["languages"]:
             lang = str(item.get("language") or "").casefold()
             if not any(lang == r or lang.startswith(r + "-") for r in c["languages"]):
                 return False
         for field, wanted in c["entities"].items():
-            if wanted and not any(_entity_values(e) & wanted for e in item.get(field) or ()):
+            if wanted and not facts.entity_values(field) & wanted:
                 return False
         if self.types and (item.get("type") or "text") not in self.types:
             return False
@@ -138,7 +140,7 @@ class SubscriptionFilter(BaseModel):
             if not isinstance(urgency, int) or urgency > self.urgency:
                 return False
         if c["keywords"]:
-            folded = _fold(searchable_text(item))
+            folded = facts.folded_text
             if not any(pattern is not None and word in folded and pattern.search(folded)
                        for word, pattern in c["keywords"]):
                 return False
@@ -174,6 +176,26 @@ def _entity_values(entity: Any) -> set[str]:
     if not isinstance(entity, dict):
         return set()
     return {str(entity[k]).casefold() for k in ("uri", "name", "literal") if entity.get(k)}
+
+
+class ItemFacts:
+    """What filters read of one ninjs item, worked out once however many filters ask
+    (publishing asks every subscription's about every item: per filter, an item of many
+    subjects or a long body was read again each time)."""
+
+    def __init__(self, item: dict[str, Any]) -> None:
+        self.item = item
+        self._entities: dict[str, set[str]] = {}
+
+    def entity_values(self, field: str) -> set[str]:
+        """Every uri, name and literal (casefolded) of the item's ``field`` entities."""
+        if field not in self._entities:
+            self._entities[field] = set().union(*(_entity_values(e) for e in self.item.get(field) or ()))
+        return self._entities[field]
+
+    @cached_property
+    def folded_text(self) -> str:
+        return _fold(searchable_text(self.item))
 
 
 def searchable_text(item: dict[str, Any]) -> str:

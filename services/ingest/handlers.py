@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from shared.errors import WireError
 from shared.events import ArticleEvent, ArticleReceived, Envelope, article_id_for
-from shared.formats import uri_unfit
+from shared.formats import MAX_URI_CHARS, item_unfit
 from shared.formats.base import ParsedItem
 from shared.identity import Decision, StoryRegistry
 from shared.inbound import Parse, parse_here, refusal
@@ -18,7 +18,7 @@ async def ingest(received: ArticleReceived, *, registry: StoryRegistry, acts_for
     are dropped and counted). Items that change a story owned by a provider outside
     ``acts_for`` (default: the submitting provider) do not flow: they come back as one
     NotOwner naming them, for the DLQ, while the other items of the payload go on; so
-    do items whose uri is too long to be a story's (:func:`~shared.formats.uri_unfit`).
+    do items that cannot be a story: a uri too long, a list too long (:func:`~shared.formats.item_unfit`).
     The second value is the one refusal that names them all (NotOwner when some
     change another provider's story, else ParseError), or None: one dead letter per
     payload, which a replay re-reads once.
@@ -39,8 +39,8 @@ async def ingest(received: ArticleReceived, *, registry: StoryRegistry, acts_for
         items = parsed
     unfit: list[str] = []
     for index, item in enumerate(items):
-        if (error := uri_unfit(item, index)) is not None:
-            IGNORED.labels("uri_too_long").inc()
+        if (error := item_unfit(item, index)) is not None:
+            IGNORED.labels("uri_too_long" if len(item.article.uri) > MAX_URI_CHARS else "list_too_long").inc()
             unfit.append(str(error))
             continue
         article = item.article

@@ -40,7 +40,7 @@ from services.publishing.retraction import kill_notice, retracted_meta
 from services.publishing.snapshot import Snapshot
 from shared.events import ArticleEvent, Signal, StageNote
 from shared.identity import NotOwner
-from shared.subscriptions import Subscription
+from shared.subscriptions import ItemFacts, Subscription
 from shared.tracing import child_traceparent
 from shared.trends import COUNTED, counted
 from shared.versions import is_older
@@ -222,7 +222,8 @@ def _release(event: ArticleEvent, item: dict[str, Any], snapshot: Snapshot, subs
     if notice.signal is Signal.KILL or item.get("pubStatus") == "canceled":
         killed = replace(notice, signal=Signal.KILL, item=kill_notice(item), trend_counted=None)
         return plan_kill(killed, retracted_meta(meta), snapshot, subscriptions, rules)
-    matched = [s for s in subscriptions if s.filter.matches(item, env.provider)]
+    facts = ItemFacts(item)
+    matched = [s for s in subscriptions if s.filter.matches(item, env.provider, facts)]
     stored = snapshot.stored
     if stored is not None and stored.digest == notice.digest:
         # the records of the first time, again: to the subscriptions it went to then that

@@ -36,7 +36,7 @@ from typing import Any
 
 import orjson
 
-from shared.subscriptions import Subscription
+from shared.subscriptions import ItemFacts, Subscription
 
 RECIPIENTS = "recipients"
 # Reached more subscriptions than a story keeps names of, one of them without a number
@@ -97,7 +97,8 @@ def had_it(meta: Mapping[str, Any], item: dict[str, Any] | None, provider: str |
     reached = known(meta)
     if reached == EVERYONE:
         return list(subscriptions)
-    return [s for s in subscriptions if _among(s, reached, meta) or s.filter.matches(item, provider)]
+    facts = ItemFacts(item)
+    return [s for s in subscriptions if _among(s, reached, meta) or s.filter.matches(item, provider, facts)]
 
 
 def among_recipients(meta: Mapping[str, Any], subscriptions: list[Subscription]) -> list[Subscription]:

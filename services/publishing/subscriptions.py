@@ -14,7 +14,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from shared.errors import RetriableError
-from shared.subscriptions import Subscription, SubscriptionStore
+from shared.subscriptions import ItemFacts, Subscription, SubscriptionStore
 
 log = logging.getLogger(__name__)
 
@@ -52,4 +52,5 @@ class SubscriptionCache:
 
     def matching(self, item: dict[str, Any], provider: str | None) -> list[Subscription]:
         """The subscriptions whose filter takes ``item``. Pure."""
-        return [s for s in self.all if s.filter.matches(item, provider)]
+        facts = ItemFacts(item)
+        return [s for s in self.all if s.filter.matches(item, provider, facts)]

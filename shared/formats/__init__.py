@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 from collections.abc import Callable
+from typing import Any
 
 from shared.errors import ParseError, UnsupportedFormat
 from shared.formats.base import ParsedItem
@@ -108,18 +109,46 @@ def parser_for(fmt: str) -> Parser:
 MAX_URI_CHARS = 4096
 
 
-def uri_unfit(item: ParsedItem, index: int) -> ParseError | None:
-    """Why item ``index`` (from 0) of a payload cannot become a story (its uri is longer
-    than :data:`MAX_URI_CHARS`), or None. Checked where items become records — the
+# Entries an item's lists may hold, each of them (subjects, people, associations, an
+# association's renditions…): every subscription's filter, the feeds and the translation
+# links read them all, for every item; real wire items have tens.
+MAX_LIST_ENTRIES = 1000
+
+
+def item_unfit(item: ParsedItem, index: int) -> ParseError | None:
+    """Why item ``index`` (from 0) of a payload cannot become a story, or None: its uri
+    is longer than :data:`MAX_URI_CHARS`, or one of its lists, at any depth, holds more
+    than :data:`MAX_LIST_ENTRIES` entries. Checked where items become records — the
     gateway refuses the payload (422), a poller and ingest refuse the item alone — not
-    by :func:`parse`, so one absurd guid does not hold a whole feed back."""
-    uri = item.article.uri
-    if len(uri) <= MAX_URI_CHARS:
-        return None
-    # named by its digest, not its text: a permalink may carry the feed's credentials
-    digest = hashlib.sha256(uri.encode("utf-8", "replace")).hexdigest()[:16]
-    return ParseError(f"an item's uri (guid, id) is {len(uri)} characters long, more than the {MAX_URI_CHARS} a "
-                      f"story's identity may take (sha256 {digest})", where=f"item {index + 1}")
+    by :func:`parse`, so one absurd item does not hold a whole feed back."""
+    article = item.article
+    uri = article.uri
+    if len(uri) > MAX_URI_CHARS:
+        # named by its digest, not its text: a permalink may carry the feed's credentials
+        digest = hashlib.sha256(uri.encode("utf-8", "replace")).hexdigest()[:16]
+        return ParseError(f"an item's uri (guid, id) is {len(uri)} characters long, more than the {MAX_URI_CHARS} "
+                          f"a story's identity may take (sha256 {digest})", where=f"item {index + 1}")
+    if (longest := _longest_list(article)) is not None:
+        name, count = longest
+        return ParseError(f"an item's {name} list holds {count} entries, more than the {MAX_LIST_ENTRIES} a list of "
+                          f"a story may hold", where=f"item {index + 1}")
+    return None
+
+
+def _longest_list(article) -> tuple[str, int] | None:
+    """(name, length) of the first list of ``article`` found longer than
+    :data:`MAX_LIST_ENTRIES`, looking into associations at every depth; else None."""
+    pending: list[tuple[str, Any]] = [(name, getattr(article, name)) for name in type(article).model_fields
+                                      if isinstance(getattr(article, name), list)]
+    while pending:
+        name, value = pending.pop()
+        if isinstance(value, list):
+            if len(value) > MAX_LIST_ENTRIES:
+                return name, len(value)
+            pending.extend((name, entry) for entry in value if isinstance(entry, (list, dict)))
+        elif isinstance(value, dict):
+            pending.extend((key, entry) for key, entry in value.items() if isinstance(entry, (list, dict)))
+    return None
 
 
 def parse(payload: bytes, content_type: str | None, *, provider: str) -> list[ParsedItem]:

@@ -240,7 +240,7 @@ async def test_an_item_whose_uri_passes_the_bound_is_named_and_refuses_a_pushed_
     """A uri is the key of every record of its story: a guid of megabytes made the
     records larger than Kafka takes. The parser still reads the feed (a poller refuses
     the item alone); a payload pushed to the gateway is refused whole, naming it."""
-    from shared.formats import MAX_URI_CHARS, parse, uri_unfit
+    from shared.formats import MAX_URI_CHARS, item_unfit, parse
     from shared.inbound import read_submission
     from tests.unit.ingest.helpers import Owners
 
@@ -249,13 +249,45 @@ async def test_an_item_whose_uri_passes_the_bound_is_named_and_refuses_a_pushed_
             f'<item><title>long</title><description>long</description><guid>{guid}</guid></item>'
             f'</channel></rss>').encode()
     items = parse(feed, "application/rss+xml", provider="p")
-    assert [uri_unfit(item, i) is None for i, item in enumerate(items)] == [True, False]
+    assert [item_unfit(item, i) is None for i, item in enumerate(items)] == [True, False]
     with pytest.raises(ParseError) as refused:
         await read_submission(feed, "application/rss+xml", provider="p", registry=Owners())
     assert refused.value.where == "item 2" and f"more than the {MAX_URI_CHARS}" in str(refused.value)
     partial = await read_submission(feed, "application/rss+xml", provider="p", registry=Owners(), partial=True)
     assert [i.uri for i in partial.sent] == [items[0].article.uri] and len(partial.unfit) == 1
     assert "item 2" in partial.unfit[0] and len(partial.unfit[0]) < 400
+
+
+@pytest.mark.parametrize("where", ["subjects", "associations", "nested renditions"])
+async def test_an_item_with_a_list_past_the_bound_is_named_and_refuses_a_pushed_payload(where):
+    """Every subscription's filter, the feeds and the translation links read an item's
+    lists whole, for every item: 380,000 subjects (4.7 MiB) took 2.75 s of publishing per
+    item against 20 subscriptions, and 1.2 s of the gateway's loop per feed read."""
+    import orjson
+
+    from shared.formats import MAX_LIST_ENTRIES, item_unfit, parse
+    from shared.inbound import read_submission
+    from tests.unit.ingest.helpers import Owners
+
+    def item(entries: int) -> dict:
+        many = [{"name": f"s{i}"} for i in range(entries)]
+        lists = {"subjects": {"subjects": many},
+                 "associations": {"associations": [{"name": f"a{i}", "uri": f"urn:x:a{i}"} for i in range(entries)]},
+                 "nested renditions": {"associations": [{"name": "pkg", "uri": "urn:x:pkg", "associations": [
+                     {"name": "photo", "uri": "urn:x:photo", "renditions": [
+                         {"name": f"r{i}", "href": f"https://x.example/{i}.jpg"} for i in range(entries)]}]}]}}[where]
+        return {"uri": f"urn:x:{where.replace(' ', '-')}-{entries}", "type": "text",
+                "headlines": [{"value": "Fire"}], "bodies": [{"value": "Fire.", "contentType": "text/plain"}], **lists}
+
+    fits = orjson.dumps(item(MAX_LIST_ENTRIES))
+    assert item_unfit(parse(fits, "application/json", provider="p")[0], 0) is None
+    assert (await read_submission(fits, "application/json", provider="p", registry=Owners())).items
+    over = orjson.dumps(item(MAX_LIST_ENTRIES + 1))
+    with pytest.raises(ParseError) as refused:
+        await read_submission(over, "application/json", provider="p", registry=Owners())
+    name = where.split()[-1]
+    assert refused.value.where == "item 1"
+    assert f"{name} list holds {MAX_LIST_ENTRIES + 1} entries, more than the {MAX_LIST_ENTRIES}" in str(refused.value)
 
 
 async def test_a_pushed_feed_is_charged_for_every_item_before_any_is_looked_up():
