@@ -1,4 +1,4 @@
-"""The component benches (translation, extraction), each in a fresh interpreter, as
+"""The component benches (translation, extraction, hostile inputs), each in a fresh interpreter, as
 when run alone (``python -m bench.translation``): nothing the harness left behind
 (its heap, a library's thread) runs beside them. Their rows join ``make bench``'s table."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from bench.table import Row, say
 
-BENCHES = ("bench.translation", "bench.extraction")
+BENCHES = ("bench.translation", "bench.extraction", "bench.hostile")
 
 
 def rows_of(name: str, quick: bool) -> list[Row]:
