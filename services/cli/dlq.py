@@ -50,6 +50,9 @@ def main_dlq(argv: list[str]) -> int:
             p.add_argument("--all", action="store_true", help="also the records already replayed")
         if name == "replay":
             p.add_argument("--dry-run", action="store_true", help="print what would be replayed, send nothing")
+            p.add_argument("--skip-gone", action="store_true",
+                           help="replay the others when a letter's input is gone from where it named: those "
+                                "letters are named and marked as handled, not replayed")
         if name == "purge":
             p.add_argument("--yes", action="store_true", help="really delete")
             p.add_argument("--keep", action="store_true", help="only mark everything as handled (delete nothing)")
@@ -160,11 +163,14 @@ async def _replay(reader, settings, topics, target, args) -> int:
         _out(args, {"replayed": 0, "would_replay": len(letters)},
              f"{dlq}: {len(letters)} record(s) {'would be replayed' if letters else 'pending: nothing to replay'}")
         return 0
-    try:
-        letters = await _with_their_inputs(settings, letters)
-    except LookupError as exc:
-        print(f"wire dlq: {exc}; nothing was replayed", file=sys.stderr)
+    handled = letters  # the replay group moves past all of these
+    letters, gone = await _with_their_inputs(settings, letters)
+    if gone and not args.skip_gone:
+        print(f"wire dlq: {'; '.join(gone)}; nothing was replayed (--skip-gone replays the others and marks "
+              f"{'that letter' if len(gone) == 1 else f'those {len(gone)} letters'} as handled)", file=sys.stderr)
         return 2
+    for why in gone:
+        print(f"wire dlq: not replayed, marked as handled: {why}", file=sys.stderr)
     producer = make_producer(settings)
     await producer.start()
     try:
@@ -174,51 +180,64 @@ async def _replay(reader, settings, topics, target, args) -> int:
         await asyncio.gather(*acks)
     finally:
         await producer.stop()
-    await _commit(settings, topics, replay_positions(letters))
+    await _commit(settings, topics, replay_positions(handled))
     targets = sorted({replay_to(topics, d.source_topic or source, translates=settings.translates) for d in letters})
-    _out(args, {"replayed": len(letters), "to": targets},
-         f"{dlq}: replayed {len(letters)} record(s) to {', '.join(targets)}")
+    _out(args, {"replayed": len(letters), "to": targets, "skipped_gone": len(gone)},
+         f"{dlq}: replayed {len(letters)} record(s) to {', '.join(targets) or 'nowhere'}"
+         + (f"; {len(gone)} whose input is gone marked as handled" if gone else ""))
     return 0
 
 
-async def _with_their_inputs(settings: WireSettings, letters: list[DeadLetter]) -> list[DeadLetter]:
-    """``letters`` with each one that was too large to carry its input (``value_dropped``:
-    a value, and perhaps headers and key, left out) given the input again, read where
-    its reason says it stays (topic, partition, offset): replaying the empty letter would
-    fail again and lose that pointer. LookupError when an input is no longer there."""
+async def _with_their_inputs(settings: WireSettings,
+                             letters: list[DeadLetter]) -> tuple[list[DeadLetter], list[str]]:
+    """(``letters`` with each one that was too large to carry its input — ``value_dropped``:
+    a value, and perhaps headers and key, left out — given the input again, read where
+    its reason says it stays (topic, partition, offset), and why each letter whose input
+    is no longer there is left out). Replaying the empty letter would fail again and
+    lose that pointer."""
     missing = [d for d in letters if "value_dropped" in d.reason]
     if not missing:
-        return letters
+        return letters, []
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
     await consumer.start()
     found: dict[tuple[str, int, int], DeadLetter] = {}
+    gone: dict[tuple[str, int, int], str] = {}
     try:
         for d in missing:
             try:
-                where = (d.reason["topic"], int(d.reason["partition"]), int(d.reason["offset"]))
-                if where[1] < 0 or where[2] < 0:
-                    raise ValueError(where)
-            except (KeyError, ValueError):
-                raise LookupError(f"{d.topic}:{d.partition}@{d.offset} was too large to keep its input and does not "
-                                  "say where the input is") from None
-            tp = TopicPartition(where[0], where[1])
-            consumer.assign([tp])
-            consumer.seek(tp, where[2])
-            batch = await consumer.getmany(tp, timeout_ms=5000, max_records=1)
-            record = next(iter(batch.get(tp, [])), None)
-            if record is None or record.offset != where[2]:
-                raise LookupError(f"the input of {d.topic}:{d.partition}@{d.offset} (too large to keep in it) is no "
-                                  f"longer on {where[0]} partition {where[1]} at offset {where[2]}")
-            if value_fingerprint(record.value) != d.reason["value_dropped"]:  # that offset holds another record now
-                raise LookupError(f"the record at {where[0]} partition {where[1]} offset {where[2]} is not the input "
-                                  f"of {d.topic}:{d.partition}@{d.offset} ({d.reason['value_dropped']})")
-            reason = [(k, v) for k, v in d.headers if k.startswith("wire_dlq_")]
-            found[(d.topic, d.partition, d.offset)] = DeadLetter(
-                topic=d.topic, partition=d.partition, offset=d.offset, timestamp_ms=d.timestamp_ms, key=record.key,
-                value=record.value, headers=[*record.headers, *reason])
+                found[(d.topic, d.partition, d.offset)] = await _input_of(consumer, d)
+            except LookupError as exc:
+                gone[(d.topic, d.partition, d.offset)] = str(exc)
     finally:
         await consumer.stop()
-    return [found.get((d.topic, d.partition, d.offset), d) for d in letters]
+    return ([found.get((d.topic, d.partition, d.offset), d) for d in letters
+             if (d.topic, d.partition, d.offset) not in gone], list(gone.values()))
+
+
+async def _input_of(consumer: AIOKafkaConsumer, d: DeadLetter) -> DeadLetter:
+    """``d`` with its input read back from where its reason says it stays; LookupError
+    when it does not say, or the input is no longer there."""
+    try:
+        where = (d.reason["topic"], int(d.reason["partition"]), int(d.reason["offset"]))
+        if where[1] < 0 or where[2] < 0:
+            raise ValueError(where)
+    except (KeyError, ValueError):
+        raise LookupError(f"{d.topic}:{d.partition}@{d.offset} was too large to keep its input and does not "
+                          "say where the input is") from None
+    tp = TopicPartition(where[0], where[1])
+    consumer.assign([tp])
+    consumer.seek(tp, where[2])
+    batch = await consumer.getmany(tp, timeout_ms=5000, max_records=1)
+    record = next(iter(batch.get(tp, [])), None)
+    if record is None or record.offset != where[2]:
+        raise LookupError(f"the input of {d.topic}:{d.partition}@{d.offset} (too large to keep in it) is no "
+                          f"longer on {where[0]} partition {where[1]} at offset {where[2]}")
+    if value_fingerprint(record.value) != d.reason["value_dropped"]:  # that offset holds another record now
+        raise LookupError(f"the record at {where[0]} partition {where[1]} offset {where[2]} is not the input "
+                          f"of {d.topic}:{d.partition}@{d.offset} ({d.reason['value_dropped']})")
+    reason = [(k, v) for k, v in d.headers if k.startswith("wire_dlq_")]
+    return DeadLetter(topic=d.topic, partition=d.partition, offset=d.offset, timestamp_ms=d.timestamp_ms,
+                      key=record.key, value=record.value, headers=[*record.headers, *reason])
 
 
 async def _commit(settings: WireSettings, topics: Topics, positions: dict[TopicPartition, int]) -> None:

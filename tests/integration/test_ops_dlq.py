@@ -198,3 +198,14 @@ async def test_a_letter_too_large_to_carry_its_input_replays_the_input_from_wher
     code = await asyncio.to_thread(main_dlq, ["replay", "inbound", "--kafka", settings.kafka_bootstrap,
                                               "--prefix", settings.topic_prefix])
     assert code == 2 and "no longer on" in capsys.readouterr().err
+
+    # --skip-gone: the letter whose input is gone is named and marked as handled, the
+    # letter after it (a small one, carrying its input) is replayed
+    await produce(settings.kafka_bootstrap, topics.dlq(topics.inbound),
+                  [(b"urn:small", b"a small input", [*letter[:5]])])
+    code, out = await wire_dlq(settings, capsys, "replay", "inbound", "--skip-gone")
+    assert code == 0 and out["replayed"] == 1 and out["skipped_gone"] == 1
+    inbound = await read_topic(settings.kafka_bootstrap, topics.inbound, expect=3)
+    assert (inbound[-1].key, inbound[-1].value) == (b"urn:small", b"a small input")
+    code, out = await wire_dlq(settings, capsys, "replay", "inbound", "--dry-run")
+    assert code == 0 and out["would_replay"] == 0
