@@ -100,7 +100,7 @@ class Submission:
     is new work, an exact duplicate or an older version (both of which are not sent).
     ``parsed``: what the parser returned, to travel sealed beside the payload.
     ``refused``: the uris of items that change another provider's story, and
-    ``unfit``: why items whose uri is too long to be a story's cannot be one (both
+    ``unfit``: why items cannot be a story, a uri or a list too long (both
     only filled when read with ``partial``; otherwise such an item refuses the whole
     payload)."""
 

@@ -109,16 +109,17 @@ def parser_for(fmt: str) -> Parser:
 MAX_URI_CHARS = 4096
 
 
-# Entries an item's lists may hold, each of them (subjects, people, associations, an
-# association's renditions…): every subscription's filter, the feeds and the translation
-# links read them all, for every item; real wire items have tens.
+# Entries an item's lists of objects may hold, each of them (subjects, people, genres,
+# associations, an association's renditions…): every subscription's filter, the feeds
+# and the translation links read them all, for every item; real wire items have tens.
+# Lists of plain values (a place's GeoJSON coordinates) are not counted.
 MAX_LIST_ENTRIES = 1000
 
 
 def item_unfit(item: ParsedItem, index: int) -> ParseError | None:
     """Why item ``index`` (from 0) of a payload cannot become a story, or None: its uri
-    is longer than :data:`MAX_URI_CHARS`, or one of its lists, at any depth, holds more
-    than :data:`MAX_LIST_ENTRIES` entries. Checked where items become records — the
+    is longer than :data:`MAX_URI_CHARS`, or one of its lists of objects, at any depth,
+    holds more than :data:`MAX_LIST_ENTRIES` entries. Checked where items become records — the
     gateway refuses the payload (422), a poller and ingest refuse the item alone — not
     by :func:`parse`, so one absurd item does not hold a whole feed back."""
     article = item.article
@@ -136,16 +137,18 @@ def item_unfit(item: ParsedItem, index: int) -> ParseError | None:
 
 
 def _longest_list(article) -> tuple[str, int] | None:
-    """(name, length) of the first list of ``article`` found longer than
-    :data:`MAX_LIST_ENTRIES`, looking into associations at every depth; else None."""
-    pending: list[tuple[str, Any]] = [(name, getattr(article, name)) for name in type(article).model_fields
-                                      if isinstance(getattr(article, name), list)]
+    """(name, length) of the first list of objects of ``article`` (its fields, those the
+    model does not name too) found longer than :data:`MAX_LIST_ENTRIES`, looking into
+    the objects at every depth (associations of associations); else None."""
+    fields = [(name, getattr(article, name)) for name in type(article).model_fields]
+    pending: list[tuple[str, Any]] = [*fields, *(article.model_extra or {}).items()]
     while pending:
         name, value = pending.pop()
         if isinstance(value, list):
-            if len(value) > MAX_LIST_ENTRIES:
+            objects = [entry for entry in value if isinstance(entry, dict)]
+            if objects and len(value) > MAX_LIST_ENTRIES:
                 return name, len(value)
-            pending.extend((name, entry) for entry in value if isinstance(entry, (list, dict)))
+            pending.extend((name, entry) for entry in objects)
         elif isinstance(value, dict):
             pending.extend((key, entry) for key, entry in value.items() if isinstance(entry, (list, dict)))
     return None

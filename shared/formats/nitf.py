@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from lxml import etree
@@ -131,7 +131,7 @@ def parse_nitf(payload: bytes, *, provider: str) -> list[ParsedItem]:
     deck (``descriptions`` role "deck"), byline (``by``, authors as ``people``, agencies as
     ``infoSources`` role "source"), dateline place (``located``),
     plain-text body, urgency (``ed-urg``), dates (``date.issue``, ``date.release``
-    when later or still to come, ``date.expire``, ``pubdata/@date.publication``), ``doc.copyright``,
+    when not before issue, ``date.expire``, ``pubdata/@date.publication``), ``doc.copyright``,
     ``ed-msg`` and the body's editors' notes (edNote), keyword lines (subjects), a slug
     line (slugline when ``du-key`` has none), language (``xml:lang`` or ``baselang``), subjects
     (``tobject.subject`` codes and ``key-list`` keywords), genre (``tobject.type``),
@@ -186,7 +186,7 @@ def read_head(nitf: etree._Element) -> dict[str, Any]:
     (``du-key``), people and organisations (``identified-content``), places (``evloc``,
     ``identified-content/location``), subjects (``tobject.subject`` codes, ``key-list``
     keywords but the slug), genres (``tobject.type``), altIds (``doc-id``), dates
-    (``date.issue``, ``date.release`` when later or still to come, as embargo, ``date.expire``,
+    (``date.issue``, ``date.release`` when not before issue, as embargo, ``date.expire``,
     ``pubdata/@date.publication``) and ``doc.copyright``. Never raises."""
     docdata = _docdata(nitf)
     doc_id = attr(docdata.find("{*}doc-id"), "id-string")
@@ -262,10 +262,11 @@ def _dates(root: etree._Element, docdata: etree._Element) -> dict[str, str]:
     release = ninjs_datetime(attr(docdata.find("{*}date.release"), "norm"))
     expires = ninjs_datetime(attr(docdata.find("{*}date.expire"), "norm"))
     dates = {"firstCreated": published or issued, "versionCreated": issued or published, "expires": expires}
-    # A release after issue is an embargo, and so is one still to come, whatever the
-    # issue time says (a wire stamping its issue time at or after the release time
-    # must not have its story go out before that release).
-    if release and (not issued or _instant(release) > min(_instant(issued), datetime.now(timezone.utc))):
+    # A release at or after issue is an embargo (a wire stamping its issue time at the
+    # release time must not have its story go out before it; one already past is
+    # released at once). Decided without the clock: the same document parsed later must
+    # have the same content, or a re-sent item would be a new version.
+    if release and (not issued or _instant(release) >= _instant(issued)):
         dates["embargoedUntil"] = release
     return {key: value for key, value in dates.items() if value}
 

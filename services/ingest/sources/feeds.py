@@ -58,6 +58,9 @@ CRASHES = Counter("wire_ingest_feed_crashes_total", "Feed polls ended by an unfo
 # Longest wait between polls of a feed that keeps failing in an unforeseen way
 # (its own interval when that is longer).
 MAX_BACKOFF_S = 300.0
+# Shortest time between two polls of a feed, whatever its interval says (its round's
+# claim is given back once 0.9 of a tiny interval passed: it does not space them).
+MIN_POLL_GAP_S = 1.0
 # A validator longer than this is no ETag or date a server means to have sent back.
 VALIDATOR_MAX_CHARS = 1024
 # A feed's payload dead-lettered for its refused items alone, at most this often.
@@ -114,7 +117,7 @@ async def poll_feed(feed: FeedSource, *, client: OutboundClient, redis: Redis, k
 
     The cursor (ETag, Last-Modified) advances only after Kafka acknowledged the
     submission, so a crash re-fetches rather than skips. Items that change another
-    provider's story, or whose uri is too long to be a story's, are refused alone:
+    provider's story, or that cannot be a story (a uri or a list too long), are refused alone:
     the cursor's ``items_refused`` and ``last_error`` name them, the rest of the feed
     goes on (ingest dead-letters the refused ones when the feed is sent with them).
     A feed whose only new items are refused is sent anyway with ``dead_letter``, for
@@ -327,7 +330,7 @@ async def poll_feeds_forever(feeds: list[FeedSource], stop: asyncio.Event, *, cl
                 failures += 1
                 delay = min(feed.interval_s * 2 ** (failures - 1), max(feed.interval_s, MAX_BACKOFF_S))
                 await record_crash(feed, exc, redis=redis, keys=keys)
-            await sleep_until(stop, delay)
+            await sleep_until(stop, max(delay, MIN_POLL_GAP_S))
 
     async with asyncio.TaskGroup() as polls:
         for feed in feeds:

@@ -258,7 +258,7 @@ async def test_an_item_whose_uri_passes_the_bound_is_named_and_refuses_a_pushed_
     assert "item 2" in partial.unfit[0] and len(partial.unfit[0]) < 400
 
 
-@pytest.mark.parametrize("where", ["subjects", "associations", "nested renditions"])
+@pytest.mark.parametrize("where", ["subjects", "associations", "nested renditions", "genres"])
 async def test_an_item_with_a_list_past_the_bound_is_named_and_refuses_a_pushed_payload(where):
     """Every subscription's filter, the feeds and the translation links read an item's
     lists whole, for every item: 380,000 subjects (4.7 MiB) took 2.75 s of publishing per
@@ -275,7 +275,8 @@ async def test_an_item_with_a_list_past_the_bound_is_named_and_refuses_a_pushed_
                  "associations": {"associations": [{"name": f"a{i}", "uri": f"urn:x:a{i}"} for i in range(entries)]},
                  "nested renditions": {"associations": [{"name": "pkg", "uri": "urn:x:pkg", "associations": [
                      {"name": "photo", "uri": "urn:x:photo", "renditions": [
-                         {"name": f"r{i}", "href": f"https://x.example/{i}.jpg"} for i in range(entries)]}]}]}}[where]
+                         {"name": f"r{i}", "href": f"https://x.example/{i}.jpg"} for i in range(entries)]}]}]},
+                 "genres": {"genres": many}}[where]
         return {"uri": f"urn:x:{where.replace(' ', '-')}-{entries}", "type": "text",
                 "headlines": [{"value": "Fire"}], "bodies": [{"value": "Fire.", "contentType": "text/plain"}], **lists}
 
@@ -288,6 +289,19 @@ async def test_an_item_with_a_list_past_the_bound_is_named_and_refuses_a_pushed_
     name = where.split()[-1]
     assert refused.value.where == "item 1"
     assert f"{name} list holds {MAX_LIST_ENTRIES + 1} entries, more than the {MAX_LIST_ENTRIES}" in str(refused.value)
+
+
+def test_a_long_list_of_plain_values_is_no_list_of_entries():
+    """A country's outline holds thousands of coordinates: valid ninjs, read by no filter."""
+    import orjson
+
+    from shared.formats import MAX_LIST_ENTRIES, item_unfit, parse
+
+    ring = [[10.0 + i / 1000, 60.0] for i in range(MAX_LIST_ENTRIES * 3)]
+    item = {"uri": "urn:x:outline", "type": "text", "headlines": [{"value": "Fire"}],
+            "places": [{"name": "Norway", "geoJSON": {"type": "Polygon", "coordinates": [ring]}}]}
+    [parsed] = parse(orjson.dumps(item), "application/json", provider="p")
+    assert parsed.article.places[0]["geoJSON"]["coordinates"] == [ring] and item_unfit(parsed, 0) is None
 
 
 async def test_a_pushed_feed_is_charged_for_every_item_before_any_is_looked_up():
