@@ -12,6 +12,8 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import BaseModel
+
 from shared.errors import ParseError, UnsupportedFormat
 from shared.formats.base import ParsedItem
 from shared.formats.encoding import xml_as_utf8
@@ -145,10 +147,10 @@ def _longest_list(article) -> tuple[str, int] | None:
     while pending:
         name, value = pending.pop()
         if isinstance(value, list):
-            objects = [entry for entry in value if isinstance(entry, dict)]
+            objects = [entry for entry in value if isinstance(entry, (dict, BaseModel))]  # a headline is a model
             if objects and len(value) > MAX_LIST_ENTRIES:
                 return name, len(value)
-            pending.extend((name, entry) for entry in objects)
+            pending.extend((name, entry) for entry in objects if isinstance(entry, dict))
         elif isinstance(value, dict):
             pending.extend((key, entry) for key, entry in value.items() if isinstance(entry, (list, dict)))
     return None
