@@ -182,7 +182,7 @@ async def _replay(reader, settings, topics, target, args) -> int:
         await producer.stop()
     await _commit(settings, topics, replay_positions(handled))
     targets = sorted({replay_to(topics, d.source_topic or source, translates=settings.translates) for d in letters})
-    _out(args, {"replayed": len(letters), "to": targets, "skipped_gone": len(gone)},
+    _out(args, {"replayed": len(letters), "to": targets, **({"skipped_gone": len(gone)} if gone else {})},
          f"{dlq}: replayed {len(letters)} record(s) to {', '.join(targets) or 'nowhere'}"
          + (f"; {len(gone)} whose input is gone marked as handled" if gone else ""))
     return 0
