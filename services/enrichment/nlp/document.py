@@ -52,9 +52,6 @@ class ArticleText:
     contributors: list[Contributor] = field(default_factory=list)  # from the body's credit lines
     _starts: list[int] | None = field(default=None, repr=False, compare=False)  # the segments' starts, once asked
 
-    def add(self, path: str, kind: str, value: str) -> None:
-        self.add_all([(path, kind, value)])
-
     def add_all(self, fields: Iterable[tuple[str, str, str]]) -> None:
         """Append each (path, kind, value) with a blank line before it, the text joined
         once (appending to it field by field copied it whole each time: an article of
