@@ -6,7 +6,8 @@ wave into **lanes**:
 - the records of a lane are handled one after another, in order;
 - the lanes of a wave overlap (at most ``concurrency`` at once, None: no bound);
 - a wave's outputs are acknowledged before the next wave starts; a one-lane wave's
-  are produced record by record as they are handled, an overlapping wave's at its end.
+  are produced as its records are handled (``together`` records' at a time), an
+  overlapping wave's at its end.
 
 The runner commits the batch's offsets once every wave is acknowledged, whatever
 the strategy, so a strategy changes only order and overlap, never what is delivered.
@@ -36,15 +37,25 @@ class BatchStrategy(Protocol):
     @property
     def concurrency(self) -> int | None: ...
 
+    @property
+    def together(self) -> int: ...
+
     def waves(self, records: Sequence[ConsumerRecord]) -> list[Wave]: ...
 
 
 @dataclass(frozen=True)
 class PerRecord:
     """One record after the other, in consumed order: for handlers that hold the
-    CPU (parsing, language models), where overlapping would only add waiting."""
+    CPU (parsing, language models), where overlapping would only add waiting.
+
+    ``together``: the outputs of up to that many records of the batch leave in one
+    go (the last ones of the batch as soon as they are handled). While records
+    wait, the stages downstream then take them in one fetch and one produce
+    request instead of one each; an output waits for at most ``together - 1``
+    records handled after it, and only for records already fetched."""
 
     concurrency: int | None = 1
+    together: int = 1
 
     def waves(self, records: Sequence[ConsumerRecord]) -> list[Wave]:
         return [[list(records)]] if records else []
@@ -56,6 +67,7 @@ class PerStory:
     for handlers that mostly wait on I/O (publishing's Redis writes)."""
 
     concurrency: int | None = 16
+    together: int = 1
 
     def waves(self, records: Sequence[ConsumerRecord]) -> list[Wave]:
         stories: dict[bytes | None, Lane] = {}
@@ -71,6 +83,7 @@ class AllAtOnce:
     versions of one story."""
 
     concurrency: int | None = None
+    together: int = 1
 
     def waves(self, records: Sequence[ConsumerRecord]) -> list[Wave]:
         return [[[record] for record in records]] if records else []
@@ -110,21 +123,26 @@ class UrgentFirst:
     def concurrency(self) -> int | None:
         return self.within.concurrency
 
+    @property
+    def together(self) -> int:
+        return self.within.together
+
     def waves(self, records: Sequence[ConsumerRecord]) -> list[Wave]:
         return [wave for tier in urgency_tiers(records) for wave in self.within.waves(tier)]
 
 
 async def work_wave(wave: Wave, process: Handle, *, concurrency: int | None,
-                    emit: Emit | None = None) -> list[Outgoing]:
+                    emit: Emit | None = None, together: int = 1) -> list[Outgoing]:
     """Run ``process`` over every record of ``wave`` (lanes overlapping, at most
     ``concurrency`` at once) and return the outputs in the records' consumed order
     (the order of offsets within a partition, partitions as fetched).
 
     ``emit``, when given, is handed the outputs as soon as they may go: a wave of
-    one lane hands over each record's outputs once that record is handled, so the
-    first article of a batch is not held back until the last is done (at about
-    0.1 s of language models an article, a batch of five held its first 0.4 s); a wave
-    of overlapping lanes hands over all of them at the end, in consumed order.
+    one lane hands over the outputs of every ``together`` records once they are
+    handled (and the rest at the lane's end), so the first article of a batch is not
+    held back until the last is done (at about 0.1 s of language models an article,
+    a batch of five held its first 0.4 s); a wave of overlapping lanes hands over all
+    of them at the end, in consumed order.
 
     ``process`` must not raise for a record's failure (it returns the DLQ record
     instead, as :func:`shared.bus.process_record` does)."""
@@ -133,10 +151,14 @@ async def work_wave(wave: Wave, process: Handle, *, concurrency: int | None,
     streaming = emit is not None and len(wave) == 1
 
     async def run_lane(lane: Lane) -> None:
-        for record in lane:
+        held: list[Outgoing] = []
+        for count, record in enumerate(lane, 1):
             results[id(record)] = outputs = await process(record)
             if streaming:
-                await emit(outputs)
+                held.extend(outputs)
+                if count % together == 0 or count == len(lane):
+                    await emit(held)
+                    held = []
 
     async def bounded(lane: Lane) -> None:
         if gate is None:

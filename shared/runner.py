@@ -154,7 +154,8 @@ class StageRunner:
         async def process(record: ConsumerRecord) -> Sequence[Outgoing]:
             return await process_record(record, self.handle, stage=self.stage, settings=self.settings, stop=stop)
 
-        return await work_wave(wave, process, concurrency=self.strategy.concurrency, emit=emit)
+        return await work_wave(wave, process, concurrency=self.strategy.concurrency, emit=emit,
+                               together=self.strategy.together)
 
     async def process_batch(
         self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, batch: Batch, stop: asyncio.Event

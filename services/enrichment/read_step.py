@@ -43,4 +43,5 @@ def read_runner(settings: EnrichmentSettings) -> StageRunner:
     """Each ingested article → read by the models → the stories topic (or its DLQ)."""
     topics = Topics(settings.topic_prefix)
     return StageRunner(stage=STAGE, topic=topics.ingested, group_id=topics.group(STAGE),
-                       handle=read_step(topics.stories), settings=settings, strategy=PerRecord())
+                       handle=read_step(topics.stories), settings=settings,
+                       strategy=PerRecord(together=settings.read_outputs_together))

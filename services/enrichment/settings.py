@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from shared.settings import WireSettings
 
@@ -32,6 +32,14 @@ class EnrichmentSettings(WireSettings):
     # next owner (~0.1 s an article): with 200 that redo held a partition's stories back
     # ~6.7 s after a replica died in the chaos run; a commit every ~10 articles is cheap.
     batch_max_records: int = 10
+    # The read step sends the outputs of up to this many articles of a batch in one
+    # go (the batch's last ones as soon as they are read). While articles wait for
+    # the models, the stories step and publishing then take them a few per fetch and
+    # produce request instead of one each: 3 ms of CPU an article less beside the
+    # models on the bench's stack (Kafka's requests 8.1 → 5.7 an article). An output
+    # waits for at most this many minus one articles read after it, only ones already
+    # fetched: none when the models keep up (p99 at half capacity unchanged).
+    read_outputs_together: int = Field(4, ge=1, le=10)
     # Story clusters: how long a story stays joinable by later copies (by receive time).
     cluster_horizon_s: float = 7 * 24 * 3600
     # Trending entities: tumbling window size and how many windows are kept.

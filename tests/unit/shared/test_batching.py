@@ -155,6 +155,17 @@ async def test_one_record_after_another_produces_each_output_before_handling_the
                    ("commit", 3)]
 
 
+async def test_records_read_together_leave_together_and_the_batch_end_is_not_held():
+    """The read step's grouping: the outputs of every two records go in one send (one
+    request downstream instead of two), and the last record's output does not wait
+    for a record that is not there."""
+    log: list = []
+    runner = recording_runner(log, strategy=PerRecord(together=2))
+    await runner.process_batch(FakeConsumer(log), FakeProducer(log), {TP: RECORDS[:3]}, asyncio.Event())
+    assert log == [("handled", 0), ("handled", 1), ("sent", b"0"), ("sent", b"1"), ("handled", 2), ("sent", b"2"),
+                   ("commit", 3)]
+
+
 async def test_a_produce_refused_midway_through_a_one_lane_batch_rewinds_it_and_commits_nothing():
     log: list = []
     runner = recording_runner(log, strategy=PerRecord())
