@@ -16,7 +16,8 @@ import pytest
 
 from services.ingest.handlers import ingest
 from services.ingest.settings import FeedSource, IngestSettings
-from services.ingest.sources.feeds import claim_round, end_round, feed_client, poll_feed, poll_feeds_forever
+from services.ingest.sources.feeds import (MIN_POLL_GAP_S, claim_round, end_round, feed_client, poll_feed,
+                                           poll_feeds_forever)
 from shared.cache import Keys
 from shared.events import ArticleReceived, utcnow
 from shared.heartbeat import last_error
@@ -372,6 +373,32 @@ async def test_no_more_feeds_are_fetched_at_once_than_the_concurrency_allows():
                                                       submit=submit_polled, concurrency=2), timeout=15)
     assert sorted(submitted) == ["p0", "p1", "p2", "p3"]
     assert most[0] == 2
+
+
+async def test_a_feed_is_never_polled_more_than_once_a_second_whatever_its_interval():
+    """A feed configured to be polled every millisecond would have the poller ask its
+    server hundreds of times a second (884 in the review): a poll waits at least
+    MIN_POLL_GAP_S after the one before."""
+    redis, keys, stop = MemoryRedis(), Keys("t."), asyncio.Event()
+    fetched: list[float] = []
+
+    def answer(h):
+        fetched.append(time.monotonic())
+        raw_answer(rss("g1"))(h)
+
+    async def stop_later():
+        await asyncio.sleep(2.5)
+        stop.set()
+
+    with peer(answer) as server:
+        feed = FeedSource(url=server.url("/often.rss"), provider="ap", interval_s=0.001)
+        async with client() as http:
+            stopper = asyncio.create_task(stop_later())
+            await asyncio.wait_for(poll_feeds_forever([feed], stop, client=http, redis=redis, keys=keys,
+                                                      submit=accept_all), timeout=15)
+            await stopper
+    assert len(fetched) >= 2  # it was polled again, after the gap
+    assert all(b - a >= MIN_POLL_GAP_S * 0.95 for a, b in zip(fetched, fetched[1:]))
 
 
 async def test_an_unforeseen_error_quoting_the_feed_s_path_is_recorded_without_it(caplog):
