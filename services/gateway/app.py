@@ -36,7 +36,8 @@ def create_app(settings: GatewaySettings | None = None, *,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        producer = make_producer(settings, request_timeout_ms=int(settings.kafka_timeout_s * 1000))
+        producer = make_producer(settings, request_timeout_ms=int(settings.kafka_timeout_s * 1000),
+                                 linger_ms=settings.kafka_linger_ms)
         redis = connect(settings.redis_url, timeout_s=settings.redis_timeout_s, retries=settings.redis_retries)
         # One connection per stream at most (its reads are sequential), and a reply
         # timeout longer than the stream's blocking read.
