@@ -57,6 +57,10 @@ class PerRecord:
     concurrency: int | None = 1
     together: int = 1
 
+    def __post_init__(self) -> None:
+        if self.together < 1:
+            raise ValueError(f"together must be at least 1, not {self.together}")
+
     def waves(self, records: Sequence[ConsumerRecord]) -> list[Wave]:
         return [[list(records)]] if records else []
 

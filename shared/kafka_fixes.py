@@ -1,6 +1,6 @@
 """Three fixes for aiokafka 0.14 (pinned), applied in every process that runs a stage
 (:mod:`shared.runner`), makes a producer (:func:`shared.bus.make_producer`) or runs
-the enrichment app.
+the enrichment app, and one helper on its internals (:func:`send_lingering_now`).
 
 **Offset lookups on stale metadata.** When a consumer has no position for a partition (just assigned, no committed
 offset) it asks the partition's leader for an offset (``Fetcher._update_fetch_positions``).
@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import functools
 
+from aiokafka import AIOKafkaProducer
 from aiokafka import errors as kafka_errors
 from aiokafka.conn import AIOKafkaConnection, CloseReason
 from aiokafka.consumer.fetcher import Fetcher
@@ -105,6 +106,19 @@ def _drain_whole_nodes() -> None:
 
     setattr(drain_by_nodes, _DRAIN_MARK, True)
     MessageAccumulator.drain_by_nodes = drain_by_nodes
+
+
+def send_lingering_now(producer: AIOKafkaProducer) -> None:
+    """Let every batch lingering in ``producer`` leave now rather than at the end of
+    its ``linger_ms``, as aiokafka's own transaction commit does (``flush_for_commit``:
+    the batches are closed to further records, which start new ones, and the sender
+    task is woken)."""
+    accumulator = producer._message_accumulator
+    for batches in accumulator._batches.values():
+        for batch in batches:
+            batch._builder.close()
+    if not accumulator._waiter_future.done():
+        accumulator._waiter_future.set_result(None)
 
 
 def _closed_transport_is_broken() -> None:

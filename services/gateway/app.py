@@ -15,6 +15,7 @@ from services.gateway.routes import articles, dashboard, health, ops
 from services.gateway.routes import articles_query, feeds, stream, subscriptions
 from services.gateway.routes import enrichment
 from services.gateway.settings import GatewaySettings
+from services.gateway.shared_requests import SharedRequests
 from services.gateway.stream_slots import StreamSlots
 from shared.bus import make_producer
 from shared.cache import Keys, connect
@@ -61,6 +62,7 @@ def create_app(settings: GatewaySettings | None = None, *,
         app.state.read_model = ReadModel(redis, keys)
         app.state.registry = StoryRegistry(redis, keys, settings.uri_owners)
         app.state.withdrawals = Withdrawals(redis, settings.topic_prefix)
+        app.state.shared_requests = SharedRequests(producer)
         try:
             yield
         finally:

@@ -44,10 +44,11 @@ class GatewaySettings(WireSettings):
     max_subscription_body_bytes: int = 64 * 1024
     max_idempotency_key_chars: int = 200
     kafka_timeout_s: float = 10.0
-    # How long a submission's record waits for others to share its produce request
-    # (the stages' producers wait 2 ms). Submissions of many clients at once then cost
-    # Kafka, ingest and the gateway one request for several: 0.7 ms of CPU an article
-    # less on the bench's stack (16 clients), for at most this much more before the 202.
+    # How long a submission's record may wait for those of the other submissions under
+    # way, to share a produce request with them (the stages' producers wait 2 ms): 0.7
+    # ms of CPU an article less on the bench's stack (16 clients). With no other
+    # submission under way (a lone client, a bulk's entries) it leaves at once
+    # (services/gateway/shared_requests.py).
     kafka_linger_ms: int = Field(10, ge=0, le=100)
     # Connect and reply timeout of every Redis command (503 past it), and retries on a
     # fresh connection.

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
 
 from services.gateway.answers import BulkAnswer, NinjsItem, Submitted, SubmittedFeed
-from services.gateway.deps import ProducerDep, ReadModelDep, ReaderDep, SettingsDep, TopicsDep
+from services.gateway.deps import ReadModelDep, ReaderDep, SettingsDep, TopicsDep
 from services.gateway.idempotency import fingerprint, remember, replayed
 from services.gateway import bulk_body
 from services.gateway.bulk_body import BulkArticle, BulkSubmission
@@ -69,15 +69,19 @@ def _json(answer: Answer, settings) -> JSONResponse:
     return JSONResponse(answer.body, status_code=answer.status, headers=headers)
 
 
-async def _submit(request: Request, payload: bytes, content_type: str, provider: str, settings, producer,
+async def _submit(request: Request, payload: bytes, content_type: str, provider: str, settings,
                   topics) -> Answer:
     state = request.app.state
-    return await accept(payload, content_type, provider=provider, producer=producer, registry=state.registry,
-                        topic=topics.inbound, traceparent=request.headers.get("traceparent"),
-                        kafka_timeout_s=settings.kafka_timeout_s,
-                        parse_with=parse_while_connected(request, state.parse_pool.parse),
-                        withdrawals=state.withdrawals, charge=lambda n: charge(request, provider, n),
-                        acts_for=settings.acts_for(provider), seal=state.payload_seal)
+    sender = state.shared_requests.start()  # the producer, lingering only while others are under way
+    try:
+        return await accept(payload, content_type, provider=provider, producer=sender, registry=state.registry,
+                            topic=topics.inbound, traceparent=request.headers.get("traceparent"),
+                            kafka_timeout_s=settings.kafka_timeout_s,
+                            parse_with=parse_while_connected(request, state.parse_pool.parse),
+                            withdrawals=state.withdrawals, charge=lambda n: charge(request, provider, n),
+                            acts_for=settings.acts_for(provider), seal=state.payload_seal)
+    finally:
+        sender.settle()
 
 
 _LOCATION = {"Location": {"description": "the story's href (single-story answers)", "schema": {"type": "string"}}}
@@ -90,13 +94,13 @@ SUBMIT_ERRORS = errors(400, 401, 403, 413, 415, 422, 429, 431, 503,
     202: {"model": Submitted | SubmittedFeed, "description": "accepted (or a duplicate/older version of a known story)",
           "headers": _LOCATION}, **SUBMIT_ERRORS})
 async def submit_article(request: Request, provider: RateLimitedProvider, settings: SettingsDep,
-                         producer: ProducerDep, topics: TopicsDep) -> JSONResponse:
+                         topics: TopicsDep) -> JSONResponse:
     # The body is already bounded (RequestLimits middleware) and in memory.
     payload, content_type = await request.body(), request.headers.get("content-type", "")
     sent = fingerprint(payload, content_type) if request.headers.get("idempotency-key") else ""
     if (again := await replayed(request, provider, sent)) is not None:
         return again
-    answer = await _submit(request, payload, content_type, provider, settings, producer, topics)
+    answer = await _submit(request, payload, content_type, provider, settings, topics)
     if answer.status < 500 and answer.status not in (429, CLIENT_GONE):
         try:
             await remember(request, provider, answer.status, answer.body, settings.idempotency_ttl_s, sent)
@@ -197,7 +201,7 @@ def _entry(index: int, article: BulkArticle) -> bytes | Answer:
                     503: "nothing was accepted: Kafka or Redis unavailable, too many payloads waiting for a parse "
                          "worker (`parse_queue_full`) or the worker died (`parse_worker_lost`); see Retry-After"})})
 async def submit_bulk(request: Request, provider: RateLimitedProvider, submission: BulkBody,
-                      settings: SettingsDep, producer: ProducerDep, topics: TopicsDep) -> JSONResponse:
+                      settings: SettingsDep, topics: TopicsDep) -> JSONResponse:
     """Submit many articles in one request. Each is handled exactly like a single
     submission and counts as one article (each item of a feed too) in the rate limit;
     the answer (207) lists each one's own status and body, in order. An entry that
@@ -209,7 +213,7 @@ async def submit_bulk(request: Request, provider: RateLimitedProvider, submissio
         if not isinstance(payload, bytes):
             results.append({"status": payload.status, "body": payload.body})
             continue
-        answer = await _submit(request, payload, article.contentType, provider, settings, producer, topics)
+        answer = await _submit(request, payload, article.contentType, provider, settings, topics)
         results.append({"status": answer.status, "body": answer.body})
     accepted = sum(1 for r in results if r["status"] == 202)
     return JSONResponse({"accepted": accepted, "failed": len(results) - accepted, "results": results},
