@@ -109,14 +109,16 @@ def _drain_whole_nodes() -> None:
 
 
 def send_lingering_now(producer: AIOKafkaProducer) -> None:
-    """Let every batch lingering in ``producer`` leave now rather than at the end of
-    its ``linger_ms``, as aiokafka's own transaction commit does (``flush_for_commit``:
-    the batches are closed to further records, which start new ones, and the sender
-    task is woken)."""
+    """Let every batch lingering in ``producer`` leave as soon as the sender task may
+    send it, rather than at the end of its ``linger_ms``: its linger ends now and the
+    sender task is woken (aiokafka's transaction commit wakes it so too). The batches
+    stay open: a record sent meanwhile still joins its partition's batch instead of
+    waiting for it to be sent (an idempotent producer has one batch of a partition in
+    flight at a time)."""
     accumulator = producer._message_accumulator
     for batches in accumulator._batches.values():
         for batch in batches:
-            batch._builder.close()
+            batch._linger_time = 0
     if not accumulator._waiter_future.done():
         accumulator._waiter_future.set_result(None)
 

@@ -8,7 +8,10 @@ coming, though: a lone client, or a bulk request (whose entries are sent one aft
 another, each after the last was acknowledged), would wait out the linger on every
 record. So each submission is counted from its start until its record is with the
 producer (or it ends without one); the one that leaves the count at zero lets the
-lingering records go at once.
+lingering records go at once. A bulk request's entry lets them go as soon as it is
+with the producer, whatever the count: the next entry is only sent once this one is
+acknowledged, so nothing of the bulk could join it (and another client's slow parse
+must not make each of 500 entries wait out the linger).
 """
 from __future__ import annotations
 
@@ -24,17 +27,19 @@ class SharedRequests:
         self.producer = producer
         self.unsent = 0
 
-    def start(self) -> Sender:
-        """A submission begins: :meth:`Sender.settle` must follow (it is idempotent)."""
+    def start(self, *, alone: bool = False) -> Sender:
+        """A submission begins: :meth:`Sender.settle` must follow (it is idempotent).
+        ``alone``: its record waits for no company (a bulk request's entry)."""
         self.unsent += 1
-        return Sender(self)
+        return Sender(self, alone=alone)
 
 
 class Sender:
     """The producer as one submission sees it: ``send`` as aiokafka's."""
 
-    def __init__(self, requests: SharedRequests) -> None:
+    def __init__(self, requests: SharedRequests, *, alone: bool = False) -> None:
         self._requests = requests
+        self._alone = alone
         self._settled = False
 
     async def send(self, topic: str, value: bytes | None = None, *, key: bytes | None = None,
@@ -50,5 +55,5 @@ class Sender:
             return
         self._settled = True
         self._requests.unsent -= 1
-        if self._requests.unsent == 0:
+        if self._requests.unsent == 0 or self._alone:
             send_lingering_now(self._requests.producer)

@@ -70,9 +70,10 @@ def _json(answer: Answer, settings) -> JSONResponse:
 
 
 async def _submit(request: Request, payload: bytes, content_type: str, provider: str, settings,
-                  topics) -> Answer:
+                  topics, *, alone: bool = False) -> Answer:
+    """``alone``: the record waits for no other submission's (a bulk request's entry)."""
     state = request.app.state
-    sender = state.shared_requests.start()  # the producer, lingering only while others are under way
+    sender = state.shared_requests.start(alone=alone)  # the producer, lingering only while others are under way
     try:
         return await accept(payload, content_type, provider=provider, producer=sender, registry=state.registry,
                             topic=topics.inbound, traceparent=request.headers.get("traceparent"),
@@ -213,7 +214,7 @@ async def submit_bulk(request: Request, provider: RateLimitedProvider, submissio
         if not isinstance(payload, bytes):
             results.append({"status": payload.status, "body": payload.body})
             continue
-        answer = await _submit(request, payload, article.contentType, provider, settings, topics)
+        answer = await _submit(request, payload, article.contentType, provider, settings, topics, alone=True)
         results.append({"status": answer.status, "body": answer.body})
     accepted = sum(1 for r in results if r["status"] == 202)
     return JSONResponse({"accepted": accepted, "failed": len(results) - accepted, "results": results},

@@ -3,6 +3,7 @@ submissions are under way: a lone one, or a bulk request's entries sent one afte
 another, leave at once."""
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 
 from aiokafka.producer.message_accumulator import MessageAccumulator
@@ -48,16 +49,19 @@ async def test_records_wait_for_the_submissions_under_way_and_leave_with_the_las
     assert log[-1] == ("now",)
 
 
-async def test_a_bulk_request_s_entries_each_leave_at_once(monkeypatch):
+async def test_a_bulk_request_s_entries_each_leave_at_once_even_beside_another_client(monkeypatch):
     """The bulk route submits its entries one after another, each acknowledged
-    before the next: none of them may wait out the linger."""
+    before the next: none of them may wait out the linger, not even while another
+    client's submission (a slow parse, say) is under way."""
     log: list = []
     requests = watched(monkeypatch, log)
+    other = requests.start()
     for value in (b"a", b"b", b"c"):
-        sender = requests.start()
+        sender = requests.start(alone=True)
         await sender.send("t", value)
         sender.settle()
     assert log == [("send", b"a"), ("now",), ("send", b"b"), ("now",), ("send", b"c"), ("now",)]
+    other.settle()
 
 
 async def test_lingering_batches_are_let_go_in_aiokafka_s_accumulator():
@@ -73,7 +77,12 @@ async def test_lingering_batches_are_let_go_in_aiokafka_s_accumulator():
     assert not waiter.done()
     shared_requests.send_lingering_now(SimpleNamespace(_message_accumulator=accumulator))
     assert waiter.done()
+    # the partition has a batch in flight (muted) when the next record comes: it joins the
+    # batch that is ready, instead of waiting until that batch can be sent
+    await asyncio.wait_for(accumulator.add_message(tp, None, b"b", timeout=1), 0.5)
+    assert len(accumulator._batches[tp]) == 1
     nodes, _ = accumulator.drain_by_nodes(ignore_nodes=set())
     assert list(nodes[0]) == [tp]
-    await accumulator.add_message(tp, None, b"b", timeout=1)  # a later record starts a batch of its own
+    assert nodes[0][tp].record_count == 2
+    await accumulator.add_message(tp, None, b"c", timeout=1)  # a later record starts a batch that lingers
     assert accumulator._batches[tp][0].remaining_linger() > 5
