@@ -22,6 +22,7 @@ import faust
 
 from services.enrichment.clustering import buckets_sent, cluster_story, trend_keys
 from services.enrichment.delivered import record_time
+from services.enrichment.in_flight import IN_FLIGHT, InFlight, Sent
 from services.enrichment.metrics import ENTITIES, REPEATS, STORIES, TABLE_KEYS
 from services.enrichment.progress import StoriesProgress
 from services.enrichment.settings import EnrichmentSettings
@@ -86,25 +87,35 @@ def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryT
         A record is skipped when its offset was delivered already (see
         :mod:`progress`) or when its story's latest delivered output has the same
         idempotency key: a redone read-step batch puts repeats on the stories
-        topic at new offsets, and they must not reach articles.enriched again."""
+        topic at new offsets, and they must not reach articles.enriched again.
+
+        While more records wait in the stream, a record's outputs go to the producer
+        without waiting for Kafka's acknowledgement (at most ``IN_FLIGHT`` records'),
+        so the records fetched together leave in one produce request; each is marked
+        delivered, in offset order, only once Kafka acknowledged its outputs."""
+        in_flight = InFlight(tables, progress)
         async for event in stream.events():
-            offset = event.message.offset
-            if progress.delivered_already(offset) or await progress.gap(offset):
-                continue
-            key = idempotency_key(event.message.headers)
-            story = event.message.key.decode("utf-8", "replace") if event.message.key else None
-            if key is not None and story is not None and tables.delivered_keys.key_of(story) == key:
-                REPEATS.inc()
-                progress.delivered(offset)
-                continue
-            progress.started()
-            outputs = await process_record(event.message, place, stage=STAGE, settings=settings, stop=never)
-            for out in outputs:
-                await app.producer.send_and_wait(out.topic, out.key, out.value, None, None, out.headers)
-            if key is not None and story is not None and any(o.topic == topics.enriched for o in outputs):
-                # a dead-lettered record may be replayed: not marked
-                tables.delivered_keys.mark(story, key, record_time(event.message.timestamp))
+            await take(event, in_flight)
+            if in_flight.sent and (len(in_flight.sent) >= IN_FLIGHT or stream.channel.queue.empty()):
+                await in_flight.settle()
+
+    async def take(event, in_flight: InFlight) -> None:
+        offset = event.message.offset
+        if progress.delivered_already(offset) or await progress.gap(offset):
+            return
+        key = idempotency_key(event.message.headers)
+        story = event.message.key.decode("utf-8", "replace") if event.message.key else None
+        if key is not None and story is not None and in_flight.key_of(story) == key:
+            REPEATS.inc()
+            await in_flight.settle()  # the records before it first: marked in offset order
             progress.delivered(offset)
+            return
+        progress.started()
+        outputs = await process_record(event.message, place, stage=STAGE, settings=settings, stop=never)
+        acks = [await app.producer.send(out.topic, out.key, out.value, None, None, out.headers) for out in outputs]
+        # a dead-lettered record may be replayed: its story's key is not marked
+        marks = key is not None and story is not None and any(o.topic == topics.enriched for o in outputs)
+        in_flight.add(Sent(offset, story if marks else None, key, record_time(event.message.timestamp), acks))
 
     @app.timer(interval=2.0)
     async def read_skipped_stories() -> None:

@@ -38,11 +38,13 @@ class StoriesProgress:
         self.idle_since = time.monotonic()
         self.redriven = 0
         self.sought: tuple[int, float] | None = None  # (owed offset, when) of the last seek back
+        self.in_flight: int | None = None  # the last offset whose outputs are sent, not yet acknowledged
 
     def owed(self) -> int:
-        """The next offset whose output has not been delivered."""
+        """The next offset whose output has been neither delivered nor sent."""
         last = self.table.get(KEY)
-        return int(last) + 1 if last is not None else 0
+        owed = int(last) + 1 if last is not None else 0
+        return max(owed, self.in_flight + 1) if self.in_flight is not None else owed
 
     def delivered_already(self, offset: int) -> bool:
         return offset < self.owed()
@@ -66,11 +68,27 @@ class StoriesProgress:
     def started(self) -> None:
         self.busy = True
 
-    def delivered(self, offset: int) -> None:
-        """Record ``offset`` as delivered (inside the agent's stream iteration)."""
-        if offset >= self.owed():
-            self.table[KEY] = offset
+    def sent(self, offset: int) -> None:
+        """``offset``'s outputs are with the producer, not yet acknowledged: it is not
+        owed any more (nor read again), but not delivered either until :meth:`delivered`."""
+        self.in_flight = offset if self.in_flight is None else max(self.in_flight, offset)
+        self.busy = True
+
+    def forget_sent(self) -> None:
+        """The outputs in flight will never be marked (the agent starts over): their
+        records are owed again."""
+        self.in_flight = None
         self.busy = False
+
+    def delivered(self, offset: int) -> None:
+        """Record ``offset`` as delivered (inside the agent's stream iteration). With
+        outputs still in flight past it, the agent stays busy."""
+        last = self.table.get(KEY)
+        if last is None or offset > int(last):
+            self.table[KEY] = offset
+        if self.in_flight is not None and offset >= self.in_flight:
+            self.in_flight = None
+        self.busy = self.in_flight is not None
         self.idle_since = time.monotonic()
 
     async def redrive(self) -> bool:
