@@ -13,7 +13,7 @@ from services.gateway import shared_requests
 from services.gateway.shared_requests import SharedRequests
 
 
-class LingeringProducer:
+class RecordingProducer:
     """What a Sender uses of aiokafka's producer: ``send``; records when the records
     waiting in it are let go."""
 
@@ -27,7 +27,7 @@ class LingeringProducer:
 
 def watched(monkeypatch, log: list) -> SharedRequests:
     monkeypatch.setattr(shared_requests, "send_lingering_now", lambda producer: log.append(("now",)))
-    return SharedRequests(LingeringProducer(log))
+    return SharedRequests(RecordingProducer(log))
 
 
 async def test_a_lone_submission_leaves_at_once(monkeypatch):
