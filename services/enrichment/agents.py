@@ -79,6 +79,12 @@ def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryT
                                started_at=timing.started_at if timing else started)]
 
     progress = StoriesProgress(app, tables.progress, topics.stories)
+    in_flight = InFlight(tables, progress)
+
+    @app.on_partitions_revoked.connect
+    async def forget_in_flight(sender, revoked, **kwargs) -> None:
+        if progress.tp in revoked:  # whoever takes the stories over reads them again
+            in_flight.forget()
 
     @app.agent(stories, name="cluster-stories")
     async def cluster_stories(stream: faust.StreamT) -> None:
@@ -93,33 +99,37 @@ def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryT
         without waiting for Kafka's acknowledgement (at most ``IN_FLIGHT`` records'),
         so the records fetched together leave in one produce request; each is marked
         delivered, in offset order, only once Kafka acknowledged its outputs."""
-        in_flight = InFlight(tables, progress)
+        in_flight.start_over()  # faust restarted the agent: what it had in flight is read again
         async for event in stream.events():
-            await take(event, in_flight)
+            await take(event)
             if in_flight.sent and (len(in_flight.sent) >= IN_FLIGHT or stream.channel.queue.empty()):
                 await in_flight.settle()
 
-    async def take(event, in_flight: InFlight) -> None:
+    async def take(event) -> None:
         offset = event.message.offset
         if progress.delivered_already(offset) or await progress.gap(offset):
             return
         key = idempotency_key(event.message.headers)
         story = event.message.key.decode("utf-8", "replace") if event.message.key else None
+        epoch = in_flight.epoch
         if key is not None and story is not None and in_flight.key_of(story) == key:
             REPEATS.inc()
-            await in_flight.settle()  # the records before it first: marked in offset order
-            progress.delivered(offset)
+            # the records before it first, so marks go in offset order; none if they
+            # were forgotten meanwhile (then this one is read again with them)
+            if await in_flight.settle():
+                progress.delivered(offset)
             return
         progress.started()
         outputs = await process_record(event.message, place, stage=STAGE, settings=settings, stop=never)
         acks = [await app.producer.send(out.topic, out.key, out.value, None, None, out.headers) for out in outputs]
         # a dead-lettered record may be replayed: its story's key is not marked
         marks = key is not None and story is not None and any(o.topic == topics.enriched for o in outputs)
-        in_flight.add(Sent(offset, story if marks else None, key, record_time(event.message.timestamp), acks))
+        in_flight.add(Sent(offset, story if marks else None, key, record_time(event.message.timestamp), acks),
+                      epoch=epoch)
 
     @app.timer(interval=2.0)
     async def read_skipped_stories() -> None:
-        await progress.redrive()
+        await in_flight.redrive()
 
     copier = TrendCopier(connect(settings.redis_url), Keys(settings.topic_prefix),
                          keep_s=settings.trend_window_s * settings.trend_windows_kept)

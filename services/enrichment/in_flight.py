@@ -35,15 +35,34 @@ class Sent:
 
 class InFlight:
     """The records whose outputs were sent and not yet marked delivered, oldest first.
-    Call :meth:`settle` inside the agent's stream iteration (it writes the tables)."""
+    Call :meth:`settle` inside the agent's stream iteration (it writes the tables).
+
+    The agent settles once no record waits in its stream. Should the records it saw
+    waiting never come (a rebalance clears the stream's buffer), nothing would settle
+    the ones in flight: :meth:`redrive` (the progress timer) then forgets them, so they
+    are owed and read again. So does a revoke of the stories partition, and an agent
+    that starts over. Forgotten records cost duplicates with the keys of their first
+    delivery (which publishing's read model answers as such), never a loss.
+
+    One order is given up: when Kafka refuses an output for good (its retries ran out)
+    while later records' outputs were already sent, those may land before the refused
+    record is read and sent again, so articles.enriched can carry a story's v2 before
+    its v1 once more; the v2 read again after it comes last, as before."""
 
     def __init__(self, tables: _Tables, progress: StoriesProgress) -> None:
         self.tables = tables
         self.progress = progress
         self.sent: list[Sent] = []
-        progress.forget_sent()  # a restarted agent's records in flight are owed again
+        self.epoch = 0  # moves on at each forget: a settle under way marks nothing more
+        self.settling = False
 
-    def add(self, sent: Sent) -> None:
+    def add(self, sent: Sent, *, epoch: int) -> None:
+        """``sent``, whose record the agent began when :attr:`epoch` was ``epoch``. If
+        the records in flight were forgotten since, it is not kept either (it would
+        be marked delivered past them): its record is read again with theirs."""
+        if epoch != self.epoch:
+            self.progress.finished()
+            return
         self.sent.append(sent)
         self.progress.sent(sent.offset)
 
@@ -54,15 +73,45 @@ class InFlight:
                 return sent.key
         return self.tables.delivered_keys.key_of(story)
 
-    async def settle(self) -> None:
+    def forget(self) -> None:
+        """The records in flight will never be marked delivered: they are owed again."""
+        self.epoch += 1
+        self.sent.clear()
+        self.progress.forget_sent()
+
+    def start_over(self) -> None:
+        """The agent (re)starts: nothing is in flight, and it works on no record."""
+        self.forget()
+        self.progress.finished()
+
+    async def settle(self) -> bool:
         """Wait for Kafka's acknowledgements and mark each record delivered, in offset
-        order. An output Kafka refused raises here (as ``send_and_wait`` did): the
-        records from it on stay owed, and are read again."""
-        while self.sent:
-            sent = self.sent[0]
-            for ack in sent.acks:
-                await ack
-            if sent.story is not None and sent.key is not None:
-                self.tables.delivered_keys.mark(sent.story, sent.key, sent.at)
-            self.sent.pop(0)
-            self.progress.delivered(sent.offset)
+        order; whether all were (False: they were forgotten meanwhile). An output Kafka
+        refused raises here (as ``send_and_wait`` did); the agent starts over and
+        forgets the records from it on, which are read again."""
+        epoch, self.settling = self.epoch, True
+        try:
+            while self.sent and self.epoch == epoch:
+                sent = self.sent[0]
+                for ack in sent.acks:
+                    await ack
+                if self.epoch != epoch:
+                    return False  # forgotten meanwhile: read again, so not marked
+                if sent.story is not None and sent.key is not None:
+                    self.tables.delivered_keys.mark(sent.story, sent.key, sent.at)
+                self.sent.pop(0)
+                self.progress.delivered(sent.offset)
+            return self.epoch == epoch
+        finally:
+            self.settling = False
+
+    async def redrive(self) -> bool:
+        """The progress timer's: records still in flight once the agent has sat idle
+        for the progress's ``idle_s`` (it waits for records that will not come) are
+        forgotten; then :meth:`StoriesProgress.redrive`. Returns whether it sought back.
+        Nothing while the agent waits for acknowledgements."""
+        if self.settling:
+            return False
+        if self.sent and self.progress.idle():
+            self.forget()
+        return await self.progress.redrive()

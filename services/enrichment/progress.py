@@ -70,31 +70,38 @@ class StoriesProgress:
 
     def sent(self, offset: int) -> None:
         """``offset``'s outputs are with the producer, not yet acknowledged: it is not
-        owed any more (nor read again), but not delivered either until :meth:`delivered`."""
+        owed any more (nor read again) unless :meth:`forget_sent`, and not delivered
+        either until :meth:`delivered`. The agent is done working on it."""
         self.in_flight = offset if self.in_flight is None else max(self.in_flight, offset)
-        self.busy = True
+        self.finished()
+
+    def finished(self) -> None:
+        """The agent is done working on a record (marked or not)."""
+        self.busy = False
+        self.idle_since = time.monotonic()
 
     def forget_sent(self) -> None:
-        """The outputs in flight will never be marked (the agent starts over): their
-        records are owed again."""
+        """The outputs in flight will never be marked delivered: their records are
+        owed again (read again, and their outputs sent again)."""
         self.in_flight = None
-        self.busy = False
 
     def delivered(self, offset: int) -> None:
-        """Record ``offset`` as delivered (inside the agent's stream iteration). With
-        outputs still in flight past it, the agent stays busy."""
+        """Record ``offset`` as delivered (inside the agent's stream iteration)."""
         last = self.table.get(KEY)
         if last is None or offset > int(last):
             self.table[KEY] = offset
         if self.in_flight is not None and offset >= self.in_flight:
             self.in_flight = None
-        self.busy = self.in_flight is not None
-        self.idle_since = time.monotonic()
+        self.finished()
+
+    def idle(self) -> bool:
+        """Whether the agent has sat idle for ``idle_s``."""
+        return not self.busy and time.monotonic() - self.idle_since >= self.idle_s
 
     async def redrive(self) -> bool:
         """Seek back to the owed offset if the consumer went past it while the
         agent sat idle. Returns whether it did."""
-        if self.busy or time.monotonic() - self.idle_since < self.idle_s or self.app.rebalancing:
+        if not self.idle() or self.app.rebalancing:
             return False
         if not self.app.tables.recovery.completed.is_set() or self.tp not in self.app.consumer.assignment():
             return False

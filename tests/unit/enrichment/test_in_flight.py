@@ -1,5 +1,7 @@
 """The stories step's outputs in flight: marked delivered in offset order, and only
-once Kafka acknowledged them; owed again when the agent starts over."""
+once Kafka acknowledged them; owed again (read again, never lost) whenever they
+cannot be marked: an output refused, the agent starting over, a revoke, or the
+agent left waiting for records a rebalance cleared."""
 from __future__ import annotations
 
 import asyncio
@@ -12,8 +14,8 @@ from services.enrichment.in_flight import InFlight, Sent
 from tests.unit.enrichment.test_progress_and_fields import progress
 
 
-def in_flight(table: dict) -> tuple[InFlight, object, dict]:
-    guard, consumer = progress(position=0, table=table)
+def in_flight(table: dict, *, position: int = 0) -> tuple[InFlight, object, dict]:
+    guard, consumer = progress(position=position, table=table)
     delivered: dict = {}
     tables = SimpleNamespace(delivered_keys=DeliveredKeys(delivered, horizon_s=3600, notes=table))
     return InFlight(tables, guard), consumer, delivered
@@ -24,11 +26,16 @@ def acks(n: int) -> list[asyncio.Future]:
     return [loop.create_future() for _ in range(n)]
 
 
+def send(flight: InFlight, offset: int, story: str | None, n_acks: int = 1) -> list[asyncio.Future]:
+    flight.progress.started()
+    futures = acks(n_acks)
+    flight.add(Sent(offset, story, f"k{offset}", 1.0, futures), epoch=flight.epoch)
+    return futures
+
+
 async def test_a_record_is_marked_delivered_only_once_kafka_acknowledged_its_outputs_in_offset_order():
     flight, _, delivered = in_flight({"delivered": 4})
-    first, second = acks(2), acks(1)
-    flight.add(Sent(5, "urn:a", "k5", 1.0, first))
-    flight.add(Sent(6, "urn:b", "k6", 1.0, second))
+    first, second = send(flight, 5, "urn:a", n_acks=2), send(flight, 6, "urn:b")
     guard = flight.progress
     assert guard.delivered_already(6) and not await guard.gap(7)  # sent: neither owed nor a gap
     settling = asyncio.create_task(flight.settle())
@@ -39,38 +46,57 @@ async def test_a_record_is_marked_delivered_only_once_kafka_acknowledged_its_out
     await asyncio.sleep(0.01)
     assert guard.table == {"delivered": 4}  # its second output is not acknowledged yet
     first[1].set_result(None)
-    await settling
+    assert await settling
     assert guard.table["delivered"] == 6 and flight.sent == []
     assert {story: entry["key"] for story, entry in delivered.items()} == {"urn:a": "k5", "urn:b": "k6"}
-    assert not guard.busy
 
 
 async def test_an_output_kafka_refused_leaves_its_record_undelivered_and_owed_once_the_agent_starts_over():
     flight, _, delivered = in_flight({"delivered": 4})
-    ok, refused = acks(1), acks(1)
-    flight.add(Sent(5, "urn:a", "k5", 1.0, ok))
-    flight.add(Sent(6, "urn:b", "k6", 1.0, refused))
-    ok[0].set_result(None)
-    refused[0].set_exception(RuntimeError("not enough replicas"))
+    send(flight, 5, "urn:a")[0].set_result(None)
+    send(flight, 6, "urn:b")[0].set_exception(RuntimeError("not enough replicas"))
     with pytest.raises(RuntimeError):
         await flight.settle()
     assert flight.progress.table["delivered"] == 5 and "urn:b" not in delivered
-    again = InFlight(flight.tables, flight.progress)  # faust restarts the agent
-    assert again.progress.owed() == 6 and not again.progress.busy
+    flight.start_over()  # faust restarts the agent
+    assert flight.progress.owed() == 6 and flight.progress.idle()
 
 
 async def test_a_repeat_of_an_output_still_in_flight_is_recognised_by_its_key():
     flight, _, _ = in_flight({})
-    flight.add(Sent(0, "urn:a", "k0", 1.0, acks(1)))
-    flight.add(Sent(1, None, "k1", 1.0, acks(1)))  # a dead letter marks no story
+    send(flight, 0, "urn:a")
     assert flight.key_of("urn:a") == "k0" and flight.key_of("urn:c") is None
 
 
-async def test_no_seek_back_while_outputs_are_in_flight():
-    flight, consumer, _ = in_flight({"delivered": 2})
-    consumer._position = 9
-    flight.add(Sent(3, None, None, 1.0, acks(1)))
-    assert not await flight.progress.redrive()  # the consumer is past 3 because 3 was sent
-    flight.sent[0].acks[0].set_result(None)
-    await flight.settle()
-    assert await flight.progress.redrive() and consumer.seeks == [(flight.progress.tp, 4)]
+async def test_records_in_flight_while_the_agent_waits_for_ones_that_never_come_are_read_again():
+    # the agent saw records waiting and did not settle; a rebalance cleared them
+    flight, consumer, delivered = in_flight({"delivered": 2}, position=9)
+    send(flight, 3, "urn:a")[0].set_result(None)
+    assert await flight.redrive()  # idle (idle_s is 0 here) with records in flight
+    assert consumer.seeks == [(flight.progress.tp, 3)] and flight.sent == []
+    assert flight.progress.table == {"delivered": 2} and delivered == {}
+
+
+async def test_records_in_flight_are_not_forgotten_while_their_acknowledgements_are_awaited():
+    flight, consumer, _ = in_flight({"delivered": 2}, position=9)
+    ack = send(flight, 3, "urn:a")
+    settling = asyncio.create_task(flight.settle())
+    await asyncio.sleep(0.01)
+    assert not await flight.redrive() and consumer.seeks == [] and flight.sent
+    ack[0].set_result(None)
+    assert await settling and flight.progress.table["delivered"] == 3
+
+
+async def test_records_forgotten_while_settling_are_not_marked_and_a_record_begun_before_is_not_kept():
+    flight, _, delivered = in_flight({"delivered": 4})
+    first = send(flight, 5, "urn:a")
+    settling = asyncio.create_task(flight.settle())
+    await asyncio.sleep(0.01)  # it awaits the acknowledgement
+    flight.progress.started()
+    begun, epoch = acks(1), flight.epoch  # the agent works on offset 6 meanwhile
+    flight.forget()  # the stories partition is revoked
+    first[0].set_result(None)
+    assert not await settling
+    flight.add(Sent(6, "urn:b", "k6", 1.0, begun), epoch=epoch)
+    assert flight.sent == [] and flight.progress.owed() == 5  # 5 and 6 are read again
+    assert flight.progress.table == {"delivered": 4} and delivered == {} and flight.progress.idle()
