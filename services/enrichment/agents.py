@@ -9,8 +9,9 @@ without the language models, so taking the stories partition over is not starved
 by them.
 
 It applies the pipeline's retry/DLQ policy (:func:`shared.bus.process_record`: a
-failing record goes to ``<its topic>.dlq`` with the reason) and acknowledges input
-only after Kafka acknowledged the outputs.
+failing record goes to ``<its topic>.dlq`` with the reason) and marks a record
+delivered (its progress, :mod:`progress`) only after Kafka acknowledged its outputs;
+faust's own offset commits may run ahead of that, and the progress covers them.
 """
 from __future__ import annotations
 
@@ -83,7 +84,9 @@ def register_agents(app: faust.App, settings: EnrichmentSettings, tables: StoryT
 
     @app.on_partitions_revoked.connect
     async def forget_in_flight(sender, revoked, **kwargs) -> None:
-        if progress.tp in revoked:  # whoever takes the stories over reads them again
+        # at every rebalance (the whole assignment is revoked): whoever holds the stories
+        # partition next, this worker too, reads them again
+        if progress.tp in revoked:
             in_flight.forget()
 
     @app.agent(stories, name="cluster-stories")

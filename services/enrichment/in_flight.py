@@ -8,6 +8,7 @@ out together; each is marked delivered, in offset order, only once Kafka
 acknowledged its outputs, as before."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Protocol
@@ -39,10 +40,11 @@ class InFlight:
 
     The agent settles once no record waits in its stream. Should the records it saw
     waiting never come (a rebalance clears the stream's buffer), nothing would settle
-    the ones in flight: :meth:`redrive` (the progress timer) then forgets them, so they
-    are owed and read again. So does a revoke of the stories partition, and an agent
-    that starts over. Forgotten records cost duplicates with the keys of their first
-    delivery (which publishing's read model answers as such), never a loss.
+    the ones in flight, so they are forgotten: owed again, and read again. The revoke
+    at the start of every rebalance forgets them; so does an agent that starts over,
+    and, as a backstop, :meth:`redrive` (the progress timer) once the agent has sat
+    idle with records in flight. Forgotten records cost duplicates with the keys of
+    their first delivery (which publishing's read model answers as such), never a loss.
 
     One order is given up: when Kafka refuses an output for good (its retries ran out)
     while later records' outputs were already sent, those may land before the refused
@@ -61,6 +63,7 @@ class InFlight:
         the records in flight were forgotten since, it is not kept either (it would
         be marked delivered past them): its record is read again with theirs."""
         if epoch != self.epoch:
+            _unread(sent)
             self.progress.finished()
             return
         self.sent.append(sent)
@@ -76,6 +79,8 @@ class InFlight:
     def forget(self) -> None:
         """The records in flight will never be marked delivered: they are owed again."""
         self.epoch += 1
+        for sent in self.sent:
+            _unread(sent)
         self.sent.clear()
         self.progress.forget_sent()
 
@@ -115,3 +120,11 @@ class InFlight:
         if self.sent and self.progress.idle():
             self.forget()
         return await self.progress.redrive()
+
+
+def _unread(sent: Sent) -> None:
+    """``sent``'s acknowledgements will not be awaited: a refusal among them is not
+    logged as an exception nobody retrieved (its record is read again)."""
+    for ack in sent.acks:
+        if isinstance(ack, asyncio.Future):
+            ack.add_done_callback(lambda f: f.cancelled() or f.exception())

@@ -54,7 +54,7 @@ class StoriesProgress:
         skipped). If so, seek back to the owed offset — once per ``retry_s``, since
         the records fetched before the seek still arrive and are gaps too."""
         owed = self.owed()
-        if owed == 0 or offset <= owed:
+        if self.table.get(KEY) is None or offset <= owed:  # nothing known yet: any offset is the first
             return False
         now = time.monotonic()
         if self.sought is None or self.sought[0] != owed or now - self.sought[1] > retry_s:
@@ -72,6 +72,10 @@ class StoriesProgress:
         """``offset``'s outputs are with the producer, not yet acknowledged: it is not
         owed any more (nor read again) unless :meth:`forget_sent`, and not delivered
         either until :meth:`delivered`. The agent is done working on it."""
+        if self.table.get(KEY) is None:
+            # what lies before the first record sent is not owed; once one is in flight
+            # the records from it on are, should it be forgotten (gap() then holds to it)
+            self.table[KEY] = offset - 1
         self.in_flight = offset if self.in_flight is None else max(self.in_flight, offset)
         self.finished()
 

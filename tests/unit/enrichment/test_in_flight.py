@@ -100,3 +100,24 @@ async def test_records_forgotten_while_settling_are_not_marked_and_a_record_begu
     flight.add(Sent(6, "urn:b", "k6", 1.0, begun), epoch=epoch)
     assert flight.sent == [] and flight.progress.owed() == 5  # 5 and 6 are read again
     assert flight.progress.table == {"delivered": 4} and delivered == {} and flight.progress.idle()
+
+
+async def test_records_forgotten_before_anything_was_ever_delivered_are_still_owed():
+    # a fresh deploy: the progress table is empty, and the first output is refused
+    flight, consumer, _ = in_flight({})
+    for offset in (0, 1):
+        send(flight, offset, f"urn:{offset}")[0].set_exception(RuntimeError("not enough replicas"))
+    with pytest.raises(RuntimeError):
+        await flight.settle()
+    flight.start_over()
+    assert await flight.progress.gap(2)  # the record buffered after them is not the first any more
+    assert consumer.seeks == [(flight.progress.tp, 0)]
+
+
+async def test_records_in_flight_are_not_forgotten_while_the_agent_works_on_the_next_or_after_it_starts_over():
+    flight, consumer, _ = in_flight({"delivered": 2}, position=9)
+    send(flight, 3, "urn:a")
+    flight.progress.started()  # the agent is on offset 4
+    assert not await flight.redrive() and [s.offset for s in flight.sent] == [3] and consumer.seeks == []
+    flight.start_over()  # it crashed on offset 4 and faust restarted it
+    assert flight.progress.idle() and flight.sent == []
